@@ -1,0 +1,81 @@
+"""Configuration classes; the environment decides which one runs.
+
+Only deployment facts live here. Policy that staff tune at run time
+(eligibility thresholds, the organisation's name, the licensing contact)
+lives in the database and is edited in the staff pages.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+
+
+def _database_url(default: str) -> str:
+    url = os.environ.get("DATABASE_URL", default)
+    # Hosting platforms hand out postgres:// URLs; SQLAlchemy wants the driver named.
+    if url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgres://")
+    elif url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return url
+
+
+class Config:
+    """Development: the embedded SQLite database under instance/."""
+
+    ENV_NAME = "development"
+    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'syndication.db'}")
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    WTF_CSRF_TIME_LIMIT = None  # tokens live as long as the session
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    MAX_CONTENT_LENGTH = 32 * 1024 * 1024  # uploads of feeds and WXR exports
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "8025"))
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "syndication@localhost")
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # Where tests and demo loading find the shared corpus (seed article, feeds).
+    CORPUS_DIR = Path(os.environ.get("CORPUS_DIR", BASE_DIR.parent / "shared" / "corpus"))
+
+
+class TestingConfig(Config):
+    """The test suite: DATABASE_URL picks SQLite (default) or PostgreSQL."""
+
+    ENV_NAME = "testing"
+    TESTING = True
+    SECRET_KEY = "testing-secret"
+    SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'test.db'}")
+    WTF_CSRF_ENABLED = False
+    # argon2 at full strength would dominate the suite's run time.
+    PASSWORD_HASH_FAST = True
+
+
+class ProductionConfig(Config):
+    """Production: PostgreSQL through psycopg 3, a real secret, secure cookies."""
+
+    ENV_NAME = "production"
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+    def __init__(self) -> None:
+        secret = os.environ.get("SECRET_KEY")
+        if not secret:
+            raise RuntimeError("SECRET_KEY must be set in production")
+        if "DATABASE_URL" not in os.environ:
+            raise RuntimeError("DATABASE_URL must be set in production")
+        self.SECRET_KEY = secret
+        self.SQLALCHEMY_DATABASE_URI = _database_url(os.environ["DATABASE_URL"])
+
+
+CONFIGS: dict[str, type[Config]] = {
+    "development": Config,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}

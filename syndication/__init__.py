@@ -1,0 +1,75 @@
+"""Syndication Desk: a syndication licensing and republishing manager."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from flask import Flask
+
+from config import CONFIGS, Config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: type[Config] | Config | dict | str | None = None) -> Flask:
+    """Build the app: ``config`` is a config class/object, a name, or a dict of overrides.
+
+    Without one, the ``SYNDICATION_CONFIG`` environment variable names the
+    config (development, testing, production); the default is development.
+    """
+    app = Flask(
+        __name__,
+        template_folder=str(ROOT / "templates"),
+        instance_path=str(ROOT / "instance"),
+    )
+    overrides: dict = {}
+    if isinstance(config, dict):
+        overrides, config = config, None
+    if config is None or isinstance(config, str):
+        name = config or os.environ.get("SYNDICATION_CONFIG", "development")
+        config = CONFIGS[name]
+    app.config.from_object(config() if isinstance(config, type) else config)
+    app.config.update(overrides)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+
+    from syndication import cli, errors, templating
+
+    errors.register(app)
+    templating.register(app)
+    cli.register(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from syndication import (
+        models,  # noqa: F401  (the models must be mapped first)
+        security,
+    )
+    from syndication.extensions import csrf, db, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please log in to see that page."
+    login_manager.login_message_category = "info"
+    security.configure(fast=app.config.get("PASSWORD_HASH_FAST", False))
+
+
+def _register_blueprints(app: Flask) -> None:
+    from syndication.views.api import bp as api_bp
+    from syndication.views.auth import bp as auth_bp
+    from syndication.views.portal import bp as portal_bp
+    from syndication.views.public import bp as public_bp
+    from syndication.views.staff import bp as staff_bp
+
+    app.register_blueprint(public_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(staff_bp, url_prefix="/staff")
+    app.register_blueprint(portal_bp, url_prefix="/portal")
+    app.register_blueprint(api_bp, url_prefix="/api/v1")

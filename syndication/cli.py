@@ -1,0 +1,65 @@
+"""Flask commands: users, articles and demo data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from syndication.services.errors import DomainError
+
+users_cli = AppGroup("users", help="Manage accounts.")
+articles_cli = AppGroup("articles", help="Import and list articles.")
+demo_cli = AppGroup("demo", help="Demo data for a living app on first run.")
+
+
+@users_cli.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["staff", "admin"]), default="staff", show_default=True)
+@click.option("--name", default="")
+@click.password_option(help="Prompted for when not given.")
+def create_user_command(email: str, role: str, name: str, password: str) -> None:
+    """Create a staff or admin account."""
+    from syndication.services import users
+
+    try:
+        user = users.create_user(email, role, password=password, name=name)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created {user.role.value} {user.email}")
+
+
+@articles_cli.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--headline", help="Headline for formats that carry none (seed text).")
+@click.option("--canonical-url", default="", help="URL of the original article.")
+def import_command(path: Path, headline: str | None, canonical_url: str) -> None:
+    """Import the articles in a file (seed text format)."""
+    from syndication.services import articles, importing
+
+    try:
+        drafts = importing.drafts_from_file(path, headline=headline, canonical_url=canonical_url)
+    except ValueError as exc:
+        raise click.ClickException(f"{path.name}: {exc}") from exc
+    for draft in drafts:
+        result = articles.import_draft(draft, note=f"Imported from {path.name}")
+        state = "created" if result.created else ("revised" if result.revised else "unchanged")
+        click.echo(f"{state}: #{result.article.id} {result.article.headline}")
+
+
+@demo_cli.command("load")
+def demo_load_command() -> None:
+    """Load demo users, partners and articles (safe to run again)."""
+    from syndication.demo.loader import load_demo
+
+    summary = load_demo()
+    for line in summary:
+        click.echo(line)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(users_cli)
+    app.cli.add_command(articles_cli)
+    app.cli.add_command(demo_cli)

@@ -1,0 +1,1 @@
+"""Demo data: a staff team, partners in every status, and a catalogue."""

@@ -1,0 +1,191 @@
+"""Load the demo data; running it again changes nothing."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+from importlib import resources
+
+import sqlalchemy as sa
+
+from syndication.extensions import db
+from syndication.ingest.drafts import ArticleDraft, AssetDraft
+from syndication.ingest.findings import (
+    find_cited_outlets,
+    find_promos,
+    find_third_party_credits,
+    find_wire_bylines,
+    is_third_party_credit,
+    mark_promos,
+)
+from syndication.ingest.seed import parse_seed_text
+from syndication.models import (
+    Article,
+    Origin,
+    OutletType,
+    Partner,
+    PartnerDomain,
+    PartnerStatus,
+    PartnerTier,
+    Role,
+    SyndicationPolicy,
+    TermsVersion,
+)
+from syndication.services import articles, settings, users
+from syndication.services.importing import known_footers
+
+DEMO_PASSWORD = "demo-password"
+STAFF_LOGINS = [
+    ("admin@example.org", Role.ADMIN, "Alex Admin"),
+    ("staff@example.org", Role.STAFF, "Sam Staff"),
+]
+SEED_HEADLINE = "Ukraine’s Kuleba And Russia’s Lavrov Discuss Meeting Of Their Presidents"
+SEED_URL = "https://dailycallernewsfoundation.org/2022/03/10/kuleba-lavrov-meeting-presidents/"
+TERMS_TEXT = (
+    "You may republish articles we grant you in full, unedited except for style, with the "
+    "credit line and licensing footer we supply, and the canonical link to the original. "
+    "You may not sell, sublicense or syndicate them onward, nor use images we do not supply."
+)
+
+
+def _data(name: str) -> list[dict]:
+    return json.loads(resources.files("syndication.demo").joinpath(name).read_text("utf-8"))
+
+
+def _ensure_staff() -> list[str]:
+    lines = []
+    for email, role, name in STAFF_LOGINS:
+        if users.find_by_email(email) is None:
+            users.create_user(email, role, password=DEMO_PASSWORD, name=name, commit=False)
+            lines.append(f"user {email} ({role.value}) / {DEMO_PASSWORD}")
+    return lines
+
+
+def _ensure_partners(terms: TermsVersion) -> list[str]:
+    lines = []
+    now = datetime.now(UTC)
+    for index, item in enumerate(_data("partners.json")):
+        exists = db.session.scalar(sa.select(Partner.id).where(Partner.name == item["name"]))
+        if exists is not None:
+            continue
+        partner = Partner(
+            name=item["name"],
+            website=item["website"],
+            outlet_type=OutletType(item["outlet_type"]),
+            region=item.get("region") or "",
+            contact_name=item["contact_name"],
+            contact_email=item["contact_email"],
+            monthly_unique_visitors=item.get("monthly_unique_visitors"),
+            newsletter_subscribers=item.get("newsletter_subscribers"),
+            print_circulation=item.get("print_circulation"),
+            intended_use=item.get("intended_use") or "",
+            status=PartnerStatus(item["status"]),
+            tier=PartnerTier(item["tier"]) if item.get("tier") else None,
+            terms_version=terms,
+            terms_accepted_at=now - timedelta(days=60 - index),
+            created_at=now - timedelta(days=60 - index),
+            domains=[PartnerDomain(domain=d) for d in item["domains"]],
+        )
+        db.session.add(partner)
+        if partner.status is not PartnerStatus.APPLIED and partner.status is not (
+            PartnerStatus.REJECTED
+        ):
+            # Partners that were ever approved have a login, named after their domain.
+            email = f"editor@{item['domains'][0]}"
+            users.create_user(
+                email,
+                Role.PARTNER,
+                password=DEMO_PASSWORD,
+                name=item["contact_name"],
+                partner=partner,
+                partner_admin=True,
+                commit=False,
+            )
+            lines.append(f"partner user {email} ({partner.status.value}) / {DEMO_PASSWORD}")
+    return lines
+
+
+def _demo_draft(item: dict, now: datetime) -> ArticleDraft:
+    """Build the draft an importer would have made of a demo article."""
+    org = settings.organisation()
+    paragraphs = item["paragraphs"]
+    text = "\n".join(paragraphs)
+    credits = [asset["credit"] for asset in item.get("assets", [])]
+    assets = []
+    for asset in item.get("assets", []):
+        agency = is_third_party_credit(asset["credit"])
+        assets.append(
+            AssetDraft(
+                url=asset["url"],
+                caption=asset["caption"],
+                credit=asset["credit"],
+                rights_holder=agency or org.name,
+                mime_type="image/jpeg",
+                syndicatable=agency is None,
+            )
+        )
+    return ArticleDraft(
+        headline=item["headline"],
+        dek=item["dek"],
+        body_html="".join(f"<p>{mark_promos(p)}</p>" for p in paragraphs),
+        bylines=item["bylines"],
+        section=item["section"],
+        tags=item["tags"],
+        published_at=now - timedelta(days=item["days_ago"], hours=item["days_ago"] % 7),
+        canonical_url=org.website_url.rstrip("/") + item["canonical_path"],
+        source_id=f"demo:{item['slug']}",
+        summary=item["dek"],
+        assets=assets,
+        findings=[
+            *find_promos(text),
+            *find_cited_outlets(text),
+            *find_wire_bylines(item["bylines"]),
+            *find_third_party_credits(credits),
+        ],
+    )
+
+
+def _ensure_articles() -> list[str]:
+    now = datetime.now(UTC).replace(minute=0, second=0, microsecond=0)
+    created = 0
+    seed = parse_seed_text(
+        resources.files("syndication.demo").joinpath("seed-article.txt").read_bytes(),
+        headline=SEED_HEADLINE,
+        source_id=SEED_URL,
+        known_footers=known_footers(),
+    )
+    seed.canonical_url = SEED_URL
+    seed.section = "World"
+    seed.tags = ["ukraine", "russia", "diplomacy"]
+    result = articles.import_draft(seed, note="Seed article", commit=False)
+    created += result.created
+    for item in _data("articles.json"):
+        result = articles.import_draft(
+            _demo_draft(item, now),
+            note="Demo data",
+            origin=Origin(item["origin"]),
+            policy=SyndicationPolicy(item["policy"]),
+            commit=False,
+        )
+        if result.created and item.get("embargo_hours"):
+            result.article.embargo_until = now + timedelta(hours=item["embargo_hours"])
+        created += result.created
+    return [f"{created} articles created"] if created else []
+
+
+def load_demo() -> list[str]:
+    """Create what is missing of the demo data, in one transaction; say what was added."""
+    settings.organisation()
+    settings.eligibility_policy()
+    terms = db.session.scalar(sa.select(TermsVersion).where(TermsVersion.version == "2026-01"))
+    if terms is None:
+        terms = TermsVersion(version="2026-01", text=TERMS_TEXT)
+        db.session.add(terms)
+    lines = _ensure_staff() + _ensure_partners(terms) + _ensure_articles()
+    db.session.commit()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(Article))
+    return (
+        [*lines, f"catalogue holds {total} articles"]
+        if lines
+        else [f"demo data already loaded ({total} articles)"]
+    )

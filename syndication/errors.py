@@ -1,0 +1,41 @@
+"""Error pages for people, RFC 9457 problem+json for the API."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+PROBLEM_TYPE_BASE = "https://syndication.invalid/problems/"
+
+
+def wants_problem_json() -> bool:
+    return request.path.startswith("/api/")
+
+
+def problem(status: int, title: str, detail: str = "", **extra: object):
+    """An RFC 9457 problem+json response."""
+    body = {
+        "type": PROBLEM_TYPE_BASE + title.lower().replace(" ", "-"),
+        "title": title,
+        "status": status,
+        **({"detail": detail} if detail else {}),
+        **extra,
+    }
+    response = jsonify(body)
+    response.status_code = status
+    response.mimetype = "application/problem+json"
+    return response
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def handle_http(error: HTTPException):
+        if wants_problem_json():
+            response = problem(error.code or 500, error.name, error.description or "")
+        else:
+            response = app.make_response(
+                (render_template("error.html", error=error), error.code or 500)
+            )
+        if error.code == 401 and wants_problem_json():
+            response.headers["WWW-Authenticate"] = 'Bearer realm="syndication"'
+        return response

@@ -1,0 +1,1 @@
+"""Pure ingest: bytes in, article drafts out. No Flask, no database."""

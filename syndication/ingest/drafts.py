@@ -1,0 +1,59 @@
+"""Plain data that every importer produces and the import service stores."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass(slots=True)
+class Finding:
+    """Something noticed in an article at import time, shown to staff.
+
+    ``kind`` is one of ``footer`` (an existing licensing footer, removed from the
+    body), ``promo`` (an inline "(RELATED: ...)" style promo, kept but marked),
+    ``third_party_asset`` (a photo or embed credited to a wire or agency),
+    ``cited_outlet`` (reporting attributed to another outlet, "Axios reported"),
+    ``wire_byline`` (a byline naming a wire service).
+    ``text`` is the matched text; ``detail`` the normalised name where there is
+    one (the outlet or agency).
+    """
+
+    kind: str
+    text: str
+    detail: str = ""
+
+
+@dataclass(slots=True)
+class AssetDraft:
+    """An image or other media referenced by an article."""
+
+    url: str
+    caption: str = ""
+    credit: str = ""
+    rights_holder: str = ""
+    mime_type: str = ""
+    syndicatable: bool = True
+
+
+@dataclass(slots=True)
+class ArticleDraft:
+    """One article as an importer understood it; body_html is already sanitised."""
+
+    headline: str
+    body_html: str
+    dek: str = ""
+    bylines: list[str] = field(default_factory=list)
+    dateline: str = ""
+    published_at: datetime | None = None
+    updated_at: datetime | None = None
+    section: str = ""
+    tags: list[str] = field(default_factory=list)
+    language: str = "en"
+    canonical_url: str = ""
+    # The identity used to make re-import idempotent: GUID, ninjs uri or canonical URL.
+    source_id: str = ""
+    summary: str = ""
+    status: str = "published"
+    assets: list[AssetDraft] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)

@@ -1,0 +1,302 @@
+"""Spot what staff must know about an imported article: footers, promos, third-party material."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from html import escape
+
+from syndication.ingest.drafts import Finding
+
+# --- normalisation --------------------------------------------------------------------------
+
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"'})
+_SPACE = re.compile(r"\s+")
+
+
+def _normalise(text: str) -> str:
+    """Collapse whitespace and straighten quotes, so pasted and imported copies compare equal."""
+    return _SPACE.sub(" ", text.translate(_QUOTES)).strip()
+
+
+# --- footers --------------------------------------------------------------------------------
+
+# A footer is boilerplate, never a long paragraph: the cap keeps a real closing
+# paragraph that happens to start with similar words in the body.
+_MAX_FOOTER_CHARS = 600
+# Footers are at most a few short paragraphs (a licence line plus a "first appeared" line).
+_MAX_FOOTER_PARAGRAPHS = 3
+# An organisation name: no sentence punctuation, so a footer pattern anchored at the
+# end cannot stretch over a real sentence; dots only inside a domain ("Example.com").
+_ORG = r"(?P<org>(?:[^.,;:!?\"]|\.(?=\S)){1,100}?)"
+_FOOTER_PATTERNS = tuple(
+    re.compile(pattern, re.IGNORECASE)
+    for pattern in (
+        # The Daily Caller News Foundation style, the format's canonical example.
+        rf"^content created by {_ORG} is available without charge\b",
+        r"^for licensing (?:opportunities|inquiries|enquiries|information)\b.{0,200}?"
+        r"\bcontact\b.{0,100}?[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+        # These two are anchored at both ends: as a sentence opener inside a real
+        # paragraph ("Republished with permission from the family, the letter ...")
+        # they must not match.
+        r"^(?:this|the) (?:article|story|piece|post|column|report) (?:was |is )?"
+        rf"(?:originally|first) (?:appeared|published|posted|ran) (?:on|in|at|by) {_ORG}"
+        r"(?:,? and is (?:re)?published (?:here )?with permission)?\.?$",
+        rf"^(?:this (?:article|story) is )?republished (?:with permission )?"
+        rf"(?:from|of|by|courtesy of) {_ORG}(?: under [^.]{{1,80}})?\.?$",
+        r"^republished with permission\.?$",
+        # "Copyright 2022 The Associated Press. All rights reserved." (the year is required)
+        rf"^(?:copyright\s*)?(?:©|\(c\))?\s*\d{{4}}(?:\s*[-–]\s*\d{{4}})?,?\s+{_ORG}[.,]"
+        r"\s+all rights reserved\b",
+    )
+)
+
+
+def _footer_organisation(text: str) -> str:
+    for pattern in _FOOTER_PATTERNS:
+        match = pattern.search(text)
+        if match and match.groupdict().get("org"):
+            # Keep the name only, not a second sentence the lazy group ran into.
+            return match["org"].split(". ")[0].strip(" .,")
+    return ""
+
+
+def _is_generic_footer(paragraph: str) -> bool:
+    text = _normalise(paragraph)
+    return len(text) <= _MAX_FOOTER_CHARS and any(p.search(text) for p in _FOOTER_PATTERNS)
+
+
+def split_footer(
+    paragraphs: Sequence[str], known_footers: Sequence[str] = ()
+) -> tuple[list[str], Finding | None]:
+    """Return the paragraphs without a licensing footer at the end, and the footer as a Finding.
+
+    A footer is recognised only at the very end: an exact match (after whitespace
+    and quote normalisation, ignoring case) with one of ``known_footers``, or a
+    generic syndication line such as "Content created by X is available without
+    charge ...". Ordinary last paragraphs are kept.
+    """
+    if isinstance(known_footers, str):  # one footer passed bare, not a list of characters
+        known_footers = [known_footers]
+    body = [p for p in paragraphs if p.strip()]
+    known = {_normalise(f).casefold(): f for f in known_footers if f.strip()}
+    removed: list[str] = []
+    while body and len(removed) < _MAX_FOOTER_PARAGRAPHS:
+        matched = _match_known_footer(body, known) or (1 if _is_generic_footer(body[-1]) else 0)
+        if not matched:
+            break
+        removed[:0] = body[-matched:]
+        del body[-matched:]
+    if not removed:
+        return body, None
+    footer = "\n\n".join(removed)
+    return body, Finding(
+        kind="footer", text=footer, detail=_footer_organisation(_normalise(footer))
+    )
+
+
+def _match_known_footer(body: Sequence[str], known: dict[str, str]) -> int:
+    """Return how many trailing paragraphs equal a known footer (0 if none)."""
+    for footer in known:
+        # A configured footer may itself span paragraphs; compare that many.
+        count = len([p for p in re.split(r"\n\s*\n", known[footer]) if p.strip()])
+        if 0 < count <= len(body) and _normalise(" ".join(body[-count:])).casefold() == footer:
+            return count
+    return 0
+
+
+# --- inline promos --------------------------------------------------------------------------
+
+# Upper or title case only: a lower-case "(see also: table 3)" is a real cross-reference.
+_PROMO_LABEL = (
+    r"(?:RELATED|Related|READ MORE|Read [Mm]ore|SEE ALSO|See [Aa]lso|ALSO READ|Also [Rr]ead"
+    r"|MORE|WATCH|READ)"
+)
+_PROMO = re.compile(
+    # "(RELATED: headline)", allowing one level of parentheses inside the headline.
+    rf"\({_PROMO_LABEL}\s*:[^()]*(?:\([^()]*\)[^()]*)*\)"
+    # or a whole line that is a promo: "RELATED: headline".
+    rf"|^[ \t]*{_PROMO_LABEL}[ \t]*:[ \t]*\S[^\n]*",
+    re.MULTILINE,
+)
+
+
+def find_promos(text: str) -> list[Finding]:
+    """Return a Finding for each inline promo ("(RELATED: ...)", "READ MORE: ...") in text."""
+    return [Finding(kind="promo", text=m.group().strip()) for m in _PROMO.finditer(text)]
+
+
+def mark_promos(text: str) -> str:
+    """Return plain ``text`` HTML-escaped, each inline promo wrapped in <span class="promo">."""
+    parts: list[str] = []
+    end = 0
+    for match in _PROMO.finditer(text):
+        parts.append(escape(text[end : match.start()]))
+        parts.append(f'<span class="promo">{escape(match.group())}</span>')
+        end = match.end()
+    parts.append(escape(text[end:]))
+    return "".join(parts)
+
+
+# --- cited outlets --------------------------------------------------------------------------
+
+# Outlets matched as written (case-sensitively: "Axios", not "axios"). Names like
+# "The Hill" keep their "The": a bare "Hill" or "Times" is too often something else.
+_PLAIN_OUTLETS = (
+    "Axios", "Reuters", "Politico", "Bloomberg", "CNN", "CNBC", "MSNBC", "NBC News",
+    "ABC News", "CBS News", "NBC", "ABC", "CBS", "NPR", "PBS", "BBC", "Fox News",
+    "Fox Business", "Newsweek", "Semafor", "Punchbowl News", "ProPublica", "Vox",
+    "BuzzFeed News", "HuffPost", "Insider", "Business Insider", "USA Today", "Forbes",
+    "Fortune", "Mediaite", "Breitbart", "Breitbart News", "National Review",
+    "Washington Examiner", "New York Post", "Daily Mail", "Sky News", "Al Jazeera",
+    "Financial Times", "AFP", "Agence France-Presse", "Xinhua", "TASS", "RIA Novosti",
+    "Interfax", "Kyiv Independent", "Haaretz", "Times of Israel", "South China Morning Post",
+    "BBC News", "Nikkei", "Yonhap", "Kyodo", "Der Spiegel", "Le Monde", "Bild", "TechCrunch",
+    "Wired",
+    "Drudge Report", "Christian Science Monitor", "Deseret News", "TIME", "The Times",
+    "The Hill", "The Atlantic", "The Intercept", "The Economist", "The Verge",
+)  # fmt: skip
+# Outlets whose name starts with "The", which running text often drops or lower-cases
+# ("according to the New York Times").
+_THE_OUTLETS = (
+    "The New York Times", "The Washington Post", "The Wall Street Journal", "The Guardian",
+    "The Telegraph", "The Independent", "The Daily Beast", "The Daily Wire", "The Federalist",
+    "The Washington Free Beacon", "The Daily Caller", "The Daily Signal",
+    "The Los Angeles Times", "The Boston Globe",
+)  # fmt: skip
+# Spelling in the text -> the name staff see.
+_OUTLETS: dict[str, str] = {
+    **{name: name for name in _PLAIN_OUTLETS},
+    **{name: name for name in _THE_OUTLETS},
+    **{name.removeprefix("The "): name for name in _THE_OUTLETS},
+    "AP": "Associated Press",
+    "Associated Press": "Associated Press",
+    "The Associated Press": "Associated Press",
+    "NYT": "The New York Times",
+    "WSJ": "The Wall Street Journal",
+    "Free Beacon": "The Washington Free Beacon",
+    "The Financial Times": "Financial Times",
+}
+_KNOWN = "|".join(re.escape(a) for a in sorted(_OUTLETS, key=len, reverse=True))
+# An unknown outlet must end in a word that names a news outlet ("Kyiv Post"): this,
+# not a stop-list of every country and official, is what keeps "Russia reported"
+# and "Officials reported" out. The lookahead stops "White House Press Secretary".
+_OUTLET_NOUN = (
+    r"(?:News|Times|Post|Journal|Herald|Tribune|Gazette|Press|Radio|Television|TV|Magazine"
+    r"|Telegraph|Chronicle|Examiner|Inquirer|Dispatch|Courier|Sentinel|Beacon|Observer"
+    r"|Insider|Daily|Wire|Star|Globe|Register|Bulletin)"
+)
+_GENERIC = rf"(?:[A-Z][\w’'&.-]*\s+){{1,4}}{_OUTLET_NOUN}\b(?!\s+[A-Z])"
+_NAME = rf"(?:(?:{_KNOWN})(?![\w-])|{_GENERIC})"
+_CITATION = re.compile(
+    # The lookahead only makes scanning fast: most positions fail on one character
+    # instead of trying every outlet name.
+    r"\b(?=[A-Z]|according\b|told\b|interview\b|speaking\b|spoke\b|first\b|reported\b"
+    r"|obtained\b)(?:"
+    rf"(?P<a>{_NAME})(?:['’]s?)?\s+(?:first\s+|previously\s+|also\s+|later\s+|exclusively\s+"
+    rf"|has\s+|had\s+)?(?:reported|reports|revealed)\b"
+    rf"|\baccording\s+to\s+(?:(?:a|an|the)\s+(?:new\s+|recent\s+)?(?:report|story|article"
+    rf"|analysis|investigation)\s+(?:by|from|in)\s+)?(?:the\s+)?(?P<b>{_NAME})"
+    rf"|\b(?:told|interview\s+with|speaking\s+to|spoke\s+(?:to|with))\s+(?:the\s+)?(?P<c>{_NAME})"
+    rf"|\b(?:first\s+)?(?:reported|obtained)\s+by\s+(?:the\s+)?(?P<d>{_NAME}))"
+)
+# Sentence words a generic name can swallow at its start ("Yesterday The Kyiv Post").
+_LEADING_STOP_WORDS = re.compile(
+    r"^(?:(?:But|And|Or|So|Yesterday|Today|Earlier|Later|Meanwhile|On|In|Then|Also|As|When"
+    r"|While|After|Before|However|Previously|Last|This|That|It|He|She|They|We|I)\s+)+"
+)
+
+
+def _outlet_name(raw: str) -> str:
+    name = _LEADING_STOP_WORDS.sub("", raw)
+    if name in _OUTLETS:
+        return _OUTLETS[name]
+    # What is left of a generic match must still be a name plus its outlet noun.
+    return name if len(name.split()) >= 2 else ""
+
+
+def find_cited_outlets(text: str) -> list[Finding]:
+    """Return one Finding per outlet whose reporting the text cites ("Axios reported").
+
+    The first phrase naming each outlet is the Finding's text; ``detail`` is the outlet.
+    """
+    found: dict[str, Finding] = {}
+    for match in _CITATION.finditer(text):
+        raw = next(g for g in match.group("a", "b", "c", "d") if g)
+        outlet = _outlet_name(raw)
+        if not outlet or outlet in found:
+            continue
+        phrase = match.group()
+        if match["a"]:  # the phrase starts with the name: drop the words it swallowed
+            phrase = phrase[len(raw) - len(_LEADING_STOP_WORDS.sub("", raw)) :]
+        found[outlet] = Finding(kind="cited_outlet", text=phrase, detail=outlet)
+    return list(found.values())
+
+
+# --- agencies: credits and bylines -----------------------------------------------------------
+
+# (agency as staff see it, pattern, also a wire byline?). Acronyms are upper case
+# and whole words so that "APP" or the name "Ani" do not match.
+_AGENCIES: tuple[tuple[str, str, bool], ...] = (
+    ("Associated Press", r"\bAssociated Press\b|\bAP\b", True),
+    ("Getty Images", r"\bGetty\b", False),
+    ("Reuters", r"\bReuters\b|\bREUTERS\b", True),
+    ("AFP", r"\bAFP\b|\bAgence France-Presse\b", True),
+    ("EPA", r"\bEPA\b", False),
+    ("EFE", r"\bEFE\b", True),
+    ("PTI", r"\bPTI\b", True),
+    ("ANI", r"\bANI\b", True),
+    ("Xinhua", r"\bXinhua\b|\bXINHUA\b", True),
+    ("Shutterstock", r"\bShutterstock\b|\bSHUTTERSTOCK\b", False),
+    ("Bloomberg", r"\bBloomberg\b|\bBLOOMBERG\b", True),
+    ("UPI", r"\bUPI\b|\bUnited Press International\b", True),
+    ("dpa", r"\bdpa\b|\bDPA\b", True),
+    # Capitalised only: "Pool" in a credit is a pool photographer, "pool" is a pool.
+    ("Pool", r"\bPool\b|\bPOOL\b", False),
+)
+
+
+def _agency_regex(include: Iterable[tuple[str, str, bool]]) -> tuple[re.Pattern[str], list[str]]:
+    items = list(include)
+    pattern = "|".join(f"(?P<g{i}>{regex})" for i, (_, regex, _) in enumerate(items))
+    return re.compile(pattern), [name for name, _, _ in items]
+
+
+_CREDIT, _CREDIT_NAMES = _agency_regex(_AGENCIES)
+_WIRE, _WIRE_NAMES = _agency_regex(a for a in _AGENCIES if a[2])
+
+
+def _first_agency(pattern: re.Pattern[str], names: list[str], text: str) -> str | None:
+    # The leftmost agency is the source: "Mandel Ngan/AFP via Getty Images" is AFP's.
+    match = pattern.search(text)
+    if match is None or match.lastgroup is None:
+        return None
+    return names[int(match.lastgroup[1:])]
+
+
+def is_third_party_credit(credit: str) -> str | None:
+    """Return the agency a credit or caption names ("AP Photo/Evan Vucci" -> "Associated Press").
+
+    None when it names no known agency; importers then keep the asset syndicatable.
+    """
+    return _first_agency(_CREDIT, _CREDIT_NAMES, credit)
+
+
+def find_third_party_credits(credits: Iterable[str]) -> list[Finding]:
+    """Return a third_party_asset Finding for each credit or caption that names an agency."""
+    findings = []
+    for credit in credits:
+        agency = is_third_party_credit(credit)
+        if agency:
+            findings.append(Finding(kind="third_party_asset", text=credit.strip(), detail=agency))
+    return findings
+
+
+def find_wire_bylines(bylines: Iterable[str]) -> list[Finding]:
+    """Return a wire_byline Finding for each byline naming a wire service ("Reuters staff")."""
+    findings = []
+    for byline in bylines:
+        agency = _first_agency(_WIRE, _WIRE_NAMES, byline)
+        if agency:
+            findings.append(Finding(kind="wire_byline", text=byline.strip(), detail=agency))
+    return findings

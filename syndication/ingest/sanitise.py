@@ -1,0 +1,233 @@
+"""Sanitise untrusted article HTML down to the markup an article body needs."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from html import escape
+from html.parser import HTMLParser
+from urllib.parse import parse_qs, urlsplit
+
+import nh3
+
+_TAGS = frozenset(
+    {
+        "p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "a",
+        "em", "strong", "b", "i", "u", "s", "sub", "sup", "br", "hr",
+        "blockquote", "figure", "figcaption", "img",
+        # tfoot is kept so that stripping it cannot leave bare <tr> in a <table>,
+        # which a second parse would wrap in <tbody> (sanitising must be idempotent).
+        "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
+        "code", "pre", "span",
+    }
+)  # fmt: skip
+_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "width", "height"},
+    # Merged cells are meaning, not presentation: a table without them misleads.
+    "th": {"colspan", "rowspan"},
+    "td": {"colspan", "rowspan"},
+}
+# Only the classes later rules act on; anything else is the source site's styling.
+_ALLOWED_CLASSES = {"span": {"promo"}}
+# Elements whose *content* must go too: dropping only the tags would leave script
+# source, CSS or an SVG payload behind as visible text.
+_CLEAN_CONTENT_TAGS = frozenset(
+    {
+        "script", "style", "iframe", "noscript", "template", "object", "embed",
+        "svg", "math", "textarea", "select", "title", "xmp", "noembed", "noframes",
+    }
+)  # fmt: skip
+_URL_SCHEMES = frozenset({"http", "https", "mailto"})
+_MAX_PASSES = 4
+
+
+def _make_cleaner(url_relative: object) -> nh3.Cleaner:
+    return nh3.Cleaner(
+        tags=set(_TAGS),
+        clean_content_tags=set(_CLEAN_CONTENT_TAGS),
+        attributes={tag: set(names) for tag, names in _ATTRIBUTES.items()},
+        allowed_classes={tag: set(names) for tag, names in _ALLOWED_CLASSES.items()},
+        strip_comments=True,
+        link_rel="noopener",
+        url_schemes=set(_URL_SCHEMES),
+        url_relative=url_relative,
+    )
+
+
+# Built once: constructing a Cleaner costs more than cleaning a typical article.
+_CLEANER = _make_cleaner(None)
+
+
+@lru_cache(maxsize=64)
+def _cleaner_for_base(base_url: str) -> nh3.Cleaner:
+    # One cleaner per site: an import run uses a handful of bases, many times each.
+    return _make_cleaner(("rewrite_with_base", base_url))
+
+
+# --- pre-pass: embeds and tracking pixels -------------------------------------------------
+
+# Cheap test so that most bodies skip the pre-pass entirely.
+_NEEDS_PREPASS = re.compile(r"<iframe|<img|twitter-tweet|instagram-media", re.IGNORECASE)
+_EMBED_CLASSES = {
+    "twitter-tweet": "View the post on X (Twitter)",
+    "instagram-media": "View this post on Instagram",
+}
+_PIXEL_SIZES = frozenset({"0", "1", "0px", "1px"})
+_PIXEL_HOSTS = (
+    "doubleclick.net", "google-analytics.com", "googletagmanager.com", "facebook.com/tr",
+    "scorecardresearch.com", "quantserve.com", "pixel.wp.com", "stats.wp.com",
+    "bat.bing.com", "analytics.twitter.com", "t.co/i/adsct", "pixel.", "/pixel",
+    "tracking.", "/track/", "beacon.",
+)  # fmt: skip
+
+
+def _is_tracking_pixel(attrs: dict[str, str]) -> bool:
+    sizes = {attrs.get("width", "").strip().lower(), attrs.get("height", "").strip().lower()}
+    if sizes & _PIXEL_SIZES:
+        return True
+    src = attrs.get("src", "").lower()
+    return any(host in src for host in _PIXEL_HOSTS)
+
+
+def _video_link(src: str) -> tuple[str, str] | None:
+    """Return (watch URL, label) for a YouTube or Vimeo player URL, else None."""
+    parts = urlsplit(src if "//" in src else "https://" + src)
+    host = (parts.hostname or "").removeprefix("www.")
+    segments = [s for s in parts.path.split("/") if s]
+    if host in {"youtube.com", "youtube-nocookie.com", "m.youtube.com"}:
+        if len(segments) >= 2 and segments[0] in {"embed", "v", "shorts"}:
+            return f"https://www.youtube.com/watch?v={segments[1]}", "Watch on YouTube"
+        video = parse_qs(parts.query).get("v")
+        if video:
+            return f"https://www.youtube.com/watch?v={video[0]}", "Watch on YouTube"
+    if host == "youtu.be" and segments:
+        return f"https://www.youtube.com/watch?v={segments[0]}", "Watch on YouTube"
+    if host in {"player.vimeo.com", "vimeo.com"}:
+        ids = [s for s in segments if s.isdigit()]
+        if ids:
+            return f"https://vimeo.com/{ids[0]}", "Watch on Vimeo"
+    return None
+
+
+def _link_paragraph(url: str, label: str) -> str:
+    return f'<p><a href="{escape(url)}">{escape(label)}</a></p>'
+
+
+class _EmbedRewriter(HTMLParser):
+    """Stream the markup back out unchanged, except embeds and tracking pixels.
+
+    A token-level rewrite (rather than parse-and-reserialise) leaves every other
+    byte as it was, so nh3 alone decides the final structure. Safety does not
+    depend on this pass: nh3 still cleans whatever it emits.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.out: list[str] = []
+        self._embed_label = ""  # non-empty while inside an embedded post
+        self._embed_depth = 0
+        self._embed_urls: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if self._embed_label:
+            if tag == "blockquote":
+                self._embed_depth += 1
+            elif tag == "a" and values.get("href"):
+                self._embed_urls.append(values["href"])
+            return
+        if tag == "blockquote":
+            classes = values.get("class", "").split()
+            label = next((_EMBED_CLASSES[c] for c in classes if c in _EMBED_CLASSES), "")
+            if label:
+                self._embed_label, self._embed_depth = label, 1
+                permalink = values.get("data-instgrm-permalink") or values.get("cite")
+                self._embed_urls = [permalink] if permalink else []
+                return
+        if tag == "iframe":
+            video = _video_link(values.get("src", ""))
+            if video:
+                self.out.append(_link_paragraph(*video))
+            return  # nh3 drops iframes and their content anyway
+        if tag == "img" and _is_tracking_pixel(values):
+            return
+        self.out.append(self.get_starttag_text() or "")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._embed_label:
+            if tag == "blockquote":
+                self._embed_depth -= 1
+                if self._embed_depth == 0:
+                    self._finish_embed()
+            return
+        self.out.append(f"</{tag}>")
+
+    def _finish_embed(self) -> None:
+        # A tweet's last link is its permalink (earlier ones are t.co links in the text).
+        if self._embed_urls:
+            self.out.append(_link_paragraph(self._embed_urls[-1], self._embed_label))
+        self._embed_label, self._embed_urls = "", []
+
+    def close(self) -> None:
+        super().close()
+        if self._embed_label:  # unterminated embed: still keep the link
+            self._finish_embed()
+
+    def handle_data(self, data: str) -> None:
+        if not self._embed_label:
+            self.out.append(data)
+
+    def handle_entityref(self, name: str) -> None:
+        if not self._embed_label:
+            self.out.append(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        if not self._embed_label:
+            self.out.append(f"&#{name};")
+
+    def handle_comment(self, data: str) -> None:
+        if not self._embed_label:
+            self.out.append(f"<!--{data}-->")
+
+    # Declarations and processing instructions never survive nh3; drop them here.
+    def handle_decl(self, decl: str) -> None:
+        pass
+
+    def handle_pi(self, data: str) -> None:
+        pass
+
+    def unknown_decl(self, data: str) -> None:
+        pass
+
+
+def _rewrite_embeds(html: str) -> str:
+    rewriter = _EmbedRewriter()
+    rewriter.feed(html)
+    rewriter.close()
+    return "".join(rewriter.out)
+
+
+def sanitise_html(html: str, *, base_url: str = "") -> str:
+    """Return ``html`` reduced to safe article markup; relative URLs resolved against base_url.
+
+    Embedded posts and videos become a paragraph linking to them; tracking
+    pixels, scripts, styles, event handlers and unknown markup are removed.
+    Raises ValueError if ``base_url`` is given but is not an absolute URL.
+    """
+    if _NEEDS_PREPASS.search(html):
+        html = _rewrite_embeds(html)
+    cleaner = _cleaner_for_base(base_url) if base_url else _CLEANER
+    cleaned = cleaner.clean(html)
+    # Dropping a disallowed wrapper can leave markup that parses into a different
+    # tree next time ("<li><form><li>" -> "<li><li></li></li>"), so clean until the
+    # output is stable: importers and rules must be able to re-sanitise safely.
+    for _ in range(_MAX_PASSES):
+        again = cleaner.clean(cleaned)
+        if again == cleaned:
+            break
+        cleaned = again
+    return cleaned

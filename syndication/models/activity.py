@@ -1,0 +1,111 @@
+"""The records that answer "who republished what, under which terms"."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from syndication.extensions import db
+from syndication.models.base import TimestampMixin, UTCDateTime, enum_column
+
+
+class NoticeKind(enum.StrEnum):
+    CORRECTION = "correction"
+    UPDATE = "update"
+    TAKEDOWN = "takedown"
+
+
+class Download(TimestampMixin, db.Model):
+    __tablename__ = "downloads"
+    __table_args__ = (
+        sa.Index("ix_downloads_partner_created", "partner_id", "created_at"),
+        sa.CheckConstraint("size >= 0", name="size_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("grants.id", ondelete="CASCADE"), index=True
+    )
+    partner_id: Mapped[int] = mapped_column(sa.ForeignKey("partners.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    api_key_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("api_keys.id", ondelete="SET NULL")
+    )
+    package_hash: Mapped[str] = mapped_column(sa.String(64))
+    format: Mapped[str] = mapped_column(sa.String(32))
+    size: Mapped[int] = mapped_column(default=0)
+
+
+class PixelHit(TimestampMixin, db.Model):
+    """A page view of a republished copy, reported by the tracking pixel."""
+
+    __tablename__ = "pixel_hits"
+    __table_args__ = (sa.Index("ix_pixel_hits_grant_created", "grant_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(sa.ForeignKey("grants.id", ondelete="CASCADE"))
+    referrer: Mapped[str] = mapped_column(sa.String(1000), default="")
+    # A hash, not the raw agent or address: enough to count, nothing to identify.
+    visitor_hash: Mapped[str] = mapped_column(sa.String(64), default="")
+
+
+class Notice(TimestampMixin, db.Model):
+    """A correction, update or takedown about an article, sent to its holders."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[NoticeKind] = mapped_column(enum_column(NoticeKind, "notice_kind"))
+    revision_number: Mapped[int | None]
+    title: Mapped[str] = mapped_column(sa.String(300))
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    deliveries: Mapped[list[NoticeDelivery]] = relationship(back_populates="notice")
+
+
+class NoticeDelivery(TimestampMixin, db.Model):
+    """One notice addressed to one partner; acknowledged by that partner."""
+
+    __tablename__ = "notice_deliveries"
+    __table_args__ = (sa.UniqueConstraint("notice_id", "partner_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int] = mapped_column(sa.ForeignKey("notices.id", ondelete="CASCADE"))
+    partner_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("partners.id", ondelete="CASCADE"), index=True
+    )
+    grant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grants.id", ondelete="SET NULL"))
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    notice: Mapped[Notice] = relationship(back_populates="deliveries")
+
+
+class AuditEvent(TimestampMixin, db.Model):
+    """Who did what to which object, when, and why."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (sa.Index("ix_audit_events_object", "object_type", "object_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(sa.String(64))
+    object_type: Mapped[str] = mapped_column(sa.String(64))
+    object_id: Mapped[int]
+    from_status: Mapped[str | None] = mapped_column(sa.String(32))
+    to_status: Mapped[str | None] = mapped_column(sa.String(32))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+    data: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+    actor = relationship("User")

@@ -1,0 +1,170 @@
+"""Articles, their revisions, assets, tags and import findings."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from syndication.extensions import db
+from syndication.models.base import TimestampMixin, UTCDateTime, enum_column, utcnow
+
+
+class Origin(enum.StrEnum):
+    ORIGINAL = "original"
+    THIRD_PARTY = "third_party"
+    MIXED = "mixed"
+
+
+class SyndicationPolicy(enum.StrEnum):
+    FREE_ELIGIBLE = "free_eligible"
+    LICENSED = "licensed"
+    NOT_SYNDICATED = "not_syndicated"
+
+
+class FindingKind(enum.StrEnum):
+    FOOTER = "footer"
+    PROMO = "promo"
+    THIRD_PARTY_ASSET = "third_party_asset"
+    CITED_OUTLET = "cited_outlet"
+    WIRE_BYLINE = "wire_byline"
+
+
+class Article(TimestampMixin, db.Model):
+    """The current state of an article; its history lives in ArticleRevision."""
+
+    __tablename__ = "articles"
+    __table_args__ = (
+        sa.CheckConstraint("word_count >= 0", name="word_count_non_negative"),
+        sa.CheckConstraint(
+            "expires_at IS NULL OR embargo_until IS NULL OR expires_at > embargo_until",
+            name="expiry_after_embargo",
+        ),
+        sa.Index("ix_articles_policy_published", "policy", "published_at"),
+        sa.Index("ix_articles_section_published", "section", "published_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # GUID, ninjs uri or canonical URL of the source: makes re-import idempotent.
+    source_id: Mapped[str | None] = mapped_column(sa.String(1000), unique=True)
+    slug: Mapped[str] = mapped_column(sa.String(200), unique=True)
+    headline: Mapped[str] = mapped_column(sa.String(500))
+    dek: Mapped[str] = mapped_column(sa.Text, default="")
+    bylines: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    dateline: Mapped[str] = mapped_column(sa.String(200), default="")
+    section: Mapped[str] = mapped_column(sa.String(100), default="")
+    language: Mapped[str] = mapped_column(sa.String(16), default="en")
+    canonical_url: Mapped[str] = mapped_column(sa.String(1000), default="")
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    body_html: Mapped[str] = mapped_column(sa.Text, default="")
+    word_count: Mapped[int] = mapped_column(default=0)
+    published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    current_revision: Mapped[int] = mapped_column(default=1)
+    # Rights.
+    origin: Mapped[Origin] = mapped_column(
+        enum_column(Origin, "article_origin"), default=Origin.ORIGINAL
+    )
+    policy: Mapped[SyndicationPolicy] = mapped_column(
+        enum_column(SyndicationPolicy, "syndication_policy"),
+        default=SyndicationPolicy.FREE_ELIGIBLE,
+    )
+    embargo_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    territory: Mapped[str] = mapped_column(sa.String(100), default="")
+
+    revisions: Mapped[list[ArticleRevision]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", order_by="ArticleRevision.number"
+    )
+    assets: Mapped[list[Asset]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", order_by="Asset.position"
+    )
+    tag_rows: Mapped[list[ArticleTag]] = relationship(
+        cascade="all, delete-orphan", order_by="ArticleTag.tag"
+    )
+    findings: Mapped[list[ImportFinding]] = relationship(
+        back_populates="article", cascade="all, delete-orphan", order_by="ImportFinding.id"
+    )
+
+    @property
+    def tags(self) -> list[str]:
+        return [row.tag for row in self.tag_rows]
+
+    def __repr__(self) -> str:
+        return f"<Article {self.id} {self.slug}>"
+
+
+class ArticleRevision(TimestampMixin, db.Model):
+    """An immutable copy of the article's content at one point, with a public note."""
+
+    __tablename__ = "article_revisions"
+    __table_args__ = (
+        sa.UniqueConstraint("article_id", "number"),
+        sa.CheckConstraint("number >= 1", name="number_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"))
+    number: Mapped[int]
+    headline: Mapped[str] = mapped_column(sa.String(500))
+    dek: Mapped[str] = mapped_column(sa.Text, default="")
+    bylines: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    body_html: Mapped[str] = mapped_column(sa.Text)
+    summary: Mapped[str] = mapped_column(sa.Text, default="")
+    note: Mapped[str] = mapped_column(sa.Text, default="")
+    # sha256 of the content fields: re-imports add a revision only when it changes.
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    created_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    article: Mapped[Article] = relationship(back_populates="revisions")
+
+
+class Asset(TimestampMixin, db.Model):
+    """An image or other media of an article; only syndicatable ones leave in packages."""
+
+    __tablename__ = "assets"
+    __table_args__ = (sa.CheckConstraint("position >= 0", name="position_non_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    url: Mapped[str] = mapped_column(sa.String(1000))
+    mime_type: Mapped[str] = mapped_column(sa.String(100), default="")
+    caption: Mapped[str] = mapped_column(sa.Text, default="")
+    credit: Mapped[str] = mapped_column(sa.String(500), default="")
+    rights_holder: Mapped[str] = mapped_column(sa.String(200), default="")
+    syndicatable: Mapped[bool] = mapped_column(default=True)
+    sha256: Mapped[str | None] = mapped_column(sa.String(64))
+
+    article: Mapped[Article] = relationship(back_populates="assets")
+
+
+class ArticleTag(db.Model):
+    __tablename__ = "article_tags"
+
+    article_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(sa.String(100), primary_key=True, index=True)
+
+
+class ImportFinding(TimestampMixin, db.Model):
+    """What ingest noticed (footers, promos, third-party material), computed once."""
+
+    __tablename__ = "import_findings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[FindingKind] = mapped_column(enum_column(FindingKind, "finding_kind"))
+    text: Mapped[str] = mapped_column(sa.Text)
+    detail: Mapped[str] = mapped_column(sa.String(200), default="")
+
+    article: Mapped[Article] = relationship(back_populates="findings")

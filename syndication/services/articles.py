@@ -1,0 +1,163 @@
+"""Bring article drafts into the catalogue: create, or revise only on change."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+import nh3
+import sqlalchemy as sa
+from slugify import slugify
+
+from syndication.extensions import db
+from syndication.ingest.drafts import ArticleDraft
+from syndication.models import (
+    Article,
+    ArticleRevision,
+    ArticleTag,
+    Asset,
+    FindingKind,
+    ImportFinding,
+    Origin,
+    SyndicationPolicy,
+    User,
+)
+from syndication.models.base import utcnow
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    article: Article
+    created: bool
+    revised: bool
+
+
+def content_hash(draft: ArticleDraft) -> str:
+    """sha256 of what a revision holds; equal hashes mean nothing to revise."""
+    payload = json.dumps(
+        [draft.headline, draft.dek, draft.bylines, draft.body_html, draft.summary],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def word_count(body_html: str) -> int:
+    return len(nh3.clean(body_html, tags=set()).split())
+
+
+def _find_existing(draft: ArticleDraft) -> Article | None:
+    if draft.source_id:
+        found = db.session.scalar(sa.select(Article).where(Article.source_id == draft.source_id))
+        if found is not None:
+            return found
+    if draft.canonical_url:
+        return db.session.scalar(
+            sa.select(Article).where(Article.canonical_url == draft.canonical_url).limit(1)
+        )
+    return None
+
+
+def _unique_slug(headline: str) -> str:
+    base = slugify(headline, max_length=80, word_boundary=True) or "article"
+    taken = set(
+        db.session.scalars(
+            sa.select(Article.slug).where(
+                sa.or_(Article.slug == base, Article.slug.like(f"{base}-%"))
+            )
+        )
+    )
+    slug, n = base, 2
+    while slug in taken:
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+def _rights_from_findings(draft: ArticleDraft) -> tuple[Origin, SyndicationPolicy]:
+    """A first guess at the rights that staff then confirm: wire copy is not ours."""
+    kinds = {finding.kind for finding in draft.findings}
+    if FindingKind.WIRE_BYLINE in kinds:
+        return Origin.THIRD_PARTY, SyndicationPolicy.NOT_SYNDICATED
+    if FindingKind.THIRD_PARTY_ASSET in kinds or any(not a.syndicatable for a in draft.assets):
+        return Origin.MIXED, SyndicationPolicy.FREE_ELIGIBLE
+    return Origin.ORIGINAL, SyndicationPolicy.FREE_ELIGIBLE
+
+
+def _apply_content(article: Article, draft: ArticleDraft) -> None:
+    article.headline = draft.headline
+    article.dek = draft.dek
+    article.bylines = list(draft.bylines)
+    article.dateline = draft.dateline
+    article.section = draft.section
+    article.language = draft.language or "en"
+    article.canonical_url = draft.canonical_url
+    article.summary = draft.summary
+    article.body_html = draft.body_html
+    article.word_count = word_count(draft.body_html)
+    article.published_at = draft.published_at or article.published_at
+    article.updated_at = draft.updated_at or utcnow()
+    article.tag_rows = [ArticleTag(tag=tag) for tag in sorted(set(draft.tags)) if tag]
+    article.assets = [
+        Asset(
+            position=position,
+            url=asset.url,
+            caption=asset.caption,
+            credit=asset.credit,
+            rights_holder=asset.rights_holder,
+            mime_type=asset.mime_type,
+            syndicatable=asset.syndicatable,
+        )
+        for position, asset in enumerate(draft.assets)
+    ]
+    article.findings = [
+        ImportFinding(kind=FindingKind(f.kind), text=f.text, detail=f.detail)
+        for f in draft.findings
+    ]
+
+
+def import_draft(
+    draft: ArticleDraft,
+    *,
+    actor: User | None = None,
+    note: str = "Imported",
+    origin: Origin | None = None,
+    policy: SyndicationPolicy | None = None,
+    commit: bool = True,
+) -> ImportResult:
+    """Store a draft: a new article, a new revision when its content changed, or nothing."""
+    digest = content_hash(draft)
+    article = _find_existing(draft)
+    if article is not None:
+        if article.revisions and article.revisions[-1].content_hash == digest:
+            return ImportResult(article, created=False, revised=False)
+        number = article.current_revision + 1
+        created = False
+    else:
+        guessed_origin, guessed_policy = _rights_from_findings(draft)
+        article = Article(
+            source_id=draft.source_id or None,
+            slug=_unique_slug(draft.headline),
+            origin=origin or guessed_origin,
+            policy=policy or guessed_policy,
+        )
+        db.session.add(article)
+        number = 1
+        created = True
+    _apply_content(article, draft)
+    article.current_revision = number
+    article.revisions.append(
+        ArticleRevision(
+            number=number,
+            headline=draft.headline,
+            dek=draft.dek,
+            bylines=list(draft.bylines),
+            body_html=draft.body_html,
+            summary=draft.summary,
+            note=note if created else f"{note} (content changed)",
+            content_hash=digest,
+            created_by_id=actor.id if actor is not None else None,
+        )
+    )
+    if commit:
+        db.session.commit()
+    return ImportResult(article, created=created, revised=not created)

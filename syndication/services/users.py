@@ -1,0 +1,70 @@
+"""Accounts: create users, check passwords."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from email_validator import EmailNotValidError, validate_email
+
+from syndication.extensions import db
+from syndication.models import Partner, Role, User
+from syndication.security import hash_password, verify_password
+from syndication.services.errors import Conflict, DomainError
+
+MIN_PASSWORD_LENGTH = 10
+
+
+def normalise_email(email: str) -> str:
+    """The canonical form of an address, or DomainError when it is not one."""
+    try:
+        return validate_email(email.strip(), check_deliverability=False).normalized.lower()
+    except EmailNotValidError as exc:
+        raise DomainError(f"{email!r} is not a valid email address: {exc}") from exc
+
+
+def find_by_email(email: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.email == email.strip().lower()))
+
+
+def create_user(
+    email: str,
+    role: Role | str,
+    *,
+    password: str | None = None,
+    name: str = "",
+    partner: Partner | None = None,
+    partner_admin: bool = False,
+    commit: bool = True,
+) -> User:
+    """Create an account; partner users need their partner, staff must not have one."""
+    role = Role(role)
+    email = normalise_email(email)
+    if (role is Role.PARTNER) != (partner is not None):
+        raise DomainError("Partner users belong to a partner; staff and admins do not.")
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
+    if find_by_email(email) is not None:
+        raise Conflict(f"An account for {email} already exists.")
+    user = User(
+        email=email,
+        name=name,
+        role=role,
+        partner=partner,
+        is_partner_admin=partner_admin,
+        password_hash=hash_password(password) if password else None,
+    )
+    db.session.add(user)
+    if commit:
+        db.session.commit()
+    return user
+
+
+def authenticate(email: str, password: str) -> User | None:
+    """The active user with this email and password, else None (and no hint which failed)."""
+    user = find_by_email(email)
+    if user is None or not user.active or not verify_password(user.password_hash, password):
+        return None
+    user.last_login_at = datetime.now(UTC)
+    db.session.commit()
+    return user

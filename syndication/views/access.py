@@ -1,0 +1,83 @@
+"""Authorisation: who may reach a view, and the partner-scoped object lookup."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import TypeVar
+
+import sqlalchemy as sa
+from flask import abort
+from flask_login import current_user, login_required
+
+from syndication.extensions import db, login_manager
+from syndication.models import PartnerStatus, User
+
+T = TypeVar("T")
+
+
+@login_manager.user_loader
+def load_user(user_id: str) -> User | None:
+    """Restore the session's user; a bumped session version or a partner no
+    longer approved ends the session at once."""
+    try:
+        raw_id, raw_version = user_id.split(":", 1)
+        user = db.session.get(User, int(raw_id))
+        version = int(raw_version)
+    except (ValueError, TypeError):
+        return None
+    if user is None or user.session_version != version or not user.active:
+        return None
+    if user.partner is not None and user.partner.status is not PartnerStatus.APPROVED:
+        return None
+    return user
+
+
+def staff_required(view: Callable) -> Callable:
+    """Logged-in staff or admin; anyone else logged in gets 403."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not current_user.is_staff:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def admin_required(view: Callable) -> Callable:
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if not current_user.is_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def partner_required(view: Callable) -> Callable:
+    """A logged-in user of an approved partner; staff get 403 here too."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(*args, **kwargs):
+        if current_user.partner_id is None:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def owned_or_404(model: type[T], object_id: int) -> T:
+    """Load an object of the current partner; another partner's is simply not found."""
+    obj = db.session.scalar(
+        sa.select(model).where(
+            model.id == object_id,  # type: ignore[attr-defined]
+            model.partner_id == current_user.partner_id,  # type: ignore[attr-defined]
+        )
+    )
+    if obj is None:
+        abort(404)
+    return obj

@@ -1,0 +1,122 @@
+"""Factory fixtures: each returns a function that makes one object, committed."""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from syndication.extensions import db
+from syndication.ingest.drafts import ArticleDraft
+from syndication.models import (
+    ApiKey,
+    ArticleRequest,
+    Grant,
+    OutletType,
+    Partner,
+    PartnerDomain,
+    PartnerStatus,
+    PartnerTier,
+    RequestStatus,
+    Role,
+    RuleSet,
+    SyndicationPolicy,
+)
+from syndication.security import new_api_key
+from syndication.services import articles, users
+
+PASSWORD = "correct horse battery"
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_user():
+    def make(role: Role | str = Role.STAFF, *, partner=None, email: str | None = None, **kw):
+        email = email or f"user{next(_counter)}@example.org"
+        return users.create_user(email, role, password=PASSWORD, partner=partner, **kw)
+
+    return make
+
+
+@pytest.fixture
+def make_partner():
+    def make(status: PartnerStatus = PartnerStatus.APPROVED, **kw) -> Partner:
+        n = next(_counter)
+        partner = Partner(
+            name=kw.pop("name", f"Partner Outlet {n}"),
+            website=f"https://outlet{n}.example",
+            outlet_type=OutletType.NEWSPAPER,
+            contact_name="Pat Contact",
+            contact_email=f"pat@outlet{n}.example",
+            monthly_unique_visitors=kw.pop("monthly_unique_visitors", 250_000),
+            status=status,
+            tier=PartnerTier.STANDARD if status is not PartnerStatus.APPLIED else None,
+            domains=[PartnerDomain(domain=f"outlet{n}.example")],
+            **kw,
+        )
+        db.session.add(partner)
+        db.session.commit()
+        return partner
+
+    return make
+
+
+@pytest.fixture
+def make_article():
+    def make(policy: SyndicationPolicy = SyndicationPolicy.FREE_ELIGIBLE, **kw):
+        n = next(_counter)
+        draft = ArticleDraft(
+            headline=kw.pop("headline", f"Test article number {n}"),
+            body_html=kw.pop("body_html", "<p>First paragraph.</p><p>Second paragraph.</p>"),
+            published_at=kw.pop("published_at", datetime.now(UTC) - timedelta(days=1)),
+            source_id=f"test:{n}",
+            **kw,
+        )
+        return articles.import_draft(draft, policy=policy).article
+
+    return make
+
+
+@pytest.fixture
+def make_grant():
+    def make(partner: Partner, article, **kw) -> Grant:
+        rule_set = RuleSet(version=next(_counter) + 1000)
+        request = ArticleRequest(
+            batch=str(uuid.uuid4()),
+            partner=partner,
+            article=article,
+            status=RequestStatus.GRANTED,
+        )
+        grant = Grant(
+            licence_id=f"LIC-{uuid.uuid4().hex[:12]}",
+            partner=partner,
+            article=article,
+            rule_set=rule_set,
+            revision_number=article.current_revision,
+            valid_from=datetime.now(UTC),
+            terms={"footer": {"text": "Footer"}},
+            odrl={},
+            terms_hash="0" * 64,
+            **kw,
+        )
+        db.session.add_all([rule_set, request, grant])
+        db.session.flush()
+        grant.request_id = request.id
+        db.session.commit()
+        return grant
+
+    return make
+
+
+@pytest.fixture
+def make_api_key():
+    def make(partner: Partner, label: str = "CMS") -> tuple[ApiKey, str]:
+        secret, prefix, digest = new_api_key()
+        key = ApiKey(partner=partner, label=label, prefix=prefix, key_hash=digest)
+        db.session.add(key)
+        db.session.commit()
+        return key, secret
+
+    return make

@@ -1,0 +1,136 @@
+"""Authorisation, walked over every registered route.
+
+A new route is covered the moment it is registered: the walk fails when it
+meets a URL argument it has no value for, or a blueprint it does not know.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from syndication.models import PartnerStatus, Role
+from tests.factories import PASSWORD
+
+PUBLIC_ENDPOINTS = {"static", "public.index", "public.health", "auth.login"}
+
+
+@pytest.fixture
+def world(make_user, make_partner, make_article, make_grant, make_api_key):
+    """Two approved partners, each with a user, a grant and a key; one staff user."""
+    own, other = make_partner(), make_partner()
+    article = make_article()
+    world = {
+        "staff": make_user(Role.STAFF, email="staff@example.org"),
+        "me": make_user(Role.PARTNER, partner=own, email="me@own.example"),
+        "own": own,
+        "other": other,
+        "own_grant": make_grant(own, article),
+        "other_grant": make_grant(other, article),
+        "article": article,
+    }
+    world["other_key"] = make_api_key(other)[0]
+    return world
+
+
+def _url_values(rule, world) -> dict:
+    """Values for a rule's arguments, always naming the *other* partner's objects."""
+    candidates = {
+        "article_id": world["article"].id,
+        "partner_id": world["other"].id,
+        "grant_id": world["other_grant"].id,
+        "key_id": world["other_key"].id,
+        "filename": "app.css",
+    }
+    missing = set(rule.arguments) - set(candidates)
+    assert not missing, f"route {rule.rule} needs a value for {missing} in this walk"
+    return {name: candidates[name] for name in rule.arguments}
+
+
+def _requests(app, world):
+    for rule in app.url_map.iter_rules():
+        method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"OPTIONS"})[0]
+        with app.test_request_context():
+            from flask import url_for
+
+            url = url_for(rule.endpoint, **_url_values(rule, world))
+        yield rule.endpoint, method, url
+
+
+def test_every_route_belongs_to_a_known_area(app):
+    areas = {"staff", "portal", "api", "auth", "public", "static"}
+    for rule in app.url_map.iter_rules():
+        assert rule.endpoint.split(".")[0] in areas, rule.endpoint
+
+
+def test_anonymous_visitors_are_sent_to_login_or_refused(app, client, world):
+    for endpoint, method, url in _requests(app, world):
+        if endpoint in PUBLIC_ENDPOINTS:
+            continue
+        response = client.open(url, method=method)
+        if endpoint.startswith("api."):
+            assert response.status_code == 401, (endpoint, response.status_code)
+        else:
+            assert response.status_code == 302, (endpoint, response.status_code)
+            assert "/login" in response.headers["Location"], endpoint
+
+
+def test_partner_user_is_refused_every_staff_route(app, client, auth, world):
+    auth.login("me@own.example", PASSWORD)
+    checked = 0
+    for endpoint, method, url in _requests(app, world):
+        if endpoint.startswith("staff."):
+            response = client.open(url, method=method)
+            assert response.status_code == 403, (endpoint, response.status_code)
+            checked += 1
+    assert checked >= 5
+
+
+def test_partner_never_reaches_another_partners_objects(app, client, auth, world):
+    auth.login("me@own.example", PASSWORD)
+    for endpoint, method, url in _requests(app, world):
+        if not endpoint.startswith("portal."):
+            continue
+        response = client.open(url, method=method)
+        body = response.get_data(as_text=True)
+        assert world["other_grant"].licence_id not in body, endpoint
+        assert world["other"].name not in body, endpoint
+        if "_id>" in next(r.rule for r in app.url_map.iter_rules() if r.endpoint == endpoint):
+            assert response.status_code == 404, (endpoint, response.status_code)
+
+
+def test_partner_sees_its_own_grant(client, auth, world):
+    auth.login("me@own.example", PASSWORD)
+    response = client.get(f"/portal/grants/{world['own_grant'].id}")
+    assert response.status_code == 200
+    assert world["own_grant"].licence_id in response.get_data(as_text=True)
+
+
+def test_staff_are_refused_the_partner_portal(client, auth, world):
+    auth.login("staff@example.org", PASSWORD)
+    assert client.get("/portal/").status_code == 403
+
+
+def test_staff_reach_every_staff_page(app, client, auth, world):
+    auth.login("staff@example.org", PASSWORD)
+    for endpoint, method, url in _requests(app, world):
+        if endpoint.startswith("staff.") and method == "GET":
+            assert client.get(url).status_code == 200, endpoint
+
+
+def test_api_key_only_sees_its_own_partners_grants(client, world, make_api_key):
+    _, secret = make_api_key(world["own"])
+    response = client.get("/api/v1/grants", headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 200
+    ids = {item["id"] for item in response.json["items"]}
+    assert ids == {world["own_grant"].id}
+
+
+def test_suspended_partners_key_is_refused(client, world, make_api_key):
+    from syndication.extensions import db
+
+    _, secret = make_api_key(world["own"])
+    world["own"].status = PartnerStatus.SUSPENDED
+    db.session.commit()
+    response = client.get("/api/v1/grants", headers={"Authorization": f"Bearer {secret}"})
+    assert response.status_code == 403
+    assert response.mimetype == "application/problem+json"

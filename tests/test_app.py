@@ -1,0 +1,50 @@
+"""The app factory and configuration."""
+
+from __future__ import annotations
+
+import pytest
+
+from config import ProductionConfig
+from syndication import create_app
+
+
+def test_blueprints_are_registered(app):
+    assert {"auth", "staff", "portal", "api", "public"} <= set(app.blueprints)
+
+
+def test_templates_come_from_the_top_level_folder(app):
+    assert app.template_folder.endswith("templates")
+    assert "syndication" not in app.template_folder.split("/")[-2:]
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db.internal/syndication")
+    with pytest.raises(RuntimeError, match="SECRET_KEY"):
+        create_app(ProductionConfig)
+
+
+def test_production_reads_database_url_and_uses_psycopg(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "s3cret")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db.internal/syndication")
+    config = ProductionConfig()
+    assert config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://db.internal/syndication"
+    assert config.SESSION_COOKIE_SECURE is True
+
+
+def test_health_endpoint(client):
+    assert client.get("/healthz").json == {"status": "ok"}
+
+
+def test_unknown_page_is_a_friendly_404(client):
+    response = client.get("/no-such-page")
+    assert response.status_code == 404
+    assert b"Not Found" in response.data
+
+
+def test_api_errors_are_problem_json(client):
+    response = client.get("/api/v1/")
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    assert response.json["status"] == 401
+    assert "Bearer" in response.json["detail"]

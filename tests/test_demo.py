@@ -1,0 +1,46 @@
+"""Demo data: a living app on first run, and loading it again changes nothing."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from syndication.demo.loader import load_demo
+from syndication.extensions import db
+from syndication.models import Article, Partner, PartnerStatus, SyndicationPolicy, User
+
+
+def _count(model, *where) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+def test_demo_covers_every_policy_and_partner_status():
+    load_demo()
+    assert _count(Article) >= 30
+    for policy in SyndicationPolicy:
+        assert _count(Article, Article.policy == policy) > 0, policy
+    for status in PartnerStatus:
+        assert _count(Partner, Partner.status == status) > 0, status
+    assert _count(Article, Article.embargo_until.is_not(None)) > 0
+    assert _count(User, User.email == "staff@example.org") == 1
+
+
+def test_demo_includes_the_seed_article_without_its_footer():
+    load_demo()
+    seed = db.session.scalar(sa.select(Article).where(Article.headline.contains("Kuleba")))
+    assert seed is not None
+    assert "Content created by" not in seed.body_html
+
+
+def test_demo_marks_third_party_photos_not_syndicatable():
+    load_demo()
+    from syndication.models import Asset
+
+    assert _count(Asset, Asset.syndicatable.is_(False)) > 0
+    assert _count(Asset, Asset.syndicatable.is_(True)) > 0
+
+
+def test_loading_the_demo_twice_changes_nothing():
+    load_demo()
+    counts = (_count(Article), _count(Partner), _count(User))
+    assert load_demo() == [f"demo data already loaded ({counts[0]} articles)"]
+    assert (_count(Article), _count(Partner), _count(User)) == counts

@@ -1,0 +1,60 @@
+"""Migrations are the schema: they agree with the models on every database."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from syndication.extensions import db
+from tests.conftest import migrated_app
+
+
+def _tables(engine_or_conn) -> dict[str, set[str]]:
+    inspector = sa.inspect(engine_or_conn)
+    return {
+        name: {column["name"] for column in inspector.get_columns(name)}
+        for name in inspector.get_table_names()
+        if name != "alembic_version"
+    }
+
+
+def test_models_and_migrations_agree(app):
+    connection = db.session.connection()
+    diff = compare_metadata(MigrationContext.configure(connection), db.metadata)
+    assert diff == [], f"models and migrations disagree: {diff}"
+
+
+def test_an_empty_sqlite_database_migrates_to_the_same_tables(app, tmp_path):
+    """The same migration gives the same tables on SQLite as on the suite's database."""
+    other = migrated_app(f"sqlite:///{tmp_path / 'fresh.db'}")
+    with other.app_context():
+        fresh = _tables(db.engine)
+    with app.app_context():
+        current = _tables(db.session.connection())
+    assert fresh == current
+    assert {"articles", "partners", "grants", "rules", "audit_events"} <= set(fresh)
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE partners SET monthly_unique_visitors = -1 WHERE id = :id",
+        "UPDATE partners SET status = 'sleeping' WHERE id = :id",
+        "UPDATE partners SET terms_version_id = 999999 WHERE id = :id",
+    ],
+    ids=["negative-audience", "unknown-status", "dangling-foreign-key"],
+)
+def test_database_enforces_its_constraints(make_partner, statement):
+    partner = make_partner()
+    with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
+        db.session.execute(sa.text(statement), {"id": partner.id})
+
+
+def test_partner_users_must_belong_to_a_partner(make_user):
+    user = make_user()
+    with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
+        db.session.execute(
+            sa.text("UPDATE users SET role = 'partner' WHERE id = :id"), {"id": user.id}
+        )
