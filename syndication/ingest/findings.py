@@ -12,6 +12,7 @@ from syndication.ingest.drafts import Finding
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"'})
 _SPACE = re.compile(r"\s+")
+_BLANK_LINE = re.compile(r"\n\s*\n")
 
 
 def _normalise(text: str) -> str:
@@ -36,9 +37,9 @@ _FOOTER_PATTERNS = tuple(
         rf"^content created by {_ORG} is available without charge\b",
         r"^for licensing (?:opportunities|inquiries|enquiries|information)\b.{0,200}?"
         r"\bcontact\b.{0,100}?[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
-        # These two are anchored at both ends: as a sentence opener inside a real
-        # paragraph ("Republished with permission from the family, the letter ...")
-        # they must not match.
+        # The next three are anchored at both ends: as a sentence opener inside a
+        # real paragraph ("Republished with permission from the family, the letter
+        # ...") they must not match.
         r"^(?:this|the) (?:article|story|piece|post|column|report) (?:was |is )?"
         rf"(?:originally|first) (?:appeared|published|posted|ran) (?:on|in|at|by) {_ORG}"
         r"(?:,? and is (?:re)?published (?:here )?with permission)?\.?$",
@@ -56,8 +57,7 @@ def _footer_organisation(text: str) -> str:
     for pattern in _FOOTER_PATTERNS:
         match = pattern.search(text)
         if match and match.groupdict().get("org"):
-            # Keep the name only, not a second sentence the lazy group ran into.
-            return match["org"].split(". ")[0].strip(" .,")
+            return match["org"].strip()
     return ""
 
 
@@ -99,7 +99,7 @@ def _match_known_footer(body: Sequence[str], known: dict[str, str]) -> int:
     """Return how many trailing paragraphs equal a known footer (0 if none)."""
     for footer in known:
         # A configured footer may itself span paragraphs; compare that many.
-        count = len([p for p in re.split(r"\n\s*\n", known[footer]) if p.strip()])
+        count = len([p for p in _BLANK_LINE.split(known[footer]) if p.strip()])
         if 0 < count <= len(body) and _normalise(" ".join(body[-count:])).casefold() == footer:
             return count
     return 0
@@ -114,7 +114,7 @@ _PROMO_LABEL = (
 )
 _PROMO = re.compile(
     # "(RELATED: headline)", allowing one level of parentheses inside the headline.
-    rf"\({_PROMO_LABEL}\s*:[^()]*(?:\([^()]*\)[^()]*)*\)"
+    rf"\({_PROMO_LABEL}\s*:[^()\n]*(?:\([^()\n]*\)[^()\n]*)*\)"
     # or a whole line that is a promo: "RELATED: headline".
     rf"|^[ \t]*{_PROMO_LABEL}[ \t]*:[ \t]*\S[^\n]*",
     re.MULTILINE,
@@ -152,9 +152,8 @@ _PLAIN_OUTLETS = (
     "Financial Times", "AFP", "Agence France-Presse", "Xinhua", "TASS", "RIA Novosti",
     "Interfax", "Kyiv Independent", "Haaretz", "Times of Israel", "South China Morning Post",
     "BBC News", "Nikkei", "Yonhap", "Kyodo", "Der Spiegel", "Le Monde", "Bild", "TechCrunch",
-    "Wired",
-    "Drudge Report", "Christian Science Monitor", "Deseret News", "TIME", "The Times",
-    "The Hill", "The Atlantic", "The Intercept", "The Economist", "The Verge",
+    "Wired", "Drudge Report", "Christian Science Monitor", "Deseret News", "TIME",
+    "The Times", "The Hill", "The Atlantic", "The Intercept", "The Economist", "The Verge",
 )  # fmt: skip
 # Outlets whose name starts with "The", which running text often drops or lower-cases
 # ("according to the New York Times").
@@ -193,7 +192,7 @@ _CITATION = re.compile(
     # instead of trying every outlet name.
     r"\b(?=[A-Z]|according\b|told\b|interview\b|speaking\b|spoke\b|first\b|reported\b"
     r"|obtained\b)(?:"
-    rf"(?P<a>{_NAME})(?:['’]s?)?\s+(?:first\s+|previously\s+|also\s+|later\s+|exclusively\s+"
+    rf"(?P<a>{_NAME})\s+(?:first\s+|previously\s+|also\s+|later\s+|exclusively\s+"
     rf"|has\s+|had\s+)?(?:reported|reports|revealed)\b"
     rf"|\baccording\s+to\s+(?:(?:a|an|the)\s+(?:new\s+|recent\s+)?(?:report|story|article"
     rf"|analysis|investigation)\s+(?:by|from|in)\s+)?(?:the\s+)?(?P<b>{_NAME})"
@@ -275,9 +274,10 @@ def _first_agency(pattern: re.Pattern[str], names: list[str], text: str) -> str 
 
 
 def is_third_party_credit(credit: str) -> str | None:
-    """Return the agency a credit or caption names ("AP Photo/Evan Vucci" -> "Associated Press").
+    """Return the agency a credit line names ("AP Photo/Evan Vucci" -> "Associated Press"), or None.
 
-    None when it names no known agency; importers then keep the asset syndicatable.
+    Meant for credit lines: in caption prose "EPA" or "Bloomberg" may be the
+    subject of the photo rather than its source.
     """
     return _first_agency(_CREDIT, _CREDIT_NAMES, credit)
 

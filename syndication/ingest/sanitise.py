@@ -15,8 +15,7 @@ _TAGS = frozenset(
         "p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "a",
         "em", "strong", "b", "i", "u", "s", "sub", "sup", "br", "hr",
         "blockquote", "figure", "figcaption", "img",
-        # tfoot is kept so that stripping it cannot leave bare <tr> in a <table>,
-        # which a second parse would wrap in <tbody> (sanitising must be idempotent).
+        # tfoot too: stripping it would leave its rows as bare <tr> in the <table>.
         "table", "thead", "tbody", "tfoot", "tr", "th", "td", "caption",
         "code", "pre", "span",
     }
@@ -55,7 +54,7 @@ def _make_cleaner(url_relative: object) -> nh3.Cleaner:
     )
 
 
-# Built once: constructing a Cleaner costs more than cleaning a typical article.
+# Built once: building a Cleaner costs about as much as cleaning a whole article.
 _CLEANER = _make_cleaner(None)
 
 

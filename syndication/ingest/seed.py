@@ -107,7 +107,8 @@ def _parse_date(value: str) -> date:
 def _first_sentence(paragraph: str) -> str:
     """Return the paragraph's first sentence, not fooled by "U.S." or "Mr."."""
     for match in _SENTENCE_END.finditer(paragraph):
-        word = paragraph[: match.start()].rsplit(None, 1)[-1].lstrip("\"“‘'(").lower()
+        words = paragraph[: match.start()].split()
+        word = words[-1].lstrip("\"“‘'(").lower() if words else ""
         is_initial = len(word) == 1 and word.isalpha()  # "John F. Kennedy"
         if word not in _ABBREVIATIONS and not is_initial:
             return paragraph[: match.end()].strip()

@@ -1,0 +1,226 @@
+"""Untrusted HTML comes out as article markup and nothing else."""
+
+from __future__ import annotations
+
+from html.parser import HTMLParser
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from syndication.ingest.sanitise import sanitise_html
+
+
+class _Markup(HTMLParser):
+    """Collect the tags and attributes a browser would see in sanitised output."""
+
+    def __init__(self, html: str) -> None:
+        super().__init__()
+        self.tags: list[str] = []
+        self.attrs: list[tuple[str, str]] = []
+        self.feed(html)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs.extend((name, value or "") for name, value in attrs)
+
+
+def assert_harmless(html: str) -> None:
+    markup = _Markup(html)
+    assert "<script" not in html.lower()
+    assert not {"script", "style", "iframe", "svg", "math", "object", "embed"} & set(markup.tags)
+    assert not [name for name, _ in markup.attrs if name.startswith("on")]
+    for name, value in markup.attrs:
+        squashed = "".join(ch for ch in value if ch.isprintable() and not ch.isspace()).lower()
+        assert not squashed.startswith(("javascript:", "vbscript:", "data:")), (name, value)
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "<script>alert(1)</script>",
+        "<SCRIPT SRC=//evil.example/x.js></SCRIPT>",
+        '<img src="x.jpg" onerror="alert(1)">',
+        '<p onclick="alert(1)" onmouseover=alert(1)>hi</p>',
+        '<a href="javascript:alert(1)">click</a>',
+        '<a href="JaVaScRiPt:alert(1)">click</a>',
+        '<a href="java&#x09;script:alert(1)">click</a>',
+        '<a href="&#106;avascript:alert(1)">click</a>',
+        '<a href="data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==">x</a>',
+        '<iframe src="https://evil.example/"></iframe>',
+        "<style>body{background:url(javascript:alert(1))}</style>",
+        '<p style="background:url(javascript:alert(1))">x</p>',
+        "<svg><script>alert(1)</script></svg>",
+        '<svg onload="alert(1)"><a xlink:href="javascript:alert(1)">x</a></svg>',
+        '<math><mtext><table><mglyph><style><img src=x onerror="alert(1)">',
+        "<!-- <!-- --> <script>alert(1)</script> -->",
+        "<!--[if IE]><script>alert(1)</script><![endif]-->",
+        '<object data="javascript:alert(1)"></object><embed src="x.swf">',
+        '<form action="javascript:alert(1)"><input onfocus=alert(1) autofocus></form>',
+        '<noscript><p title="</noscript><img src=x onerror=alert(1)>"></noscript>',
+        '<span class="promo" onclick="alert(1)">x</span>',
+        "<<script>script>alert(1)<</script>/script>",
+    ],
+)
+def test_hostile_markup_is_neutralised(hostile: str) -> None:
+    assert_harmless(sanitise_html(hostile))
+
+
+def test_script_and_style_content_does_not_leak_as_text() -> None:
+    html = sanitise_html("<p>a</p><script>var secret = 1;</script><style>p{}</style><p>b</p>")
+    assert html == "<p>a</p><p>b</p>"
+
+
+def test_article_markup_survives() -> None:
+    article = (
+        "<h2>Sub</h2><p>Text with <em>em</em>, <strong>strong</strong>, <b>b</b>, <i>i</i>, "
+        "<u>u</u>, <s>s</s>, H<sub>2</sub>O, x<sup>2</sup><br>and "
+        '<a href="https://example.com/a" title="A">a link</a>.</p><hr>'
+        "<ul><li>one</li></ul><ol><li>two</li></ol><blockquote><p>quote</p></blockquote>"
+        '<figure><img src="https://example.com/a.jpg" alt="Alt" width="600" height="400">'
+        "<figcaption>Caption</figcaption></figure>"
+        "<table><caption>T</caption><thead><tr><th>h</th></tr></thead>"
+        "<tbody><tr><td>d</td></tr></tbody></table><pre><code>x = 1</code></pre>"
+        '<p>Then <span class="promo">(RELATED: More)</span></p>'
+    )
+    html = sanitise_html(article)
+    assert html == article.replace('title="A">', 'title="A" rel="noopener">')
+
+
+def test_unknown_classes_and_wrappers_are_dropped() -> None:
+    html = sanitise_html('<div class="x"><span class="promo big">p</span><font>f</font></div>')
+    assert html == '<span class="promo">p</span>f'
+
+
+def test_links_get_noopener() -> None:
+    assert sanitise_html('<a href="https://x.example/">x</a>') == (
+        '<a href="https://x.example/" rel="noopener">x</a>'
+    )
+
+
+def test_relative_urls_are_resolved_against_base_url() -> None:
+    html = sanitise_html(
+        '<a href="/about">a</a><img src="img/p.jpg" alt="">',
+        base_url="https://news.example/2022/story/",
+    )
+    assert 'href="https://news.example/about"' in html
+    assert 'src="https://news.example/2022/story/img/p.jpg"' in html
+
+
+def test_relative_urls_pass_through_without_base_url() -> None:
+    assert 'href="/about"' in sanitise_html('<a href="/about">a</a>')
+
+
+def test_mailto_links_are_kept_and_other_schemes_are_not() -> None:
+    assert 'href="mailto:desk@example.org"' in sanitise_html(
+        '<a href="mailto:desk@example.org">m</a>'
+    )
+    assert "href" not in sanitise_html('<a href="ftp://example.org/f">f</a>')
+
+
+def test_tracking_pixels_are_removed() -> None:
+    html = sanitise_html(
+        '<p>a<img src="https://cdn.example/p.gif" width="1" height="1">'
+        '<img src="https://cdn.example/q.gif" height="0">'
+        '<img src="https://www.facebook.com/tr?id=1&ev=PageView">'
+        '<img src="https://pixel.wp.com/g.gif?v=1"/>'
+        '<img src="https://cdn.example/photo.jpg" alt="Photo" width="800"></p>'
+    )
+    assert html == '<p>a<img src="https://cdn.example/photo.jpg" alt="Photo" width="800"></p>'
+
+
+def test_tweet_embed_becomes_a_link_paragraph() -> None:
+    embed = (
+        '<blockquote class="twitter-tweet"><p lang="en" dir="ltr">Talks today '
+        '<a href="https://t.co/abc">pic.twitter.com/abc</a></p>&mdash; Dmytro Kuleba '
+        '(@DmytroKuleba) <a href="https://twitter.com/DmytroKuleba/status/1501900000000000000">'
+        "March 10, 2022</a></blockquote>"
+        '<script async src="https://platform.twitter.com/widgets.js" charset="utf-8"></script>'
+    )
+    assert sanitise_html(f"<p>Before</p>{embed}<p>After</p>") == (
+        '<p>Before</p><p><a href="https://twitter.com/DmytroKuleba/status/1501900000000000000"'
+        ' rel="noopener">View the post on X (Twitter)</a></p><p>After</p>'
+    )
+
+
+def test_instagram_embed_uses_its_permalink() -> None:
+    embed = (
+        '<blockquote class="instagram-media" data-instgrm-permalink='
+        '"https://www.instagram.com/p/CaXyZ/?utm_source=ig_embed"><div><a href='
+        '"https://www.instagram.com/p/CaXyZ/?utm_source=ig_embed">View this post</a></div>'
+        "<blockquote>nested</blockquote></blockquote><p>After</p>"
+    )
+    assert sanitise_html(embed) == (
+        '<p><a href="https://www.instagram.com/p/CaXyZ/?utm_source=ig_embed" rel="noopener">'
+        "View this post on Instagram</a></p><p>After</p>"
+    )
+
+
+@pytest.mark.parametrize(
+    ("src", "url", "label"),
+    [
+        (
+            "https://www.youtube.com/embed/dQw4w9WgXcQ?rel=0",
+            "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+            "Watch on YouTube",
+        ),
+        (
+            "//www.youtube-nocookie.com/embed/dQw4w9WgXcQ",
+            "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+            "Watch on YouTube",
+        ),
+        (
+            "https://player.vimeo.com/video/76979871?h=8272103f6e",
+            "https://vimeo.com/76979871",
+            "Watch on Vimeo",
+        ),
+    ],
+)
+def test_video_iframes_become_link_paragraphs(src: str, url: str, label: str) -> None:
+    html = sanitise_html(f'<iframe width="560" height="315" src="{src}"></iframe>')
+    assert html == f'<p><a href="{url}" rel="noopener">{label}</a></p>'
+
+
+def test_other_iframes_are_dropped() -> None:
+    assert sanitise_html('<p>a</p><iframe src="https://ads.example/"></iframe>') == "<p>a</p>"
+
+
+def test_an_invalid_base_url_is_refused() -> None:
+    with pytest.raises(ValueError):
+        sanitise_html("<p>x</p>", base_url="not a url")
+
+
+# Pieces of markup, hostile and ordinary, that Hypothesis splices with random text.
+_FRAGMENTS = [
+    "<script>", "</script>", "<style>", "</style>", "<p>", "</p>", "<div>", "</div>",
+    "<a href='javascript:alert(1)'>", "<a href=\"/rel\">", "</a>", "<img src=x onerror=alert(1)>",
+    "<img src=/p.gif width=1>", "<img src=https://example.com/a.jpg alt=a>", "<br/>",
+    "<table>", "</table>", "<tr>", "<td>", "</td>", "<th>", "<thead>", "<tbody>", "<tfoot>",
+    "<caption>", "<colgroup>", "<col>", "<form>", "<li>", "<ul>", "</ul>", "<ol>", "<h2>",
+    "<pre>", "<code>", "<blockquote>", "</blockquote>", '<blockquote class="twitter-tweet">',
+    "<iframe src='https://www.youtube.com/embed/x'>", "</iframe>", "<svg>", "</svg>",
+    "<math>", "<select>", "<textarea>", "<noscript>", "</noscript>", "<template>",
+    "<object>", "<xmp>", "<!--", "-->", "<!", "<?", "<", ">", "&", "&amp;", "&lt;", "&nbsp;",
+    "'", '"', "=", " ", "on", "onload=", "javascript:", "java\tscript:", "<span class=promo>",
+    "</span>", "<span class='promo x' onclick=x>", "<figure>", "<figcaption>", "<em>", "<b>",
+]  # fmt: skip
+_html = st.lists(st.one_of(st.sampled_from(_FRAGMENTS), st.text(max_size=12)), max_size=30).map(
+    "".join
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.text(), _html))
+def test_sanitised_output_is_harmless_and_stable(html: str) -> None:
+    once = sanitise_html(html)
+    assert_harmless(once)
+    assert sanitise_html(once) == once
+
+
+@settings(max_examples=100, deadline=None)
+@given(_html)
+def test_sanitising_with_a_base_url_is_stable(html: str) -> None:
+    once = sanitise_html(html, base_url="https://news.example/a/")
+    assert_harmless(once)
+    assert sanitise_html(once, base_url="https://news.example/a/") == once
