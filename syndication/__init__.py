@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from flask import Flask
+# Flask is imported inside create_app so that the pure packages (ingest, rules,
+# packaging) can be imported, tested and benchmarked without loading it.
+if TYPE_CHECKING:
+    from flask import Flask
 
-from config import CONFIGS, Config
+    from config import Config
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,6 +22,10 @@ def create_app(config: type[Config] | Config | dict | str | None = None) -> Flas
     Without one, the ``SYNDICATION_CONFIG`` environment variable names the
     config (development, testing, production); the default is development.
     """
+    from flask import Flask
+
+    from config import CONFIGS
+
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
@@ -49,11 +57,12 @@ def _init_extensions(app: Flask) -> None:
         models,  # noqa: F401  (the models must be mapped first)
         security,
     )
-    from syndication.extensions import csrf, db, login_manager, migrate
+    from syndication.extensions import csrf, db, login_manager, mail, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
+    mail.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see that page."

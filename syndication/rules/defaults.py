@@ -1,0 +1,65 @@
+"""The rule set a new installation starts with, reproducing the seed article's terms."""
+
+from __future__ import annotations
+
+from syndication.rules.model import Actions, Conditions, Rule
+
+# The seed article's footer, word for word, with the two facts made variables.
+FREE_FOOTER = (
+    "Content created by {{ organisation }} is available without charge to any eligible"
+    " news publisher that can provide a large audience. For licensing opportunities of our"
+    " original content, please contact {{ licensing_email }}."
+)
+
+LICENSED_FOOTER = (
+    "This article by {{ organisation }} is republished by {{ partner_name }} under licence"
+    " {{ licence_id }}. It may not be resold or redistributed. For licensing opportunities"
+    " of our original content, please contact {{ licensing_email }}."
+)
+
+CREDIT_LINE = "By {{ byline }}, {{ organisation }}"
+
+ORIGINALLY_APPEARED = "This article originally appeared on {{ organisation }}: {{ canonical_url }}"
+
+
+def default_rules() -> list[Rule]:
+    """The default rule set: house credit and flags, one footer per policy, pixel in HTML."""
+    return [
+        Rule(
+            id=1,
+            name="House defaults",
+            priority=0,
+            actions=Actions(
+                credit_line=CREDIT_LINE,
+                originally_appeared=ORIGINALLY_APPEARED,
+                strip_promos=True,
+                strip_third_party_assets=True,
+                canonical_link=True,
+                tracking_pixel=False,
+                noindex=False,
+            ),
+        ),
+        Rule(
+            id=2,
+            name="Free-to-eligible footer",
+            priority=10,
+            conditions=Conditions(policies=frozenset({"free_eligible"})),
+            actions=Actions(footer=FREE_FOOTER),
+        ),
+        Rule(
+            id=3,
+            name="Licensed footer",
+            priority=10,
+            conditions=Conditions(policies=frozenset({"licensed"})),
+            actions=Actions(footer=LICENSED_FOOTER),
+        ),
+        Rule(
+            id=4,
+            name="Tracking pixel in HTML",
+            priority=0,
+            # Only HTML that lands on a page can load the pixel; feeds are read by
+            # aggregators whose fetches are not page views.
+            conditions=Conditions(formats=frozenset({"html", "page_html"})),
+            actions=Actions(tracking_pixel=True),
+        ),
+    ]
