@@ -37,9 +37,18 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024  # uploads of feeds and WXR exports
-    MAIL_SERVER = os.environ.get("MAIL_SERVER", "127.0.0.1")
-    MAIL_PORT = int(os.environ.get("MAIL_PORT", "8025"))
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD")
     MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "syndication@localhost")
+    # Without an SMTP server (the development default) emails are written to the
+    # log, so invitation links still reach the person running the app.
+    MAIL_TO_LOG = not MAIL_SERVER
+    # Links in emails sent outside a request (CLI, background work) start with this.
+    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    INVITATION_MAX_AGE = 7 * 24 * 3600  # seconds an invitation link stays valid
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # Where tests and demo loading find the shared corpus (seed article, feeds).
     CORPUS_DIR = Path(os.environ.get("CORPUS_DIR", BASE_DIR.parent / "shared" / "corpus"))
@@ -55,6 +64,10 @@ class TestingConfig(Config):
     WTF_CSRF_ENABLED = False
     # argon2 at full strength would dominate the suite's run time.
     PASSWORD_HASH_FAST = True
+    # The suite starts its own SMTP server and points MAIL_PORT at it.
+    MAIL_SERVER = "127.0.0.1"
+    MAIL_TO_LOG = False
+    MAIL_SUPPRESS_SEND = False  # Flask-Mail would otherwise skip SMTP under TESTING
 
 
 class ProductionConfig(Config):
@@ -72,6 +85,10 @@ class ProductionConfig(Config):
             raise RuntimeError("DATABASE_URL must be set in production")
         self.SECRET_KEY = secret
         self.SQLALCHEMY_DATABASE_URI = _database_url(os.environ["DATABASE_URL"])
+        self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+        if not self.MAIL_SERVER:
+            raise RuntimeError("MAIL_SERVER must be set in production")
+        self.MAIL_TO_LOG = False
 
 
 CONFIGS: dict[str, type[Config]] = {

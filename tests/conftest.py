@@ -7,10 +7,16 @@ URL, that database with its public schema dropped and re-migrated.
 from __future__ import annotations
 
 import os
+import socket
+from collections.abc import Iterator
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import default as default_policy
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
 
@@ -54,16 +60,82 @@ class FreshContextClient(FlaskClient):
         return response
 
 
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+class Mailbox:
+    """A real SMTP server on loopback that keeps what it receives."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
+        self.messages.append(message_from_bytes(envelope.content, policy=default_policy))
+        return "250 OK"
+
+    def to(self, address: str) -> list[EmailMessage]:
+        return [m for m in self.messages if address in m["To"]]
+
+    def clear(self) -> None:
+        self.messages.clear()
+
+
 @pytest.fixture(scope="session")
-def app(tmp_path_factory):
+def smtp_server() -> Iterator[tuple[Mailbox, int]]:
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+    controller.start()
+    yield mailbox, port
+    controller.stop()
+
+
+@pytest.fixture
+def mailbox(smtp_server) -> Mailbox:
+    smtp_server[0].clear()
+    return smtp_server[0]
+
+
+def database_url(tmp_path_factory) -> str:
     url = os.environ.get("DATABASE_URL") or (
         f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     )
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    app = migrated_app(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory, smtp_server):
+    app = migrated_app(database_url(tmp_path_factory), MAIL_PORT=smtp_server[1])
     app.test_client_class = FreshContextClient
     return app
+
+
+@pytest.fixture(scope="session")
+def separate_app(tmp_path_factory, smtp_server):
+    """An app on a database of its own, outside the rolled-back transaction.
+
+    For tests that need real, concurrent commits. On PostgreSQL it is a second
+    database on the same server; on SQLite a second file.
+    """
+    url = database_url(tmp_path_factory)
+    if url.startswith("postgresql"):
+        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+        with engine.connect() as conn:
+            exists = conn.scalar(
+                sa.text("SELECT 1 FROM pg_database WHERE datname = 'syndication_separate'")
+            )
+            if not exists:
+                conn.execute(sa.text("CREATE DATABASE syndication_separate"))
+        engine.dispose()
+        url = sa.make_url(url).set(database="syndication_separate").render_as_string(False)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('separate') / 'separate.db'}"
+    return migrated_app(url, MAIL_PORT=smtp_server[1])
 
 
 @pytest.fixture

@@ -11,7 +11,15 @@ import pytest
 from syndication.models import PartnerStatus, Role
 from tests.factories import PASSWORD
 
-PUBLIC_ENDPOINTS = {"static", "public.index", "public.health", "auth.login"}
+PUBLIC_ENDPOINTS = {
+    "static",
+    "public.index",
+    "public.health",
+    "public.apply",
+    "public.applied",
+    "auth.login",
+    "auth.accept_invitation",
+}
 
 
 @pytest.fixture
@@ -29,6 +37,7 @@ def world(make_user, make_partner, make_article, make_grant, make_api_key):
         "article": article,
     }
     world["other_key"] = make_api_key(other)[0]
+    world["other_user"] = make_user(Role.PARTNER, partner=other, email="them@other.example")
     return world
 
 
@@ -39,6 +48,8 @@ def _url_values(rule, world) -> dict:
         "partner_id": world["other"].id,
         "grant_id": world["other_grant"].id,
         "key_id": world["other_key"].id,
+        "user_id": world["other_user"].id,
+        "token": "not-a-token",
         "filename": "app.css",
     }
     missing = set(rule.arguments) - set(candidates)
@@ -86,6 +97,7 @@ def test_partner_user_is_refused_every_staff_route(app, client, auth, world):
 
 
 def test_partner_never_reaches_another_partners_objects(app, client, auth, world):
+    world["me"].is_partner_admin = True
     auth.login("me@own.example", PASSWORD)
     for endpoint, method, url in _requests(app, world):
         if not endpoint.startswith("portal."):
@@ -110,11 +122,23 @@ def test_staff_are_refused_the_partner_portal(client, auth, world):
     assert client.get("/portal/").status_code == 403
 
 
-def test_staff_reach_every_staff_page(app, client, auth, world):
-    auth.login("staff@example.org", PASSWORD)
+ADMIN_ONLY = {"staff.eligibility"}
+
+
+def test_admins_reach_every_staff_page(app, client, auth, world, make_user):
+    make_user(Role.ADMIN, email="boss@example.org")
+    auth.login("boss@example.org", PASSWORD)
     for endpoint, method, url in _requests(app, world):
         if endpoint.startswith("staff.") and method == "GET":
             assert client.get(url).status_code == 200, endpoint
+
+
+def test_plain_staff_reach_staff_pages_but_not_admin_ones(app, client, auth, world):
+    auth.login("staff@example.org", PASSWORD)
+    for endpoint, method, url in _requests(app, world):
+        if endpoint.startswith("staff.") and method == "GET":
+            expected = 403 if endpoint in ADMIN_ONLY else 200
+            assert client.get(url).status_code == expected, endpoint
 
 
 def test_api_key_only_sees_its_own_partners_grants(client, world, make_api_key):

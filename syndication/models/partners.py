@@ -11,17 +11,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from syndication.extensions import db
 from syndication.models.base import TimestampMixin, UTCDateTime, enum_column, utcnow
+from syndication.policy.lifecycle import Status as PartnerStatus
 
 if TYPE_CHECKING:
     from syndication.models.users import User
-
-
-class PartnerStatus(enum.StrEnum):
-    APPLIED = "applied"
-    APPROVED = "approved"
-    REJECTED = "rejected"
-    SUSPENDED = "suspended"
-    TERMINATED = "terminated"
 
 
 class PartnerTier(enum.StrEnum):
@@ -145,8 +138,9 @@ class EligibilityPolicy(TimestampMixin, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     min_monthly_unique_visitors: Mapped[int] = mapped_column(default=100_000)
     # Alternative thresholds: meeting any one of the three is enough.
-    min_newsletter_subscribers: Mapped[int | None] = mapped_column(default=50_000)
-    min_print_circulation: Mapped[int | None] = mapped_column(default=25_000)
+    # None switches an alternative off; the defaults are set where the first row is made.
+    min_newsletter_subscribers: Mapped[int | None]
+    min_print_circulation: Mapped[int | None]
     blocked_domains: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     required_fields: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     created_by_id: Mapped[int | None] = mapped_column(

@@ -1,5 +1,9 @@
 """Domain errors: a message for people, raised by services, shown by views."""
 
+from __future__ import annotations
+
+from sqlalchemy.orm.exc import StaleDataError
+
 
 class DomainError(Exception):
     """An operation was refused; ``str(error)`` says why, in words for people."""
@@ -15,3 +19,15 @@ class Conflict(DomainError):
     """Someone else changed the object first, or it already exists."""
 
     status = 409
+
+
+def is_write_conflict(exc: Exception) -> bool:
+    """True when a commit lost a race with another transaction on the same rows.
+
+    PostgreSQL makes the loser's conditional UPDATE match no row (StaleDataError);
+    SQLite refuses the loser's write while the winner holds or has just released
+    the write lock ("database is locked").
+    """
+    if isinstance(exc, StaleDataError):
+        return True
+    return "database is locked" in str(getattr(exc, "orig", exc))

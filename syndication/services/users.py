@@ -68,3 +68,11 @@ def authenticate(email: str, password: str) -> User | None:
     user.last_login_at = datetime.now(UTC)
     db.session.commit()
     return user
+
+
+def set_password(user: User, password: str) -> None:
+    """Store a new password hash and end the user's other sessions (caller commits)."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise DomainError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
+    user.password_hash = hash_password(password)
+    user.session_version += 1

@@ -6,9 +6,8 @@ import sqlalchemy as sa
 from flask import Blueprint, abort, g, request
 
 from syndication.extensions import csrf, db
-from syndication.models import ApiKey, Grant, PartnerStatus
-from syndication.models.base import utcnow
-from syndication.security import hash_api_key
+from syndication.models import Grant, PartnerStatus
+from syndication.services import apikeys
 
 bp = Blueprint("api", __name__)
 # API clients authenticate with a key on every call, not a cookie: CSRF does not apply.
@@ -21,15 +20,11 @@ def authenticate_key() -> None:
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         abort(401, "Send your API key as 'Authorization: Bearer <key>'.")
-    key = db.session.scalar(
-        sa.select(ApiKey).where(ApiKey.key_hash == hash_api_key(secret.strip()))
-    )
-    if key is None or key.revoked_at is not None:
+    key = apikeys.authenticate(secret.strip())
+    if key is None:
         abort(401, "This API key is not valid or has been revoked.")
     if key.partner.status is not PartnerStatus.APPROVED:
         abort(403, f"Your partnership is {key.partner.status.value}; the API is closed to it.")
-    key.last_used_at = utcnow()
-    db.session.commit()
     g.api_key = key
     g.partner = key.partner
 

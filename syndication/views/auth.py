@@ -10,7 +10,9 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField
 from wtforms.validators import DataRequired, Email, Length
 
-from syndication.services import users
+from syndication.services import partners, tokens, users
+from syndication.services.errors import DomainError
+from syndication.views.partner_forms import SetPasswordForm
 
 bp = Blueprint("auth", __name__)
 
@@ -51,3 +53,25 @@ def logout():
     logout_user()
     flash("You are logged out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/invitation/<token>", methods=["GET", "POST"])
+def accept_invitation(token: str):
+    """Set a password from an emailed invitation, then log straight in."""
+    try:
+        invited = tokens.user_for_invitation(token)
+    except DomainError as exc:
+        return render_template("auth/invitation_invalid.html", message=str(exc)), 410
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = partners.accept_invitation(token, form.password.data)
+        except DomainError as exc:
+            form.password.errors.append(str(exc))
+        else:
+            logout_user()
+            login_user(user)
+            flash("Your password is set. Welcome!", "success")
+            return redirect(_home_for(user))
+    status = 422 if form.errors else 200
+    return render_template("auth/invitation.html", form=form, user=invited), status

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, render_template
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from syndication.extensions import db
-from syndication.models import ArticleRequest, Grant
+from syndication.models import ArticleRequest, Grant, User
+from syndication.services import apikeys, partners
+from syndication.services.errors import DomainError
 from syndication.views.access import owned_or_404, partner_required
+from syndication.views.partner_forms import ActionForm, ApiKeyForm, InviteForm
 
 bp = Blueprint("portal", __name__)
 
@@ -37,3 +40,80 @@ def dashboard():
 @partner_required
 def grant(grant_id: int):
     return render_template("portal/grant.html", grant=owned_or_404(Grant, grant_id))
+
+
+@bp.route("/users", methods=["GET", "POST"])
+@partner_required
+def users():
+    form = InviteForm()
+    if form.validate_on_submit():
+        if not current_user.is_partner_admin:
+            abort(403)
+        try:
+            invited = partners.invite_user(
+                current_user.partner, form.email.data, inviter=current_user, admin=form.admin.data
+            )
+        except DomainError as exc:
+            form.email.errors.append(str(exc))
+        else:
+            flash(f"We emailed an invitation to {invited.email}.", "success")
+            return redirect(url_for("portal.users"))
+    members = db.session.scalars(
+        sa.select(User)
+        .where(User.partner_id == current_user.partner_id, User.active.is_(True))
+        .order_by(User.email)
+    ).all()
+    return render_template(
+        "portal/users.html", form=form, members=members, action_form=ActionForm()
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/users/<int:user_id>/remove", methods=["POST"])
+@partner_required
+def remove_user(user_id: int):
+    owned_or_404(User, user_id)
+    if not current_user.is_partner_admin:
+        abort(403)
+    if ActionForm().validate_on_submit():
+        try:
+            partners.remove_user(current_user.partner, user_id, actor=current_user)
+        except DomainError as exc:
+            flash(str(exc), "error")
+        else:
+            flash("The user is removed and logged out.", "success")
+    return redirect(url_for("portal.users"))
+
+
+@bp.route("/keys", methods=["GET", "POST"])
+@partner_required
+def keys():
+    form = ApiKeyForm()
+    secret = None
+    if form.validate_on_submit():
+        try:
+            _, secret = apikeys.create_key(current_user, form.label.data)
+        except DomainError as exc:
+            form.label.errors.append(str(exc))
+        else:
+            form = ApiKeyForm(formdata=None)
+    response = render_template(
+        "portal/keys.html",
+        form=form,
+        keys=apikeys.keys_of(current_user.partner_id),
+        secret=secret,
+        action_form=ActionForm(),
+    )
+    # The page that shows a new key once must never be cached anywhere.
+    return response, (422 if form.errors else 200), {"Cache-Control": "no-store"}
+
+
+@bp.route("/keys/<int:key_id>/revoke", methods=["POST"])
+@partner_required
+def revoke_key(key_id: int):
+    if ActionForm().validate_on_submit():
+        try:
+            key = apikeys.revoke_key(current_user, key_id)
+        except DomainError:
+            abort(404)
+        flash(f"The key “{key.label}” is revoked; it stops working at once.", "success")
+    return redirect(url_for("portal.keys"))

@@ -1,8 +1,12 @@
-"""Pages anyone may see."""
+"""Pages anyone may see: the welcome page and the partner application."""
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint, flash, redirect, render_template, url_for
+
+from syndication.services import partners
+from syndication.services.errors import DomainError
+from syndication.views.partner_forms import ApplicationForm, split_domains
 
 bp = Blueprint("public", __name__)
 
@@ -15,3 +19,45 @@ def index():
 @bp.route("/healthz")
 def health():
     return {"status": "ok"}
+
+
+@bp.route("/apply", methods=["GET", "POST"])
+def apply():
+    terms = partners.current_terms()
+    form = ApplicationForm()
+    if not form.is_submitted():
+        form.terms_version_id.data = str(terms.id)
+    if form.validate_on_submit():
+        try:
+            partner = partners.apply(
+                partners.ApplicationData(
+                    name=form.name.data,
+                    website=form.website.data,
+                    domains=split_domains(form.domains.data),
+                    outlet_type=form.outlet_type.data,
+                    region=form.region.data or "",
+                    contact_name=form.contact_name.data,
+                    contact_email=form.contact_email.data,
+                    monthly_unique_visitors=form.monthly_unique_visitors.data,
+                    newsletter_subscribers=form.newsletter_subscribers.data,
+                    print_circulation=form.print_circulation.data,
+                    intended_use=form.intended_use.data,
+                    terms_version_id=int(form.terms_version_id.data or 0),
+                )
+            )
+        except DomainError as exc:
+            form.domains.errors.append(str(exc))
+        else:
+            flash(
+                f"Thank you: we received the application of {partner.name} and sent a "
+                f"confirmation to {partner.contact_email}.",
+                "success",
+            )
+            return redirect(url_for("public.applied"))
+    status = 422 if form.errors else 200
+    return render_template("public/apply.html", form=form, terms=terms), status
+
+
+@bp.route("/apply/received")
+def applied():
+    return render_template("public/applied.html")

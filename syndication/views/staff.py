@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import sqlalchemy as sa
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from syndication.extensions import db
@@ -11,11 +14,17 @@ from syndication.models import (
     Article,
     ArticleRequest,
     Partner,
+    PartnerDomain,
     PartnerStatus,
     RequestStatus,
     SyndicationPolicy,
 )
-from syndication.views.access import staff_required
+from syndication.policy.lifecycle import REASON_REQUIRED, allowed_actions
+from syndication.services import partners as partner_service
+from syndication.services import settings
+from syndication.services.errors import DomainError
+from syndication.views.access import admin_required, staff_required
+from syndication.views.partner_forms import DecisionForm, EligibilityForm, split_domains
 
 bp = Blueprint("staff", __name__)
 
@@ -107,12 +116,62 @@ def article(article_id: int):
 @staff_required
 def partners():
     status = request.args.get("status", "")
+    recommendation = request.args.get("recommendation", "")
+    q = request.args.get("q", "").strip()
+    date_from = _parse_date(request.args.get("from", ""))
+    date_to = _parse_date(request.args.get("to", ""))
     query = sa.select(Partner).order_by(Partner.created_at.desc(), Partner.id.desc())
     if status in PartnerStatus.__members__.values():
         query = query.where(Partner.status == status)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Partner.name).like(like),
+                sa.func.lower(Partner.contact_email).like(like),
+                Partner.domains.any(PartnerDomain.domain.like(like)),
+            )
+        )
+    if date_from:
+        query = query.where(Partner.created_at >= date_from)
+    if date_to:
+        query = query.where(Partner.created_at < date_to + timedelta(days=1))
     rows = db.session.scalars(query.options(selectinload(Partner.domains))).all()
+    if recommendation in ("approve", "reject"):
+        # The recommendation is JSON; filtering it in Python keeps one query for both databases.
+        rows = [p for p in rows if (p.recommendation or {}).get("decision") == recommendation]
     return render_template(
-        "staff/partners.html", partners=rows, status=status, statuses=list(PartnerStatus)
+        "staff/partners.html",
+        partners=rows,
+        status=status,
+        statuses=list(PartnerStatus),
+        recommendation=recommendation,
+        q=q,
+        date_from=request.args.get("from", ""),
+        date_to=request.args.get("to", ""),
+    )
+
+
+def _parse_date(value: str) -> datetime | None:
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def _render_partner(partner: Partner, form: DecisionForm | None = None, status: int = 200):
+    form = form or DecisionForm(formdata=None)
+    return (
+        render_template(
+            "staff/partner.html",
+            partner=partner,
+            form=form,
+            actions=allowed_actions(partner.status),
+            history=partner_service.history(partner),
+            current_recommendation=partner_service.recommendation_for(partner),
+            reason_required=REASON_REQUIRED,
+        ),
+        status,
     )
 
 
@@ -122,4 +181,59 @@ def partner(partner_id: int):
     found = db.session.get(Partner, partner_id)
     if found is None:
         abort(404)
-    return render_template("staff/partner.html", partner=found)
+    return _render_partner(found)
+
+
+@bp.route("/partners/<int:partner_id>/decide", methods=["POST"])
+@staff_required
+def decide(partner_id: int):
+    found = db.session.get(Partner, partner_id)
+    if found is None:
+        abort(404)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        try:
+            partner_service.decide(
+                partner_id,
+                form.action.data,
+                actor=current_user,
+                expected_version=form.version.data,
+                reason=form.reason.data or "",
+                tier=form.tier.data,
+            )
+        except (DomainError, ValueError) as exc:
+            db.session.rollback()
+            form.reason.errors.append(str(exc))
+        else:
+            flash(f"{found.name} is now {found.status.value}.", "success")
+            return redirect(url_for("staff.partner", partner_id=partner_id))
+    db.session.refresh(found)
+    return _render_partner(found, form, 409 if "Someone else" in str(form.errors) else 422)
+
+
+@bp.route("/settings/eligibility", methods=["GET", "POST"])
+@admin_required
+def eligibility():
+    current = settings.eligibility_policy()
+    form = EligibilityForm(obj=None if request.method == "POST" else current)
+    if request.method == "GET":
+        form.blocked_domains.data = "\n".join(current.blocked_domains or [])
+        form.required_fields.data = list(current.required_fields or [])
+    if form.validate_on_submit():
+        try:
+            settings.update_eligibility_policy(
+                actor=current_user,
+                min_monthly_unique_visitors=form.min_monthly_unique_visitors.data,
+                min_newsletter_subscribers=form.min_newsletter_subscribers.data,
+                min_print_circulation=form.min_print_circulation.data,
+                blocked_domains=split_domains(form.blocked_domains.data or ""),
+                required_fields=form.required_fields.data or [],
+            )
+        except DomainError as exc:
+            form.blocked_domains.errors.append(str(exc))
+        else:
+            flash("The eligibility policy is saved; new applications use it.", "success")
+            return redirect(url_for("staff.eligibility"))
+    return render_template("staff/eligibility.html", form=form, policy=current), (
+        422 if form.errors else 200
+    )

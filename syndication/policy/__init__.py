@@ -1,0 +1,1 @@
+"""Pure partner policy: eligibility recommendations and the partner lifecycle."""

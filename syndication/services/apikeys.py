@@ -1,0 +1,66 @@
+"""Partner API keys: created with a label, shown once, stored as a hash, revocable."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from syndication.extensions import db
+from syndication.models import ApiKey, PartnerStatus, User
+from syndication.models.base import utcnow
+from syndication.security import hash_api_key, new_api_key
+from syndication.services import audit
+from syndication.services.errors import DomainError, NotFound
+
+
+def create_key(user: User, label: str) -> tuple[ApiKey, str]:
+    """A new key for the user's partner; the secret is returned here and never again."""
+    label = label.strip()
+    if not label:
+        raise DomainError("Give the key a label, such as the system that will use it.")
+    if user.partner is None or user.partner.status is not PartnerStatus.APPROVED:
+        raise DomainError("Only users of an approved partner can create API keys.")
+    secret, prefix, digest = new_api_key()
+    key = ApiKey(
+        partner_id=user.partner_id,
+        created_by_id=user.id,
+        label=label,
+        prefix=prefix,
+        key_hash=digest,
+    )
+    db.session.add(key)
+    db.session.flush()
+    audit.record(user, "api_key_created", key, label=label)
+    db.session.commit()
+    return key, secret
+
+
+def revoke_key(user: User, key_id: int) -> ApiKey:
+    """Revoke one of the user's partner's keys; it stops working at once."""
+    key = db.session.scalar(
+        sa.select(ApiKey).where(ApiKey.id == key_id, ApiKey.partner_id == user.partner_id)
+    )
+    if key is None:
+        raise NotFound("No such API key.")
+    if key.revoked_at is None:
+        key.revoked_at = utcnow()
+        audit.record(user, "api_key_revoked", key, label=key.label)
+        db.session.commit()
+    return key
+
+
+def keys_of(partner_id: int) -> list[ApiKey]:
+    return list(
+        db.session.scalars(
+            sa.select(ApiKey).where(ApiKey.partner_id == partner_id).order_by(ApiKey.id.desc())
+        )
+    )
+
+
+def authenticate(secret: str) -> ApiKey | None:
+    """The live key with this secret (any partner status), recording its use; else None."""
+    key = db.session.scalar(sa.select(ApiKey).where(ApiKey.key_hash == hash_api_key(secret)))
+    if key is None or key.revoked_at is not None:
+        return None
+    key.last_used_at = utcnow()
+    db.session.commit()
+    return key
