@@ -31,7 +31,7 @@ from syndication.models import (
     SyndicationPolicy,
     TermsVersion,
 )
-from syndication.services import articles, settings, users
+from syndication.services import articles, audit, partners, settings, users
 from syndication.services.importing import known_footers
 
 DEMO_PASSWORD = "demo-password"
@@ -41,11 +41,6 @@ STAFF_LOGINS = [
 ]
 SEED_HEADLINE = "Ukraine’s Kuleba And Russia’s Lavrov Discuss Meeting Of Their Presidents"
 SEED_URL = "https://dailycallernewsfoundation.org/2022/03/10/kuleba-lavrov-meeting-presidents/"
-TERMS_TEXT = (
-    "You may republish articles we grant you in full, unedited except for style, with the "
-    "credit line and licensing footer we supply, and the canonical link to the original. "
-    "You may not sell, sublicense or syndicate them onward, nor use images we do not supply."
-)
 
 
 def _data(name: str) -> list[dict]:
@@ -87,6 +82,18 @@ def _ensure_partners(terms: TermsVersion) -> list[str]:
             domains=[PartnerDomain(domain=d) for d in item["domains"]],
         )
         db.session.add(partner)
+        db.session.flush()
+        partner.recommendation = partners.recommendation_for(partner).as_dict()
+        audit.record(None, "applied", partner, to_status=PartnerStatus.APPLIED.value)
+        if item.get("status_reason"):
+            audit.record(
+                None,
+                "demo_status",
+                partner,
+                from_status=PartnerStatus.APPLIED.value,
+                to_status=partner.status.value,
+                reason=item["status_reason"],
+            )
         if partner.status is not PartnerStatus.APPLIED and partner.status is not (
             PartnerStatus.REJECTED
         ):
@@ -177,10 +184,7 @@ def load_demo() -> list[str]:
     """Create what is missing of the demo data, in one transaction; say what was added."""
     settings.organisation()
     settings.eligibility_policy()
-    terms = db.session.scalar(sa.select(TermsVersion).where(TermsVersion.version == "2026-01"))
-    if terms is None:
-        terms = TermsVersion(version="2026-01", text=TERMS_TEXT)
-        db.session.add(terms)
+    terms = partners.current_terms()
     lines = _ensure_staff() + _ensure_partners(terms) + _ensure_articles()
     db.session.commit()
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Article))

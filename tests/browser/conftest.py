@@ -31,10 +31,10 @@ def pytest_collection_modifyitems(items) -> None:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory) -> Iterator[str]:
+def server(tmp_path_factory, smtp_server) -> Iterator[str]:
     """The app on its own SQLite file with the demo loaded, CSRF on, in a thread."""
     db_file = tmp_path_factory.mktemp("browser") / "browser.db"
-    app = migrated_app(f"sqlite:///{db_file}", WTF_CSRF_ENABLED=True)
+    app = migrated_app(f"sqlite:///{db_file}", WTF_CSRF_ENABLED=True, MAIL_PORT=smtp_server[1])
     with app.app_context():
         from syndication.demo.loader import load_demo
 
