@@ -21,11 +21,10 @@ from syndication.models import (
     PartnerTier,
     RequestStatus,
     Role,
-    RuleSet,
     SyndicationPolicy,
 )
 from syndication.security import new_api_key
-from syndication.services import articles, users
+from syndication.services import articles, grants, users
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -81,29 +80,18 @@ def make_article():
 
 @pytest.fixture
 def make_grant():
-    def make(partner: Partner, article, **kw) -> Grant:
-        rule_set = RuleSet(version=next(_counter) + 1000)
+    """A grant issued through the real service, with a real terms snapshot."""
+
+    def make(partner: Partner, article) -> Grant:
         request = ArticleRequest(
             batch=str(uuid.uuid4()),
             partner=partner,
             article=article,
             status=RequestStatus.GRANTED,
         )
-        grant = Grant(
-            licence_id=f"LIC-{uuid.uuid4().hex[:12]}",
-            partner=partner,
-            article=article,
-            rule_set=rule_set,
-            revision_number=article.current_revision,
-            valid_from=datetime.now(UTC),
-            terms={"footer": {"text": "Footer"}},
-            odrl={},
-            terms_hash="0" * 64,
-            **kw,
-        )
-        db.session.add_all([rule_set, request, grant])
+        db.session.add(request)
         db.session.flush()
-        grant.request_id = request.id
+        grant = grants.issue_grant(request, actor=None)
         db.session.commit()
         return grant
 

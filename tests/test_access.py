@@ -49,6 +49,10 @@ def _url_values(rule, world) -> dict:
         "grant_id": world["other_grant"].id,
         "key_id": world["other_key"].id,
         "user_id": world["other_user"].id,
+        "request_id": world["other_grant"].request_id,
+        "key": "1",
+        "change": "up",
+        "decision": "grant",
         "token": "not-a-token",
         "filename": "app.css",
     }

@@ -138,6 +138,16 @@ def mark_promos(text: str) -> str:
     return "".join(parts)
 
 
+# The markup mark_promos writes; the sanitiser keeps no other class on spans and
+# promo text is escaped, so a promo span never contains another span.
+_PROMO_SPAN = re.compile(r'\s?<span class="promo">.*?</span>', re.DOTALL)
+
+
+def strip_promo_markup(html: str) -> str:
+    """Remove every marked inline promo (and the space before it) from body HTML."""
+    return _PROMO_SPAN.sub("", html)
+
+
 # --- cited outlets --------------------------------------------------------------------------
 
 # Outlets matched as written (case-sensitively: "Axios", not "axios"). Names like

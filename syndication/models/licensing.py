@@ -12,13 +12,7 @@ from syndication.extensions import db
 from syndication.models.articles import Article
 from syndication.models.base import TimestampMixin, UTCDateTime, enum_column
 from syndication.models.partners import Partner
-
-
-class RequestStatus(enum.StrEnum):
-    PENDING = "pending"
-    GRANTED = "granted"
-    REFUSED = "refused"
-    WITHDRAWN = "withdrawn"
+from syndication.policy.requests import RequestState as RequestStatus
 
 
 class GrantStatus(enum.StrEnum):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from syndication.extensions import db
-from syndication.models import ArticleRequest, Grant, User
-from syndication.services import apikeys, partners
+from syndication.models import Article, ArticleRequest, Grant, SyndicationPolicy, User
+from syndication.models.base import utcnow
+from syndication.services import apikeys, grants, partners
 from syndication.services.errors import DomainError
 from syndication.views.access import owned_or_404, partner_required
 from syndication.views.partner_forms import ActionForm, ApiKeyForm, InviteForm
@@ -40,6 +41,73 @@ def dashboard():
 @partner_required
 def grant(grant_id: int):
     return render_template("portal/grant.html", grant=owned_or_404(Grant, grant_id))
+
+
+CATALOGUE_PAGE = 25
+
+
+@bp.route("/catalogue")
+@partner_required
+def catalogue():
+    """What the partner may take: everything offered for syndication, newest first."""
+    q = request.args.get("q", "").strip()
+    page = max(request.args.get("page", 1, type=int), 1)
+    query = sa.select(Article).where(Article.policy != SyndicationPolicy.NOT_SYNDICATED)
+    if q:
+        like = f"%{q}%"
+        query = query.where(sa.or_(Article.headline.ilike(like), Article.dek.ilike(like)))
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+    rows = db.session.scalars(
+        query.order_by(Article.published_at.desc().nulls_last(), Article.id.desc())
+        .limit(CATALOGUE_PAGE)
+        .offset((page - 1) * CATALOGUE_PAGE)
+    ).all()
+    held = set(
+        db.session.scalars(
+            sa.select(Grant.article_id).where(
+                Grant.partner_id == current_user.partner_id,
+                Grant.article_id.in_([a.id for a in rows]),
+            )
+        )
+    )
+    return render_template(
+        "portal/catalogue.html",
+        articles=rows,
+        held=held,
+        q=q,
+        page=page,
+        pages=max((total + CATALOGUE_PAGE - 1) // CATALOGUE_PAGE, 1),
+        total=total,
+        now=utcnow(),
+        form=ActionForm(),
+    )
+
+
+@bp.route("/requests", methods=["GET", "POST"])
+@partner_required
+def requests():
+    if request.method == "POST":
+        if not ActionForm().validate_on_submit():
+            abort(400)
+        try:
+            results = grants.request_articles(
+                current_user,
+                request.form.getlist("article_id", type=int),
+                note=request.form.get("note", ""),
+            )
+        except DomainError as exc:
+            flash(str(exc), "error")
+            return redirect(url_for("portal.catalogue"))
+        counts = {status: 0 for status in ("granted", "pending", "refused")}
+        for result in results:
+            counts[result.request.status.value] = counts.get(result.request.status.value, 0) + 1
+        flash(
+            f"{counts['granted']} granted, {counts['pending']} waiting for our staff, "
+            f"{counts['refused']} refused.",
+            "success",
+        )
+        return redirect(url_for("portal.requests"))
+    return render_template("portal/requests.html", rows=grants.requests_of(current_user.partner_id))
 
 
 @bp.route("/users", methods=["GET", "POST"])

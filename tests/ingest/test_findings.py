@@ -291,3 +291,11 @@ def test_wire_bylines_are_found() -> None:
         ("wire_byline", "AFP"),
     ]
     assert findings[0].text == "By Jane Doe, Associated Press"
+
+
+def test_strip_promo_markup_removes_marked_promos_only() -> None:
+    from syndication.ingest.findings import strip_promo_markup
+
+    html = "<p>" + mark_promos("Kuleba said. (RELATED: ‘Decisive’ Force) Then more.") + "</p>"
+    assert strip_promo_markup(html) == "<p>Kuleba said. Then more.</p>"
+    assert strip_promo_markup("<p>(RELATED: plain text)</p>") == "<p>(RELATED: plain text)</p>"

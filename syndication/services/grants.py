@@ -1,0 +1,266 @@
+"""Requests and grants: a partner asks, policy or staff decide, a grant freezes the terms."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from syndication.extensions import db
+from syndication.models import (
+    Article,
+    ArticleRequest,
+    Grant,
+    GrantStatus,
+    Partner,
+    RequestStatus,
+    User,
+)
+from syndication.models.base import utcnow
+from syndication.policy.requests import InvalidRequestTransition, Outcome, decide_request, move
+from syndication.rules.odrl import licence_uri, odrl_policy
+from syndication.rules.snapshot import snapshot_hash, terms_snapshot
+from syndication.services import audit, mail, rulesets, settings
+from syndication.services.errors import Conflict, DomainError, NotFound
+
+MAX_ARTICLES_PER_REQUEST = 100
+
+
+@dataclass(frozen=True, slots=True)
+class RequestResult:
+    request: ArticleRequest
+    grant: Grant | None
+
+
+def active_grant(partner_id: int, article_id: int) -> Grant | None:
+    """The partner's live grant for an article, if it holds one."""
+    now = utcnow()
+    return db.session.scalar(
+        sa.select(Grant)
+        .where(
+            Grant.partner_id == partner_id,
+            Grant.article_id == article_id,
+            Grant.status == GrantStatus.ACTIVE,
+            sa.or_(Grant.valid_until.is_(None), Grant.valid_until > now),
+        )
+        .order_by(Grant.id.desc())
+        .limit(1)
+    )
+
+
+def _licence_id() -> str:
+    # Short, unguessable and readable on the phone: SD-2026-8F3K2Q9A.
+    return f"SD-{utcnow():%Y}-{secrets.token_hex(4).upper()}"
+
+
+def issue_grant(request: ArticleRequest, *, actor: User | None) -> Grant:
+    """Freeze the terms for a request and record the grant (the caller commits)."""
+    article, partner = request.article, request.partner
+    rule_set = rulesets.current()
+    org = settings.organisation()
+    now = utcnow()
+    licence_id = _licence_id()
+    tier = partner.tier.value if partner.tier else "standard"
+    variables = rulesets.template_variables(
+        article, partner_name=partner.name, partner_tier=tier, licence_id=licence_id
+    )
+    valid_until = article.expires_at
+    snapshot = terms_snapshot(
+        rulesets.engine_rules(rule_set),
+        rulesets.article_facts(article),
+        variables=variables,
+        partner_tier=tier,
+        now=now,
+        licence_id=licence_id,
+        rule_set_version=rule_set.version,
+        valid_from=now,
+        valid_until=valid_until,
+    )
+    odrl = odrl_policy(
+        uid=licence_uri(org.website_url, licence_id),
+        organisation=org.name,
+        organisation_uri=org.website_url,
+        partner_name=partner.name,
+        partner_uri=partner.website,
+        target=article.canonical_url or f"{org.website_url.rstrip('/')}/articles/{article.id}",
+        footer_text=snapshot["formats"]["text"]["footer"] or "",
+        valid_from=now,
+        valid_until=valid_until,
+        territory=[article.territory] if article.territory else (),
+        licensing_email=org.licensing_email,
+    )
+    grant = Grant(
+        licence_id=licence_id,
+        partner=partner,
+        article=article,
+        request_id=request.id,
+        rule_set=rule_set,
+        revision_number=article.current_revision,
+        valid_from=now,
+        valid_until=valid_until,
+        terms=snapshot,
+        odrl=odrl,
+        terms_hash=snapshot_hash(snapshot),
+    )
+    db.session.add(grant)
+    db.session.flush()
+    audit.record(actor, "granted", grant, licence_id=licence_id, request_id=request.id)
+    return grant
+
+
+def request_articles(
+    user: User, article_ids: Sequence[int], *, note: str = ""
+) -> list[RequestResult]:
+    """A partner requests one or many articles; each is granted, queued or refused at once."""
+    ids = list(dict.fromkeys(int(i) for i in article_ids))
+    if not ids:
+        raise DomainError("Choose at least one article to request.")
+    if len(ids) > MAX_ARTICLES_PER_REQUEST:
+        raise DomainError(f"Request at most {MAX_ARTICLES_PER_REQUEST} articles at a time.")
+    partner = user.partner
+    if partner is None:
+        raise DomainError("Only partner users can request articles.")
+    articles = {a.id: a for a in db.session.scalars(sa.select(Article).where(Article.id.in_(ids)))}
+    missing = [i for i in ids if i not in articles]
+    if missing:
+        raise NotFound(f"No such article: {', '.join(map(str, missing))}.")
+    batch = str(uuid.uuid4())
+    now = utcnow()
+    results: list[RequestResult] = []
+    for article_id in ids:
+        article = articles[article_id]
+        request = ArticleRequest(
+            batch=batch, partner=partner, article=article, requested_by_id=user.id, note=note
+        )
+        db.session.add(request)
+        existing = active_grant(partner.id, article.id)
+        if existing is not None:
+            request.status = RequestStatus.REFUSED
+            request.reason = f"You already hold grant {existing.licence_id} for this article."
+            db.session.flush()
+            results.append(RequestResult(request, existing))
+            continue
+        verdict = decide_request(
+            partner_status=partner.status.value,
+            policy=article.policy.value,
+            embargo_until=article.embargo_until,
+            expires_at=article.expires_at,
+            now=now,
+        )
+        request.reason = verdict.reason
+        db.session.flush()
+        grant = None
+        if verdict.outcome is Outcome.GRANT:
+            request.status = RequestStatus.GRANTED
+            request.decided_at = now
+            grant = issue_grant(request, actor=None)
+        elif verdict.outcome is Outcome.REFUSE:
+            request.status = RequestStatus.REFUSED
+            request.decided_at = now
+        audit.record(
+            user, "requested", request, to_status=request.status.value, reason=verdict.reason
+        )
+        results.append(RequestResult(request, grant))
+    db.session.commit()
+    return results
+
+
+def _pending(request_id: int) -> ArticleRequest:
+    request = db.session.get(ArticleRequest, request_id)
+    if request is None:
+        raise NotFound("No such request.")
+    return request
+
+
+def grant_request(request_id: int, *, actor: User, note: str = "") -> Grant:
+    """Staff grant a queued request; the partner is emailed."""
+    request = _pending(request_id)
+    try:
+        request.status = move(request.status, RequestStatus.GRANTED)
+    except InvalidRequestTransition as exc:
+        raise Conflict(str(exc)) from exc
+    if request.partner.status.value != "approved":
+        raise DomainError(f"{request.partner.name} is {request.partner.status.value}.")
+    request.decided_by_id = actor.id
+    request.decided_at = utcnow()
+    request.reason = note.strip() or "Granted by our licensing staff."
+    grant = issue_grant(request, actor=actor)
+    db.session.commit()
+    _notify(request, grant)
+    return grant
+
+
+def refuse_request(request_id: int, *, actor: User, reason: str) -> ArticleRequest:
+    """Staff refuse a queued request with a reason; the partner is emailed."""
+    reason = reason.strip()
+    if not reason:
+        raise DomainError("Say why the request is refused; the partner will read it.")
+    request = _pending(request_id)
+    try:
+        request.status = move(request.status, RequestStatus.REFUSED)
+    except InvalidRequestTransition as exc:
+        raise Conflict(str(exc)) from exc
+    request.decided_by_id = actor.id
+    request.decided_at = utcnow()
+    request.reason = reason
+    audit.record(
+        actor, "refused", request, from_status="pending", to_status="refused", reason=reason
+    )
+    db.session.commit()
+    _notify(request, None)
+    return request
+
+
+def _notify(request: ArticleRequest, grant: Grant | None) -> None:
+    for user in request.partner.users:
+        if user.active and user.is_partner_admin:
+            mail.send(
+                "request_decided",
+                user.email,
+                f"Your request for “{request.article.headline}”: {request.status.value}",
+                request=request,
+                grant=grant,
+                organisation=settings.organisation(),
+                link=mail.external_url("portal.requests"),
+            )
+
+
+def requests_of(partner_id: int, *, limit: int = 200) -> list[ArticleRequest]:
+    return list(
+        db.session.scalars(
+            sa.select(ArticleRequest)
+            .where(ArticleRequest.partner_id == partner_id)
+            .options(selectinload(ArticleRequest.article))
+            .order_by(ArticleRequest.created_at.desc(), ArticleRequest.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def queue(status: str = "pending", *, partner_id: int | None = None) -> list[ArticleRequest]:
+    """Requests for staff, oldest first so nobody waits longest."""
+    query = (
+        sa.select(ArticleRequest)
+        .options(selectinload(ArticleRequest.article), selectinload(ArticleRequest.partner))
+        .order_by(ArticleRequest.created_at, ArticleRequest.id)
+    )
+    if status:
+        query = query.where(ArticleRequest.status == status)
+    if partner_id:
+        query = query.where(ArticleRequest.partner_id == partner_id)
+    return list(db.session.scalars(query.limit(500)))
+
+
+def grants_of(partner: Partner) -> list[Grant]:
+    return list(
+        db.session.scalars(
+            sa.select(Grant)
+            .where(Grant.partner_id == partner.id)
+            .options(selectinload(Grant.article))
+            .order_by(Grant.created_at.desc(), Grant.id.desc())
+        )
+    )

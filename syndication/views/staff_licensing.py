@@ -1,0 +1,192 @@
+"""Staff pages for rules (editor, versions, preview) and the request queue."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from syndication import rules as engine
+from syndication.extensions import db
+from syndication.ingest.findings import strip_promo_markup
+from syndication.models import Article, ArticleRequest, Partner, PartnerStatus, PartnerTier
+from syndication.models.base import utcnow
+from syndication.rules.model import RuleValidationError
+from syndication.services import grants, rulesets
+from syndication.services.errors import DomainError, NotFound
+from syndication.views.access import staff_required
+from syndication.views.partner_forms import ActionForm
+from syndication.views.rule_forms import FLAG_LABELS, TEXT_LABELS, RuleForm, field_for_error
+from syndication.views.staff import bp
+
+
+@bp.route("/rules")
+@staff_required
+def rules():
+    rule_set = rulesets.current()
+    db.session.commit()  # the default set is written on first use
+    return render_template(
+        "staff/rules.html",
+        rule_set=rule_set,
+        rows=[(row, rulesets.to_engine(row)) for row in rulesets.rules_in_order(rule_set)],
+        versions=rulesets.history(),
+        action_form=ActionForm(),
+    )
+
+
+def _save(form: RuleForm, key: str | None):
+    try:
+        rulesets.save_rule(current_user, form.rule_data(), key=key)
+    except RuleValidationError as exc:
+        for path, message in exc.errors.items():
+            field = getattr(form, field_for_error(path), None) or form.name
+            field.errors.append(message)
+        return None
+    flash("Saved as a new rule-set version; existing grants keep their terms.", "success")
+    return redirect(url_for("staff.rules"))
+
+
+@bp.route("/rules/new", methods=["GET", "POST"])
+@staff_required
+def new_rule():
+    form = RuleForm()
+    if form.validate_on_submit() and (done := _save(form, None)):
+        return done
+    return render_template("staff/rule_form.html", form=form, key=None, **_labels()), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/rules/<key>/edit", methods=["GET", "POST"])
+@staff_required
+def edit_rule(key: str):
+    row = next((r for r in rulesets.current().rules if r.key == key), None)
+    if row is None:
+        abort(404)
+    form = RuleForm()
+    if request.method == "GET":
+        form.load(rulesets.to_engine(row))
+    if form.validate_on_submit() and (done := _save(form, key)):
+        return done
+    return render_template("staff/rule_form.html", form=form, key=key, **_labels()), (
+        422 if form.errors else 200
+    )
+
+
+def _labels() -> dict:
+    return {
+        "text_fields": list(TEXT_LABELS),
+        "flag_fields": list(FLAG_LABELS),
+        "variables": engine.VARIABLES,
+    }
+
+
+@bp.route("/rules/<key>/<any(up, down, activate, deactivate):change>", methods=["POST"])
+@staff_required
+def change_rule(key: str, change: str):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        if change in ("up", "down"):
+            rulesets.move(current_user, key, -1 if change == "up" else 1)
+        else:
+            rulesets.set_active(current_user, key, change == "activate")
+    except NotFound:
+        abort(404)
+    except DomainError as exc:
+        flash(str(exc), "error")
+    return redirect(url_for("staff.rules"))
+
+
+@bp.route("/rules/preview")
+@staff_required
+def preview():
+    """Render an article's terms for a partner (or tier) and format, and say which rules won."""
+    article_id = request.args.get("article_id", type=int)
+    partner_id = request.args.get("partner_id", type=int)
+    tier = request.args.get("tier", "standard")
+    fmt = request.args.get("format", "html")
+    if fmt not in engine.FORMATS:
+        fmt = "html"
+    articles = db.session.scalars(
+        sa.select(Article).order_by(Article.published_at.desc().nulls_last()).limit(200)
+    ).all()
+    partners = db.session.scalars(
+        sa.select(Partner).where(Partner.status == PartnerStatus.APPROVED).order_by(Partner.name)
+    ).all()
+    article = db.session.get(Article, article_id) if article_id else None
+    partner = db.session.get(Partner, partner_id) if partner_id else None
+    result = None
+    if article is not None:
+        if partner is not None and partner.tier:
+            tier = partner.tier.value
+        rule_set = rulesets.current()
+        resolution = engine.resolve(
+            rulesets.engine_rules(rule_set),
+            rulesets.article_facts(article),
+            engine.Context(tier, fmt, utcnow()),
+        )
+        variables = rulesets.template_variables(
+            article,
+            partner_name=partner.name if partner else "Example Partner",
+            partner_tier=tier,
+            licence_id="SD-PREVIEW",
+        )
+        result = {
+            "rule_set": rule_set,
+            "resolution": resolution,
+            "rendered": engine.render_terms(resolution, variables, fmt),
+            "body": _preview_body(article.body_html, resolution),
+        }
+    return render_template(
+        "staff/preview.html",
+        articles=articles,
+        partners=partners,
+        tiers=[t.value for t in PartnerTier],
+        formats=engine.FORMATS,
+        article=article,
+        partner=partner,
+        tier=tier,
+        fmt=fmt,
+        result=result,
+    )
+
+
+def _preview_body(body_html: str, resolution: engine.Resolution) -> str:
+    if resolution.value("strip_promos"):
+        return strip_promo_markup(body_html)
+    return body_html
+
+
+@bp.route("/requests")
+@staff_required
+def requests():
+    status = request.args.get("status", "pending")
+    return render_template(
+        "staff/requests.html",
+        rows=grants.queue(status),
+        status=status,
+        statuses=["pending", "granted", "refused", "withdrawn", ""],
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/requests/<int:request_id>/<any(grant, refuse):decision>", methods=["POST"])
+@staff_required
+def decide_request(request_id: int, decision: str):
+    if db.session.get(ArticleRequest, request_id) is None:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    reason = request.form.get("reason", "")
+    try:
+        if decision == "grant":
+            grant = grants.grant_request(request_id, actor=current_user, note=reason)
+            flash(f"Granted: licence {grant.licence_id}.", "success")
+        else:
+            grants.refuse_request(request_id, actor=current_user, reason=reason)
+            flash("Refused; the partner has been told why.", "success")
+    except DomainError as exc:
+        db.session.rollback()
+        flash(str(exc), "error")
+    return redirect(url_for("staff.requests"))

@@ -1,0 +1,262 @@
+"""Requests, grants with frozen terms, the rules editor and the preview."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from syndication.extensions import db
+from syndication.models import (
+    ArticleRequest,
+    Grant,
+    PartnerStatus,
+    RequestStatus,
+    Role,
+    RuleSet,
+    SyndicationPolicy,
+)
+from syndication.services import articles, grants, importing, rulesets
+from syndication.services.errors import Conflict, DomainError
+from tests.factories import PASSWORD
+
+
+@pytest.fixture
+def partner_user(make_partner, make_user):
+    partner = make_partner()
+    return make_user(Role.PARTNER, partner=partner, email="ed@p.example", partner_admin=True)
+
+
+@pytest.fixture
+def staff(make_user):
+    return make_user(Role.STAFF, email="desk@example.org")
+
+
+@pytest.fixture
+def seed_article(shared_dir):
+    path = shared_dir / "corpus" / "seed" / "dcnf-2022-03-10-kuleba-lavrov.txt"
+    (draft,) = importing.drafts_from_file(
+        path, headline="Kuleba and Lavrov", canonical_url="https://dcnf.example/kuleba/"
+    )
+    return articles.import_draft(draft).article
+
+
+def _seed_footer(shared_dir) -> str:
+    path = shared_dir / "corpus" / "seed" / "dcnf-2022-03-10-kuleba-lavrov.txt"
+    return path.read_text("utf-8").split("\n\n")[-1]
+
+
+def test_free_article_is_granted_at_once_with_the_seed_footer(
+    partner_user, seed_article, shared_dir
+):
+    (result,) = grants.request_articles(partner_user, [seed_article.id])
+    assert result.request.status is RequestStatus.GRANTED
+    grant = result.grant
+    assert grant.terms["formats"]["text"]["footer"] == _seed_footer(shared_dir)
+    html = grant.terms["formats"]["html"]["footer"]
+    assert 'href="mailto:licensing@dailycallernewsfoundation.org"' in html
+    assert grant.rule_set.version == rulesets.current().version
+    assert grant.revision_number == seed_article.current_revision
+    assert grant.odrl["@context"] == "http://www.w3.org/ns/odrl.jsonld"
+    assert grant.odrl["assignee"]
+    assert len(grant.terms_hash) == 64
+
+
+def test_one_request_many_articles_each_decided(partner_user, make_article):
+    free = make_article()
+    licensed = make_article(SyndicationPolicy.LICENSED)
+    barred = make_article(SyndicationPolicy.NOT_SYNDICATED)
+    results = grants.request_articles(partner_user, [free.id, licensed.id, barred.id])
+    assert [r.request.status for r in results] == [
+        RequestStatus.GRANTED,
+        RequestStatus.PENDING,
+        RequestStatus.REFUSED,
+    ]
+    assert len({r.request.batch for r in results}) == 1
+    assert "not offered for syndication" in results[2].request.reason
+
+
+def test_embargoed_article_is_refused_with_the_date(partner_user, make_article):
+    article = make_article()
+    article.embargo_until = datetime.now(UTC) + timedelta(hours=5)
+    db.session.commit()
+    (result,) = grants.request_articles(partner_user, [article.id])
+    assert result.request.status is RequestStatus.REFUSED
+    assert "embargoed until" in result.request.reason
+
+
+def test_asking_again_for_a_held_article_is_refused(partner_user, make_article):
+    article = make_article()
+    grants.request_articles(partner_user, [article.id])
+    (again,) = grants.request_articles(partner_user, [article.id])
+    assert again.request.status is RequestStatus.REFUSED
+    assert "already hold grant" in again.request.reason
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Grant)) == 1
+
+
+def test_suspended_partner_is_refused(partner_user, make_article):
+    partner_user.partner.status = PartnerStatus.SUSPENDED
+    db.session.commit()
+    (result,) = grants.request_articles(partner_user, [make_article().id])
+    assert result.request.status is RequestStatus.REFUSED
+    assert "suspended" in result.request.reason
+
+
+def test_staff_grant_a_queued_request_and_the_partner_is_emailed(
+    partner_user, staff, make_article, mailbox
+):
+    (result,) = grants.request_articles(partner_user, [make_article(SyndicationPolicy.LICENSED).id])
+    grant = grants.grant_request(result.request.id, actor=staff)
+    assert grant.licence_id.startswith("SD-")
+    assert "granted" in mailbox.to("ed@p.example")[0]["Subject"]
+    with pytest.raises(Conflict, match="already granted"):
+        grants.grant_request(result.request.id, actor=staff)
+
+
+def test_staff_refusal_needs_a_reason_and_is_emailed(partner_user, staff, make_article, mailbox):
+    (result,) = grants.request_articles(partner_user, [make_article(SyndicationPolicy.LICENSED).id])
+    with pytest.raises(DomainError, match="Say why"):
+        grants.refuse_request(result.request.id, actor=staff, reason=" ")
+    grants.refuse_request(result.request.id, actor=staff, reason="Exclusive to print partners")
+    body = mailbox.to("ed@p.example")[0].get_body(("plain",)).get_content()
+    assert "Exclusive to print partners" in body
+
+
+def test_editing_a_rule_after_a_grant_leaves_its_snapshot_untouched(
+    partner_user, staff, make_article
+):
+    (first,) = grants.request_articles(partner_user, [make_article().id])
+    frozen = dict(first.grant.terms)
+    frozen_hash = first.grant.terms_hash
+    footer_rule = next(
+        r
+        for r in rulesets.current().rules
+        if r.actions.get("footer") and "without charge" in r.actions["footer"]
+    )
+    data = rulesets.to_engine(footer_rule)
+    from syndication.rules import rule_to_dict
+
+    changed = rule_to_dict(data)
+    changed["actions"]["footer"] = "Republished from {{ organisation }} under licence."
+    rulesets.save_rule(staff, changed, key=footer_rule.key)
+
+    db.session.expire_all()
+    grant = db.session.get(Grant, first.grant.id)
+    assert grant.terms == frozen and grant.terms_hash == frozen_hash
+    (second,) = grants.request_articles(partner_user, [make_article().id])
+    assert second.grant.terms["formats"]["text"]["footer"] == (
+        "Republished from The Daily Caller News Foundation under licence."
+    )
+    assert second.grant.rule_set.version == grant.rule_set.version + 1
+
+
+def test_partner_cannot_change_a_grants_terms(client, auth, partner_user, make_article):
+    (result,) = grants.request_articles(partner_user, [make_article().id])
+    auth.login("ed@p.example", PASSWORD)
+    url = f"/portal/grants/{result.grant.id}"
+    for method in ("POST", "PUT", "PATCH", "DELETE"):
+        assert client.open(url, method=method).status_code == 405
+
+
+# --- pages -----------------------------------------------------------------------------
+
+
+def test_partner_requests_three_articles_from_the_catalogue(
+    client, auth, partner_user, make_article
+):
+    picks = [
+        make_article(headline="Free story"),
+        make_article(SyndicationPolicy.LICENSED, headline="Licensed story"),
+        make_article(SyndicationPolicy.NOT_SYNDICATED, headline="Barred story"),
+    ]
+    auth.login("ed@p.example", PASSWORD)
+    catalogue = client.get("/portal/catalogue").text
+    assert "Free story" in catalogue and "Licensed story" in catalogue
+    assert "Barred story" not in catalogue
+    response = client.post("/portal/requests", data={"article_id": [a.id for a in picks]})
+    assert response.status_code == 302
+    page = client.get("/portal/requests").text
+    assert "1 granted, 1 waiting for our staff, 1 refused" in page
+    assert "not offered for syndication" in page
+
+
+def test_staff_queue_grants_and_refuses(client, auth, partner_user, staff, make_article):
+    first, second = (make_article(SyndicationPolicy.LICENSED) for _ in range(2))
+    grants.request_articles(partner_user, [first.id, second.id])
+    auth.login("desk@example.org", PASSWORD)
+    queue = client.get("/staff/requests").text
+    assert first.headline in queue and second.headline in queue
+    ids = db.session.scalars(sa.select(ArticleRequest.id).order_by(ArticleRequest.id)).all()
+    assert client.post(f"/staff/requests/{ids[0]}/grant").status_code == 302
+    refused = client.post(f"/staff/requests/{ids[1]}/refuse", data={"reason": ""})
+    assert refused.status_code == 302
+    assert "Say why" in client.get("/staff/requests").text
+    client.post(f"/staff/requests/{ids[1]}/refuse", data={"reason": "Not for resale sites"})
+    statuses = db.session.scalars(
+        sa.select(ArticleRequest.status).order_by(ArticleRequest.id)
+    ).all()
+    assert statuses == [RequestStatus.GRANTED, RequestStatus.REFUSED]
+
+
+def _rule_form(**overrides) -> dict:
+    data = {
+        "name": "Premium footer",
+        "priority": "5",
+        "active": "y",
+        "partner_tiers": ["premium"],
+        "footer": "Premium partner {{ partner_name }}: courtesy of {{ organisation }}.",
+        "credit_line": "",
+        "originally_appeared": "",
+        "strip_promos": "",
+        "strip_third_party_assets": "",
+        "tracking_pixel": "",
+        "noindex": "",
+        "canonical_link": "",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_rule_with_a_bad_template_is_refused_with_line_and_reason(client, auth, staff):
+    auth.login("desk@example.org", PASSWORD)
+    before = rulesets.current().version
+    db.session.commit()
+    response = client.post("/staff/rules/new", data=_rule_form(footer="Thanks\n{{ organisaton }}"))
+    assert response.status_code == 422
+    assert "line 2" in response.text and "organisaton" in response.text
+    response = client.post("/staff/rules/new", data=_rule_form(footer="{% if %}"))
+    assert response.status_code == 422
+    assert rulesets.current().version == before
+
+
+def test_rule_changes_make_new_versions(client, auth, staff):
+    auth.login("desk@example.org", PASSWORD)
+    start = rulesets.current().version
+    db.session.commit()
+    assert client.post("/staff/rules/new", data=_rule_form()).status_code == 302
+    key = max(int(r.key) for r in rulesets.current().rules)
+    assert client.post(f"/staff/rules/{key}/up").status_code == 302
+    assert client.post(f"/staff/rules/{key}/deactivate").status_code == 302
+    db.session.expire_all()
+    latest = rulesets.current()
+    assert latest.version == start + 3
+    rule = next(r for r in latest.rules if r.key == str(key))
+    assert rule.active is False
+    versions = db.session.scalars(sa.select(RuleSet.version)).all()
+    assert sorted(versions)[-4:] == [start, start + 1, start + 2, start + 3]
+    assert "Premium footer" in client.get("/staff/rules").text
+
+
+def test_preview_shows_the_rendered_footer_and_why(client, auth, staff, seed_article):
+    auth.login("desk@example.org", PASSWORD)
+    page = client.get(
+        f"/staff/rules/preview?article_id={seed_article.id}&tier=standard&format=html"
+    ).text
+    assert "mailto:licensing@dailycallernewsfoundation.org" in page
+    assert "Free-to-eligible" in page or "footer" in page
+    assert "(RELATED:" not in page.split('class="body"')[1].split("</div>")[0]
+    text = client.get(
+        f"/staff/rules/preview?article_id={seed_article.id}&tier=standard&format=text"
+    ).text
+    assert "please contact licensing@dailycallernewsfoundation.org." in text
