@@ -71,7 +71,10 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from syndication.views import staff_licensing  # noqa: F401  (adds routes to staff)
+    from syndication.views import (  # noqa: F401  (they add their routes to staff)
+        staff_articles,
+        staff_licensing,
+    )
     from syndication.views.api import bp as api_bp
     from syndication.views.auth import bp as auth_bp
     from syndication.views.portal import bp as portal_bp

@@ -36,7 +36,7 @@ def create_user_command(email: str, role: str, name: str, password: str) -> None
 @click.option("--headline", help="Headline for formats that carry none (seed text).")
 @click.option("--canonical-url", default="", help="URL of the original article.")
 def import_command(path: Path, headline: str | None, canonical_url: str) -> None:
-    """Import the articles in a file (seed text format)."""
+    """Import the articles in a file: seed text, RSS/Atom, WXR, ninjs or an article page."""
     from syndication.services import articles, importing
 
     try:

@@ -53,6 +53,7 @@ def _url_values(rule, world) -> dict:
         "key": "1",
         "change": "up",
         "decision": "grant",
+        "number": 1,
         "token": "not-a-token",
         "filename": "app.css",
     }

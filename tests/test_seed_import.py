@@ -74,7 +74,7 @@ def test_cli_rejects_an_unknown_format_clearly(runner, tmp_path):
     bogus.write_bytes(b"PK\x03\x04")
     result = runner.invoke(args=["articles", "import", str(bogus)])
     assert result.exit_code != 0
-    assert "no importer" in result.output
+    assert "is not a format we can import" in result.output
 
 
 def test_staff_article_page_shows_the_findings(client, auth, make_user, shared_dir):

@@ -67,16 +67,16 @@ def parse_seed_text(
         findings.extend(find_promos(paragraph))
     findings.extend(find_cited_outlets("\n\n".join(body)))
 
-    first_sentence = _first_sentence(body[0])
+    opening = first_sentence(body[0])
     # The text is escaped by mark_promos already; sanitising puts it in the same
     # canonical serialisation as every other importer's body_html.
     body_html = sanitise_html("\n".join(f"<p>{mark_promos(p)}</p>" for p in body))
     return ArticleDraft(
-        headline=(headline or "").strip() or _trim_headline(first_sentence),
+        headline=(headline or "").strip() or trim_headline(opening),
         body_html=body_html,
         published_at=datetime(published.year, published.month, published.day, tzinfo=UTC),
         source_id=source_id,
-        summary=first_sentence,
+        summary=opening,
         findings=findings,
     )
 
@@ -104,7 +104,7 @@ def _parse_date(value: str) -> date:
         ) from None
 
 
-def _first_sentence(paragraph: str) -> str:
+def first_sentence(paragraph: str) -> str:
     """Return the paragraph's first sentence, not fooled by "U.S." or "Mr."."""
     for match in _SENTENCE_END.finditer(paragraph):
         words = paragraph[: match.start()].split()
@@ -115,7 +115,7 @@ def _first_sentence(paragraph: str) -> str:
     return paragraph.strip()
 
 
-def _trim_headline(sentence: str) -> str:
+def trim_headline(sentence: str) -> str:
     """Shorten a sentence to a headline at a word boundary, marking a cut with an ellipsis."""
     sentence = " ".join(sentence.split())
     if len(sentence) <= HEADLINE_MAX_CHARS:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import json
+import re
 from dataclasses import dataclass
+from datetime import datetime
 
 import nh3
 import sqlalchemy as sa
@@ -12,6 +15,7 @@ from slugify import slugify
 
 from syndication.extensions import db
 from syndication.ingest.drafts import ArticleDraft
+from syndication.ingest.sanitise import sanitise_html
 from syndication.models import (
     Article,
     ArticleRevision,
@@ -24,6 +28,8 @@ from syndication.models import (
     User,
 )
 from syndication.models.base import utcnow
+from syndication.services import audit
+from syndication.services.errors import DomainError, NotFound
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,3 +167,121 @@ def import_draft(
     if commit:
         db.session.commit()
     return ImportResult(article, created=created, revised=not created)
+
+
+def get(article_id: int) -> Article:
+    article = db.session.get(Article, article_id)
+    if article is None:
+        raise NotFound("No such article.")
+    return article
+
+
+def update_rights(
+    article: Article,
+    *,
+    actor: User,
+    origin: Origin,
+    policy: SyndicationPolicy,
+    embargo_until: datetime | None,
+    expires_at: datetime | None,
+    territory: str,
+    syndicatable_asset_ids: set[int],
+    reason: str = "",
+) -> Article:
+    """Change an article's rights and its assets' syndicatable flags, audited."""
+    if embargo_until and expires_at and expires_at <= embargo_until:
+        raise DomainError("The syndication expiry must come after the embargo ends.")
+    before = {
+        "origin": article.origin.value,
+        "policy": article.policy.value,
+        "embargo_until": article.embargo_until.isoformat() if article.embargo_until else None,
+        "expires_at": article.expires_at.isoformat() if article.expires_at else None,
+        "territory": article.territory,
+    }
+    article.origin, article.policy = origin, policy
+    article.embargo_until, article.expires_at = embargo_until, expires_at
+    article.territory = territory.strip()
+    for asset in article.assets:
+        asset.syndicatable = asset.id in syndicatable_asset_ids
+    audit.record(
+        actor,
+        "rights_changed",
+        article,
+        from_status=before["policy"],
+        to_status=policy.value,
+        reason=reason,
+        before=before,
+    )
+    db.session.commit()
+    return article
+
+
+def edit_content(
+    article: Article, *, actor: User, headline: str, dek: str, body_html: str, note: str
+) -> ArticleRevision:
+    """A staff correction or update: a new revision with a public note, never an overwrite."""
+    note = note.strip()
+    if not note:
+        raise DomainError("Every revision needs a note saying what changed.")
+    draft = ArticleDraft(
+        headline=headline.strip(),
+        dek=dek.strip(),
+        bylines=list(article.bylines),
+        body_html=sanitise_html(body_html),
+        summary=article.summary,
+    )
+    if not draft.headline or not draft.body_html.strip():
+        raise DomainError("A revision needs a headline and a body.")
+    digest = content_hash(draft)
+    if article.revisions and article.revisions[-1].content_hash == digest:
+        raise DomainError("Nothing changed: no revision was made.")
+    article.current_revision += 1
+    article.headline, article.dek, article.body_html = draft.headline, draft.dek, draft.body_html
+    article.word_count = word_count(draft.body_html)
+    article.updated_at = utcnow()
+    revision = ArticleRevision(
+        number=article.current_revision,
+        headline=draft.headline,
+        dek=draft.dek,
+        bylines=list(article.bylines),
+        body_html=draft.body_html,
+        summary=article.summary,
+        note=note,
+        content_hash=digest,
+        created_by_id=actor.id,
+    )
+    article.revisions.append(revision)
+    db.session.flush()
+    audit.record(actor, "revised", article, revision=revision.number, note=note)
+    db.session.commit()
+    return revision
+
+
+@dataclass(frozen=True, slots=True)
+class DiffLine:
+    kind: str  # "same", "added", "removed"
+    text: str
+
+
+def _paragraphs(revision: ArticleRevision) -> list[str]:
+    blocks = re.split(r"</(?:p|h[1-6]|li|blockquote|figcaption|td|th)>", revision.body_html)
+    texts = [" ".join(nh3.clean(b, tags=set()).split()) for b in blocks]
+    return [
+        f"# {revision.headline}",
+        *([revision.dek] if revision.dek else []),
+        *(t for t in texts if t),
+    ]
+
+
+def diff_revisions(old: ArticleRevision | None, new: ArticleRevision) -> list[DiffLine]:
+    """A paragraph-level diff of two revisions' readable text; no ``old``: all added."""
+    lines: list[DiffLine] = []
+    before = _paragraphs(old) if old is not None else []
+    matcher = difflib.SequenceMatcher(a=before, b=_paragraphs(new), autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            lines += [DiffLine("same", t) for t in matcher.a[i1:i2]]
+            continue
+        lines += [DiffLine("removed", t) for t in matcher.a[i1:i2]]
+        lines += [DiffLine("added", t) for t in matcher.b[j1:j2]]
+    return lines

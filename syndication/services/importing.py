@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from syndication.ingest.detect import detect_format, parse_any
 from syndication.ingest.drafts import ArticleDraft
-from syndication.ingest.seed import parse_seed_text
 from syndication.services import settings
 
 
@@ -22,18 +22,18 @@ def known_footers() -> list[str]:
 def drafts_from_bytes(
     data: bytes, filename: str, *, headline: str | None = None, canonical_url: str = ""
 ) -> list[ArticleDraft]:
-    """The drafts in one uploaded or local file; ValueError with a reason when unreadable."""
-    suffix = Path(filename).suffix.lower()
-    if suffix in {".txt", ""}:
-        draft = parse_seed_text(
-            data,
-            headline=headline,
-            source_id=canonical_url or f"seed:{Path(filename).stem}",
-            known_footers=known_footers(),
-        )
-        draft.canonical_url = canonical_url
-        return [draft]
-    raise ValueError(f"no importer for {suffix!r} files yet; seed text (.txt) is supported")
+    """The drafts in one uploaded or local file; ValueError with a reason when unreadable.
+
+    The format is sniffed from the content first and the file name second. Seed
+    text carries no URL of its own: ``canonical_url`` (or the file name) identifies
+    it for re-imports.
+    """
+    drafts = parse_any(data, filename, known_footers=known_footers(), headline=headline)
+    if detect_format(data, filename) == "seed":
+        for draft in drafts:
+            draft.canonical_url = canonical_url or draft.canonical_url
+            draft.source_id = canonical_url or f"seed:{Path(filename).stem}"
+    return drafts
 
 
 def drafts_from_file(path: Path, **kwargs) -> list[ArticleDraft]:

@@ -1,0 +1,372 @@
+"""The step every importer ends with: sanitise the body, take off the footer, record findings.
+
+Importers only map their format onto an ArticleDraft and hand the raw body HTML
+to :func:`finish_draft`, so that every format gets the same body markup and
+the same findings. Small shared conversions (dates, plain text) live here too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from html import escape
+from urllib.parse import urlsplit
+
+from lxml import etree
+from lxml import html as lxml_html
+
+from syndication.ingest.drafts import ArticleDraft, AssetDraft, Finding
+from syndication.ingest.findings import (
+    find_cited_outlets,
+    find_promos,
+    find_third_party_credits,
+    find_wire_bylines,
+    is_third_party_credit,
+    mark_promos,
+    split_footer,
+)
+from syndication.ingest.sanitise import sanitise_html
+
+# Reused rather than copied: the seed importer owns how a headline is made from text.
+from syndication.ingest.seed import first_sentence, trim_headline
+
+SUMMARY_MAX_CHARS = 300
+
+# Elements that are paragraphs in their own right: each becomes one block of the body.
+_BLOCK_TAGS = frozenset(
+    {
+        "p", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "blockquote", "figure",
+        "table", "pre", "hr", "dt", "dd", "address", "figcaption",
+    }
+)  # fmt: skip
+# Blocks the sanitiser would unwrap, leaving their text to run into the next block's:
+# renamed to the nearest allowed block. The headline is the page's only <h1>.
+_RENAMES = {"h1": "h2", "dt": "p", "dd": "p", "address": "p", "figcaption": "p"}
+# Wrappers whose children are the blocks ("<div><p>..</p><p>..</p></div>"); inline
+# content directly inside them is a paragraph of its own.
+_CONTAINER_TAGS = frozenset(
+    {
+        "div", "section", "article", "main", "header", "footer", "aside", "nav", "center",
+        "body", "html", "form", "dl", "details", "summary", "hgroup",
+    }
+)  # fmt: skip
+# Removed with their content before anything else: never text of the article.
+_DROPPED_TAGS = ("script", "style", "noscript", "template", "head", "title", "select", "button")
+_MEDIA_TAGS = frozenset({"img", "iframe", "video", "audio", "object", "embed", "hr", "table"})
+_DOCUMENT = re.compile(r"<(?:html|body)\b", re.IGNORECASE)
+# What is left where the sanitiser removed an ad image or a pixel: a link around nothing,
+# a paragraph of nothing but breaks.
+_EMPTY_LINK = re.compile(r"<a\b[^>]*>\s*</a>")
+_EMPTY_PARAGRAPH = re.compile(r"<p>(?:\s|<br>)*</p>\s*")
+_SPACE = re.compile(r"\s+")
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
+_BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
+
+
+# --- plain text -----------------------------------------------------------------------------
+
+
+def collapse(text: str | None) -> str:
+    """Return ``text`` with runs of whitespace collapsed to single spaces and trimmed."""
+    return _SPACE.sub(" ", text or "").strip()
+
+
+def text_of(markup: str | None) -> str:
+    """Return the visible text of an HTML snippet (a title, a caption), whitespace collapsed."""
+    if not markup or not markup.strip():
+        return ""
+    if "<" not in markup and "&" not in markup:
+        return collapse(markup)
+    try:
+        return collapse(lxml_html.fragment_fromstring(markup, create_parent="div").text_content())
+    except (etree.ParserError, ValueError):
+        return collapse(markup)
+
+
+def paragraphs_html(text: str) -> str:
+    """Return plain ``text`` as escaped HTML paragraphs, one per blank-line separated block."""
+    parts = [p.strip() for p in _BLANK_LINE.split(text.replace("\r\n", "\n")) if p.strip()]
+    return "".join("<p>" + escape(p).replace("\n", "<br>") + "</p>" for p in parts)
+
+
+def absolute_url(url: str) -> str:
+    """Return ``url`` if it is an absolute http(s) URL, else the empty string."""
+    parts = urlsplit(url.strip())
+    return url.strip() if parts.scheme in {"http", "https"} and parts.netloc else ""
+
+
+# --- dates ----------------------------------------------------------------------------------
+
+
+def as_utc(value: datetime) -> datetime:
+    """Return ``value`` in UTC; a naive time is taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def parse_datetime(value: str | None) -> datetime | None:
+    """Parse a feed, export or page date into an aware UTC datetime, or None if it is no date.
+
+    Cheap, strict parsers first (ISO 8601, RFC 822); dateutil for other English
+    layouts ("2020/1/10 14:33:00"); dateparser last, for other languages
+    ("Seg, 24 Set 2018 19:42:40 -0300"), because it is slow to load and run.
+    """
+    text = collapse(value)
+    if not text or text.startswith("0000-00-00"):  # WordPress's "no date"
+        return None
+    for parse in (datetime.fromisoformat, parsedate_to_datetime, _parse_dateutil):
+        try:
+            parsed = parse(text)
+        except (ValueError, TypeError, OverflowError, IndexError):
+            continue
+        if parsed is not None:
+            return as_utc(parsed)
+    return _parse_dateparser(text)
+
+
+def _parse_dateutil(text: str) -> datetime | None:
+    from dateutil import parser as dateutil_parser
+
+    return dateutil_parser.parse(text)
+
+
+def _parse_dateparser(text: str) -> datetime | None:
+    import dateparser
+
+    parsed = dateparser.parse(
+        text, settings={"RETURN_AS_TIMEZONE_AWARE": True, "TO_TIMEZONE": "UTC"}
+    )
+    return as_utc(parsed) if parsed is not None else None
+
+
+# --- the body -------------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Block:
+    """One paragraph-like piece of the body: an element, or a run of inline markup."""
+
+    text: str
+    element: lxml_html.HtmlElement | None = None
+    pieces: list[str] = field(default_factory=list)
+    html: str = ""  # set when the block is rewritten (a promo marked)
+
+    def serialise(self) -> str:
+        if self.html:
+            return self.html
+        if self.element is not None:
+            return etree.tostring(self.element, encoding="unicode", method="html", with_tail=False)
+        return "<p>" + "".join(self.pieces).strip() + "</p>"
+
+    def inner(self) -> str:
+        if self.element is None:
+            return "".join(self.pieces).strip()
+        parts = [escape(self.element.text or "", quote=False)]
+        parts += [etree.tostring(c, encoding="unicode", method="html") for c in self.element]
+        return "".join(parts)
+
+    def is_plain_paragraph(self) -> bool:
+        if self.element is None:
+            return not any(piece.startswith("<") for piece in self.pieces)
+        return self.element.tag == "p" and len(self.element) == 0
+
+
+def _parse_fragment(raw_html: str) -> lxml_html.HtmlElement:
+    if _DOCUMENT.search(raw_html[:2000]):
+        document = lxml_html.document_fromstring(raw_html)
+        body = document.find("body")
+        return body if body is not None else document
+    return lxml_html.fragment_fromstring(raw_html, create_parent="div")
+
+
+class _Splitter:
+    """Split raw article HTML into blocks, before sanitising, while its structure is known.
+
+    Doing it first means one sanitiser pass per article: the blocks are
+    serialised back and sanitised once, footer removed and promos marked.
+    """
+
+    def __init__(self) -> None:
+        self.blocks: list[_Block] = []
+        self.run: list[str] = []
+        self.run_text: list[str] = []
+        self.last_was_br = False
+
+    def flush(self) -> None:
+        # Line breaks at the edges of a paragraph are leftovers of the split.
+        while self.run and self.run[-1].strip() in {"", "<br>"}:
+            self.run.pop()
+        while self.run and self.run[0].strip() in {"", "<br>"}:
+            self.run.pop(0)
+        text = "".join(self.run_text).strip()
+        if self.run and (text or any(f"<{t}" in p for p in self.run for t in _MEDIA_TAGS)):
+            self.blocks.append(_Block(text=text, pieces=list(self.run)))
+        self.run.clear()
+        self.run_text.clear()
+        self.last_was_br = False
+
+    def add_text(self, text: str | None) -> None:
+        if text:
+            self.run.append(escape(text, quote=False))
+            self.run_text.append(text)
+            if text.strip():
+                self.last_was_br = False
+
+    def walk(self, container: lxml_html.HtmlElement) -> None:
+        self.add_text(container.text)
+        for child in container:
+            tag = child.tag.lower() if isinstance(child.tag, str) else ""
+            if not tag:
+                pass  # a comment or processing instruction
+            elif tag in _CONTAINER_TAGS:
+                self.flush()
+                self.walk(child)
+                self.flush()
+            elif tag in _BLOCK_TAGS:
+                self.flush()
+                self.add_block(child, tag)
+            elif tag == "br":
+                if self.last_was_br:  # "<br><br>": how much feed HTML separates paragraphs
+                    self.flush()
+                else:
+                    self.run.append("<br>")
+                    self.run_text.append("\n")
+                    self.last_was_br = True
+            else:
+                markup = etree.tostring(child, encoding="unicode", method="html", with_tail=False)
+                self.run.append(markup)
+                self.run_text.append(_text(child))
+                self.last_was_br = False
+            self.add_text(child.tail)
+
+    def add_block(self, element: lxml_html.HtmlElement, tag: str) -> None:
+        if tag in _RENAMES:
+            element.tag = _RENAMES[tag]
+        text = _text(element).strip()
+        if text or tag in _MEDIA_TAGS or any(e.tag in _MEDIA_TAGS for e in element.iter()):
+            self.blocks.append(_Block(text=text, element=element))
+
+
+def _text(element: lxml_html.HtmlElement) -> str:
+    """An element's text, with a line break for each <br>: promos and footers go by line."""
+    if next(element.iter("br"), None) is None:
+        return element.text_content()
+    parts: list[str] = []
+
+    def visit(node: lxml_html.HtmlElement) -> None:
+        if node.tag == "br":
+            parts.append("\n")
+        elif isinstance(node.tag, str):  # comments add nothing but their tail
+            parts.append(node.text or "")
+            for child in node:
+                visit(child)
+                parts.append(child.tail or "")
+
+    visit(element)
+    return "".join(parts)
+
+
+def _blocks(raw_html: str) -> tuple[list[_Block], list[str]]:
+    """Return the body's blocks and its figure captions."""
+    root = _parse_fragment(raw_html)
+    for element in list(root.iter(*_DROPPED_TAGS)):
+        element.drop_tree()
+    captions = [collapse(c.text_content()) for c in root.iter("figcaption")]
+    splitter = _Splitter()
+    splitter.walk(root)
+    splitter.flush()
+    return splitter.blocks, [c for c in captions if c]
+
+
+def _same_text(a: str, b: str) -> bool:
+    return collapse(a.translate(_QUOTES)).casefold() == collapse(b.translate(_QUOTES)).casefold()
+
+
+def finish_draft(
+    draft: ArticleDraft,
+    raw_html: str,
+    *,
+    base_url: str = "",
+    known_footers: Sequence[str] = (),
+    credits: Iterable[str] = (),
+) -> ArticleDraft:
+    """Sanitise ``raw_html`` into the draft's body, remove a trailing footer, and record findings.
+
+    ``base_url`` resolves relative links and images; ``credits`` are extra credit
+    lines (beyond the assets' own) to check for agency material. Fills a missing
+    headline or summary from the first paragraph. Returns the same draft.
+    """
+    blocks, captions = _blocks(raw_html) if raw_html and raw_html.strip() else ([], [])
+
+    headline = text_of(draft.headline)
+    # Bodies (pages especially) often open with the headline itself.
+    if blocks and headline and _same_text(blocks[0].text, headline):
+        del blocks[0]
+
+    findings: list[Finding] = []
+    texts = [b.text for b in blocks]
+    kept, footer = split_footer(texts, known_footers)
+    if footer is not None:
+        findings.append(footer)
+        removed = len([t for t in texts if t.strip()]) - len(kept)
+        while removed and blocks:  # the footer and anything after it
+            if blocks.pop().text.strip():
+                removed -= 1
+
+    for block in blocks:
+        promos = find_promos(block.text)
+        findings.extend(promos)
+        if not promos or (block.element is not None and block.element.tag != "p"):
+            continue  # only paragraphs are marked; lists and quotes keep their structure
+        if block.is_plain_paragraph():
+            block.html = f"<p>{mark_promos(block.text)}</p>"
+        elif len(promos) == 1 and _same_text(promos[0].text, block.text):
+            block.html = f'<p><span class="promo">{block.inner()}</span></p>'
+
+    serialised = "\n".join(b.serialise() for b in blocks)
+    body_html = sanitise_html(serialised, base_url=absolute_url(base_url))
+    if "</a>" in body_html:
+        body_html = _EMPTY_LINK.sub("", body_html)
+    body_html = _EMPTY_PARAGRAPH.sub("", body_html).strip()
+
+    paragraphs = [b.text for b in blocks if b.text]
+    findings.extend(find_cited_outlets("\n\n".join(paragraphs)))
+
+    draft.assets = _unique_assets(draft.assets)
+    for asset in draft.assets:
+        agency = is_third_party_credit(asset.credit) if asset.credit else None
+        if agency:
+            asset.syndicatable = False
+            asset.rights_holder = asset.rights_holder or agency
+    credit_lines = [a.credit for a in draft.assets if a.credit] + list(credits) + captions
+    findings.extend(find_third_party_credits(dict.fromkeys(c for c in credit_lines if c)))
+
+    draft.bylines = list(dict.fromkeys(b for b in (collapse(b) for b in draft.bylines) if b))
+    findings.extend(find_wire_bylines(draft.bylines))
+    draft.tags = list(dict.fromkeys(t for t in (collapse(t) for t in draft.tags) if t))
+
+    first = first_sentence(paragraphs[0]) if paragraphs else ""
+    draft.headline = headline or (trim_headline(first) if first else "")
+    draft.dek = text_of(draft.dek)
+    draft.summary = text_of(draft.summary) or draft.dek or _shorten(first)
+    draft.body_html = body_html
+    draft.findings = findings
+    return draft
+
+
+def _shorten(text: str) -> str:
+    if len(text) <= SUMMARY_MAX_CHARS:
+        return text
+    return text[: SUMMARY_MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
+
+
+def _unique_assets(assets: list[AssetDraft]) -> list[AssetDraft]:
+    seen: dict[str, AssetDraft] = {}
+    for asset in assets:
+        if asset.url and asset.url not in seen:
+            seen[asset.url] = asset
+    return list(seen.values())

@@ -1,0 +1,260 @@
+"""Read WordPress WXR exports (1.0 to 1.2) into article drafts: posts, their authors and images."""
+
+from __future__ import annotations
+
+import logging
+import mimetypes
+import re
+from collections.abc import Sequence
+from functools import lru_cache
+
+from lxml import etree
+
+from syndication.ingest.drafts import ArticleDraft, AssetDraft
+from syndication.ingest.enrich import absolute_url, collapse, finish_draft, parse_datetime, text_of
+from syndication.ingest.errors import ImportFormatError
+from syndication.ingest.feeds import load_xml
+
+logger = logging.getLogger(__name__)
+
+_WP_NAMESPACE = re.compile(r"^https?://wordpress\.org/export/\d+\.\d+/(?P<excerpt>excerpt/)?$")
+_KNOWN = {
+    "http://purl.org/rss/1.0/modules/content/": "content",
+    "http://purl.org/dc/elements/1.1/": "dc",
+}
+# WordPress post status -> draft status. Trash, auto-drafts and revisions are not articles.
+_STATUSES = {
+    "publish": "published",
+    "future": "scheduled",
+    "draft": "draft",
+    "pending": "pending",
+    "private": "private",
+}
+# wpautop leaves chunks that start with one of these alone (they are blocks already).
+_BLOCK_TAG = (
+    r"(?:p|div|h[1-6]|ul|ol|li|dl|dt|dd|blockquote|table|thead|tbody|tfoot|tr|td|th|figure"
+    r"|figcaption|pre|hr|section|article|aside|header|footer|nav|form|address|iframe|script"
+    r"|style|object|embed|video|audio)"
+)
+_BLOCK_START = re.compile(rf"^<(?:/?{_BLOCK_TAG}\b|!--)", re.IGNORECASE)
+_HAS_BLOCK = re.compile(rf"</?{_BLOCK_TAG}\b", re.IGNORECASE)
+_PRE = re.compile(r"<pre\b.*?</pre>", re.IGNORECASE | re.DOTALL)
+_PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_CAPTION = re.compile(r"\[caption\b[^\]]*\](?P<inner>.*?)\[/caption\]", re.DOTALL)
+_CAPTION_IMAGE = re.compile(
+    r"^\s*(?P<image>(?:<a\b[^>]*>\s*)?<img\b[^>]*>(?:\s*</a>)?)(?P<text>.*)$", re.DOTALL
+)
+# Shortcodes with no meaning outside WordPress; their content (an embed's URL) stays.
+_SHORTCODE = re.compile(r"\[/?(?:gallery|audio|video|playlist|embed|wpvideo)\b[^\]]*\]")
+# The credit WordPress keeps in the serialised image metadata.
+_CREDIT = re.compile(r's:6:"credit";s:\d+:"(?P<credit>[^"]+)"')
+
+_Fields = dict[tuple[str, str], list[etree._Element]]
+
+
+@lru_cache(maxsize=32)
+def _kind(namespace: str) -> str:
+    """Name a namespace by what it is, whatever prefix the file bound it to."""
+    match = _WP_NAMESPACE.match(namespace)
+    if match:
+        return "excerpt" if match["excerpt"] else "wp"
+    return _KNOWN.get(namespace, namespace)
+
+
+def _fields(element: etree._Element) -> _Fields:
+    index: _Fields = {}
+    for child in element:
+        tag = child.tag
+        if not isinstance(tag, str):
+            continue
+        if tag[0] == "{":
+            namespace, local = tag[1:].split("}", 1)
+            key = (_kind(namespace), local)
+        else:
+            key = ("", tag)
+        index.setdefault(key, []).append(child)
+    return index
+
+
+def _text(fields: _Fields, kind: str, local: str) -> str:
+    elements = fields.get((kind, local))
+    return (elements[0].text or "").strip() if elements else ""
+
+
+def autop(text: str) -> str:
+    """Turn WordPress's stored post text into paragraphs, as WordPress does when showing it.
+
+    Blank lines separate paragraphs and single line breaks become <br>, except
+    in chunks that are HTML blocks already and inside <pre>. Block editor
+    content (with ``<!-- wp:`` markers) is HTML already and is returned as is.
+    """
+    if "<!-- wp:" in text:
+        return text
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    stash: list[str] = []
+
+    def keep(match: re.Match[str]) -> str:
+        stash.append(match.group())
+        return f"\x00{len(stash) - 1}\x00"
+
+    text = _PRE.sub(keep, text)
+    paragraphs = []
+    for chunk in (c.strip() for c in _PARAGRAPH_BREAK.split(text)):
+        if not chunk:
+            continue
+        if _BLOCK_START.match(chunk) or _HAS_BLOCK.search(chunk) or chunk.startswith("\x00"):
+            paragraphs.append(chunk)
+        else:
+            paragraphs.append("<p>" + re.sub(r"\s*\n\s*", "<br>\n", chunk) + "</p>")
+    html = "\n".join(paragraphs)
+    return re.sub(r"\x00(\d+)\x00", lambda m: stash[int(m[1])], html)
+
+
+def _shortcodes(html: str) -> str:
+    def figure(match: re.Match[str]) -> str:
+        inner = _CAPTION_IMAGE.match(match["inner"])
+        if inner is None:
+            return match["inner"]
+        return f"<figure>{inner['image']}<figcaption>{inner['text'].strip()}</figcaption></figure>"
+
+    return _SHORTCODE.sub("", _CAPTION.sub(figure, html))
+
+
+def _meta(fields: _Fields) -> dict[str, str]:
+    meta = {}
+    for element in fields.get(("wp", "postmeta"), ()):
+        own = _fields(element)
+        key = _text(own, "wp", "meta_key")
+        if key:
+            meta[key] = _text(own, "wp", "meta_value")
+    return meta
+
+
+def _attachment(fields: _Fields) -> AssetDraft | None:
+    url = _text(fields, "wp", "attachment_url") or _text(fields, "", "guid")
+    if not absolute_url(url):
+        return None
+    credit = _CREDIT.search(_meta(fields).get("_wp_attachment_metadata", ""))
+    return AssetDraft(
+        url=url,
+        # WordPress keeps an image's caption in the excerpt and its title in the title.
+        caption=text_of(_text(fields, "excerpt", "encoded")) or text_of(_text(fields, "", "title")),
+        credit=collapse(credit["credit"]) if credit else "",
+        mime_type=mimetypes.guess_type(url.split("?", 1)[0])[0] or "",
+    )
+
+
+def _authors(channel: _Fields) -> dict[str, str]:
+    """Map each author login to the name a reader sees."""
+    names = {}
+    for element in channel.get(("wp", "author"), ()):
+        own = _fields(element)
+        login = _text(own, "wp", "author_login")
+        full = " ".join(
+            p
+            for p in (_text(own, "wp", "author_first_name"), _text(own, "wp", "author_last_name"))
+            if p
+        )
+        if login:
+            names[login] = _text(own, "wp", "author_display_name") or full or login
+    return names
+
+
+def parse_wxr(data: bytes, *, known_footers: Sequence[str] = ()) -> list[ArticleDraft]:
+    """Parse a WordPress export into one draft per post, with authors, categories and images.
+
+    Sloppy XML (nested CDATA, odd namespace URIs) is read in recovery mode;
+    an export without a channel or without any WordPress data is refused with
+    ImportFormatError.
+    """
+    root, problem = load_xml(data)
+    broken = f" The XML is also broken: {problem}" if problem else ""
+    channel_element = next((c for c in root if isinstance(c.tag, str) and c.tag == "channel"), None)
+    if root.tag != "rss" or channel_element is None:
+        raise ImportFormatError(
+            "This is not a readable WordPress export: it has no <rss><channel> around the "
+            f"posts.{broken}"
+        )
+    channel = _fields(channel_element)
+    items = [_fields(item) for item in channel.get(("", "item"), ())]
+    if not any(kind == "wp" for fields in [channel, *items] for kind, _ in fields):
+        raise ImportFormatError("This RSS file has no WordPress export data (wp: elements).")
+    if problem:
+        logger.warning("WordPress export imported despite an XML error: %s", problem)
+
+    authors = _authors(channel)
+    site = _text(channel, "wp", "base_blog_url") or _text(channel, "", "link")
+    language = (_text(channel, "", "language") or "en").replace("_", "-").lower()
+
+    assets_by_id: dict[str, AssetDraft] = {}
+    assets_by_parent: dict[str, list[AssetDraft]] = {}
+    for fields in items:
+        if _text(fields, "wp", "post_type") == "attachment":
+            asset = _attachment(fields)
+            if asset is not None:
+                assets_by_id[_text(fields, "wp", "post_id")] = asset
+                parent = _text(fields, "wp", "post_parent")
+                assets_by_parent.setdefault(parent, []).append(asset)
+
+    drafts = []
+    for fields in items:
+        status = _STATUSES.get(_text(fields, "wp", "status") or "publish")
+        if _text(fields, "wp", "post_type") not in {"post", ""} or status is None:
+            continue
+        post_id = _text(fields, "wp", "post_id")
+        meta = _meta(fields)
+        assets = list(assets_by_parent.get(post_id, [])) if post_id else []
+        featured = assets_by_id.get(meta.get("_thumbnail_id", ""))
+        if featured is not None:
+            assets.insert(0, featured)
+        drafts.append(
+            _draft(fields, authors, site, language, status, assets, known_footers, post_id)
+        )
+    return drafts
+
+
+def _draft(
+    fields: _Fields,
+    authors: dict[str, str],
+    site: str,
+    language: str,
+    status: str,
+    assets: list[AssetDraft],
+    known_footers: Sequence[str],
+    post_id: str,
+) -> ArticleDraft:
+    categories: dict[str, list[str]] = {}
+    for element in fields.get(("", "category"), ()):
+        categories.setdefault(element.get("domain") or "category", []).append(
+            collapse(element.text)
+        )
+    # Co-Authors Plus lists every byline as an "author" term; otherwise dc:creator is a login.
+    bylines = categories.get("author") or [
+        authors.get(login, login)
+        for login in (collapse(e.text) for e in fields.get(("dc", "creator"), ()))
+        if login
+    ]
+    link = _text(fields, "", "link")
+    guid = _text(fields, "", "guid")
+    # WordPress's own GUID pattern, for exports whose items lack one.
+    fallback_id = f"{site.rstrip('/')}/?p={post_id}" if site and post_id else ""
+    excerpt = _text(fields, "excerpt", "encoded")
+    draft = ArticleDraft(
+        headline=text_of(_text(fields, "", "title")),
+        body_html="",
+        dek=excerpt,
+        bylines=bylines,
+        published_at=parse_datetime(_text(fields, "wp", "post_date_gmt"))
+        or parse_datetime(_text(fields, "wp", "post_date")),
+        section=(categories.get("category") or [""])[0],
+        tags=categories.get("post_tag", []),
+        language=language,
+        canonical_url=link if absolute_url(link) else "",
+        source_id=guid or link or fallback_id,
+        summary=excerpt,
+        status=status,
+        assets=assets,
+    )
+    body = _shortcodes(autop(_text(fields, "content", "encoded")))
+    base = link if absolute_url(link) else site
+    return finish_draft(draft, body, base_url=base, known_footers=known_footers)

@@ -1,0 +1,148 @@
+"""Staff article pages: rights, corrections as revisions, diffs, imports."""
+
+from __future__ import annotations
+
+from datetime import UTC
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from syndication.extensions import db
+from syndication.models import ArticleRevision, Origin, SyndicationPolicy
+from syndication.services import articles, importing
+from syndication.services.errors import DomainError, NotFound
+from syndication.views.access import staff_required
+from syndication.views.article_forms import ImportForm, RevisionForm, RightsForm
+from syndication.views.staff import bp
+
+
+def _article_or_404(article_id: int):
+    try:
+        return articles.get(article_id)
+    except NotFound:
+        abort(404)
+
+
+def _aware(value):
+    return value.replace(tzinfo=UTC) if value else None
+
+
+def _naive(value):
+    return value.astimezone(UTC).replace(tzinfo=None) if value else None
+
+
+@bp.route("/articles/<int:article_id>/rights", methods=["GET", "POST"])
+@staff_required
+def article_rights(article_id: int):
+    article = _article_or_404(article_id)
+    form = RightsForm()
+    if request.method == "GET":
+        form.origin.data, form.policy.data = article.origin.value, article.policy.value
+        form.embargo_until.data = _naive(article.embargo_until)
+        form.expires_at.data = _naive(article.expires_at)
+        form.territory.data = article.territory
+    if form.validate_on_submit():
+        try:
+            articles.update_rights(
+                article,
+                actor=current_user,
+                origin=Origin(form.origin.data),
+                policy=SyndicationPolicy(form.policy.data),
+                embargo_until=_aware(form.embargo_until.data),
+                expires_at=_aware(form.expires_at.data),
+                territory=form.territory.data or "",
+                syndicatable_asset_ids={
+                    int(i) for i in request.form.getlist("syndicatable") if i.isdigit()
+                },
+                reason=form.reason.data or "",
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            form.expires_at.errors.append(str(exc))
+        else:
+            flash("Rights saved.", "success")
+            return redirect(url_for("staff.article", article_id=article.id))
+    return render_template("staff/article_rights.html", article=article, form=form), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/articles/<int:article_id>/revise", methods=["GET", "POST"])
+@staff_required
+def revise_article(article_id: int):
+    article = _article_or_404(article_id)
+    form = RevisionForm()
+    if request.method == "GET":
+        form.headline.data, form.dek.data = article.headline, article.dek
+        form.body_html.data = article.body_html
+    if form.validate_on_submit():
+        try:
+            revision = articles.edit_content(
+                article,
+                actor=current_user,
+                headline=form.headline.data,
+                dek=form.dek.data or "",
+                body_html=form.body_html.data,
+                note=form.note.data,
+            )
+        except DomainError as exc:
+            db.session.rollback()
+            form.note.errors.append(str(exc))
+        else:
+            flash(f"Saved as revision {revision.number}.", "success")
+            return redirect(url_for("staff.article", article_id=article.id))
+    return render_template("staff/article_revise.html", article=article, form=form), (
+        422 if form.errors else 200
+    )
+
+
+@bp.route("/articles/<int:article_id>/revisions/<int:number>")
+@staff_required
+def revision_diff(article_id: int, number: int):
+    article = _article_or_404(article_id)
+    by_number = {r.number: r for r in article.revisions}
+    new: ArticleRevision | None = by_number.get(number)
+    old = by_number.get(request.args.get("against", number - 1, type=int))
+    if new is None or (old is None and number != 1):
+        abort(404)
+    return render_template(
+        "staff/revision_diff.html",
+        article=article,
+        old=old,
+        new=new,
+        lines=articles.diff_revisions(old, new),
+    )
+
+
+@bp.route("/articles/import", methods=["GET", "POST"])
+@staff_required
+def import_articles():
+    form = ImportForm()
+    results = []
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            drafts = importing.drafts_from_bytes(
+                upload.read(),
+                upload.filename or "upload",
+                headline=form.headline.data or None,
+                canonical_url=form.canonical_url.data or "",
+            )
+        except ValueError as exc:
+            form.file.errors.append(f"{upload.filename}: {exc}")
+        else:
+            for draft in drafts:
+                results.append(
+                    articles.import_draft(
+                        draft, actor=current_user, note=f"Imported from {upload.filename}"
+                    )
+                )
+            flash(
+                f"{sum(r.created for r in results)} created, "
+                f"{sum(r.revised for r in results)} revised, "
+                f"{sum(not r.created and not r.revised for r in results)} unchanged.",
+                "success",
+            )
+    return render_template("staff/import.html", form=form, results=results), (
+        422 if form.errors else 200
+    )

@@ -1,0 +1,215 @@
+"""RSS and Atom feeds: links made absolute, encodings decoded, GUIDs kept, footers taken off."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from syndication.ingest.drafts import ArticleDraft
+from syndication.ingest.errors import ImportFormatError
+from syndication.ingest.feeds import parse_feed
+
+FEEDS = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "feeds"
+DCNF_FOOTER = (
+    "Content created by The Daily Caller News Foundation is available without charge to any "
+    "eligible news publisher that can provide a large audience. For licensing opportunities of "
+    "our original content, please contact licensing@dailycallernewsfoundation.org."
+)
+
+
+@cache
+def feed(name: str) -> list[ArticleDraft]:
+    return parse_feed((FEEDS / name).read_bytes())
+
+
+def rss(items: str, channel: str = "<link>https://example.org/</link>") -> bytes:
+    return (
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
+        'xmlns:media="http://search.yahoo.com/mrss/" '
+        'xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        f"<channel><title>T</title>{channel}{items}</channel></rss>"
+    ).encode()
+
+
+def hrefs(draft: ArticleDraft) -> list[str]:
+    return re.findall(r'(?:href|src)="([^"]*)"', draft.body_html)
+
+
+# --- links and xml:base -----------------------------------------------------------------------
+
+
+def test_atom_content_xml_base_makes_a_relative_image_absolute() -> None:
+    [draft] = feed("atom-xml-base.atom")
+    assert hrefs(draft) == ["https://numi.st/post/2022/travel-uke/IMG_1232.jpeg"]
+    assert draft.source_id == "https://numi.st/post/2022/travel-uke"
+
+
+def test_item_level_xml_base_and_a_description_written_as_markup() -> None:
+    first = feed("insanity-industries-relative-urls.xml")[0]
+    assert first.summary.startswith("Everyone wants good compression. But what exactly is good")
+    assert first.canonical_url == "https://insanity.industries/post/pareto-optimal-compression/"
+    assert first.bylines == ["Jonas Große Sundrup"]  # "email (name)": the name only
+
+
+def test_relative_links_in_descriptions_become_absolute() -> None:
+    links = [link for draft in feed("macworld.rss") for link in hrefs(draft)]
+    assert links and all(link.startswith(("http://", "https://")) for link in links)
+    assert any(link.startswith("https://www.macworld.com/article/") for link in links)
+
+
+def test_relative_atom_entry_link_resolves_against_the_feed_site() -> None:
+    draft = feed("tpm-talkingpointsmemo.atom")[0]
+    assert draft.canonical_url.startswith("http://talkingpointsmemo.com/livewire/")
+    assert draft.source_id.startswith("tag:talkingpointsmemo.com,2005:")
+
+
+# --- encodings ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "headline"),
+    [
+        (
+            "golem-de-iso-8859-1.xml",
+            "Wochenrückblick: Wilder Westen, buntes Handy, nutzloses Siegel",
+        ),
+        ("oren-ru-windows-1251.xml", "В Бузулуке главные стройплощадки – детсад и Ледовый дворец"),
+        ("kc0011-gb2312.rss", "建国35周年纪念，华表，和平鸽"),
+        (
+            "uol-noticias-latin1-no-declaration.rss",
+            "Ibope: Bolsonaro perde de Haddad, Ciro e Alckmin em simulações de 2º turno",
+        ),
+    ],
+)
+def test_declared_and_undeclared_encodings_come_out_as_unicode(name: str, headline: str) -> None:
+    drafts = feed(name)
+    assert headline in [d.headline for d in drafts]
+    assert not any("\ufffd" in d.headline + d.body_html for d in drafts)
+
+
+def test_a_blank_line_before_the_xml_declaration_is_tolerated() -> None:
+    assert len(feed("techcrunch-2011.xml")) == 20
+
+
+# --- identity, people, dates -------------------------------------------------------------------
+
+
+def test_guid_is_the_source_id_and_the_link_the_canonical_url() -> None:
+    draft = feed("norm2782-wordpress-rss2.xml")[0]
+    assert draft.source_id == "http://www.norm2782.com/?p=114"
+    assert draft.canonical_url == "http://www.norm2782.com/2009/03/wth-reading-books/"
+    assert draft.bylines == ["norm2782"]
+    assert draft.tags[:2] == ["New Zealand", "Personal"]
+
+
+def test_link_is_the_source_id_when_there_is_no_guid() -> None:
+    [draft] = parse_feed(rss("<item><title>A</title><link>https://example.org/a</link></item>"))
+    assert draft.source_id == "https://example.org/a"
+
+
+def test_dates_are_utc_whatever_the_feed_wrote() -> None:
+    # "Seg, 24 Set 2018 19:42:40 -0300": Portuguese day and month names.
+    assert feed("uol-noticias-latin1-no-declaration.rss")[0].published_at == datetime(
+        2018, 9, 24, 22, 42, 40, tzinfo=UTC
+    )
+    # "2020/1/10 14:33:00": no zone at all, read as UTC.
+    assert feed("kc0011-gb2312.rss")[0].published_at == datetime(2020, 1, 10, 14, 33, tzinfo=UTC)
+    for name in ("guardian-us.rss", "science-twis-rss1.rdf", "google-ads-developer-blog.atom"):
+        assert all(d.published_at and d.published_at.tzinfo == UTC for d in feed(name))
+
+
+# --- media and third parties -------------------------------------------------------------------
+
+
+def test_media_credit_naming_an_agency_makes_the_image_not_syndicatable() -> None:
+    draft = feed("guardian-us.rss")[0]
+    [image] = draft.assets  # the 140px and 460px copies are one picture
+    assert image.credit.endswith("Shutterstock") and "w=460" in image.url
+    assert image.syndicatable is False and image.rights_holder == "Shutterstock"
+    assert [(f.kind, f.detail) for f in draft.findings if f.kind == "third_party_asset"] == [
+        ("third_party_asset", "Shutterstock")
+    ]
+
+
+def test_enclosures_become_assets() -> None:
+    assert all(
+        d.assets and d.assets[0].mime_type.startswith("image/") for d in feed("macworld.rss")
+    )
+
+
+def test_scripts_iframes_and_tracking_pixels_are_gone() -> None:
+    bodies = [
+        d.body_html
+        for name in (
+            "tpm-talkingpointsmemo.atom",
+            "medium-hodlhodl.rss",
+            "huffpost-canada.xml",
+            "techcrunch-2011.xml",
+        )
+        for d in feed(name)
+    ]
+    assert not any(
+        re.search(r"<script|<iframe|medium\.com/_/stat|feedsportal|doubleclick", b) for b in bodies
+    )
+
+
+# --- footers and promos -------------------------------------------------------------------------
+
+
+def test_footer_at_the_end_of_an_item_is_removed_and_reported() -> None:
+    body = f"<p>Kuleba met Lavrov, Axios reported.</p><p>{DCNF_FOOTER}</p>"
+    [draft] = parse_feed(
+        rss(f"<item><title>A</title><content:encoded><![CDATA[{body}]]></content:encoded></item>")
+    )
+    assert draft.body_html == "<p>Kuleba met Lavrov, Axios reported.</p>"
+    kinds = {f.kind: f.detail for f in draft.findings}
+    assert kinds == {"footer": "The Daily Caller News Foundation", "cited_outlet": "Axios"}
+
+
+def test_a_known_footer_is_removed_too() -> None:
+    item = (
+        "<item><title>A</title>"
+        "<description>One.&lt;br&gt;&lt;br&gt;Reprint freely.</description></item>"
+    )
+    [draft] = parse_feed(rss(item), known_footers=["Reprint freely."])
+    assert draft.body_html == "<p>One.</p>"
+    assert draft.findings[0].kind == "footer"
+
+
+def test_inline_promo_is_marked_and_reported() -> None:
+    item = (
+        "<item><title>A</title><description>&lt;p&gt;Talks failed. (RELATED: Why talks fail)"
+        "&lt;/p&gt;</description></item>"
+    )
+    [draft] = parse_feed(rss(item))
+    assert '<span class="promo">(RELATED: Why talks fail)</span>' in draft.body_html
+    assert [f.kind for f in draft.findings] == ["promo"]
+
+
+# --- broken input ------------------------------------------------------------------------------
+
+
+def test_a_sloppy_feed_that_still_has_items_is_imported() -> None:
+    broken = rss("<item><title>A &amp; B</title><description>x</description></item><item><title>C")
+    drafts = parse_feed(broken)
+    assert [d.headline for d in drafts][:1] == ["A & B"]
+
+
+def test_a_broken_feed_without_items_is_refused() -> None:
+    with pytest.raises(ImportFormatError, match="not well-formed"):
+        parse_feed(b"<rss><channel><title>unclosed</channel>")
+
+
+def test_xml_that_is_not_a_feed_is_refused() -> None:
+    with pytest.raises(ImportFormatError, match="root element is <html>"):
+        parse_feed(b"<html><body>hi</body></html>")
+
+
+def test_bytes_that_are_not_xml_are_refused() -> None:
+    with pytest.raises(ImportFormatError, match="not XML"):
+        parse_feed(b"hello")

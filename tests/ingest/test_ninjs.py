@@ -1,0 +1,123 @@
+"""IPTC ninjs items, 1.x to 3.x: text items become drafts, their pictures assets."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from syndication.ingest.errors import ImportFormatError
+from syndication.ingest.ninjs import parse_ninjs
+
+EXAMPLES = (
+    Path(__file__).resolve().parents[2].parent / "shared" / "standards" / "ninjs" / "examples"
+)
+
+
+def example(name: str) -> bytes:
+    return (EXAMPLES / name).read_bytes()
+
+
+def test_ninjs_2_text_item_with_its_picture_association() -> None:
+    [draft] = parse_ninjs(example("2.1_tt_text_image_2.json"))
+    assert draft.headline == "Militärövning i jätteformat hålls 2023"
+    assert draft.source_id == "http://tt.se/media/text/210526-militarovning-a0f2d045"
+    assert draft.language == "sv"
+    assert draft.published_at == datetime(2021, 5, 26, 11, 40, 18, tzinfo=UTC)
+    assert draft.tags == ["Krig, konflikter och oroligheter"]
+    assert "Militärövning i jätteformat" not in draft.body_html  # the <h1> repeats the headline
+    assert "<p>Pandemin satte stopp" in draft.body_html
+    [picture] = draft.assets
+    assert picture.url.endswith("a001_NormalHires.jpg")  # the largest rendition
+    assert picture.credit == "Karl Melander/TT" and picture.mime_type == "image/jpeg"
+    assert picture.caption.startswith("En stor internationell försvarsövning")
+
+
+def test_ninjs_3_camel_case_reads_the_same_as_2() -> None:
+    two = parse_ninjs(example("2.1_tt_text_image_2.json"))
+    three = parse_ninjs(example("3.0_tt_text_image_3.json"))
+    assert three == two
+
+
+def test_wire_byline_is_reported() -> None:
+    [draft] = parse_ninjs(example("3.0_dpa_text.json"))
+    assert draft.bylines == ["Von Christian Hollmann, dpa"]
+    assert [(f.kind, f.detail) for f in draft.findings] == [("wire_byline", "dpa")]
+
+
+def test_ninjs_1_shape_with_body_html_and_named_associations() -> None:
+    item = {
+        "uri": "urn:example:1",
+        "type": "text",
+        "headline": "Storm hits coast",
+        "byline": "Jane Roe",
+        "versioncreated": "2024-03-01T10:00:00+01:00",
+        "firstcreated": "2024-03-01T09:00:00+01:00",
+        "located": "MIAMI",
+        "body_html": "<p>The storm came ashore.</p><p>Republished with permission.</p>",
+        "subject": [{"name": "Weather", "code": "17000000"}],
+        "pubstatus": "usable",
+        "associations": {
+            "featureimage": {
+                "type": "picture",
+                "byline": "AP Photo/John Doe",
+                "description_text": "Waves.",
+                "renditions": {
+                    "thumb": {"href": "https://img.example.org/t.jpg", "width": 100},
+                    "original": {
+                        "href": "https://img.example.org/o.jpg",
+                        "width": 3000,
+                        "mimetype": "image/jpeg",
+                    },
+                },
+            }
+        },
+    }
+    [draft] = parse_ninjs(json.dumps(item).encode())
+    assert draft.body_html == "<p>The storm came ashore.</p>"
+    assert draft.dateline == "MIAMI" and draft.tags == ["Weather"]
+    assert draft.published_at == datetime(2024, 3, 1, 8, tzinfo=UTC)
+    assert draft.updated_at == datetime(2024, 3, 1, 9, tzinfo=UTC)
+    [photo] = draft.assets
+    assert photo.url == "https://img.example.org/o.jpg" and photo.caption == "Waves."
+    assert photo.syndicatable is False and photo.rights_holder == "Associated Press"
+    assert {f.kind for f in draft.findings} == {"footer", "third_party_asset"}
+
+
+def test_plain_text_body_becomes_one_paragraph_per_line() -> None:
+    item = {
+        "uri": "urn:x",
+        "headlines": [{"value": "H"}],
+        "bodies": [{"contenttype": "text/plain", "value": "First.\nSecond."}],
+    }
+    [draft] = parse_ninjs(json.dumps(item).encode())
+    assert draft.body_html == "<p>First.</p>\n<p>Second.</p>"
+
+
+def test_a_list_of_items_gives_one_draft_each() -> None:
+    items = [{"uri": f"urn:{n}", "headline": f"H{n}", "body_html": "<p>x</p>"} for n in range(3)]
+    assert [d.source_id for d in parse_ninjs(json.dumps(items).encode())] == [
+        "urn:0",
+        "urn:1",
+        "urn:2",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"{not json", "not valid JSON"),
+        (b'{"headline": "no uri"}', "needs a 'uri'"),
+        (b"\xff\xfe", "not UTF-8"),
+    ],
+)
+def test_broken_ninjs_is_refused(data: bytes, message: str) -> None:
+    with pytest.raises(ImportFormatError, match=message):
+        parse_ninjs(data)
+
+
+def test_a_picture_item_alone_is_not_an_article() -> None:
+    with pytest.raises(ImportFormatError, match="only pictures"):
+        parse_ninjs(example("2.1_imageLinkedRights.json"))
