@@ -203,7 +203,8 @@ def template_variables(
         "organisation_url": org.website_url,
         "licensing_email": org.licensing_email,
         "headline": article.headline,
-        "byline": ", ".join(article.bylines) or org.name,
+        # Wire-style "By Staff" rather than naming the organisation twice in the credit.
+        "byline": ", ".join(article.bylines) or "Staff",
         "canonical_url": article.canonical_url,
         "published_date": article.published_at.date().isoformat() if article.published_at else "",
         "partner_name": partner_name,
