@@ -17,6 +17,7 @@ PUBLIC_ENDPOINTS = {
     "public.health",
     "public.apply",
     "public.applied",
+    "public.pixel",
     "auth.login",
     "auth.accept_invitation",
 }

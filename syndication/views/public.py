@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from syndication.services import partners
+from syndication.services import partners, pixels
 from syndication.services.errors import DomainError
 from syndication.views.partner_forms import ApplicationForm, split_domains
 
@@ -56,6 +56,22 @@ def apply():
             return redirect(url_for("public.applied"))
     status = 422 if form.errors else 200
     return render_template("public/apply.html", form=form, terms=terms), status
+
+
+@bp.route("/px/<token>.gif")
+def pixel(token: str):
+    """The tracking pixel: always the same GIF, never cached, so every view is counted."""
+    pixels.record_hit(
+        token,
+        referrer=request.referrer or "",
+        remote_addr=request.remote_addr or "",
+        user_agent=request.user_agent.string,
+    )
+    return Response(
+        pixels.PIXEL_GIF,
+        mimetype="image/gif",
+        headers={"Cache-Control": "no-store, max-age=0", "Referrer-Policy": "no-referrer"},
+    )
 
 
 @bp.route("/apply/received")
