@@ -49,6 +49,9 @@ class Config:
     # Links in emails sent outside a request (CLI, background work) start with this.
     BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
     INVITATION_MAX_AGE = 7 * 24 * 3600  # seconds an invitation link stays valid
+    DOWNLOAD_LINK_MAX_AGE = 3 * 24 * 3600  # seconds an emailed download link stays valid
+    # Built packages, keyed by content hash; defaults to instance/packages.
+    PACKAGE_CACHE_DIR = os.environ.get("PACKAGE_CACHE_DIR", "")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     # Where tests and demo loading find the shared corpus (seed article, feeds).
     CORPUS_DIR = Path(os.environ.get("CORPUS_DIR", BASE_DIR.parent / "shared" / "corpus"))

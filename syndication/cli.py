@@ -13,6 +13,7 @@ from syndication.services.errors import DomainError
 users_cli = AppGroup("users", help="Manage accounts.")
 articles_cli = AppGroup("articles", help="Import and list articles.")
 demo_cli = AppGroup("demo", help="Demo data for a living app on first run.")
+packages_cli = AppGroup("packages", help="Build ready-to-republish packages.")
 
 
 @users_cli.command("create")
@@ -59,7 +60,37 @@ def demo_load_command() -> None:
         click.echo(line)
 
 
+@packages_cli.command("build")
+@click.argument("article_id", type=int)
+@click.option("--partner", "partner_id", type=int, required=True, help="Partner id.")
+@click.option(
+    "--out",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path("."),
+    show_default=True,
+    help="Folder to write the zip into.",
+)
+def build_package_command(article_id: int, partner_id: int, out: Path) -> None:
+    """Write the package a partner's grant for an article entitles it to."""
+    from syndication.services import grants, packages
+
+    grant = grants.active_grant(partner_id, article_id)
+    if grant is None:
+        raise click.ClickException(
+            f"Partner {partner_id} holds no active grant for article {article_id}."
+        )
+    try:
+        built = packages.build(packages.usable_grant(grant.id, partner_id))
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    out.mkdir(parents=True, exist_ok=True)
+    target = out / built.filename
+    target.write_bytes(built.data)
+    click.echo(f"{target} ({len(built.data):,} bytes, sha256 key {built.key[:16]}…)")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(users_cli)
     app.cli.add_command(articles_cli)
     app.cli.add_command(demo_cli)
+    app.cli.add_command(packages_cli)

@@ -110,7 +110,11 @@ def database_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory, smtp_server):
-    app = migrated_app(database_url(tmp_path_factory), MAIL_PORT=smtp_server[1])
+    app = migrated_app(
+        database_url(tmp_path_factory),
+        MAIL_PORT=smtp_server[1],
+        PACKAGE_CACHE_DIR=str(tmp_path_factory.mktemp("packages")),
+    )
     app.test_client_class = FreshContextClient
     return app
 

@@ -18,6 +18,7 @@ PUBLIC_ENDPOINTS = {
     "public.apply",
     "public.applied",
     "public.pixel",
+    "public.signed_download",
     "auth.login",
     "auth.accept_invitation",
 }
@@ -55,6 +56,7 @@ def _url_values(rule, world) -> dict:
         "change": "up",
         "decision": "grant",
         "number": 1,
+        "fmt": "bundle",
         "token": "not-a-token",
         "filename": "app.css",
     }

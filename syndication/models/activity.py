@@ -38,6 +38,10 @@ class Download(TimestampMixin, db.Model):
     format: Mapped[str] = mapped_column(sa.String(32))
     size: Mapped[int] = mapped_column(default=0)
 
+    grant = relationship("Grant")
+    user = relationship("User")
+    api_key = relationship("ApiKey")
+
 
 class PixelHit(TimestampMixin, db.Model):
     """A page view of a republished copy, reported by the tracking pixel."""

@@ -31,3 +31,9 @@ def is_write_conflict(exc: Exception) -> bool:
     if isinstance(exc, StaleDataError):
         return True
     return "database is locked" in str(getattr(exc, "orig", exc))
+
+
+class Forbidden(DomainError):
+    """The object exists and is the caller's, but may not be used now (expired, revoked)."""
+
+    status = 403

@@ -7,7 +7,9 @@ from flask import Blueprint, abort, g, request
 
 from syndication.extensions import csrf, db
 from syndication.models import Grant, PartnerStatus
-from syndication.services import apikeys
+from syndication.services import apikeys, packages
+from syndication.services.errors import DomainError
+from syndication.views.downloads import package_response, refuse
 
 bp = Blueprint("api", __name__)
 # API clients authenticate with a key on every call, not a cookie: CSRF does not apply.
@@ -52,3 +54,14 @@ def grants():
             for grant in rows
         ]
     }
+
+
+@bp.route("/grants/<int:grant_id>/package")
+def package(grant_id: int):
+    """The grant's package: the zip, or one file with ?format=article.html (etc.)."""
+    fmt = request.args.get("format", packages.BUNDLE)
+    try:
+        built = packages.download(grant_id, g.partner.id, fmt, api_key=g.api_key)
+    except DomainError as exc:
+        refuse(exc)
+    return package_response(built)

@@ -3,15 +3,26 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    redirect,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 
 from syndication.extensions import db
 from syndication.models import Article, ArticleRequest, Grant, SyndicationPolicy, User
 from syndication.models.base import utcnow
-from syndication.services import apikeys, grants, partners
+from syndication.services import apikeys, grants, mail, packages, partners, settings
 from syndication.services.errors import DomainError
 from syndication.views.access import owned_or_404, partner_required
+from syndication.views.downloads import package_response, refuse
 from syndication.views.partner_forms import ActionForm, ApiKeyForm, InviteForm
 
 bp = Blueprint("portal", __name__)
@@ -33,14 +44,85 @@ def dashboard():
         .limit(20)
     ).all()
     return render_template(
-        "portal/dashboard.html", partner=current_user.partner, grants=grants, requests=requests
+        "portal/dashboard.html",
+        partner=current_user.partner,
+        grants=grants,
+        requests=requests,
+        action_form=ActionForm(),
     )
 
 
 @bp.route("/grants/<int:grant_id>")
 @partner_required
 def grant(grant_id: int):
-    return render_template("portal/grant.html", grant=owned_or_404(Grant, grant_id))
+    return render_template(
+        "portal/grant.html",
+        grant=owned_or_404(Grant, grant_id),
+        formats=packages.DOWNLOAD_FORMATS,
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/grants/<int:grant_id>/download/<path:fmt>")
+@partner_required
+def download(grant_id: int, fmt: str):
+    try:
+        built = packages.download(grant_id, current_user.partner_id, fmt, user=current_user)
+    except DomainError as exc:
+        refuse(exc)
+    return package_response(built)
+
+
+@bp.route("/grants/<int:grant_id>/email-link", methods=["POST"])
+@partner_required
+def email_link(grant_id: int):
+    grant = owned_or_404(Grant, grant_id)
+    if ActionForm().validate_on_submit():
+        try:
+            packages.usable_grant(grant.id, current_user.partner_id)
+        except DomainError as exc:
+            refuse(exc)
+        mail.send(
+            "download_link",
+            current_user.email,
+            f"Download link: {grant.article.headline}",
+            grant=grant,
+            link=packages.signed_link(grant),
+            organisation=settings.organisation(),
+        )
+        flash(
+            f"We emailed a download link to {current_user.email}; it works for 3 days.", "success"
+        )
+    return redirect(url_for("portal.grant", grant_id=grant.id))
+
+
+@bp.route("/bundle", methods=["POST"])
+@partner_required
+def bundle():
+    """Several grants in one zip, streamed as it is built."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        filename, chunks = packages.stream_many(
+            request.form.getlist("grant_id", type=int),
+            current_user.partner_id,
+            user=current_user,
+        )
+    except DomainError as exc:
+        refuse(exc)
+    return Response(
+        stream_with_context(chunks),
+        mimetype="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.route("/downloads")
+@partner_required
+def downloads():
+    return render_template(
+        "portal/downloads.html", rows=packages.downloads_of(current_user.partner_id)
+    )
 
 
 CATALOGUE_PAGE = 25

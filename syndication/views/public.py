@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
 
-from syndication.services import partners, pixels
+from syndication.services import packages, partners, pixels
 from syndication.services.errors import DomainError
+from syndication.views.downloads import package_response, refuse
 from syndication.views.partner_forms import ApplicationForm, split_domains
 
 bp = Blueprint("public", __name__)
@@ -72,6 +73,17 @@ def pixel(token: str):
         mimetype="image/gif",
         headers={"Cache-Control": "no-store, max-age=0", "Referrer-Policy": "no-referrer"},
     )
+
+
+@bp.route("/download/<token>")
+def signed_download(token: str):
+    """A download link sent by email: the signature stands in for the login."""
+    try:
+        grant_id, partner_id, fmt = packages.from_link(token)
+        built = packages.download(grant_id, partner_id, fmt)
+    except DomainError as exc:
+        refuse(exc)
+    return package_response(built)
 
 
 @bp.route("/apply/received")

@@ -34,7 +34,12 @@ def pytest_collection_modifyitems(items) -> None:
 def server(tmp_path_factory, smtp_server) -> Iterator[str]:
     """The app on its own SQLite file with the demo loaded, CSRF on, in a thread."""
     db_file = tmp_path_factory.mktemp("browser") / "browser.db"
-    app = migrated_app(f"sqlite:///{db_file}", WTF_CSRF_ENABLED=True, MAIL_PORT=smtp_server[1])
+    app = migrated_app(
+        f"sqlite:///{db_file}",
+        WTF_CSRF_ENABLED=True,
+        MAIL_PORT=smtp_server[1],
+        PACKAGE_CACHE_DIR=str(tmp_path_factory.mktemp("browser-packages")),
+    )
     with app.app_context():
         from syndication.demo.loader import load_demo
 

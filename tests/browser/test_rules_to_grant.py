@@ -43,7 +43,7 @@ def test_rule_written_previewed_and_carried_by_the_grant(server: str, page: Page
     page.get_by_role("button", name=re.compile("Log out")).click()
 
     _log_in(page, server, "editor@lonestarledger.example")
-    page.get_by_role("link", name="Catalogue").click()
+    page.get_by_role("link", name="Catalogue", exact=True).click()
     page.get_by_role("searchbox").fill("Kuleba")
     page.get_by_role("button", name="Search").click()
     page.get_by_label(f"Select {SEED_HEADLINE}").check()

@@ -1,0 +1,260 @@
+"""Plain, frozen inputs of a package, and the article body prepared once per package.
+
+A package is built from one article revision, the terms snapshot its grant
+froze, the grant and organisation facts, the ODRL terms and the assets. Nothing
+here reads a clock or the database: equal inputs give equal packages.
+
+The body is prepared (promos stripped, third-party images removed, kept images
+pointed at ``images/``) at most once per distinct pair of flags and reused by
+every format; the prepared variants are memoised on the input itself.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import posixpath
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+import lxml.html
+from lxml import etree
+
+T = TypeVar("T")
+
+# Terms format each package file reads its texts and flags from.
+FILE_FORMATS: Mapping[str, str] = {
+    "article.html": "html",
+    "article.page.html": "page_html",
+    "article.txt": "text",
+    "article.md": "markdown",
+    "article.ninjs.json": "ninjs",
+    "article.newsml.xml": "newsml",
+    "article.jsonld": "jsonld",
+    "LICENSE.txt": "text",
+}
+
+# Bodies are sanitised by ingest, so promos always serialise exactly like this.
+# The fast path takes promos without a nested <span>; anything else goes to lxml.
+_PROMO = re.compile(r'[ \t]*<span class="promo">(?:(?!<span\b)[^<]|<(?!/?span\b))*</span>')
+_EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>\n?")
+# Characters XML 1.0 cannot hold; a body or headline carrying one would make the
+# NewsML-G2 unparsable, and they mean nothing in the other formats either.
+XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+_HTML_PARSER = lxml.html.HTMLParser(remove_comments=True)
+
+
+def parse_fragment(html: str) -> Any:
+    """Parse body HTML into a <div> element holding it."""
+    # Sanitised bodies hold no <div>, so wrapping in one cannot be closed early;
+    # etree.fromstring is cheaper than lxml.html.fragment_fromstring's checks.
+    document = etree.fromstring(f"<div>{html}</div>", _HTML_PARSER)
+    return document.find("body/div")
+
+
+def xml_clean(text: str) -> str:
+    """Drop the characters XML 1.0 cannot carry."""
+    return XML_INVALID.sub("", text) if XML_INVALID.search(text) else text
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleRevision:
+    """The facts of one article revision; ``updated_at`` is the revision's time."""
+
+    article_id: str
+    revision: int
+    headline: str
+    body_html: str
+    updated_at: datetime
+    canonical_url: str
+    dek: str = ""
+    bylines: tuple[str, ...] = ()
+    dateline: str = ""
+    section: str = ""
+    tags: tuple[str, ...] = ()
+    language: str = "en"
+    published_at: datetime | None = None
+    summary: str = ""
+    word_count: int = 0
+
+    def __post_init__(self) -> None:
+        # Naive times would make every timestamp in the package depend on the server.
+        for name in ("updated_at", "published_at"):
+            value = getattr(self, name)
+            if value is not None and value.utcoffset() is None:
+                raise ValueError(f"{name} must include a time zone")
+        object.__setattr__(self, "bylines", tuple(self.bylines))
+        object.__setattr__(self, "tags", tuple(self.tags))
+
+    @property
+    def first_published(self) -> datetime:
+        """When the article first appeared (the revision time when unknown)."""
+        return self.published_at or self.updated_at
+
+
+@dataclass(frozen=True, slots=True)
+class GrantFacts:
+    """Which grant, licence and partner a package is built for."""
+
+    grant_id: str
+    licence_id: str
+    partner_name: str
+    partner_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Organisation:
+    """The licensor: name, home page and licensing address."""
+
+    name: str
+    url: str
+    licensing_email: str
+
+
+@dataclass(frozen=True, slots=True)
+class AssetInput:
+    """An image of the article; only ``syndicatable`` ones with ``data`` ship in images/.
+
+    ``source_url`` is the image's address in the original body, used to match
+    the body's <img> to this asset. ``sha256`` is computed from ``data`` when empty.
+    """
+
+    filename: str
+    data: bytes | None
+    mime_type: str
+    caption: str = ""
+    credit: str = ""
+    rights_holder: str = ""
+    syndicatable: bool = False
+    sha256: str = ""
+    source_url: str = ""
+    alt: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.sha256 and self.data is not None:
+            object.__setattr__(self, "sha256", hashlib.sha256(self.data).hexdigest())
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedBody:
+    """The body for one pair of flags, as HTML text, parsed lazily into an lxml tree."""
+
+    html: str
+    _tree: list[Any] = field(default_factory=list, repr=False, compare=False)
+
+    @property
+    def tree(self) -> Any:
+        """A <div> holding the body; shared by formats, so treat it as read-only."""
+        if not self._tree:
+            self._tree.append(parse_fragment(self.html))
+        return self._tree[0]
+
+
+@dataclass(frozen=True)
+class PackageInput:
+    """Everything one package is built from; plain data, no clock, no database."""
+
+    article: ArticleRevision
+    terms: Mapping[str, Any]
+    grant: GrantFacts
+    organisation: Organisation
+    odrl: Mapping[str, Any]
+    tracking_pixel_url: str | None = None
+    assets: tuple[AssetInput, ...] = ()
+    # Per-package memo (prepared bodies, image names): built once, read by every format.
+    _memo: dict[Any, Any] = field(
+        default_factory=dict, init=False, repr=False, compare=False, hash=False
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "assets", tuple(self.assets))
+
+    def cached(self, key: str, build: Callable[[], T]) -> T:
+        """``build()`` once per package: derived data several formats share."""
+        try:
+            return self._memo[key]
+        except KeyError:
+            value = self._memo[key] = build()
+            return value
+
+    def format_terms(self, fmt: str) -> Mapping[str, Any]:
+        """The snapshot's texts and flags for terms format ``fmt`` ("html", "text", ...)."""
+        return self.terms["formats"][fmt]
+
+    def images(self) -> tuple[tuple[str, AssetInput], ...]:
+        """The assets that ship in images/, each with its safe, unique file name."""
+        return self.cached("images", lambda: _image_names(self.assets))
+
+    def body(self, fmt: str) -> PreparedBody:
+        """The body as format ``fmt`` must show it, prepared once per distinct pair of flags."""
+        terms = self.format_terms(fmt)
+        key = (bool(terms["strip_promos"]), bool(terms["strip_third_party_assets"]))
+        prepared = self._memo.get(key)
+        if prepared is None:
+            prepared = PreparedBody(_prepare(self, *key))
+            self._memo[key] = prepared
+        return prepared
+
+
+def _image_names(assets: tuple[AssetInput, ...]) -> tuple[tuple[str, AssetInput], ...]:
+    # A name from the database could hold "../" or clash with another; the zip
+    # gets a plain, unique base name whatever it was.
+    used: set[str] = set()
+    out: list[tuple[str, AssetInput]] = []
+    for asset in assets:
+        if not asset.syndicatable or asset.data is None:
+            continue
+        base = _UNSAFE_NAME.sub("-", posixpath.basename(asset.filename.replace("\\", "/")))
+        base = base.strip(".-") or f"image-{asset.sha256[:12]}"
+        stem, dot, ext = base.rpartition(".")
+        if not dot:
+            stem, ext = base, ""
+        name, n = base, 1
+        while name.casefold() in used or name.casefold() == "credits.txt":
+            n += 1
+            name = f"{stem}-{n}.{ext}" if ext else f"{stem}-{n}"
+        used.add(name.casefold())
+        out.append((name, asset))
+    return tuple(out)
+
+
+def _prepare(inp: PackageInput, strip_promos: bool, strip_third_party: bool) -> str:
+    html = xml_clean(inp.article.body_html)
+    if strip_promos and 'class="promo"' in html:
+        html = _PROMO.sub("", html)
+        if 'class="promo"' in html:  # a promo with nested spans: let lxml find its end
+            html = _rewrite_tree(html, inp, strip_promos=True, strip_third_party=False)
+        html = _EMPTY_PARAGRAPH.sub("", html)
+    if "<img" in html:
+        html = _rewrite_tree(html, inp, strip_promos=False, strip_third_party=strip_third_party)
+    return html
+
+
+def _rewrite_tree(
+    html: str, inp: PackageInput, *, strip_promos: bool, strip_third_party: bool
+) -> str:
+    root = parse_fragment(html)
+    if strip_promos:
+        for span in root.xpath('//span[@class="promo"]'):
+            span.drop_tree()  # keeps the tail text
+    shipped = {id(asset): name for name, asset in inp.images()}
+    by_source: dict[str, AssetInput] = {}
+    for asset in inp.assets:
+        for ref in (asset.source_url, asset.filename):
+            if ref:
+                by_source.setdefault(ref, asset)
+    for img in root.xpath("//img"):
+        src = img.get("src") or ""
+        asset = by_source.get(src) or by_source.get(posixpath.basename(src.split("?")[0]))
+        if strip_third_party and (asset is None or not asset.syndicatable):
+            # An image we cannot show we own is treated as third-party: it never ships.
+            parent = img.getparent()
+            target = parent if parent is not None and parent.tag == "figure" else img
+            target.drop_tree()
+        elif asset is not None and id(asset) in shipped:
+            img.set("src", f"images/{shipped[id(asset)]}")
+    out = etree.tostring(root, encoding="unicode", method="html")
+    return out[len("<div>") : -len("</div>")]

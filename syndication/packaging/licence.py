@@ -1,0 +1,76 @@
+"""LICENSE.txt: the grant's frozen terms in plain words, for the people who republish."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from syndication.packaging.inputs import PackageInput
+
+
+def _when(value: str | None) -> str | None:
+    if not value:
+        return None
+    moment = datetime.fromisoformat(value)
+    text = f"{moment.day} {moment:%B %Y}"
+    if (moment.hour, moment.minute, moment.second) != (0, 0, 0):
+        text += f", {moment:%H:%M}"
+    offset = moment.strftime("%z")
+    return f"{text} (UTC)" if offset in ("", "+0000") else f"{text} (UTC{offset[:3]}:{offset[3:]})"
+
+
+def build(inp: PackageInput) -> bytes:
+    """Who may republish what, when, under which restrictions, carrying which credit and footer."""
+    article, org, grant = inp.article, inp.organisation, inp.grant
+    terms = inp.terms
+    text_terms = inp.format_terms("text")
+    valid_from = _when(terms.get("valid_from"))
+    valid_until = _when(terms.get("valid_until"))
+    lines = [
+        f"LICENCE {grant.licence_id}",
+        "",
+        f"{org.name} grants {grant.partner_name} the right to republish the article"
+        " below on the terms set out here. The terms were fixed when the article was granted"
+        f" (grant {grant.grant_id}, rule set version {terms.get('rule_set_version')})"
+        " and do not change with later rule edits.",
+        "",
+        "THE ARTICLE",
+        f"  Headline:  {article.headline}",
+        f"  Original:  {article.canonical_url}",
+        f"  Revision:  {article.revision}, of {_when(article.updated_at.isoformat())}",
+        "",
+        "WHEN",
+    ]
+    if valid_from and valid_until:
+        lines.append(f"  From {valid_from} until {valid_until}.")
+    elif valid_from:
+        lines.append(f"  From {valid_from}, until {org.name} withdraws it.")
+    else:
+        lines.append(f"  Until {valid_until}." if valid_until else "  Without a time limit.")
+    lines += ["", "RESTRICTIONS"]
+    lines += [f"  - {restriction}" for restriction in terms.get("restrictions", ())]
+    lines += ["", "WHAT EVERY REPUBLISHED COPY MUST CARRY"]
+    carried = (
+        ("The credit line", text_terms.get("credit_line")),
+        ("The link to the original", text_terms.get("originally_appeared")),
+        ("The footer, at the end of the article", text_terms.get("footer")),
+    )
+    for label, value in carried:
+        if value:
+            lines += [f"  {label}:", f"    {value}"]
+    lines += ["", "IMAGES"]
+    if inp.images():
+        lines.append("  Only the images in images/, each with its credit from images/CREDITS.txt.")
+    else:
+        lines.append(
+            "  No images are licensed with this article; do not copy any from the original."
+        )
+    lines += [
+        "",
+        "CONTACT",
+        f"  {org.name}, {org.url}",
+        f"  Licensing questions: {org.licensing_email}",
+        "",
+        "The same terms, machine-readable (ODRL), are in manifest.json.",
+        "",
+    ]
+    return "\n".join(lines).encode()
