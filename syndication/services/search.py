@@ -1,0 +1,339 @@
+"""Catalogue search: full text over headline, dek, body and bylines, with filters.
+
+One function serves both databases. SQLite keeps a contentless FTS5 table
+(``articles_fts``) filled by triggers; PostgreSQL a generated, weighted
+``articles.search_vector`` with a GIN index (migration 0002_article_search).
+Neither is declared on the models, so this module also names them for
+Alembic's comparison (``include_object``).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+import sqlalchemy as sa
+
+from syndication.extensions import db
+from syndication.models import Article, ArticleTag, SyndicationPolicy
+from syndication.models.base import utcnow
+from syndication.services.errors import DomainError
+
+# Schema objects owned by the search migration rather than by the models.
+FTS_TABLE = "articles_fts"
+SEARCH_COLUMN = "search_vector"
+SEARCH_INDEXES = frozenset({"ix_articles_search_vector", "ix_articles_embargo_until"})
+
+MAX_PER_PAGE = 100
+# Longer input is not a search any more; capping it bounds the query's cost.
+MAX_QUERY_LENGTH = 500
+# Relevance is computed for the newest (highest id) matches only: ranking all
+# 60,000 articles that contain a common word costs hundreds of milliseconds,
+# and the best of the newest thousand is what a desk looks for. Smaller
+# result sets, almost every real query, are ranked whole; past the window,
+# pages go on newest first, so every match still appears exactly once.
+RANK_WINDOW = 1_000
+# bm25 column weights (headline, dek, body, bylines), the same proportions as
+# PostgreSQL's default ts_rank weights for A, B, C (1.0, 0.4, 0.2).
+BM25_WEIGHTS = (5.0, 2.0, 1.0, 1.0)
+
+_TOKEN = re.compile(r'"([^"]*)"?|([^\s"]+)')
+_WORD = re.compile(r"[^\W_]+")
+
+
+def is_search_object(type_: str, name: str | None, table_name: str | None = None) -> bool:
+    """True for the search migration's own tables, columns and indexes."""
+    if type_ == "table":
+        return name is not None and (name == FTS_TABLE or name.startswith(f"{FTS_TABLE}_"))
+    if type_ == "column":
+        return table_name == "articles" and name == SEARCH_COLUMN
+    if type_ == "index":
+        return name in SEARCH_INDEXES
+    return False
+
+
+def include_object(object_, name, type_, reflected, compare_to) -> bool:
+    """Alembic hook: leave out search objects that exist only in the database.
+
+    Only database-side objects with no model counterpart are skipped, so a
+    model that later declares one of them is still compared.
+    """
+    if not reflected or compare_to is not None:
+        return True
+    table = getattr(object_, "table", None)
+    return not is_search_object(type_, name, getattr(table, "name", None))
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    """One page of results and what a pager needs."""
+
+    items: list[Article]
+    total: int
+    page: int
+    per_page: int
+    pages: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+
+@dataclass(frozen=True, slots=True)
+class _Term:
+    words: tuple[str, ...]
+    negated: bool = False
+    prefix: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _ParsedQuery:
+    """User input read the way websearch_to_tsquery reads it, plus a prefix last word."""
+
+    groups: tuple[tuple[_Term, ...], ...]  # OR of ANDs
+    # For PostgreSQL: the text before the prefix word, and how it joins that word.
+    head: str
+    prefix_word: str | None
+    prefix_joins_with_or: bool
+
+
+def _parse(query: str) -> _ParsedQuery:
+    """Split free text into phrases, ``-`` exclusions and ``or`` alternatives."""
+    groups: list[list[_Term]] = [[]]
+    pending_or = False
+    # The last token when it is a plain word: (match, starts an OR alternative).
+    last_word: tuple[re.Match[str], bool] | None = None
+    for match in _TOKEN.finditer(query):
+        quoted, bare = match.group(1), match.group(2)
+        last_word = None
+        if bare is not None and bare.lower() == "or":
+            pending_or = bool(groups[-1])
+            continue
+        negated = bare is not None and bare.startswith("-") and len(bare) > 1
+        text = quoted if quoted is not None else bare[1:] if negated else bare
+        words = tuple(_WORD.findall(text))
+        if not words:
+            continue
+        if pending_or:
+            groups.append([])
+            pending_or = False
+        groups[-1].append(_Term(words, negated=negated))
+        if bare is not None and bare == words[0]:
+            last_word = (match, len(groups) > 1 and len(groups[-1]) == 1)
+    # The last word, while still being typed (no space after it), also matches
+    # as a prefix: "elect" finds "election". One letter would match nearly all.
+    head, prefix_word, joins_with_or = query, None, False
+    if last_word is not None and not query[-1].isspace() and len(last_word[0][0]) >= 2:
+        match, joins_with_or = last_word
+        prefix_word = match[0]
+        head = query[: match.start()]
+        if joins_with_or:
+            head = re.sub(r"(?i)\bor\s*$", "", head)
+        groups[-1][-1] = _Term(groups[-1][-1].words, prefix=True)
+    kept = tuple(tuple(g) for g in groups if any(not t.negated for t in g))
+    return _ParsedQuery(kept, head, prefix_word, joins_with_or)
+
+
+def _fts5_expression(parsed: _ParsedQuery) -> str:
+    """An FTS5 MATCH string in which every user word is a quoted string."""
+
+    def term(t: _Term) -> str:
+        # Words are letters and digits only, so a double-quoted FTS5 string
+        # can hold them without escaping; operators typed by users stay words.
+        return '"' + " ".join(t.words) + '"' + ("*" if t.prefix else "")
+
+    alternatives = []
+    for group in parsed.groups:
+        positive = " AND ".join(term(t) for t in group if not t.negated)
+        negative = "".join(f" NOT {term(t)}" for t in group if t.negated)
+        alternatives.append(f"({positive}{negative})")
+    return " OR ".join(alternatives)
+
+
+def _pg_tsquery(parsed: _ParsedQuery) -> sa.ColumnElement:
+    """websearch_to_tsquery for the text, combined with a prefix query for the last word."""
+    config = sa.literal_column("'simple'::regconfig")
+    tsquery = sa.func.websearch_to_tsquery(config, parsed.head)
+    if parsed.prefix_word is None:
+        return tsquery
+    # A quoted lexeme of letters and digits cannot carry tsquery syntax.
+    prefix = sa.func.to_tsquery(config, f"'{parsed.prefix_word}':*")
+    return tsquery.op("||" if parsed.prefix_joins_with_or else "&&")(prefix)
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def _filters(
+    *,
+    policy: str | None,
+    section: str | None,
+    tag: str | None,
+    published_from: date | None,
+    published_to: date | None,
+    embargoed: bool | None,
+    now: datetime,
+    article_ids: Collection[int] | None,
+) -> list[sa.ColumnElement[bool]]:
+    """The WHERE clauses for the structured filters; they all have to hold."""
+    clauses: list[sa.ColumnElement[bool]] = []
+    if policy:
+        try:
+            clauses.append(Article.policy == SyndicationPolicy(policy))
+        except ValueError:
+            raise DomainError(f"Unknown syndication policy: {policy!r}.") from None
+    if section:
+        clauses.append(Article.section == section)
+    if tag:
+        clauses.append(
+            sa.exists().where(ArticleTag.article_id == Article.id, ArticleTag.tag == tag)
+        )
+    # Dates are whole UTC days, both ends included.
+    if published_from is not None:
+        clauses.append(Article.published_at >= _day_start(published_from))
+    if published_to is not None:
+        clauses.append(Article.published_at < _day_start(published_to + timedelta(days=1)))
+    if embargoed is True:
+        clauses.append(Article.embargo_until > now)
+    elif embargoed is False:
+        clauses.append(sa.or_(Article.embargo_until.is_(None), Article.embargo_until <= now))
+    if article_ids is not None:
+        clauses.append(Article.id.in_(list(article_ids)))
+    return clauses
+
+
+@dataclass(frozen=True, slots=True)
+class _TextMatch:
+    """How one database matches and scores the parsed query."""
+
+    where: list[sa.ColumnElement[bool]]
+    score: sa.ColumnElement  # smaller is better
+    fts: sa.TableClause | None = None  # SQLite's index, to join
+
+
+def _text_match(parsed: _ParsedQuery, dialect: str) -> _TextMatch:
+    """FTS5 MATCH and bm25 on SQLite; @@ and ts_rank on PostgreSQL."""
+    if dialect == "sqlite":
+        fts = sa.table(FTS_TABLE, sa.column("rowid", sa.Integer))
+        matches = sa.literal_column(FTS_TABLE).op("MATCH")(_fts5_expression(parsed))
+        # bm25 is negative, the better the smaller.
+        return _TextMatch([matches], sa.func.bm25(sa.literal_column(FTS_TABLE), *BM25_WEIGHTS), fts)
+    vector = sa.literal_column(f"articles.{SEARCH_COLUMN}")
+    tsquery = _pg_tsquery(parsed)
+    return _TextMatch([vector.op("@@")(tsquery)], -sa.func.ts_rank(vector, tsquery))
+
+
+def _matching(text: _TextMatch, clauses: list, *columns: sa.ColumnElement) -> sa.Select:
+    """SELECT the matching articles' ids (labelled "id") and ``columns``, filters applied."""
+    if text.fts is None:
+        ids = Article.id.label("id")
+        return sa.select(ids, *columns).select_from(Article).where(*text.where, *clauses)
+    rowid = text.fts.c.rowid
+    if not clauses:
+        # The FTS index alone answers: no article row is read.
+        return sa.select(rowid.label("id"), *columns).select_from(text.fts).where(*text.where)
+    return (
+        sa.select(Article.id.label("id"), *columns)
+        .select_from(text.fts)
+        .join(Article, Article.id == rowid)
+        .where(*text.where, *clauses)
+    )
+
+
+def _articles(ids: list[int]) -> list[Article]:
+    """The articles with these ids, in this order."""
+    found = {a.id: a for a in db.session.scalars(sa.select(Article).where(Article.id.in_(ids)))}
+    return [found[i] for i in ids if i in found]
+
+
+def _ranked_items(
+    text: _TextMatch, clauses: list, offset: int, limit: int
+) -> tuple[list[Article], int | None]:
+    """Best matches first within the window, then the older ones newest first.
+
+    Also returns the total when the window held every match, so no count is run.
+    """
+    items: list[Article] = []
+    newest_first = sa.literal_column("id").desc()
+    if offset < RANK_WINDOW:
+        # At most RANK_WINDOW (id, score) pairs: ranking them here is cheaper
+        # than a second query, and their number is the total when it is short.
+        window = db.session.execute(
+            _matching(text, clauses, text.score.label("score"))
+            .order_by(newest_first)
+            .limit(RANK_WINDOW)
+        ).all()
+        ranked = sorted(window, key=lambda row: (row.score, -row.id))
+        items = _articles([row.id for row in ranked[offset : offset + limit]])
+        if len(window) < RANK_WINDOW:
+            return items, len(window)
+        if len(items) == limit:
+            return items, None
+    older = (
+        _matching(text, clauses)
+        .order_by(newest_first)
+        .offset(max(offset, RANK_WINDOW))
+        .limit(limit - len(items))
+    )
+    return items + _articles(list(db.session.scalars(older))), None
+
+
+def search_articles(
+    query: str = "",
+    *,
+    policy: str | None = None,
+    section: str | None = None,
+    tag: str | None = None,
+    published_from: date | None = None,
+    published_to: date | None = None,
+    embargoed: bool | None = None,
+    now: datetime | None = None,
+    page: int = 1,
+    per_page: int = 25,
+    article_ids: Collection[int] | None = None,
+) -> SearchPage:
+    """Search the catalogue: best matches first with text, else newest published first."""
+    page = max(1, page)
+    per_page = min(max(1, per_page), MAX_PER_PAGE)
+    offset = (page - 1) * per_page
+    # PostgreSQL text cannot hold NUL, and nothing typed in a form needs it.
+    query = query.replace("\x00", " ")[:MAX_QUERY_LENGTH]
+    if article_ids is not None and not article_ids:
+        return SearchPage([], 0, page, per_page, 0)
+    clauses = _filters(
+        policy=policy,
+        section=section,
+        tag=tag,
+        published_from=published_from,
+        published_to=published_to,
+        embargoed=embargoed,
+        now=now or utcnow(),
+        article_ids=article_ids,
+    )
+    if query.strip():
+        parsed = _parse(query)
+        if not parsed.groups:
+            # Only punctuation, emoji or exclusions: nothing to look for.
+            return SearchPage([], 0, page, per_page, 0)
+        text = _text_match(parsed, db.session.get_bind().dialect.name)
+        items, total = _ranked_items(text, clauses, offset, per_page)
+        count = sa.select(sa.func.count()).select_from(_matching(text, clauses).subquery())
+    else:
+        newest = sa.select(Article).where(*clauses)
+        newest = newest.order_by(Article.published_at.desc().nulls_last(), Article.id.desc())
+        items = list(db.session.scalars(newest.offset(offset).limit(per_page)))
+        count = sa.select(sa.func.count()).select_from(Article).where(*clauses)
+        total = None
+    if total is None:
+        # A short first page is the whole result: no need to count.
+        short = page == 1 and len(items) < per_page
+        total = len(items) if short else db.session.scalar(count)
+    return SearchPage(items, total, page, per_page, math.ceil(total / per_page))

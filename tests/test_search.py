@@ -1,0 +1,324 @@
+"""Catalogue search: the same answers from SQLite FTS5 and PostgreSQL full text."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from syndication.extensions import db
+from syndication.ingest.drafts import ArticleDraft
+from syndication.models import Article, SyndicationPolicy
+from syndication.services import articles, importing, search
+from syndication.services.errors import DomainError
+from syndication.services.search import SearchPage, search_articles
+
+NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
+
+
+def ids(page: SearchPage) -> list[int]:
+    return [article.id for article in page.items]
+
+
+@pytest.fixture
+def catalogue(make_article) -> dict[str, Article]:
+    """A small desk's worth of stories, each findable through one field."""
+    return {
+        "headline": make_article(
+            headline="Glacier retreat speeds up in the Alps",
+            dek="Scientists measured the ice for a decade.",
+            body_html="<p>Researchers from Zurich published new figures.</p>",
+            bylines=["Marta Keller"],
+            section="science",
+            tags=["climate", "europe"],
+            published_at=datetime(2024, 5, 20, 9, tzinfo=UTC),
+        ),
+        "dek": make_article(
+            headline="Mountain towns count the cost",
+            dek="A glacier that fed three valleys is gone.",
+            body_html="<p>Hoteliers say bookings fell.</p>",
+            bylines=["Jonas Berg"],
+            section="business",
+            tags=["europe"],
+            published_at=datetime(2024, 5, 10, 9, tzinfo=UTC),
+        ),
+        "body": make_article(
+            headline="What the summer will bring",
+            body_html=(
+                "<p>Forecasters expect heat.</p>"
+                '<p>The <a href="https://example.org/glacier">last glacier</a> survey '
+                "was <strong>inconclusive</strong> &amp; late.</p>"
+            ),
+            bylines=["Priya Natarajan"],
+            section="science",
+            tags=["climate"],
+            policy=SyndicationPolicy.LICENSED,
+            published_at=datetime(2024, 4, 2, 9, tzinfo=UTC),
+        ),
+        "byline": make_article(
+            headline="Council approves the new tram line",
+            body_html="<p>The vote was close.</p>",
+            bylines=["Oksana Glacierowicz", "Tom Reed"],
+            section="politics",
+            tags=["transport"],
+            policy=SyndicationPolicy.NOT_SYNDICATED,
+            published_at=datetime(2024, 3, 1, 9, tzinfo=UTC),
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("alps", "headline"),
+        ("valleys", "dek"),
+        ("forecasters", "body"),
+        ("inconclusive", "body"),
+        ("natarajan", "body"),
+        ("oksana glacierowicz", "byline"),
+    ],
+)
+def test_a_word_finds_the_article_through_any_field(catalogue, query, field):
+    assert ids(search_articles(query)) == [catalogue[field].id]
+
+
+def test_markup_is_not_indexed_only_the_text(catalogue):
+    assert search_articles("href").total == 0
+    assert search_articles("strong").total == 0
+    assert search_articles("amp").total == 0
+    # The link's address is markup; its text is not.
+    assert search_articles("example").total == 0
+    assert ids(search_articles("last glacier survey")) == [catalogue["body"].id]
+
+
+def test_search_ignores_case_and_the_last_word_matches_as_a_prefix(catalogue):
+    assert ids(search_articles("ZURICH")) == [catalogue["headline"].id]
+    assert ids(search_articles("zur")) == [catalogue["headline"].id]
+    # A finished word (followed by a space) is matched whole.
+    assert search_articles("zur ").total == 0
+    # Only the last word is a prefix; earlier words are whole words.
+    assert search_articles("zur figures").total == 0
+
+
+def test_ranking_puts_headline_matches_before_dek_then_body(catalogue):
+    # The trailing space asks for the whole word (no byline "Glacierowicz").
+    found = ids(search_articles("glacier "))
+    assert found == [catalogue["headline"].id, catalogue["dek"].id, catalogue["body"].id]
+    assert catalogue["byline"].id in ids(search_articles("glacier"))
+
+
+def test_all_words_must_match_and_quotes_ask_for_a_phrase(catalogue):
+    assert ids(search_articles("glacier hoteliers")) == [catalogue["dek"].id]
+    assert ids(search_articles('"new figures"')) == [catalogue["headline"].id]
+    assert search_articles('"figures new"').total == 0
+
+
+def test_or_and_minus_work_as_in_a_web_search(catalogue):
+    either = search_articles("hoteliers or forecasters")
+    assert set(ids(either)) == {catalogue["dek"].id, catalogue["body"].id}
+    without = search_articles("glacier -hoteliers")
+    assert catalogue["dek"].id not in ids(without)
+    assert catalogue["headline"].id in ids(without)
+
+
+def test_without_a_query_the_newest_published_come_first(catalogue):
+    expected = [catalogue[k].id for k in ("headline", "dek", "body", "byline")]
+    assert ids(search_articles()) == expected
+    assert ids(search_articles("   ")) == expected
+
+
+def test_articles_published_at_the_same_moment_keep_a_stable_order(make_article):
+    moment = datetime(2024, 1, 1, tzinfo=UTC)
+    made = [make_article(headline=f"Twin report {n}", published_at=moment) for n in range(3)]
+    expected = sorted((a.id for a in made), reverse=True)
+    assert ids(search_articles()) == expected
+    assert ids(search_articles("twin report")) == expected
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"policy": "licensed"}, ["body"]),
+        ({"policy": SyndicationPolicy.NOT_SYNDICATED}, ["byline"]),
+        ({"section": "science"}, ["headline", "body"]),
+        ({"tag": "europe"}, ["headline", "dek"]),
+        ({"published_from": date(2024, 5, 10)}, ["headline", "dek"]),
+        ({"published_to": date(2024, 4, 2)}, ["body", "byline"]),
+        (
+            {"published_from": date(2024, 4, 1), "published_to": date(2024, 5, 10)},
+            ["dek", "body"],
+        ),
+        ({"section": "science", "tag": "europe"}, ["headline"]),
+        ({"section": "science", "policy": "free_eligible", "tag": "climate"}, ["headline"]),
+        ({"section": "sport"}, []),
+    ],
+)
+def test_each_filter_alone_and_combined(catalogue, filters, expected):
+    assert ids(search_articles(**filters)) == [catalogue[k].id for k in expected]
+
+
+def test_filters_combine_with_the_text_query(catalogue):
+    assert ids(search_articles("glacier", section="science")) == [
+        catalogue["headline"].id,
+        catalogue["body"].id,
+    ]
+    assert ids(search_articles("glacier", tag="europe", policy="free_eligible")) == [
+        catalogue["headline"].id,
+        catalogue["dek"].id,
+    ]
+    assert search_articles("glacier", published_to=date(2024, 1, 1)).total == 0
+
+
+def test_embargoed_means_embargo_until_is_still_ahead(catalogue):
+    catalogue["dek"].embargo_until = NOW + timedelta(hours=1)
+    catalogue["body"].embargo_until = NOW - timedelta(hours=1)
+    db.session.commit()
+    assert ids(search_articles(embargoed=True, now=NOW)) == [catalogue["dek"].id]
+    assert catalogue["dek"].id not in ids(search_articles(embargoed=False, now=NOW))
+    assert catalogue["body"].id in ids(search_articles(embargoed=False, now=NOW))
+    # Once the embargo has passed the article is no longer embargoed.
+    later = NOW + timedelta(hours=2)
+    assert search_articles("glacier", embargoed=True, now=later).total == 0
+    assert ids(search_articles("valleys", embargoed=True, now=NOW)) == [catalogue["dek"].id]
+
+
+def test_article_ids_scope_the_search(catalogue):
+    allowed = [catalogue["dek"].id, catalogue["byline"].id]
+    assert ids(search_articles("glacier", article_ids=allowed)) == allowed
+    assert search_articles("glacier", article_ids=[]).total == 0
+
+
+def test_an_unknown_policy_is_refused_with_a_message(catalogue):
+    with pytest.raises(DomainError, match="Unknown syndication policy"):
+        search_articles(policy="public_domain")
+
+
+def test_pages_split_the_results_and_the_total_counts_them_all(make_article):
+    for n in range(7):
+        make_article(
+            headline=f"Budget hearing day {n}",
+            published_at=datetime(2024, 2, 1, tzinfo=UTC) + timedelta(days=n),
+        )
+    make_article(headline="Unrelated story")
+    first = search_articles("budget", per_page=3)
+    assert (first.total, first.pages, first.has_prev, first.has_next) == (7, 3, False, True)
+    last = search_articles("budget", page=3, per_page=3)
+    assert (len(last.items), last.total, last.has_prev, last.has_next) == (1, 7, True, False)
+    everything = [i for p in (1, 2, 3) for i in ids(search_articles("budget", page=p, per_page=3))]
+    assert len(set(everything)) == 7
+    browse = search_articles(section="", page=2, per_page=5)
+    assert (browse.total, browse.pages, len(browse.items)) == (8, 2, 3)
+    beyond = search_articles("budget", page=9, per_page=3)
+    assert (beyond.items, beyond.total) == ([], 7)
+
+
+def test_past_the_ranking_window_pages_go_on_newest_first(make_article, monkeypatch):
+    # Only the newest matches are ranked on a large catalogue; shrink the window to see it.
+    monkeypatch.setattr(search, "RANK_WINDOW", 4)
+    made = [make_article(headline=f"Regatta day {n}") for n in range(3)]
+    made += [make_article(headline=f"Story {n}", body_html="<p>A regatta.</p>") for n in range(3)]
+    made.append(make_article(headline="Regatta regatta regatta"))
+    newest = sorted((a.id for a in made), reverse=True)
+    window = newest[:4]  # the last three body matches and the triple headline
+    pages = [ids(search_articles("regatta ", page=p, per_page=3)) for p in (1, 2, 3)]
+    assert pages[0][0] == made[-1].id  # best headline match, ranked within the window
+    assert set(pages[0] + pages[1][:1]) == set(window)
+    assert pages[1][1:] + pages[2] == newest[4:]
+    assert search_articles("regatta ", per_page=3).total == 7
+
+
+def test_a_short_first_page_reports_its_own_length_as_the_total(catalogue):
+    page = search_articles("glacier", per_page=25)
+    assert (page.total, page.pages, page.has_next) == (4, 1, False)
+    empty = search_articles("zzzyzzx")
+    assert (empty.items, empty.total, empty.pages, empty.has_next) == ([], 0, 0, False)
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"',
+        '"glacier',
+        "glacier\"'",
+        "(glacier",
+        "glacier)",
+        "NEAR(glacier alps, 2)",
+        "glacier NEAR alps",
+        "AND",
+        "glacier OR",
+        "OR glacier",
+        "NOT glacier",
+        "*",
+        "glac*",
+        "-",
+        "-glacier",
+        "glacier - alps",
+        "headline:glacier",
+        ":",
+        "^glacier",
+        "glacier & alps | !x <-> y",
+        "'; DROP TABLE articles; --",
+        "1' OR '1'='1",
+        "%_\\",
+        "🏔️ glacier 🧊",
+        "🏔️",
+        "\x00glacier",
+        "glacier " * 300,
+        "",
+    ],
+)
+def test_hostile_input_never_breaks_the_search(catalogue, query):
+    page = search_articles(query)
+    assert page.total == len(page.items) or page.total > len(page.items) > 0
+    assert all(isinstance(article, Article) for article in page.items)
+
+
+def test_operators_typed_by_people_are_searched_as_words(catalogue):
+    assert ids(search_articles("headline:alps")) == []  # both words must match
+    assert ids(search_articles("alps)")) == [catalogue["headline"].id]
+    assert ids(search_articles("NEAR(alps")) == []
+    assert search_articles("-glacier").total == 0  # nothing left to look for
+    assert search_articles("🏔️").total == 0
+
+
+def test_an_edited_article_is_found_by_its_new_words_not_its_old(make_article):
+    article = make_article(headline="Harbour plan", body_html="<p>The ferry will stop.</p>")
+    assert ids(search_articles("ferry")) == [article.id]
+    result = articles.import_draft(
+        ArticleDraft(
+            headline="Harbour plan revised",
+            body_html="<p>The hovercraft will stop.</p>",
+            source_id=article.source_id,
+            published_at=article.published_at,
+        )
+    )
+    assert result.revised and result.article.id == article.id
+    assert search_articles("ferry").total == 0
+    assert ids(search_articles("hovercraft")) == [article.id]
+    assert ids(search_articles("revised")) == [article.id]
+
+
+def test_rights_changes_keep_the_article_findable(make_article):
+    article = make_article(headline="Orchard harvest")
+    article.policy = SyndicationPolicy.LICENSED
+    article.embargo_until = NOW
+    db.session.commit()
+    assert ids(search_articles("orchard", policy="licensed")) == [article.id]
+
+
+def test_a_deleted_article_disappears(make_article):
+    kept = make_article(headline="Lighthouse keeper retires")
+    gone = make_article(headline="Lighthouse sold at auction")
+    db.session.delete(gone)
+    db.session.commit()
+    assert ids(search_articles("lighthouse")) == [kept.id]
+    assert search_articles("auction").total == 0
+
+
+def test_the_seed_article_is_found_by_its_people_and_its_promo_text(shared_dir):
+    path = shared_dir / "corpus" / "seed" / "dcnf-2022-03-10-kuleba-lavrov.txt"
+    (draft,) = importing.drafts_from_file(path, headline="Kuleba and Lavrov")
+    article = articles.import_draft(draft).article
+    assert ids(search_articles("kuleba")) == [article.id]
+    assert ids(search_articles("lavrov kuleba", published_from=date(2022, 3, 10))) == [article.id]
+    assert search_articles("promo").total == 0  # a class name, not text
