@@ -53,6 +53,8 @@ class Config:
     # Built packages, keyed by content hash; defaults to instance/packages.
     PACKAGE_CACHE_DIR = os.environ.get("PACKAGE_CACHE_DIR", "")
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    RATELIMIT_HEADERS_ENABLED = True  # X-RateLimit-* and Retry-After on every API answer
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
     # Where tests and demo loading find the shared corpus (seed article, feeds).
     CORPUS_DIR = Path(os.environ.get("CORPUS_DIR", BASE_DIR.parent / "shared" / "corpus"))
 
@@ -71,6 +73,8 @@ class TestingConfig(Config):
     MAIL_SERVER = "127.0.0.1"
     MAIL_TO_LOG = False
     MAIL_SUPPRESS_SEND = False  # Flask-Mail would otherwise skip SMTP under TESTING
+    # The rate-limit test lowers this for itself; generated API tests must not trip it.
+    API_RATE_LIMIT = "100000 per minute"
 
 
 class ProductionConfig(Config):
@@ -92,6 +96,10 @@ class ProductionConfig(Config):
         if not self.MAIL_SERVER:
             raise RuntimeError("MAIL_SERVER must be set in production")
         self.MAIL_TO_LOG = False
+        # Several workers must share one rate-limit count.
+        self.RATELIMIT_STORAGE_URI = os.environ.get(
+            "RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0"
+        )
 
 
 CONFIGS: dict[str, type[Config]] = {

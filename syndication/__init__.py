@@ -22,14 +22,21 @@ def create_app(config: type[Config] | Config | dict | str | None = None) -> Flas
     Without one, the ``SYNDICATION_CONFIG`` environment variable names the
     config (development, testing, production); the default is development.
     """
-    from flask import Flask
+    from flask_openapi3 import Info, OpenAPI
 
     from config import CONFIGS
+    from syndication.errors import validation_problem
 
-    app = Flask(
+    # OpenAPI is Flask plus the API's generated OpenAPI 3.1 document; the
+    # document is served by the API blueprint itself, so no doc UI routes.
+    app = OpenAPI(
         __name__,
         template_folder=str(ROOT / "templates"),
         instance_path=str(ROOT / "instance"),
+        info=Info(title="Syndication Desk partner API", version="1.0.0"),
+        security_schemes={"bearer": {"type": "http", "scheme": "bearer"}},
+        doc_ui=False,
+        validation_error_callback=validation_problem,
     )
     overrides: dict = {}
     if isinstance(config, dict):
@@ -57,12 +64,13 @@ def _init_extensions(app: Flask) -> None:
         models,  # noqa: F401  (the models must be mapped first)
         security,
     )
-    from syndication.extensions import csrf, db, login_manager, mail, migrate
+    from syndication.extensions import csrf, db, limiter, login_manager, mail, migrate
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     mail.init_app(app)
+    limiter.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please log in to see that page."
@@ -75,7 +83,7 @@ def _register_blueprints(app: Flask) -> None:
         staff_articles,
         staff_licensing,
     )
-    from syndication.views.api import bp as api_bp
+    from syndication.views.api import api
     from syndication.views.auth import bp as auth_bp
     from syndication.views.portal import bp as portal_bp
     from syndication.views.public import bp as public_bp
@@ -85,4 +93,4 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(staff_bp, url_prefix="/staff")
     app.register_blueprint(portal_bp, url_prefix="/portal")
-    app.register_blueprint(api_bp, url_prefix="/api/v1")
+    app.register_api(api)

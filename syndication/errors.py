@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Flask, jsonify, render_template, request
+from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
 PROBLEM_TYPE_BASE = "https://syndication.invalid/problems/"
@@ -25,6 +26,17 @@ def problem(status: int, title: str, detail: str = "", **extra: object):
     response.status_code = status
     response.mimetype = "application/problem+json"
     return response
+
+
+def validation_problem(error: ValidationError):
+    """flask-openapi3's hook for invalid parameters or bodies: a 422 problem+json."""
+    errors = [
+        {"loc": [str(part) for part in e["loc"]], "msg": e["msg"], "type": e["type"]}
+        for e in error.errors(include_url=False, include_context=False, include_input=False)
+    ]
+    first = errors[0] if errors else {"loc": [], "msg": "invalid"}
+    detail = f"{'.'.join(first['loc']) or 'request'}: {first['msg']}"
+    return problem(422, "Unprocessable Content", detail, errors=errors)
 
 
 def register(app: Flask) -> None:

@@ -50,7 +50,7 @@ def _seed_footer(shared_dir) -> str:
 def test_free_article_is_granted_at_once_with_the_seed_footer(
     partner_user, seed_article, shared_dir
 ):
-    (result,) = grants.request_articles(partner_user, [seed_article.id])
+    (result,) = grants.request_articles(partner_user.partner, [seed_article.id])
     assert result.request.status is RequestStatus.GRANTED
     grant = result.grant
     assert grant.terms["formats"]["text"]["footer"] == _seed_footer(shared_dir)
@@ -67,7 +67,7 @@ def test_one_request_many_articles_each_decided(partner_user, make_article):
     free = make_article()
     licensed = make_article(SyndicationPolicy.LICENSED)
     barred = make_article(SyndicationPolicy.NOT_SYNDICATED)
-    results = grants.request_articles(partner_user, [free.id, licensed.id, barred.id])
+    results = grants.request_articles(partner_user.partner, [free.id, licensed.id, barred.id])
     assert [r.request.status for r in results] == [
         RequestStatus.GRANTED,
         RequestStatus.PENDING,
@@ -81,15 +81,15 @@ def test_embargoed_article_is_refused_with_the_date(partner_user, make_article):
     article = make_article()
     article.embargo_until = datetime.now(UTC) + timedelta(hours=5)
     db.session.commit()
-    (result,) = grants.request_articles(partner_user, [article.id])
+    (result,) = grants.request_articles(partner_user.partner, [article.id])
     assert result.request.status is RequestStatus.REFUSED
     assert "embargoed until" in result.request.reason
 
 
 def test_asking_again_for_a_held_article_is_refused(partner_user, make_article):
     article = make_article()
-    grants.request_articles(partner_user, [article.id])
-    (again,) = grants.request_articles(partner_user, [article.id])
+    grants.request_articles(partner_user.partner, [article.id])
+    (again,) = grants.request_articles(partner_user.partner, [article.id])
     assert again.request.status is RequestStatus.REFUSED
     assert "already hold grant" in again.request.reason
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Grant)) == 1
@@ -98,7 +98,7 @@ def test_asking_again_for_a_held_article_is_refused(partner_user, make_article):
 def test_suspended_partner_is_refused(partner_user, make_article):
     partner_user.partner.status = PartnerStatus.SUSPENDED
     db.session.commit()
-    (result,) = grants.request_articles(partner_user, [make_article().id])
+    (result,) = grants.request_articles(partner_user.partner, [make_article().id])
     assert result.request.status is RequestStatus.REFUSED
     assert "suspended" in result.request.reason
 
@@ -106,7 +106,9 @@ def test_suspended_partner_is_refused(partner_user, make_article):
 def test_staff_grant_a_queued_request_and_the_partner_is_emailed(
     partner_user, staff, make_article, mailbox
 ):
-    (result,) = grants.request_articles(partner_user, [make_article(SyndicationPolicy.LICENSED).id])
+    (result,) = grants.request_articles(
+        partner_user.partner, [make_article(SyndicationPolicy.LICENSED).id]
+    )
     grant = grants.grant_request(result.request.id, actor=staff)
     assert grant.licence_id.startswith("SD-")
     assert "granted" in mailbox.to("ed@p.example")[0]["Subject"]
@@ -115,7 +117,9 @@ def test_staff_grant_a_queued_request_and_the_partner_is_emailed(
 
 
 def test_staff_refusal_needs_a_reason_and_is_emailed(partner_user, staff, make_article, mailbox):
-    (result,) = grants.request_articles(partner_user, [make_article(SyndicationPolicy.LICENSED).id])
+    (result,) = grants.request_articles(
+        partner_user.partner, [make_article(SyndicationPolicy.LICENSED).id]
+    )
     with pytest.raises(DomainError, match="Say why"):
         grants.refuse_request(result.request.id, actor=staff, reason=" ")
     grants.refuse_request(result.request.id, actor=staff, reason="Exclusive to print partners")
@@ -126,7 +130,7 @@ def test_staff_refusal_needs_a_reason_and_is_emailed(partner_user, staff, make_a
 def test_editing_a_rule_after_a_grant_leaves_its_snapshot_untouched(
     partner_user, staff, make_article
 ):
-    (first,) = grants.request_articles(partner_user, [make_article().id])
+    (first,) = grants.request_articles(partner_user.partner, [make_article().id])
     frozen = dict(first.grant.terms)
     frozen_hash = first.grant.terms_hash
     footer_rule = next(
@@ -144,7 +148,7 @@ def test_editing_a_rule_after_a_grant_leaves_its_snapshot_untouched(
     db.session.expire_all()
     grant = db.session.get(Grant, first.grant.id)
     assert grant.terms == frozen and grant.terms_hash == frozen_hash
-    (second,) = grants.request_articles(partner_user, [make_article().id])
+    (second,) = grants.request_articles(partner_user.partner, [make_article().id])
     assert second.grant.terms["formats"]["text"]["footer"] == (
         "Republished from The Daily Caller News Foundation under licence."
     )
@@ -152,7 +156,7 @@ def test_editing_a_rule_after_a_grant_leaves_its_snapshot_untouched(
 
 
 def test_partner_cannot_change_a_grants_terms(client, auth, partner_user, make_article):
-    (result,) = grants.request_articles(partner_user, [make_article().id])
+    (result,) = grants.request_articles(partner_user.partner, [make_article().id])
     auth.login("ed@p.example", PASSWORD)
     url = f"/portal/grants/{result.grant.id}"
     for method in ("POST", "PUT", "PATCH", "DELETE"):
@@ -183,7 +187,7 @@ def test_partner_requests_three_articles_from_the_catalogue(
 
 def test_staff_queue_grants_and_refuses(client, auth, partner_user, staff, make_article):
     first, second = (make_article(SyndicationPolicy.LICENSED) for _ in range(2))
-    grants.request_articles(partner_user, [first.id, second.id])
+    grants.request_articles(partner_user.partner, [first.id, second.id])
     auth.login("desk@example.org", PASSWORD)
     queue = client.get("/staff/requests").text
     assert first.headline in queue and second.headline in queue

@@ -74,6 +74,7 @@ class Notice(TimestampMixin, db.Model):
     )
 
     deliveries: Mapped[list[NoticeDelivery]] = relationship(back_populates="notice")
+    article = relationship("Article")
 
 
 class NoticeDelivery(TimestampMixin, db.Model):
@@ -94,6 +95,7 @@ class NoticeDelivery(TimestampMixin, db.Model):
     )
 
     notice: Mapped[Notice] = relationship(back_populates="deliveries")
+    partner = relationship("Partner")
 
 
 class AuditEvent(TimestampMixin, db.Model):

@@ -71,7 +71,7 @@ class Article(TimestampMixin, db.Model):
         enum_column(SyndicationPolicy, "syndication_policy"),
         default=SyndicationPolicy.FREE_ELIGIBLE,
     )
-    embargo_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    embargo_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     territory: Mapped[str] = mapped_column(sa.String(100), default="")
 

@@ -113,17 +113,21 @@ def issue_grant(request: ArticleRequest, *, actor: User | None) -> Grant:
 
 
 def request_articles(
-    user: User, article_ids: Sequence[int], *, note: str = ""
+    partner: Partner,
+    article_ids: Sequence[int],
+    *,
+    requested_by: User | None = None,
+    note: str = "",
 ) -> list[RequestResult]:
-    """A partner requests one or many articles; each is granted, queued or refused at once."""
+    """A partner requests one or many articles; each is granted, queued or refused at once.
+
+    ``requested_by`` is the person who asked (None when an API key did).
+    """
     ids = list(dict.fromkeys(int(i) for i in article_ids))
     if not ids:
         raise DomainError("Choose at least one article to request.")
     if len(ids) > MAX_ARTICLES_PER_REQUEST:
         raise DomainError(f"Request at most {MAX_ARTICLES_PER_REQUEST} articles at a time.")
-    partner = user.partner
-    if partner is None:
-        raise DomainError("Only partner users can request articles.")
     articles = {a.id: a for a in db.session.scalars(sa.select(Article).where(Article.id.in_(ids)))}
     missing = [i for i in ids if i not in articles]
     if missing:
@@ -134,7 +138,11 @@ def request_articles(
     for article_id in ids:
         article = articles[article_id]
         request = ArticleRequest(
-            batch=batch, partner=partner, article=article, requested_by_id=user.id, note=note
+            batch=batch,
+            partner=partner,
+            article=article,
+            requested_by_id=requested_by.id if requested_by else None,
+            note=note,
         )
         db.session.add(request)
         existing = active_grant(partner.id, article.id)
@@ -162,7 +170,11 @@ def request_articles(
             request.status = RequestStatus.REFUSED
             request.decided_at = now
         audit.record(
-            user, "requested", request, to_status=request.status.value, reason=verdict.reason
+            requested_by,
+            "requested",
+            request,
+            to_status=request.status.value,
+            reason=verdict.reason,
         )
         results.append(RequestResult(request, grant))
     db.session.commit()

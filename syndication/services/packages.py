@@ -16,10 +16,20 @@ from slugify import slugify
 
 from syndication import packaging
 from syndication.extensions import db
-from syndication.models import ApiKey, Download, Grant, GrantStatus, PartnerStatus, User
+from syndication.models import (
+    ApiKey,
+    Article,
+    Download,
+    Grant,
+    GrantStatus,
+    Partner,
+    PartnerStatus,
+    User,
+)
 from syndication.models.base import utcnow
 from syndication.packaging.bundle import build_zip, stream_bundle
-from syndication.services import mail, pixels, settings
+from syndication.rules.snapshot import terms_snapshot
+from syndication.services import mail, pixels, rulesets, settings
 from syndication.services.errors import DomainError, Forbidden, NotFound
 
 BUNDLE = "bundle"
@@ -47,32 +57,59 @@ class Built:
     media_type: str
 
 
+def _revision(article: Article) -> packaging.ArticleRevision:
+    revision = article.revisions[-1]
+    return packaging.ArticleRevision(
+        article_id=str(article.id),
+        revision=revision.number,
+        headline=revision.headline,
+        body_html=revision.body_html,
+        updated_at=revision.created_at,
+        canonical_url=article.canonical_url,
+        dek=revision.dek,
+        bylines=tuple(revision.bylines),
+        dateline=article.dateline,
+        section=article.section,
+        tags=tuple(article.tags),
+        language=article.language,
+        published_at=article.published_at,
+        summary=revision.summary,
+        word_count=article.word_count,
+    )
+
+
+def _assets(article: Article) -> tuple[packaging.AssetInput, ...]:
+    return tuple(
+        packaging.AssetInput(
+            filename=basename(asset.url.split("?", 1)[0]) or f"image-{asset.id}",
+            # Asset files are not stored yet: packages carry credits, not bytes.
+            data=None,
+            mime_type=asset.mime_type or "image/jpeg",
+            caption=asset.caption,
+            credit=asset.credit,
+            rights_holder=asset.rights_holder,
+            syndicatable=asset.syndicatable,
+            sha256=asset.sha256 or "",
+            source_url=asset.url,
+        )
+        for asset in article.assets
+    )
+
+
+def _organisation() -> packaging.Organisation:
+    org = settings.organisation()
+    return packaging.Organisation(
+        name=org.name, url=org.website_url, licensing_email=org.licensing_email
+    )
+
+
 def package_input(grant: Grant) -> packaging.PackageInput:
     """Plain data for the packagers: the article's current revision under the grant's terms.
 
     Corrections made after the grant reach the partner; the terms never change.
     """
-    article = grant.article
-    revision = article.revisions[-1]
-    org = settings.organisation()
     return packaging.PackageInput(
-        article=packaging.ArticleRevision(
-            article_id=str(article.id),
-            revision=revision.number,
-            headline=revision.headline,
-            body_html=revision.body_html,
-            updated_at=revision.created_at,
-            canonical_url=article.canonical_url,
-            dek=revision.dek,
-            bylines=tuple(revision.bylines),
-            dateline=article.dateline,
-            section=article.section,
-            tags=tuple(article.tags),
-            language=article.language,
-            published_at=article.published_at,
-            summary=revision.summary,
-            word_count=article.word_count,
-        ),
+        article=_revision(grant.article),
         terms=grant.terms,
         grant=packaging.GrantFacts(
             grant_id=str(grant.id),
@@ -80,27 +117,44 @@ def package_input(grant: Grant) -> packaging.PackageInput:
             partner_name=grant.partner.name,
             partner_id=str(grant.partner_id),
         ),
-        organisation=packaging.Organisation(
-            name=org.name, url=org.website_url, licensing_email=org.licensing_email
-        ),
+        organisation=_organisation(),
         odrl=grant.odrl,
         tracking_pixel_url=pixels.pixel_url(grant),
-        assets=tuple(
-            packaging.AssetInput(
-                filename=basename(asset.url.split("?", 1)[0]) or f"image-{asset.id}",
-                # Asset files are not stored yet: packages carry credits, not bytes.
-                data=None,
-                mime_type=asset.mime_type or "image/jpeg",
-                caption=asset.caption,
-                credit=asset.credit,
-                rights_holder=asset.rights_holder,
-                syndicatable=asset.syndicatable,
-                sha256=asset.sha256 or "",
-                source_url=asset.url,
-            )
-            for asset in article.assets
-        ),
+        assets=_assets(grant.article),
     )
+
+
+def preview(article: Article, partner: Partner) -> bytes:
+    """The paste-ready HTML a partner would get for an article under today's rules."""
+    tier = partner.tier.value if partner.tier else "standard"
+    now = utcnow()
+    terms = terms_snapshot(
+        rulesets.engine_rules(rulesets.current()),
+        rulesets.article_facts(article),
+        variables=rulesets.template_variables(
+            article, partner_name=partner.name, partner_tier=tier, licence_id="PREVIEW"
+        ),
+        partner_tier=tier,
+        now=now,
+        licence_id="PREVIEW",
+        rule_set_version=rulesets.current().version,
+        valid_from=now,
+    )
+    inp = packaging.PackageInput(
+        article=_revision(article),
+        terms=terms,
+        grant=packaging.GrantFacts(
+            grant_id="preview",
+            licence_id="PREVIEW",
+            partner_name=partner.name,
+            partner_id=str(partner.id),
+        ),
+        organisation=_organisation(),
+        odrl={},
+        tracking_pixel_url=None,
+        assets=_assets(article),
+    )
+    return packaging.BUILDERS["article.html"](inp)
 
 
 def _cache_dir() -> Path:

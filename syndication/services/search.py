@@ -25,7 +25,7 @@ from syndication.services.errors import DomainError
 # Schema objects owned by the search migration rather than by the models.
 FTS_TABLE = "articles_fts"
 SEARCH_COLUMN = "search_vector"
-SEARCH_INDEXES = frozenset({"ix_articles_search_vector", "ix_articles_embargo_until"})
+SEARCH_INDEXES = frozenset({"ix_articles_search_vector"})
 
 MAX_PER_PAGE = 100
 # Longer input is not a search any more; capping it bounds the query's cost.
@@ -182,9 +182,12 @@ def _filters(
     embargoed: bool | None,
     now: datetime,
     article_ids: Collection[int] | None,
+    offered_only: bool = False,
 ) -> list[sa.ColumnElement[bool]]:
     """The WHERE clauses for the structured filters; they all have to hold."""
     clauses: list[sa.ColumnElement[bool]] = []
+    if offered_only:
+        clauses.append(Article.policy != SyndicationPolicy.NOT_SYNDICATED)
     if policy:
         try:
             clauses.append(Article.policy == SyndicationPolicy(policy))
@@ -299,8 +302,12 @@ def search_articles(
     page: int = 1,
     per_page: int = 25,
     article_ids: Collection[int] | None = None,
+    offered_only: bool = False,
 ) -> SearchPage:
-    """Search the catalogue: best matches first with text, else newest published first."""
+    """Search the catalogue: best matches first with text, else newest published first.
+
+    ``offered_only`` leaves out articles that are not syndicated: what partners see.
+    """
     page = max(1, page)
     per_page = min(max(1, per_page), MAX_PER_PAGE)
     offset = (page - 1) * per_page
@@ -317,6 +324,7 @@ def search_articles(
         embargoed=embargoed,
         now=now or utcnow(),
         article_ids=article_ids,
+        offered_only=offered_only,
     )
     if query.strip():
         parsed = _parse(query)

@@ -1,23 +1,67 @@
-"""The partner API under /api/v1: bearer API keys, JSON, problem+json errors."""
+"""The partner API under /api/v1: bearer API keys, JSON, problem+json errors.
+
+Routes are declared with flask-openapi3, which validates parameters and bodies
+against the pydantic models in api_schemas and generates the OpenAPI 3.1
+document served at /api/v1/openapi.json from the same declarations.
+"""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, g, request
+import base64
+import binascii
+import hashlib
+import json
+import secrets
 
-from syndication.extensions import csrf, db
-from syndication.models import Grant, PartnerStatus
-from syndication.services import apikeys, packages
+import sqlalchemy as sa
+from flask import abort, current_app, g, request
+from flask_openapi3 import APIBlueprint, Tag
+
+from syndication.extensions import csrf, db, limiter
+from syndication.models import (
+    Article,
+    ArticleRequest,
+    Grant,
+    Notice,
+    NoticeDelivery,
+    PartnerStatus,
+    SyndicationPolicy,
+)
+from syndication.models.base import utcnow
+from syndication.services import apikeys, grants, packages, rulesets, search
 from syndication.services.errors import DomainError
+from syndication.views import api_schemas as s
 from syndication.views.downloads import package_response, refuse
 
-bp = Blueprint("api", __name__)
+api = APIBlueprint(
+    "api",
+    __name__,
+    url_prefix="/api/v1",
+    abp_security=[{"bearer": []}],
+    abp_responses=s.PROBLEMS,
+)
+bp = api
 # API clients authenticate with a key on every call, not a cookie: CSRF does not apply.
-csrf.exempt(bp)
+csrf.exempt(api)
+
+CATALOGUE = Tag(name="catalogue", description="Articles you may take")
+LICENSING = Tag(name="licensing", description="Requests, grants and packages")
+NOTICES = Tag(name="notices", description="Corrections and takedowns, webhooks")
 
 
-@bp.before_request
+def _rate_key() -> str:
+    # Runs before authentication: key the limit on the presented secret's hash.
+    header = request.headers.get("Authorization", "")
+    return "key:" + hashlib.sha256(header.encode()).hexdigest()[:32]
+
+
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_rate_key)(api)
+
+
+@api.before_request
 def authenticate_key() -> None:
+    if request.endpoint == "api.openapi_document":
+        return
     header = request.headers.get("Authorization", "")
     scheme, _, secret = header.partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
@@ -31,37 +75,358 @@ def authenticate_key() -> None:
     g.partner = key.partner
 
 
-@bp.route("/")
-def index():
-    return {"partner": {"id": g.partner.id, "name": g.partner.name}, "version": "v1"}
+@api.get("/openapi.json", doc_ui=False)
+def openapi_document():
+    """The OpenAPI 3.1 document of this API (public)."""
+    return current_app.api_doc
 
 
-@bp.route("/grants")
-def grants():
-    rows = db.session.scalars(
-        sa.select(Grant).where(Grant.partner_id == g.partner.id).order_by(Grant.id.desc())
-    ).all()
-    return {
-        "items": [
-            {
-                "id": grant.id,
-                "licence_id": grant.licence_id,
-                "article_id": grant.article_id,
-                "status": grant.status.value,
-                "valid_from": grant.valid_from.isoformat(),
-                "valid_until": grant.valid_until.isoformat() if grant.valid_until else None,
-            }
-            for grant in rows
-        ]
-    }
+# --- pagination ------------------------------------------------------------------------
 
 
-@bp.route("/grants/<int:grant_id>/package")
-def package(grant_id: int):
-    """The grant's package: the zip, or one file with ?format=article.html (etc.)."""
-    fmt = request.args.get("format", packages.BUNDLE)
+def _encode(value: dict) -> str:
+    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str | None) -> dict:
+    if not cursor:
+        return {}
     try:
-        built = packages.download(grant_id, g.partner.id, fmt, api_key=g.api_key)
+        padded = cursor + "=" * (-len(cursor) % 4)
+        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (binascii.Error, ValueError, UnicodeDecodeError):
+        value = None
+    if not isinstance(value, dict):
+        abort(400, "This cursor is not valid; start again without one.")
+    return value
+
+
+def _keyset(query: sa.Select, model, page: s.PageQuery) -> tuple[list, str | None]:
+    """Newest first by id; the cursor holds the last id seen."""
+    before = _decode(page.cursor).get("before")
+    if before is not None:
+        if not isinstance(before, int):
+            abort(400, "This cursor is not valid; start again without one.")
+        query = query.where(model.id < before)
+    rows = list(db.session.scalars(query.order_by(model.id.desc()).limit(page.limit + 1)))
+    more = len(rows) > page.limit
+    rows = rows[: page.limit]
+    return rows, (_encode({"before": rows[-1].id}) if more and rows else None)
+
+
+def _dump(model: s.Model) -> dict:
+    return model.model_dump(mode="json")
+
+
+# --- catalogue -------------------------------------------------------------------------
+
+
+@api.get("/", tags=[CATALOGUE], responses={200: s.IndexOut})
+def index():
+    """Who the key belongs to."""
+    partner = g.partner
+    return _dump(
+        s.IndexOut(
+            version="v1",
+            partner=s.PartnerOut(
+                id=partner.id,
+                name=partner.name,
+                status=partner.status.value,
+                tier=partner.tier.value if partner.tier else None,
+            ),
+        )
+    )
+
+
+def _held(article_ids: list[int]) -> dict[int, int]:
+    if not article_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Grant.article_id, sa.func.max(Grant.id))
+        .where(Grant.partner_id == g.partner.id, Grant.article_id.in_(article_ids))
+        .group_by(Grant.article_id)
+    )
+    return dict(rows.all())
+
+
+def _article_out(article: Article, held: dict[int, int], now) -> dict:
+    embargo = article.embargo_until
+    if embargo is not None and embargo <= now:
+        embargo = None
+    return dict(
+        id=article.id,
+        headline=article.headline,
+        dek=article.dek,
+        bylines=list(article.bylines),
+        section=article.section,
+        tags=article.tags,
+        published_at=article.published_at,
+        word_count=article.word_count,
+        canonical_url=article.canonical_url,
+        policy=article.policy.value,
+        embargoed_until=embargo,
+        held_grant_id=held.get(article.id),
+    )
+
+
+@api.get("/articles", tags=[CATALOGUE], responses={200: s.ArticlePage})
+def list_articles(query: s.ArticleQuery):
+    """Search the articles offered for syndication."""
+    page_number = _decode(query.cursor).get("page", 1)
+    if not isinstance(page_number, int) or page_number < 1:
+        abort(400, "This cursor is not valid; start again without one.")
+    try:
+        found = search.search_articles(
+            query.q,
+            policy=query.policy,
+            section=query.section,
+            tag=query.tag,
+            published_from=query.published_from,
+            published_to=query.published_to,
+            offered_only=True,
+            page=page_number,
+            per_page=query.limit,
+        )
+    except DomainError as exc:
+        abort(422, str(exc))
+    now = utcnow()
+    held = _held([a.id for a in found.items])
+    return _dump(
+        s.ArticlePage(
+            items=[s.ArticleOut(**_article_out(a, held, now)) for a in found.items],
+            total=found.total,
+            next_cursor=_encode({"page": page_number + 1}) if found.has_next else None,
+        )
+    )
+
+
+def _offered(article_id: int) -> Article:
+    article = db.session.get(Article, article_id)
+    if article is None or article.policy is SyndicationPolicy.NOT_SYNDICATED:
+        abort(404, "No such article in the catalogue.")
+    return article
+
+
+@api.get("/articles/<int:article_id>", tags=[CATALOGUE], responses={200: s.ArticleDetail})
+def get_article(path: s.ArticlePath):
+    """One article, with the footer and credit your package would carry."""
+    article = _offered(path.article_id)
+    partner = g.partner
+    tier = partner.tier.value if partner.tier else "standard"
+    from syndication import rules as engine
+
+    resolution = engine.resolve(
+        rulesets.engine_rules(rulesets.current()),
+        rulesets.article_facts(article),
+        engine.Context(tier, "text", utcnow()),
+    )
+    rendered = engine.render_terms(
+        resolution,
+        rulesets.template_variables(article, partner_name=partner.name, partner_tier=tier),
+        "text",
+    )
+    now = utcnow()
+    return _dump(
+        s.ArticleDetail(
+            **_article_out(article, _held([article.id]), now),
+            summary=article.summary,
+            revision=article.current_revision,
+            preview_footer=rendered.footer,
+            preview_credit_line=rendered.credit_line,
+        )
+    )
+
+
+# --- requests and grants ---------------------------------------------------------------
+
+
+def _request_out(request_row: ArticleRequest, grant_id: int | None) -> s.RequestOut:
+    return s.RequestOut(
+        id=request_row.id,
+        article_id=request_row.article_id,
+        status=request_row.status.value,
+        reason=request_row.reason,
+        created_at=request_row.created_at,
+        grant_id=grant_id,
+    )
+
+
+@api.post("/requests", tags=[LICENSING], responses={201: s.RequestResults})
+def create_requests(body: s.RequestCreate):
+    """Request one or many articles: each is granted, queued or refused with a reason."""
+    try:
+        results = grants.request_articles(g.partner, body.article_ids, note=body.note)
+    except DomainError as exc:
+        refuse(exc)
+    items = [_request_out(r.request, r.grant.id if r.grant else None) for r in results]
+    return _dump(s.RequestResults(items=items)), 201
+
+
+@api.get("/requests", tags=[LICENSING], responses={200: s.RequestPage})
+def list_requests(query: s.PageQuery):
+    """Your requests, newest first."""
+    rows, cursor = _keyset(
+        sa.select(ArticleRequest).where(ArticleRequest.partner_id == g.partner.id),
+        ArticleRequest,
+        query,
+    )
+    grant_ids = dict(
+        db.session.execute(
+            sa.select(Grant.request_id, Grant.id).where(Grant.request_id.in_([r.id for r in rows]))
+        ).all()
+    )
+    return _dump(
+        s.RequestPage(
+            items=[_request_out(r, grant_ids.get(r.id)) for r in rows], next_cursor=cursor
+        )
+    )
+
+
+def _grant_out(grant: Grant) -> dict:
+    return dict(
+        id=grant.id,
+        licence_id=grant.licence_id,
+        article_id=grant.article_id,
+        status=grant.status.value,
+        valid_from=grant.valid_from,
+        valid_until=grant.valid_until,
+        rule_set_version=grant.terms.get("rule_set_version", 0),
+    )
+
+
+@api.get("/grants", tags=[LICENSING], responses={200: s.GrantPage})
+def list_grants(query: s.PageQuery):
+    """Your grants, newest first."""
+    rows, cursor = _keyset(sa.select(Grant).where(Grant.partner_id == g.partner.id), Grant, query)
+    return _dump(s.GrantPage(items=[s.GrantOut(**_grant_out(r)) for r in rows], next_cursor=cursor))
+
+
+def _own_grant(grant_id: int) -> Grant:
+    grant = db.session.scalar(
+        sa.select(Grant).where(Grant.id == grant_id, Grant.partner_id == g.partner.id)
+    )
+    if grant is None:
+        abort(404, "No such grant.")
+    return grant
+
+
+@api.get("/grants/<int:grant_id>", tags=[LICENSING], responses={200: s.GrantDetail})
+def get_grant(path: s.GrantPath):
+    """A grant with its frozen terms."""
+    grant = _own_grant(path.grant_id)
+    formats = grant.terms["formats"]
+    return _dump(
+        s.GrantDetail(
+            **_grant_out(grant),
+            footer_text=formats["text"]["footer"],
+            footer_html=formats["html"]["footer"],
+            credit_line_text=formats["text"]["credit_line"],
+            restrictions=list(grant.terms.get("restrictions", [])),
+            odrl=grant.odrl,
+        )
+    )
+
+
+PACKAGE_RESPONSE = {
+    "description": "The package zip, or one of its files",
+    "content": {
+        "application/zip": {"schema": {"type": "string", "format": "binary"}},
+        "text/html": {"schema": {"type": "string"}},
+        "text/plain": {"schema": {"type": "string"}},
+        "text/markdown": {"schema": {"type": "string"}},
+        "application/json": {"schema": {"type": "object"}},
+        "application/ld+json": {"schema": {"type": "object"}},
+        "application/vnd.iptc.g2.newsitem+xml": {"schema": {"type": "string"}},
+    },
+}
+
+
+@api.get(
+    "/grants/<int:grant_id>/package",
+    tags=[LICENSING],
+    responses={200: PACKAGE_RESPONSE, 304: {"description": "Not modified (ETag matched)"}},
+)
+def package(path: s.GrantPath, query: s.PackageQuery):
+    """The grant's package: the zip (default), or one file with ?format=."""
+    try:
+        built = packages.download(path.grant_id, g.partner.id, query.format, api_key=g.api_key)
     except DomainError as exc:
         refuse(exc)
     return package_response(built)
+
+
+# --- notices and webhook ---------------------------------------------------------------
+
+
+def _notice_out(delivery: NoticeDelivery) -> s.NoticeOut:
+    notice: Notice = delivery.notice
+    return s.NoticeOut(
+        id=delivery.id,
+        kind=notice.kind.value,
+        article_id=notice.article_id,
+        title=notice.title,
+        body=notice.body,
+        created_at=notice.created_at,
+        acknowledged_at=delivery.acknowledged_at,
+    )
+
+
+@api.get("/notices", tags=[NOTICES], responses={200: s.NoticePage})
+def list_notices(query: s.PageQuery):
+    """Corrections, updates and takedowns about articles you hold, newest first."""
+    rows, cursor = _keyset(
+        sa.select(NoticeDelivery).where(NoticeDelivery.partner_id == g.partner.id),
+        NoticeDelivery,
+        query,
+    )
+    return _dump(s.NoticePage(items=[_notice_out(d) for d in rows], next_cursor=cursor))
+
+
+@api.post("/notices/<int:notice_id>/ack", tags=[NOTICES], responses={200: s.NoticeOut})
+def acknowledge_notice(path: s.NoticePath):
+    """Acknowledge a notice: you applied the correction or took the article down."""
+    delivery = db.session.scalar(
+        sa.select(NoticeDelivery).where(
+            NoticeDelivery.id == path.notice_id, NoticeDelivery.partner_id == g.partner.id
+        )
+    )
+    if delivery is None:
+        abort(404, "No such notice.")
+    if delivery.acknowledged_at is None:
+        delivery.acknowledged_at = utcnow()
+        db.session.commit()
+    return _dump(_notice_out(delivery))
+
+
+def _webhook_out(secret_shown: bool = False) -> dict:
+    partner = g.partner
+    return _dump(
+        s.WebhookOut(
+            url=partner.webhook_url,
+            secret=partner.webhook_secret if secret_shown else None,
+        )
+    )
+
+
+@api.get("/webhook", tags=[NOTICES], responses={200: s.WebhookOut})
+def get_webhook():
+    """Where notices are delivered, if anywhere (the secret is only shown when set)."""
+    return _webhook_out()
+
+
+@api.put("/webhook", tags=[NOTICES], responses={200: s.WebhookOut})
+def set_webhook(body: s.WebhookIn):
+    """Set the webhook URL; a new signing secret is made and shown once."""
+    g.partner.webhook_url = body.url
+    g.partner.webhook_secret = secrets.token_urlsafe(32)
+    db.session.commit()
+    return _webhook_out(secret_shown=True)
+
+
+@api.delete("/webhook", tags=[NOTICES], responses={204: None})
+def delete_webhook():
+    """Stop webhook deliveries."""
+    g.partner.webhook_url = None
+    g.partner.webhook_secret = None
+    db.session.commit()
+    return "", 204

@@ -15,6 +15,7 @@ from flask import (
     url_for,
 )
 from flask_login import current_user
+from markupsafe import Markup
 
 from syndication.extensions import db
 from syndication.models import Article, ArticleRequest, Grant, SyndicationPolicy, User
@@ -24,6 +25,7 @@ from syndication.services.errors import DomainError
 from syndication.views.access import owned_or_404, partner_required
 from syndication.views.downloads import package_response, refuse
 from syndication.views.partner_forms import ActionForm, ApiKeyForm, InviteForm
+from syndication.views.staff import catalogue_filters, run_search, sections
 
 bp = Blueprint("portal", __name__)
 
@@ -125,41 +127,47 @@ def downloads():
     )
 
 
-CATALOGUE_PAGE = 25
-
-
 @bp.route("/catalogue")
 @partner_required
 def catalogue():
-    """What the partner may take: everything offered for syndication, newest first."""
-    q = request.args.get("q", "").strip()
-    page = max(request.args.get("page", 1, type=int), 1)
-    query = sa.select(Article).where(Article.policy != SyndicationPolicy.NOT_SYNDICATED)
-    if q:
-        like = f"%{q}%"
-        query = query.where(sa.or_(Article.headline.ilike(like), Article.dek.ilike(like)))
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(
-        query.order_by(Article.published_at.desc().nulls_last(), Article.id.desc())
-        .limit(CATALOGUE_PAGE)
-        .offset((page - 1) * CATALOGUE_PAGE)
-    ).all()
-    held = set(
-        db.session.scalars(
-            sa.select(Grant.article_id).where(
+    """What the partner may take, searchable and filtered; already-held articles marked."""
+    filters = catalogue_filters()
+    filters["embargoed"] = None
+    found = run_search(filters, offered_only=True)
+    held = {
+        article_id: grant_id
+        for article_id, grant_id in db.session.execute(
+            sa.select(Grant.article_id, Grant.id).where(
                 Grant.partner_id == current_user.partner_id,
-                Grant.article_id.in_([a.id for a in rows]),
+                Grant.article_id.in_([a.id for a in found.items]),
             )
         )
-    )
+    }
     return render_template(
         "portal/catalogue.html",
-        articles=rows,
+        found=found,
         held=held,
-        q=q,
-        page=page,
-        pages=max((total + CATALOGUE_PAGE - 1) // CATALOGUE_PAGE, 1),
-        total=total,
+        args=request.args,
+        policies=[SyndicationPolicy.FREE_ELIGIBLE, SyndicationPolicy.LICENSED],
+        sections=sections(),
+        now=utcnow(),
+        form=ActionForm(),
+    )
+
+
+@bp.route("/catalogue/<int:article_id>")
+@partner_required
+def preview(article_id: int):
+    """The article as this partner would publish it: today's rules applied."""
+    article = db.session.get(Article, article_id)
+    if article is None or article.policy is SyndicationPolicy.NOT_SYNDICATED:
+        abort(404)
+    return render_template(
+        "portal/preview.html",
+        article=article,
+        # Built by the HTML packager from sanitised input, with every text escaped.
+        snippet=Markup(packages.preview(article, current_user.partner).decode()),
+        held=grants.active_grant(current_user.partner_id, article.id),
         now=utcnow(),
         form=ActionForm(),
     )
@@ -173,8 +181,9 @@ def requests():
             abort(400)
         try:
             results = grants.request_articles(
-                current_user,
+                current_user.partner,
                 request.form.getlist("article_id", type=int),
+                requested_by=current_user,
                 note=request.form.get("note", ""),
             )
         except DomainError as exc:

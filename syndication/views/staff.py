@@ -21,7 +21,7 @@ from syndication.models import (
 )
 from syndication.policy.lifecycle import REASON_REQUIRED, allowed_actions
 from syndication.services import partners as partner_service
-from syndication.services import settings
+from syndication.services import search, settings
 from syndication.services.errors import DomainError
 from syndication.views.access import admin_required, staff_required
 from syndication.views.partner_forms import DecisionForm, EligibilityForm, split_domains
@@ -61,33 +61,61 @@ def dashboard():
     )
 
 
+def catalogue_filters() -> dict:
+    """The catalogue filters from the query string, as search_articles takes them."""
+    args = request.args
+    policy = args.get("policy", "")
+    embargoed = {"yes": True, "no": False}.get(args.get("embargoed", ""))
+    return {
+        "q": args.get("q", "").strip(),
+        "policy": policy if policy in SyndicationPolicy.__members__.values() else None,
+        "section": args.get("section", "").strip() or None,
+        "tag": args.get("tag", "").strip() or None,
+        "published_from": _parse_date(args.get("from", "")),
+        "published_to": _parse_date(args.get("to", "")),
+        "embargoed": embargoed,
+        "page": max(args.get("page", 1, type=int), 1),
+    }
+
+
+def run_search(filters: dict, *, offered_only: bool = False) -> search.SearchPage:
+    return search.search_articles(
+        filters["q"],
+        policy=filters["policy"],
+        section=filters["section"],
+        tag=filters["tag"],
+        published_from=filters["published_from"].date() if filters["published_from"] else None,
+        published_to=filters["published_to"].date() if filters["published_to"] else None,
+        embargoed=filters["embargoed"],
+        page=filters["page"],
+        per_page=PAGE_SIZE,
+        offered_only=offered_only,
+    )
+
+
+def sections() -> list[str]:
+    return list(
+        db.session.scalars(
+            sa.select(Article.section)
+            .where(Article.section != "")
+            .distinct()
+            .order_by(Article.section)
+        )
+    )
+
+
 @bp.route("/articles")
 @staff_required
 def articles():
-    q = request.args.get("q", "").strip()
-    policy = request.args.get("policy", "")
-    page = max(request.args.get("page", 1, type=int), 1)
-    query = sa.select(Article)
-    if q:
-        like = f"%{q}%"
-        query = query.where(sa.or_(Article.headline.ilike(like), Article.dek.ilike(like)))
-    if policy in SyndicationPolicy.__members__.values():
-        query = query.where(Article.policy == policy)
-    total = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-    rows = db.session.scalars(
-        query.order_by(Article.published_at.desc().nulls_last(), Article.id.desc())
-        .limit(PAGE_SIZE)
-        .offset((page - 1) * PAGE_SIZE)
-    ).all()
+    filters = catalogue_filters()
+    found = run_search(filters)
     return render_template(
         "staff/articles.html",
-        articles=rows,
-        total=total,
-        page=page,
-        pages=max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1),
-        q=q,
-        policy=policy,
+        found=found,
+        filters=filters,
+        args=request.args,
         policies=list(SyndicationPolicy),
+        sections=sections(),
     )
 
 

@@ -1,0 +1,196 @@
+"""The API's request and response shapes; the OpenAPI document is generated from them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from syndication.services.packages import DOWNLOAD_FORMATS
+
+ProblemSchema = {
+    "type": "object",
+    "required": ["type", "title", "status"],
+    "properties": {
+        "type": {"type": "string"},
+        "title": {"type": "string"},
+        "status": {"type": "integer"},
+        "detail": {"type": "string"},
+        "errors": {"type": "array", "items": {"type": "object"}},
+    },
+}
+
+
+def problem(description: str) -> dict:
+    """An RFC 9457 problem+json response, as documented in the OpenAPI document."""
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": ProblemSchema}},
+    }
+
+
+PROBLEMS = {
+    400: problem("Bad request"),
+    401: problem("Missing, unknown or revoked API key"),
+    403: problem("The partnership or the grant does not allow this"),
+    404: problem("Not found, or not yours"),
+    422: problem("The request did not validate"),
+    429: problem("Too many requests; see Retry-After"),
+}
+
+
+# Ids are 32-bit in the database; anything larger cannot exist and must not reach SQL.
+MAX_ID = 2_147_483_647
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Page(Model):
+    """Cursor pagination: pass next_cursor back as ?cursor= for the next page."""
+
+    next_cursor: str | None = Field(description="Opaque; absent on the last page")
+
+
+class PageQuery(Model):
+    cursor: str | None = Field(None, max_length=200)
+    limit: int = Field(25, ge=1, le=100)
+
+
+class PartnerOut(Model):
+    id: int
+    name: str
+    status: str
+    tier: str | None
+
+
+class IndexOut(Model):
+    version: Literal["v1"]
+    partner: PartnerOut
+
+
+class ArticleQuery(PageQuery):
+    q: str = Field("", max_length=500, description="Full text over headline, dek, body, byline")
+    section: str | None = Field(None, max_length=100)
+    tag: str | None = Field(None, max_length=100)
+    policy: Literal["free_eligible", "licensed"] | None = None
+    published_from: date | None = None
+    published_to: date | None = None
+
+
+class ArticleOut(Model):
+    id: int
+    headline: str
+    dek: str
+    bylines: list[str]
+    section: str
+    tags: list[str]
+    published_at: datetime | None
+    word_count: int
+    canonical_url: str
+    policy: Literal["free_eligible", "licensed"]
+    embargoed_until: datetime | None
+    held_grant_id: int | None
+
+
+class ArticlePage(Page):
+    items: list[ArticleOut]
+    total: int
+
+
+class ArticlePath(Model):
+    article_id: Id
+
+
+class ArticleDetail(ArticleOut):
+    summary: str
+    revision: int
+    preview_footer: str | None = Field(description="The footer your package would carry (text)")
+    preview_credit_line: str | None
+
+
+class RequestCreate(Model):
+    article_ids: list[Id] = Field(min_length=1, max_length=100)
+    note: str = Field("", max_length=500)
+
+
+class RequestOut(Model):
+    id: int
+    article_id: int
+    status: Literal["pending", "granted", "refused", "withdrawn"]
+    reason: str
+    created_at: datetime
+    grant_id: int | None
+
+
+class RequestPage(Page):
+    items: list[RequestOut]
+
+
+class RequestResults(Model):
+    items: list[RequestOut]
+
+
+class GrantOut(Model):
+    id: int
+    licence_id: str
+    article_id: int
+    status: Literal["active", "revoked"]
+    valid_from: datetime
+    valid_until: datetime | None
+    rule_set_version: int
+
+
+class GrantDetail(GrantOut):
+    footer_text: str | None
+    footer_html: str | None
+    credit_line_text: str | None
+    restrictions: list[str]
+    odrl: dict
+
+
+class GrantPage(Page):
+    items: list[GrantOut]
+
+
+class GrantPath(Model):
+    grant_id: Id
+
+
+class PackageQuery(Model):
+    format: Literal[DOWNLOAD_FORMATS] = "bundle"  # type: ignore[valid-type]
+
+
+class NoticeOut(Model):
+    id: int
+    kind: Literal["correction", "update", "takedown"]
+    article_id: int
+    title: str
+    body: str
+    created_at: datetime
+    acknowledged_at: datetime | None
+
+
+class NoticePage(Page):
+    items: list[NoticeOut]
+
+
+class NoticePath(Model):
+    notice_id: Id
+
+
+class WebhookIn(Model):
+    # A pattern rather than a URL type: the document then says exactly what is accepted.
+    url: str = Field(
+        description="https URL that receives notices",
+        max_length=500,
+        pattern=r"^https://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]{1,5})?(/[!-~]*)?$",
+    )
+
+
+class WebhookOut(Model):
+    url: str | None
+    secret: str | None = Field(description="Shown when set: signs every delivery (HMAC-SHA256)")
