@@ -59,6 +59,7 @@ def _url_values(rule, world) -> dict:
         "user_id": world["other_user"].id,
         "request_id": world["other_grant"].request_id,
         "notice_id": world["other_notice"].id,
+        "delivery_id": world["other_notice"].id,
         "key": "1",
         "change": "up",
         "decision": "grant",

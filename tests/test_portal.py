@@ -47,3 +47,67 @@ def test_held_articles_link_to_their_grant(client, editor, make_article):
     (result,) = grants.request_articles(editor.partner, [article.id])
     page = client.get("/portal/catalogue?q=held").text
     assert f"/portal/grants/{result.grant.id}" in page
+
+
+def test_notices_inbox_and_acknowledgement(client, editor, make_article):
+    from syndication.extensions import db
+    from syndication.models import Notice, NoticeDelivery, NoticeKind
+
+    notice = Notice(article=make_article(), kind=NoticeKind.TAKEDOWN, title="Remove the story")
+    delivery = NoticeDelivery(notice=notice, partner=editor.partner)
+    db.session.add(delivery)
+    db.session.commit()
+    assert "Remove the story" in client.get("/portal/notices").text
+    assert client.post(f"/portal/notices/{delivery.id}/ack").status_code == 302
+    db.session.expire_all()
+    assert delivery.acknowledged_at is not None and delivery.acknowledged_by_id == editor.id
+
+
+def test_webhook_page_sets_https_only_and_shows_the_secret_once(
+    client, make_partner, make_user, auth
+):
+    make_user(Role.PARTNER, partner=make_partner(), email="boss@p.example", partner_admin=True)
+    auth.login("boss@p.example", PASSWORD)
+    bad = client.post("/portal/webhook", data={"url": "http://cms.example/hook"})
+    assert bad.status_code == 422 and "https://" in bad.text
+    good = client.post("/portal/webhook", data={"url": "https://cms.example/hook"})
+    assert good.status_code == 200 and 'id="webhook-secret"' in good.text
+    assert 'id="webhook-secret"' not in client.get("/portal/webhook").text
+    cleared = client.post("/portal/webhook", data={"url": "", "clear": "y"})
+    assert cleared.status_code == 302
+
+
+def test_staff_bulk_grant_and_refuse(client, auth, make_user, make_partner, make_article):
+    from syndication.models import ArticleRequest, RequestStatus
+
+    partner = make_partner()
+    picks = [make_article(SyndicationPolicy.LICENSED) for _ in range(3)]
+    results = grants.request_articles(partner, [a.id for a in picks])
+    ids = [r.request.id for r in results]
+    make_user(Role.STAFF, email="desk@example.org")
+    auth.login("desk@example.org", PASSWORD)
+    client.post(
+        "/staff/requests/bulk", data={"request_id": ids[:2], "decision": "grant", "reason": ""}
+    )
+    client.post(
+        "/staff/requests/bulk",
+        data={"request_id": [ids[2]], "decision": "refuse", "reason": "Exclusive"},
+    )
+    again = client.post(
+        "/staff/requests/bulk", data={"request_id": [ids[0]], "decision": "refuse", "reason": "x"}
+    )
+    assert again.status_code == 302
+    import sqlalchemy as sa
+
+    from syndication.extensions import db
+
+    statuses = db.session.scalars(
+        sa.select(ArticleRequest.status)
+        .where(ArticleRequest.id.in_(ids))
+        .order_by(ArticleRequest.id)
+    ).all()
+    assert statuses == [RequestStatus.GRANTED, RequestStatus.GRANTED, RequestStatus.REFUSED]
+    page = client.get("/staff/requests?status=").text
+    assert "already granted" in page or "Request #" in page
+    filtered = client.get(f"/staff/requests?status=&partner_id={partner.id}&policy=licensed")
+    assert filtered.text.count("Select request") == 0

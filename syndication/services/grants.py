@@ -227,6 +227,26 @@ def refuse_request(request_id: int, *, actor: User, reason: str) -> ArticleReque
     return request
 
 
+def decide_many(
+    request_ids: Sequence[int], decision: str, *, actor: User, reason: str = ""
+) -> tuple[int, list[str]]:
+    """Grant or refuse several requests; each is its own transaction, so one refusal
+    (already decided, partner suspended) does not undo the others."""
+    done, problems = 0, []
+    for request_id in dict.fromkeys(request_ids):
+        try:
+            if decision == "grant":
+                grant_request(request_id, actor=actor, note=reason)
+            else:
+                refuse_request(request_id, actor=actor, reason=reason)
+        except DomainError as exc:
+            db.session.rollback()
+            problems.append(f"Request #{request_id}: {exc}")
+        else:
+            done += 1
+    return done, problems
+
+
 def _notify(request: ArticleRequest, grant: Grant | None) -> None:
     for user in request.partner.users:
         if user.active and user.is_partner_admin:

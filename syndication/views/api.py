@@ -11,7 +11,6 @@ import base64
 import binascii
 import hashlib
 import json
-import secrets
 
 import sqlalchemy as sa
 from flask import abort, current_app, g, request
@@ -28,7 +27,7 @@ from syndication.models import (
     SyndicationPolicy,
 )
 from syndication.models.base import utcnow
-from syndication.services import apikeys, grants, packages, rulesets, search
+from syndication.services import apikeys, grants, notices, packages, rulesets, search
 from syndication.services.errors import DomainError
 from syndication.views import api_schemas as s
 from syndication.views.downloads import package_response, refuse
@@ -385,16 +384,10 @@ def list_notices(query: s.PageQuery):
 @api.post("/notices/<int:notice_id>/ack", tags=[NOTICES], responses={200: s.NoticeOut})
 def acknowledge_notice(path: s.NoticePath):
     """Acknowledge a notice: you applied the correction or took the article down."""
-    delivery = db.session.scalar(
-        sa.select(NoticeDelivery).where(
-            NoticeDelivery.id == path.notice_id, NoticeDelivery.partner_id == g.partner.id
-        )
-    )
-    if delivery is None:
-        abort(404, "No such notice.")
-    if delivery.acknowledged_at is None:
-        delivery.acknowledged_at = utcnow()
-        db.session.commit()
+    try:
+        delivery = notices.acknowledge(g.partner.id, path.notice_id)
+    except DomainError as exc:
+        refuse(exc)
     return _dump(_notice_out(delivery))
 
 
@@ -417,16 +410,15 @@ def get_webhook():
 @api.put("/webhook", tags=[NOTICES], responses={200: s.WebhookOut})
 def set_webhook(body: s.WebhookIn):
     """Set the webhook URL; a new signing secret is made and shown once."""
-    g.partner.webhook_url = body.url
-    g.partner.webhook_secret = secrets.token_urlsafe(32)
-    db.session.commit()
+    try:
+        notices.set_webhook(g.partner, body.url)
+    except DomainError as exc:
+        abort(422, str(exc))
     return _webhook_out(secret_shown=True)
 
 
 @api.delete("/webhook", tags=[NOTICES], responses={204: None})
 def delete_webhook():
     """Stop webhook deliveries."""
-    g.partner.webhook_url = None
-    g.partner.webhook_secret = None
-    db.session.commit()
+    notices.clear_webhook(g.partner)
     return "", 204

@@ -7,6 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from syndication.services.notices import WEBHOOK_URL
 from syndication.services.packages import DOWNLOAD_FORMATS
 
 ProblemSchema = {
@@ -187,7 +188,7 @@ class WebhookIn(Model):
     url: str = Field(
         description="https URL that receives notices",
         max_length=500,
-        pattern=r"^https://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]{1,5})?(/[!-~]*)?$",
+        pattern=WEBHOOK_URL.pattern,
     )
 
 

@@ -152,3 +152,12 @@ class SetPasswordForm(FlaskForm):
         "Repeat the password",
         validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
     )
+
+
+class WebhookForm(FlaskForm):
+    url = URLField(
+        "Webhook URL",
+        description="An https:// address that receives correction and takedown notices.",
+        validators=[Optional(), Length(max=500)],
+    )
+    clear = BooleanField("Stop webhook deliveries")

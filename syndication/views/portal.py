@@ -18,13 +18,20 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from syndication.extensions import db
-from syndication.models import Article, ArticleRequest, Grant, SyndicationPolicy, User
+from syndication.models import (
+    Article,
+    ArticleRequest,
+    Grant,
+    NoticeDelivery,
+    SyndicationPolicy,
+    User,
+)
 from syndication.models.base import utcnow
-from syndication.services import apikeys, grants, mail, packages, partners, settings
+from syndication.services import apikeys, grants, mail, notices, packages, partners, settings
 from syndication.services.errors import DomainError
 from syndication.views.access import owned_or_404, partner_required
 from syndication.views.downloads import package_response, refuse
-from syndication.views.partner_forms import ActionForm, ApiKeyForm, InviteForm
+from syndication.views.partner_forms import ActionForm, ApiKeyForm, InviteForm, WebhookForm
 from syndication.views.staff import catalogue_filters, run_search, sections
 
 bp = Blueprint("portal", __name__)
@@ -276,3 +283,56 @@ def revoke_key(key_id: int):
             abort(404)
         flash(f"The key “{key.label}” is revoked; it stops working at once.", "success")
     return redirect(url_for("portal.keys"))
+
+
+@bp.route("/notices")
+@partner_required
+def notices_inbox():
+    return render_template(
+        "portal/notices.html",
+        rows=notices.inbox(current_user.partner_id),
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/notices/<int:delivery_id>/ack", methods=["POST"])
+@partner_required
+def acknowledge_notice(delivery_id: int):
+    owned_or_404(NoticeDelivery, delivery_id)
+    if ActionForm().validate_on_submit():
+        notices.acknowledge(current_user.partner_id, delivery_id, user=current_user)
+        flash("Thank you: the notice is marked as applied.", "success")
+    return redirect(url_for("portal.notices_inbox"))
+
+
+@bp.route("/webhook", methods=["GET", "POST"])
+@partner_required
+def webhook():
+    """Where notices are delivered; the signing secret is shown once when set."""
+    if not current_user.is_partner_admin and request.method == "POST":
+        abort(403)
+    form = WebhookForm()
+    secret = None
+    if form.validate_on_submit():
+        try:
+            if form.clear.data:
+                notices.clear_webhook(current_user.partner, actor=current_user)
+                flash(
+                    "Webhook removed: notices now reach you by email and in the inbox.",
+                    "success",
+                )
+                return redirect(url_for("portal.webhook"))
+            secret = notices.set_webhook(
+                current_user.partner, form.url.data or "", actor=current_user
+            )
+        except DomainError as exc:
+            form.url.errors.append(str(exc))
+    elif request.method == "GET":
+        form.url.data = current_user.partner.webhook_url or ""
+    return (
+        render_template(
+            "portal/webhook.html", form=form, secret=secret, partner=current_user.partner
+        ),
+        422 if form.errors else 200,
+        {"Cache-Control": "no-store"},
+    )

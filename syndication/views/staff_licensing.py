@@ -162,13 +162,42 @@ def _preview_body(body_html: str, resolution: engine.Resolution) -> str:
 @staff_required
 def requests():
     status = request.args.get("status", "pending")
+    partner_id = request.args.get("partner_id", type=int)
+    policy = request.args.get("policy", "")
+    rows = grants.queue(status, partner_id=partner_id)
+    if policy:
+        rows = [r for r in rows if r.article.policy.value == policy]
     return render_template(
         "staff/requests.html",
-        rows=grants.queue(status),
+        rows=rows,
         status=status,
+        partner_id=partner_id,
+        policy=policy,
         statuses=["pending", "granted", "refused", "withdrawn", ""],
+        partners=db.session.scalars(sa.select(Partner).order_by(Partner.name)).all(),
         action_form=ActionForm(),
     )
+
+
+@bp.route("/requests/bulk", methods=["POST"])
+@staff_required
+def bulk_requests():
+    """Grant or refuse many queued requests at once; each is its own decision."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    ids = request.form.getlist("request_id", type=int)
+    decision = request.form.get("decision", "")
+    reason = request.form.get("reason", "")
+    if decision not in ("grant", "refuse") or not ids:
+        flash("Choose requests and whether to grant or refuse them.", "error")
+        return redirect(url_for("staff.requests"))
+    done, problems = grants.decide_many(ids, decision, actor=current_user, reason=reason)
+    if done:
+        verb = "granted" if decision == "grant" else "refused"
+        flash(f"{done} request{'s' if done != 1 else ''} {verb}.", "success")
+    for problem in problems:
+        flash(problem, "error")
+    return redirect(url_for("staff.requests"))
 
 
 @bp.route("/requests/<int:request_id>/<any(grant, refuse):decision>", methods=["POST"])

@@ -1,0 +1,66 @@
+"""Notices to partners (corrections, takedowns) and where they are delivered."""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from syndication.extensions import db
+from syndication.models import NoticeDelivery, Partner, User
+from syndication.models.base import utcnow
+from syndication.services import audit
+from syndication.services.errors import DomainError, NotFound
+
+# The same rule the API document states, so the form and the API agree.
+WEBHOOK_URL = re.compile(r"^https://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]{1,5})?(/[!-~]*)?$")
+
+
+def inbox(partner_id: int, limit: int = 100) -> list[NoticeDelivery]:
+    """The partner's notices, unacknowledged first, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(NoticeDelivery)
+            .where(NoticeDelivery.partner_id == partner_id)
+            .options(selectinload(NoticeDelivery.notice))
+            .order_by(NoticeDelivery.acknowledged_at.is_not(None), NoticeDelivery.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def acknowledge(partner_id: int, delivery_id: int, *, user: User | None = None) -> NoticeDelivery:
+    """Record that the partner applied a notice; acknowledging twice changes nothing."""
+    delivery = db.session.scalar(
+        sa.select(NoticeDelivery).where(
+            NoticeDelivery.id == delivery_id, NoticeDelivery.partner_id == partner_id
+        )
+    )
+    if delivery is None:
+        raise NotFound("No such notice.")
+    if delivery.acknowledged_at is None:
+        delivery.acknowledged_at = utcnow()
+        delivery.acknowledged_by_id = user.id if user else None
+        db.session.commit()
+    return delivery
+
+
+def set_webhook(partner: Partner, url: str, *, actor: User | None = None) -> str:
+    """Point notices at an https URL; returns the new signing secret (shown once)."""
+    url = url.strip()
+    if not WEBHOOK_URL.match(url) or len(url) > 500:
+        raise DomainError("The webhook must be an https:// URL on a public host name.")
+    partner.webhook_url = url
+    partner.webhook_secret = secrets.token_urlsafe(32)
+    audit.record(actor, "webhook_set", partner, url=url)
+    db.session.commit()
+    return partner.webhook_secret
+
+
+def clear_webhook(partner: Partner, *, actor: User | None = None) -> None:
+    partner.webhook_url = None
+    partner.webhook_secret = None
+    audit.record(actor, "webhook_cleared", partner)
+    db.session.commit()
