@@ -7,6 +7,7 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
@@ -31,7 +32,7 @@ def pytest_collection_modifyitems(items) -> None:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory, smtp_server) -> Iterator[str]:
+def live(tmp_path_factory, smtp_server) -> Iterator[tuple[str, Flask]]:
     """The app on its own SQLite file with the demo loaded, CSRF on, in a thread."""
     db_file = tmp_path_factory.mktemp("browser") / "browser.db"
     app = migrated_app(
@@ -47,8 +48,20 @@ def server(tmp_path_factory, smtp_server) -> Iterator[str]:
     http = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{http.server_port}"
+    yield f"http://127.0.0.1:{http.server_port}", app
     http.shutdown()
+
+
+@pytest.fixture(scope="session")
+def server(live) -> str:
+    """The live server's base URL."""
+    return live[0]
+
+
+@pytest.fixture(scope="session")
+def live_app(live) -> Flask:
+    """The live server's app, for looking up what the demo data holds."""
+    return live[1]
 
 
 @pytest.fixture(scope="session")
