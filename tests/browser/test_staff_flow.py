@@ -22,7 +22,7 @@ def test_staff_logs_in_and_opens_the_seed_article(server: str, page: Page):
 
     page.get_by_role("link", name="Articles", exact=True).click()
     page.get_by_role("searchbox").fill("Kuleba")
-    page.get_by_role("button", name="Filter").click()
+    page.get_by_role("button", name="Search").click()
     page.get_by_role("link", name=SEED_HEADLINE).click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text(SEED_HEADLINE)
