@@ -1,0 +1,42 @@
+"""Rate limits live in Redis in production, so every worker counts against one limit."""
+
+from __future__ import annotations
+
+import uuid
+
+from syndication.extensions import db
+from syndication.models import OutletType, Partner, PartnerStatus, PartnerTier
+from syndication.services import apikeys
+from tests.conftest import migrated_app
+
+
+def test_two_workers_share_one_count_in_redis(tmp_path):
+    url = f"sqlite:///{tmp_path / 'workers.db'}"
+    settings = {
+        "RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379/0",
+        # A fresh namespace per run: counts from other runs must not leak in.
+        "RATELIMIT_KEY_PREFIX": f"test-{uuid.uuid4().hex}",
+        "API_RATE_LIMIT": "4 per minute",
+    }
+    first, second = migrated_app(url, **settings), migrated_app(url, **settings)
+    with first.app_context():
+        from syndication.models import Role
+        from syndication.services import users
+
+        partner = Partner(
+            name="Shared Count Times",
+            website="https://shared.example",
+            outlet_type=OutletType.DIGITAL,
+            contact_name="S",
+            contact_email="s@shared.example",
+            monthly_unique_visitors=1,
+            status=PartnerStatus.APPROVED,
+            tier=PartnerTier.STANDARD,
+        )
+        db.session.add(partner)
+        user = users.create_user("s@shared.example", Role.PARTNER, partner=partner)
+        _, secret = apikeys.create_key(user, "CMS")
+    headers = {"Authorization": f"Bearer {secret}"}
+    clients = [first.test_client(), second.test_client()]
+    codes = [clients[i % 2].get("/api/v1/", headers=headers).status_code for i in range(6)]
+    assert codes == [200, 200, 200, 200, 429, 429]
