@@ -322,3 +322,15 @@ def test_the_seed_article_is_found_by_its_people_and_its_promo_text(shared_dir):
     assert ids(search_articles("kuleba")) == [article.id]
     assert ids(search_articles("lavrov kuleba", published_from=date(2022, 3, 10))) == [article.id]
     assert search_articles("promo").total == 0  # a class name, not text
+
+
+def test_text_matches_are_counted_up_to_the_cap(make_article, monkeypatch):
+    from syndication.services import search as search_module
+
+    monkeypatch.setattr(search_module, "COUNT_CAP", 3)
+    for n in range(5):
+        make_article(headline=f"Lighthouse keeper number {n}")
+    first = search_module.search_articles("lighthouse", per_page=2)
+    assert first.total == 3 and first.more and first.has_next
+    last = search_module.search_articles("lighthouse", per_page=2, page=3)
+    assert len(last.items) == 1 and not last.has_next

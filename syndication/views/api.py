@@ -194,6 +194,7 @@ def list_articles(query: s.ArticleQuery):
         s.ArticlePage(
             items=[s.ArticleOut(**_article_out(a, held, now)) for a in found.items],
             total=found.total,
+            more=found.more,
             next_cursor=_encode({"page": page_number + 1}) if found.has_next else None,
         )
     )

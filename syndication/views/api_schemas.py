@@ -99,7 +99,8 @@ class ArticleOut(Model):
 
 class ArticlePage(Page):
     items: list[ArticleOut]
-    total: int
+    total: int = Field(description="Exact, or the cap when more is true")
+    more: bool = Field(description="True when more than `total` articles matched")
 
 
 class ArticlePath(Model):
