@@ -23,6 +23,14 @@ PUBLIC_ENDPOINTS = {
     "api.openapi_document",
     "auth.login",
     "auth.accept_invitation",
+    # Feeds never use the login session: a feed token in the URL or an API key in the
+    # header. The anonymous walk below still checks that they refuse without one.
+    "feeds.token_rss",
+    "feeds.token_atom",
+    "feeds.token_json",
+    "feeds.rss",
+    "feeds.atom",
+    "feeds.json_feed",
 }
 
 
@@ -84,13 +92,21 @@ def _requests(app, world):
 
 
 def test_every_route_belongs_to_a_known_area(app):
-    areas = {"staff", "portal", "api", "auth", "public", "static"}
+    areas = {"staff", "portal", "api", "auth", "public", "static", "feeds"}
     for rule in app.url_map.iter_rules():
         assert rule.endpoint.split(".")[0] in areas, rule.endpoint
 
 
 def test_anonymous_visitors_are_sent_to_login_or_refused(app, client, world):
     for endpoint, method, url in _requests(app, world):
+        if endpoint.startswith("feeds."):
+            # Without credentials: a made-up token is not found, no key is 401; never a page.
+            response = client.open(url, method=method)
+            rule = next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+            expected = 404 if "token" in rule.arguments else 401
+            assert response.status_code == expected, (endpoint, response.status_code)
+            assert response.mimetype == "application/problem+json", endpoint
+            continue
         if endpoint in PUBLIC_ENDPOINTS:
             continue
         response = client.open(url, method=method)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from posixpath import basename
@@ -164,7 +164,7 @@ def _cache_dir() -> Path:
     return path
 
 
-def _cached(key: str, build) -> bytes:
+def cached_bytes(key: str, build: Callable[[], bytes]) -> bytes:
     """The stored bytes for a key, building and storing them (atomically) on a miss."""
     path = _cache_dir() / f"{key}.bin"
     try:
@@ -195,9 +195,9 @@ def build(grant: Grant, fmt: str = BUNDLE) -> Built:
     formats = packaging.FILE_NAMES if fmt == BUNDLE else (fmt,)
     key = packaging.package_key(inp, formats) + ("" if fmt == BUNDLE else f"-{fmt}")
     if fmt == BUNDLE:
-        data = _cached(key, lambda: build_zip(inp))
+        data = cached_bytes(key, lambda: build_zip(inp))
     else:
-        data = _cached(key, lambda: packaging.BUILDERS[fmt](inp))
+        data = cached_bytes(key, lambda: packaging.BUILDERS[fmt](inp))
     return Built(key, data, _filename(grant, fmt), MEDIA_TYPES[fmt])
 
 

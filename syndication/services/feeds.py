@@ -1,0 +1,373 @@
+"""Partner feeds: RSS 2.0, Atom and JSON Feed 1.1 of the articles a partner holds grants for.
+
+The three writers (``rss``, ``atom``, ``json_feed``) are pure: a :class:`Feed` of
+plain data in, bytes out, no clock and no database, so equal feeds give equal
+bytes and the ETag is a hash of them. The service part gathers a partner's
+live grants, builds each item's HTML with the grant's frozen terms, and keeps
+the revocable feed token that lets feed readers in without a header.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import format_datetime
+
+import orjson
+import sqlalchemy as sa
+from lxml import etree
+from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from syndication import packaging
+from syndication.extensions import db
+from syndication.models import Article, Grant, GrantStatus, Partner, PartnerStatus, User
+from syndication.models.base import utcnow
+from syndication.packaging.inputs import xml_clean
+from syndication.security import hash_api_key
+from syndication.services import audit, packages, settings
+from syndication.services.errors import Conflict, DomainError, Forbidden, is_write_conflict
+
+FEED_LIMIT = 50
+TOKEN_PREFIX = "sdf_"
+JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
+
+NS_ATOM = "http://www.w3.org/2005/Atom"
+NS_CONTENT = "http://purl.org/rss/1.0/modules/content/"
+NS_DC = "http://purl.org/dc/elements/1.1/"
+NS_DCTERMS = "http://purl.org/dc/terms/"
+XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
+# --- plain data --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class FeedItem:
+    """One article under one grant, its HTML already built with the grant's terms."""
+
+    id: str
+    title: str
+    url: str
+    content_html: str
+    summary: str
+    authors: tuple[str, ...]
+    published: datetime
+    updated: datetime
+    tags: tuple[str, ...] = ()
+    language: str = "en"
+
+
+@dataclass(frozen=True, slots=True)
+class Feed:
+    """A partner's feed: who publishes it, where it lives, and its items, newest grant first."""
+
+    id: str
+    title: str
+    description: str
+    home_url: str
+    self_url: str
+    publisher: str
+    updated: datetime
+    items: tuple[FeedItem, ...] = ()
+
+
+def _rfc3339(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
+def _sub(parent, tag: str, text: str | None = None, **attrib: str):
+    element = etree.SubElement(parent, tag, {k: xml_clean(v) for k, v in attrib.items()})
+    if text is not None:
+        element.text = xml_clean(text)
+    return element
+
+
+def _xml(root) -> bytes:
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
+
+
+# --- writers -----------------------------------------------------------------------------
+
+
+def rss(feed: Feed) -> bytes:
+    """RSS 2.0: full HTML in content:encoded, the dek as description, bylines as dc:creator."""
+    root = etree.Element(
+        "rss",
+        {"version": "2.0"},
+        nsmap={"atom": NS_ATOM, "content": NS_CONTENT, "dc": NS_DC, "dcterms": NS_DCTERMS},
+    )
+    channel = _sub(root, "channel")
+    _sub(channel, "title", feed.title)
+    _sub(channel, "link", feed.home_url)
+    _sub(channel, "description", feed.description)
+    _sub(channel, f"{{{NS_ATOM}}}link", href=feed.self_url, rel="self", type="application/rss+xml")
+    _sub(channel, "lastBuildDate", format_datetime(feed.updated.astimezone(UTC), usegmt=True))
+    _sub(channel, "docs", "https://www.rssboard.org/rss-specification")
+    for item in feed.items:
+        entry = _sub(channel, "item")
+        _sub(entry, "title", item.title)
+        if item.url:
+            _sub(entry, "link", item.url)
+        _sub(entry, "guid", item.id, isPermaLink="false")
+        if item.summary:
+            _sub(entry, "description", item.summary)
+        _sub(entry, f"{{{NS_CONTENT}}}encoded", item.content_html)
+        for author in item.authors:
+            _sub(entry, f"{{{NS_DC}}}creator", author)
+        for tag in item.tags:
+            _sub(entry, "category", tag)
+        _sub(entry, "pubDate", format_datetime(item.published.astimezone(UTC), usegmt=True))
+        # RSS has no "updated"; Dublin Core's modified carries the revision time.
+        _sub(entry, f"{{{NS_DCTERMS}}}modified", _rfc3339(item.updated))
+    return _xml(root)
+
+
+def atom(feed: Feed) -> bytes:
+    """Atom 1.0 (RFC 4287): the organisation as the feed's author, HTML content per entry."""
+    root = etree.Element(f"{{{NS_ATOM}}}feed", nsmap={None: NS_ATOM})
+    _sub(root, f"{{{NS_ATOM}}}id", feed.id)
+    _sub(root, f"{{{NS_ATOM}}}title", feed.title)
+    _sub(root, f"{{{NS_ATOM}}}subtitle", feed.description)
+    _sub(root, f"{{{NS_ATOM}}}updated", _rfc3339(feed.updated))
+    _sub(root, f"{{{NS_ATOM}}}link", rel="self", type="application/atom+xml", href=feed.self_url)
+    _sub(root, f"{{{NS_ATOM}}}link", rel="alternate", type="text/html", href=feed.home_url)
+    author = _sub(root, f"{{{NS_ATOM}}}author")
+    _sub(author, f"{{{NS_ATOM}}}name", feed.publisher)
+    _sub(author, f"{{{NS_ATOM}}}uri", feed.home_url)
+    for item in feed.items:
+        entry = _sub(root, f"{{{NS_ATOM}}}entry", **{XML_LANG: item.language})
+        _sub(entry, f"{{{NS_ATOM}}}id", item.id)
+        _sub(entry, f"{{{NS_ATOM}}}title", item.title)
+        if item.url:
+            _sub(entry, f"{{{NS_ATOM}}}link", rel="alternate", type="text/html", href=item.url)
+        _sub(entry, f"{{{NS_ATOM}}}published", _rfc3339(item.published))
+        _sub(entry, f"{{{NS_ATOM}}}updated", _rfc3339(item.updated))
+        for name in item.authors:
+            _sub(_sub(entry, f"{{{NS_ATOM}}}author"), f"{{{NS_ATOM}}}name", name)
+        for tag in item.tags:
+            _sub(entry, f"{{{NS_ATOM}}}category", term=tag)
+        if item.summary:
+            _sub(entry, f"{{{NS_ATOM}}}summary", item.summary, type="text")
+        _sub(entry, f"{{{NS_ATOM}}}content", item.content_html, type="html")
+    return _xml(root)
+
+
+def json_feed(feed: Feed) -> bytes:
+    """JSON Feed 1.1 (https://jsonfeed.org/version/1.1), keys in the order the spec lists them."""
+
+    def item_json(item: FeedItem) -> dict:
+        out: dict = {"id": item.id}
+        if item.url:
+            out["url"] = item.url
+        out["title"] = item.title
+        out["content_html"] = item.content_html
+        if item.summary:
+            out["summary"] = item.summary
+        out["date_published"] = _rfc3339(item.published)
+        out["date_modified"] = _rfc3339(item.updated)
+        if item.authors:
+            out["authors"] = [{"name": name} for name in item.authors]
+        if item.tags:
+            out["tags"] = list(item.tags)
+        out["language"] = item.language
+        return out
+
+    document = {
+        "version": JSON_FEED_VERSION,
+        "title": feed.title,
+        "home_page_url": feed.home_url,
+        "feed_url": feed.self_url,
+        "description": feed.description,
+        "authors": [{"name": feed.publisher, "url": feed.home_url}],
+        "items": [item_json(item) for item in feed.items],
+    }
+    return orjson.dumps(document, option=orjson.OPT_INDENT_2)
+
+
+Writer = Callable[[Feed], bytes]
+WRITERS: Mapping[str, Writer] = {"rss": rss, "atom": atom, "json": json_feed}
+MEDIA_TYPES: Mapping[str, str] = {
+    "rss": "application/rss+xml; charset=utf-8",
+    "atom": "application/atom+xml; charset=utf-8",
+    "json": "application/feed+json; charset=utf-8",
+}
+
+
+# --- gathering a partner's feed ----------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedFeed:
+    data: bytes
+    media_type: str
+    etag: str
+    last_modified: datetime
+
+
+def live_grants(partner_id: int, *, now: datetime, limit: int | None = None) -> list[Grant]:
+    """The partner's active, unexpired grants, one per article (its newest), newest first."""
+    newest_per_article = (
+        sa.select(sa.func.max(Grant.id))
+        .where(
+            Grant.partner_id == partner_id,
+            Grant.status == GrantStatus.ACTIVE,
+            Grant.valid_from <= now,
+            sa.or_(Grant.valid_until.is_(None), Grant.valid_until > now),
+        )
+        .group_by(Grant.article_id)
+    )
+    article = selectinload(Grant.article)
+    return list(
+        db.session.scalars(
+            sa.select(Grant)
+            .where(Grant.id.in_(newest_per_article))
+            .options(
+                joinedload(Grant.partner),
+                article.selectinload(Article.revisions),
+                article.selectinload(Article.assets),
+                article.selectinload(Article.tag_rows),
+            )
+            .order_by(Grant.created_at.desc(), Grant.id.desc())
+            .limit(FEED_LIMIT if limit is None else limit)
+        )
+    )
+
+
+def _feed_html(grant: Grant) -> tuple[packaging.PackageInput, str]:
+    """The paste-ready article.html snippet under the grant's terms for feed output.
+
+    The snapshot freezes terms per output format, and the rules have a "feed"
+    format of their own (by default it carries no tracking pixel: a feed reader
+    fetching it is not a page view). So the article.html builder runs with the
+    feed terms in place of the HTML ones; the bytes are cached by content hash
+    like every package file.
+    """
+    inp = packages.package_input(grant)
+    formats = inp.terms["formats"]
+    if "feed" in formats:
+        inp = dataclasses.replace(
+            inp, terms={**inp.terms, "formats": {**formats, "html": formats["feed"]}}
+        )
+    key = packaging.package_key(inp, ("article.html",)) + "-feed-article.html"
+    data = packages.cached_bytes(key, lambda: packaging.BUILDERS["article.html"](inp))
+    return inp, data.decode()
+
+
+def _item(grant: Grant) -> FeedItem:
+    inp, html = _feed_html(grant)
+    article = inp.article
+    return FeedItem(
+        # The licence's URI as frozen in its ODRL terms: stable for as long as the grant lives.
+        id=str(grant.odrl.get("uid") or f"urn:syndication-desk:licence:{grant.licence_id}"),
+        title=article.headline,
+        url=article.canonical_url,
+        content_html=html,
+        summary=article.dek or article.summary,
+        authors=article.bylines,
+        published=article.first_published,
+        updated=article.updated_at,
+        tags=article.tags,
+        language=article.language or "en",
+    )
+
+
+def _last_change(partner: Partner, items: tuple[FeedItem, ...], now: datetime) -> datetime:
+    """When the feed last changed: a grant issued, revoked or expired, or a revision made."""
+    issued, revoked, expired = db.session.execute(
+        sa.select(
+            sa.func.max(Grant.created_at),
+            sa.func.max(Grant.revoked_at),
+            sa.func.max(sa.case((Grant.valid_until <= now, Grant.valid_until))),
+        ).where(Grant.partner_id == partner.id)
+    ).one()
+    stamps = [partner.created_at, *(item.updated for item in items)]
+    stamps += [stamp for stamp in (issued, revoked, expired) if stamp is not None]
+    # The aggregates may come back naive from some drivers; every stored time is UTC.
+    return max(s if s.tzinfo else s.replace(tzinfo=UTC) for s in stamps)
+
+
+def partner_feed(partner: Partner, fmt: str, *, self_url: str) -> RenderedFeed:
+    """The partner's feed in ``fmt`` ("rss", "atom" or "json"), with its ETag and Last-Modified.
+
+    A partner that is not approved (suspended, terminated) gets a Forbidden.
+    """
+    if fmt not in WRITERS:
+        raise DomainError(f"Unknown feed format {fmt!r}; choose one of {', '.join(WRITERS)}.")
+    if partner.status is not PartnerStatus.APPROVED:
+        raise Forbidden(f"Your partnership is {partner.status.value}; its feeds are closed.")
+    now = utcnow()
+    org = settings.organisation()
+    items = tuple(_item(grant) for grant in live_grants(partner.id, now=now))
+    home = org.website_url
+    feed = Feed(
+        id=f"{home.rstrip('/')}/syndication/partners/{partner.id}/feed",
+        title=f"{org.name}: articles for {partner.name}",
+        description=(
+            f"The articles {partner.name} holds a grant for, newest grant first, with the "
+            "footer and credit of each grant applied."
+        ),
+        home_url=home,
+        self_url=self_url,
+        publisher=org.name,
+        updated=_last_change(partner, items, now),
+        items=items,
+    )
+    data = WRITERS[fmt](feed)
+    return RenderedFeed(
+        data=data,
+        media_type=MEDIA_TYPES[fmt],
+        etag=hashlib.sha256(data).hexdigest(),
+        last_modified=feed.updated,
+    )
+
+
+# --- feed tokens -------------------------------------------------------------------------
+
+
+def _commit_partner_change() -> None:
+    try:
+        db.session.commit()
+    except (StaleDataError, sa.exc.OperationalError) as exc:
+        db.session.rollback()
+        if not is_write_conflict(exc):
+            raise
+        raise Conflict("Your partnership was changed at the same moment; try again.") from exc
+
+
+def issue_feed_token(partner: Partner, *, actor: User | None = None) -> str:
+    """A new feed token for the partner, replacing any old one; returned here and never again.
+
+    Only its hash is stored (as for API keys), so a lost token is replaced, not recovered.
+    """
+    if partner.status is not PartnerStatus.APPROVED:
+        raise DomainError("Only approved partners can have a feed token.")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    replaced = partner.feed_token_hash is not None
+    partner.feed_token_hash = hash_api_key(token)
+    audit.record(actor, "feed_token_issued", partner, replaced=replaced)
+    _commit_partner_change()
+    return token
+
+
+def revoke_feed_token(partner: Partner, *, actor: User | None = None) -> bool:
+    """Stop the partner's feed token working at once; False when there was none."""
+    if partner.feed_token_hash is None:
+        return False
+    partner.feed_token_hash = None
+    audit.record(actor, "feed_token_revoked", partner)
+    _commit_partner_change()
+    return True
+
+
+def partner_for_feed_token(token: str) -> Partner | None:
+    """The partner whose live feed token this is (whatever its status); else None."""
+    if not token or not token.startswith(TOKEN_PREFIX):
+        return None
+    return db.session.scalar(
+        sa.select(Partner).where(Partner.feed_token_hash == hash_api_key(token))
+    )

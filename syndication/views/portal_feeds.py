@@ -1,0 +1,74 @@
+"""Partner portal pages for feeds: the addresses, and the feed token (issued, revoked)."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_login import current_user
+
+from syndication.services import feeds
+from syndication.services.errors import DomainError
+from syndication.views.access import partner_required
+from syndication.views.partner_forms import ActionForm
+from syndication.views.portal import bp
+
+# Label, endpoint for an API key, endpoint for the feed token.
+FORMATS = (
+    ("RSS 2.0", "feeds.rss", "feeds.token_rss"),
+    ("Atom", "feeds.atom", "feeds.token_atom"),
+    ("JSON Feed 1.1", "feeds.json_feed", "feeds.token_json"),
+)
+
+
+def _page(token: str | None = None):
+    """The feeds page; a token just issued is shown in its addresses, this once only."""
+    response = render_template(
+        "portal/feeds.html",
+        key_urls=[(label, url_for(by_key, _external=True)) for label, by_key, _ in FORMATS],
+        token_urls=[
+            (label, url_for(by_token, token=token, _external=True))
+            for label, _, by_token in FORMATS
+        ]
+        if token
+        else [],
+        has_token=current_user.partner.feed_token_hash is not None,
+        action_form=ActionForm(),
+    )
+    # The page that shows a new token once must never be cached anywhere.
+    return response, 200, {"Cache-Control": "no-store"}
+
+
+@bp.route("/feeds")
+@partner_required
+def feeds_page():
+    return _page()
+
+
+@bp.route("/feeds/token", methods=["POST"])
+@partner_required
+def issue_feed_token():
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        token = feeds.issue_feed_token(current_user.partner, actor=current_user)
+    except DomainError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("portal.feeds_page"))
+    return _page(token)
+
+
+@bp.route("/feeds/token/revoke", methods=["POST"])
+@partner_required
+def revoke_feed_token():
+    if ActionForm().validate_on_submit():
+        try:
+            revoked = feeds.revoke_feed_token(current_user.partner, actor=current_user)
+        except DomainError as exc:
+            flash(str(exc), "error")
+        else:
+            flash(
+                "The feed token is revoked; its addresses stop working at once."
+                if revoked
+                else "There was no feed token to revoke.",
+                "success",
+            )
+    return redirect(url_for("portal.feeds_page"))

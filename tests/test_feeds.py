@@ -1,0 +1,421 @@
+"""Partner feeds: RSS, Atom and JSON Feed of held grants, by feed token or API key."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+import feedparser
+import lxml.html
+import orjson
+import pytest
+import sqlalchemy as sa
+
+from syndication.extensions import db
+from syndication.models import AuditEvent, GrantStatus, PartnerStatus, Role
+from syndication.security import hash_api_key
+from syndication.services import articles, feeds, importing, packages, pixels
+from tests.factories import PASSWORD
+
+FORMATS = ("rss.xml", "atom.xml", "feed.json")
+
+
+@pytest.fixture
+def seed_grant(shared_dir, make_partner, make_user, make_grant):
+    path = shared_dir / "corpus" / "seed" / "dcnf-2022-03-10-kuleba-lavrov.txt"
+    (draft,) = importing.drafts_from_file(
+        path, headline="Kuleba and Lavrov", canonical_url="https://dcnf.example/kuleba/"
+    )
+    article = articles.import_draft(draft).article
+    partner = make_partner()
+    make_user(Role.PARTNER, partner=partner, email="ed@p.example")
+    return make_grant(partner, article)
+
+
+@pytest.fixture
+def token(seed_grant) -> str:
+    return feeds.issue_feed_token(seed_grant.partner)
+
+
+def _get(client, name: str, *, token: str | None = None, key: str | None = None, **headers):
+    if token is not None:
+        return client.get(f"/feeds/{token}/{name}", headers=headers)
+    if key is not None:
+        headers["Authorization"] = f"Bearer {key}"
+    return client.get(f"/feeds/{name}", headers=headers)
+
+
+def _parse(response) -> dict:
+    """The feed as a list of plain entries; asserts it parses without a single complaint."""
+    if response.mimetype == "application/feed+json":
+        document = orjson.loads(response.data)
+        assert document["version"] == "https://jsonfeed.org/version/1.1"
+        assert isinstance(document["title"], str) and document["title"]
+        assert isinstance(document["items"], list)
+        for item in document["items"]:
+            assert isinstance(item["id"], str) and item["id"]
+            assert "content_html" in item or "content_text" in item
+        return {
+            "title": document["title"],
+            "entries": [
+                {
+                    "id": item["id"],
+                    "title": item["title"],
+                    "link": item.get("url"),
+                    "content": item["content_html"],
+                    "summary": item.get("summary", ""),
+                    "authors": [a["name"] for a in item.get("authors", [])],
+                    "tags": item.get("tags", []),
+                    "published": item["date_published"],
+                    "updated": item["date_modified"],
+                }
+                for item in document["items"]
+            ],
+        }
+    parsed = feedparser.parse(
+        response.data, response_headers={"content-type": response.headers["Content-Type"]}
+    )
+    assert parsed.bozo == 0, parsed.get("bozo_exception")
+    return {
+        "title": parsed.feed.title,
+        "entries": [
+            {
+                "id": entry.id,
+                "title": entry.title,
+                "link": entry.get("link"),
+                "content": entry.content[0].value,
+                "summary": entry.get("summary", ""),
+                "authors": [a.get("name") for a in entry.get("authors", [])],
+                "tags": [t.term for t in entry.get("tags", [])],
+                "published": entry.get("published"),
+                "updated": entry.get("updated"),
+            }
+            for entry in parsed.entries
+        ],
+    }
+
+
+def _text(html: str) -> str:
+    return " ".join(lxml.html.fromstring(f"<div>{html}</div>").text_content().split())
+
+
+def _footer(grant) -> str:
+    return " ".join(grant.terms["formats"]["text"]["footer"].split())
+
+
+# --- what the feeds carry ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", FORMATS)
+@pytest.mark.parametrize("auth_by", ["token", "key"])
+def test_seed_feed_parses_and_carries_the_grants_footer_without_promos(
+    client, seed_grant, token, make_api_key, name, auth_by
+):
+    if auth_by == "token":
+        response = _get(client, name, token=token)
+    else:
+        response = _get(client, name, key=make_api_key(seed_grant.partner)[1])
+    assert response.status_code == 200
+    assert b"(RELATED:" not in response.data
+    (entry,) = _parse(response)["entries"]
+    assert entry["id"] == seed_grant.odrl["uid"]
+    assert seed_grant.licence_id in entry["id"]
+    assert entry["title"] == "Kuleba and Lavrov"
+    assert entry["link"] == "https://dcnf.example/kuleba/"
+    text = _text(entry["content"])
+    assert _footer(seed_grant) and text.count(_footer(seed_grant)) == 1
+    assert "(RELATED:" not in text
+
+
+def test_item_content_is_the_article_html_snippet_under_the_grants_feed_terms(
+    client, seed_grant, token
+):
+    document = orjson.loads(_get(client, "feed.json", token=token).data)
+    html = document["items"][0]["content_html"]
+    snippet = packages.build(seed_grant, "article.html").data.decode()
+    feed_terms = seed_grant.terms["formats"]["feed"]
+    assert feed_terms["footer"] in html
+    assert html.startswith('<article class="syndicated-article"')
+    # The default rules put the pixel in HTML pages only: a feed fetch is not a page view.
+    assert not feed_terms["tracking_pixel"]
+    pixel = f'<img src="{pixels.pixel_url(seed_grant)}"'
+    assert pixel in snippet and pixel not in html
+    # Otherwise the very same snippet: credit, body, footer, link back.
+    assert html == re.sub(r'\n<img src="[^"]*"[^>]*>', "", snippet)
+
+
+def test_items_carry_summary_authors_dates_and_categories(
+    client, make_partner, make_article, make_grant
+):
+    published = datetime(2026, 3, 1, 9, 30, tzinfo=UTC)
+    article = make_article(
+        headline="Harbour dredging approved",
+        dek="The port wins its vote.",
+        bylines=["Ana Reyes", "Bo Lind"],
+        tags=["ports", "budget"],
+        canonical_url="https://news.example/harbour/",
+        published_at=published,
+    )
+    partner = make_partner()
+    grant = make_grant(partner, article)
+    token = feeds.issue_feed_token(partner)
+    revision_time = article.revisions[-1].created_at
+    for name in FORMATS:
+        (entry,) = _parse(_get(client, name, token=token))["entries"]
+        assert entry["title"] == "Harbour dredging approved", name
+        assert entry["summary"] == "The port wins its vote.", name
+        assert entry["authors"] == ["Ana Reyes", "Bo Lind"], name
+        assert sorted(entry["tags"]) == ["budget", "ports"], name
+        assert entry["id"] == grant.odrl["uid"], name
+    atom = feedparser.parse(_get(client, "atom.xml", token=token).data).entries[0]
+    assert datetime(*atom.published_parsed[:6], tzinfo=UTC) == published
+    assert datetime(*atom.updated_parsed[:6], tzinfo=UTC) == revision_time.replace(microsecond=0)
+    rss = feedparser.parse(_get(client, "rss.xml", token=token).data).entries[0]
+    assert datetime(*rss.published_parsed[:6], tzinfo=UTC) == published
+    item = orjson.loads(_get(client, "feed.json", token=token).data)["items"][0]
+    assert item["date_published"] == "2026-03-01T09:30:00Z"
+    assert datetime.fromisoformat(item["date_modified"]) == revision_time.replace(microsecond=0)
+
+
+def test_only_live_grants_newest_first_one_per_article(
+    client, make_partner, make_article, make_grant, monkeypatch
+):
+    partner = make_partner()
+    old, expired, revoked, new = (make_grant(partner, make_article()) for _ in range(4))
+    expired.valid_from = datetime.now(UTC) - timedelta(days=10)
+    expired.valid_until = datetime.now(UTC) - timedelta(days=1)
+    revoked.status = GrantStatus.REVOKED
+    revoked.revoked_at = datetime.now(UTC)
+    db.session.commit()
+    token = feeds.issue_feed_token(partner)
+    ids = [e["id"] for e in _parse(_get(client, "feed.json", token=token))["entries"]]
+    assert ids == [new.odrl["uid"], old.odrl["uid"]]
+    monkeypatch.setattr(feeds, "FEED_LIMIT", 1)
+    ids = [e["id"] for e in _parse(_get(client, "atom.xml", token=token))["entries"]]
+    assert ids == [new.odrl["uid"]]
+
+
+def test_another_partners_token_shows_only_that_partners_grants(
+    client, seed_grant, token, make_partner, make_article, make_grant
+):
+    other = make_partner(name="Elsewhere Gazette")
+    theirs = make_grant(other, make_article(headline="Only for the Gazette"))
+    their_token = feeds.issue_feed_token(other)
+    for name in FORMATS:
+        mine = _get(client, name, token=token)
+        entries = _parse(_get(client, name, token=their_token))["entries"]
+        assert [e["id"] for e in entries] == [theirs.odrl["uid"]], name
+        assert seed_grant.licence_id not in _get(client, name, token=their_token).text
+        assert theirs.licence_id not in mine.text and "Elsewhere Gazette" not in mine.text
+
+
+def test_empty_feeds_are_valid(client, make_partner):
+    token = feeds.issue_feed_token(make_partner())
+    for name in FORMATS:
+        response = _get(client, name, token=token)
+        assert response.status_code == 200
+        assert _parse(response)["entries"] == []
+        assert response.headers["Last-Modified"]
+
+
+def test_writers_are_deterministic_and_drop_characters_xml_cannot_hold():
+    when = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    item = feeds.FeedItem(
+        id="https://org.example/licences/SD-1",
+        title="Bell\x07 rings",
+        url="",
+        content_html="<p>Body &amp; soul</p>",
+        summary="",
+        authors=(),
+        published=when,
+        updated=when,
+    )
+    feed = feeds.Feed(
+        id="https://org.example/feed",
+        title="Org: articles for P",
+        description="d",
+        home_url="https://org.example/",
+        self_url="https://desk.example/feeds/rss.xml",
+        publisher="Org",
+        updated=when,
+        items=(item,),
+    )
+    for fmt, write in feeds.WRITERS.items():
+        assert write(feed) == write(feed), fmt
+    for fmt in ("rss", "atom"):
+        parsed = feedparser.parse(feeds.WRITERS[fmt](feed))
+        assert parsed.bozo == 0, (fmt, parsed.get("bozo_exception"))
+        assert parsed.entries[0].title == "Bell rings"
+        assert parsed.entries[0].content[0].value == "<p>Body &amp; soul</p>"
+
+
+# --- caching ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_etag_last_modified_and_conditional_requests(client, seed_grant, token, name):
+    response = _get(client, name, token=token)
+    etag, last_modified = response.headers["ETag"], response.headers["Last-Modified"]
+    assert etag and last_modified
+    assert "private" in response.headers["Cache-Control"]
+    assert _get(client, name, token=token).headers["ETag"] == etag
+    again = _get(client, name, token=token, **{"If-None-Match": etag})
+    assert again.status_code == 304 and again.data == b""
+    assert again.headers["ETag"] == etag
+    since = _get(client, name, token=token, **{"If-Modified-Since": last_modified})
+    assert since.status_code == 304
+    earlier = format_datetime(seed_grant.created_at - timedelta(days=1), usegmt=True)
+    assert _get(client, name, token=token, **{"If-Modified-Since": earlier}).status_code == 200
+    assert _get(client, name, token=token, **{"If-None-Match": '"stale"'}).status_code == 200
+
+
+def test_a_new_grant_changes_the_etag(client, seed_grant, token, make_article, make_grant):
+    before = {name: _get(client, name, token=token).headers["ETag"] for name in FORMATS}
+    make_grant(seed_grant.partner, make_article())
+    for name in FORMATS:
+        response = _get(client, name, token=token, **{"If-None-Match": before[name]})
+        assert response.status_code == 200, name
+        assert response.headers["ETag"] != before[name]
+        assert len(_parse(response)["entries"]) == 2
+
+
+def _backdate(grants, hours: int = 1) -> None:
+    """Everything the feed is made of happened an hour ago."""
+    for grant in grants:
+        for stamped in (grant, grant.partner, *grant.article.revisions):
+            stamped.created_at -= timedelta(hours=hours)
+        grant.valid_from -= timedelta(hours=hours)
+    db.session.commit()
+
+
+def test_revoking_or_expiring_a_grant_moves_last_modified_on(
+    client, seed_grant, token, make_article, make_grant
+):
+    revoked = make_grant(seed_grant.partner, make_article())
+    expiring = make_grant(seed_grant.partner, make_article())
+    _backdate([seed_grant, revoked, expiring])
+    first = _get(client, "rss.xml", token=token).headers["Last-Modified"]
+    assert _get(client, "rss.xml", token=token, **{"If-Modified-Since": first}).status_code == 304
+
+    revoked.status = GrantStatus.REVOKED
+    revoked.revoked_at = datetime.now(UTC)
+    db.session.commit()
+    after_revoke = _get(client, "rss.xml", token=token, **{"If-Modified-Since": first})
+    assert after_revoke.status_code == 200
+    assert len(_parse(after_revoke)["entries"]) == 2
+    assert after_revoke.headers["Last-Modified"] != first
+
+    # Only the expiry is newer than the reader's copy now.
+    revoked.revoked_at = datetime.now(UTC) - timedelta(hours=2)
+    expiring.valid_until = datetime.now(UTC) - timedelta(seconds=1)
+    db.session.commit()
+    after_expiry = _get(client, "rss.xml", token=token, **{"If-Modified-Since": first})
+    assert after_expiry.status_code == 200
+    assert len(_parse(after_expiry)["entries"]) == 1
+
+
+# --- who gets in -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_no_credentials_is_401_as_a_problem_not_a_page(client, name):
+    response = client.get(f"/feeds/{name}")
+    assert response.status_code == 401
+    assert response.mimetype == "application/problem+json"
+    assert response.headers["WWW-Authenticate"].startswith("Bearer")
+    assert "Authorization: Bearer" in response.json["detail"]
+    bad = client.get(f"/feeds/{name}", headers={"Authorization": "Bearer sdk_nope"})
+    assert bad.status_code == 401 and bad.mimetype == "application/problem+json"
+
+
+def test_a_logged_in_session_is_not_a_credential(client, auth, seed_grant):
+    auth.login("ed@p.example", PASSWORD)
+    assert client.get("/feeds/rss.xml").status_code == 401
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_revoked_and_replaced_tokens_are_not_found(client, seed_grant, token, name):
+    assert _get(client, name, token="sdf_made-up").status_code == 404
+    newer = feeds.issue_feed_token(seed_grant.partner)
+    gone = _get(client, name, token=token)
+    assert gone.status_code == 404 and gone.mimetype == "application/problem+json"
+    assert _get(client, name, token=newer).status_code == 200
+    assert feeds.revoke_feed_token(seed_grant.partner)
+    assert _get(client, name, token=newer).status_code == 404
+
+
+@pytest.mark.parametrize("status", [PartnerStatus.SUSPENDED, PartnerStatus.TERMINATED])
+def test_suspended_or_terminated_partners_feeds_are_forbidden(
+    client, seed_grant, token, make_api_key, status
+):
+    _, key = make_api_key(seed_grant.partner)
+    seed_grant.partner.status = status
+    db.session.commit()
+    for name in FORMATS:
+        for response in (_get(client, name, token=token), _get(client, name, key=key)):
+            assert response.status_code == 403, name
+            assert response.mimetype == "application/problem+json"
+            assert status.value in response.json["detail"]
+
+
+def test_feed_token_is_stored_only_as_its_hash(seed_grant):
+    partner = seed_grant.partner
+    token = feeds.issue_feed_token(partner)
+    assert token.startswith("sdf_") and len(token) > 40
+    assert partner.feed_token_hash == hash_api_key(token)
+    assert feeds.partner_for_feed_token(token) == partner
+    assert feeds.partner_for_feed_token("") is None
+    actions = db.session.scalars(
+        sa.select(AuditEvent.action).where(AuditEvent.object_type == "partners")
+    ).all()
+    assert "feed_token_issued" in actions
+
+
+def test_only_approved_partners_get_a_token(make_partner):
+    from syndication.services.errors import DomainError
+
+    with pytest.raises(DomainError):
+        feeds.issue_feed_token(make_partner(PartnerStatus.SUSPENDED))
+
+
+# --- the portal page -------------------------------------------------------------------
+
+
+def _token_in(page: str) -> str | None:
+    found = re.search(r"/feeds/(sdf_[A-Za-z0-9_-]+)/rss\.xml", page)
+    return found.group(1) if found else None
+
+
+def test_portal_issues_a_token_shown_once_and_revokes_it(client, auth, seed_grant):
+    auth.login("ed@p.example", PASSWORD)
+    page = client.get("/portal/feeds")
+    assert page.status_code == 200
+    assert "http://localhost/feeds/rss.xml" in page.text
+    assert _token_in(page.text) is None and "no feed token" in page.text
+
+    issued = client.post("/portal/feeds/token")
+    assert issued.status_code == 200
+    assert issued.headers["Cache-Control"] == "no-store"
+    first = _token_in(issued.text)
+    assert first and f"/feeds/{first}/atom.xml" in issued.text
+    assert f"/feeds/{first}/feed.json" in issued.text
+    assert _get(client, "rss.xml", token=first).status_code == 200
+
+    later = client.get("/portal/feeds")
+    assert first not in later.text and "You have a feed token" in later.text
+
+    second = _token_in(client.post("/portal/feeds/token").text)
+    assert second and second != first
+    assert _get(client, "rss.xml", token=first).status_code == 404
+    assert _get(client, "rss.xml", token=second).status_code == 200
+
+    revoked = client.post("/portal/feeds/token/revoke")
+    assert revoked.status_code == 302 and revoked.headers["Location"].endswith("/portal/feeds")
+    assert _get(client, "rss.xml", token=second).status_code == 404
+    assert "no feed token" in client.get("/portal/feeds").text
+
+
+def test_portal_feeds_page_is_linked_from_the_partner_menu(client, auth, seed_grant):
+    auth.login("ed@p.example", PASSWORD)
+    assert 'href="/portal/feeds"' in client.get("/portal/").text
