@@ -23,7 +23,9 @@ from pathlib import Path
 
 from lxml import etree
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# Run as `python bench/x.py`, bench/ is sys.path[0], where bench/http.py would
+# shadow the standard library's http package: the project root takes its place.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from syndication.ingest.detect import parse_any
 

@@ -33,7 +33,9 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# Run as `python bench/x.py`, bench/ is sys.path[0], where bench/http.py would
+# shadow the standard library's http package: the project root takes its place.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from syndication.packaging import (
     ArticleRevision,

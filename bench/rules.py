@@ -18,7 +18,9 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+# Run as `python bench/x.py`, bench/ is sys.path[0], where bench/http.py would
+# shadow the standard library's http package: the project root takes its place.
+sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from syndication.rules import (
     FLAG_ACTIONS,

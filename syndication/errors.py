@@ -6,6 +6,8 @@ from flask import Flask, jsonify, render_template, request
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException
 
+from syndication.extensions import db
+
 PROBLEM_TYPE_BASE = "https://syndication.invalid/problems/"
 
 
@@ -42,6 +44,9 @@ def validation_problem(error: ValidationError):
 def register(app: Flask) -> None:
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException):
+        if (error.code or 500) >= 500:
+            # The session may hold a failed transaction; the error page reads the user.
+            db.session.rollback()
         if wants_problem_json():
             response = problem(error.code or 500, error.name, error.description or "")
         else:

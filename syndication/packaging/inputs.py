@@ -19,8 +19,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-import lxml.html
 from lxml import etree
+
+from syndication.packaging import markup
 
 T = TypeVar("T")
 
@@ -44,7 +45,8 @@ _EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>\n?")
 # NewsML-G2 unparsable, and they mean nothing in the other formats either.
 XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
-_HTML_PARSER = lxml.html.HTMLParser(remove_comments=True)
+# Plain lxml elements: lxml.html's element classes cost a Python call per element touched.
+_HTML_PARSER = etree.HTMLParser(remove_comments=True)
 
 
 def parse_fragment(html: str) -> Any:
@@ -57,6 +59,8 @@ def parse_fragment(html: str) -> Any:
 
 def xml_clean(text: str) -> str:
     """Drop the characters XML 1.0 cannot carry."""
+    if text.isprintable():  # all of them are unprintable; this test is the cheaper scan
+        return text
     return XML_INVALID.sub("", text) if XML_INVALID.search(text) else text
 
 
@@ -140,10 +144,11 @@ class AssetInput:
 
 @dataclass(frozen=True, slots=True)
 class PreparedBody:
-    """The body for one pair of flags, as HTML text, parsed lazily into an lxml tree."""
+    """The body for one pair of flags, as HTML text, read lazily into nodes or an lxml tree."""
 
     html: str
     _tree: list[Any] = field(default_factory=list, repr=False, compare=False)
+    _nodes: list[Any] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def tree(self) -> Any:
@@ -151,6 +156,23 @@ class PreparedBody:
         if not self._tree:
             self._tree.append(parse_fragment(self.html))
         return self._tree[0]
+
+    @property
+    def simple(self) -> list[Any] | None:
+        """The body's nodes when :func:`markup.parse` can read it without lxml, else None."""
+        if not self._nodes:
+            self._nodes.append(markup.parse(self.html))
+        return self._nodes[0]
+
+    @property
+    def nodes(self) -> list[Any]:
+        """The body as :mod:`~syndication.packaging.markup` nodes; shared, so read-only."""
+        simple = self.simple
+        if simple is not None:
+            return simple
+        if len(self._nodes) == 1:
+            self._nodes.append(markup.from_tree(self.tree))
+        return self._nodes[1]
 
 
 @dataclass(frozen=True)
@@ -233,13 +255,25 @@ def _prepare(inp: PackageInput, strip_promos: bool, strip_third_party: bool) -> 
     return html
 
 
+def _drop(element: Any) -> None:
+    """Remove ``element`` and its content, keeping the text that follows it."""
+    parent = element.getparent()
+    if element.tail:
+        previous = element.getprevious()
+        if previous is None:
+            parent.text = (parent.text or "") + element.tail
+        else:
+            previous.tail = (previous.tail or "") + element.tail
+    parent.remove(element)
+
+
 def _rewrite_tree(
     html: str, inp: PackageInput, *, strip_promos: bool, strip_third_party: bool
 ) -> str:
     root = parse_fragment(html)
     if strip_promos:
         for span in root.xpath('//span[@class="promo"]'):
-            span.drop_tree()  # keeps the tail text
+            _drop(span)
     shipped = {id(asset): name for name, asset in inp.images()}
     by_source: dict[str, AssetInput] = {}
     for asset in inp.assets:
@@ -253,7 +287,7 @@ def _rewrite_tree(
             # An image we cannot show we own is treated as third-party: it never ships.
             parent = img.getparent()
             target = parent if parent is not None and parent.tag == "figure" else img
-            target.drop_tree()
+            _drop(target)
         elif asset is not None and id(asset) in shipped:
             img.set("src", f"images/{shipped[id(asset)]}")
     out = etree.tostring(root, encoding="unicode", method="html")

@@ -6,14 +6,20 @@ from datetime import datetime
 
 from syndication.packaging.inputs import PackageInput
 
+# English month names whatever the server's locale (strftime's %B follows it).
+_MONTHS = (
+    "January", "February", "March", "April", "May", "June",
+    "July", "August", "September", "October", "November", "December",
+)  # fmt: skip
+
 
 def _when(value: str | None) -> str | None:
     if not value:
         return None
     moment = datetime.fromisoformat(value)
-    text = f"{moment.day} {moment:%B %Y}"
-    if (moment.hour, moment.minute, moment.second) != (0, 0, 0):
-        text += f", {moment:%H:%M}"
+    text = f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
+    if moment.hour or moment.minute or moment.second:
+        text += f", {moment.hour:02d}:{moment.minute:02d}"
     offset = moment.strftime("%z")
     return f"{text} (UTC)" if offset in ("", "+0000") else f"{text} (UTC{offset[:3]}:{offset[3:]})"
 

@@ -1,6 +1,6 @@
 """article.md: the article as Markdown (CommonMark), credit and footer in Markdown form.
 
-A small lxml walk rather than an HTML-to-Markdown library: the body is our own
+A small walk rather than an HTML-to-Markdown library: the body is our own
 sanitised HTML with a dozen tags, and the walk shares its block logic with the
 plain-text format (:class:`~syndication.packaging.text.TextWriter`).
 """
@@ -9,25 +9,30 @@ from __future__ import annotations
 
 import re
 from html import escape as html_escape
-from typing import Any
 
 from syndication.packaging.inputs import PackageInput
+from syndication.packaging.markup import Element, text_content
 from syndication.packaging.text import TextWriter
 
 # Punctuation that is Markdown syntax anywhere in a line; backslash-escaped.
-_SPECIAL = re.compile(r"([\\`*_\[\]<>&~|])")
+_SPECIAL = re.compile(r"[\\`*_\[\]<>&~|]")
 # Line starts that would turn a paragraph into a heading, list or rule.
 _LINE_START = re.compile(r"(?m)^([ \t]*)([#+=-]|\d+(?=[.)]))")
 _EMPHASIS = {"em": "*", "i": "*", "strong": "**", "b": "**", "s": "~~"}
 
 
+def _backslash(match: re.Match[str]) -> str:
+    return "\\" + match[0]
+
+
 def escape(text: str) -> str:
     """Plain text as literal Markdown."""
-    return _SPECIAL.sub(r"\\\1", text)
+    # A function, not r"\\\1": a template costs a Python-level expansion per call.
+    return _SPECIAL.sub(_backslash, text)
 
 
 def _line_start(match: re.Match[str]) -> str:
-    lead, marker = match.group(1), match.group(2)
+    lead, marker = match[1], match[2]
     # "1." at a line start is a list item: escape the dot that follows instead.
     return f"{lead}{marker}\\" if marker[0].isdigit() else f"{lead}\\{marker}"
 
@@ -45,23 +50,27 @@ class MarkdownWriter(TextWriter):
 
     def escape(self, text: str) -> str:
         """Body text as literal Markdown."""
-        return _SPECIAL.sub(r"\\\1", text)
+        return _SPECIAL.sub(_backslash, text)
 
     def finish_block(self, text: str) -> str:
         """Escape markers at line starts; hard breaks for <br>."""
-        return _LINE_START.sub(_line_start, text).replace("\n", "\\\n")
+        if "\n" in text:
+            return _LINE_START.sub(_line_start, text).replace("\n", "\\\n")
+        # One line: only its start can hold a marker (a multiline sub tries every position).
+        match = _LINE_START.match(text)
+        return text if match is None else _line_start(match) + text[match.end() :]
 
     def heading(self, level: int, text: str) -> str:
         """An ATX heading, one level below the article's own title."""
         return f"{'#' * min(level, 6)} {text}"
 
-    def inline_element(self, element: Any, inner: str) -> str:
+    def inline_element(self, element: Element, inner: str) -> str:
         """Links, emphasis and code in Markdown syntax; other inline tags keep their content."""
-        tag = element.tag
+        tag = element[0]
         if not inner.strip():
             return inner
         if tag == "a":
-            href = element.get("href")
+            href = element[1].get("href")
             return f"[{inner}]({_destination(href)})" if href else inner
         mark = _EMPHASIS.get(tag)
         if mark:
@@ -71,15 +80,17 @@ class MarkdownWriter(TextWriter):
             trail = inner[len(inner.rstrip()) :]
             return f"{lead}{mark}{core}{mark}{trail}"
         if tag == "code":
-            return f"`{element.text_content()}`"
+            return f"`{text_content(element[2])}`"
         if tag in ("sub", "sup"):
             return f"<{tag}>{inner}</{tag}>"
         return inner
 
-    def image(self, element: Any) -> str:
+    def image(self, element: Element) -> str:
         """An image with its alt text."""
-        src = element.get("src")
-        return f"![{escape(element.get('alt') or '')}]({_destination(src)})" if src else ""
+        attributes = element[1]
+        src = attributes.get("src")
+        alt = attributes.get("alt")
+        return f"![{escape(alt or '')}]({_destination(src)})" if src else ""
 
     def preformatted(self, text: str) -> str:
         """A fenced code block longer than any backtick run inside it."""
@@ -112,7 +123,7 @@ def build(inp: PackageInput) -> bytes:
         parts.append(terms["credit_line"])
     if article.dateline:
         parts.append(_WRITER.finish_block(escape(article.dateline)))
-    parts.extend(_WRITER.blocks(inp.body("markdown").tree))
+    parts.extend(_WRITER.blocks(inp.body("markdown").nodes))
     if terms["originally_appeared"]:
         parts.append(terms["originally_appeared"])
     elif terms["canonical_link"] and article.canonical_url:

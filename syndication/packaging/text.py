@@ -1,6 +1,7 @@
 """article.txt: the article as readable plain text, credit and footer in text form.
 
-The body walk (:class:`TextWriter`) turns the sanitised body into blocks:
+The body walk (:class:`TextWriter`) turns the sanitised body's nodes
+(:mod:`syndication.packaging.markup`) into blocks:
 paragraphs, headings, list items, quotes, captions, table rows. The Markdown
 format subclasses it and changes only the decoration, so both read the body
 the same way.
@@ -9,9 +10,11 @@ the same way.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from syndication.packaging.inputs import PackageInput
+from syndication.packaging.markup import Element, text_content
 
 _LINE_EDGES = re.compile(r"[ \t]*\n[ \t]*")
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
@@ -22,6 +25,8 @@ _SKIP = frozenset({"thead", "tbody", "tfoot", "tr", "td", "th", "li"})
 
 def _collapse(text: str) -> str:
     """HTML whitespace rules: runs become one space, kept (as one) at either edge."""
+    if text.isprintable() and "  " not in text:
+        return text  # single spaces are all the white space it has: nothing to collapse
     # split/join is several times faster than re.sub on prose, where every gap matches.
     inner = " ".join(text.split())
     if not inner:
@@ -33,8 +38,19 @@ def _collapse(text: str) -> str:
     return inner
 
 
+def _squeeze(text: str) -> str:
+    """White space runs as one space, none at the edges."""
+    if text.isprintable() and "  " not in text:
+        return text.strip(" ")  # every white space character is a lone space: cheaper
+    return " ".join(text.split())
+
+
 class TextWriter:
-    """Turns a parsed body into blocks of plain text; subclasses change the decoration."""
+    """Turns a body's nodes into blocks of plain text; subclasses change the decoration.
+
+    The nodes are :mod:`~syndication.packaging.markup`'s plain tree: texts and
+    ``(tag, attributes, children)`` tuples.
+    """
 
     rule = "* * *"
     quote_prefix = "> "
@@ -51,11 +67,11 @@ class TextWriter:
         """A heading line."""
         return text
 
-    def inline_element(self, element: Any, inner: str) -> str:
+    def inline_element(self, element: Element, inner: str) -> str:
         """An inline element around its rendered content (plain text: links show their text)."""
         return inner
 
-    def image(self, element: Any) -> str:
+    def image(self, element: Element) -> str:
         """An image (plain text cannot show one)."""
         return ""
 
@@ -73,68 +89,70 @@ class TextWriter:
 
     # --- the walk --------------------------------------------------------------------------
 
-    def inline(self, element: Any) -> str:
-        """The inline content of ``element`` (its text and children, not its tail)."""
-        return self._inline(element.text, element)
-
-    def _inline(self, text: str | None, children: Any) -> str:
+    def inline(self, nodes: list[Any]) -> str:
+        """The inline content of ``nodes``: texts collapsed and escaped, elements decorated."""
         parts: list[str] = []
-        if text:
-            parts.append(self.escape(_collapse(text)))
-        for child in children:
-            tag = child.tag
+        for node in nodes:
+            if isinstance(node, str):
+                parts.append(self.escape(_collapse(node)))
+                continue
+            tag = node[0]
             if tag == "br":
                 parts.append("\n")
             elif tag == "img":
-                parts.append(self.image(child))
-            elif isinstance(tag, str):
-                parts.append(self.inline_element(child, self.inline(child)))
-            if child.tail:
-                parts.append(self.escape(_collapse(child.tail)))
+                parts.append(self.image(node))
+            else:
+                parts.append(self.inline_element(node, self.inline(node[2])))
         return "".join(parts)
 
     def _trimmed(self, text: str) -> str:
-        text = _LINE_EDGES.sub("\n", text).strip()
+        if "\n" in text:  # only a <br> puts one here; the regex is slow on long lines
+            text = _LINE_EDGES.sub("\n", text)
+        text = text.strip()
         return self.finish_block(text) if text else ""
 
-    def block_text(self, element: Any) -> str:
+    def block_text(self, element: Element) -> str:
         """The inline content of a block element, trimmed, line breaks kept."""
-        if len(element) == 0:
+        children = element[2]
+        if not children or (len(children) == 1 and isinstance(children[0], str)):
             # Most paragraphs are bare text: skip the general walk.
-            text = " ".join((element.text or "").split())
+            text = _squeeze(children[0]) if children else ""
             return self.finish_block(self.escape(text)) if text else ""
-        return self._trimmed(self.inline(element))
+        return self._trimmed(self.inline(children))
 
-    def blocks(self, root: Any) -> list[str]:
-        """The blocks of ``root``'s content, in order; inline runs become paragraphs."""
+    def _run(self, run: list[Any], out: list[str]) -> None:
+        # Inline content between blocks becomes a paragraph, unless it is only white space.
+        if len(run) == 1 and isinstance(run[0], str) and run[0].isspace():
+            return
+        text = self._trimmed(self.inline(run))
+        if text:
+            out.append(text)
+
+    def blocks(self, nodes: list[Any]) -> list[str]:
+        """The blocks of ``nodes``, in order; inline runs become paragraphs."""
         out: list[str] = []
-        lead: str | None = root.text
-        run: list[Any] = []  # inline children waiting to become a paragraph
-        for child in root:
-            tag = child.tag
-            if not isinstance(tag, str):
+        run: list[Any] = []  # inline nodes waiting to become a paragraph
+        for node in nodes:
+            if isinstance(node, str):
+                run.append(node)
                 continue
+            tag = node[0]
             block = tag in _PARAGRAPHS or tag in _HEADINGS or tag in _LISTS or tag in _BLOCKS
             if not block and tag not in _SKIP:
-                run.append(child)
+                run.append(node)
                 continue
-            if run or (lead and not lead.isspace()):
-                text = self._trimmed(self._inline(lead, run))
-                if text:
-                    out.append(text)
-            run = []
+            if run:
+                self._run(run, out)
+                run = []
             if block:
-                self._block(child, tag, out)
+                self._block(node, tag, out)
             else:
-                out.extend(self.blocks(child))
-            lead = child.tail
-        if run or (lead and not lead.isspace()):
-            text = self._trimmed(self._inline(lead, run))
-            if text:
-                out.append(text)
+                out.extend(self.blocks(node[2]))
+        if run:
+            self._run(run, out)
         return out
 
-    def _block(self, element: Any, tag: str, out: list[str]) -> None:
+    def _block(self, element: Element, tag: str, out: list[str]) -> None:
         if tag in _PARAGRAPHS:
             text = self.block_text(element)
             if text:
@@ -148,7 +166,7 @@ class TextWriter:
             if lines:
                 out.append("\n".join(lines))
         elif tag == "blockquote":
-            inner = "\n\n".join(self.blocks(element))
+            inner = "\n\n".join(self.blocks(element[2]))
             if inner:
                 out.append(
                     "\n".join(f"{self.quote_prefix}{line}".rstrip() for line in inner.split("\n"))
@@ -156,7 +174,7 @@ class TextWriter:
         elif tag == "figure":
             out.extend(self.figure(element))
         elif tag == "pre":
-            text = element.text_content().strip("\n")
+            text = text_content(element[2]).strip("\n")
             if text:
                 out.append(self.preformatted(text))
         elif tag == "hr":
@@ -165,10 +183,10 @@ class TextWriter:
             rows = [
                 [
                     self.block_text(cell).replace("\n", " ")
-                    for cell in row
-                    if cell.tag in ("td", "th")
+                    for cell in row[2]
+                    if not isinstance(cell, str) and cell[0] in ("td", "th")
                 ]
-                for row in element.iter("tr")
+                for row in _descendants(element[2], "tr")
             ]
             rows = [cells for cells in rows if any(cells)]
             if rows:
@@ -178,34 +196,45 @@ class TextWriter:
             if text:
                 out.append(text)
 
-    def figure(self, element: Any) -> list[str]:
+    def figure(self, element: Element) -> list[str]:
         """A figure: its images (where the format can show them) and its caption."""
         out: list[str] = []
-        for child in element:
-            if child.tag == "img":
+        for child in element[2]:
+            if isinstance(child, str):
+                continue
+            if child[0] == "img":
                 text = self.image(child)
                 if text:
                     out.append(text)
-            elif child.tag == "figcaption":
+            elif child[0] == "figcaption":
                 text = self.block_text(child)
                 if text:
                     out.append(text)
         return out
 
-    def list_lines(self, element: Any) -> list[str]:
+    def list_lines(self, element: Element) -> list[str]:
         """One line per item (continuation lines indented under the marker)."""
         lines: list[str] = []
-        ordered = element.tag == "ol"
+        ordered = element[0] == "ol"
         index = 0
-        for item in element:
-            if item.tag != "li":
+        for item in element[2]:
+            if isinstance(item, str) or item[0] != "li":
                 continue
             index += 1
             marker = self.list_marker(ordered, index)
-            body = "\n".join(self.blocks(item)).split("\n")
+            body = "\n".join(self.blocks(item[2])).split("\n")
             lines.append(marker + body[0])
             lines.extend((" " * len(marker) + line) if line else "" for line in body[1:])
         return lines
+
+
+def _descendants(nodes: list[Any], tag: str) -> Iterator[Element]:
+    """Elements named ``tag`` under ``nodes``, in document order (lxml's ``iter(tag)``)."""
+    for node in nodes:
+        if not isinstance(node, str):
+            if node[0] == tag:
+                yield node
+            yield from _descendants(node[2], tag)
 
 
 _BLOCKS = frozenset({"blockquote", "figure", "pre", "hr", "table", "img"})
@@ -216,7 +245,7 @@ _WRITER = TextWriter()
 
 def body_text(inp: PackageInput, fmt: str = "text") -> str:
     """The prepared body as plain text, blocks separated by blank lines."""
-    return "\n\n".join(_WRITER.blocks(inp.body(fmt).tree))
+    return "\n\n".join(_WRITER.blocks(inp.body(fmt).nodes))
 
 
 def build(inp: PackageInput) -> bytes:

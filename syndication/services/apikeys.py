@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
 
 from syndication.extensions import db
 from syndication.models import ApiKey, PartnerStatus, User
@@ -58,9 +61,33 @@ def keys_of(partner_id: int) -> list[ApiKey]:
 
 def authenticate(secret: str) -> ApiKey | None:
     """The live key with this secret (any partner status), recording its use; else None."""
-    key = db.session.scalar(sa.select(ApiKey).where(ApiKey.key_hash == hash_api_key(secret)))
+    key = db.session.scalar(
+        sa.select(ApiKey)
+        .where(ApiKey.key_hash == hash_api_key(secret))
+        .options(joinedload(ApiKey.partner))
+    )
     if key is None or key.revoked_at is not None:
         return None
-    key.last_used_at = utcnow()
-    db.session.commit()
+    now = utcnow()
+    if key.last_used_at is None or now - key.last_used_at > LAST_USED_PRECISION:
+        _touch(key.id, now)
     return key
+
+
+# "Last used" to the minute is what people read; writing it on every call would
+# make every API request a write.
+LAST_USED_PRECISION = timedelta(minutes=1)
+
+
+def _touch(key_id: int, now: datetime) -> None:
+    # Its own short transaction, first statement a write: see packages.download.
+    db.session.commit()
+    db.session.execute(
+        sa.update(ApiKey)
+        .where(
+            ApiKey.id == key_id,
+            sa.or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - LAST_USED_PRECISION),
+        )
+        .values(last_used_at=now)
+    )
+    db.session.commit()

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from slugify import slugify
+from sqlalchemy.orm import joinedload
 
 from syndication import packaging
 from syndication.extensions import db
@@ -207,7 +208,15 @@ def usable_grant(grant_id: int, partner_id: int) -> Grant:
     Another partner's grant is simply not found, so its existence is not revealed.
     """
     grant = db.session.scalar(
-        sa.select(Grant).where(Grant.id == grant_id, Grant.partner_id == partner_id)
+        sa.select(Grant)
+        .where(Grant.id == grant_id, Grant.partner_id == partner_id)
+        # Everything a package is built from, in one round of queries.
+        .options(
+            joinedload(Grant.partner),
+            joinedload(Grant.article).selectinload(Article.revisions),
+            joinedload(Grant.article).selectinload(Article.assets),
+            joinedload(Grant.article).selectinload(Article.tag_rows),
+        )
     )
     if grant is None:
         raise NotFound("No such grant.")
@@ -234,17 +243,20 @@ def download(
     """Build (or reuse) and log one download of a grant's package."""
     grant = usable_grant(grant_id, partner_id)
     built = build(grant, fmt)
-    db.session.add(
-        Download(
-            grant_id=grant.id,
-            partner_id=partner_id,
-            user_id=user.id if user else None,
-            api_key_id=api_key.id if api_key else None,
-            package_hash=built.key[:64],
-            format=fmt,
-            size=len(built.data),
-        )
+    record = Download(
+        grant_id=grant.id,
+        partner_id=partner_id,
+        user_id=user.id if user else None,
+        api_key_id=api_key.id if api_key else None,
+        package_hash=built.key[:64],
+        format=fmt,
+        size=len(built.data),
     )
+    # End the read transaction first: on SQLite a transaction that read and then
+    # writes fails at once when another worker wrote meanwhile, whereas a write
+    # that starts its own transaction waits its turn (busy_timeout).
+    db.session.rollback()
+    db.session.add(record)
     db.session.commit()
     return built
 

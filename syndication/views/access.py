@@ -9,6 +9,7 @@ from typing import TypeVar
 import sqlalchemy as sa
 from flask import abort
 from flask_login import current_user, login_required
+from sqlalchemy.orm import joinedload
 
 from syndication.extensions import db, login_manager
 from syndication.models import PartnerStatus, User
@@ -22,7 +23,7 @@ def load_user(user_id: str) -> User | None:
     longer approved ends the session at once."""
     try:
         raw_id, raw_version = user_id.split(":", 1)
-        user = db.session.get(User, int(raw_id))
+        user = db.session.get(User, int(raw_id), options=[joinedload(User.partner)])
         version = int(raw_version)
     except (ValueError, TypeError):
         return None

@@ -94,3 +94,19 @@ def test_any_body_gives_valid_ninjs_and_newsml(
     inp = make_input(seed_article(body_html=body, headline=headline, dek=raw[:20]))
     assert ninjs_errors(ninjs.build(inp)) == []
     assert newsml_errors(newsml.build(inp)) == []
+
+
+def test_newsml_values_with_markup_characters_come_back_unchanged() -> None:
+    odd = "\"quoted\" <b>&amp;</b> & 'x' ]]> é 😀"
+    url = 'https://news.example.org/a?b=1&c="2"<3>'
+    article = seed_article(headline=odd, dek=odd, bylines=(odd,), tags=(odd,), canonical_url=url)
+    data = newsml.build(make_input(article))
+    assert newsml_errors(data) == []
+    root = etree.fromstring(data)
+    content = root.find(f"{NAR}contentMeta")
+    assert [e.text for e in content.findall(f"{NAR}headline")] == [odd, odd]
+    assert content.findtext(f"{NAR}creator/{NAR}name") == odd
+    assert content.findtext(f"{NAR}keyword") == odd
+    assert root.get("guid") == url
+    title = root.find(f"{NAR}contentSet/{NAR}inlineXML/{{http://www.w3.org/1999/xhtml}}html")
+    assert title[0][0].text == odd

@@ -1,0 +1,117 @@
+"""The app as bench/http.py serves it under gunicorn, plus a bare floor route.
+
+``gunicorn bench.http_app:app`` builds the development configuration with
+the bench's database, package cache and a rate limit high enough never to
+trip, all from the environment (set by bench/http.py):
+
+* ``DATABASE_URL``, ``PACKAGE_CACHE_DIR``, ``API_RATE_LIMIT``: read by config.py;
+* ``BENCH_BUNDLE_FILE``: the bundle's bytes, read once at start and served
+  as they are by ``/_bench/bare``, the floor the cached download is held to,
+  and by ``/_bench/bare-login`` behind the portal's login check;
+* ``BENCH_PROFILE``: when set, requests to a ``/download/`` path run under
+  cProfile, with their SQL statements counted and timed; ``/_bench/profile``
+  writes the totals (pstats file plus a JSON summary) next to it and resets them.
+
+None of this is part of the product: these routes exist only here.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import json
+import os
+import threading
+import time
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Response
+
+from syndication import create_app
+from syndication.extensions import db
+from syndication.views.access import partner_required
+
+app = create_app(os.environ.get("SYNDICATION_CONFIG", "development"))
+
+BUNDLE = Path(os.environ["BENCH_BUNDLE_FILE"]).read_bytes()
+
+
+def bare() -> Response:
+    """The same bytes as the cached download, from memory: no login, query or log."""
+    response = Response(BUNDLE, mimetype="application/zip")
+    response.headers["Content-Disposition"] = 'attachment; filename="bare.zip"'
+    return response
+
+
+app.add_url_rule("/_bench/bare", "bench_bare", bare)
+# The same bytes behind the portal's login check: what the session and user load cost.
+app.add_url_rule("/_bench/bare-login", "bench_bare_login", partner_required(bare))
+
+
+class _Profiled:
+    """WSGI middleware: cProfile and SQL counts for download requests, in this worker."""
+
+    def __init__(self, wsgi_app, out: Path) -> None:
+        self.wsgi_app, self.out = wsgi_app, out
+        self.lock = threading.Lock()
+        self.reset()
+        with app.app_context():
+            sa.event.listen(db.engine, "before_cursor_execute", self._before)
+            sa.event.listen(db.engine, "after_cursor_execute", self._after)
+
+    def reset(self) -> None:
+        self.profile = cProfile.Profile()
+        self.requests = 0
+        self.request_seconds = 0.0
+        self.sql: dict[str, list[float]] = {}  # statement head -> [count, seconds]
+        self.active = False
+
+    def _before(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        conn.info["bench_t0"] = time.perf_counter()
+
+    def _after(self, conn, cursor, statement, parameters, context, executemany) -> None:
+        if not self.active:
+            return
+        elapsed = time.perf_counter() - conn.info.pop("bench_t0", time.perf_counter())
+        head = " ".join(statement.split())[:90]
+        entry = self.sql.setdefault(head, [0, 0.0])
+        entry[0] += 1
+        entry[1] += elapsed
+
+    def __call__(self, environ, start_response):
+        path = environ.get("PATH_INFO", "")
+        if path == "/_bench/profile":
+            return self._dump(environ, start_response)
+        if "/download/" not in path:
+            return self.wsgi_app(environ, start_response)
+        # One request at a time: cProfile cannot profile two threads at once.
+        with self.lock:
+            self.active = True
+            started = time.perf_counter()
+            self.profile.enable()
+            try:
+                body = b"".join(self.wsgi_app(environ, start_response))
+            finally:
+                self.profile.disable()
+                self.request_seconds += time.perf_counter() - started
+                self.requests += 1
+                self.active = False
+        return [body]
+
+    def _dump(self, environ, start_response):
+        with self.lock:
+            self.profile.dump_stats(self.out)
+            summary = {
+                "pid": os.getpid(),
+                "requests": self.requests,
+                "request_seconds": self.request_seconds,
+                "sql": {k: {"count": v[0], "seconds": v[1]} for k, v in self.sql.items()},
+            }
+            self.out.with_suffix(".json").write_text(json.dumps(summary, indent=1))
+            self.reset()
+        start_response("200 OK", [("Content-Type", "text/plain")])
+        return [str(self.out).encode()]
+
+
+if os.environ.get("BENCH_PROFILE"):
+    app.wsgi_app = _Profiled(app.wsgi_app, Path(os.environ["BENCH_PROFILE"]))  # type: ignore[method-assign]
