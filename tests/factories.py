@@ -24,7 +24,7 @@ from syndication.models import (
     SyndicationPolicy,
 )
 from syndication.security import new_api_key
-from syndication.services import articles, grants, users
+from syndication.services import articles, grants, importing, users
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -108,3 +108,35 @@ def make_api_key():
         return key, secret
 
     return make
+
+
+SEED_FILE = "dcnf-2022-03-10-kuleba-lavrov.txt"
+
+
+@pytest.fixture
+def seed_path(shared_dir):
+    """The real seed article in the shared corpus."""
+    return shared_dir / "corpus" / "seed" / SEED_FILE
+
+
+@pytest.fixture
+def seed_footer(seed_path) -> str:
+    """The organisation footer exactly as it ends the seed file."""
+    return seed_path.read_text("utf-8").split("\n\n")[-1]
+
+
+@pytest.fixture
+def seed_article(seed_path):
+    """The seed article imported through the real importer and service."""
+    (draft,) = importing.drafts_from_file(
+        seed_path, headline="Kuleba and Lavrov", canonical_url="https://dcnf.example/kuleba/"
+    )
+    return articles.import_draft(draft).article
+
+
+@pytest.fixture
+def seed_grant(seed_article, make_partner, make_user, make_grant):
+    """A partner (user ed@p.example) holding a grant for the seed article."""
+    partner = make_partner()
+    make_user(Role.PARTNER, partner=partner, email="ed@p.example")
+    return make_grant(partner, seed_article)

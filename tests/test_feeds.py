@@ -13,24 +13,12 @@ import pytest
 import sqlalchemy as sa
 
 from syndication.extensions import db
-from syndication.models import AuditEvent, GrantStatus, PartnerStatus, Role
+from syndication.models import AuditEvent, GrantStatus, PartnerStatus
 from syndication.security import hash_api_key
-from syndication.services import articles, feeds, importing, packages, pixels
+from syndication.services import feeds, packages, pixels
 from tests.factories import PASSWORD
 
 FORMATS = ("rss.xml", "atom.xml", "feed.json")
-
-
-@pytest.fixture
-def seed_grant(shared_dir, make_partner, make_user, make_grant):
-    path = shared_dir / "corpus" / "seed" / "dcnf-2022-03-10-kuleba-lavrov.txt"
-    (draft,) = importing.drafts_from_file(
-        path, headline="Kuleba and Lavrov", canonical_url="https://dcnf.example/kuleba/"
-    )
-    article = articles.import_draft(draft).article
-    partner = make_partner()
-    make_user(Role.PARTNER, partner=partner, email="ed@p.example")
-    return make_grant(partner, article)
 
 
 @pytest.fixture

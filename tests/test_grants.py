@@ -17,7 +17,7 @@ from syndication.models import (
     RuleSet,
     SyndicationPolicy,
 )
-from syndication.services import articles, grants, importing, rulesets
+from syndication.services import grants, rulesets
 from syndication.services.errors import Conflict, DomainError
 from tests.factories import PASSWORD
 
@@ -33,27 +33,13 @@ def staff(make_user):
     return make_user(Role.STAFF, email="desk@example.org")
 
 
-@pytest.fixture
-def seed_article(shared_dir):
-    path = shared_dir / "corpus" / "seed" / "dcnf-2022-03-10-kuleba-lavrov.txt"
-    (draft,) = importing.drafts_from_file(
-        path, headline="Kuleba and Lavrov", canonical_url="https://dcnf.example/kuleba/"
-    )
-    return articles.import_draft(draft).article
-
-
-def _seed_footer(shared_dir) -> str:
-    path = shared_dir / "corpus" / "seed" / "dcnf-2022-03-10-kuleba-lavrov.txt"
-    return path.read_text("utf-8").split("\n\n")[-1]
-
-
 def test_free_article_is_granted_at_once_with_the_seed_footer(
-    partner_user, seed_article, shared_dir
+    partner_user, seed_article, seed_footer
 ):
     (result,) = grants.request_articles(partner_user.partner, [seed_article.id])
     assert result.request.status is RequestStatus.GRANTED
     grant = result.grant
-    assert grant.terms["formats"]["text"]["footer"] == _seed_footer(shared_dir)
+    assert grant.terms["formats"]["text"]["footer"] == seed_footer
     html = grant.terms["formats"]["html"]["footer"]
     assert 'href="mailto:licensing@dailycallernewsfoundation.org"' in html
     assert grant.rule_set.version == rulesets.current().version

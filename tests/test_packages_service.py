@@ -8,39 +8,21 @@ import json
 import zipfile
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import sqlalchemy as sa
 
 from syndication.extensions import db
 from syndication.models import Download, GrantStatus, Role
-from syndication.services import articles, importing, packages
+from syndication.services import packages
 from tests.factories import PASSWORD
 
 
-@pytest.fixture
-def seed_grant(shared_dir, make_partner, make_user, make_grant):
-    path = shared_dir / "corpus" / "seed" / "dcnf-2022-03-10-kuleba-lavrov.txt"
-    (draft,) = importing.drafts_from_file(
-        path, headline="Kuleba and Lavrov", canonical_url="https://dcnf.example/kuleba/"
-    )
-    article = articles.import_draft(draft).article
-    partner = make_partner()
-    make_user(Role.PARTNER, partner=partner, email="ed@p.example")
-    return make_grant(partner, article)
-
-
-def _seed_footer(shared_dir) -> bytes:
-    path = shared_dir / "corpus" / "seed" / "dcnf-2022-03-10-kuleba-lavrov.txt"
-    return path.read_bytes().split(b"\n\n")[-1]
-
-
 def test_seed_package_unzipped_shows_the_footer_no_promo_and_matching_hashes(
-    seed_grant, shared_dir
+    seed_grant, seed_footer
 ):
     built = packages.build(seed_grant)
     archive = zipfile.ZipFile(io.BytesIO(built.data))
     files = {name: archive.read(name) for name in archive.namelist()}
-    assert files["article.txt"].rstrip(b"\n").endswith(_seed_footer(shared_dir))
+    assert files["article.txt"].rstrip(b"\n").endswith(seed_footer.encode())
     for name, data in files.items():
         assert b"(RELATED:" not in data, name
     manifest = json.loads(files["manifest.json"])
@@ -80,12 +62,12 @@ def test_partner_downloads_with_etag_and_gets_304_next_time(client, auth, seed_g
     assert logged[0].user_id is not None and logged[0].package_hash
 
 
-def test_single_file_download(client, auth, seed_grant, shared_dir):
+def test_single_file_download(client, auth, seed_grant, seed_footer):
     auth.login("ed@p.example", PASSWORD)
     response = client.get(f"/portal/grants/{seed_grant.id}/download/article.txt")
     assert response.status_code == 200
     assert response.mimetype == "text/plain"
-    assert response.data.rstrip(b"\n").endswith(_seed_footer(shared_dir))
+    assert response.data.rstrip(b"\n").endswith(seed_footer.encode())
 
 
 def test_another_partners_grant_is_not_found(client, auth, seed_grant, make_partner, make_user):
