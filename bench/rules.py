@@ -39,6 +39,7 @@ from syndication.rules import (
     resolve,
 )
 from syndication.rules.defaults import FREE_FOOTER
+from syndication.rules.templates import EXAMPLE_VARIABLES
 
 SEED = 20240601
 RULE_COUNTS = (10, 100, 1_000)
@@ -57,18 +58,7 @@ TEXTS = [
     "Republished by {{ partner_name }} under licence {{ licence_id }}.",
     "{{ headline }} — {{ published_date }}",
 ]
-VARIABLES = {
-    "organisation": "The Daily Caller News Foundation",
-    "organisation_url": "https://dailycallernewsfoundation.org/",
-    "licensing_email": "licensing@dailycallernewsfoundation.org",
-    "headline": "Ukraine's Foreign Minister Meets Russian Counterpart",
-    "byline": "Jane Doe",
-    "canonical_url": "https://dailycallernewsfoundation.org/2022/03/10/kuleba-lavrov/",
-    "published_date": "2022-03-10",
-    "partner_name": "The Gazette",
-    "partner_tier": "standard",
-    "licence_id": "LIC-42",
-}
+VARIABLES = EXAMPLE_VARIABLES
 
 
 def maybe_subset(

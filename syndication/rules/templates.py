@@ -73,19 +73,20 @@ VARIANTS: Mapping[str, str] = {
     "jsonld": "text",
 }
 
-# Values used for the trial render in validate_template: realistic strings, so
-# that a text which renders here renders for any article.
-_SAMPLE: Mapping[str, str] = {
+# A complete, realistic set of values: validate_template's trial render uses it
+# (a text that renders here renders for any article), and examples, tests and
+# benchmarks can too.
+EXAMPLE_VARIABLES: Mapping[str, str] = {
     "organisation": "The Daily Caller News Foundation",
     "organisation_url": "https://dailycallernewsfoundation.org/",
     "licensing_email": "licensing@dailycallernewsfoundation.org",
-    "headline": "Sample headline",
-    "byline": "Sample Author",
-    "canonical_url": "https://dailycallernewsfoundation.org/2022/03/10/sample/",
+    "headline": "Ukraine's Foreign Minister Meets Russian Counterpart",
+    "byline": "Jane Doe",
+    "canonical_url": "https://dailycallernewsfoundation.org/2022/03/10/kuleba-lavrov/",
     "published_date": "2022-03-10",
-    "partner_name": "Sample Gazette",
+    "partner_name": "The Gazette",
     "partner_tier": "standard",
-    "licence_id": "LIC-0001",
+    "licence_id": "LIC-42",
 }
 
 # Cap on string/list repetition and exponent size: a sandboxed text must not be
@@ -223,7 +224,7 @@ def _problem(source: str) -> tuple[str, int | None] | None:
     # A trial render catches what static checks cannot: attribute access the
     # sandbox refuses, undefined attributes, failing filters.
     try:
-        _compiled(source).render(_SAMPLE)
+        _compiled(source).render(EXAMPLE_VARIABLES)
     except SecurityError as exc:
         return f"not allowed: {exc}", _template_line(exc)
     except Exception as exc:  # any failure of staff text is a validation error

@@ -17,21 +17,11 @@ from syndication.rules import (
     rule_to_dict,
     validate_template,
 )
+from syndication.rules.templates import EXAMPLE_VARIABLES
 
 SEED = Path(__file__).resolve().parents[2].parent / "shared" / "corpus" / "seed"
 NOW = datetime(2024, 6, 1, tzinfo=UTC)
-VARIABLES = {
-    "organisation": "The Daily Caller News Foundation",
-    "organisation_url": "https://dailycallernewsfoundation.org/",
-    "licensing_email": "licensing@dailycallernewsfoundation.org",
-    "headline": "Ukraine's Foreign Minister Meets Russian Counterpart",
-    "byline": "Jane Doe",
-    "canonical_url": "https://dailycallernewsfoundation.org/2022/03/10/kuleba-lavrov/",
-    "published_date": "2022-03-10",
-    "partner_name": "The Gazette",
-    "partner_tier": "standard",
-    "licence_id": "LIC-42",
-}
+VARIABLES = EXAMPLE_VARIABLES
 ORIGINAL_FREE = ArticleFacts(
     origin="original", policy="free_eligible", published_at=datetime(2022, 3, 10, tzinfo=UTC)
 )
