@@ -111,3 +111,21 @@ def test_staff_bulk_grant_and_refuse(client, auth, make_user, make_partner, make
     assert "already granted" in page or "Request #" in page
     filtered = client.get(f"/staff/requests?status=&partner_id={partner.id}&policy=licensed")
     assert filtered.text.count("Select request") == 0
+
+
+def test_partner_changes_password_and_other_sessions_end(app, client, editor):
+    other = app.test_client()
+    other.post("/login", data={"email": "ed@p.example", "password": PASSWORD})
+    assert other.get("/portal/").status_code == 200
+    wrong = client.post(
+        "/portal/account",
+        data={"current": "nope", "password": "a new password", "confirm": "a new password"},
+    )
+    assert wrong.status_code == 422 and "not right" in wrong.text
+    changed = client.post(
+        "/portal/account",
+        data={"current": PASSWORD, "password": "a new password", "confirm": "a new password"},
+    )
+    assert changed.status_code == 302
+    assert client.get("/portal/account").status_code == 200
+    assert other.get("/portal/").status_code == 302

@@ -76,3 +76,11 @@ def set_password(user: User, password: str) -> None:
         raise DomainError(f"Passwords need at least {MIN_PASSWORD_LENGTH} characters.")
     user.password_hash = hash_password(password)
     user.session_version += 1
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Change a password after checking the current one; other sessions end."""
+    if not verify_password(user.password_hash, current):
+        raise DomainError("The current password is not right.")
+    set_password(user, new)
+    db.session.commit()

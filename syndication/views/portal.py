@@ -14,7 +14,7 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_login import current_user
+from flask_login import current_user, login_user
 from markupsafe import Markup
 
 from syndication.extensions import db
@@ -28,10 +28,17 @@ from syndication.models import (
 )
 from syndication.models.base import utcnow
 from syndication.services import apikeys, grants, mail, notices, packages, partners, settings
+from syndication.services import users as users_service
 from syndication.services.errors import DomainError
 from syndication.views.access import owned_or_404, partner_required
 from syndication.views.downloads import package_response, refuse
-from syndication.views.partner_forms import ActionForm, ApiKeyForm, InviteForm, WebhookForm
+from syndication.views.partner_forms import (
+    ActionForm,
+    ApiKeyForm,
+    ChangePasswordForm,
+    InviteForm,
+    WebhookForm,
+)
 from syndication.views.staff import catalogue_filters, run_search, sections
 
 bp = Blueprint("portal", __name__)
@@ -335,4 +342,24 @@ def webhook():
         ),
         422 if form.errors else 200,
         {"Cache-Control": "no-store"},
+    )
+
+
+@bp.route("/account", methods=["GET", "POST"])
+@partner_required
+def account():
+    """The partnership as we hold it, and the user's own password."""
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            users_service.change_password(current_user, form.current.data, form.password.data)
+        except DomainError as exc:
+            form.current.errors.append(str(exc))
+        else:
+            # The session version changed with the password: log this browser in again.
+            login_user(current_user._get_current_object())
+            flash("Your password is changed; other sessions are logged out.", "success")
+            return redirect(url_for("portal.account"))
+    return render_template("portal/account.html", form=form, partner=current_user.partner), (
+        422 if form.errors else 200
     )
