@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from aiosmtpd.controller import Controller
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from hypothesis import settings
 
 from config import TestingConfig
 from syndication import create_app
@@ -28,6 +29,12 @@ ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
 pytest_plugins = ["tests.factories"]
+
+# On CI every property test replays the same examples, so a run that lands is
+# reproducible; on a developer's machine they explore new ones each run.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 
 def migrated_app(database_url: str, **overrides):
