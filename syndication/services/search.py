@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from syndication.extensions import db
 from syndication.models import Article, ArticleTag, SyndicationPolicy
@@ -260,7 +261,13 @@ def _matching(text: _TextMatch, clauses: list, *columns: sa.ColumnElement) -> sa
 
 def _articles(ids: list[int]) -> list[Article]:
     """The articles with these ids, in this order."""
-    found = {a.id: a for a in db.session.scalars(sa.select(Article).where(Article.id.in_(ids)))}
+    found = {
+        a.id: a
+        for a in db.session.scalars(
+            # Lists show tags: load them with the page, not one query per article.
+            sa.select(Article).where(Article.id.in_(ids)).options(selectinload(Article.tag_rows))
+        )
+    }
     return [found[i] for i in ids if i in found]
 
 
@@ -346,6 +353,7 @@ def search_articles(
     else:
         newest = sa.select(Article).where(*clauses)
         newest = newest.order_by(Article.published_at.desc().nulls_last(), Article.id.desc())
+        newest = newest.options(selectinload(Article.tag_rows))
         items = list(db.session.scalars(newest.offset(offset).limit(per_page)))
         count = sa.select(sa.func.count()).select_from(Article).where(*clauses)
         total = None
