@@ -334,3 +334,25 @@ def test_text_matches_are_counted_up_to_the_cap(make_article, monkeypatch):
     assert first.total == 3 and first.more and first.has_next
     last = search_module.search_articles("lighthouse", per_page=2, page=3)
     assert len(last.items) == 1 and not last.has_next
+
+
+@pytest.mark.parametrize("gin_first_max_rows", [0, 10**9])
+def test_a_phrase_finds_the_same_pages_whichever_index_path(
+    make_article, monkeypatch, gin_first_max_rows
+):
+    # PostgreSQL collects a rare phrase's matches from the GIN index, a common
+    # one newest first by the primary key; the pages must not differ.
+    monkeypatch.setattr(search, "GIN_FIRST_MAX_ROWS", gin_first_max_rows)
+    monkeypatch.setattr(search, "RANK_WINDOW", 4)
+    made = [make_article(headline=f"Harbour master report {n}") for n in range(4)]
+    made += [
+        make_article(headline=f"Note {n}", body_html="<p>The harbour master.</p>") for n in range(3)
+    ]
+    make_article(headline="Master of the harbour")
+    newest = sorted((a.id for a in made), reverse=True)
+    pages = [search_articles('"harbour master"', page=p, per_page=3) for p in (1, 2, 3)]
+    assert [p.total for p in pages] == [7, 7, 7]
+    found = [i for p in pages for i in ids(p)]
+    assert sorted(found, reverse=True) == newest
+    assert set(found[:4]) == set(newest[:4]) and found[4:] == newest[4:]
+    assert found[0] == made[3].id  # the headline match ranks first in the window

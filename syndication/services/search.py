@@ -17,6 +17,9 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import BinaryExpression
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from syndication.extensions import db
 from syndication.models import Article, ArticleTag, SyndicationPolicy
@@ -44,6 +47,9 @@ COUNT_CAP = 1_000
 # bm25 column weights (headline, dek, body, bylines), the same proportions as
 # PostgreSQL's default ts_rank weights for A, B, C (1.0, 0.4, 0.2).
 BM25_WEIGHTS = (5.0, 2.0, 1.0, 1.0)
+# PostgreSQL: phrases expected in at most this many articles are collected from
+# the GIN index rather than tested row by row, newest first (see _text_match).
+GIN_FIRST_MAX_ROWS = 10_000
 
 _TOKEN = re.compile(r'"([^"]*)"?|([^\s"]+)')
 _WORD = re.compile(r"[^\W_]+")
@@ -204,9 +210,8 @@ def _filters(
     if section:
         clauses.append(Article.section == section)
     if tag:
-        clauses.append(
-            sa.exists().where(ArticleTag.article_id == Article.id, ArticleTag.tag == tag)
-        )
+        tagged = sa.select(ArticleTag.article_id).where(ArticleTag.tag == tag)
+        clauses.append(Article.id.in_(tagged))
     # Dates are whole UTC days, both ends included.
     if published_from is not None:
         clauses.append(Article.published_at >= _day_start(published_from))
@@ -228,6 +233,9 @@ class _TextMatch:
     where: list[sa.ColumnElement[bool]]
     score: sa.ColumnElement  # smaller is better
     fts: sa.TableClause | None = None  # SQLite's index, to join
+    # PostgreSQL: walk newest first, testing each row (False), or collect every
+    # match from the GIN index and keep the newest (True).
+    gin_first: bool = False
 
 
 def _text_match(parsed: _ParsedQuery, dialect: str) -> _TextMatch:
@@ -239,7 +247,29 @@ def _text_match(parsed: _ParsedQuery, dialect: str) -> _TextMatch:
         return _TextMatch([matches], sa.func.bm25(sa.literal_column(FTS_TABLE), *BM25_WEIGHTS), fts)
     vector = sa.literal_column(f"articles.{SEARCH_COLUMN}")
     tsquery = _pg_tsquery(parsed)
-    return _TextMatch([vector.op("@@")(tsquery)], -sa.func.ts_rank(vector, tsquery))
+    where = [vector.op("@@")(tsquery)]
+    return _TextMatch(
+        where, -sa.func.ts_rank(vector, tsquery), gin_first=_few_phrase_matches(parsed, where)
+    )
+
+
+def _few_phrase_matches(parsed: _ParsedQuery, where: list) -> bool:
+    """True for a phrase that the planner expects in few articles.
+
+    Walking the primary key backwards tests the phrase on every article until
+    enough match: a phrase in one article in twenty means reading twenty
+    search vectors per match. The GIN index hands over only the articles that
+    hold its words, and sorting a few thousand ids is cheap; for a phrase of
+    common words that set is most of the catalogue, so the planner's estimate
+    (one EXPLAIN, no execution) decides.
+    """
+    if not any(len(t.words) > 1 for group in parsed.groups for t in group):
+        return False
+    estimate = sa.select(Article.id).where(*where)
+    compiled = estimate.compile(dialect=db.session.get_bind().dialect)
+    explain = f"EXPLAIN (FORMAT JSON) {compiled}"
+    plan = db.session.connection().exec_driver_sql(explain, compiled.params).scalar_one()
+    return plan[0]["Plan"]["Plan Rows"] <= GIN_FIRST_MAX_ROWS
 
 
 def _matching(text: _TextMatch, clauses: list, *columns: sa.ColumnElement) -> sa.Select:
@@ -247,16 +277,29 @@ def _matching(text: _TextMatch, clauses: list, *columns: sa.ColumnElement) -> sa
     if text.fts is None:
         ids = Article.id.label("id")
         return sa.select(ids, *columns).select_from(Article).where(*text.where, *clauses)
+    # The FTS index answers alone and walks its matches newest first, so a
+    # LIMIT stops it early. Each filter becomes the set of ids it keeps, read
+    # from that filter's own index (no article row, whose long body would have
+    # to be read past to reach the columns after it), and every match is
+    # probed against those sets. The unary plus keeps SQLite from handing the
+    # IN to FTS5, which would run the whole MATCH once per listed id.
+    probe = sa.literal_column(f"+{FTS_TABLE}.rowid")
+    kept = [probe.in_(_ids_kept_by(clause)) for clause in clauses]
     rowid = text.fts.c.rowid
-    if not clauses:
-        # The FTS index alone answers: no article row is read.
-        return sa.select(rowid.label("id"), *columns).select_from(text.fts).where(*text.where)
-    return (
-        sa.select(Article.id.label("id"), *columns)
-        .select_from(text.fts)
-        .join(Article, Article.id == rowid)
-        .where(*text.where, *clauses)
-    )
+    return sa.select(rowid.label("id"), *columns).select_from(text.fts).where(*text.where, *kept)
+
+
+def _ids_kept_by(clause: sa.ColumnElement[bool]) -> sa.Select:
+    """SELECT the ids of the articles that satisfy one filter."""
+    if (
+        isinstance(clause, BinaryExpression)
+        and clause.operator is operators.in_op
+        and clause.left.compare(Article.__table__.c.id)
+        and isinstance(clause.right, ScalarSelect)
+    ):
+        # Already "id IN (SELECT ...)" (the tag filter): that SELECT is the set.
+        return clause.right.element
+    return sa.select(Article.id).where(clause)
 
 
 def _articles(ids: list[int]) -> list[Article]:
@@ -276,31 +319,38 @@ def _ranked_items(
 ) -> tuple[list[Article], int | None]:
     """Best matches first within the window, then the older ones newest first.
 
-    Also returns the total when the window held every match, so no count is run.
+    Also returns the total (or, past COUNT_CAP, a number above it) whenever
+    the page lies in the window: the one scan that fetches the window also
+    counts, so no second query reads the matches again.
     """
     items: list[Article] = []
-    newest_first = sa.literal_column("id").desc()
+    # "id + 0" is not the primary key's order: PostgreSQL then takes the GIN
+    # index and sorts, rather than walking the key backwards. Same order.
+    newest_first = (Article.id + 0 if text.gin_first else sa.literal_column("id")).desc()
     if offset < RANK_WINDOW:
-        # At most RANK_WINDOW (id, score) pairs: ranking them here is cheaper
-        # than a second query, and their number is the total when it is short.
-        window = db.session.execute(
-            _matching(text, clauses, text.score.label("score"))
-            .order_by(newest_first)
-            .limit(RANK_WINDOW)
+        # The newest matches with their scores: enough to rank the window and
+        # to tell whether there are more than COUNT_CAP. Sorting at most that
+        # many (id, score) pairs here is cheaper than a second query.
+        fetch = max(RANK_WINDOW, COUNT_CAP + 1)
+        newest = db.session.execute(
+            _matching(text, clauses, text.score.label("score")).order_by(newest_first).limit(fetch)
         ).all()
+        # Fewer than fetched: the exact total; as many: more than COUNT_CAP.
+        total = len(newest)
+        window = newest[:RANK_WINDOW]
         ranked = sorted(window, key=lambda row: (row.score, -row.id))
         items = _articles([row.id for row in ranked[offset : offset + limit]])
-        if len(window) < RANK_WINDOW:
-            return items, len(window)
-        if len(items) == limit:
-            return items, None
-    older = (
-        _matching(text, clauses)
-        .order_by(newest_first)
-        .offset(max(offset, RANK_WINDOW))
-        .limit(limit - len(items))
-    )
-    return items + _articles(list(db.session.scalars(older))), None
+        if len(window) < RANK_WINDOW or len(items) == limit:
+            return items, total
+        older = (
+            _matching(text, clauses)
+            .order_by(newest_first)
+            .offset(RANK_WINDOW)
+            .limit(limit - len(items))
+        )
+        return items + _articles(list(db.session.scalars(older))), total
+    older = _matching(text, clauses).order_by(newest_first).offset(offset).limit(limit)
+    return _articles(list(db.session.scalars(older))), None
 
 
 def search_articles(
