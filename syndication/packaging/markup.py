@@ -12,10 +12,8 @@ A node is a text (``str``, entities decoded) or an :data:`Element`, a tuple
 * :func:`from_tree` converts the lxml tree of any body, for the rest.
 
 Walking these tuples from Python costs a fraction of walking lxml proxies, and
-the regex read skips the HTML parse altogether. :func:`xhtml` serialises a tree
-that :func:`parse` read exactly as lxml serialises the same body as XML, so
-NewsML-G2 needs no parse either. Tests hold both readers and both serialisers
-to each other.
+the regex read skips the HTML parse altogether. Tests hold the two readers to
+each other. (NewsML-G2 is still built and serialised by lxml.)
 """
 
 from __future__ import annotations
@@ -134,57 +132,3 @@ def from_tree(root: Any) -> list[Any]:
 def text_content(nodes: list[Any]) -> str:
     """All the text under ``nodes``, as it is (lxml's ``text_content``)."""
     return "".join(node if isinstance(node, str) else text_content(node[2]) for node in nodes)
-
-
-def xml_text(text: str) -> str:
-    """Text escaped as lxml writes it inside an element."""
-    # Separate tests and replaces: each is a fast scan, and most texts need none.
-    if "&" in text:
-        text = text.replace("&", "&amp;")
-    if "<" in text:
-        text = text.replace("<", "&lt;")
-    if ">" in text:
-        text = text.replace(">", "&gt;")
-    if "\r" in text:
-        text = text.replace("\r", "&#13;")
-    return text
-
-
-_ATTRIBUTE_ESCAPES = (('"', "&quot;"), ("\n", "&#10;"), ("\t", "&#9;"))
-
-
-def xml_attribute(value: str) -> str:
-    """An attribute value escaped as lxml writes it between double quotes."""
-    value = xml_text(value)  # & < > and CR as in text
-    if value.isprintable() and '"' not in value:
-        return value
-    for char, reference in _ATTRIBUTE_ESCAPES:
-        value = value.replace(char, reference)
-    return value
-
-
-def xml_attributes(attributes: dict[str, str]) -> str:
-    """Attributes as lxml writes them: ' name="value"' each, in order, escaped."""
-    return "".join(f' {name}="{xml_attribute(value)}"' for name, value in attributes.items())
-
-
-def xhtml(nodes: list[Any]) -> str:
-    """``nodes`` as XML, byte for byte as lxml serialises them (empty elements self-closed)."""
-    out: list[str] = []
-    _write_xml(nodes, out)
-    return "".join(out)
-
-
-def _write_xml(nodes: list[Any], out: list[str]) -> None:
-    for node in nodes:
-        if isinstance(node, str):
-            out.append(xml_text(node))
-            continue
-        tag, attributes, children = node
-        attrs = xml_attributes(attributes) if attributes else ""
-        if children:
-            out.append(f"<{tag}{attrs}>")
-            _write_xml(children, out)
-            out.append(f"</{tag}>")
-        else:
-            out.append(f"<{tag}{attrs}/>")

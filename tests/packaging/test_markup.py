@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from lxml import etree
 
 from syndication.ingest.sanitise import sanitise_html
 from syndication.packaging import markup
@@ -43,21 +42,14 @@ LEFT_TO_LXML = [
 ]
 
 
-def _lxml_xml(html: str) -> str:
-    div = parse_fragment(html)
-    out = etree.tostring(div, encoding="unicode", with_tail=False)
-    return "" if out == "<div/>" else out[len("<div>") : -len("</div>")]
-
-
 def _agrees_with_lxml(html: str) -> None:
     nodes = markup.parse(html)
     assert nodes is not None, html
     assert nodes == markup.from_tree(parse_fragment(html))
-    assert markup.xhtml(nodes) == _lxml_xml(html)
 
 
 @pytest.mark.parametrize("html", SIMPLE)
-def test_simple_bodies_read_and_serialise_exactly_as_lxml_does(html: str) -> None:
+def test_simple_bodies_read_exactly_as_lxml_reads_them(html: str) -> None:
     _agrees_with_lxml(html)
 
 
@@ -89,12 +81,3 @@ def test_whenever_the_fast_reader_reads_a_body_it_agrees_with_lxml(
     html = xml_clean(sanitise_html(html) if sanitise else html)
     if markup.parse(html) is not None:
         _agrees_with_lxml(html)
-
-
-def test_xml_escapes_match_lxml_for_awkward_text_and_attributes() -> None:
-    awkward = "a & b < c > d \" e ' f \r g \n h \t i \xa0 j é 😀 ]]>"
-    element = etree.Element("x", {"v": awkward, "w": "plain"})
-    element.text = awkward
-    assert etree.tostring(element, encoding="unicode") == (
-        f"<x{markup.xml_attributes({'v': awkward, 'w': 'plain'})}>{markup.xml_text(awkward)}</x>"
-    )
