@@ -55,6 +55,8 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True  # X-RateLimit-* and Retry-After on every API answer
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
+    # Password guessing: login attempts per client address.
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     # Where tests and demo loading find the shared corpus (seed article, feeds).
     CORPUS_DIR = Path(os.environ.get("CORPUS_DIR", BASE_DIR.parent / "shared" / "corpus"))
 
@@ -75,6 +77,7 @@ class TestingConfig(Config):
     MAIL_SUPPRESS_SEND = False  # Flask-Mail would otherwise skip SMTP under TESTING
     # The rate-limit test lowers this for itself; generated API tests must not trip it.
     API_RATE_LIMIT = "100000 per minute"
+    LOGIN_RATE_LIMIT = "100000 per minute"
 
 
 class ProductionConfig(Config):

@@ -94,3 +94,18 @@ def test_cli_refuses_a_duplicate_user(runner, make_user):
     result = runner.invoke(args=["users", "create", "dup@example.org", "--password", PASSWORD])
     assert result.exit_code != 0
     assert "already exists" in result.output
+
+
+def test_repeated_login_attempts_are_slowed_down(app, client, make_user):
+    make_user(email="desk@example.org")
+    app.config["LOGIN_RATE_LIMIT"] = "3 per minute"
+    try:
+        codes = [
+            client.post(
+                "/login", data={"email": "desk@example.org", "password": "guess"}
+            ).status_code
+            for _ in range(4)
+        ]
+    finally:
+        app.config["LOGIN_RATE_LIMIT"] = "100000 per minute"
+    assert codes == [422, 422, 422, 429]
