@@ -121,6 +121,30 @@ def _apply_content(article: Article, draft: ArticleDraft) -> None:
     ]
 
 
+def _unchanged(article: Article, digest: str) -> bool:
+    return bool(article.revisions) and article.revisions[-1].content_hash == digest
+
+
+def _append_revision(
+    article: Article, draft: ArticleDraft, digest: str, note: str, actor: User | None
+) -> ArticleRevision:
+    """Record the draft's content as the article's next revision (the caller commits)."""
+    article.current_revision = len(article.revisions) + 1
+    revision = ArticleRevision(
+        number=article.current_revision,
+        headline=draft.headline,
+        dek=draft.dek,
+        bylines=list(draft.bylines),
+        body_html=draft.body_html,
+        summary=draft.summary,
+        note=note,
+        content_hash=digest,
+        created_by_id=actor.id if actor is not None else None,
+    )
+    article.revisions.append(revision)
+    return revision
+
+
 def import_draft(
     draft: ArticleDraft,
     *,
@@ -134,9 +158,8 @@ def import_draft(
     digest = content_hash(draft)
     article = _find_existing(draft)
     if article is not None:
-        if article.revisions and article.revisions[-1].content_hash == digest:
+        if _unchanged(article, digest):
             return ImportResult(article, created=False, revised=False)
-        number = article.current_revision + 1
         created = False
     else:
         guessed_origin, guessed_policy = _rights_from_findings(draft)
@@ -147,22 +170,10 @@ def import_draft(
             policy=policy or guessed_policy,
         )
         db.session.add(article)
-        number = 1
         created = True
     _apply_content(article, draft)
-    article.current_revision = number
-    article.revisions.append(
-        ArticleRevision(
-            number=number,
-            headline=draft.headline,
-            dek=draft.dek,
-            bylines=list(draft.bylines),
-            body_html=draft.body_html,
-            summary=draft.summary,
-            note=note if created else f"{note} (content changed)",
-            content_hash=digest,
-            created_by_id=actor.id if actor is not None else None,
-        )
+    _append_revision(
+        article, draft, digest, note if created else f"{note} (content changed)", actor
     )
     if commit:
         db.session.commit()
@@ -233,24 +244,12 @@ def edit_content(
     if not draft.headline or not draft.body_html.strip():
         raise DomainError("A revision needs a headline and a body.")
     digest = content_hash(draft)
-    if article.revisions and article.revisions[-1].content_hash == digest:
+    if _unchanged(article, digest):
         raise DomainError("Nothing changed: no revision was made.")
-    article.current_revision += 1
     article.headline, article.dek, article.body_html = draft.headline, draft.dek, draft.body_html
     article.word_count = word_count(draft.body_html)
     article.updated_at = utcnow()
-    revision = ArticleRevision(
-        number=article.current_revision,
-        headline=draft.headline,
-        dek=draft.dek,
-        bylines=list(article.bylines),
-        body_html=draft.body_html,
-        summary=article.summary,
-        note=note,
-        content_hash=digest,
-        created_by_id=actor.id,
-    )
-    article.revisions.append(revision)
+    revision = _append_revision(article, draft, digest, note, actor)
     db.session.flush()
     audit.record(actor, "revised", article, revision=revision.number, note=note)
     db.session.commit()
