@@ -31,6 +31,7 @@ from syndication.services import apikeys, grants, mail, notices, packages, partn
 from syndication.services import users as users_service
 from syndication.services.errors import DomainError
 from syndication.views.access import owned_or_404, partner_required
+from syndication.views.catalogue import filters_from_request, run_search, sections
 from syndication.views.downloads import package_response, refuse
 from syndication.views.partner_forms import (
     ActionForm,
@@ -39,7 +40,6 @@ from syndication.views.partner_forms import (
     InviteForm,
     WebhookForm,
 )
-from syndication.views.staff import catalogue_filters, run_search, sections
 
 bp = Blueprint("portal", __name__)
 
@@ -145,7 +145,7 @@ def downloads():
 @partner_required
 def catalogue():
     """What the partner may take, searchable and filtered; already-held articles marked."""
-    filters = catalogue_filters()
+    filters = filters_from_request()
     filters["embargoed"] = None
     found = run_search(filters, offered_only=True)
     held = {

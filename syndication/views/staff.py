@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -21,14 +21,13 @@ from syndication.models import (
 )
 from syndication.policy.lifecycle import REASON_REQUIRED, allowed_actions
 from syndication.services import partners as partner_service
-from syndication.services import search, settings
+from syndication.services import settings
 from syndication.services.errors import DomainError
+from syndication.views import catalogue
 from syndication.views.access import admin_required, staff_required
 from syndication.views.partner_forms import DecisionForm, EligibilityForm, split_domains
 
 bp = Blueprint("staff", __name__)
-
-PAGE_SIZE = 25
 
 
 @bp.route("/")
@@ -61,61 +60,18 @@ def dashboard():
     )
 
 
-def catalogue_filters() -> dict:
-    """The catalogue filters from the query string, as search_articles takes them."""
-    args = request.args
-    policy = args.get("policy", "")
-    embargoed = {"yes": True, "no": False}.get(args.get("embargoed", ""))
-    return {
-        "q": args.get("q", "").strip(),
-        "policy": policy if policy in SyndicationPolicy.__members__.values() else None,
-        "section": args.get("section", "").strip() or None,
-        "tag": args.get("tag", "").strip() or None,
-        "published_from": _parse_date(args.get("from", "")),
-        "published_to": _parse_date(args.get("to", "")),
-        "embargoed": embargoed,
-        "page": max(args.get("page", 1, type=int), 1),
-    }
-
-
-def run_search(filters: dict, *, offered_only: bool = False) -> search.SearchPage:
-    return search.search_articles(
-        filters["q"],
-        policy=filters["policy"],
-        section=filters["section"],
-        tag=filters["tag"],
-        published_from=filters["published_from"].date() if filters["published_from"] else None,
-        published_to=filters["published_to"].date() if filters["published_to"] else None,
-        embargoed=filters["embargoed"],
-        page=filters["page"],
-        per_page=PAGE_SIZE,
-        offered_only=offered_only,
-    )
-
-
-def sections() -> list[str]:
-    return list(
-        db.session.scalars(
-            sa.select(Article.section)
-            .where(Article.section != "")
-            .distinct()
-            .order_by(Article.section)
-        )
-    )
-
-
 @bp.route("/articles")
 @staff_required
 def articles():
-    filters = catalogue_filters()
-    found = run_search(filters)
+    filters = catalogue.filters_from_request()
+    found = catalogue.run_search(filters)
     return render_template(
         "staff/articles.html",
         found=found,
         filters=filters,
         args=request.args,
         policies=list(SyndicationPolicy),
-        sections=sections(),
+        sections=catalogue.sections(),
     )
 
 
@@ -146,8 +102,8 @@ def partners():
     status = request.args.get("status", "")
     recommendation = request.args.get("recommendation", "")
     q = request.args.get("q", "").strip()
-    date_from = _parse_date(request.args.get("from", ""))
-    date_to = _parse_date(request.args.get("to", ""))
+    date_from = catalogue.parse_date(request.args.get("from", ""))
+    date_to = catalogue.parse_date(request.args.get("to", ""))
     query = sa.select(Partner).order_by(Partner.created_at.desc(), Partner.id.desc())
     if status in PartnerStatus.__members__.values():
         query = query.where(Partner.status == status)
@@ -161,9 +117,10 @@ def partners():
             )
         )
     if date_from:
-        query = query.where(Partner.created_at >= date_from)
+        query = query.where(Partner.created_at >= datetime.combine(date_from, time.min, UTC))
     if date_to:
-        query = query.where(Partner.created_at < date_to + timedelta(days=1))
+        next_day = datetime.combine(date_to + timedelta(days=1), time.min, UTC)
+        query = query.where(Partner.created_at < next_day)
     rows = db.session.scalars(query.options(selectinload(Partner.domains))).all()
     if recommendation in ("approve", "reject"):
         # The recommendation is JSON; filtering it in Python keeps one query for both databases.
@@ -178,13 +135,6 @@ def partners():
         date_from=request.args.get("from", ""),
         date_to=request.args.get("to", ""),
     )
-
-
-def _parse_date(value: str) -> datetime | None:
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC)
-    except ValueError:
-        return None
 
 
 def _render_partner(partner: Partner, form: DecisionForm | None = None, status: int = 200):
