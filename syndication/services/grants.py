@@ -18,6 +18,7 @@ from syndication.models import (
     GrantStatus,
     Partner,
     RequestStatus,
+    SyndicationPolicy,
     User,
 )
 from syndication.models.base import utcnow
@@ -273,7 +274,9 @@ def requests_of(partner_id: int, *, limit: int = 200) -> list[ArticleRequest]:
     )
 
 
-def queue(status: str = "pending", *, partner_id: int | None = None) -> list[ArticleRequest]:
+def queue(
+    status: str = "pending", *, partner_id: int | None = None, policy: str = ""
+) -> list[ArticleRequest]:
     """Requests for staff, oldest first so nobody waits longest."""
     query = (
         sa.select(ArticleRequest)
@@ -284,6 +287,8 @@ def queue(status: str = "pending", *, partner_id: int | None = None) -> list[Art
         query = query.where(ArticleRequest.status == status)
     if partner_id:
         query = query.where(ArticleRequest.partner_id == partner_id)
+    if policy in SyndicationPolicy.__members__.values():
+        query = query.join(ArticleRequest.article).where(Article.policy == policy)
     return list(db.session.scalars(query.limit(500)))
 
 

@@ -252,13 +252,20 @@ def download(
         format=fmt,
         size=len(built.data),
     )
-    # End the read transaction first: on SQLite a transaction that read and then
-    # writes fails at once when another worker wrote meanwhile, whereas a write
-    # that starts its own transaction waits its turn (busy_timeout).
-    db.session.rollback()
-    db.session.add(record)
-    db.session.commit()
+    _log([record])
     return built
+
+
+def _log(records: list[Download]) -> None:
+    """Record downloads in a transaction of their own.
+
+    The read transaction ends first: on SQLite a transaction that read and then
+    writes fails at once when another worker wrote meanwhile, whereas a write
+    that starts its own transaction waits its turn (busy_timeout).
+    """
+    db.session.rollback()
+    db.session.add_all(records)
+    db.session.commit()
 
 
 def stream_many(
@@ -269,19 +276,21 @@ def stream_many(
     if not ids:
         raise DomainError("Choose at least one grant to download.")
     grants = [usable_grant(grant_id, partner_id) for grant_id in ids]
-    for grant in grants:
-        db.session.add(
+    # Inputs are made before streaming: the generator runs after the request's session.
+    inputs = [package_input(grant) for grant in sorted(grants, key=lambda g: g.article_id)]
+    user_id = user.id if user else None
+    _log(
+        [
             Download(
                 grant_id=grant.id,
                 partner_id=partner_id,
-                user_id=user.id if user else None,
+                user_id=user_id,
                 package_hash="stream",
                 format="multi-bundle",
             )
-        )
-    db.session.commit()
-    # Inputs are made before streaming: the generator runs after the request's session.
-    inputs = [package_input(grant) for grant in sorted(grants, key=lambda g: g.article_id)]
+            for grant in grants
+        ]
+    )
     return f"syndication-bundle-{len(inputs)}-articles.zip", stream_bundle(inputs)
 
 

@@ -164,9 +164,7 @@ def requests():
     status = request.args.get("status", "pending")
     partner_id = request.args.get("partner_id", type=int)
     policy = request.args.get("policy", "")
-    rows = grants.queue(status, partner_id=partner_id)
-    if policy:
-        rows = [r for r in rows if r.article.policy.value == policy]
+    rows = grants.queue(status, partner_id=partner_id, policy=policy)
     return render_template(
         "staff/requests.html",
         rows=rows,
