@@ -45,6 +45,25 @@ def _form(**overrides) -> dict:
     return data
 
 
+def _application(
+    name: str, domains: list[str], visitors: int, **overrides
+) -> partners.ApplicationData:
+    """A service-level application (the form-level ones use _form)."""
+    slug = domains[0].split(".")[-2]
+    data = {
+        "name": name,
+        "website": f"https://{domains[0]}",
+        "domains": domains,
+        "outlet_type": "digital",
+        "contact_name": name,
+        "contact_email": f"editor@{slug}.example",
+        "monthly_unique_visitors": visitors,
+        "terms_version_id": partners.current_terms().id,
+    }
+    data.update(overrides)
+    return partners.ApplicationData(**data)
+
+
 def _partner(name="The Riverside Courier") -> Partner:
     return db.session.scalar(sa.select(Partner).where(Partner.name == name))
 
@@ -109,16 +128,7 @@ def test_duplicate_application_for_a_held_domain_is_refused_with_a_message(clien
 
 def test_a_rejected_partners_domain_may_apply_again(make_partner, make_user):
     old = make_partner(status=PartnerStatus.REJECTED)
-    data = partners.ApplicationData(
-        name="Second try",
-        website="https://x.example",
-        domains=[old.domains[0].domain],
-        outlet_type="digital",
-        contact_name="A",
-        contact_email="a@x.example",
-        monthly_unique_visitors=500_000,
-        terms_version_id=partners.current_terms().id,
-    )
+    data = _application("Second try", [old.domains[0].domain], 500_000)
     assert partners.apply(data).status is PartnerStatus.APPLIED
 
 
@@ -308,18 +318,7 @@ def test_two_staff_approving_at_once_cannot_both_succeed(separate_app):
         other = User(email="b@example.org", role=Role.STAFF)
         db.session.add_all([boss, other])
         db.session.commit()
-        partner = partners.apply(
-            partners.ApplicationData(
-                name="Race Outlet",
-                website="https://race.example",
-                domains=["race.example"],
-                outlet_type="digital",
-                contact_name="R",
-                contact_email="r@race.example",
-                monthly_unique_visitors=900_000,
-                terms_version_id=partners.current_terms().id,
-            )
-        )
+        partner = partners.apply(_application("Race Outlet", ["race.example"], 900_000))
         ids = (partner.id, partner.version, boss.id, other.id)
 
     barrier = threading.Barrier(2)
@@ -459,16 +458,7 @@ def test_new_policy_changes_the_next_recommendation(make_user):
         blocked_domains=["blocked.example"],
         required_fields=[],
     )
-    data = partners.ApplicationData(
-        name="Blocked",
-        website="https://blocked.example",
-        domains=["www.blocked.example"],
-        outlet_type="digital",
-        contact_name="B",
-        contact_email="b@blocked.example",
-        monthly_unique_visitors=50_000,
-        terms_version_id=partners.current_terms().id,
-    )
+    data = _application("Blocked", ["www.blocked.example"], 50_000)
     partner = partners.apply(data)
     assert partner.recommendation["decision"] == "reject"
     assert partner.recommendation["reasons"][0].startswith("domain blocked.example is blocked")
@@ -476,15 +466,4 @@ def test_new_policy_changes_the_next_recommendation(make_user):
 
 def test_service_refuses_changed_terms():
     with pytest.raises(DomainError, match="terms changed"):
-        partners.apply(
-            partners.ApplicationData(
-                name="T",
-                website="https://t.example",
-                domains=["t.example"],
-                outlet_type="digital",
-                contact_name="T",
-                contact_email="t@t.example",
-                monthly_unique_visitors=1,
-                terms_version_id=-1,
-            )
-        )
+        partners.apply(_application("T", ["t.example"], 1, terms_version_id=-1))
