@@ -290,14 +290,3 @@ def queue(
     if policy in SyndicationPolicy.__members__.values():
         query = query.join(ArticleRequest.article).where(Article.policy == policy)
     return list(db.session.scalars(query.limit(500)))
-
-
-def grants_of(partner: Partner) -> list[Grant]:
-    return list(
-        db.session.scalars(
-            sa.select(Grant)
-            .where(Grant.partner_id == partner.id)
-            .options(selectinload(Grant.article))
-            .order_by(Grant.created_at.desc(), Grant.id.desc())
-        )
-    )

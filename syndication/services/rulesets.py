@@ -32,13 +32,6 @@ def current() -> RuleSet:
     return rule_set
 
 
-def get_version(version: int) -> RuleSet:
-    rule_set = db.session.scalar(sa.select(RuleSet).where(RuleSet.version == version))
-    if rule_set is None:
-        raise NotFound(f"There is no rule-set version {version}.")
-    return rule_set
-
-
 def history(limit: int = 20) -> list[RuleSet]:
     return list(
         db.session.scalars(sa.select(RuleSet).order_by(RuleSet.version.desc()).limit(limit))
