@@ -11,8 +11,12 @@ from syndication.extensions import db
 PROBLEM_TYPE_BASE = "https://syndication.invalid/problems/"
 
 
+# Machine clients (the API, feed readers) get problem+json, people get pages.
+MACHINE_BLUEPRINTS = frozenset({"api", "feeds"})
+
+
 def wants_problem_json() -> bool:
-    return request.path.startswith("/api/")
+    return request.blueprint in MACHINE_BLUEPRINTS or request.path.startswith("/api/")
 
 
 def problem(status: int, title: str, detail: str = "", **extra: object):

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, request
 from flask_login import current_user, login_required
 from sqlalchemy.orm import joinedload
 
@@ -82,3 +83,13 @@ def owned_or_404(model: type[T], object_id: int) -> T:
     if obj is None:
         abort(404)
     return obj
+
+
+def credential_rate_key() -> str:
+    """Rate-limit key for machine clients: the presented credential, hashed.
+
+    Runs before authentication, so it never touches the database: the Bearer
+    header, or for feed-token URLs the path that carries the token.
+    """
+    credential = request.headers.get("Authorization", "") or request.path
+    return "credential:" + hashlib.sha256(credential.encode()).hexdigest()[:32]

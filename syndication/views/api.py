@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 
 import sqlalchemy as sa
@@ -30,6 +29,7 @@ from syndication.models.base import utcnow
 from syndication.services import apikeys, grants, notices, packages, rulesets, search
 from syndication.services.errors import DomainError
 from syndication.views import api_schemas as s
+from syndication.views.access import credential_rate_key
 from syndication.views.downloads import package_response, refuse
 
 api = APIBlueprint(
@@ -48,13 +48,7 @@ LICENSING = Tag(name="licensing", description="Requests, grants and packages")
 NOTICES = Tag(name="notices", description="Corrections and takedowns, webhooks")
 
 
-def _rate_key() -> str:
-    # Runs before authentication: key the limit on the presented secret's hash.
-    header = request.headers.get("Authorization", "")
-    return "key:" + hashlib.sha256(header.encode()).hexdigest()[:32]
-
-
-limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_rate_key)(api)
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=credential_rate_key)(api)
 
 
 @api.before_request

@@ -8,36 +8,19 @@ never an HTML page a feed reader could not show.
 
 from __future__ import annotations
 
-import hashlib
-
 from flask import Blueprint, Response, abort, current_app, request, url_for
-from werkzeug.exceptions import HTTPException
 
-from syndication.errors import problem
 from syndication.extensions import limiter
 from syndication.models import Partner
 from syndication.services import apikeys, feeds
 from syndication.services.errors import DomainError
+from syndication.views.access import credential_rate_key
 from syndication.views.downloads import refuse
 
 bp = Blueprint("feeds", __name__, url_prefix="/feeds")
 
 
-def _rate_key() -> str:
-    # Runs before authentication: one count per presented credential.
-    credential = request.headers.get("Authorization", "") or request.path
-    return "feed:" + hashlib.sha256(credential.encode()).hexdigest()[:32]
-
-
-limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=_rate_key)(bp)
-
-
-@bp.errorhandler(HTTPException)
-def feed_problem(error: HTTPException):
-    response = problem(error.code or 500, error.name, error.description or "")
-    if error.code == 401:
-        response.headers["WWW-Authenticate"] = 'Bearer realm="syndication"'
-    return response
+limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=credential_rate_key)(bp)
 
 
 def _serve(partner: Partner, fmt: str, endpoint: str, **values: str) -> Response:
