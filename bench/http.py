@@ -188,7 +188,7 @@ def prepare(port: int) -> Fixture:
                 break
         assert grant is not None, "no free article could be granted to the demo partner"
         with app.test_request_context(base_url=f"http://{HOST}:{port}"):
-            built = packages.build(grant)
+            built = packages.build(packages.usable(grant.id, grant.partner_id))
         BUNDLE_FILE.write_bytes(built.data)
         has_feed = "feeds" in app.blueprints and any(
             rule.rule == "/feeds/rss.xml" for rule in app.url_map.iter_rules()
@@ -413,8 +413,8 @@ BREAKDOWN = [
     ("  open session cookie", "flask/sessions.py", "open_session"),
     ("  load user (login)", "syndication/views/access.py", "load_user"),
     ("  packages.download", "syndication/services/packages.py", "download"),
-    ("    usable_grant (grant query)", "syndication/services/packages.py", "usable_grant"),
-    ("    package_input (cache key input)", "syndication/services/packages.py", "package_input"),
+    ("    usable (grant and package input)", "syndication/services/packages.py", "usable"),
+    ("      for_grants (queries)", "syndication/services/package_sources.py", "for_grants"),
     ("      pixel_url", "syndication/services/pixels.py", "pixel_url"),
     ("      settings.organisation", "syndication/services/settings.py", "organisation"),
     ("    package_key (hash)", "syndication/packaging/cache.py", "package_key"),

@@ -47,6 +47,13 @@ def create_app(config: type[Config] | Config | dict | str | None = None) -> Flas
     app.config.from_object(config() if isinstance(config, type) else config)
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        # The ping guards against server connections dropped while idle; a SQLite
+        # file has none to drop, and the ping would cost a query per request.
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+            "pool_pre_ping": False,
+        }
 
     _init_extensions(app)
     _register_blueprints(app)

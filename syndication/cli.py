@@ -80,7 +80,7 @@ def build_package_command(article_id: int, partner_id: int, out: Path) -> None:
             f"Partner {partner_id} holds no active grant for article {article_id}."
         )
     try:
-        built = packages.build(packages.usable_grant(grant.id, partner_id))
+        built = packages.build(packages.usable(grant.id, partner_id))
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
     out.mkdir(parents=True, exist_ok=True)

@@ -20,6 +20,6 @@ def test_every_demo_articles_ninjs_and_newsml_validate(make_grant):
     demo = db.session.scalars(sa.select(Article).order_by(Article.id)).all()
     assert len(demo) >= 30
     for article in demo:
-        inp = packages.package_input(make_grant(partner, article))
+        inp = packages.source(make_grant(partner, article)).input
         assert ninjs_errors(ninjs.build(inp)) == [], article.slug
         assert newsml_errors(newsml.build(inp)) == [], article.slug

@@ -121,13 +121,13 @@ def test_item_content_is_the_article_html_snippet_under_the_grants_feed_terms(
 ):
     document = orjson.loads(_get(client, "feed.json", token=token).data)
     html = document["items"][0]["content_html"]
-    snippet = packages.build(seed_grant, "article.html").data.decode()
+    snippet = packages.build(packages.source(seed_grant), "article.html").data.decode()
     feed_terms = seed_grant.terms["formats"]["feed"]
     assert feed_terms["footer"] in html
     assert html.startswith('<article class="syndicated-article"')
     # The default rules put the pixel in HTML pages only: a feed fetch is not a page view.
     assert not feed_terms["tracking_pixel"]
-    pixel = f'<img src="{pixels.pixel_url(seed_grant)}"'
+    pixel = f'<img src="{pixels.pixel_url(seed_grant.id)}"'
     assert pixel in snippet and pixel not in html
     # Otherwise the very same snippet: credit, body, footer, link back.
     assert html == re.sub(r'\n<img src="[^"]*"[^>]*>', "", snippet)

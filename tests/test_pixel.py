@@ -11,7 +11,7 @@ from syndication.services import pixels
 
 def test_pixel_counts_a_view_of_the_grant(client, make_partner, make_article, make_grant):
     grant = make_grant(make_partner(), make_article())
-    url = pixels.pixel_url(grant)
+    url = pixels.pixel_url(grant.id)
     path = url.split("://", 1)[1].split("/", 1)[1]
     response = client.get("/" + path, headers={"Referer": "https://outlet.example/story"})
     assert response.status_code == 200

@@ -20,16 +20,15 @@ from email.utils import format_datetime
 import orjson
 import sqlalchemy as sa
 from lxml import etree
-from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from syndication import packaging
 from syndication.extensions import db
-from syndication.models import Article, Grant, GrantStatus, Partner, PartnerStatus, User
+from syndication.models import Grant, GrantStatus, Partner, PartnerStatus, User
 from syndication.models.base import utcnow
 from syndication.packaging.inputs import xml_clean
 from syndication.security import hash_api_key
-from syndication.services import audit, packages, settings
+from syndication.services import audit, package_sources, packages, settings
 from syndication.services.errors import Conflict, DomainError, Forbidden, is_write_conflict
 
 FEED_LIMIT = 50
@@ -209,7 +208,7 @@ class RenderedFeed:
     last_modified: datetime
 
 
-def live_grants(partner_id: int, *, now: datetime, limit: int | None = None) -> list[Grant]:
+def live_grant_ids(partner_id: int, *, now: datetime, limit: int | None = None) -> list[int]:
     """The partner's active, unexpired grants, one per article (its newest), newest first."""
     newest_per_article = (
         sa.select(sa.func.max(Grant.id))
@@ -221,24 +220,17 @@ def live_grants(partner_id: int, *, now: datetime, limit: int | None = None) -> 
         )
         .group_by(Grant.article_id)
     )
-    article = selectinload(Grant.article)
     return list(
         db.session.scalars(
-            sa.select(Grant)
+            sa.select(Grant.id)
             .where(Grant.id.in_(newest_per_article))
-            .options(
-                joinedload(Grant.partner),
-                article.selectinload(Article.revisions),
-                article.selectinload(Article.assets),
-                article.selectinload(Article.tag_rows),
-            )
             .order_by(Grant.created_at.desc(), Grant.id.desc())
             .limit(FEED_LIMIT if limit is None else limit)
         )
     )
 
 
-def _feed_html(grant: Grant) -> tuple[packaging.PackageInput, str]:
+def _feed_html(inp: packaging.PackageInput) -> str:
     """The paste-ready article.html snippet under the grant's terms for feed output.
 
     The snapshot freezes terms per output format, and the rules have a "feed"
@@ -247,26 +239,24 @@ def _feed_html(grant: Grant) -> tuple[packaging.PackageInput, str]:
     feed terms in place of the HTML ones; the bytes are cached by content hash
     like every package file.
     """
-    inp = packages.package_input(grant)
     formats = inp.terms["formats"]
     if "feed" in formats:
         inp = dataclasses.replace(
             inp, terms={**inp.terms, "formats": {**formats, "html": formats["feed"]}}
         )
     key = packaging.package_key(inp, ("article.html",)) + "-feed-article.html"
-    data = packages.cached_bytes(key, lambda: packaging.BUILDERS["article.html"](inp))
-    return inp, data.decode()
+    return packages.cached_bytes(key, lambda: packaging.BUILDERS["article.html"](inp)).decode()
 
 
-def _item(grant: Grant) -> FeedItem:
-    inp, html = _feed_html(grant)
+def _item(source: package_sources.Source) -> FeedItem:
+    inp = source.input
     article = inp.article
     return FeedItem(
         # The licence's URI as frozen in its ODRL terms: stable for as long as the grant lives.
-        id=str(grant.odrl.get("uid") or f"urn:syndication-desk:licence:{grant.licence_id}"),
+        id=str(inp.odrl.get("uid") or f"urn:syndication-desk:licence:{source.grant.licence_id}"),
         title=article.headline,
         url=article.canonical_url,
-        content_html=html,
+        content_html=_feed_html(inp),
         summary=article.dek or article.summary,
         authors=article.bylines,
         published=article.first_published,
@@ -302,7 +292,9 @@ def partner_feed(partner: Partner, fmt: str, *, self_url: str) -> RenderedFeed:
         raise Forbidden(f"Your partnership is {partner.status.value}; its feeds are closed.")
     now = utcnow()
     org = settings.organisation()
-    items = tuple(_item(grant) for grant in live_grants(partner.id, now=now))
+    ids = live_grant_ids(partner.id, now=now)
+    sources = package_sources.for_grants(ids, partner.id)
+    items = tuple(_item(sources[grant_id]) for grant_id in ids)
     home = org.website_url
     feed = Feed(
         id=f"{home.rstrip('/')}/syndication/partners/{partner.id}/feed",

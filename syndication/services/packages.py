@@ -6,14 +6,13 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
-from posixpath import basename
 
 import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from slugify import slugify
-from sqlalchemy.orm import joinedload
 
 from syndication import packaging
 from syndication.extensions import db
@@ -30,8 +29,9 @@ from syndication.models import (
 from syndication.models.base import utcnow
 from syndication.packaging.bundle import build_zip, stream_bundle
 from syndication.rules.snapshot import terms_snapshot
-from syndication.services import mail, pixels, rulesets, settings
+from syndication.services import mail, package_sources, rulesets
 from syndication.services.errors import DomainError, Forbidden, NotFound
+from syndication.services.package_sources import GrantState, Source
 
 BUNDLE = "bundle"
 # What can be downloaded: the whole zip, or any single file of the package.
@@ -58,73 +58,6 @@ class Built:
     media_type: str
 
 
-def _revision(article: Article) -> packaging.ArticleRevision:
-    revision = article.revisions[-1]
-    return packaging.ArticleRevision(
-        article_id=str(article.id),
-        revision=revision.number,
-        headline=revision.headline,
-        body_html=revision.body_html,
-        updated_at=revision.created_at,
-        canonical_url=article.canonical_url,
-        dek=revision.dek,
-        bylines=tuple(revision.bylines),
-        dateline=article.dateline,
-        section=article.section,
-        tags=tuple(article.tags),
-        language=article.language,
-        published_at=article.published_at,
-        summary=revision.summary,
-        word_count=article.word_count,
-    )
-
-
-def _assets(article: Article) -> tuple[packaging.AssetInput, ...]:
-    return tuple(
-        packaging.AssetInput(
-            filename=basename(asset.url.split("?", 1)[0]) or f"image-{asset.id}",
-            # Asset files are not stored yet: packages carry credits, not bytes.
-            data=None,
-            mime_type=asset.mime_type or "image/jpeg",
-            caption=asset.caption,
-            credit=asset.credit,
-            rights_holder=asset.rights_holder,
-            syndicatable=asset.syndicatable,
-            sha256=asset.sha256 or "",
-            source_url=asset.url,
-        )
-        for asset in article.assets
-    )
-
-
-def _organisation() -> packaging.Organisation:
-    org = settings.organisation()
-    return packaging.Organisation(
-        name=org.name, url=org.website_url, licensing_email=org.licensing_email
-    )
-
-
-def package_input(grant: Grant) -> packaging.PackageInput:
-    """Plain data for the packagers: the article's current revision under the grant's terms.
-
-    Corrections made after the grant reach the partner; the terms never change.
-    """
-    return packaging.PackageInput(
-        article=_revision(grant.article),
-        terms=grant.terms,
-        grant=packaging.GrantFacts(
-            grant_id=str(grant.id),
-            licence_id=grant.licence_id,
-            partner_name=grant.partner.name,
-            partner_id=str(grant.partner_id),
-        ),
-        organisation=_organisation(),
-        odrl=grant.odrl,
-        tracking_pixel_url=pixels.pixel_url(grant),
-        assets=_assets(grant.article),
-    )
-
-
 def preview(article: Article, partner: Partner) -> bytes:
     """The paste-ready HTML a partner would get for an article under today's rules."""
     tier = partner.tier.value if partner.tier else "standard"
@@ -141,8 +74,9 @@ def preview(article: Article, partner: Partner) -> bytes:
         rule_set_version=rulesets.current().version,
         valid_from=now,
     )
+    revision, organisation, assets = package_sources.for_article(article.id)
     inp = packaging.PackageInput(
-        article=_revision(article),
+        article=revision,
         terms=terms,
         grant=packaging.GrantFacts(
             grant_id="preview",
@@ -150,10 +84,10 @@ def preview(article: Article, partner: Partner) -> bytes:
             partner_name=partner.name,
             partner_id=str(partner.id),
         ),
-        organisation=_organisation(),
+        organisation=organisation,
         odrl={},
         tracking_pixel_url=None,
-        assets=_assets(article),
+        assets=assets,
     )
     return packaging.BUILDERS["article.html"](inp)
 
@@ -181,45 +115,35 @@ def cached_bytes(key: str, build: Callable[[], bytes]) -> bytes:
     return data
 
 
-def _filename(grant: Grant, fmt: str) -> str:
-    stem = slugify(grant.article.headline, max_length=60, word_boundary=True) or "article"
+@lru_cache(maxsize=4096)
+def _slug(headline: str) -> str:
+    # Slugifying is slow next to a cached download, and headlines repeat.
+    return slugify(headline, max_length=60, word_boundary=True) or "article"
+
+
+def _filename(grant: GrantState, fmt: str) -> str:
+    stem = _slug(grant.headline)
     if fmt == BUNDLE:
         return f"{stem}-{grant.licence_id}.zip"
     return f"{stem}-{fmt}"
 
 
-def build(grant: Grant, fmt: str = BUNDLE) -> Built:
+def build(source: Source, fmt: str = BUNDLE) -> Built:
     """One grant's package (the zip) or one of its files, from the cache when possible."""
     if fmt not in DOWNLOAD_FORMATS:
         raise DomainError(f"Unknown format {fmt!r}; choose one of {', '.join(DOWNLOAD_FORMATS)}.")
-    inp = package_input(grant)
+    inp = source.input
     formats = packaging.FILE_NAMES if fmt == BUNDLE else (fmt,)
     key = packaging.package_key(inp, formats) + ("" if fmt == BUNDLE else f"-{fmt}")
     if fmt == BUNDLE:
         data = cached_bytes(key, lambda: build_zip(inp))
     else:
         data = cached_bytes(key, lambda: packaging.BUILDERS[fmt](inp))
-    return Built(key, data, _filename(grant, fmt), MEDIA_TYPES[fmt])
+    return Built(key, data, _filename(source.grant, fmt), MEDIA_TYPES[fmt])
 
 
-def usable_grant(grant_id: int, partner_id: int) -> Grant:
-    """The partner's grant, if it may be used now; otherwise a clear refusal.
-
-    Another partner's grant is simply not found, so its existence is not revealed.
-    """
-    grant = db.session.scalar(
-        sa.select(Grant)
-        .where(Grant.id == grant_id, Grant.partner_id == partner_id)
-        # Everything a package is built from, in one round of queries.
-        .options(
-            joinedload(Grant.partner),
-            joinedload(Grant.article).selectinload(Article.revisions),
-            joinedload(Grant.article).selectinload(Article.assets),
-            joinedload(Grant.article).selectinload(Article.tag_rows),
-        )
-    )
-    if grant is None:
-        raise NotFound("No such grant.")
+def check_usable(grant: GrantState) -> None:
+    """Refuse, saying why, a grant that may not be used now."""
     if grant.status is GrantStatus.REVOKED:
         raise Forbidden(f"Grant {grant.licence_id} was revoked; this article may not be used.")
     if grant.valid_until is not None and grant.valid_until <= utcnow():
@@ -227,9 +151,25 @@ def usable_grant(grant_id: int, partner_id: int) -> Grant:
             f"Grant {grant.licence_id} expired on {grant.valid_until:%d %b %Y}; "
             "request the article again."
         )
-    if grant.partner.status is not PartnerStatus.APPROVED:
-        raise Forbidden(f"Your partnership is {grant.partner.status.value}.")
-    return grant
+    if grant.partner_status is not PartnerStatus.APPROVED:
+        raise Forbidden(f"Your partnership is {grant.partner_status.value}.")
+
+
+def source(grant: Grant) -> Source:
+    """A grant's package source whatever its state (for staff tools and tests)."""
+    return package_sources.for_grants([grant.id], grant.partner_id)[grant.id]
+
+
+def usable(grant_id: int, partner_id: int) -> Source:
+    """The partner's grant with its package input, if it may be used now; else a clear refusal.
+
+    Another partner's grant is simply not found, so its existence is not revealed.
+    """
+    source = package_sources.for_grants([grant_id], partner_id).get(grant_id)
+    if source is None:
+        raise NotFound("No such grant.")
+    check_usable(source.grant)
+    return source
 
 
 def download(
@@ -241,30 +181,33 @@ def download(
     api_key: ApiKey | None = None,
 ) -> Built:
     """Build (or reuse) and log one download of a grant's package."""
-    grant = usable_grant(grant_id, partner_id)
-    built = build(grant, fmt)
-    record = Download(
-        grant_id=grant.id,
-        partner_id=partner_id,
-        user_id=user.id if user else None,
-        api_key_id=api_key.id if api_key else None,
-        package_hash=built.key[:64],
-        format=fmt,
-        size=len(built.data),
+    built = build(usable(grant_id, partner_id), fmt)
+    _log(
+        [
+            {
+                "grant_id": grant_id,
+                "partner_id": partner_id,
+                "user_id": user.id if user else None,
+                "api_key_id": api_key.id if api_key else None,
+                "package_hash": built.key[:64],
+                "format": fmt,
+                "size": len(built.data),
+            }
+        ]
     )
-    _log([record])
     return built
 
 
-def _log(records: list[Download]) -> None:
+def _log(records: list[dict]) -> None:
     """Record downloads in a transaction of their own.
 
     The read transaction ends first: on SQLite a transaction that read and then
     writes fails at once when another worker wrote meanwhile, whereas a write
-    that starts its own transaction waits its turn (busy_timeout).
+    that starts its own transaction waits its turn (busy_timeout). A plain
+    INSERT rather than ORM objects: nothing reads these rows back here.
     """
     db.session.rollback()
-    db.session.add_all(records)
+    db.session.execute(sa.insert(Download.__table__), records)
     db.session.commit()
 
 
@@ -275,20 +218,24 @@ def stream_many(
     ids = sorted(set(grant_ids))
     if not ids:
         raise DomainError("Choose at least one grant to download.")
-    grants = [usable_grant(grant_id, partner_id) for grant_id in ids]
     # Inputs are made before streaming: the generator runs after the request's session.
-    inputs = [package_input(grant) for grant in sorted(grants, key=lambda g: g.article_id)]
+    sources = package_sources.for_grants(ids, partner_id)
+    for grant_id in ids:
+        if grant_id not in sources:
+            raise NotFound("No such grant.")
+        check_usable(sources[grant_id].grant)
+    inputs = [s.input for s in sorted(sources.values(), key=lambda s: s.grant.article_id)]
     user_id = user.id if user else None
     _log(
         [
-            Download(
-                grant_id=grant.id,
-                partner_id=partner_id,
-                user_id=user_id,
-                package_hash="stream",
-                format="multi-bundle",
-            )
-            for grant in grants
+            {
+                "grant_id": grant_id,
+                "partner_id": partner_id,
+                "user_id": user_id,
+                "package_hash": "stream",
+                "format": "multi-bundle",
+            }
+            for grant_id in ids
         ]
     )
     return f"syndication-bundle-{len(inputs)}-articles.zip", stream_bundle(inputs)

@@ -10,7 +10,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from syndication.extensions import db
-from syndication.models import Grant, PixelHit
+from syndication.models import PixelHit
 from syndication.services import mail
 
 PIXEL_SALT = "tracking-pixel"
@@ -22,9 +22,9 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=PIXEL_SALT)
 
 
-def pixel_url(grant: Grant) -> str:
+def pixel_url(grant_id: int) -> str:
     """The absolute URL of a grant's pixel; signed, so hits cannot be forged per grant id."""
-    return mail.external_url("public.pixel", token=_serializer().dumps(grant.id))
+    return mail.external_url("public.pixel", token=_serializer().dumps(grant_id))
 
 
 def record_hit(token: str, *, referrer: str, remote_addr: str, user_agent: str) -> bool:

@@ -95,7 +95,7 @@ def email_link(grant_id: int):
     grant = owned_or_404(Grant, grant_id)
     if ActionForm().validate_on_submit():
         try:
-            packages.usable_grant(grant.id, current_user.partner_id)
+            packages.usable(grant.id, current_user.partner_id)
         except DomainError as exc:
             refuse(exc)
         mail.send(
