@@ -6,7 +6,7 @@ import enum
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, SessionTransaction, mapped_column, relationship
 
 from syndication.extensions import db
 from syndication.models.base import TimestampMixin, UTCDateTime, enum_column, utcnow
@@ -63,6 +63,10 @@ class Article(TimestampMixin, db.Model):
     published_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     current_revision: Mapped[int] = mapped_column(default=1)
+    # Bumped (in SQL, so concurrent writers never hand out the same number) by
+    # any change to the article, its revisions, assets or tags: see
+    # bump_content_versions. Cached downloads compare it instead of the content.
+    content_version: Mapped[int] = mapped_column(default=1, server_default="1")
     # Rights.
     origin: Mapped[Origin] = mapped_column(
         enum_column(Origin, "article_origin"), default=Origin.ORIGINAL
@@ -168,3 +172,41 @@ class ImportFinding(TimestampMixin, db.Model):
     detail: Mapped[str] = mapped_column(sa.String(200), default="")
 
     article: Mapped[Article] = relationship(back_populates="findings")
+
+
+# What a package is built from besides the article row itself.
+_PACKAGED_PARTS = (ArticleRevision, Asset, ArticleTag)
+
+
+@sa.event.listens_for(Session, "before_flush")
+def bump_content_versions(session: Session, flush_context: object, instances: object) -> None:
+    """Bump ``content_version`` of every stored article changed in this transaction.
+
+    Any change counts: a column of the article, its revisions, assets or tags,
+    made through the ORM (the app makes no bulk UPDATEs of these tables). The
+    increment is an SQL expression, so two transactions never both write N+1;
+    once per transaction is enough, as readers see all of its changes or none.
+    """
+    bumped: set[int] = session.info.setdefault("content_versions_bumped", set())
+    changed: set[Article] = set()
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, Article):
+            if obj not in session.new and obj not in session.deleted and session.is_modified(obj):
+                changed.add(obj)
+        elif isinstance(obj, _PACKAGED_PARTS) and (
+            obj in session.new or obj in session.deleted or session.is_modified(obj)
+        ):
+            article = session.get(Article, obj.article_id) if obj.article_id else None
+            if article is not None and article not in session.deleted:
+                changed.add(article)
+    for article in changed:
+        if article not in session.new and article.id not in bumped:
+            article.content_version = Article.content_version + 1
+            bumped.add(article.id)
+
+
+@sa.event.listens_for(Session, "after_transaction_end")
+def _forget_bumps(session: Session, transaction: SessionTransaction) -> None:
+    # Flushes run in subtransactions of their own: only the outermost one's end counts.
+    if transaction.parent is None:
+        session.info.pop("content_versions_bumped", None)
