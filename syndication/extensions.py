@@ -61,4 +61,9 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 @sa.event.listens_for(sa.engine.Engine, "begin")
 def _sqlite_begin(conn) -> None:
     if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("BEGIN")
+        # A transaction that reads and then writes asks for the write lock at
+        # once (it waits its turn): taken later, SQLite refuses it outright if
+        # another connection wrote since this one's first read.
+        immediate = conn.get_execution_options().get("sqlite_begin_immediate")
+        # Straight to the driver: BEGIN needs no statement cache, events or result.
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")

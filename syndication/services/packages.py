@@ -17,7 +17,6 @@ from slugify import slugify
 from syndication import packaging
 from syndication.extensions import db
 from syndication.models import (
-    ApiKey,
     Article,
     Download,
     Grant,
@@ -128,10 +127,15 @@ def _filename(grant: GrantState, fmt: str) -> str:
     return f"{stem}-{fmt}"
 
 
-def build(source: Source, fmt: str = BUNDLE) -> Built:
-    """One grant's package (the zip) or one of its files, from the cache when possible."""
+def check_format(fmt: str) -> None:
+    """Refuse a format that is neither the bundle nor a file of the package."""
     if fmt not in DOWNLOAD_FORMATS:
         raise DomainError(f"Unknown format {fmt!r}; choose one of {', '.join(DOWNLOAD_FORMATS)}.")
+
+
+def build(source: Source, fmt: str = BUNDLE) -> Built:
+    """One grant's package (the zip) or one of its files, from the cache when possible."""
+    check_format(fmt)
     inp = source.input
     formats = packaging.FILE_NAMES if fmt == BUNDLE else (fmt,)
     key = packaging.package_key(inp, formats) + ("" if fmt == BUNDLE else f"-{fmt}")
@@ -177,25 +181,34 @@ def download(
     partner_id: int,
     fmt: str = BUNDLE,
     *,
-    user: User | None = None,
-    api_key: ApiKey | None = None,
+    user_id: int | None = None,
+    api_key_id: int | None = None,
 ) -> Built:
     """Build (or reuse) and log one download of a grant's package."""
     built = build(usable(grant_id, partner_id), fmt)
-    _log(
-        [
-            {
-                "grant_id": grant_id,
-                "partner_id": partner_id,
-                "user_id": user.id if user else None,
-                "api_key_id": api_key.id if api_key else None,
-                "package_hash": built.key[:64],
-                "format": fmt,
-                "size": len(built.data),
-            }
-        ]
-    )
+    _log([log_entry(built, grant_id, partner_id, fmt, user_id=user_id, api_key_id=api_key_id)])
     return built
+
+
+def log_entry(
+    built: Built,
+    grant_id: int,
+    partner_id: int,
+    fmt: str,
+    *,
+    user_id: int | None = None,
+    api_key_id: int | None = None,
+) -> dict:
+    """The downloads row for one served package: who, which grant, what exactly."""
+    return {
+        "grant_id": grant_id,
+        "partner_id": partner_id,
+        "user_id": user_id,
+        "api_key_id": api_key_id,
+        "package_hash": built.key[:64],
+        "format": fmt,
+        "size": len(built.data),
+    }
 
 
 def _log(records: list[dict]) -> None:

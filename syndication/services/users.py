@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from email_validator import EmailNotValidError, validate_email
 
 from syndication.extensions import db
-from syndication.models import Partner, Role, User
+from syndication.models import Partner, PartnerStatus, Role, User
 from syndication.security import hash_password, verify_password
 from syndication.services.errors import Conflict, DomainError
 
@@ -84,3 +84,29 @@ def change_password(user: User, current: str, new: str) -> None:
         raise DomainError("The current password is not right.")
     set_password(user, new)
     db.session.commit()
+
+
+def live_session_conditions(users: sa.Table, partners: sa.Table) -> tuple[sa.ColumnElement, ...]:
+    """WHERE conditions under which a session's user is still logged in.
+
+    For a select over ``users`` LEFT JOIN ``partners``, with bound parameters
+    ``user_id`` and ``version`` from the session. A bumped session version
+    (log out everywhere, password change), a deactivated user or a partner no
+    longer approved all end the session at once. Every check of a session uses
+    these, so they cannot drift apart.
+    """
+    return (
+        users.c.id == sa.bindparam("user_id"),
+        users.c.session_version == sa.bindparam("version"),
+        users.c.active.is_(True),
+        sa.or_(users.c.partner_id.is_(None), partners.c.status == PartnerStatus.APPROVED),
+    )
+
+
+def parse_session_id(session_id: str) -> tuple[int, int] | None:
+    """(user id, session version) from the id Flask-Login keeps in the session."""
+    raw_id, _, raw_version = session_id.partition(":")
+    try:
+        return int(raw_id), int(raw_version)
+    except ValueError:
+        return None

@@ -8,39 +8,42 @@ from functools import wraps
 from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import abort, request
+from flask import abort, request, session
 from flask_login import current_user, login_required
 
 from syndication.extensions import db, login_manager
-from syndication.models import Partner, PartnerStatus, User
+from syndication.models import Partner, User
+from syndication.services import users
 
 T = TypeVar("T")
 
 
-# Every condition for a live session in one statement, built once: this runs on
-# every logged-in request. The partner itself is loaded only if a page uses it.
+# The session's user in one statement, built once: this runs on every
+# logged-in request. The partner itself is loaded only if a page uses it.
 _SESSION_USER = (
     sa.select(User)
-    .outerjoin(Partner, Partner.id == User.partner_id)
-    .where(
-        User.id == sa.bindparam("user_id"),
-        User.session_version == sa.bindparam("version"),
-        User.active.is_(True),
-        sa.or_(User.partner_id.is_(None), Partner.status == PartnerStatus.APPROVED),
-    )
+    .outerjoin(Partner.__table__, Partner.__table__.c.id == User.__table__.c.partner_id)
+    .where(*users.live_session_conditions(User.__table__, Partner.__table__))
 )
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """Restore the session's user; a bumped session version, a deactivated user or a
-    partner no longer approved ends the session at once."""
-    try:
-        raw_id, raw_version = user_id.split(":", 1)
-        params = {"user_id": int(raw_id), "version": int(raw_version)}
-    except (ValueError, TypeError):
+    """Restore the session's user, unless the session has ended (see live_session_conditions)."""
+    identity = users.parse_session_id(user_id)
+    if identity is None:
         return None
-    return db.session.scalar(_SESSION_USER, params)
+    return db.session.scalar(_SESSION_USER, {"user_id": identity[0], "version": identity[1]})
+
+
+def session_identity() -> tuple[int, int] | None:
+    """(user id, session version) the request's session claims, unchecked; None if none.
+
+    For routes that check the session in a statement of their own instead of
+    loading the user (cached downloads); everything else uses current_user.
+    """
+    session_id = session.get("_user_id")
+    return users.parse_session_id(session_id) if isinstance(session_id, str) else None
 
 
 def staff_required(view: Callable) -> Callable:

@@ -343,7 +343,9 @@ PACKAGE_RESPONSE = {
 def package(path: s.GrantPath, query: s.PackageQuery):
     """The grant's package: the zip (default), or one file with ?format=."""
     try:
-        built = packages.download(path.grant_id, g.partner.id, query.format, api_key=g.api_key)
+        built = packages.download(
+            path.grant_id, g.partner.id, query.format, api_key_id=g.api_key.id
+        )
     except DomainError as exc:
         refuse(exc)
     return package_response(built)

@@ -7,6 +7,7 @@ from flask import (
     Blueprint,
     Response,
     abort,
+    current_app,
     flash,
     redirect,
     render_template,
@@ -27,10 +28,19 @@ from syndication.models import (
     User,
 )
 from syndication.models.base import utcnow
-from syndication.services import apikeys, grants, mail, notices, packages, partners, settings
+from syndication.services import (
+    apikeys,
+    download_cache,
+    grants,
+    mail,
+    notices,
+    packages,
+    partners,
+    settings,
+)
 from syndication.services import users as users_service
 from syndication.services.errors import DomainError
-from syndication.views.access import owned_or_404, partner_required
+from syndication.views.access import owned_or_404, partner_required, session_identity
 from syndication.views.catalogue import filters_from_request, run_search, sections
 from syndication.views.downloads import package_response, refuse
 from syndication.views.partner_forms import (
@@ -80,10 +90,36 @@ def grant(grant_id: int):
 
 
 @bp.route("/grants/<int:grant_id>/download/<path:fmt>")
-@partner_required
 def download(grant_id: int, fmt: str):
+    """A package download: the busiest partner route, so it checks the session itself.
+
+    The session's user is verified in the same statement that finds the grant
+    and its cached package (see services.download_cache) rather than loaded
+    first. A session without a user id (logged out, or only a remember-me
+    cookie) goes through the usual login check first.
+    """
+    identity = session_identity()
+    if identity is None:
+        return _download_after_login(grant_id, fmt)
+    return _serve_download(identity, grant_id, fmt)
+
+
+@partner_required
+def _download_after_login(grant_id: int, fmt: str):
+    return _serve_download((current_user.id, current_user.session_version), grant_id, fmt)
+
+
+def _serve_download(identity: tuple[int, int], grant_id: int, fmt: str):
     try:
-        built = packages.download(grant_id, current_user.partner_id, fmt, user=current_user)
+        built = download_cache.for_session(
+            *identity,
+            grant_id,
+            fmt,
+            url_root=request.url_root,
+            remembered=download_cache.memory_of(current_app),
+        )
+    except download_cache.SessionEnded:
+        return current_app.login_manager.unauthorized()
     except DomainError as exc:
         refuse(exc)
     return package_response(built)

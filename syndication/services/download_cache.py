@@ -1,0 +1,198 @@
+"""Cached downloads: who may have which stored package, answered with one query.
+
+Partners' systems fetch the same packages again and again. Proving that a
+stored package is still the right one by rebuilding its input and hashing it
+takes several queries; instead each worker remembers, per grant and format,
+the package it served together with the *fingerprint* of everything that
+package is built from:
+
+* the article's ``content_version``, which any change to the article, its
+  revisions, assets or tags bumps (see ``models.articles``);
+* the grant's licence id and terms hash, frozen when it was issued;
+* the partner's name and the organisation's details, read as they are now;
+* the URL root the tracking pixel's address is made from.
+
+One statement reads that fingerprint together with everything that decides
+whether the download is allowed: the session's user (the same conditions as
+logging in: session version, active, partner approved) and the grant's state.
+A remembered package then costs that statement, the log INSERT and no build;
+a new fingerprint takes the full path once and is remembered.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Hashable
+from typing import Any
+
+import sqlalchemy as sa
+from cachetools import LRUCache
+from flask import Flask
+
+from syndication.extensions import db
+from syndication.models import Article, Download, Grant, OrganisationSettings, Partner, User
+from syndication.services import packages
+from syndication.services.errors import DomainError, NotFound
+from syndication.services.package_sources import GrantState
+from syndication.services.packages import Built
+from syndication.services.users import live_session_conditions
+
+# Megabytes of package bytes one worker keeps; the files stay on disk regardless.
+DEFAULT_MEMORY_MB = 64
+
+_users, _partners, _grants = User.__table__, Partner.__table__, Grant.__table__
+_articles, _org = Article.__table__, OrganisationSettings.__table__
+
+_SESSION_GRANT = (
+    sa.select(
+        _users.c.id.label("user_id"),
+        _users.c.partner_id,
+        _partners.c.status.label("partner_status"),
+        _partners.c.name.label("partner_name"),
+        _grants.c.id.label("grant_id"),
+        _grants.c.licence_id,
+        _grants.c.status,
+        _grants.c.valid_until,
+        _grants.c.terms_hash,
+        _grants.c.article_id,
+        _articles.c.content_version,
+        _org.c.name.label("org_name"),
+        _org.c.website_url.label("org_url"),
+        _org.c.licensing_email.label("org_email"),
+    )
+    .select_from(_users)
+    .outerjoin(_partners, _partners.c.id == _users.c.partner_id)
+    .outerjoin(
+        _grants,
+        sa.and_(
+            _grants.c.id == sa.bindparam("grant_id"),
+            _grants.c.partner_id == _users.c.partner_id,
+        ),
+    )
+    .outerjoin(_articles, _articles.c.id == _grants.c.article_id)
+    .outerjoin(_org, _org.c.id == 1)
+    .where(*live_session_conditions(_users, _partners))
+)
+
+
+class SessionEnded(DomainError):
+    """The session's user no longer may be logged in: treat the request as anonymous."""
+
+    status = 401
+
+
+class NotAPartner(DomainError):
+    """A live session of a staff member: partner pages are not theirs."""
+
+    status = 403
+
+
+class _Memory:
+    """A worker's remembered packages, by fingerprint; bounded by the bytes they hold."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._cache: LRUCache[Hashable, Built] = LRUCache(
+            maxsize=max_bytes, getsizeof=lambda built: len(built.data) + 200
+        )
+        # gthread workers serve requests on several threads: LRU updates are not atomic.
+        self._lock = threading.Lock()
+
+    def get(self, fingerprint: Hashable) -> Built | None:
+        with self._lock:
+            return self._cache.get(fingerprint)
+
+    def put(self, fingerprint: Hashable, built: Built) -> None:
+        if len(built.data) + 200 > self.max_bytes:
+            return  # larger than the whole budget: served from disk every time
+        with self._lock:
+            self._cache[fingerprint] = built
+
+    def clear(self) -> None:
+        with self._lock:
+            self._cache.clear()
+
+
+def memory_of(app: Flask) -> _Memory:
+    """The app's remembered packages in this worker, PACKAGE_MEMORY_MB in size."""
+    remembered = app.extensions.get("package_memory")
+    if remembered is None:
+        megabytes = app.config.get("PACKAGE_MEMORY_MB", DEFAULT_MEMORY_MB)
+        remembered = app.extensions["package_memory"] = _Memory(int(megabytes * 1024 * 1024))
+    return remembered
+
+
+def _fingerprint(row: Any, fmt: str, url_root: str) -> tuple:
+    return (
+        row.grant_id,
+        fmt,
+        row.article_id,
+        row.content_version,
+        row.licence_id,
+        row.terms_hash,
+        row.partner_name,
+        row.org_name,
+        row.org_url,
+        row.org_email,
+        url_root,
+    )
+
+
+def for_session(
+    user_id: int,
+    session_version: int,
+    grant_id: int,
+    fmt: str,
+    *,
+    url_root: str,
+    remembered: _Memory,
+) -> Built:
+    """The grant's package for a logged-in partner user, logged as one download.
+
+    Raises SessionEnded when the session no longer holds, NotAPartner for staff,
+    NotFound for a grant that is not this partner's, and the refusals of
+    ``packages.check_usable`` for one that may not be used now.
+    """
+    packages.check_format(fmt)
+    # One transaction that reads and then logs. On SQLite it takes the write lock
+    # at BEGIN: a read transaction that later writes fails outright when another
+    # worker wrote in between, whereas BEGIN IMMEDIATE just waits its turn.
+    if db.session().in_transaction():
+        db.session.rollback()
+    db.session.connection(execution_options={"sqlite_begin_immediate": True})
+    params = {"user_id": user_id, "version": session_version, "grant_id": grant_id}
+    row = db.session.execute(_SESSION_GRANT, params).one_or_none()
+    if row is None:
+        db.session.rollback()
+        raise SessionEnded("Your session has ended; log in again.")
+    if row.partner_id is None:
+        db.session.rollback()
+        raise NotAPartner("Partner pages are for partner accounts.")
+    if row.grant_id is None:
+        db.session.rollback()
+        raise NotFound("No such grant.")
+    try:
+        packages.check_usable(
+            GrantState(
+                id=row.grant_id,
+                licence_id=row.licence_id,
+                partner_id=row.partner_id,
+                article_id=row.article_id,
+                status=row.status,
+                valid_until=row.valid_until,
+                partner_status=row.partner_status,
+                headline="",
+            )
+        )
+        fingerprint = _fingerprint(row, fmt, url_root)
+        built = remembered.get(fingerprint)
+        if built is None:
+            built = packages.build(packages.usable(grant_id, row.partner_id), fmt)
+            remembered.put(fingerprint, built)
+        entry = packages.log_entry(built, grant_id, row.partner_id, fmt, user_id=user_id)
+        db.session.execute(sa.insert(Download.__table__), [entry])
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        raise
+    return built

@@ -1,0 +1,150 @@
+"""Cached portal downloads: the session and the grant are checked on every request,
+and a remembered package is never served once anything it is built from changed."""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+
+import pytest
+import sqlalchemy as sa
+
+from syndication.extensions import db
+from syndication.models import Asset, Download, Role, User
+from syndication.policy.lifecycle import Status
+from syndication.services import articles, download_cache, package_sources, settings
+from tests.factories import PASSWORD
+
+
+@pytest.fixture
+def download(client, auth, seed_grant):
+    """Log the seed grant's partner user in; a function fetching one format of the grant."""
+    download_cache.memory_of(client.application).clear()
+    auth.login("ed@p.example", PASSWORD)
+
+    def get(fmt: str = "bundle"):
+        return client.get(f"/portal/grants/{seed_grant.id}/download/{fmt}")
+
+    return get
+
+
+def _manifest(response) -> dict:
+    return json.loads(zipfile.ZipFile(io.BytesIO(response.data)).read("manifest.json"))
+
+
+def _count_source_loads(monkeypatch) -> list[int]:
+    loads: list[int] = []
+    real = package_sources.for_grants
+
+    def counting(*args, **kwargs):
+        loads.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(package_sources, "for_grants", counting)
+    return loads
+
+
+def test_a_repeat_download_is_remembered_and_still_logged(download, monkeypatch):
+    first = download()
+    loads = _count_source_loads(monkeypatch)
+    again = download()
+    assert again.status_code == 200 and again.data == first.data
+    assert again.headers["ETag"] == first.headers["ETag"]
+    assert loads == []  # served from memory: nothing rebuilt or re-read
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Download)) == 2
+
+
+def test_a_correction_reaches_the_next_download(download, seed_article, make_user):
+    before = download()
+    articles.edit_content(
+        seed_article,
+        actor=make_user(Role.STAFF),
+        headline="Kuleba and Lavrov: corrected",
+        dek="",
+        body_html="<p>A corrected body.</p>",
+        note="Correction",
+    )
+    after = download("article.txt")
+    assert b"A corrected body." in after.data
+    assert download().headers["ETag"] != before.headers["ETag"]
+
+
+def test_an_asset_flag_change_reaches_the_next_download(
+    client, auth, make_article, make_partner, make_user, make_grant
+):
+    image = "https://img.example/own.jpg"
+    article = make_article(
+        body_html=f'<p>Text.</p><figure><img src="{image}" alt="A photo"></figure><p>More.</p>'
+    )
+    article.assets.append(Asset(url=image, caption="Our photo", credit="Staff", syndicatable=True))
+    db.session.commit()
+    partner = make_partner()
+    make_user(Role.PARTNER, partner=partner, email="pics@p.example")
+    grant = make_grant(partner, article)
+    auth.login("pics@p.example", PASSWORD)
+    url = f"/portal/grants/{grant.id}/download/article.html"
+    assert image.encode() in client.get(url).data
+    article.assets[0].syndicatable = False
+    db.session.commit()
+    assert image.encode() not in client.get(url).data
+
+
+def test_partner_and_organisation_changes_reach_the_next_download(download, seed_grant):
+    first = _manifest(download())
+    seed_grant.partner.name = "Renamed Gazette"
+    db.session.commit()
+    renamed = download()
+    assert _manifest(renamed) != first
+    org = settings.organisation()
+    org.name = "Renamed Newsroom"
+    db.session.commit()
+    assert b"Renamed Newsroom" in download("LICENSE.txt").data
+
+
+def test_revoking_after_a_remembered_download_refuses_at_once(download, seed_grant):
+    assert download().status_code == 200
+    seed_grant.status = seed_grant.status.REVOKED
+    db.session.commit()
+    refused = download()
+    assert refused.status_code == 403 and "revoked" in refused.text
+
+
+@pytest.mark.parametrize("change", ["suspend", "session_version", "deactivate"])
+def test_an_ended_session_is_sent_to_log_in(download, seed_grant, change):
+    assert download().status_code == 200
+    user = db.session.scalar(sa.select(User).where(User.email == "ed@p.example"))
+    if change == "suspend":
+        seed_grant.partner.status = Status.SUSPENDED
+    elif change == "session_version":
+        user.session_version += 1
+    else:
+        user.active = False
+    db.session.commit()
+    response = download()
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Download)) == 1
+
+
+def test_staff_get_403_and_anonymous_visitors_go_to_log_in(client, auth, seed_grant, make_user):
+    url = f"/portal/grants/{seed_grant.id}/download/bundle"
+    anonymous = client.get(url)
+    assert anonymous.status_code == 302 and "/login" in anonymous.headers["Location"]
+    make_user(Role.STAFF, email="desk@example.org")
+    auth.login("desk@example.org", PASSWORD)
+    assert client.get(url).status_code == 403
+
+
+def test_an_unknown_format_is_refused_before_anything_else(download):
+    response = download("article.exe")
+    assert response.status_code == 400 and "Unknown format" in response.text
+
+
+def test_the_memory_is_bounded_by_bytes():
+    memory = download_cache._Memory(max_bytes=1000)
+    built = download_cache.Built("k", b"x" * 600, "f.zip", "application/zip")
+    memory.put("a", built)
+    memory.put("b", built)  # evicts "a": both do not fit
+    assert memory.get("a") is None and memory.get("b") is built
+    memory.put("huge", download_cache.Built("h", b"x" * 5000, "h.zip", "application/zip"))
+    assert memory.get("huge") is None
