@@ -411,19 +411,14 @@ def check_download(port: int, target: Target, fixture: Fixture) -> None:
 BREAKDOWN = [
     ("whole request in Flask", "flask/app.py", "wsgi_app"),
     ("  open session cookie", "flask/sessions.py", "open_session"),
-    ("  load user (login)", "syndication/views/access.py", "load_user"),
-    ("  packages.download", "syndication/services/packages.py", "download"),
-    ("    usable (grant and package input)", "syndication/services/packages.py", "usable"),
-    ("      for_grants (queries)", "syndication/services/package_sources.py", "for_grants"),
-    ("      pixel_url", "syndication/services/pixels.py", "pixel_url"),
-    ("      settings.organisation", "syndication/services/settings.py", "organisation"),
-    ("    package_key (hash)", "syndication/packaging/cache.py", "package_key"),
-    ("    _cached (read file)", "syndication/services/packages.py", "_cached"),
-    ("    _filename (slugify)", "syndication/services/packages.py", "_filename"),
-    ("    Download log commit", "sqlalchemy/orm/session.py", "commit"),
+    ("  rate limiter", "flask_limiter/_extension.py", "_check_request_limit"),
+    ("  download_cache.for_session", "syndication/services/download_cache.py", "for_session"),
+    ("    SQL execution (all)", "sqlalchemy/engine/base.py", "_execute_context"),
+    ("    commit", "sqlalchemy/orm/session.py", "commit"),
+    ("    full path (memory miss)", "syndication/services/packages.py", "usable"),
+    ("  load user (not on this path)", "syndication/views/access.py", "load_user"),
     ("  package_response", "syndication/views/downloads.py", "package_response"),
     ("  save session cookie", "flask/sessions.py", "save_session"),
-    ("  SQL execution (all)", "sqlalchemy/engine/base.py", "_execute_context"),
 ]
 
 

@@ -122,7 +122,7 @@ def memory_of(app: Flask) -> _Memory:
     return remembered
 
 
-def _fingerprint(row: Any, fmt: str, url_root: str) -> tuple:
+def _fingerprint(row: Any, fmt: str, url_root: Hashable) -> tuple:
     return (
         row.grant_id,
         fmt,
@@ -144,7 +144,7 @@ def for_session(
     grant_id: int,
     fmt: str,
     *,
-    url_root: str,
+    url_root: Hashable,
     remembered: _Memory,
 ) -> Built:
     """The grant's package for a logged-in partner user, logged as one download.
