@@ -20,8 +20,15 @@ def _when(value: str | None) -> str | None:
     text = f"{moment.day} {_MONTHS[moment.month - 1]} {moment.year}"
     if moment.hour or moment.minute or moment.second:
         text += f", {moment.hour:02d}:{moment.minute:02d}"
-    offset = moment.strftime("%z")
-    return f"{text} (UTC)" if offset in ("", "+0000") else f"{text} (UTC{offset[:3]}:{offset[3:]})"
+    # The offset from utcoffset() rather than strftime("%z"), which costs several
+    # times more; seconds in an offset (real zones have none) are dropped.
+    delta = moment.utcoffset()
+    seconds = 0 if delta is None else int(delta.total_seconds())
+    if abs(seconds) < 60:
+        return f"{text} (UTC)"
+    sign = "+" if seconds > 0 else "-"
+    hours, minutes = divmod(abs(seconds) // 60, 60)
+    return f"{text} (UTC{sign}{hours:02d}:{minutes:02d})"
 
 
 def build(inp: PackageInput) -> bytes:

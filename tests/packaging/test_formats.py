@@ -8,7 +8,16 @@ import re
 import pytest
 from lxml import etree
 
-from syndication.packaging import BUILDERS, FILE_NAMES, html, jsonld, markdown, package_key, text
+from syndication.packaging import (
+    BUILDERS,
+    FILE_NAMES,
+    html,
+    jsonld,
+    licence,
+    markdown,
+    package_key,
+    text,
+)
 from syndication.packaging.bundle import package_with_manifest
 from tests.packaging import (
     CANONICAL,
@@ -158,6 +167,20 @@ def test_licence_states_who_what_when_restrictions_and_contact() -> None:
     assert "  - Do not sell, sublicense or syndicate the article onward." in out
     assert seed_footer() in out
     assert "Licensing questions: licensing@dailycallernewsfoundation.org" in out
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        ("2026-01-05T09:00:00+00:00", "5 January 2026, 09:00 (UTC)"),
+        ("2026-01-05T00:00:00", "5 January 2026 (UTC)"),
+        ("2026-03-01T18:30:00+05:30", "1 March 2026, 18:30 (UTC+05:30)"),
+        ("2026-12-31T23:59:00-03:00", "31 December 2026, 23:59 (UTC-03:00)"),
+        ("2026-07-04T12:00:00-00:30", "4 July 2026, 12:00 (UTC-00:30)"),
+    ],
+)
+def test_licence_dates_show_their_utc_offset(value: str, shown: str) -> None:
+    assert licence._when(value) == shown
 
 
 def test_outputs_are_deterministic_and_read_no_clock() -> None:

@@ -1,13 +1,14 @@
-"""The fast body reader and XHTML writer agree with lxml, and leave odd bodies to lxml."""
+"""The fast body reader and the XML-parsed XHTML agree with lxml, and leave odd bodies to lxml."""
 
 from __future__ import annotations
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from lxml import etree
 
 from syndication.ingest.sanitise import sanitise_html
-from syndication.packaging import markup
+from syndication.packaging import markup, newsml
 from syndication.packaging.inputs import parse_fragment, xml_clean
 from tests.packaging import seed_article
 
@@ -46,6 +47,18 @@ def _agrees_with_lxml(html: str) -> None:
     nodes = markup.parse(html)
     assert nodes is not None, html
     assert nodes == markup.from_tree(parse_fragment(html))
+    # NewsML reads the same bodies with the XML parser: same XHTML as from the HTML tree.
+    direct = newsml.xhtml_from_simple(html)
+    if direct is not None:
+        via_tree = newsml.xhtml_from_tree(parse_fragment(html))
+        assert _in_xhtml_page(direct) == _in_xhtml_page(via_tree), html
+
+
+def _in_xhtml_page(body: etree._Element) -> bytes:
+    # Serialised where NewsML puts it: under <html> with XHTML as the default namespace.
+    page = etree.Element(f"{{{newsml.XHTML}}}html", nsmap={None: newsml.XHTML})
+    page.append(body)
+    return etree.tostring(page, encoding="UTF-8")
 
 
 @pytest.mark.parametrize("html", SIMPLE)
@@ -55,6 +68,17 @@ def test_simple_bodies_read_exactly_as_lxml_reads_them(html: str) -> None:
 
 def test_the_seed_body_has_the_simple_shape() -> None:
     _agrees_with_lxml(xml_clean(seed_article().body_html))
+
+
+def test_simple_bodies_are_read_as_xhtml_without_the_html_tree() -> None:
+    # The fast NewsML route is taken for the usual bodies, not only allowed.
+    for html in [*SIMPLE, xml_clean(seed_article().body_html)]:
+        assert newsml.xhtml_from_simple(html) is not None, html
+
+
+def test_bodies_xml_would_read_differently_take_the_html_tree() -> None:
+    assert newsml.xhtml_from_simple('<p><img src="a.jpg" alt="two\nlines"></p>') is None
+    assert newsml.xhtml_from_simple("<p>a ]]> b</p>") is None
 
 
 @pytest.mark.parametrize("html", LEFT_TO_LXML)
