@@ -148,3 +148,38 @@ def test_the_memory_is_bounded_by_bytes():
     assert memory.get("a") is None and memory.get("b") is built
     memory.put("huge", download_cache.Built("h", b"x" * 5000, "h.zip", "application/zip"))
     assert memory.get("huge") is None
+
+
+def test_api_downloads_share_the_memory_and_see_changes(
+    client, seed_grant, seed_article, make_api_key, make_user, monkeypatch
+):
+    download_cache.memory_of(client.application).clear()
+    key, secret = make_api_key(seed_grant.partner)
+    url = f"/api/v1/grants/{seed_grant.id}/package?format=article.txt"
+    headers = {"Authorization": f"Bearer {secret}"}
+    first = client.get(url, headers=headers)
+    loads = _count_source_loads(monkeypatch)
+    assert client.get(url, headers=headers).data == first.data
+    assert loads == []
+    articles.edit_content(
+        seed_article,
+        actor=make_user(Role.STAFF),
+        headline="Kuleba and Lavrov",
+        dek="",
+        body_html="<p>Corrected through the API.</p>",
+        note="Correction",
+    )
+    assert b"Corrected through the API." in client.get(url, headers=headers).data
+    logged = db.session.scalars(sa.select(Download)).all()
+    assert len(logged) == 3 and {d.api_key_id for d in logged} == {key.id}
+
+
+def test_api_download_of_another_partners_grant_is_not_found(
+    client, seed_grant, make_partner, make_api_key
+):
+    _, secret = make_api_key(make_partner())
+    response = client.get(
+        f"/api/v1/grants/{seed_grant.id}/package", headers={"Authorization": f"Bearer {secret}"}
+    )
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"

@@ -13,10 +13,11 @@ package is built from:
 * the URL root the tracking pixel's address is made from.
 
 One statement reads that fingerprint together with everything that decides
-whether the download is allowed: the session's user (the same conditions as
-logging in: session version, active, partner approved) and the grant's state.
-A remembered package then costs that statement, the log INSERT and no build;
-a new fingerprint takes the full path once and is remembered.
+whether the download is allowed: the grant's state and, for the portal, the
+session's user (the same conditions as logging in: session version, active,
+partner approved); API keys are checked before, as for every API call. A
+remembered package then costs that statement, the log INSERT and no build; a
+new fingerprint takes the full path once and is remembered.
 """
 
 from __future__ import annotations
@@ -43,23 +44,27 @@ DEFAULT_MEMORY_MB = 64
 _users, _partners, _grants = User.__table__, Partner.__table__, Grant.__table__
 _articles, _org = Article.__table__, OrganisationSettings.__table__
 
+# What decides the download and fingerprints its package, for a grant joined
+# to its partner (and that partner's user, for the session variant).
+_GRANT_COLUMNS = (
+    _partners.c.status.label("partner_status"),
+    _partners.c.name.label("partner_name"),
+    _grants.c.id.label("grant_id"),
+    _grants.c.licence_id,
+    _grants.c.status,
+    _grants.c.valid_until,
+    _grants.c.terms_hash,
+    _grants.c.article_id,
+    _articles.c.content_version,
+    _org.c.name.label("org_name"),
+    _org.c.website_url.label("org_url"),
+    _org.c.licensing_email.label("org_email"),
+)
+
+# A logged-in user's session, checked with the same conditions as login, and
+# the grant if it is their partner's: no row means the session has ended.
 _SESSION_GRANT = (
-    sa.select(
-        _users.c.id.label("user_id"),
-        _users.c.partner_id,
-        _partners.c.status.label("partner_status"),
-        _partners.c.name.label("partner_name"),
-        _grants.c.id.label("grant_id"),
-        _grants.c.licence_id,
-        _grants.c.status,
-        _grants.c.valid_until,
-        _grants.c.terms_hash,
-        _grants.c.article_id,
-        _articles.c.content_version,
-        _org.c.name.label("org_name"),
-        _org.c.website_url.label("org_url"),
-        _org.c.licensing_email.label("org_email"),
-    )
+    sa.select(_users.c.id.label("user_id"), _users.c.partner_id, *_GRANT_COLUMNS)
     .select_from(_users)
     .outerjoin(_partners, _partners.c.id == _users.c.partner_id)
     .outerjoin(
@@ -72,6 +77,19 @@ _SESSION_GRANT = (
     .outerjoin(_articles, _articles.c.id == _grants.c.article_id)
     .outerjoin(_org, _org.c.id == 1)
     .where(*live_session_conditions(_users, _partners))
+)
+
+# The grant of a partner whose credential (an API key) was checked already.
+_PARTNER_GRANT = (
+    sa.select(_grants.c.partner_id, *_GRANT_COLUMNS)
+    .select_from(_grants)
+    .join(_partners, _partners.c.id == _grants.c.partner_id)
+    .join(_articles, _articles.c.id == _grants.c.article_id)
+    .outerjoin(_org, _org.c.id == 1)
+    .where(
+        _grants.c.id == sa.bindparam("grant_id"),
+        _grants.c.partner_id == sa.bindparam("partner_id"),
+    )
 )
 
 
@@ -138,6 +156,18 @@ def _fingerprint(row: Any, fmt: str, url_root: Hashable) -> tuple:
     )
 
 
+def _begin_logging_transaction() -> None:
+    """Start the one transaction that reads and then logs a download.
+
+    On SQLite it takes the write lock at BEGIN: a read transaction that later
+    writes fails outright when another worker wrote in between, whereas BEGIN
+    IMMEDIATE just waits its turn.
+    """
+    if db.session().in_transaction():
+        db.session.rollback()
+    db.session.connection(execution_options={"sqlite_begin_immediate": True})
+
+
 def for_session(
     user_id: int,
     session_version: int,
@@ -154,12 +184,7 @@ def for_session(
     ``packages.check_usable`` for one that may not be used now.
     """
     packages.check_format(fmt)
-    # One transaction that reads and then logs. On SQLite it takes the write lock
-    # at BEGIN: a read transaction that later writes fails outright when another
-    # worker wrote in between, whereas BEGIN IMMEDIATE just waits its turn.
-    if db.session().in_transaction():
-        db.session.rollback()
-    db.session.connection(execution_options={"sqlite_begin_immediate": True})
+    _begin_logging_transaction()
     params = {"user_id": user_id, "version": session_version, "grant_id": grant_id}
     row = db.session.execute(_SESSION_GRANT, params).one_or_none()
     if row is None:
@@ -168,10 +193,42 @@ def for_session(
     if row.partner_id is None:
         db.session.rollback()
         raise NotAPartner("Partner pages are for partner accounts.")
-    if row.grant_id is None:
-        db.session.rollback()
-        raise NotFound("No such grant.")
+    return _serve(row, fmt, url_root, remembered, user_id=user_id)
+
+
+def for_partner(
+    partner_id: int,
+    grant_id: int,
+    fmt: str,
+    *,
+    api_key_id: int | None = None,
+    url_root: Hashable,
+    remembered: _Memory,
+) -> Built:
+    """The grant's package for a partner whose credential the caller has checked; logged.
+
+    Raises NotFound for a grant that is not this partner's and the refusals of
+    ``packages.check_usable`` for one that may not be used now.
+    """
+    packages.check_format(fmt)
+    _begin_logging_transaction()
+    params = {"partner_id": partner_id, "grant_id": grant_id}
+    row = db.session.execute(_PARTNER_GRANT, params).one_or_none()
+    return _serve(row, fmt, url_root, remembered, api_key_id=api_key_id)
+
+
+def _serve(
+    row: Any,
+    fmt: str,
+    url_root: Hashable,
+    remembered: _Memory,
+    *,
+    user_id: int | None = None,
+    api_key_id: int | None = None,
+) -> Built:
     try:
+        if row is None or row.grant_id is None:
+            raise NotFound("No such grant.")
         packages.check_usable(
             GrantState(
                 id=row.grant_id,
@@ -187,9 +244,11 @@ def for_session(
         fingerprint = _fingerprint(row, fmt, url_root)
         built = remembered.get(fingerprint)
         if built is None:
-            built = packages.build(packages.usable(grant_id, row.partner_id), fmt)
+            built = packages.build(packages.usable(row.grant_id, row.partner_id), fmt)
             remembered.put(fingerprint, built)
-        entry = packages.log_entry(built, grant_id, row.partner_id, fmt, user_id=user_id)
+        entry = packages.log_entry(
+            built, row.grant_id, row.partner_id, fmt, user_id=user_id, api_key_id=api_key_id
+        )
         db.session.execute(sa.insert(Download.__table__), [entry])
         db.session.commit()
     except BaseException:

@@ -26,11 +26,18 @@ from syndication.models import (
     SyndicationPolicy,
 )
 from syndication.models.base import utcnow
-from syndication.services import apikeys, grants, notices, packages, rulesets, search
+from syndication.services import (
+    apikeys,
+    download_cache,
+    grants,
+    notices,
+    rulesets,
+    search,
+)
 from syndication.services.errors import DomainError
 from syndication.views import api_schemas as s
 from syndication.views.access import credential_rate_key
-from syndication.views.downloads import package_response, refuse
+from syndication.views.downloads import package_response, refuse, url_root
 
 api = APIBlueprint(
     "api",
@@ -343,8 +350,13 @@ PACKAGE_RESPONSE = {
 def package(path: s.GrantPath, query: s.PackageQuery):
     """The grant's package: the zip (default), or one file with ?format=."""
     try:
-        built = packages.download(
-            path.grant_id, g.partner.id, query.format, api_key_id=g.api_key.id
+        built = download_cache.for_partner(
+            g.partner.id,
+            path.grant_id,
+            query.format,
+            api_key_id=g.api_key.id,
+            url_root=url_root(),
+            remembered=download_cache.memory_of(current_app),
         )
     except DomainError as exc:
         refuse(exc)

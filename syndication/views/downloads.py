@@ -28,6 +28,14 @@ def package_response(built: Built) -> Response:
     return Response(built.data, content_type=built.media_type, headers=headers)
 
 
+def url_root() -> tuple[str, str, str]:
+    """What absolute URLs in a package (its tracking pixel) are made from, for cache keys.
+
+    Cheaper than request.url_root, which decodes and re-encodes the whole URL.
+    """
+    return request.scheme, request.host, request.root_path
+
+
 def refuse(exc: DomainError):
     """Turn a service refusal into the matching HTTP error with its message."""
     abort(exc.status, str(exc))

@@ -42,7 +42,7 @@ from syndication.services import users as users_service
 from syndication.services.errors import DomainError
 from syndication.views.access import owned_or_404, partner_required, session_identity
 from syndication.views.catalogue import filters_from_request, run_search, sections
-from syndication.views.downloads import package_response, refuse
+from syndication.views.downloads import package_response, refuse, url_root
 from syndication.views.partner_forms import (
     ActionForm,
     ApiKeyForm,
@@ -115,8 +115,7 @@ def _serve_download(identity: tuple[int, int], grant_id: int, fmt: str):
             *identity,
             grant_id,
             fmt,
-            # What the pixel's absolute URL is made of (cheaper than request.url_root).
-            url_root=(request.scheme, request.host, request.root_path),
+            url_root=url_root(),
             remembered=download_cache.memory_of(current_app),
         )
     except download_cache.SessionEnded:
