@@ -34,7 +34,11 @@ from syndication.extensions import db
 from syndication.models import Article, Download, Grant, OrganisationSettings, Partner, User
 from syndication.services import packages
 from syndication.services.errors import DomainError, NotFound
-from syndication.services.package_sources import GrantState
+from syndication.services.package_sources import (
+    GRANT_STATE_COLUMNS,
+    ORGANISATION_COLUMNS,
+    grant_state,
+)
 from syndication.services.packages import Built
 from syndication.services.users import live_session_conditions
 
@@ -47,24 +51,18 @@ _articles, _org = Article.__table__, OrganisationSettings.__table__
 # What decides the download and fingerprints its package, for a grant joined
 # to its partner (and that partner's user, for the session variant).
 _GRANT_COLUMNS = (
-    _partners.c.status.label("partner_status"),
-    _partners.c.name.label("partner_name"),
-    _grants.c.id.label("grant_id"),
-    _grants.c.licence_id,
-    _grants.c.status,
-    _grants.c.valid_until,
+    *GRANT_STATE_COLUMNS,
     _grants.c.terms_hash,
-    _grants.c.article_id,
     _articles.c.content_version,
-    _org.c.name.label("org_name"),
-    _org.c.website_url.label("org_url"),
-    _org.c.licensing_email.label("org_email"),
+    *ORGANISATION_COLUMNS,
 )
 
 # A logged-in user's session, checked with the same conditions as login, and
 # the grant if it is their partner's: no row means the session has ended.
 _SESSION_GRANT = (
-    sa.select(_users.c.id.label("user_id"), _users.c.partner_id, *_GRANT_COLUMNS)
+    sa.select(
+        _users.c.id.label("user_id"), _users.c.partner_id.label("user_partner_id"), *_GRANT_COLUMNS
+    )
     .select_from(_users)
     .outerjoin(_partners, _partners.c.id == _users.c.partner_id)
     .outerjoin(
@@ -81,7 +79,7 @@ _SESSION_GRANT = (
 
 # The grant of a partner whose credential (an API key) was checked already.
 _PARTNER_GRANT = (
-    sa.select(_grants.c.partner_id, *_GRANT_COLUMNS)
+    sa.select(*_GRANT_COLUMNS)
     .select_from(_grants)
     .join(_partners, _partners.c.id == _grants.c.partner_id)
     .join(_articles, _articles.c.id == _grants.c.article_id)
@@ -190,7 +188,7 @@ def for_session(
     if row is None:
         db.session.rollback()
         raise SessionEnded("Your session has ended; log in again.")
-    if row.partner_id is None:
+    if row.user_partner_id is None:
         db.session.rollback()
         raise NotAPartner("Partner pages are for partner accounts.")
     return _serve(row, fmt, url_root, remembered, user_id=user_id)
@@ -229,18 +227,7 @@ def _serve(
     try:
         if row is None or row.grant_id is None:
             raise NotFound("No such grant.")
-        packages.check_usable(
-            GrantState(
-                id=row.grant_id,
-                licence_id=row.licence_id,
-                partner_id=row.partner_id,
-                article_id=row.article_id,
-                status=row.status,
-                valid_until=row.valid_until,
-                partner_status=row.partner_status,
-                headline="",
-            )
-        )
+        packages.check_usable(grant_state(row))
         fingerprint = _fingerprint(row, fmt, url_root)
         built = remembered.get(fingerprint)
         if built is None:

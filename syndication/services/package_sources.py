@@ -68,8 +68,26 @@ _partners = Partner.__table__
 _tags = ArticleTag.__table__
 _assets = Asset.__table__
 
+# The organisation row (left-joined on id 1): its name and addresses are in every package.
+ORGANISATION_COLUMNS = (
+    _org.c.name.label("org_name"),
+    _org.c.website_url.label("org_url"),
+    _org.c.licensing_email.label("org_email"),
+)
+
+# A grant joined to its partner: what decides whether it may be used now.
+GRANT_STATE_COLUMNS = (
+    _grants.c.id.label("grant_id"),
+    _grants.c.licence_id,
+    _grants.c.partner_id,
+    _grants.c.article_id,
+    _grants.c.status,
+    _grants.c.valid_until,
+    _partners.c.name.label("partner_name"),
+    _partners.c.status.label("partner_status"),
+)
+
 _ARTICLE_COLUMNS = (
-    _articles.c.id.label("article_id"),
     _articles.c.canonical_url,
     _articles.c.dateline,
     _articles.c.section,
@@ -83,9 +101,6 @@ _ARTICLE_COLUMNS = (
     _revisions.c.body_html,
     _revisions.c.summary,
     _revisions.c.created_at.label("revision_created_at"),
-    _org.c.name.label("org_name"),
-    _org.c.website_url.label("org_url"),
-    _org.c.licensing_email.label("org_email"),
 )
 
 
@@ -102,16 +117,11 @@ def _with_article(select: sa.Select) -> sa.Select:
 
 _GRANTS = _with_article(
     sa.select(
-        _grants.c.id.label("grant_id"),
-        _grants.c.licence_id,
-        _grants.c.partner_id,
-        _grants.c.status,
-        _grants.c.valid_until,
+        *GRANT_STATE_COLUMNS,
         _grants.c.terms,
         _grants.c.odrl,
-        _partners.c.name.label("partner_name"),
-        _partners.c.status.label("partner_status"),
         *_ARTICLE_COLUMNS,
+        *ORGANISATION_COLUMNS,
     )
     .select_from(_grants)
     .join(_partners, _partners.c.id == _grants.c.partner_id)
@@ -121,9 +131,11 @@ _GRANTS = _with_article(
     _grants.c.partner_id == sa.bindparam("partner_id"),
 )
 
-_ARTICLE = _with_article(sa.select(*_ARTICLE_COLUMNS).select_from(_articles)).where(
-    _articles.c.id == sa.bindparam("article_id")
-)
+_ARTICLE = _with_article(
+    sa.select(
+        _articles.c.id.label("article_id"), *_ARTICLE_COLUMNS, *ORGANISATION_COLUMNS
+    ).select_from(_articles)
+).where(_articles.c.id == sa.bindparam("article_id"))
 
 _TAGS = (
     sa.select(_tags.c.article_id, _tags.c.tag)
@@ -136,6 +148,20 @@ _ASSETS = (
     .where(_assets.c.article_id.in_(sa.bindparam("article_ids", expanding=True)))
     .order_by(_assets.c.article_id, _assets.c.position, _assets.c.id)
 )
+
+
+def grant_state(row: Any, *, headline: str = "") -> GrantState:
+    """The GrantState of a row selected with GRANT_STATE_COLUMNS."""
+    return GrantState(
+        id=row.grant_id,
+        licence_id=row.licence_id,
+        partner_id=row.partner_id,
+        article_id=row.article_id,
+        status=row.status,
+        valid_until=row.valid_until,
+        partner_status=row.partner_status,
+        headline=headline,
+    )
 
 
 def _organisation(row: Any) -> packaging.Organisation:
@@ -211,16 +237,7 @@ def for_grants(grant_ids: Iterable[int], partner_id: int) -> dict[int, Source]:
     tags, assets = _extras(row.article_id for row in rows)
     sources = {}
     for row in rows:
-        state = GrantState(
-            id=row.grant_id,
-            licence_id=row.licence_id,
-            partner_id=row.partner_id,
-            article_id=row.article_id,
-            status=row.status,
-            valid_until=row.valid_until,
-            partner_status=row.partner_status,
-            headline=row.headline,
-        )
+        state = grant_state(row, headline=row.headline)
         inp = packaging.PackageInput(
             article=_revision(row, tags[row.article_id]),
             terms=row.terms,
