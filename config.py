@@ -55,6 +55,8 @@ class Config:
     DOWNLOAD_LINK_MAX_AGE = 3 * 24 * 3600  # seconds an emailed download link stays valid
     # Built packages, keyed by content hash; defaults to instance/packages.
     PACKAGE_CACHE_DIR = os.environ.get("PACKAGE_CACHE_DIR", "")
+    # Megabytes of served packages each worker keeps in memory for repeat downloads.
+    PACKAGE_MEMORY_MB = float(os.environ.get("PACKAGE_MEMORY_MB", "64"))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True  # X-RateLimit-* and Retry-After on every API answer
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
