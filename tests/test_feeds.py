@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 
 from syndication.extensions import db
-from syndication.models import AuditEvent, GrantStatus, PartnerStatus
+from syndication.models import AuditEvent, GrantStatus, PartnerStatus, User
 from syndication.security import hash_api_key
 from syndication.services import feeds, packages, pixels
 from tests.factories import PASSWORD
@@ -376,6 +376,8 @@ def _token_in(page: str) -> str | None:
 
 
 def test_portal_issues_a_token_shown_once_and_revokes_it(client, auth, seed_grant):
+    db.session.scalar(sa.select(User).where(User.email == "ed@p.example")).is_partner_admin = True
+    db.session.commit()
     auth.login("ed@p.example", PASSWORD)
     page = client.get("/portal/feeds")
     assert page.status_code == 200

@@ -18,8 +18,8 @@ from syndication.models import (
     Role,
     User,
 )
-from syndication.services import partners, settings
-from syndication.services.errors import Conflict, DomainError
+from syndication.services import apikeys, feeds, partners, settings
+from syndication.services.errors import Conflict, DomainError, Forbidden
 from tests.factories import PASSWORD
 
 
@@ -467,3 +467,32 @@ def test_new_policy_changes_the_next_recommendation(make_user):
 def test_service_refuses_changed_terms():
     with pytest.raises(DomainError, match="terms changed"):
         partners.apply(_application("T", ["t.example"], 1, terms_version_id=-1))
+
+
+def test_members_see_keys_but_only_administrators_manage_them(
+    client, auth, make_partner, make_user, make_api_key
+):
+    partner = make_partner()
+    make_user(Role.PARTNER, partner=partner, email="member@p.example")
+    key, _ = make_api_key(partner)
+    auth.login("member@p.example", PASSWORD)
+    page = client.get("/portal/keys")
+    assert page.status_code == 200 and key.label in page.text
+    assert "Create key" not in page.text and "an administrator of your account" in page.text
+    assert client.post("/portal/keys", data={"label": "Mine"}).status_code == 403
+    assert client.post(f"/portal/keys/{key.id}/revoke").status_code == 403
+    db.session.refresh(key)
+    assert key.revoked_at is None
+
+
+def test_members_cannot_issue_or_revoke_the_feed_token(client, auth, make_partner, make_user):
+    partner = make_partner()
+    member = make_user(Role.PARTNER, partner=partner, email="member@p.example")
+    auth.login("member@p.example", PASSWORD)
+    assert "An administrator of your account issues" in client.get("/portal/feeds").text
+    assert client.post("/portal/feeds/token").status_code == 403
+    assert client.post("/portal/feeds/token/revoke").status_code == 403
+    with pytest.raises(Forbidden):
+        feeds.issue_feed_token(partner, actor=member)
+    with pytest.raises(Forbidden):
+        apikeys.create_key(member, "Scripted")

@@ -34,7 +34,9 @@ def test_two_workers_share_one_count_in_redis(tmp_path):
             tier=PartnerTier.STANDARD,
         )
         db.session.add(partner)
-        user = users.create_user("s@shared.example", Role.PARTNER, partner=partner)
+        user = users.create_user(
+            "s@shared.example", Role.PARTNER, partner=partner, partner_admin=True
+        )
         _, secret = apikeys.create_key(user, "CMS")
     headers = {"Authorization": f"Bearer {secret}"}
     clients = [first.test_client(), second.test_client()]

@@ -12,11 +12,18 @@ from syndication.models import ApiKey, PartnerStatus, User
 from syndication.models.base import utcnow
 from syndication.security import hash_api_key, new_api_key
 from syndication.services import audit
-from syndication.services.errors import DomainError, NotFound
+from syndication.services.errors import DomainError, Forbidden, NotFound
+
+ADMINS_ONLY = "Only administrators of your partner account can manage its API keys."
 
 
 def create_key(user: User, label: str) -> tuple[ApiKey, str]:
-    """A new key for the user's partner; the secret is returned here and never again."""
+    """A new key for the user's partner; the secret is returned here and never again.
+
+    A key acts for the whole partner account, so only its administrators make them.
+    """
+    if not user.is_partner_admin:
+        raise Forbidden(ADMINS_ONLY)
     label = label.strip()
     if not label:
         raise DomainError("Give the key a label, such as the system that will use it.")
@@ -38,7 +45,9 @@ def create_key(user: User, label: str) -> tuple[ApiKey, str]:
 
 
 def revoke_key(user: User, key_id: int) -> ApiKey:
-    """Revoke one of the user's partner's keys; it stops working at once."""
+    """Revoke one of the user's partner's keys (administrators only); it stops working at once."""
+    if not user.is_partner_admin:
+        raise Forbidden(ADMINS_ONLY)
     key = db.session.scalar(
         sa.select(ApiKey).where(ApiKey.id == key_id, ApiKey.partner_id == user.partner_id)
     )

@@ -331,11 +331,21 @@ def _commit_partner_change() -> None:
         raise Conflict("Your partnership was changed at the same moment; try again.") from exc
 
 
+def _check_admin(partner: Partner, actor: User | None) -> None:
+    """A feed token opens the partner's feeds to anyone holding it: administrators only.
+
+    ``actor`` None is the system itself (scripts, staff tools), which may.
+    """
+    if actor is not None and not (actor.is_partner_admin and actor.partner_id == partner.id):
+        raise Forbidden("Only administrators of your partner account can manage its feed token.")
+
+
 def issue_feed_token(partner: Partner, *, actor: User | None = None) -> str:
     """A new feed token for the partner, replacing any old one; returned here and never again.
 
     Only its hash is stored (as for API keys), so a lost token is replaced, not recovered.
     """
+    _check_admin(partner, actor)
     if partner.status is not PartnerStatus.APPROVED:
         raise DomainError("Only approved partners can have a feed token.")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
@@ -348,6 +358,7 @@ def issue_feed_token(partner: Partner, *, actor: User | None = None) -> str:
 
 def revoke_feed_token(partner: Partner, *, actor: User | None = None) -> bool:
     """Stop the partner's feed token working at once; False when there was none."""
+    _check_admin(partner, actor)
     if partner.feed_token_hash is None:
         return False
     partner.feed_token_hash = None

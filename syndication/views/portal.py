@@ -298,6 +298,8 @@ def remove_user(user_id: int):
 def keys():
     form = ApiKeyForm()
     secret = None
+    if request.method == "POST" and not current_user.is_partner_admin:
+        abort(403)
     if form.validate_on_submit():
         try:
             _, secret = apikeys.create_key(current_user, form.label.data)
@@ -319,6 +321,8 @@ def keys():
 @bp.route("/keys/<int:key_id>/revoke", methods=["POST"])
 @partner_required
 def revoke_key(key_id: int):
+    if not current_user.is_partner_admin:
+        abort(403)
     if ActionForm().validate_on_submit():
         try:
             key = apikeys.revoke_key(current_user, key_id)

@@ -46,6 +46,8 @@ def feeds_page():
 @bp.route("/feeds/token", methods=["POST"])
 @partner_required
 def issue_feed_token():
+    if not current_user.is_partner_admin:
+        abort(403)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
@@ -59,6 +61,8 @@ def issue_feed_token():
 @bp.route("/feeds/token/revoke", methods=["POST"])
 @partner_required
 def revoke_feed_token():
+    if not current_user.is_partner_admin:
+        abort(403)
     if ActionForm().validate_on_submit():
         try:
             revoked = feeds.revoke_feed_token(current_user.partner, actor=current_user)
