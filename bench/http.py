@@ -1,9 +1,10 @@
 """Requests per second and latency of partner routes served by gunicorn, against a bare floor.
 
-Run from the project root: ``.venv/bin/python bench/http.py`` (gunicorn must be
-installed in the venv: ``.venv/bin/pip install gunicorn``). It prepares a fresh
-SQLite database under bench/out/ (migrations, demo data, an API key and one
-free grant for the demo partner Lone Star Ledger), serves ``bench.http_app:app``
+Run from the project root: ``.venv/bin/python bench/http.py`` (gunicorn is one
+of the project's dependencies). It prepares a fresh SQLite database under
+bench/out/, or with ``--postgresql URL`` a database of its own on that
+PostgreSQL server (migrations, demo data, an API key and one free grant for
+the demo partner Lone Star Ledger), serves ``bench.http_app:app``
 with gunicorn on 127.0.0.1 (a free port, 2 sync workers), logs in once through
 the real /login form and then, from a few client processes (http.client, one
 connection each, reopened whenever the server closes it), sends a fixed
@@ -64,8 +65,11 @@ sys.path.insert(0, str(ROOT))
 
 import http.client
 
+import sqlalchemy as sa
+
 OUT = HERE / "out"
 DATABASE = OUT / "http.db"
+PG_DATABASE = "syndication_http_bench"
 PACKAGE_CACHE = OUT / "http-packages"
 BUNDLE_FILE = OUT / "http-bundle.bin"
 SERVER_LOG = OUT / "http-gunicorn.log"
@@ -134,7 +138,7 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def prepare(port: int) -> Fixture:
+def prepare(port: int, database_url: str) -> Fixture:
     """A fresh migrated database with the demo data, an API key and a free grant.
 
     The bundle is also built here, under the server's host name (the tracking
@@ -142,7 +146,6 @@ def prepare(port: int) -> Fixture:
     into a scratch cache: the server's own cache stays cold until the warm-up
     request, and the bare route gets the bytes that request must return.
     """
-    import sqlalchemy as sa
     from flask_migrate import upgrade
 
     from config import Config
@@ -154,6 +157,12 @@ def prepare(port: int) -> Fixture:
     from syndication.services import apikeys, grants, packages, users
 
     stale = (DATABASE, Path(f"{DATABASE}-wal"), Path(f"{DATABASE}-shm"), BUNDLE_FILE, SERVER_LOG)
+    if database_url.startswith("postgresql"):
+        engine = sa.create_engine(database_url)
+        with engine.begin() as conn:  # a clean slate, as the SQLite file is
+            conn.execute(sa.text("DROP SCHEMA IF EXISTS public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        engine.dispose()
     for path in stale:
         path.unlink(missing_ok=True)
     shutil.rmtree(PACKAGE_CACHE, ignore_errors=True)
@@ -162,7 +171,7 @@ def prepare(port: int) -> Fixture:
     config = type(
         "BenchConfig",
         (Config,),
-        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{DATABASE}", "PACKAGE_CACHE_DIR": str(scratch)},
+        {"SQLALCHEMY_DATABASE_URI": database_url, "PACKAGE_CACHE_DIR": str(scratch)},
     )
     app = create_app(config)
     with app.app_context():
@@ -211,7 +220,9 @@ def prepare(port: int) -> Fixture:
 class Server:
     """gunicorn serving bench.http_app:app on loopback; a context manager that always stops it."""
 
-    def __init__(self, port: int, workers: int, worker_class: str, threads: int, **env) -> None:
+    def __init__(
+        self, port: int, database_url: str, workers: int, worker_class: str, threads: int, **env
+    ) -> None:
         self.port = port
         self.command = [
             sys.executable, "-m", "gunicorn", "bench.http_app:app",
@@ -227,7 +238,7 @@ class Server:
         self.env = {
             **os.environ,
             "SYNDICATION_CONFIG": "development",
-            "DATABASE_URL": f"sqlite:///{DATABASE}",
+            "DATABASE_URL": database_url,
             "PACKAGE_CACHE_DIR": str(PACKAGE_CACHE),
             # The API's limit (the only one) must not shape the figures.
             "API_RATE_LIMIT": "100000000 per minute",
@@ -422,10 +433,10 @@ BREAKDOWN = [
 ]
 
 
-def profile(port: int, worker_class: str, threads: int, target: Target) -> None:
+def profile(port: int, database_url: str, worker_class: str, threads: int, target: Target) -> None:
     """Serve with one worker under cProfile, run downloads, print where the time goes."""
     PROFILE_FILE.unlink(missing_ok=True)
-    with Server(port, 1, worker_class, threads, BENCH_PROFILE=str(PROFILE_FILE)):
+    with Server(port, database_url, 1, worker_class, threads, BENCH_PROFILE=str(PROFILE_FILE)):
         cookie_target = Target(target.name, target.path, {**target.headers, "Cookie": log_in(port)})
         warm(port, cookie_target, 20)
         request("GET", "/_bench/profile", port=port)  # reset: count only the run below
@@ -476,6 +487,12 @@ def main() -> None:
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=1, help="per worker, for gthread")
     parser.add_argument("--profile", action="store_true", help="profile even if the target is met")
+    parser.add_argument(
+        "--postgresql",
+        metavar="URL",
+        help="serve from PostgreSQL (the production database) instead of SQLite: a server URL; "
+        f"the bench uses its own database {PG_DATABASE!r} there, dropped and rebuilt",
+    )
     args = parser.parse_args()
     if min(args.requests, args.concurrency, args.rounds) < 1 or not 0 < args.time_cap <= 600:
         parser.error("counts must be positive and --time-cap at most 600 seconds")
@@ -484,13 +501,21 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     port = free_port()
     t0 = time.perf_counter()
-    fixture = prepare(port)
+    database_url = f"sqlite:///{DATABASE}"
+    if args.postgresql:
+        from bench.search import postgresql_url
+
+        database_url = postgresql_url(args.postgresql, PG_DATABASE) or sys.exit(
+            "PostgreSQL is not reachable"
+        )
+    fixture = prepare(port, database_url)
+    where = sa.make_url(database_url).render_as_string(hide_password=True)
     print(
-        f"Prepared {DATABASE.relative_to(ROOT)} in {time.perf_counter() - t0:.1f} s: grant "
+        f"Prepared {where} in {time.perf_counter() - t0:.1f} s: grant "
         f"{fixture.grant_id}, bundle {fixture.bundle_size:,} bytes, feed {fixture.feed_path}"
     )
     bearer = {"Authorization": f"Bearer {fixture.api_key}"}
-    with Server(port, args.workers, args.worker_class, args.threads):
+    with Server(port, database_url, args.workers, args.worker_class, args.threads):
         cookie = {"Cookie": log_in(port)}
         download = Target(
             "download (cached)", f"/portal/grants/{fixture.grant_id}/download/bundle", cookie
@@ -545,7 +570,7 @@ def main() -> None:
             f"See {SERVER_LOG.relative_to(ROOT)}."
         )
     if ratio < TARGET_RATIO or args.profile:
-        profile(port, args.worker_class, args.threads, download)
+        profile(port, database_url, args.worker_class, args.threads, download)
 
 
 if __name__ == "__main__":

@@ -215,8 +215,8 @@ def prepare(app: Flask, count: int, rebuild: bool) -> None:
         print(f"  {dialect}: built {count:,} articles in {time.perf_counter() - started:.0f} s")
 
 
-def postgresql_url(url: str) -> str | None:
-    """The bench database on the given server, created if missing; None if unreachable."""
+def postgresql_url(url: str, name: str = "syndication_bench") -> str | None:
+    """The bench database ``name`` on the given server, created if missing; None if unreachable."""
     url = url.replace("postgresql://", "postgresql+psycopg://", 1)
     server = sa.create_engine(
         sa.make_url(url).set(database="postgres"),
@@ -226,16 +226,16 @@ def postgresql_url(url: str) -> str | None:
     try:
         with server.connect() as conn:
             exists = conn.scalar(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = 'syndication_bench'")
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
             )
             if not exists:
-                conn.execute(sa.text("CREATE DATABASE syndication_bench"))
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     except sa.exc.OperationalError as exc:
         print(f"  postgresql: not reachable ({exc.orig}); skipped")
         return None
     finally:
         server.dispose()
-    return sa.make_url(url).set(database="syndication_bench").render_as_string(False)
+    return sa.make_url(url).set(database=name).render_as_string(False)
 
 
 def timed(call: Callable[[], object], repeats: int = REPEATS) -> list[float]:

@@ -159,11 +159,17 @@ def _begin_logging_transaction() -> None:
 
     On SQLite it takes the write lock at BEGIN: a read transaction that later
     writes fails outright when another worker wrote in between, whereas BEGIN
-    IMMEDIATE just waits its turn.
+    IMMEDIATE just waits its turn. On PostgreSQL its commit does not wait for
+    the disk.
     """
     if db.session().in_transaction():
         db.session.rollback()
-    db.session.connection(execution_options={"sqlite_begin_immediate": True})
+    connection = db.session.connection(execution_options={"sqlite_begin_immediate": True})
+    if connection.dialect.name == "postgresql":
+        # The log row need not wait for its WAL flush: a crash of the server may
+        # lose the last few downloads' rows (never corrupt anything), as SQLite's
+        # synchronous=NORMAL may on a power cut. It saves a disk flush per download.
+        connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
 
 
 def for_session(
