@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.orm import joinedload
 
 from syndication.extensions import db
-from syndication.models import ApiKey, PartnerStatus, User
+from syndication.models import ApiKey, Partner, PartnerStatus, User
 from syndication.models.base import utcnow
 from syndication.security import hash_api_key, new_api_key
 from syndication.services import audit
@@ -68,19 +68,39 @@ def keys_of(partner_id: int) -> list[ApiKey]:
     )
 
 
-def authenticate(secret: str) -> ApiKey | None:
-    """The live key with this secret (any partner status), recording its use; else None."""
-    key = db.session.scalar(
-        sa.select(ApiKey)
-        .where(ApiKey.key_hash == hash_api_key(secret))
-        .options(joinedload(ApiKey.partner))
+@dataclass(frozen=True, slots=True)
+class KeyHolder:
+    """Who a live API key speaks for: the key, its partner and that partner's status."""
+
+    key_id: int
+    partner_id: int
+    partner_status: PartnerStatus
+
+
+_keys, _partners = ApiKey.__table__, Partner.__table__
+# Every API call runs this: plain columns, one statement built once.
+_BY_HASH = (
+    sa.select(
+        _keys.c.id,
+        _keys.c.partner_id,
+        _keys.c.revoked_at,
+        _keys.c.last_used_at,
+        _partners.c.status.label("partner_status"),
     )
-    if key is None or key.revoked_at is not None:
+    .join(_partners, _partners.c.id == _keys.c.partner_id)
+    .where(_keys.c.key_hash == sa.bindparam("key_hash"))
+)
+
+
+def authenticate(secret: str) -> KeyHolder | None:
+    """The live key with this secret (any partner status), recording its use; else None."""
+    row = db.session.execute(_BY_HASH, {"key_hash": hash_api_key(secret)}).one_or_none()
+    if row is None or row.revoked_at is not None:
         return None
     now = utcnow()
-    if key.last_used_at is None or now - key.last_used_at > LAST_USED_PRECISION:
-        _touch(key.id, now)
-    return key
+    if row.last_used_at is None or now - row.last_used_at > LAST_USED_PRECISION:
+        _touch(row.id, now)
+    return KeyHolder(row.id, row.partner_id, row.partner_status)
 
 
 # "Last used" to the minute is what people read; writing it on every call would

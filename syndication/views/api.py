@@ -22,6 +22,7 @@ from syndication.models import (
     Grant,
     Notice,
     NoticeDelivery,
+    Partner,
     PartnerStatus,
     SyndicationPolicy,
 )
@@ -69,10 +70,17 @@ def authenticate_key() -> None:
     key = apikeys.authenticate(secret.strip())
     if key is None:
         abort(401, "This API key is not valid or has been revoked.")
-    if key.partner.status is not PartnerStatus.APPROVED:
-        abort(403, f"Your partnership is {key.partner.status.value}; the API is closed to it.")
-    g.api_key = key
-    g.partner = key.partner
+    if key.partner_status is not PartnerStatus.APPROVED:
+        abort(403, f"Your partnership is {key.partner_status.value}; the API is closed to it.")
+    g.api_key_id = key.key_id
+    g.partner_id = key.partner_id
+
+
+def _partner() -> Partner:
+    """The calling key's partner, loaded on first use (a package download never needs it)."""
+    if "partner" not in g:
+        g.partner = db.session.get(Partner, g.partner_id)
+    return g.partner
 
 
 @api.get("/openapi.json", doc_ui=False)
@@ -124,7 +132,7 @@ def _dump(model: s.Model) -> dict:
 @api.get("/", tags=[CATALOGUE], responses={200: s.IndexOut})
 def index():
     """Who the key belongs to."""
-    partner = g.partner
+    partner = _partner()
     return _dump(
         s.IndexOut(
             version="v1",
@@ -143,7 +151,7 @@ def _held(article_ids: list[int]) -> dict[int, int]:
         return {}
     rows = db.session.execute(
         sa.select(Grant.article_id, sa.func.max(Grant.id))
-        .where(Grant.partner_id == g.partner.id, Grant.article_id.in_(article_ids))
+        .where(Grant.partner_id == g.partner_id, Grant.article_id.in_(article_ids))
         .group_by(Grant.article_id)
     )
     return dict(rows.all())
@@ -212,7 +220,7 @@ def _offered(article_id: int) -> Article:
 def get_article(path: s.ArticlePath):
     """One article, with the footer and credit your package would carry."""
     article = _offered(path.article_id)
-    partner = g.partner
+    partner = _partner()
     tier = partner.tier.value if partner.tier else "standard"
     from syndication import rules as engine
 
@@ -256,7 +264,7 @@ def _request_out(request_row: ArticleRequest, grant_id: int | None) -> s.Request
 def create_requests(body: s.RequestCreate):
     """Request one or many articles: each is granted, queued or refused with a reason."""
     try:
-        results = grants.request_articles(g.partner, body.article_ids, note=body.note)
+        results = grants.request_articles(_partner(), body.article_ids, note=body.note)
     except DomainError as exc:
         refuse(exc)
     items = [_request_out(r.request, r.grant.id if r.grant else None) for r in results]
@@ -267,7 +275,7 @@ def create_requests(body: s.RequestCreate):
 def list_requests(query: s.PageQuery):
     """Your requests, newest first."""
     rows, cursor = _keyset(
-        sa.select(ArticleRequest).where(ArticleRequest.partner_id == g.partner.id),
+        sa.select(ArticleRequest).where(ArticleRequest.partner_id == g.partner_id),
         ArticleRequest,
         query,
     )
@@ -298,13 +306,13 @@ def _grant_out(grant: Grant) -> dict:
 @api.get("/grants", tags=[LICENSING], responses={200: s.GrantPage})
 def list_grants(query: s.PageQuery):
     """Your grants, newest first."""
-    rows, cursor = _keyset(sa.select(Grant).where(Grant.partner_id == g.partner.id), Grant, query)
+    rows, cursor = _keyset(sa.select(Grant).where(Grant.partner_id == g.partner_id), Grant, query)
     return _dump(s.GrantPage(items=[s.GrantOut(**_grant_out(r)) for r in rows], next_cursor=cursor))
 
 
 def _own_grant(grant_id: int) -> Grant:
     grant = db.session.scalar(
-        sa.select(Grant).where(Grant.id == grant_id, Grant.partner_id == g.partner.id)
+        sa.select(Grant).where(Grant.id == grant_id, Grant.partner_id == g.partner_id)
     )
     if grant is None:
         abort(404, "No such grant.")
@@ -351,10 +359,10 @@ def package(path: s.GrantPath, query: s.PackageQuery):
     """The grant's package: the zip (default), or one file with ?format=."""
     try:
         built = download_cache.for_partner(
-            g.partner.id,
+            g.partner_id,
             path.grant_id,
             query.format,
-            api_key_id=g.api_key.id,
+            api_key_id=g.api_key_id,
             url_root=url_root(),
             remembered=download_cache.memory_of(current_app),
         )
@@ -383,7 +391,7 @@ def _notice_out(delivery: NoticeDelivery) -> s.NoticeOut:
 def list_notices(query: s.PageQuery):
     """Corrections, updates and takedowns about articles you hold, newest first."""
     rows, cursor = _keyset(
-        sa.select(NoticeDelivery).where(NoticeDelivery.partner_id == g.partner.id),
+        sa.select(NoticeDelivery).where(NoticeDelivery.partner_id == g.partner_id),
         NoticeDelivery,
         query,
     )
@@ -394,14 +402,14 @@ def list_notices(query: s.PageQuery):
 def acknowledge_notice(path: s.NoticePath):
     """Acknowledge a notice: you applied the correction or took the article down."""
     try:
-        delivery = notices.acknowledge(g.partner.id, path.notice_id)
+        delivery = notices.acknowledge(g.partner_id, path.notice_id)
     except DomainError as exc:
         refuse(exc)
     return _dump(_notice_out(delivery))
 
 
 def _webhook_out(secret_shown: bool = False) -> dict:
-    partner = g.partner
+    partner = _partner()
     return _dump(
         s.WebhookOut(
             url=partner.webhook_url,
@@ -420,7 +428,7 @@ def get_webhook():
 def set_webhook(body: s.WebhookIn):
     """Set the webhook URL; a new signing secret is made and shown once."""
     try:
-        notices.set_webhook(g.partner, body.url)
+        notices.set_webhook(_partner(), body.url)
     except DomainError as exc:
         abort(422, str(exc))
     return _webhook_out(secret_shown=True)
@@ -429,5 +437,5 @@ def set_webhook(body: s.WebhookIn):
 @api.delete("/webhook", tags=[NOTICES], responses={204: None})
 def delete_webhook():
     """Stop webhook deliveries."""
-    notices.clear_webhook(g.partner)
+    notices.clear_webhook(_partner())
     return "", 204

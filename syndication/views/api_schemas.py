@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import copy
+import functools
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -56,7 +58,27 @@ class Page(Model):
     next_cursor: str | None = Field(description="Opaque; absent on the last page")
 
 
-class PageQuery(Model):
+class QueryModel(Model):
+    """A model of query parameters.
+
+    flask-openapi3 reads the query model's JSON schema on every request (to
+    tell list parameters from single ones); pydantic builds it anew each time,
+    which cost more than the rest of a cached package download. The schema of
+    a class never changes, so it is built once per class and set of arguments
+    and handed out as a copy (callers may change what they get).
+    """
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return copy.deepcopy(_query_schema(cls, args, tuple(sorted(kwargs.items()))))
+
+
+@functools.cache
+def _query_schema(cls: type[QueryModel], args: tuple, kwargs: tuple) -> dict[str, Any]:
+    return BaseModel.model_json_schema.__func__(cls, *args, **dict(kwargs))
+
+
+class PageQuery(QueryModel):
     cursor: str | None = Field(None, max_length=200)
     limit: int = Field(25, ge=1, le=100)
 
@@ -162,7 +184,7 @@ class GrantPath(Model):
     grant_id: Id
 
 
-class PackageQuery(Model):
+class PackageQuery(QueryModel):
     format: Literal[DOWNLOAD_FORMATS] = "bundle"  # type: ignore[valid-type]
 
 

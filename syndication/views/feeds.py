@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
-from syndication.extensions import limiter
+from syndication.extensions import db, limiter
 from syndication.models import Partner
 from syndication.services import apikeys, feeds
 from syndication.services.errors import DomainError
@@ -61,7 +61,7 @@ def _by_key() -> Partner:
     key = apikeys.authenticate(secret.strip())
     if key is None:
         abort(401, "This API key is not valid or has been revoked.")
-    return key.partner
+    return db.session.get(Partner, key.partner_id)
 
 
 @bp.get("/<token>/rss.xml")
