@@ -28,7 +28,7 @@ from syndication.ingest.findings import (
     mark_promos,
     split_footer,
 )
-from syndication.ingest.sanitise import sanitise_html
+from syndication.ingest.sanitise import sanitise_pieces
 
 # Reused rather than copied: the seed importer owns how a headline is made from text.
 from syndication.ingest.seed import first_sentence, trim_headline
@@ -327,8 +327,7 @@ def finish_draft(
         elif len(promos) == 1 and _same_text(promos[0].text, block.text):
             block.html = f'<p><span class="promo">{block.inner()}</span></p>'
 
-    serialised = "\n".join(b.serialise() for b in blocks)
-    body_html = sanitise_html(serialised, base_url=absolute_url(base_url))
+    body_html = sanitise_pieces((b.serialise() for b in blocks), base_url=absolute_url(base_url))
     if "</a>" in body_html:
         body_html = _EMPTY_LINK.sub("", body_html)
     body_html = _EMPTY_PARAGRAPH.sub("", body_html).strip()
