@@ -64,6 +64,8 @@ _EMPTY_PARAGRAPH = re.compile(r"<p>(?:\s|<br>)*</p>\s*")
 _SPACE = re.compile(r"\s+")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
+# Characters urlsplit removes (tab, newline) or checks (IPv6 brackets) in a URL.
+_URL_SPECIAL = re.compile(r"[\t\r\n\[\]]")
 
 
 # --- plain text -----------------------------------------------------------------------------
@@ -94,8 +96,14 @@ def paragraphs_html(text: str) -> str:
 
 def absolute_url(url: str) -> str:
     """Return ``url`` if it is an absolute http(s) URL, else the empty string."""
-    parts = urlsplit(url.strip())
-    return url.strip() if parts.scheme in {"http", "https"} and parts.netloc else ""
+    url = url.strip()
+    # Called several times per item: the usual plain "https://host/..." is answered
+    # here. Anything urlsplit would clean, reject or normalise takes the long way.
+    if url.startswith(("https://", "http://")) and url.isascii() and not _URL_SPECIAL.search(url):
+        host = url[url.index("//") + 2 :]
+        return url if host and host[0] not in "/?#" else ""
+    parts = urlsplit(url)
+    return url if parts.scheme in {"http", "https"} and parts.netloc else ""
 
 
 # --- dates ----------------------------------------------------------------------------------
@@ -118,7 +126,9 @@ def parse_datetime(value: str | None) -> datetime | None:
     text = collapse(value)
     if not text or text.startswith("0000-00-00"):  # WordPress's "no date"
         return None
-    for parse in (datetime.fromisoformat, parsedate_to_datetime, _parse_dateutil):
+    # ISO 8601 always starts with the year: RFC 822 dates ("Tue, 10 Jun 2003 ...") skip it.
+    parsers = _DATE_PARSERS if text[0].isdigit() else _DATE_PARSERS[1:]
+    for parse in parsers:
         try:
             parsed = parse(text)
         except (ValueError, TypeError, OverflowError, IndexError):
@@ -132,6 +142,9 @@ def _parse_dateutil(text: str) -> datetime | None:
     from dateutil import parser as dateutil_parser
 
     return dateutil_parser.parse(text)
+
+
+_DATE_PARSERS = (datetime.fromisoformat, parsedate_to_datetime, _parse_dateutil)
 
 
 def _parse_dateparser(text: str) -> datetime | None:
@@ -318,7 +331,8 @@ def finish_draft(
                 removed -= 1
 
     for block in blocks:
-        promos = find_promos(block.text)
+        # Every promo has a colon ("RELATED: ..."): most paragraphs need no search.
+        promos = find_promos(block.text) if ":" in block.text else []
         findings.extend(promos)
         if not promos or (block.element is not None and block.element.tag != "p"):
             continue  # only paragraphs are marked; lists and quotes keep their structure

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from html import escape
 from urllib.parse import urljoin
 
@@ -94,7 +95,9 @@ def load_xml(data: bytes) -> tuple[etree._Element, str]:
     return root, problem
 
 
+@lru_cache(maxsize=1024)
 def _split_tag(tag: str) -> tuple[str, str]:
+    # Cached: a feed repeats the same few dozen tag names on every item.
     if tag[0] == "{":
         namespace, local = tag[1:].split("}", 1)
         return ("" if namespace in _RSS_CORE else namespace), local
