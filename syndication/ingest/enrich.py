@@ -61,7 +61,6 @@ _DOCUMENT = re.compile(r"<(?:html|body)\b", re.IGNORECASE)
 # a paragraph of nothing but breaks.
 _EMPTY_LINK = re.compile(r"<a\b[^>]*>\s*</a>")
 _EMPTY_PARAGRAPH = re.compile(r"<p>(?:\s|<br>)*</p>\s*")
-_SPACE = re.compile(r"\s+")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 # Characters urlsplit removes (tab, newline) or checks (IPv6 brackets) in a URL.
@@ -73,7 +72,8 @@ _URL_SPECIAL = re.compile(r"[\t\r\n\[\]]")
 
 def collapse(text: str | None) -> str:
     """Return ``text`` with runs of whitespace collapsed to single spaces and trimmed."""
-    return _SPACE.sub(" ", text or "").strip()
+    # str.split() splits on exactly the characters \s matches, at twice the speed.
+    return " ".join(text.split()) if text else ""
 
 
 def text_of(markup: str | None) -> str:
@@ -210,6 +210,10 @@ class _Splitter:
         self.last_was_br = False
 
     def flush(self) -> None:
+        if not self.run:  # the usual case, between two blocks
+            self.run_text.clear()
+            self.last_was_br = False
+            return
         # Line breaks at the edges of a paragraph are leftovers of the split.
         while self.run and self.run[-1].strip() in {"", "<br>"}:
             self.run.pop()
@@ -232,7 +236,8 @@ class _Splitter:
     def walk(self, container: lxml_html.HtmlElement) -> None:
         self.add_text(container.text)
         for child in container:
-            tag = child.tag.lower() if isinstance(child.tag, str) else ""
+            tag = child.tag
+            tag = tag.lower() if isinstance(tag, str) else ""
             if not tag:
                 pass  # a comment or processing instruction
             elif tag in _CONTAINER_TAGS:

@@ -11,13 +11,12 @@ from syndication.ingest.drafts import Finding
 # --- normalisation --------------------------------------------------------------------------
 
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"'})
-_SPACE = re.compile(r"\s+")
 _BLANK_LINE = re.compile(r"\n\s*\n")
 
 
 def _normalise(text: str) -> str:
     """Collapse whitespace and straighten quotes, so pasted and imported copies compare equal."""
-    return _SPACE.sub(" ", text.translate(_QUOTES)).strip()
+    return " ".join(text.translate(_QUOTES).split())  # as \s+ -> " ", and faster
 
 
 # --- footers --------------------------------------------------------------------------------
