@@ -233,7 +233,11 @@ def sanitise_pieces(pieces: Iterable[str], *, base_url: str = "") -> str:
     piece in the state it started in, so the result is the same), and pieces whose
     only concern is images are handled without it.
     """
-    return _clean("\n".join(_rewrite_serialised(piece) for piece in pieces), base_url)
+    pieces = list(pieces)
+    html = "\n".join(pieces)
+    if any(needle in html for needle in _IMAGES_OR_EMBEDS):  # else no piece has any
+        html = "\n".join(_rewrite_serialised(piece) for piece in pieces)
+    return _clean(html, base_url)
 
 
 # Markup as lxml writes it from a sound tree: lower-case tag names, attribute values
