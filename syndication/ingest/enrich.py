@@ -28,7 +28,7 @@ from syndication.ingest.findings import (
     mark_promos,
     split_footer,
 )
-from syndication.ingest.sanitise import sanitise_html
+from syndication.ingest.sanitise import sanitise_pieces
 
 # Reused rather than copied: the seed importer owns how a headline is made from text.
 from syndication.ingest.seed import first_sentence, trim_headline
@@ -61,9 +61,10 @@ _DOCUMENT = re.compile(r"<(?:html|body)\b", re.IGNORECASE)
 # a paragraph of nothing but breaks.
 _EMPTY_LINK = re.compile(r"<a\b[^>]*>\s*</a>")
 _EMPTY_PARAGRAPH = re.compile(r"<p>(?:\s|<br>)*</p>\s*")
-_SPACE = re.compile(r"\s+")
 _QUOTES = str.maketrans({"‘": "'", "’": "'", "“": '"', "”": '"'})
 _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
+# Characters urlsplit removes (tab, newline) or checks (IPv6 brackets) in a URL.
+_URL_SPECIAL = re.compile(r"[\t\r\n\[\]]")
 
 
 # --- plain text -----------------------------------------------------------------------------
@@ -71,7 +72,8 @@ _BLANK_LINE = re.compile(r"\n[ \t]*\n\s*")
 
 def collapse(text: str | None) -> str:
     """Return ``text`` with runs of whitespace collapsed to single spaces and trimmed."""
-    return _SPACE.sub(" ", text or "").strip()
+    # str.split() splits on exactly the characters \s matches, at twice the speed.
+    return " ".join(text.split()) if text else ""
 
 
 def text_of(markup: str | None) -> str:
@@ -94,8 +96,14 @@ def paragraphs_html(text: str) -> str:
 
 def absolute_url(url: str) -> str:
     """Return ``url`` if it is an absolute http(s) URL, else the empty string."""
-    parts = urlsplit(url.strip())
-    return url.strip() if parts.scheme in {"http", "https"} and parts.netloc else ""
+    url = url.strip()
+    # Called several times per item: the usual plain "https://host/..." is answered
+    # here. Anything urlsplit would clean, reject or normalise takes the long way.
+    if url.startswith(("https://", "http://")) and url.isascii() and not _URL_SPECIAL.search(url):
+        host = url[url.index("//") + 2 :]
+        return url if host and host[0] not in "/?#" else ""
+    parts = urlsplit(url)
+    return url if parts.scheme in {"http", "https"} and parts.netloc else ""
 
 
 # --- dates ----------------------------------------------------------------------------------
@@ -118,7 +126,9 @@ def parse_datetime(value: str | None) -> datetime | None:
     text = collapse(value)
     if not text or text.startswith("0000-00-00"):  # WordPress's "no date"
         return None
-    for parse in (datetime.fromisoformat, parsedate_to_datetime, _parse_dateutil):
+    # ISO 8601 always starts with the year: RFC 822 dates ("Tue, 10 Jun 2003 ...") skip it.
+    parsers = _DATE_PARSERS if text[0].isdigit() else _DATE_PARSERS[1:]
+    for parse in parsers:
         try:
             parsed = parse(text)
         except (ValueError, TypeError, OverflowError, IndexError):
@@ -132,6 +142,9 @@ def _parse_dateutil(text: str) -> datetime | None:
     from dateutil import parser as dateutil_parser
 
     return dateutil_parser.parse(text)
+
+
+_DATE_PARSERS = (datetime.fromisoformat, parsedate_to_datetime, _parse_dateutil)
 
 
 def _parse_dateparser(text: str) -> datetime | None:
@@ -197,6 +210,10 @@ class _Splitter:
         self.last_was_br = False
 
     def flush(self) -> None:
+        if not self.run:  # the usual case, between two blocks
+            self.run_text.clear()
+            self.last_was_br = False
+            return
         # Line breaks at the edges of a paragraph are leftovers of the split.
         while self.run and self.run[-1].strip() in {"", "<br>"}:
             self.run.pop()
@@ -219,7 +236,8 @@ class _Splitter:
     def walk(self, container: lxml_html.HtmlElement) -> None:
         self.add_text(container.text)
         for child in container:
-            tag = child.tag.lower() if isinstance(child.tag, str) else ""
+            tag = child.tag
+            tag = tag.lower() if isinstance(tag, str) else ""
             if not tag:
                 pass  # a comment or processing instruction
             elif tag in _CONTAINER_TAGS:
@@ -318,7 +336,8 @@ def finish_draft(
                 removed -= 1
 
     for block in blocks:
-        promos = find_promos(block.text)
+        # Every promo has a colon ("RELATED: ..."): most paragraphs need no search.
+        promos = find_promos(block.text) if ":" in block.text else []
         findings.extend(promos)
         if not promos or (block.element is not None and block.element.tag != "p"):
             continue  # only paragraphs are marked; lists and quotes keep their structure
@@ -327,8 +346,7 @@ def finish_draft(
         elif len(promos) == 1 and _same_text(promos[0].text, block.text):
             block.html = f'<p><span class="promo">{block.inner()}</span></p>'
 
-    serialised = "\n".join(b.serialise() for b in blocks)
-    body_html = sanitise_html(serialised, base_url=absolute_url(base_url))
+    body_html = sanitise_pieces((b.serialise() for b in blocks), base_url=absolute_url(base_url))
     if "</a>" in body_html:
         body_html = _EMPTY_LINK.sub("", body_html)
     body_html = _EMPTY_PARAGRAPH.sub("", body_html).strip()

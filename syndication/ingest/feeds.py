@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from functools import lru_cache
 from html import escape
 from urllib.parse import urljoin
 
@@ -54,6 +55,11 @@ _EMAIL_WITH_NAME = re.compile(r"^\s*\S+@\S+\s*\((?P<name>[^)]+)\)\s*$")
 _BARE_EMAIL = re.compile(r"^\s*\S+@\S+\.\S+\s*$")
 
 _Children = dict[tuple[str, str], list[etree._Element]]
+# Absolute http(s) URLs that urljoin hands back unchanged: nothing urlsplit cleans or
+# checks (tab, newline, IPv6 brackets, non-ASCII), no ";params", no empty "?" or "#"
+# that urlunparse would drop.
+_PLAIN_ABSOLUTE = re.compile(r"https?://[^/?#]+(?:[/?#].*)?", re.DOTALL)
+_URLJOIN_REWRITES = re.compile(r"[\t\r\n\[\];]|\?#|[?#]$")
 
 
 # --- XML ------------------------------------------------------------------------------------
@@ -94,7 +100,9 @@ def load_xml(data: bytes) -> tuple[etree._Element, str]:
     return root, problem
 
 
+@lru_cache(maxsize=1024)
 def _split_tag(tag: str) -> tuple[str, str]:
+    # Cached: a feed repeats the same few dozen tag names on every item.
     if tag[0] == "{":
         namespace, local = tag[1:].split("}", 1)
         return ("" if namespace in _RSS_CORE else namespace), local
@@ -131,6 +139,13 @@ def _markup(element: etree._Element) -> str:
     etree.cleanup_namespaces(element)
     inner = escape(element.text or "", quote=False)
     return inner + "".join(etree.tostring(child, encoding="unicode") for child in element)
+
+
+def _join(base: str, url: str) -> str:
+    """``urljoin(base, url)``, without its cost for the links most items have: absolute ones."""
+    if url.isascii() and _PLAIN_ABSOLUTE.fullmatch(url) and not _URLJOIN_REWRITES.search(url):
+        return url
+    return urljoin(base, url)
 
 
 def _base(element: etree._Element | None, *fallbacks: str) -> str:
@@ -199,7 +214,7 @@ def _rss_draft(
     channel_link = _text(channel, ("", "link"))
     link = _text(fields, ("", "link"))
     atom_links = [e.get("href") or "" for e in fields.get((ATOM, "link"), ()) if e.get("href")]
-    link = urljoin(_base(item, channel_link), link or (atom_links[0] if atom_links else ""))
+    link = _join(_base(item, channel_link), link or (atom_links[0] if atom_links else ""))
     guid = _text(fields, ("", "guid")) or item.get(f"{{{RDF}}}about", "")
 
     body_element = next(iter(fields.get((CONTENT, "encoded"), ())), None)
@@ -262,7 +277,7 @@ def _atom_content(element: etree._Element | None) -> str:
 def _atom_link(entry: _Children, base: str) -> str:
     for element in entry.get((ATOM, "link"), ()):
         if (element.get("rel") or "alternate") == "alternate" and element.get("href"):
-            return urljoin(base, element.get("href", "").strip())
+            return _join(base, element.get("href", "").strip())
     return ""
 
 
@@ -278,7 +293,7 @@ def _atom_draft(
     base = _base(body_element, link)
     authors = [_children(a) for a in fields.get((ATOM, "author"), [])]
     enclosures = [
-        AssetDraft(url=urljoin(base, e.get("href", "")), mime_type=e.get("type", ""))
+        AssetDraft(url=_join(base, e.get("href", "")), mime_type=e.get("type", ""))
         for e in fields.get((ATOM, "link"), ())
         if e.get("rel") == "enclosure" and e.get("href")
     ]

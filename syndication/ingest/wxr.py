@@ -61,18 +61,21 @@ def _kind(namespace: str) -> str:
     return _KNOWN.get(namespace, namespace)
 
 
+@lru_cache(maxsize=1024)
+def _key(tag: str) -> tuple[str, str]:
+    # Cached: an export repeats the same few dozen tag names on every item.
+    if tag[0] == "{":
+        namespace, local = tag[1:].split("}", 1)
+        return _kind(namespace), local
+    return "", tag
+
+
 def _fields(element: etree._Element) -> _Fields:
     index: _Fields = {}
     for child in element:
         tag = child.tag
-        if not isinstance(tag, str):
-            continue
-        if tag[0] == "{":
-            namespace, local = tag[1:].split("}", 1)
-            key = (_kind(namespace), local)
-        else:
-            key = ("", tag)
-        index.setdefault(key, []).append(child)
+        if isinstance(tag, str):
+            index.setdefault(_key(tag), []).append(child)
     return index
 
 
