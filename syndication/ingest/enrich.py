@@ -346,7 +346,13 @@ def finish_draft(
         elif len(promos) == 1 and _same_text(promos[0].text, block.text):
             block.html = f'<p><span class="promo">{block.inner()}</span></p>'
 
-    body_html = sanitise_pieces((b.serialise() for b in blocks), base_url=absolute_url(base_url))
+    pieces = [b.serialise() for b in blocks]
+    try:
+        body_html = sanitise_pieces(pieces, base_url=absolute_url(base_url))
+    except ValueError:
+        # A link the URL standard refuses (a space in the host, say) cannot be a
+        # base: the item still imports, its relative links left as they are.
+        body_html = sanitise_pieces(pieces)
     if "</a>" in body_html:
         body_html = _EMPTY_LINK.sub("", body_html)
     body_html = _EMPTY_PARAGRAPH.sub("", body_html).strip()

@@ -56,6 +56,19 @@ def test_item_level_xml_base_and_a_description_written_as_markup() -> None:
     assert first.bylines == ["Jonas Große Sundrup"]  # "email (name)": the name only
 
 
+def test_an_item_whose_link_is_no_valid_url_still_imports_with_the_others() -> None:
+    items = (
+        "<item><title>Broken link</title><link>http://exa mple.com/a</link><guid>b1</guid>"
+        '<description>&lt;p&gt;See &lt;a href="/more"&gt;more&lt;/a&gt;.&lt;/p&gt;</description>'
+        "</item>"
+        "<item><title>Fine</title><link>https://example.org/fine</link><guid>f1</guid>"
+        '<description>&lt;p&gt;Fine &lt;a href="/x"&gt;x&lt;/a&gt;.&lt;/p&gt;</description></item>'
+    )
+    broken, fine = parse_feed(rss(items))
+    assert broken.headline == "Broken link" and 'href="/more"' in broken.body_html
+    assert 'href="https://example.org/x"' in fine.body_html
+
+
 def test_relative_links_in_descriptions_become_absolute() -> None:
     links = [link for draft in feed("macworld.rss") for link in hrefs(draft)]
     assert links and all(link.startswith(("http://", "https://")) for link in links)
