@@ -356,3 +356,26 @@ def test_a_phrase_finds_the_same_pages_whichever_index_path(
     assert sorted(found, reverse=True) == newest
     assert set(found[:4]) == set(newest[:4]) and found[4:] == newest[4:]
     assert found[0] == made[3].id  # the headline match ranks first in the window
+
+
+@pytest.mark.parametrize("gin_first_max_rows", [0, 10**9])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ('"harbour master" report', {"report"}),  # a phrase and a word
+        ('"harbour master" rep', {"report"}),  # a phrase and a half-typed word
+        ('"harbour master" -report', {"note"}),  # an exclusion: no loosened superset
+        ('"harbour master" or "master mariner"', {"report", "note", "mariner"}),
+    ],
+)
+def test_phrases_with_words_exclusions_and_alternatives_on_either_path(
+    make_article, monkeypatch, gin_first_max_rows, query, expected
+):
+    monkeypatch.setattr(search, "GIN_FIRST_MAX_ROWS", gin_first_max_rows)
+    kinds = {
+        make_article(headline="Harbour master report").id: "report",
+        make_article(headline="Note", body_html="<p>The harbour master.</p>").id: "note",
+        make_article(headline="A master mariner").id: "mariner",
+        make_article(headline="Master of the harbour").id: "neither",
+    }
+    assert {kinds[i] for i in ids(search_articles(query))} == expected

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression
@@ -236,6 +237,10 @@ class _TextMatch:
     # PostgreSQL: walk newest first, testing each row (False), or collect every
     # match from the GIN index and keep the newest (True).
     gin_first: bool = False
+    # PostgreSQL, gin_first phrases: the tsquery, and the same with every phrase
+    # loosened to "all its words" (see _matching).
+    tsquery: sa.ColumnElement | None = None
+    loosened: sa.ColumnElement | None = None
 
 
 def _text_match(parsed: _ParsedQuery, dialect: str) -> _TextMatch:
@@ -248,8 +253,22 @@ def _text_match(parsed: _ParsedQuery, dialect: str) -> _TextMatch:
     vector = sa.literal_column(f"articles.{SEARCH_COLUMN}")
     tsquery = _pg_tsquery(parsed)
     where = [vector.op("@@")(tsquery)]
+    gin_first = _few_phrase_matches(parsed, where)
+    loosened = None
+    if gin_first and not any(t.negated for group in parsed.groups for t in group):
+        # "a <-> b" becomes "a & b": a superset the GIN index answers exactly,
+        # without reading each candidate's positions. (Not under a NOT, where
+        # loosening would shrink the set, hence no negated terms at all.)
+        loosened = sa.cast(
+            sa.func.regexp_replace(sa.cast(tsquery, sa.Text), r"<(-|\d+)>", "&", "g"),
+            TSQUERY,
+        )
     return _TextMatch(
-        where, -sa.func.ts_rank(vector, tsquery), gin_first=_few_phrase_matches(parsed, where)
+        where,
+        -sa.func.ts_rank(vector, tsquery),
+        gin_first=gin_first,
+        tsquery=tsquery,
+        loosened=loosened,
     )
 
 
@@ -272,8 +291,27 @@ def _few_phrase_matches(parsed: _ParsedQuery, where: list) -> bool:
     return plan[0]["Plan"]["Plan Rows"] <= GIN_FIRST_MAX_ROWS
 
 
-def _matching(text: _TextMatch, clauses: list, *columns: sa.ColumnElement) -> sa.Select:
-    """SELECT the matching articles' ids (labelled "id") and ``columns``, filters applied."""
+def _matching(text: _TextMatch, clauses: list, *, score: bool = False) -> sa.Select:
+    """SELECT the matching articles' ids (labelled "id"), and their score, filters applied."""
+    if text.loosened is not None:
+        # A phrase check reads each row's whole search vector (out of line, in
+        # TOAST), so it runs last and only until enough rows are found: the GIN
+        # index lists the articles holding all the phrase's words, newest first
+        # (a sort of ids), and the phrase is tested on those in order. OFFSET 0
+        # keeps the planner from folding the phrase test into the index scan.
+        vector = sa.literal_column(f"articles.{SEARCH_COLUMN}")  # not mapped: see migrations
+        candidates = (
+            sa.select(Article.id.label("id"), vector.label("vector"))
+            .where(vector.op("@@")(text.loosened), *clauses)
+            .order_by(Article.id.desc())
+            .offset(0)
+            .subquery("candidates")
+        )
+        columns = [candidates.c.id]
+        if score:
+            columns.append((-sa.func.ts_rank(candidates.c.vector, text.tsquery)).label("score"))
+        return sa.select(*columns).where(candidates.c.vector.op("@@")(text.tsquery))
+    columns = [text.score.label("score")] if score else []
     if text.fts is None:
         ids = Article.id.label("id")
         return sa.select(ids, *columns).select_from(Article).where(*text.where, *clauses)
@@ -326,14 +364,15 @@ def _ranked_items(
     items: list[Article] = []
     # "id + 0" is not the primary key's order: PostgreSQL then takes the GIN
     # index and sorts, rather than walking the key backwards. Same order.
-    newest_first = (Article.id + 0 if text.gin_first else sa.literal_column("id")).desc()
+    gin_sort = text.gin_first and text.loosened is None
+    newest_first = (Article.id + 0 if gin_sort else sa.literal_column("id")).desc()
     if offset < RANK_WINDOW:
         # The newest matches with their scores: enough to rank the window and
         # to tell whether there are more than COUNT_CAP. Sorting at most that
         # many (id, score) pairs here is cheaper than a second query.
         fetch = max(RANK_WINDOW, COUNT_CAP + 1)
         newest = db.session.execute(
-            _matching(text, clauses, text.score.label("score")).order_by(newest_first).limit(fetch)
+            _matching(text, clauses, score=True).order_by(newest_first).limit(fetch)
         ).all()
         # Fewer than fetched: the exact total; as many: more than COUNT_CAP.
         total = len(newest)
