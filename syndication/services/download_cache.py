@@ -154,22 +154,32 @@ def _fingerprint(row: Any, fmt: str, url_root: Hashable) -> tuple:
     )
 
 
-def _begin_logging_transaction() -> None:
-    """Start the one transaction that reads and then logs a download.
-
-    On SQLite it takes the write lock at BEGIN: a read transaction that later
-    writes fails outright when another worker wrote in between, whereas BEGIN
-    IMMEDIATE just waits its turn. On PostgreSQL its commit does not wait for
-    the disk.
-    """
+def _begin_reading() -> None:
+    """A fresh transaction for the download's one read (the request may have read before)."""
     if db.session().in_transaction():
         db.session.rollback()
-    connection = db.session.connection(execution_options={"sqlite_begin_immediate": True})
-    if connection.dialect.name == "postgresql":
-        # The log row need not wait for its WAL flush: a crash of the server may
-        # lose the last few downloads' rows (never corrupt anything), as SQLite's
-        # synchronous=NORMAL may on a power cut. It saves a disk flush per download.
+
+
+def _log_download(entry: dict) -> None:
+    """Write the download's log row and commit.
+
+    SQLite has one write lock, and a worker that finds it taken sleeps a
+    millisecond or more: the read ends first, so the lock is held only for the
+    INSERT and COMMIT. BEGIN IMMEDIATE takes it at BEGIN, waiting its turn (a
+    deferred BEGIN would fail outright, not wait, had another worker written
+    since). PostgreSQL's inserts do not lock each other out: the row joins the
+    read's transaction, whose commit does not wait for the disk (a crash of the
+    server may lose the last few downloads' rows, never corrupt anything, as
+    SQLite's synchronous=NORMAL may on a power cut).
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        db.session.commit()
+        connection = db.session.connection(execution_options={"sqlite_begin_immediate": True})
+    elif connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+    connection.execute(sa.insert(Download.__table__), [entry])
+    db.session.commit()
 
 
 def for_session(
@@ -188,7 +198,7 @@ def for_session(
     ``packages.check_usable`` for one that may not be used now.
     """
     packages.check_format(fmt)
-    _begin_logging_transaction()
+    _begin_reading()
     params = {"user_id": user_id, "version": session_version, "grant_id": grant_id}
     row = db.session.execute(_SESSION_GRANT, params).one_or_none()
     if row is None:
@@ -215,7 +225,7 @@ def for_partner(
     ``packages.check_usable`` for one that may not be used now.
     """
     packages.check_format(fmt)
-    _begin_logging_transaction()
+    _begin_reading()
     params = {"partner_id": partner_id, "grant_id": grant_id}
     row = db.session.execute(_PARTNER_GRANT, params).one_or_none()
     return _serve(row, fmt, url_root, remembered, api_key_id=api_key_id)
@@ -242,8 +252,7 @@ def _serve(
         entry = packages.log_entry(
             built, row.grant_id, row.partner_id, fmt, user_id=user_id, api_key_id=api_key_id
         )
-        db.session.execute(sa.insert(Download.__table__), [entry])
-        db.session.commit()
+        _log_download(entry)
     except BaseException:
         db.session.rollback()
         raise
