@@ -57,6 +57,9 @@ _GRANT_COLUMNS = (
     *ORGANISATION_COLUMNS,
 )
 
+# Built once, as the statements below are: SQLAlchemy then reuses its cache key.
+_LOG_INSERT = sa.insert(Download.__table__)
+
 # A logged-in user's session, checked with the same conditions as login, and
 # the grant if it is their partner's: no row means the session has ended.
 _SESSION_GRANT = (
@@ -178,7 +181,7 @@ def _log_download(entry: dict) -> None:
         connection = db.session.connection(execution_options={"sqlite_begin_immediate": True})
     elif connection.dialect.name == "postgresql":
         connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
-    connection.execute(sa.insert(Download.__table__), [entry])
+    connection.execute(_LOG_INSERT, [entry])
     db.session.commit()
 
 
