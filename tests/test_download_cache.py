@@ -183,3 +183,15 @@ def test_api_download_of_another_partners_grant_is_not_found(
     )
     assert response.status_code == 404
     assert response.mimetype == "application/problem+json"
+
+
+def test_a_remember_me_cookie_alone_still_downloads(client, seed_grant):
+    response = client.post(
+        "/login", data={"email": "ed@p.example", "password": PASSWORD, "remember": "y"}
+    )
+    assert response.status_code == 302
+    client.delete_cookie("session")  # the browser was closed: only remember_token is left
+    assert client.get_cookie("remember_token") is not None
+    download = client.get(f"/portal/grants/{seed_grant.id}/download/bundle")
+    assert download.status_code == 200 and download.mimetype == "application/zip"
+    assert db.session.scalar(sa.select(Download.user_id)) is not None
