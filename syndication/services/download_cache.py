@@ -31,8 +31,8 @@ from cachetools import LRUCache
 from flask import Flask
 
 from syndication.extensions import db
-from syndication.models import Article, Download, Grant, OrganisationSettings, Partner, User
-from syndication.services import packages
+from syndication.models import Article, Grant, OrganisationSettings, Partner, User
+from syndication.services import package_sources, packages
 from syndication.services.errors import DomainError, NotFound
 from syndication.services.package_sources import (
     GRANT_STATE_COLUMNS,
@@ -56,9 +56,6 @@ _GRANT_COLUMNS = (
     _articles.c.content_version,
     *ORGANISATION_COLUMNS,
 )
-
-# Built once, as the statements below are: SQLAlchemy then reuses its cache key.
-_LOG_INSERT = sa.insert(Download.__table__)
 
 # A logged-in user's session, checked with the same conditions as login, and
 # the grant if it is their partner's: no row means the session has ended.
@@ -163,28 +160,6 @@ def _begin_reading() -> None:
         db.session.rollback()
 
 
-def _log_download(entry: dict) -> None:
-    """Write the download's log row and commit.
-
-    SQLite has one write lock, and a worker that finds it taken sleeps a
-    millisecond or more: the read ends first, so the lock is held only for the
-    INSERT and COMMIT. BEGIN IMMEDIATE takes it at BEGIN, waiting its turn (a
-    deferred BEGIN would fail outright, not wait, had another worker written
-    since). PostgreSQL's inserts do not lock each other out: the row joins the
-    read's transaction, whose commit does not wait for the disk (a crash of the
-    server may lose the last few downloads' rows, never corrupt anything, as
-    SQLite's synchronous=NORMAL may on a power cut).
-    """
-    connection = db.session.connection()
-    if connection.dialect.name == "sqlite":
-        db.session.commit()
-        connection = db.session.connection(execution_options={"sqlite_begin_immediate": True})
-    elif connection.dialect.name == "postgresql":
-        connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
-    connection.execute(_LOG_INSERT, [entry])
-    db.session.commit()
-
-
 def for_session(
     user_id: int,
     session_version: int,
@@ -250,12 +225,14 @@ def _serve(
         fingerprint = _fingerprint(row, fmt, url_root)
         built = remembered.get(fingerprint)
         if built is None:
-            built = packages.build(packages.usable(row.grant_id, row.partner_id), fmt)
+            # Checked above: the full input is all that is missing.
+            source = package_sources.for_grants([row.grant_id], row.partner_id)[row.grant_id]
+            built = packages.build(source, fmt)
             remembered.put(fingerprint, built)
         entry = packages.log_entry(
             built, row.grant_id, row.partner_id, fmt, user_id=user_id, api_key_id=api_key_id
         )
-        _log_download(entry)
+        packages.log_downloads([entry])
     except BaseException:
         db.session.rollback()
         raise

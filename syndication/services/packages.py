@@ -176,20 +176,6 @@ def usable(grant_id: int, partner_id: int) -> Source:
     return source
 
 
-def download(
-    grant_id: int,
-    partner_id: int,
-    fmt: str = BUNDLE,
-    *,
-    user_id: int | None = None,
-    api_key_id: int | None = None,
-) -> Built:
-    """Build (or reuse) and log one download of a grant's package."""
-    built = build(usable(grant_id, partner_id), fmt)
-    _log([log_entry(built, grant_id, partner_id, fmt, user_id=user_id, api_key_id=api_key_id)])
-    return built
-
-
 def log_entry(
     built: Built,
     grant_id: int,
@@ -211,16 +197,30 @@ def log_entry(
     }
 
 
-def _log(records: list[dict]) -> None:
-    """Record downloads in a transaction of their own.
+# Built once: SQLAlchemy then reuses the statement's cache key on every download.
+_LOG_INSERT = sa.insert(Download.__table__)
 
-    The read transaction ends first: on SQLite a transaction that read and then
-    writes fails at once when another worker wrote meanwhile, whereas a write
-    that starts its own transaction waits its turn (busy_timeout). A plain
-    INSERT rather than ORM objects: nothing reads these rows back here.
+
+def log_downloads(records: list[dict]) -> None:
+    """Write downloads rows (see log_entry) and commit: every download path ends here.
+
+    SQLite has one write lock, and a worker that finds it taken sleeps a
+    millisecond or more: the read transaction ends first, so the lock is held
+    only for the INSERT and COMMIT. BEGIN IMMEDIATE takes it at BEGIN, waiting
+    its turn (a read transaction that then writes fails outright, not waits,
+    had another worker written since). PostgreSQL's inserts do not lock each
+    other out: the rows join the read's transaction, whose commit does not wait
+    for the disk (a crash of the server may lose the last few rows, never
+    corrupt anything, as SQLite's synchronous=NORMAL may on a power cut). A
+    plain INSERT rather than ORM objects: nothing reads these rows back here.
     """
-    db.session.rollback()
-    db.session.execute(sa.insert(Download.__table__), records)
+    connection = db.session.connection()
+    if connection.dialect.name == "sqlite":
+        db.session.rollback()
+        connection = db.session.connection(execution_options={"sqlite_begin_immediate": True})
+    elif connection.dialect.name == "postgresql":
+        connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+    connection.execute(_LOG_INSERT, records)
     db.session.commit()
 
 
@@ -239,7 +239,7 @@ def stream_many(
         check_usable(sources[grant_id].grant)
     inputs = [s.input for s in sorted(sources.values(), key=lambda s: s.grant.article_id)]
     user_id = user.id if user else None
-    _log(
+    log_downloads(
         [
             {
                 "grant_id": grant_id,

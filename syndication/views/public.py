@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
-from syndication.services import packages, partners, pixels
+from syndication.services import download_cache, packages, partners, pixels
 from syndication.services.errors import DomainError
-from syndication.views.downloads import package_response, refuse
+from syndication.views.downloads import package_response, refuse, url_root
 from syndication.views.partner_forms import ApplicationForm, split_domains
 
 bp = Blueprint("public", __name__)
@@ -80,7 +89,13 @@ def signed_download(token: str):
     """A download link sent by email: the signature stands in for the login."""
     try:
         grant_id, partner_id, fmt = packages.from_link(token)
-        built = packages.download(grant_id, partner_id, fmt)
+        built = download_cache.for_partner(
+            partner_id,
+            grant_id,
+            fmt,
+            url_root=url_root(),
+            remembered=download_cache.memory_of(current_app),
+        )
     except DomainError as exc:
         refuse(exc)
     return package_response(built)
