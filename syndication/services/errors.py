@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
+
+from syndication.extensions import db
 
 
 class DomainError(Exception):
@@ -31,6 +37,22 @@ def is_write_conflict(exc: Exception) -> bool:
     if isinstance(exc, StaleDataError):
         return True
     return "database is locked" in str(getattr(exc, "orig", exc))
+
+
+@contextmanager
+def write_conflicts_as(message: str) -> Iterator[None]:
+    """Inside, a write that lost a race is rolled back and becomes Conflict(message).
+
+    Wrap the writes and the commit: the conditional UPDATE of a versioned row
+    runs at flush, and only a lost race is turned into words; other errors pass.
+    """
+    try:
+        yield
+    except (StaleDataError, sa.exc.OperationalError) as exc:
+        db.session.rollback()
+        if not is_write_conflict(exc):
+            raise
+        raise Conflict(message) from exc
 
 
 class Forbidden(DomainError):

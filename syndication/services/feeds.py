@@ -20,7 +20,6 @@ from email.utils import format_datetime
 import orjson
 import sqlalchemy as sa
 from lxml import etree
-from sqlalchemy.orm.exc import StaleDataError
 
 from syndication import packaging
 from syndication.extensions import db
@@ -29,7 +28,7 @@ from syndication.models.base import utcnow
 from syndication.packaging.inputs import xml_clean
 from syndication.security import hash_api_key
 from syndication.services import audit, package_sources, packages, settings
-from syndication.services.errors import Conflict, DomainError, Forbidden, is_write_conflict
+from syndication.services.errors import DomainError, Forbidden, write_conflicts_as
 
 FEED_LIMIT = 50
 TOKEN_PREFIX = "sdf_"
@@ -322,13 +321,8 @@ def partner_feed(partner: Partner, fmt: str, *, self_url: str) -> RenderedFeed:
 
 
 def _commit_partner_change() -> None:
-    try:
+    with write_conflicts_as("Your partnership was changed at the same moment; try again."):
         db.session.commit()
-    except (StaleDataError, sa.exc.OperationalError) as exc:
-        db.session.rollback()
-        if not is_write_conflict(exc):
-            raise
-        raise Conflict("Your partnership was changed at the same moment; try again.") from exc
 
 
 def _check_admin(partner: Partner, actor: User | None) -> None:

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
-from sqlalchemy.orm.exc import StaleDataError
 
 from syndication.extensions import db
 from syndication.models import (
@@ -31,7 +30,7 @@ from syndication.policy.lifecycle import (
     transition,
 )
 from syndication.services import audit, mail, settings, tokens, users
-from syndication.services.errors import Conflict, DomainError, NotFound, is_write_conflict
+from syndication.services.errors import Conflict, DomainError, NotFound, write_conflicts_as
 
 # Statuses in which a partner still holds its domains: a new application for
 # one of them is refused.
@@ -229,8 +228,9 @@ def decide(
     if _against_recommendation(partner, action) and not reason:
         raise DomainError("This decision goes against the recommendation: write the reason for it.")
     invited: User | None = None
-    try:
-        # No autoflush: the conditional UPDATE must happen inside this try, at commit.
+    conflict = "Someone else decided on this partner at the same moment; reload."
+    with write_conflicts_as(conflict):
+        # No autoflush: the conditional UPDATE must happen in here, at commit.
         with db.session.no_autoflush:
             if action is Action.APPROVE:
                 partner.tier = PartnerTier(tier or PartnerTier.STANDARD)
@@ -257,11 +257,6 @@ def decide(
                 **({"tier": partner.tier.value} if action is Action.APPROVE else {}),
             )
         db.session.commit()
-    except (StaleDataError, sa.exc.OperationalError) as exc:
-        db.session.rollback()
-        if not is_write_conflict(exc):
-            raise
-        raise Conflict("Someone else decided on this partner at the same moment; reload.") from exc
     _notify_decision(partner, action, reason, invited)
     return partner
 
