@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from html import escape
 from importlib import resources
 
 import sqlalchemy as sa
 
 from syndication.extensions import db
 from syndication.ingest.drafts import ArticleDraft, AssetDraft
-from syndication.ingest.findings import (
-    find_cited_outlets,
-    find_promos,
-    find_third_party_credits,
-    find_wire_bylines,
-    is_third_party_credit,
-    mark_promos,
-)
+from syndication.ingest.enrich import finish_draft
 from syndication.ingest.seed import parse_seed_text
 from syndication.models import (
     Article,
@@ -113,28 +107,13 @@ def _ensure_partners(terms: TermsVersion) -> list[str]:
 
 
 def _demo_draft(item: dict, now: datetime) -> ArticleDraft:
-    """Build the draft an importer would have made of a demo article."""
+    """The draft an importer makes of a demo article: finished by the importers' own step."""
     org = settings.organisation()
-    paragraphs = item["paragraphs"]
-    text = "\n".join(paragraphs)
-    credits = [asset["credit"] for asset in item.get("assets", [])]
-    assets = []
-    for asset in item.get("assets", []):
-        agency = is_third_party_credit(asset["credit"])
-        assets.append(
-            AssetDraft(
-                url=asset["url"],
-                caption=asset["caption"],
-                credit=asset["credit"],
-                rights_holder=agency or org.name,
-                mime_type="image/jpeg",
-                syndicatable=agency is None,
-            )
-        )
-    return ArticleDraft(
+    body = "".join(f"<p>{escape(paragraph, quote=False)}</p>" for paragraph in item["paragraphs"])
+    draft = ArticleDraft(
         headline=item["headline"],
         dek=item["dek"],
-        body_html="".join(f"<p>{mark_promos(p)}</p>" for p in paragraphs),
+        body_html=body,
         bylines=item["bylines"],
         section=item["section"],
         tags=item["tags"],
@@ -142,14 +121,21 @@ def _demo_draft(item: dict, now: datetime) -> ArticleDraft:
         canonical_url=org.website_url.rstrip("/") + item["canonical_path"],
         source_id=f"demo:{item['slug']}",
         summary=item["dek"],
-        assets=assets,
-        findings=[
-            *find_promos(text),
-            *find_cited_outlets(text),
-            *find_wire_bylines(item["bylines"]),
-            *find_third_party_credits(credits),
+        assets=[
+            AssetDraft(
+                url=asset["url"],
+                caption=asset["caption"],
+                credit=asset["credit"],
+                mime_type="image/jpeg",
+            )
+            for asset in item.get("assets", [])
         ],
     )
+    # Promos marked, agency photos kept out, outlets and wire bylines found, as on import.
+    draft = finish_draft(draft, body, known_footers=known_footers())
+    for asset in draft.assets:
+        asset.rights_holder = asset.rights_holder or org.name  # our own photographers
+    return draft
 
 
 def _ensure_articles() -> list[str]:
