@@ -148,3 +148,11 @@ def test_upload_of_an_unreadable_file_is_explained(client, desk):
     )
     assert response.status_code == 422
     assert "photo.jpg" in response.text
+
+
+def test_word_count_does_not_glue_paragraphs_together():
+    from syndication.services.articles import word_count
+
+    assert word_count("<p>One two.</p><p>Three four.</p>") == 4
+    assert word_count("<ul><li>a</li><li>b</li></ul><p>c&amp;d e</p>") == 4
+    assert word_count("<p>Some <em>emphasised</em> words</p>") == 3

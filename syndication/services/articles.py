@@ -48,8 +48,18 @@ def content_hash(draft: ArticleDraft) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
+# Block boundaries separate words even with no white space between them
+# ("<p>end.</p><p>Start"); inline tags do not ("<em>un</em>likely").
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|h[1-6]|li|ul|ol|dl|dt|dd|blockquote|pre|div|figure|figcaption|table|caption"
+    r"|thead|tbody|tfoot|tr|td|th|br|hr)\b[^>]*>",
+    re.IGNORECASE,
+)
+
+
 def word_count(body_html: str) -> int:
-    return len(nh3.clean(body_html, tags=set()).split())
+    """Words of a sanitised body's text."""
+    return len(nh3.clean(_BLOCK_TAG.sub(" ", body_html), tags=set()).split())
 
 
 def _find_existing(draft: ArticleDraft) -> Article | None:
