@@ -237,10 +237,9 @@ class _Splitter:
         self.add_text(container.text)
         for child in container:
             tag = child.tag
+            # A comment or processing instruction has no tag: it is dropped, its tail kept.
             tag = tag.lower() if isinstance(tag, str) else ""
-            if not tag:
-                pass  # a comment or processing instruction
-            elif tag in _CONTAINER_TAGS:
+            if tag in _CONTAINER_TAGS:
                 self.flush()
                 self.walk(child)
                 self.flush()
@@ -254,7 +253,7 @@ class _Splitter:
                     self.run.append("<br>")
                     self.run_text.append("\n")
                     self.last_was_br = True
-            else:
+            elif tag:
                 markup = etree.tostring(child, encoding="unicode", method="html", with_tail=False)
                 self.run.append(markup)
                 self.run_text.append(_text(child))
