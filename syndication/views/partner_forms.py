@@ -142,16 +142,23 @@ class ActionForm(FlaskForm):
     """An empty form: a POST button with its CSRF token (revoke, remove)."""
 
 
-class SetPasswordForm(FlaskForm):
-    password = PasswordField(
+def _new_password() -> PasswordField:
+    return PasswordField(
         "New password",
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=500)],
         description=f"At least {MIN_PASSWORD_LENGTH} characters.",
     )
-    confirm = PasswordField(
-        "Repeat the password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
+
+
+def _repeated(label: str) -> PasswordField:
+    return PasswordField(
+        label, validators=[DataRequired(), EqualTo("password", message="The passwords differ.")]
     )
+
+
+class SetPasswordForm(FlaskForm):
+    password = _new_password()
+    confirm = _repeated("Repeat the password")
 
 
 class WebhookForm(FlaskForm):
@@ -165,12 +172,5 @@ class WebhookForm(FlaskForm):
 
 class ChangePasswordForm(FlaskForm):
     current = PasswordField("Current password", validators=[DataRequired(), Length(max=500)])
-    password = PasswordField(
-        "New password",
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=500)],
-        description=f"At least {MIN_PASSWORD_LENGTH} characters.",
-    )
-    confirm = PasswordField(
-        "Repeat the new password",
-        validators=[DataRequired(), EqualTo("password", message="The passwords differ.")],
-    )
+    password = _new_password()
+    confirm = _repeated("Repeat the new password")
