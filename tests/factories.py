@@ -24,7 +24,8 @@ from syndication.models import (
     SyndicationPolicy,
 )
 from syndication.security import new_api_key
-from syndication.services import articles, grants, importing, users
+from syndication.services import articles, grants, importing, package_sources, users
+from syndication.services.package_sources import Source
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
@@ -140,3 +141,8 @@ def seed_grant(seed_article, make_partner, make_user, make_grant):
     partner = make_partner()
     make_user(Role.PARTNER, partner=partner, email="ed@p.example")
     return make_grant(partner, seed_article)
+
+
+def source_of(grant: Grant) -> Source:
+    """A grant's package source, whatever the grant's state."""
+    return package_sources.for_grants([grant.id], grant.partner_id)[grant.id]

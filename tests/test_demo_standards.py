@@ -8,7 +8,7 @@ from syndication.demo.loader import load_demo
 from syndication.extensions import db
 from syndication.models import Article, Partner, PartnerStatus
 from syndication.packaging import newsml, ninjs
-from syndication.services import packages
+from tests.factories import source_of
 from tests.packaging import newsml_errors, ninjs_errors
 
 
@@ -20,6 +20,6 @@ def test_every_demo_articles_ninjs_and_newsml_validate(make_grant):
     demo = db.session.scalars(sa.select(Article).order_by(Article.id)).all()
     assert len(demo) >= 30
     for article in demo:
-        inp = packages.source(make_grant(partner, article)).input
+        inp = source_of(make_grant(partner, article)).input
         assert ninjs_errors(ninjs.build(inp)) == [], article.slug
         assert newsml_errors(newsml.build(inp)) == [], article.slug

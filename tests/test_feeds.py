@@ -16,7 +16,7 @@ from syndication.extensions import db
 from syndication.models import AuditEvent, GrantStatus, PartnerStatus, User
 from syndication.security import hash_api_key
 from syndication.services import feeds, packages, pixels
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, source_of
 
 FORMATS = ("rss.xml", "atom.xml", "feed.json")
 
@@ -121,7 +121,7 @@ def test_item_content_is_the_article_html_snippet_under_the_grants_feed_terms(
 ):
     document = orjson.loads(_get(client, "feed.json", token=token).data)
     html = document["items"][0]["content_html"]
-    snippet = packages.build(packages.source(seed_grant), "article.html").data.decode()
+    snippet = packages.build(source_of(seed_grant), "article.html").data.decode()
     feed_terms = seed_grant.terms["formats"]["feed"]
     assert feed_terms["footer"] in html
     assert html.startswith('<article class="syndicated-article"')

@@ -13,13 +13,13 @@ import sqlalchemy as sa
 from syndication.extensions import db
 from syndication.models import Download, GrantStatus, Role
 from syndication.services import packages
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, source_of
 
 
 def test_seed_package_unzipped_shows_the_footer_no_promo_and_matching_hashes(
     seed_grant, seed_footer
 ):
-    built = packages.build(packages.source(seed_grant))
+    built = packages.build(source_of(seed_grant))
     archive = zipfile.ZipFile(io.BytesIO(built.data))
     files = {name: archive.read(name) for name in archive.namelist()}
     assert files["article.txt"].rstrip(b"\n").endswith(seed_footer.encode())
@@ -37,13 +37,13 @@ def test_seed_package_unzipped_shows_the_footer_no_promo_and_matching_hashes(
 
 
 def test_second_build_reuses_the_cached_bytes(seed_grant, app):
-    first = packages.build(packages.source(seed_grant))
+    first = packages.build(source_of(seed_grant))
     cached = sorted(
         p.name
         for p in __import__("pathlib").Path(app.config["PACKAGE_CACHE_DIR"]).glob(f"{first.key}*")
     )
     assert cached == [f"{first.key}.bin"]
-    assert packages.build(packages.source(seed_grant)).data == first.data
+    assert packages.build(source_of(seed_grant)).data == first.data
 
 
 def test_partner_downloads_with_etag_and_gets_304_next_time(client, auth, seed_grant):

@@ -159,11 +159,6 @@ def check_usable(grant: GrantState) -> None:
         raise Forbidden(f"Your partnership is {grant.partner_status.value}.")
 
 
-def source(grant: Grant) -> Source:
-    """A grant's package source whatever its state (for staff tools and tests)."""
-    return package_sources.for_grants([grant.id], grant.partner_id)[grant.id]
-
-
 def usable(grant_id: int, partner_id: int) -> Source:
     """The partner's grant with its package input, if it may be used now; else a clear refusal.
 
