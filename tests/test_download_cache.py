@@ -6,12 +6,14 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
 from syndication.extensions import db
 from syndication.models import Asset, Download, Role, User
+from syndication.models.base import utcnow
 from syndication.policy.lifecycle import Status
 from syndication.services import articles, download_cache, package_sources, settings
 from tests.factories import PASSWORD
@@ -110,6 +112,72 @@ def test_revoking_after_a_remembered_download_refuses_at_once(download, seed_gra
     assert refused.status_code == 403 and "revoked" in refused.text
 
 
+@pytest.fixture
+def selects(monkeypatch):
+    """SQL SELECT statements run while the test runs."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("SELECT"):
+            seen.append(statement)
+
+    engine = db.engines[None].engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    sa.event.remove(engine, "before_cursor_execute", record)
+
+
+def test_a_remembered_download_is_one_insert_that_logs_who_and_what(download, seed_grant, selects):
+    first = download()
+    selects.clear()
+    again = download()
+    assert again.status_code == 200 and again.data == first.data
+    assert selects == []  # allowed, unchanged and logged by the INSERT alone
+    rows = db.session.scalars(sa.select(Download).order_by(Download.id)).all()
+    assert len(rows) == 2
+    user = db.session.scalar(sa.select(User).where(User.email == "ed@p.example"))
+    for row in rows:
+        assert (row.grant_id, row.partner_id, row.user_id) == (
+            seed_grant.id,
+            seed_grant.partner_id,
+            user.id,
+        )
+        assert row.package_hash == again.headers["ETag"].strip('"')[:64]
+        assert (row.format, row.size, row.api_key_id) == ("bundle", len(again.data), None)
+
+
+def test_another_user_of_the_partner_is_logged_as_themselves(
+    client, auth, download, seed_grant, make_user
+):
+    download()
+    colleague = make_user(Role.PARTNER, partner=seed_grant.partner, email="co@p.example")
+    auth.logout()
+    auth.login("co@p.example", PASSWORD)
+    assert client.get(f"/portal/grants/{seed_grant.id}/download/bundle").status_code == 200
+    latest = db.session.scalar(sa.select(Download).order_by(Download.id.desc()).limit(1))
+    assert latest.user_id == colleague.id
+
+
+def test_an_expired_grant_is_refused_after_a_remembered_download(download, seed_grant):
+    assert download().status_code == 200
+    seed_grant.valid_from = utcnow() - timedelta(days=2)
+    seed_grant.valid_until = utcnow() - timedelta(minutes=1)
+    db.session.commit()
+    refused = download()
+    assert refused.status_code == 403 and "expired" in refused.text
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Download)) == 1
+
+
+def test_staff_are_refused_a_package_a_partner_had_remembered(
+    client, auth, download, seed_grant, make_user
+):
+    assert download().status_code == 200
+    make_user(Role.STAFF, email="desk@example.org")
+    auth.logout()
+    auth.login("desk@example.org", PASSWORD)
+    assert client.get(f"/portal/grants/{seed_grant.id}/download/bundle").status_code == 403
+
+
 @pytest.mark.parametrize("change", ["suspend", "session_version", "deactivate"])
 def test_an_ended_session_is_sent_to_log_in(download, seed_grant, change):
     assert download().status_code == 200
@@ -142,11 +210,14 @@ def test_an_unknown_format_is_refused_before_anything_else(download):
 
 def test_the_memory_is_bounded_by_bytes():
     memory = download_cache._Memory(max_bytes=1000)
-    built = download_cache.Built("k", b"x" * 600, "f.zip", "application/zip")
-    memory.put("a", built)
-    memory.put("b", built)  # evicts "a": both do not fit
-    assert memory.get("a") is None and memory.get("b") is built
-    memory.put("huge", download_cache.Built("h", b"x" * 5000, "h.zip", "application/zip"))
+    entry = download_cache.Remembered(
+        {}, download_cache.Built("k", b"x" * 600, "f.zip", "application/zip")
+    )
+    memory.put("a", entry)
+    memory.put("b", entry)  # evicts "a": both do not fit
+    assert memory.get("a") is None and memory.get("b") is entry
+    huge = download_cache.Built("h", b"x" * 5000, "h.zip", "application/zip")
+    memory.put("huge", download_cache.Remembered({}, huge))
     assert memory.get("huge") is None
 
 

@@ -109,7 +109,7 @@ LAST_USED_PRECISION = timedelta(minutes=1)
 
 
 def _touch(key_id: int, now: datetime) -> None:
-    # Its own short transaction, first statement a write: see packages.log_downloads.
+    # Its own short transaction, first statement a write: see packages.begin_logging.
     db.session.commit()
     db.session.execute(
         sa.update(ApiKey)

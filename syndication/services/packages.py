@@ -159,6 +159,21 @@ def check_usable(grant: GrantState) -> None:
         raise Forbidden(f"Your partnership is {grant.partner_status.value}.")
 
 
+def usable_now_conditions() -> tuple[sa.ColumnElement[bool], ...]:
+    """check_usable as WHERE conditions over grants JOIN partners, with a bound ``now``.
+
+    For statements that act only on a grant that may be used (the cached
+    download logs itself only then); they may refuse more than check_usable,
+    never less, and whoever is refused takes the path that says why.
+    """
+    grants, partners = Grant.__table__, Partner.__table__
+    return (
+        grants.c.status != GrantStatus.REVOKED,
+        sa.or_(grants.c.valid_until.is_(None), grants.c.valid_until > sa.bindparam("now")),
+        partners.c.status == PartnerStatus.APPROVED,
+    )
+
+
 def usable(grant_id: int, partner_id: int) -> Source:
     """The partner's grant with its package input, if it may be used now; else a clear refusal.
 
@@ -196,26 +211,39 @@ def log_entry(
 _LOG_INSERT = sa.insert(Download.__table__)
 
 
-def log_downloads(records: list[dict]) -> None:
-    """Write downloads rows (see log_entry) and commit: every download path ends here.
+def begin_logging() -> sa.Connection:
+    """The session's connection in a transaction ready to write downloads rows now.
 
     SQLite has one write lock, and a worker that finds it taken sleeps a
-    millisecond or more: the read transaction ends first, so the lock is held
-    only for the INSERT and COMMIT. BEGIN IMMEDIATE takes it at BEGIN, waiting
-    its turn (a read transaction that then writes fails outright, not waits,
-    had another worker written since). PostgreSQL's inserts do not lock each
-    other out: the rows join the read's transaction, whose commit does not wait
-    for the disk (a crash of the server may lose the last few rows, never
-    corrupt anything, as SQLite's synchronous=NORMAL may on a power cut). A
-    plain INSERT rather than ORM objects: nothing reads these rows back here.
+    millisecond or more: a read transaction the request holds ends first, so
+    the lock is held only for the writing statement and COMMIT. BEGIN
+    IMMEDIATE takes it at BEGIN, waiting its turn (a read transaction that
+    then writes fails outright, not waits, had another worker written since).
+    PostgreSQL's inserts do not lock each other out: the rows join the read's
+    transaction, whose commit does not wait for the disk (a crash of the
+    server may lose the last few rows, never corrupt anything, as SQLite's
+    synchronous=NORMAL may on a power cut).
     """
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "sqlite":
+        if db.session().in_transaction():
+            db.session.rollback()
+        return db.session.connection(execution_options={"sqlite_begin_immediate": True})
     connection = db.session.connection()
-    if connection.dialect.name == "sqlite":
-        db.session.rollback()
-        connection = db.session.connection(execution_options={"sqlite_begin_immediate": True})
-    elif connection.dialect.name == "postgresql":
+    if dialect == "postgresql":
         connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
-    connection.execute(_LOG_INSERT, records)
+    return connection
+
+
+def log_downloads(records: list[dict]) -> None:
+    """Write downloads rows (see log_entry) and commit.
+
+    Every download that is not a remembered package ends here; those log
+    themselves with one conditional INSERT (services.download_cache).
+
+    A plain INSERT rather than ORM objects: nothing reads these rows back here.
+    """
+    begin_logging().execute(_LOG_INSERT, records)
     db.session.commit()
 
 
