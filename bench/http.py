@@ -22,7 +22,10 @@ number of requests to each of
 in interleaved rounds (so a machine load that comes and goes weighs on every
 target alike), and prints requests, req/s, p50 and p99 in milliseconds per
 target, and the
-download's throughput as a share of the bare endpoint's (target: 70%). When
+download's throughput as a share of the bare endpoint's (target: 70%), what
+that target leaves a download in worker time per request beyond the bare
+answer next to what it takes, and (SQLite) what the same logged write costs
+in bare sqlite3 on this disk, the database's own floor. When
 the target is missed (or with ``--profile``) it serves the app again with one
 worker under cProfile and prints where a download request's time goes.
 
@@ -478,6 +481,36 @@ def profile(port: int, database_url: str, worker_class: str, threads: int, targe
 # --- main ---------------------------------------------------------------------------------
 
 
+def sqlite_write_ms(samples: int = 2_000) -> float:
+    """Median time of the smallest logged write, with the driver alone, beside the bench's database.
+
+    Each commit is a few system calls (WAL-index locks, WAL frame writes),
+    whose price depends on the machine: the floor under every SQLite download log.
+    """
+    import sqlite3
+
+    path = OUT / "write-floor.db"
+    for leftover in OUT.glob("write-floor.db*"):
+        leftover.unlink()
+    connection = sqlite3.connect(path, isolation_level=None)
+    try:
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+        connection.execute("CREATE TABLE log (id INTEGER PRIMARY KEY, at TEXT, size INTEGER)")
+        times = []
+        for n in range(samples):
+            started = time.perf_counter()
+            connection.execute("BEGIN IMMEDIATE")
+            connection.execute("INSERT INTO log (at, size) VALUES (?, ?)", ("now", n))
+            connection.execute("COMMIT")
+            times.append(time.perf_counter() - started)
+    finally:
+        connection.close()
+        for leftover in OUT.glob("write-floor.db*"):
+            leftover.unlink()
+    return statistics.median(times) * 1000
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=REQUESTS, help="per target")
@@ -567,6 +600,20 @@ def main() -> None:
         f"(target at least {TARGET_RATIO:.0%}: {verdict}); "
         f"the same bundle through the API with a key: {api_ratio:.0%}"
     )
+    # What the target leaves a download beyond the bare answer, in worker time
+    # per request, next to what logging it costs at the least on this disk.
+    bare_ms = args.workers / by_name["bare (floor)"].throughput * 1000
+    download_ms = args.workers / by_name["download (cached)"].throughput * 1000
+    print(
+        f"worker time per request: bare {bare_ms:.2f} ms, cached download {download_ms:.2f} ms; "
+        f"the target allows the download {bare_ms / TARGET_RATIO - bare_ms:.2f} ms more than "
+        f"bare, it takes {download_ms - bare_ms:.2f} ms more"
+    )
+    if not args.postgresql:
+        print(
+            "one SQLite write transaction (BEGIN IMMEDIATE, INSERT, COMMIT) in bare sqlite3 "
+            f"on this disk, WAL and synchronous=NORMAL as the app: {sqlite_write_ms():.3f} ms"
+        )
     failed = {r.target.name: r.errors for r in results if r.errors}
     if failed:
         print(

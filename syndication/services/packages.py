@@ -224,7 +224,7 @@ def begin_logging() -> sa.Connection:
     server may lose the last few rows, never corrupt anything, as SQLite's
     synchronous=NORMAL may on a power cut).
     """
-    dialect = db.session.get_bind().dialect.name
+    dialect = db.engine.dialect.name  # the session's one bind, without resolving it per call
     if dialect == "sqlite":
         if db.session().in_transaction():
             db.session.rollback()
