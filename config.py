@@ -57,6 +57,8 @@ class Config:
     PACKAGE_CACHE_DIR = os.environ.get("PACKAGE_CACHE_DIR", "")
     # Megabytes of served packages each worker keeps in memory for repeat downloads.
     PACKAGE_MEMORY_MB = float(os.environ.get("PACKAGE_MEMORY_MB", "64"))
+    # And of rendered partner feeds, answered again while nothing in them changed.
+    FEED_MEMORY_MB = float(os.environ.get("FEED_MEMORY_MB", "16"))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True  # X-RateLimit-* and Retry-After on every API answer
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")

@@ -24,6 +24,7 @@ from hypothesis import settings
 from config import TestingConfig
 from syndication import create_app
 from syndication.extensions import db
+from syndication.services.worker_memory import forget_everything
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -174,6 +175,8 @@ def _rollback(app):
             engines[None] = original
             outer.rollback()
             connection.close()
+            # What the app remembered of a rolled-back database must not outlive it.
+            forget_everything(app)
 
 
 class AuthActions:

@@ -16,6 +16,7 @@ from syndication.models import Asset, Download, Role, User
 from syndication.models.base import utcnow
 from syndication.policy.lifecycle import Status
 from syndication.services import articles, download_cache, package_sources, settings
+from syndication.services.worker_memory import WorkerMemory
 from tests.factories import PASSWORD
 
 
@@ -209,15 +210,11 @@ def test_an_unknown_format_is_refused_before_anything_else(download):
 
 
 def test_the_memory_is_bounded_by_bytes():
-    memory = download_cache._Memory(max_bytes=1000)
-    entry = download_cache.Remembered(
-        {}, download_cache.Built("k", b"x" * 600, "f.zip", "application/zip")
-    )
-    memory.put("a", entry)
-    memory.put("b", entry)  # evicts "a": both do not fit
-    assert memory.get("a") is None and memory.get("b") is entry
-    huge = download_cache.Built("h", b"x" * 5000, "h.zip", "application/zip")
-    memory.put("huge", download_cache.Remembered({}, huge))
+    memory = WorkerMemory(max_bytes=1000, size_of=len)
+    memory.put("a", b"x" * 600)
+    memory.put("b", b"y" * 600)  # evicts "a": both do not fit
+    assert memory.get("a") is None and memory.get("b") == b"y" * 600
+    memory.put("huge", b"x" * 5000)
     assert memory.get("huge") is None
 
 

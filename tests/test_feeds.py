@@ -13,9 +13,9 @@ import pytest
 import sqlalchemy as sa
 
 from syndication.extensions import db
-from syndication.models import AuditEvent, GrantStatus, PartnerStatus, User
+from syndication.models import AuditEvent, GrantStatus, PartnerStatus, Role, User
 from syndication.security import hash_api_key
-from syndication.services import feeds, packages, pixels
+from syndication.services import articles, feeds, package_sources, packages, pixels, settings
 from tests.factories import PASSWORD, source_of
 
 FORMATS = ("rss.xml", "atom.xml", "feed.json")
@@ -266,6 +266,54 @@ def test_a_new_grant_changes_the_etag(client, seed_grant, token, make_article, m
         assert response.status_code == 200, name
         assert response.headers["ETag"] != before[name]
         assert len(_parse(response)["entries"]) == 2
+
+
+def _count_renders(monkeypatch) -> list[int]:
+    renders: list[int] = []
+    real = package_sources.for_grants
+
+    def counting(*args, **kwargs):
+        renders.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(package_sources, "for_grants", counting)
+    return renders
+
+
+@pytest.mark.parametrize("name", FORMATS)
+def test_an_unchanged_feed_is_answered_from_memory(client, seed_grant, token, name, monkeypatch):
+    first = _get(client, name, token=token)
+    renders = _count_renders(monkeypatch)
+    again = _get(client, name, token=token)
+    assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
+    assert again.headers["Last-Modified"] == first.headers["Last-Modified"]
+    polled = _get(client, name, token=token, **{"If-None-Match": first.headers["ETag"]})
+    assert polled.status_code == 304
+    assert renders == []  # neither the answer nor the 304 read or rendered the items
+
+
+def test_a_correction_a_rename_and_an_organisation_change_reach_a_remembered_feed(
+    client, seed_grant, seed_article, token, make_user
+):
+    first = _get(client, "atom.xml", token=token)
+    articles.edit_content(
+        seed_article,
+        actor=make_user(Role.STAFF),
+        headline="Kuleba and Lavrov: corrected",
+        dek="",
+        body_html="<p>A corrected body.</p>",
+        note="Correction",
+    )
+    corrected = _get(client, "atom.xml", token=token, **{"If-None-Match": first.headers["ETag"]})
+    assert corrected.status_code == 200
+    assert _parse(corrected)["entries"][0]["title"] == "Kuleba and Lavrov: corrected"
+    seed_grant.partner.name = "Renamed Gazette"
+    db.session.commit()
+    assert "Renamed Gazette" in _parse(_get(client, "atom.xml", token=token))["title"]
+    org = settings.organisation()
+    org.name = "Renamed Newsroom"
+    db.session.commit()
+    assert _parse(_get(client, "atom.xml", token=token))["title"].startswith("Renamed Newsroom")
 
 
 def _backdate(grants, hours: int = 1) -> None:

@@ -24,18 +24,16 @@ builds the package anew, remembers it and logs it.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Hashable
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from cachetools import LRUCache
 from flask import Flask
 
 from syndication.extensions import db
 from syndication.models import Article, Download, Grant, OrganisationSettings, Partner, User
 from syndication.models.base import UTCDateTime, utcnow
-from syndication.services import package_sources, packages
+from syndication.services import package_sources, packages, worker_memory
 from syndication.services.errors import DomainError, NotFound
 from syndication.services.package_sources import (
     GRANT_STATE_COLUMNS,
@@ -44,6 +42,7 @@ from syndication.services.package_sources import (
 )
 from syndication.services.packages import Built
 from syndication.services.users import live_session_conditions
+from syndication.services.worker_memory import WorkerMemory
 
 # Megabytes of package bytes one worker keeps; the files stay on disk regardless.
 DEFAULT_MEMORY_MB = 64
@@ -171,39 +170,14 @@ class Remembered(NamedTuple):
     built: Built
 
 
-class _Memory:
-    """A worker's remembered packages, by (grant, format, URL root); bounded by their bytes."""
-
-    def __init__(self, max_bytes: int) -> None:
-        self.max_bytes = max_bytes
-        self._cache: LRUCache[Hashable, Remembered] = LRUCache(
-            maxsize=max_bytes, getsizeof=lambda entry: len(entry.built.data) + 200
-        )
-        # gthread workers serve requests on several threads: LRU updates are not atomic.
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable) -> Remembered | None:
-        with self._lock:
-            return self._cache.get(key)
-
-    def put(self, key: Hashable, entry: Remembered) -> None:
-        if len(entry.built.data) + 200 > self.max_bytes:
-            return  # larger than the whole budget: served from disk every time
-        with self._lock:
-            self._cache[key] = entry  # a newer fingerprint replaces the older package
-
-    def clear(self) -> None:
-        with self._lock:
-            self._cache.clear()
+def _size_of(entry: Remembered) -> int:
+    return len(entry.built.data)
 
 
-def memory_of(app: Flask) -> _Memory:
+def memory_of(app: Flask) -> WorkerMemory[Remembered]:
     """The app's remembered packages in this worker, PACKAGE_MEMORY_MB in size."""
-    remembered = app.extensions.get("package_memory")
-    if remembered is None:
-        megabytes = app.config.get("PACKAGE_MEMORY_MB", DEFAULT_MEMORY_MB)
-        remembered = app.extensions["package_memory"] = _Memory(int(megabytes * 1024 * 1024))
-    return remembered
+    megabytes = app.config.get("PACKAGE_MEMORY_MB", DEFAULT_MEMORY_MB)
+    return worker_memory.memory_of(app, "package_memory", megabytes=megabytes, size_of=_size_of)
 
 
 def for_session(
@@ -213,7 +187,7 @@ def for_session(
     fmt: str,
     *,
     url_root: Hashable,
-    remembered: _Memory,
+    remembered: WorkerMemory[Remembered],
 ) -> Built:
     """The grant's package for a logged-in partner user, logged as one download.
 
@@ -244,7 +218,7 @@ def for_partner(
     *,
     api_key_id: int | None = None,
     url_root: Hashable,
-    remembered: _Memory,
+    remembered: WorkerMemory[Remembered],
 ) -> Built:
     """The grant's package for a partner whose credential the caller has checked; logged.
 
@@ -302,7 +276,7 @@ def _fingerprint(row: Any) -> dict[str, Any]:
 def _serve(
     row: Any,
     key: tuple,
-    remembered: _Memory,
+    remembered: WorkerMemory[Remembered],
     *,
     user_id: int | None = None,
     api_key_id: int | None = None,

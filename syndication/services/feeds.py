@@ -16,21 +16,26 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
+from typing import NamedTuple
 
 import orjson
 import sqlalchemy as sa
+from flask import Flask
 from lxml import etree
 
 from syndication import packaging
 from syndication.extensions import db
-from syndication.models import Grant, GrantStatus, Partner, PartnerStatus, User
+from syndication.models import Article, Grant, GrantStatus, Partner, PartnerStatus, User
 from syndication.models.base import utcnow
 from syndication.packaging.inputs import xml_clean
 from syndication.security import hash_api_key
-from syndication.services import audit, package_sources, packages, settings
+from syndication.services import audit, package_sources, packages, settings, worker_memory
 from syndication.services.errors import DomainError, Forbidden, write_conflicts_as
+from syndication.services.worker_memory import WorkerMemory
 
 FEED_LIMIT = 50
+# Megabytes of rendered feeds one worker keeps (FEED_MEMORY_MB overrides).
+DEFAULT_FEED_MEMORY_MB = 16
 TOKEN_PREFIX = "sdf_"
 JSON_FEED_VERSION = "https://jsonfeed.org/version/1.1"
 
@@ -207,8 +212,12 @@ class RenderedFeed:
     last_modified: datetime
 
 
-def live_grant_ids(partner_id: int, *, now: datetime, limit: int | None = None) -> list[int]:
-    """The partner's active, unexpired grants, one per article (its newest), newest first."""
+def live_grants(partner_id: int, *, now: datetime, limit: int | None = None) -> list[sa.Row]:
+    """The partner's active, unexpired grants, one per article (its newest), newest first.
+
+    Each row is a grant's id with what its item is made from: the licence id,
+    the frozen terms' hash and the article's content version.
+    """
     newest_per_article = (
         sa.select(sa.func.max(Grant.id))
         .where(
@@ -220,8 +229,9 @@ def live_grant_ids(partner_id: int, *, now: datetime, limit: int | None = None) 
         .group_by(Grant.article_id)
     )
     return list(
-        db.session.scalars(
-            sa.select(Grant.id)
+        db.session.execute(
+            sa.select(Grant.id, Grant.licence_id, Grant.terms_hash, Article.content_version)
+            .join(Article, Article.id == Grant.article_id)
             .where(Grant.id.in_(newest_per_article))
             .order_by(Grant.created_at.desc(), Grant.id.desc())
             .limit(FEED_LIMIT if limit is None else limit)
@@ -265,25 +275,61 @@ def _item(source: package_sources.Source) -> FeedItem:
     )
 
 
-def _last_change(partner: Partner, items: tuple[FeedItem, ...], now: datetime) -> datetime:
+def _grant_changes(partner_id: int, now: datetime) -> tuple[datetime | None, ...]:
+    """When the partner's newest grant was issued, the latest revoked and the latest expired."""
+    return tuple(
+        db.session.execute(
+            sa.select(
+                sa.func.max(Grant.created_at),
+                sa.func.max(Grant.revoked_at),
+                sa.func.max(sa.case((Grant.valid_until <= now, Grant.valid_until))),
+            ).where(Grant.partner_id == partner_id)
+        ).one()
+    )
+
+
+def _last_change(
+    partner: Partner, items: tuple[FeedItem, ...], changes: tuple[datetime | None, ...]
+) -> datetime:
     """When the feed last changed: a grant issued, revoked or expired, or a revision made."""
-    issued, revoked, expired = db.session.execute(
-        sa.select(
-            sa.func.max(Grant.created_at),
-            sa.func.max(Grant.revoked_at),
-            sa.func.max(sa.case((Grant.valid_until <= now, Grant.valid_until))),
-        ).where(Grant.partner_id == partner.id)
-    ).one()
     stamps = [partner.created_at, *(item.updated for item in items)]
-    stamps += [stamp for stamp in (issued, revoked, expired) if stamp is not None]
+    stamps += [stamp for stamp in changes if stamp is not None]
     # The aggregates may come back naive from some drivers; every stored time is UTC.
     return max(s if s.tzinfo else s.replace(tzinfo=UTC) for s in stamps)
 
 
-def partner_feed(partner: Partner, fmt: str, *, self_url: str) -> RenderedFeed:
+class RememberedFeed(NamedTuple):
+    """A rendered feed and the fingerprint of everything it was made from."""
+
+    fingerprint: tuple
+    feed: RenderedFeed
+
+
+def memory_of(app: Flask) -> WorkerMemory[RememberedFeed]:
+    """The feeds this worker rendered, FEED_MEMORY_MB in size."""
+    return worker_memory.memory_of(
+        app,
+        "feed_memory",
+        megabytes=app.config.get("FEED_MEMORY_MB", DEFAULT_FEED_MEMORY_MB),
+        size_of=lambda entry: len(entry.feed.data),
+    )
+
+
+def partner_feed(
+    partner: Partner,
+    fmt: str,
+    *,
+    self_url: str,
+    remembered: WorkerMemory[RememberedFeed] | None = None,
+) -> RenderedFeed:
     """The partner's feed in ``fmt`` ("rss", "atom" or "json"), with its ETag and Last-Modified.
 
     A partner that is not approved (suspended, terminated) gets a Forbidden.
+    Feed readers poll: with ``remembered``, a feed whose fingerprint (the
+    live grants with their licence, terms and article versions, when grants
+    were last issued, revoked or expired, the partner and the organisation) is
+    unchanged since this worker rendered it is answered from memory, after
+    two queries instead of a full render.
     """
     if fmt not in WRITERS:
         raise DomainError(f"Unknown feed format {fmt!r}; choose one of {', '.join(WRITERS)}.")
@@ -291,7 +337,24 @@ def partner_feed(partner: Partner, fmt: str, *, self_url: str) -> RenderedFeed:
         raise Forbidden(f"Your partnership is {partner.status.value}; its feeds are closed.")
     now = utcnow()
     org = settings.organisation()
-    ids = live_grant_ids(partner.id, now=now)
+    live = live_grants(partner.id, now=now)
+    changes = _grant_changes(partner.id, now)
+    # Read before the content: a change landing in between makes the next request rebuild.
+    fingerprint = (
+        partner.name,
+        partner.created_at,
+        org.name,
+        org.website_url,
+        org.licensing_email,
+        tuple(tuple(row) for row in live),
+        changes,
+    )
+    key = (partner.id, fmt, self_url)
+    if remembered is not None:
+        entry = remembered.get(key)
+        if entry is not None and entry.fingerprint == fingerprint:
+            return entry.feed
+    ids = [row.id for row in live]
     sources = package_sources.for_grants(ids, partner.id)
     items = tuple(_item(sources[grant_id]) for grant_id in ids)
     home = org.website_url
@@ -305,16 +368,19 @@ def partner_feed(partner: Partner, fmt: str, *, self_url: str) -> RenderedFeed:
         home_url=home,
         self_url=self_url,
         publisher=org.name,
-        updated=_last_change(partner, items, now),
+        updated=_last_change(partner, items, changes),
         items=items,
     )
     data = WRITERS[fmt](feed)
-    return RenderedFeed(
+    rendered = RenderedFeed(
         data=data,
         media_type=MEDIA_TYPES[fmt],
         etag=hashlib.sha256(data).hexdigest(),
         last_modified=feed.updated,
     )
+    if remembered is not None:
+        remembered.put(key, RememberedFeed(fingerprint, rendered))
+    return rendered
 
 
 # --- feed tokens -------------------------------------------------------------------------

@@ -27,7 +27,10 @@ def _serve(partner: Partner, fmt: str, endpoint: str, **values: str) -> Response
     """The feed with ETag and Last-Modified; 304 when the reader's copy is current."""
     try:
         built = feeds.partner_feed(
-            partner, fmt, self_url=url_for(endpoint, _external=True, **values)
+            partner,
+            fmt,
+            self_url=url_for(endpoint, _external=True, **values),
+            remembered=feeds.memory_of(current_app),
         )
     except DomainError as exc:
         refuse(exc)
