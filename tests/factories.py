@@ -146,3 +146,18 @@ def seed_grant(seed_article, make_partner, make_user, make_grant):
 def source_of(grant: Grant) -> Source:
     """A grant's package source, whatever the grant's state."""
     return package_sources.for_grants([grant.id], grant.partner_id)[grant.id]
+
+
+@pytest.fixture
+def source_loads(monkeypatch) -> list[tuple[int, ...]]:
+    """The grant ids of every package-input load from here on: empty means served from memory."""
+    loads: list[tuple[int, ...]] = []
+    real = package_sources.for_grants
+
+    def counting(grant_ids, partner_id):
+        grant_ids = tuple(grant_ids)
+        loads.append(grant_ids)
+        return real(grant_ids, partner_id)
+
+    monkeypatch.setattr(package_sources, "for_grants", counting)
+    return loads

@@ -15,7 +15,7 @@ from syndication.extensions import db
 from syndication.models import Asset, Download, Role, User
 from syndication.models.base import utcnow
 from syndication.policy.lifecycle import Status
-from syndication.services import articles, download_cache, package_sources, settings
+from syndication.services import articles, download_cache, settings
 from syndication.services.worker_memory import WorkerMemory
 from tests.factories import PASSWORD
 
@@ -36,25 +36,13 @@ def _manifest(response) -> dict:
     return json.loads(zipfile.ZipFile(io.BytesIO(response.data)).read("manifest.json"))
 
 
-def _count_source_loads(monkeypatch) -> list[int]:
-    loads: list[int] = []
-    real = package_sources.for_grants
-
-    def counting(*args, **kwargs):
-        loads.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(package_sources, "for_grants", counting)
-    return loads
-
-
-def test_a_repeat_download_is_remembered_and_still_logged(download, monkeypatch):
+def test_a_repeat_download_is_remembered_and_still_logged(download, source_loads):
     first = download()
-    loads = _count_source_loads(monkeypatch)
+    source_loads.clear()
     again = download()
     assert again.status_code == 200 and again.data == first.data
     assert again.headers["ETag"] == first.headers["ETag"]
-    assert loads == []  # served from memory: nothing rebuilt or re-read
+    assert source_loads == []  # served from memory: nothing rebuilt or re-read
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Download)) == 2
 
 
@@ -219,16 +207,16 @@ def test_the_memory_is_bounded_by_bytes():
 
 
 def test_api_downloads_share_the_memory_and_see_changes(
-    client, seed_grant, seed_article, make_api_key, make_user, monkeypatch
+    client, seed_grant, seed_article, make_api_key, make_user, source_loads
 ):
     download_cache.memory_of(client.application).clear()
     key, secret = make_api_key(seed_grant.partner)
     url = f"/api/v1/grants/{seed_grant.id}/package?format=article.txt"
     headers = {"Authorization": f"Bearer {secret}"}
     first = client.get(url, headers=headers)
-    loads = _count_source_loads(monkeypatch)
+    source_loads.clear()
     assert client.get(url, headers=headers).data == first.data
-    assert loads == []
+    assert source_loads == []
     articles.edit_content(
         seed_article,
         actor=make_user(Role.STAFF),

@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from syndication.extensions import db
 from syndication.models import AuditEvent, GrantStatus, PartnerStatus, Role, User
 from syndication.security import hash_api_key
-from syndication.services import articles, feeds, package_sources, packages, pixels, settings
+from syndication.services import articles, feeds, packages, pixels, settings
 from tests.factories import PASSWORD, source_of
 
 FORMATS = ("rss.xml", "atom.xml", "feed.json")
@@ -268,28 +268,16 @@ def test_a_new_grant_changes_the_etag(client, seed_grant, token, make_article, m
         assert len(_parse(response)["entries"]) == 2
 
 
-def _count_renders(monkeypatch) -> list[int]:
-    renders: list[int] = []
-    real = package_sources.for_grants
-
-    def counting(*args, **kwargs):
-        renders.append(1)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(package_sources, "for_grants", counting)
-    return renders
-
-
 @pytest.mark.parametrize("name", FORMATS)
-def test_an_unchanged_feed_is_answered_from_memory(client, seed_grant, token, name, monkeypatch):
+def test_an_unchanged_feed_is_answered_from_memory(client, seed_grant, token, name, source_loads):
     first = _get(client, name, token=token)
-    renders = _count_renders(monkeypatch)
+    source_loads.clear()
     again = _get(client, name, token=token)
     assert again.data == first.data and again.headers["ETag"] == first.headers["ETag"]
     assert again.headers["Last-Modified"] == first.headers["Last-Modified"]
     polled = _get(client, name, token=token, **{"If-None-Match": first.headers["ETag"]})
     assert polled.status_code == 304
-    assert renders == []  # neither the answer nor the 304 read or rendered the items
+    assert source_loads == []  # neither the answer nor the 304 read or rendered the items
 
 
 def test_a_correction_a_rename_and_an_organisation_change_reach_a_remembered_feed(
