@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import importlib.util
+from types import ModuleType
+
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.operations import Operations
 
 from syndication.extensions import db
+from syndication.models import Article
 from syndication.services.search import include_object, is_search_object
-from tests.conftest import migrated_app
+from tests.conftest import ROOT, migrated_app
 
 
 def _tables(engine_or_conn) -> dict[str, set[str]]:
@@ -66,3 +71,30 @@ def test_partner_users_must_belong_to_a_partner(make_user):
         db.session.execute(
             sa.text("UPDATE users SET role = 'partner' WHERE id = :id"), {"id": user.id}
         )
+
+
+def _migration(name: str) -> ModuleType:
+    path = ROOT / "migrations" / "versions" / f"{name}.py"
+    spec = importlib.util.spec_from_file_location(f"migration_{name}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_recount_fixes_word_counts_stored_before_blocks_separated_words(make_article):
+    glued = make_article(body_html="<p>One two.</p><p>Three</p><ul><li>four</li><li>five</li></ul>")
+    right = make_article(body_html="<p>Six seven.</p>")
+    # What the old count stored: blocks glued "two.Three" and "fourfive" together.
+    db.session.execute(sa.update(Article).where(Article.id == glued.id).values(word_count=3))
+    db.session.commit()
+    versions = {a.id: a.content_version for a in (glued, right)}
+
+    context = MigrationContext.configure(db.session.connection())
+    with Operations.context(context):
+        _migration("0004_recount_words").upgrade()
+    db.session.commit()
+
+    db.session.refresh(glued)
+    db.session.refresh(right)
+    assert glued.word_count == 5 and glued.content_version == versions[glued.id] + 1
+    assert right.word_count == 2 and right.content_version == versions[right.id]
