@@ -17,6 +17,9 @@ number of requests to each of
 * api download: the same bundle from ``/api/v1/grants/<id>/package`` with the key,
 * bare + login: the same bundle bytes from memory behind the portal's login
   check (bench-only ``/_bench/bare-login``), to tell login from the rest,
+* bare + log row: the same bytes after writing one downloads row through the
+  app's download logger (``/_bench/bare-logged``): what every logged download
+  pays at the least, whatever else it does,
 * bare: ``/_bench/bare``, the same bundle bytes from memory in the same server,
 
 in interleaved rounds (so a machine load that comes and goes weighs on every
@@ -561,6 +564,7 @@ def main() -> None:
             download,
             Target("api download", f"/api/v1/grants/{fixture.grant_id}/package", bearer),
             Target("bare + login", "/_bench/bare-login", cookie),
+            Target("bare + log row", "/_bench/bare-logged", {}),
             Target("bare (floor)", "/_bench/bare", {}),
         ]  # fmt: skip
         cold = warm(port, download, 1)
@@ -599,6 +603,11 @@ def main() -> None:
         f"\ncached download / bare throughput: {ratio:.0%} "
         f"(target at least {TARGET_RATIO:.0%}: {verdict}); "
         f"the same bundle through the API with a key: {api_ratio:.0%}"
+    )
+    logged_ratio = by_name["bare + log row"].throughput / by_name["bare (floor)"].throughput
+    print(
+        f"bare + log row / bare throughput: {logged_ratio:.0%}: the most any download that "
+        "writes its log row before answering can reach here"
     )
     # What the target leaves a download beyond the bare answer, in worker time
     # per request, next to what logging it costs at the least on this disk.

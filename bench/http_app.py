@@ -7,7 +7,8 @@ trip, all from the environment (set by bench/http.py):
 * ``DATABASE_URL``, ``PACKAGE_CACHE_DIR``, ``API_RATE_LIMIT``: read by config.py;
 * ``BENCH_BUNDLE_FILE``: the bundle's bytes, read once at start and served
   as they are by ``/_bench/bare``, the floor the cached download is held to,
-  and by ``/_bench/bare-login`` behind the portal's login check;
+  by ``/_bench/bare-login`` behind the portal's login check, and by
+  ``/_bench/bare-logged`` after writing one downloads row;
 * ``BENCH_PROFILE``: when set, requests to a ``/download/`` path run under
   cProfile, with their SQL statements counted and timed; ``/_bench/profile``
   writes the totals (pstats file plus a JSON summary) next to it and resets them.
@@ -29,6 +30,8 @@ from flask import Response
 
 from syndication import create_app
 from syndication.extensions import db
+from syndication.models import Grant
+from syndication.services import packages
 from syndication.views.access import partner_required
 
 app = create_app(os.environ.get("SYNDICATION_CONFIG", "development"))
@@ -43,7 +46,35 @@ def bare() -> Response:
     return response
 
 
+_LOG_ROW: dict = {}
+
+
+def bare_logged() -> Response:
+    """The same bytes after writing one downloads row through the app's download logger.
+
+    What any download that logs itself before answering pays at the least: no
+    session, no grant check, no memory lookup, just the row in its own
+    transaction, as ``packages.log_downloads`` writes it.
+    """
+    if not _LOG_ROW:
+        grant = db.session.execute(
+            sa.select(Grant.id, Grant.partner_id).order_by(Grant.id).limit(1)
+        ).one()
+        _LOG_ROW.update(
+            grant_id=grant.id,
+            partner_id=grant.partner_id,
+            user_id=None,
+            api_key_id=None,
+            package_hash="bench",
+            format="bundle",
+            size=len(BUNDLE),
+        )
+    packages.log_downloads([dict(_LOG_ROW)])
+    return bare()
+
+
 app.add_url_rule("/_bench/bare", "bench_bare", bare)
+app.add_url_rule("/_bench/bare-logged", "bench_bare_logged", bare_logged)
 # The same bytes behind the portal's login check: what the session and user load cost.
 app.add_url_rule("/_bench/bare-login", "bench_bare_login", partner_required(bare))
 
