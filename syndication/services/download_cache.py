@@ -251,9 +251,7 @@ def _served_if_unchanged(
         "api_key_id": None,
         **params,
         **entry.fingerprint,
-        "package_hash": built.key[:64],
-        "format": fmt,
-        "size": len(built.data),
+        **packages.what_was_served(built, fmt),
         "created_at": (now := utcnow()),
         "now": now,
     }

@@ -201,10 +201,13 @@ def log_entry(
         "partner_id": partner_id,
         "user_id": user_id,
         "api_key_id": api_key_id,
-        "package_hash": built.key[:64],
-        "format": fmt,
-        "size": len(built.data),
+        **what_was_served(built, fmt),
     }
+
+
+def what_was_served(built: Built, fmt: str) -> dict:
+    """The downloads row's columns that describe the package itself."""
+    return {"package_hash": built.key[:64], "format": fmt, "size": len(built.data)}
 
 
 # Built once: SQLAlchemy then reuses the statement's cache key on every download.
