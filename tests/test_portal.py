@@ -27,6 +27,14 @@ def test_catalogue_searches_and_filters(client, editor, make_article):
     assert "Harbour bridge reopens" in local and "Harbour tolls rise" not in local
 
 
+def test_the_section_filter_offers_only_sections_partners_can_see(client, editor, make_article):
+    make_article(headline="Harbour bridge reopens", section="Local")
+    make_article(SyndicationPolicy.NOT_SYNDICATED, headline="Wire copy", section="Wire")
+    page = client.get("/portal/catalogue").text
+    assert '<option value="Local"' in page
+    assert '<option value="Wire"' not in page
+
+
 def test_preview_shows_the_article_as_the_partner_would_publish_it(client, editor, shared_dir):
     path = shared_dir / "corpus" / "seed" / "dcnf-2022-03-10-kuleba-lavrov.txt"
     (draft,) = importing.drafts_from_file(path, headline="Kuleba and Lavrov")

@@ -49,13 +49,10 @@ def run_search(filters: dict, *, offered_only: bool = False) -> search.SearchPag
     )
 
 
-def sections() -> list[str]:
-    """The sections in use, for the filter's choices."""
-    return list(
-        db.session.scalars(
-            sa.select(Article.section)
-            .where(Article.section != "")
-            .distinct()
-            .order_by(Article.section)
-        )
-    )
+def sections(*, offered_only: bool = False) -> list[str]:
+    """The sections in use, for the filter's choices (offered_only: of what partners see)."""
+    select = sa.select(Article.section).where(Article.section != "")
+    if offered_only:
+        # A section holding only articles partners never see would filter to nothing.
+        select = select.where(Article.policy != SyndicationPolicy.NOT_SYNDICATED)
+    return list(db.session.scalars(select.distinct().order_by(Article.section)))

@@ -199,7 +199,7 @@ def catalogue():
         held=held,
         args=request.args,
         policies=[SyndicationPolicy.FREE_ELIGIBLE, SyndicationPolicy.LICENSED],
-        sections=sections(),
+        sections=sections(offered_only=True),
         now=utcnow(),
         form=ActionForm(),
     )
