@@ -44,6 +44,10 @@ _EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>\n?")
 # Characters XML 1.0 cannot hold; a body or headline carrying one would make the
 # NewsML-G2 unparsable, and they mean nothing in the other formats either.
 XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# The same set the other way round: a text made only of the characters XML 1.0
+# allows. One possessive run of ranges is two to three times faster than
+# searching for the forbidden ones, which tries a match at every position.
+_XML_TEXT = re.compile("[\t\n\r -\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*+")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 # Plain lxml elements: lxml.html's element classes cost a Python call per element touched.
 _HTML_PARSER = etree.HTMLParser(remove_comments=True)
@@ -59,9 +63,11 @@ def parse_fragment(html: str) -> Any:
 
 def xml_clean(text: str) -> str:
     """Drop the characters XML 1.0 cannot carry."""
-    if text.isprintable():  # all of them are unprintable; this test is the cheaper scan
+    # All of them are unprintable: for short values this test is the cheaper
+    # scan, and a line break (also unprintable) ends it early.
+    if text.isprintable() or _XML_TEXT.fullmatch(text):
         return text
-    return XML_INVALID.sub("", text) if XML_INVALID.search(text) else text
+    return XML_INVALID.sub("", text)
 
 
 @dataclass(frozen=True, slots=True)
