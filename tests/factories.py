@@ -161,3 +161,20 @@ def source_loads(monkeypatch) -> list[tuple[int, ...]]:
 
     monkeypatch.setattr(package_sources, "for_grants", counting)
     return loads
+
+
+@pytest.fixture
+def correct(make_user):
+    """A function making a staff correction of an article: a new revision with this body."""
+
+    def make(article, body_html: str, headline: str = "Kuleba and Lavrov: corrected"):
+        return articles.edit_content(
+            article,
+            actor=make_user(Role.STAFF),
+            headline=headline,
+            dek="",
+            body_html=body_html,
+            note="Correction",
+        )
+
+    return make

@@ -15,7 +15,7 @@ from syndication.extensions import db
 from syndication.models import Asset, Download, Role, User
 from syndication.models.base import utcnow
 from syndication.policy.lifecycle import Status
-from syndication.services import articles, download_cache, settings
+from syndication.services import download_cache, settings
 from syndication.services.worker_memory import WorkerMemory
 from tests.factories import PASSWORD
 
@@ -46,16 +46,9 @@ def test_a_repeat_download_is_remembered_and_still_logged(download, source_loads
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Download)) == 2
 
 
-def test_a_correction_reaches_the_next_download(download, seed_article, make_user):
+def test_a_correction_reaches_the_next_download(download, seed_article, correct):
     before = download()
-    articles.edit_content(
-        seed_article,
-        actor=make_user(Role.STAFF),
-        headline="Kuleba and Lavrov: corrected",
-        dek="",
-        body_html="<p>A corrected body.</p>",
-        note="Correction",
-    )
+    correct(seed_article, "<p>A corrected body.</p>")
     after = download("article.txt")
     assert b"A corrected body." in after.data
     assert download().headers["ETag"] != before.headers["ETag"]
@@ -207,7 +200,7 @@ def test_the_memory_is_bounded_by_bytes():
 
 
 def test_api_downloads_share_the_memory_and_see_changes(
-    client, seed_grant, seed_article, make_api_key, make_user, source_loads
+    client, seed_grant, seed_article, make_api_key, correct, source_loads
 ):
     download_cache.memory_of(client.application).clear()
     key, secret = make_api_key(seed_grant.partner)
@@ -217,14 +210,7 @@ def test_api_downloads_share_the_memory_and_see_changes(
     source_loads.clear()
     assert client.get(url, headers=headers).data == first.data
     assert source_loads == []
-    articles.edit_content(
-        seed_article,
-        actor=make_user(Role.STAFF),
-        headline="Kuleba and Lavrov",
-        dek="",
-        body_html="<p>Corrected through the API.</p>",
-        note="Correction",
-    )
+    correct(seed_article, "<p>Corrected through the API.</p>", headline="Kuleba and Lavrov")
     assert b"Corrected through the API." in client.get(url, headers=headers).data
     logged = db.session.scalars(sa.select(Download)).all()
     assert len(logged) == 3 and {d.api_key_id for d in logged} == {key.id}

@@ -13,9 +13,9 @@ import pytest
 import sqlalchemy as sa
 
 from syndication.extensions import db
-from syndication.models import AuditEvent, GrantStatus, PartnerStatus, Role, User
+from syndication.models import AuditEvent, GrantStatus, PartnerStatus, User
 from syndication.security import hash_api_key
-from syndication.services import articles, feeds, packages, pixels, settings
+from syndication.services import feeds, packages, pixels, settings
 from tests.factories import PASSWORD, source_of
 
 FORMATS = ("rss.xml", "atom.xml", "feed.json")
@@ -281,17 +281,10 @@ def test_an_unchanged_feed_is_answered_from_memory(client, seed_grant, token, na
 
 
 def test_a_correction_a_rename_and_an_organisation_change_reach_a_remembered_feed(
-    client, seed_grant, seed_article, token, make_user
+    client, seed_grant, seed_article, token, correct
 ):
     first = _get(client, "atom.xml", token=token)
-    articles.edit_content(
-        seed_article,
-        actor=make_user(Role.STAFF),
-        headline="Kuleba and Lavrov: corrected",
-        dek="",
-        body_html="<p>A corrected body.</p>",
-        note="Correction",
-    )
+    correct(seed_article, "<p>A corrected body.</p>")
     corrected = _get(client, "atom.xml", token=token, **{"If-None-Match": first.headers["ETag"]})
     assert corrected.status_code == 200
     assert _parse(corrected)["entries"][0]["title"] == "Kuleba and Lavrov: corrected"
