@@ -63,6 +63,7 @@ RARE = "zeppelin"  # placed in RARE_EVERY-th articles only
 RARE_EVERY = 4_000
 
 QUERIES: list[tuple[str, dict]] = [
+    ("newest, no query", {}),  # the list every visit opens on
     ("common word", {"query": "government"}),
     ("rare word", {"query": RARE}),
     ("two words", {"query": "election budget"}),
@@ -76,6 +77,11 @@ QUERIES: list[tuple[str, dict]] = [
         "query + date",
         {"query": "health hospital", "published_from": date(2023, 6, 1), "embargoed": False},
     ),
+    # What partners run: their catalogue leaves out articles that are not offered.
+    ("partner: newest", {"offered_only": True}),
+    ("partner: common word", {"query": "government", "offered_only": True}),
+    ("partner: rare word", {"query": RARE, "offered_only": True}),
+    ("partner: section", {"section": "politics", "offered_only": True}),
 ]
 
 

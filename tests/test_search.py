@@ -182,6 +182,25 @@ def test_embargoed_means_embargo_until_is_still_ahead(catalogue):
     assert ids(search_articles("valleys", embargoed=True, now=NOW)) == [catalogue["dek"].id]
 
 
+def test_broad_filters_with_a_text_query_keep_exactly_what_they_keep_without_one(catalogue):
+    """ "Offered" and "not embargoed" keep nearly every article, so text search tests
+    matches against the few they drop: the same articles must come out either way."""
+    catalogue["dek"].embargo_until = NOW + timedelta(hours=1)
+    catalogue["body"].embargo_until = NOW - timedelta(hours=1)
+    db.session.commit()
+    every_glacier = set(ids(search_articles("glacier", now=NOW)))
+    assert every_glacier == {a.id for a in catalogue.values()}
+    offered = ids(search_articles("glacier", offered_only=True, now=NOW))
+    assert set(offered) == every_glacier - {catalogue["byline"].id}
+    not_embargoed = ids(search_articles("glacier", embargoed=False, now=NOW))
+    assert set(not_embargoed) == every_glacier - {catalogue["dek"].id}
+    both = ids(search_articles("glacier", embargoed=False, offered_only=True, now=NOW))
+    assert set(both) == {catalogue["headline"].id, catalogue["body"].id}
+    # The same filters without a query (the plain listing) agree.
+    listed = ids(search_articles(embargoed=False, offered_only=True, now=NOW))
+    assert set(listed) == set(both)
+
+
 def test_article_ids_scope_the_search(catalogue):
     allowed = [catalogue["dek"].id, catalogue["byline"].id]
     assert ids(search_articles("glacier", article_ids=allowed)) == allowed

@@ -30,7 +30,12 @@ from syndication.services.errors import DomainError
 # Schema objects owned by the search migration rather than by the models.
 FTS_TABLE = "articles_fts"
 SEARCH_COLUMN = "search_vector"
-SEARCH_INDEXES = frozenset({"ix_articles_search_vector"})
+# Indexes the migrations keep in the database only: the tsvector's GIN index, and
+# PostgreSQL's newest-first orderings (migration 0005), which SQLAlchemy's models
+# cannot declare for one database alone.
+SEARCH_INDEXES = frozenset(
+    {"ix_articles_search_vector", "ix_articles_newest", "ix_articles_section_newest"}
+)
 
 MAX_PER_PAGE = 100
 # Longer input is not a search any more; capping it bounds the query's cost.
@@ -187,6 +192,20 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
+@dataclass(frozen=True, slots=True)
+class _Filter:
+    """One structured filter: the articles it keeps, and, for a filter that keeps
+    nearly all of them, the few it drops (its exact complement).
+
+    SQLite's text search tests each match against a set of article ids per
+    filter; built from the kept side, "offered to partners" would be a set of
+    nine articles in ten, costing more than all the rest of a search.
+    """
+
+    keeps: sa.ColumnElement[bool]
+    drops: sa.ColumnElement[bool] | None = None
+
+
 def _filters(
     *,
     policy: str | None,
@@ -198,33 +217,41 @@ def _filters(
     now: datetime,
     article_ids: Collection[int] | None,
     offered_only: bool = False,
-) -> list[sa.ColumnElement[bool]]:
-    """The WHERE clauses for the structured filters; they all have to hold."""
-    clauses: list[sa.ColumnElement[bool]] = []
+) -> list[_Filter]:
+    """The structured filters; they all have to hold."""
+    filters: list[_Filter] = []
     if offered_only:
-        clauses.append(Article.policy != SyndicationPolicy.NOT_SYNDICATED)
+        not_offered = SyndicationPolicy.NOT_SYNDICATED
+        filters.append(_Filter(Article.policy != not_offered, Article.policy == not_offered))
     if policy:
         try:
-            clauses.append(Article.policy == SyndicationPolicy(policy))
+            filters.append(_Filter(Article.policy == SyndicationPolicy(policy)))
         except ValueError:
             raise DomainError(f"Unknown syndication policy: {policy!r}.") from None
     if section:
-        clauses.append(Article.section == section)
+        filters.append(_Filter(Article.section == section))
     if tag:
         tagged = sa.select(ArticleTag.article_id).where(ArticleTag.tag == tag)
-        clauses.append(Article.id.in_(tagged))
+        filters.append(_Filter(Article.id.in_(tagged)))
     # Dates are whole UTC days, both ends included.
     if published_from is not None:
-        clauses.append(Article.published_at >= _day_start(published_from))
+        filters.append(_Filter(Article.published_at >= _day_start(published_from)))
     if published_to is not None:
-        clauses.append(Article.published_at < _day_start(published_to + timedelta(days=1)))
+        end = _day_start(published_to + timedelta(days=1))
+        filters.append(_Filter(Article.published_at < end))
     if embargoed is True:
-        clauses.append(Article.embargo_until > now)
+        filters.append(_Filter(Article.embargo_until > now))
     elif embargoed is False:
-        clauses.append(sa.or_(Article.embargo_until.is_(None), Article.embargo_until <= now))
+        free = sa.or_(Article.embargo_until.is_(None), Article.embargo_until <= now)
+        filters.append(_Filter(free, Article.embargo_until > now))
     if article_ids is not None:
-        clauses.append(Article.id.in_(list(article_ids)))
-    return clauses
+        filters.append(_Filter(Article.id.in_(list(article_ids))))
+    return filters
+
+
+def _kept_by(filters: list[_Filter]) -> list[sa.ColumnElement[bool]]:
+    """The filters as WHERE clauses."""
+    return [f.keeps for f in filters]
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,8 +318,9 @@ def _few_phrase_matches(parsed: _ParsedQuery, where: list) -> bool:
     return plan[0]["Plan"]["Plan Rows"] <= GIN_FIRST_MAX_ROWS
 
 
-def _matching(text: _TextMatch, clauses: list, *, score: bool = False) -> sa.Select:
+def _matching(text: _TextMatch, filters: list[_Filter], *, score: bool = False) -> sa.Select:
     """SELECT the matching articles' ids (labelled "id"), and their score, filters applied."""
+    clauses = _kept_by(filters)
     if text.loosened is not None:
         # A phrase check reads each row's whole search vector (out of line, in
         # TOAST), so it runs last and only until enough rows are found: the GIN
@@ -316,15 +344,21 @@ def _matching(text: _TextMatch, clauses: list, *, score: bool = False) -> sa.Sel
         ids = Article.id.label("id")
         return sa.select(ids, *columns).select_from(Article).where(*text.where, *clauses)
     # The FTS index answers alone and walks its matches newest first, so a
-    # LIMIT stops it early. Each filter becomes the set of ids it keeps, read
-    # from that filter's own index (no article row, whose long body would have
-    # to be read past to reach the columns after it), and every match is
-    # probed against those sets. The unary plus keeps SQLite from handing the
-    # IN to FTS5, which would run the whole MATCH once per listed id.
+    # LIMIT stops it early. Each filter becomes the set of ids it keeps (or,
+    # for a filter that keeps nearly all, the set it drops), read from that
+    # filter's own index (no article row, whose long body would have to be
+    # read past to reach the columns after it), and every match is probed
+    # against those sets. The unary plus keeps SQLite from handing the IN to
+    # FTS5, which would run the whole MATCH once per listed id.
     probe = sa.literal_column(f"+{FTS_TABLE}.rowid")
-    kept = [probe.in_(_ids_kept_by(clause)) for clause in clauses]
+    tests = [
+        probe.in_(_ids_kept_by(f.keeps))
+        if f.drops is None
+        else probe.not_in(sa.select(Article.id).where(f.drops))
+        for f in filters
+    ]
     rowid = text.fts.c.rowid
-    return sa.select(rowid.label("id"), *columns).select_from(text.fts).where(*text.where, *kept)
+    return sa.select(rowid.label("id"), *columns).select_from(text.fts).where(*text.where, *tests)
 
 
 def _ids_kept_by(clause: sa.ColumnElement[bool]) -> sa.Select:
@@ -353,7 +387,7 @@ def _articles(ids: list[int]) -> list[Article]:
 
 
 def _ranked_items(
-    text: _TextMatch, clauses: list, offset: int, limit: int
+    text: _TextMatch, filters: list[_Filter], offset: int, limit: int
 ) -> tuple[list[Article], int | None]:
     """Best matches first within the window, then the older ones newest first.
 
@@ -372,7 +406,7 @@ def _ranked_items(
         # many (id, score) pairs here is cheaper than a second query.
         fetch = max(RANK_WINDOW, COUNT_CAP + 1)
         newest = db.session.execute(
-            _matching(text, clauses, score=True).order_by(newest_first).limit(fetch)
+            _matching(text, filters, score=True).order_by(newest_first).limit(fetch)
         ).all()
         # Fewer than fetched: the exact total; as many: more than COUNT_CAP.
         total = len(newest)
@@ -382,13 +416,13 @@ def _ranked_items(
         if len(window) < RANK_WINDOW or len(items) == limit:
             return items, total
         older = (
-            _matching(text, clauses)
+            _matching(text, filters)
             .order_by(newest_first)
             .offset(RANK_WINDOW)
             .limit(limit - len(items))
         )
         return items + _articles(list(db.session.scalars(older))), total
-    older = _matching(text, clauses).order_by(newest_first).offset(offset).limit(limit)
+    older = _matching(text, filters).order_by(newest_first).offset(offset).limit(limit)
     return _articles(list(db.session.scalars(older))), None
 
 
@@ -418,7 +452,7 @@ def search_articles(
     query = query.replace("\x00", " ")[:MAX_QUERY_LENGTH]
     if article_ids is not None and not article_ids:
         return SearchPage([], 0, page, per_page, 0)
-    clauses = _filters(
+    filters = _filters(
         policy=policy,
         section=section,
         tag=tag,
@@ -435,16 +469,16 @@ def search_articles(
             # Only punctuation, emoji or exclusions: nothing to look for.
             return SearchPage([], 0, page, per_page, 0)
         text = _text_match(parsed, db.session.get_bind().dialect.name)
-        items, total = _ranked_items(text, clauses, offset, per_page)
+        items, total = _ranked_items(text, filters, offset, per_page)
         # LIMIT inside the count lets the database stop at the cap.
-        capped = _matching(text, clauses).limit(COUNT_CAP + 1).subquery()
+        capped = _matching(text, filters).limit(COUNT_CAP + 1).subquery()
         count = sa.select(sa.func.count()).select_from(capped)
     else:
-        newest = sa.select(Article).where(*clauses)
+        newest = sa.select(Article).where(*_kept_by(filters))
         newest = newest.order_by(Article.published_at.desc().nulls_last(), Article.id.desc())
         newest = newest.options(selectinload(Article.tag_rows))
         items = list(db.session.scalars(newest.offset(offset).limit(per_page)))
-        count = sa.select(sa.func.count()).select_from(Article).where(*clauses)
+        count = sa.select(sa.func.count()).select_from(Article).where(*_kept_by(filters))
         total = None
     if total is None:
         # A short first page is the whole result: no need to count.
