@@ -138,3 +138,14 @@ class Grant(TimestampMixin, db.Model):
     partner: Mapped[Partner] = relationship()
     article: Mapped[Article] = relationship()
     rule_set: Mapped[RuleSet] = relationship()
+
+    @classmethod
+    def live_at(cls, now: datetime | sa.BindParameter) -> tuple[sa.ColumnElement[bool], ...]:
+        """WHERE conditions for a grant neither revoked nor expired at ``now``.
+
+        ``now`` is a time, or a bound parameter for statements built once.
+        """
+        return (
+            cls.status == GrantStatus.ACTIVE,
+            sa.or_(cls.valid_until.is_(None), cls.valid_until > now),
+        )

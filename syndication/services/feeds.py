@@ -25,7 +25,7 @@ from lxml import etree
 
 from syndication import packaging
 from syndication.extensions import db
-from syndication.models import Article, Grant, GrantStatus, Partner, PartnerStatus, User
+from syndication.models import Article, Grant, Partner, PartnerStatus, User
 from syndication.models.base import utcnow
 from syndication.packaging.inputs import xml_clean
 from syndication.security import hash_api_key
@@ -222,9 +222,8 @@ def live_grants(partner_id: int, *, now: datetime, limit: int | None = None) -> 
         sa.select(sa.func.max(Grant.id))
         .where(
             Grant.partner_id == partner_id,
-            Grant.status == GrantStatus.ACTIVE,
             Grant.valid_from <= now,
-            sa.or_(Grant.valid_until.is_(None), Grant.valid_until > now),
+            *Grant.live_at(now),
         )
         .group_by(Grant.article_id)
     )

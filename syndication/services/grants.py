@@ -15,7 +15,6 @@ from syndication.models import (
     Article,
     ArticleRequest,
     Grant,
-    GrantStatus,
     Partner,
     RequestStatus,
     SyndicationPolicy,
@@ -45,8 +44,7 @@ def active_grant(partner_id: int, article_id: int) -> Grant | None:
         .where(
             Grant.partner_id == partner_id,
             Grant.article_id == article_id,
-            Grant.status == GrantStatus.ACTIVE,
-            sa.or_(Grant.valid_until.is_(None), Grant.valid_until > now),
+            *Grant.live_at(now),
         )
         .order_by(Grant.id.desc())
         .limit(1)

@@ -166,11 +166,9 @@ def usable_now_conditions() -> tuple[sa.ColumnElement[bool], ...]:
     download logs itself only then); they may refuse more than check_usable,
     never less, and whoever is refused takes the path that says why.
     """
-    grants, partners = Grant.__table__, Partner.__table__
     return (
-        grants.c.status != GrantStatus.REVOKED,
-        sa.or_(grants.c.valid_until.is_(None), grants.c.valid_until > sa.bindparam("now")),
-        partners.c.status == PartnerStatus.APPROVED,
+        *Grant.live_at(sa.bindparam("now")),
+        Partner.__table__.c.status == PartnerStatus.APPROVED,
     )
 
 
