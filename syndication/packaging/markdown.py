@@ -132,6 +132,11 @@ class MarkdownWriter(TextWriter):
 _WRITER = MarkdownWriter()
 
 
+def body_markdown(inp: PackageInput) -> str:
+    """The prepared body as Markdown, blocks separated by blank lines."""
+    return "\n\n".join(_WRITER.blocks(inp.body("markdown").nodes))
+
+
 def build(inp: PackageInput) -> bytes:
     """Title, dek, credit, dateline, body, originally-appeared line and footer in Markdown."""
     article = inp.article
@@ -143,7 +148,9 @@ def build(inp: PackageInput) -> bytes:
         parts.append(terms["credit_line"])
     if article.dateline:
         parts.append(_WRITER.finish_block(escape(article.dateline)))
-    parts.extend(_WRITER.blocks(inp.body("markdown").nodes))
+    body = body_markdown(inp)
+    if body:
+        parts.append(body)
     if terms["originally_appeared"]:
         parts.append(terms["originally_appeared"])
     elif terms["canonical_link"] and article.canonical_url:

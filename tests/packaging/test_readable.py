@@ -79,6 +79,8 @@ def _bodies(body_html: str) -> tuple[str, str]:
     md = markdown.build(inp).decode()
     start = md.index("\n\n", md.index("By Staff Reporter")) + 2
     end = md.index("\n\nThis article originally appeared")
+    # The file holds the body exactly as body_markdown gives it on its own.
+    assert md[start:end] == markdown.body_markdown(inp)
     return text.body_text(inp), md[start:end]
 
 
