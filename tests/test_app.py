@@ -49,3 +49,12 @@ def test_api_errors_are_problem_json(client):
     assert response.mimetype == "application/problem+json"
     assert response.json["status"] == 401
     assert "Bearer" in response.json["detail"]
+
+
+def test_pages_link_an_icon_that_is_served(client):
+    # Without one every page view asks for /favicon.ico and logs a 404 in the browser.
+    page = client.get("/login").get_data(as_text=True)
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page
+    icon = client.get("/static/favicon.svg")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
+    assert icon.data.startswith(b"<svg")

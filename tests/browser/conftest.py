@@ -76,8 +76,38 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture
 def page(browser: Browser) -> Iterator[Page]:
+    """A fresh page; the test fails if the browser logged an error or a script threw.
+
+    Console errors include resources that failed to load (a missing icon,
+    stylesheet or script), which the pages' own assertions would not see. A
+    page itself answered with an error status (a form re-shown with its errors
+    is a 422) is the app's answer, not a broken page, and is left to the test.
+    """
     context = browser.new_context()
     page = context.new_page()
     page.set_default_timeout(10_000)
+    logged: list[tuple[str, str]] = []
+    pages: set[str] = set()
+    page.on(
+        "console",
+        lambda message: (
+            logged.append((message.text, message.location.get("url", "")))
+            if message.type == "error"
+            else None
+        ),
+    )
+    page.on("pageerror", lambda error: logged.append((f"uncaught: {error}", "")))
+    page.on(
+        "response",
+        lambda response: (
+            pages.add(response.url) if response.request.resource_type == "document" else None
+        ),
+    )
     yield page
     context.close()
+    errors = [
+        f"{text} ({url})"
+        for text, url in logged
+        if not (text.startswith("Failed to load resource") and url in pages)
+    ]
+    assert errors == [], errors
