@@ -3,15 +3,25 @@
 A small walk rather than an HTML-to-Markdown library: the body is our own
 sanitised HTML with a dozen tags, and the walk shares its block logic with the
 plain-text format (:class:`~syndication.packaging.text.TextWriter`).
+
+The output is CommonMark plus two GFM extensions, tables and ~~strikethrough~~,
+and it reads back as the body's own text (tests render it with markdown-it-py).
+Where Markdown syntax cannot say a thing exactly, CommonMark's inline HTML does:
+an emphasis whose delimiters would not be read as such next to its neighbours,
+or that holds another, code holding a "|" in a table cell, a line break in a
+cell, ``<sub>``/``<sup>``.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+from dataclasses import dataclass
 from html import escape as html_escape
+from typing import Any
 
 from syndication.packaging.inputs import PackageInput
-from syndication.packaging.markup import Element, text_content
+from syndication.packaging.markup import Element
 from syndication.packaging.text import TextWriter
 
 # Punctuation that is Markdown syntax anywhere in a line; backslash-escaped.
@@ -20,6 +30,14 @@ _SPECIAL = re.compile(f"[{re.escape(_SPECIAL_CHARS)}]")
 # Line starts that would turn a paragraph into a heading, list or rule.
 _LINE_START = re.compile(r"(?m)^([ \t]*)([#+=-]|\d+(?=[.)]))")
 _EMPHASIS = {"em": "*", "i": "*", "strong": "**", "b": "**", "s": "~~"}
+# Runs of unescaped "*" or "~" (an even number of backslashes before them): in a
+# core, the delimiters of the emphasis nested inside.
+_DELIMITER_RUN = re.compile(r"(?<!\\)(?:\\\\)*[*~]")
+# Between two code spans, their backtick fences would run together: an empty comment
+# (inline HTML, which renders as nothing) keeps them apart.
+_SPAN_SEPARATOR = "<!-- -->"
+# The HTML element written instead where the Markdown delimiters would not read as emphasis.
+_FALLBACK = {"em": "em", "i": "em", "strong": "strong", "b": "strong", "s": "del"}
 
 
 def _run_of_all_but(chars: str) -> re.Pattern[str]:
@@ -57,6 +75,117 @@ def _line_start(match: re.Match[str]) -> str:
     return f"{lead}{marker}\\" if marker[0].isdigit() else f"{lead}\\{marker}"
 
 
+def _is_space(char: str) -> bool:
+    # The edges of a line count as white space for CommonMark's flanking rules.
+    return not char or char.isspace()
+
+
+def _is_punctuation(char: str) -> bool:
+    # CommonMark 0.31: ASCII punctuation and Unicode P* and S* characters.
+    return unicodedata.category(char)[0] in "PS"
+
+
+def _can_open(before: str, first: str) -> bool:
+    """Whether a delimiter run between ``before`` and ``first`` is left-flanking."""
+    return not _is_space(first) and (
+        not _is_punctuation(first) or _is_space(before) or _is_punctuation(before)
+    )
+
+
+def _can_close(last: str, after: str) -> bool:
+    """Whether a delimiter run between ``last`` and ``after`` is right-flanking."""
+    return not _is_space(last) and (
+        not _is_punctuation(last) or _is_space(after) or _is_punctuation(after)
+    )
+
+
+@dataclass(slots=True)
+class _Emphasis:
+    """An emphasis element whose delimiters wait for its neighbours to be known."""
+
+    mark: str  # "*", "**" or "~~"
+    tag: str  # the HTML element to fall back on: "em", "strong" or "del"
+    lead: str  # white space moved outside the delimiters
+    core: str
+    trail: str
+
+    def render(self, before: str, after: str) -> str:
+        """``*core*`` where CommonMark reads it as emphasis here, else ``<em>core</em>``."""
+        core = self.core
+        before = self.lead[-1:] or before
+        after = self.trail[:1] or after
+        char = self.mark[0]
+        first, last = core[0], core[-1]
+        # A letter or digit at an edge flanks whatever is outside: the usual case,
+        # settled without looking up Unicode categories.
+        fits = (
+            before != char
+            and after != char
+            and (first.isalnum() or _can_open(before, first))
+            and (last.isalnum() or _can_close(last, after))
+            and (("*" not in core and "~" not in core) or _nests_cleanly(core))
+        )
+        if fits:
+            return f"{self.lead}{self.mark}{self.core}{self.mark}{self.trail}"
+        return f"{self.lead}<{self.tag}>{self.core}</{self.tag}>{self.trail}"
+
+
+def _nests_cleanly(core: str) -> bool:
+    """Whether ``core`` holds no emphasis delimiters of its own.
+
+    Nested delimiter runs pair by their lengths and neighbours (``*a *b* c*``,
+    ``***a** b*``, the rule of three), which is easy to get wrong: only the
+    innermost emphasis of a nest is written with them, those around it as HTML.
+    """
+    return _DELIMITER_RUN.search(core) is None
+
+
+def _code_lines(nodes: list[Any]) -> list[str]:
+    """The text of inline code, split where it holds a <br>, white space collapsed."""
+    lines = [""]
+
+    def walk(children: list[Any]) -> None:
+        for node in children:
+            if isinstance(node, str):
+                lines[-1] += node
+            elif node[0] == "br":
+                lines.append("")
+            else:
+                walk(node[2])
+
+    walk(nodes)
+    return [" ".join(line.split()) for line in lines]
+
+
+def _code_span(code: str) -> str:
+    """``code`` as a CommonMark code span that shows it exactly (none if it is empty)."""
+    if not code:
+        return ""
+    fence = "`" * (max((len(run) for run in re.findall(r"`+", code)), default=0) + 1)
+    # A backtick at an edge would join the fence; CommonMark strips one space each side.
+    pad = " " if code[0] == "`" or code[-1] == "`" else ""
+    return f"{fence}{pad}{code}{pad}{fence}"
+
+
+def _first_char(parts: list[Any], start: int) -> str:
+    """The first character that ``parts[start:]`` will write ("" at the end)."""
+    for part in parts[start:]:
+        if isinstance(part, _Emphasis):
+            # Its delimiters are not settled yet: assume the Markdown ones.
+            return (part.lead or part.mark)[0]
+        if part:
+            return part[0]
+    return ""
+
+
+def _ends_unescaped(text: str, char: str) -> bool:
+    """Whether ``text`` ends in ``char`` and no backslash escapes it."""
+    if not text.endswith(char):
+        return False
+    backslashes = len(text) - 1 - len(text[:-1].rstrip("\\"))
+    return backslashes % 2 == 0
+
+
 def _destination(url: str) -> str:
     # Angle brackets let a URL hold spaces and parentheses; < > themselves are encoded.
     url = url.replace("<", "%3C").replace(">", "%3E").replace("\n", "")
@@ -67,6 +196,8 @@ class MarkdownWriter(TextWriter):
     """The text walk with Markdown decoration."""
 
     rule = "---"
+    # Characters that make inline code be written as an HTML element (see below).
+    code_breakers = ""
 
     def escape(self, text: str) -> str:
         """Body text as literal Markdown."""
@@ -82,28 +213,77 @@ class MarkdownWriter(TextWriter):
 
     def heading(self, level: int, text: str) -> str:
         """An ATX heading, one level below the article's own title."""
+        # A heading is one line: its line breaks become spaces.
+        text = text.replace("\\\n", " ")
+        if _ends_unescaped(text, "#"):
+            # A closing run of "#" after a space would be read as the heading's end.
+            text = text[:-1] + "\\#"
         return f"{'#' * min(level, 6)} {text}"
 
-    def inline_element(self, element: Element, inner: str) -> str:
-        """Links, emphasis and code in Markdown syntax; other inline tags keep their content."""
+    def join_inline(self, parts: list[Any]) -> str:
+        """Inline parts as Markdown, each emphasis's delimiters chosen with its neighbours.
+
+        CommonMark reads ``*`` as emphasis only where the characters around it
+        allow (its flanking rules): ``**Update:**now`` shows its asterisks. An
+        emphasis that would not read as one is written as an HTML element.
+        """
+        if len(parts) == 1 and parts[0].__class__ is str:
+            return parts[0]  # the text of a link or an emphasis, mostly: nothing to settle
+        out: list[str] = []
+        for i, part in enumerate(parts):
+            if part.__class__ is not str:
+                part = part.render(out[-1][-1] if out else "", _first_char(parts, i + 1))
+            elif not part:
+                continue
+            elif part[0] == "[" and out and _ends_unescaped(out[-1], "!"):
+                # Only a link starts with an unescaped "[": after a "!" it would be an image.
+                out[-1] = out[-1][:-1] + "\\!"
+            elif part[0] == "`" and out and out[-1][-1] == "`":
+                # Backslashes escape nothing in a code span: any backtick before it counts.
+                out.append(_SPAN_SEPARATOR)
+            out.append(part)
+        return "".join(out)
+
+    def _emphasis(self, element: Element, inner: str) -> str | _Emphasis:
+        if not inner.strip():
+            return inner
+        # Emphasis markers must touch the text; spaces stay outside.
+        core = inner.strip()
+        lead = inner[: len(inner) - len(inner.lstrip())]
+        trail = inner[len(inner.rstrip()) :]
+        return _Emphasis(_EMPHASIS[element[0]], _FALLBACK[element[0]], lead, core, trail)
+
+    def inline_element(self, element: Element, inner: str) -> Any:
+        """Links and code in Markdown syntax, emphasis to be settled; others keep their content."""
         tag = element[0]
+        if tag in _EMPHASIS:
+            return self._emphasis(element, inner)
+        if tag == "code":
+            lines = _code_lines(element[2])
+            breakers = self.code_breakers
+            if breakers and any(char in line for line in lines for char in breakers):
+                # Between HTML tags is Markdown text again: escaped, so nothing breaks.
+                return f"<code>{'<br>'.join(escape(line) for line in lines)}</code>"
+            # Code keeps its line breaks as breaks between spans: a span holds one line.
+            return "\n".join(_code_span(line) for line in lines)
         if not inner.strip():
             return inner
         if tag == "a":
             href = element[1].get("href")
-            return f"[{inner}]({_destination(href)})" if href else inner
-        mark = _EMPHASIS.get(tag)
-        if mark:
-            # Emphasis markers must touch the text; spaces stay outside.
-            core = inner.strip()
-            lead = inner[: len(inner) - len(inner.lstrip())]
-            trail = inner[len(inner.rstrip()) :]
-            return f"{lead}{mark}{core}{mark}{trail}"
-        if tag == "code":
-            return f"`{text_content(element[2])}`"
+            if not href:
+                return inner
+            if "`" in inner and "]" in inner and not self.code_breakers:
+                # A "]" in a code span ends the link text for the block parser, which
+                # reads "[text]:" as a link definition before it knows code spans.
+                inner = _LINK_TEXT_WRITER.inline(element[2])
+            return f"[{inner}]({_destination(href)})"
         if tag in ("sub", "sup"):
             return f"<{tag}>{inner}</{tag}>"
         return inner
+
+    def table_cell(self, cell: Element) -> str:
+        """A GFM table cell: line breaks as <br>, the one way a cell can hold them."""
+        return _CELL_WRITER.block_text(cell).replace("\\\n", "<br>").replace("\n", " ")
 
     def image(self, element: Element) -> str:
         """An image with its alt text."""
@@ -129,7 +309,40 @@ class MarkdownWriter(TextWriter):
         return f"{index}. " if ordered else "- "
 
 
+class _CellWriter(MarkdownWriter):
+    """The walk inside a GFM table cell, where every "|" that is not escaped ends the cell.
+
+    Texts escape theirs already; a code span cannot (backslashes are literal in
+    it), so code holding a "|" is written as an HTML element around escaped
+    text, and a link's or image's address holding one has it percent-encoded.
+    """
+
+    code_breakers = "|]"
+
+    def inline_element(self, element: Element, inner: str) -> Any:
+        """As in Markdown, with bars kept out of addresses."""
+        if element[0] == "a" and "|" in element[1].get("href", ""):
+            href = element[1]["href"].replace("|", "%7C")
+            element = (element[0], {**element[1], "href": href}, element[2])
+        return super().inline_element(element, inner)
+
+    def image(self, element: Element) -> str:
+        """As in Markdown, with a "|" in the address percent-encoded."""
+        src = element[1].get("src", "")
+        if "|" in src:
+            element = (element[0], {**element[1], "src": src.replace("|", "%7C")}, element[2])
+        return super().image(element)
+
+
+class _LinkTextWriter(MarkdownWriter):
+    """The walk inside a link text that holds code with a "]" (see ``inline_element``)."""
+
+    code_breakers = "|]"
+
+
 _WRITER = MarkdownWriter()
+_CELL_WRITER = _CellWriter()
+_LINK_TEXT_WRITER = _LinkTextWriter()
 
 
 def body_markdown(inp: PackageInput) -> str:

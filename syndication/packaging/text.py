@@ -83,6 +83,10 @@ class TextWriter:
         """Table rows as lines of cells."""
         return "\n".join(" | ".join(cells) for cells in rows)
 
+    def table_cell(self, cell: Element) -> str:
+        """A table cell on one line (a cell's line breaks become spaces)."""
+        return self.block_text(cell).replace("\n", " ")
+
     def list_marker(self, ordered: bool, index: int) -> str:
         """The marker in front of a list item."""
         return f"{index}. " if ordered else "- "
@@ -103,6 +107,10 @@ class TextWriter:
                 parts.append(self.image(node))
             else:
                 parts.append(self.inline_element(node, self.inline(node[2])))
+        return self.join_inline(parts)
+
+    def join_inline(self, parts: list[Any]) -> str:
+        """Inline parts as one text (Markdown settles its emphasis delimiters here)."""
         return "".join(parts)
 
     def _trimmed(self, text: str) -> str:
@@ -182,7 +190,7 @@ class TextWriter:
         elif tag == "table":
             rows = [
                 [
-                    self.block_text(cell).replace("\n", " ")
+                    self.table_cell(cell)
                     for cell in row[2]
                     if not isinstance(cell, str) and cell[0] in ("td", "th")
                 ]
@@ -197,20 +205,12 @@ class TextWriter:
                 out.append(text)
 
     def figure(self, element: Element) -> list[str]:
-        """A figure: its images (where the format can show them) and its caption."""
-        out: list[str] = []
-        for child in element[2]:
-            if isinstance(child, str):
-                continue
-            if child[0] == "img":
-                text = self.image(child)
-                if text:
-                    out.append(text)
-            elif child[0] == "figcaption":
-                text = self.block_text(child)
-                if text:
-                    out.append(text)
-        return out
+        """A figure: everything it holds, read as blocks.
+
+        Mostly an image and its caption, but WordPress wraps tables, pull quotes,
+        embeds and galleries in figures too, and their content is the article's.
+        """
+        return self.blocks(element[2])
 
     def list_lines(self, element: Element) -> list[str]:
         """One line per item (continuation lines indented under the marker)."""

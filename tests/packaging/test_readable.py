@@ -50,8 +50,10 @@ READINGS = {
         "<p>A <strong>bold <em>and italic</em></strong> word, <s>struck</s>, H<sub>2</sub>O,"
         " x<sup>2</sup>, <code>a_b*c</code>, <u>under</u>, <b>spaced </b>out.</p>",
         "A bold and italic word, struck, H2O, x2, a_b*c, under, spaced out.",
-        "A **bold *and italic*** word, ~~struck~~, H<sub>2</sub>O, x<sup>2</sup>, `a_b*c`,"
-        " under, **spaced** out.",
+        # Only the innermost emphasis of a nest takes delimiters (nested runs pair
+        # by CommonMark's delimiter rules); the one around it is an HTML element.
+        "A <strong>bold *and italic*</strong> word, ~~struck~~, H<sub>2</sub>O, x<sup>2</sup>,"
+        " `a_b*c`, under, **spaced** out.",
     ),
     "entities and markers": (
         "<p>Fish &amp; chips &lt;b&gt; “quoted” 1 &gt; 0</p><h2># not a heading</h2>"
