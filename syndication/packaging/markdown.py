@@ -33,6 +33,8 @@ _EMPHASIS = {"em": "*", "i": "*", "strong": "**", "b": "**", "s": "~~"}
 # Runs of unescaped "*" or "~" (an even number of backslashes before them): in a
 # core, the delimiters of the emphasis nested inside.
 _DELIMITER_RUN = re.compile(r"(?<!\\)(?:\\\\)*[*~]")
+# A block that is a list: texts escape a marker at a line start, so only a list starts so.
+_LIST_ITEM = re.compile(r"(?:- |\d+\. )")
 # Between two code spans, their backtick fences would run together: an empty comment
 # (inline HTML, which renders as nothing) keeps them apart.
 _SPAN_SEPARATOR = "<!-- -->"
@@ -195,7 +197,9 @@ def _destination(url: str) -> str:
 class MarkdownWriter(TextWriter):
     """The text walk with Markdown decoration."""
 
-    rule = "---"
+    # Not "---": "- ---" (a list item holding a rule) would read as one rule, and
+    # "---" under a line of text underlines it as a heading.
+    rule = "***"
     # Characters that make inline code be written as an HTML element (see below).
     code_breakers = ""
 
@@ -280,6 +284,17 @@ class MarkdownWriter(TextWriter):
         if tag in ("sub", "sup"):
             return f"<{tag}>{inner}</{tag}>"
         return inner
+
+    def item_body(self, blocks: list[str]) -> str:
+        """The blocks of a list item, a blank line between two (a nested list stays tight).
+
+        Without the blank line a paragraph would run on into the next, and a
+        rule under one would underline it as a heading.
+        """
+        out = blocks[0]
+        for block in blocks[1:]:
+            out += ("\n" if _LIST_ITEM.match(block) else "\n\n") + block
+        return out
 
     def table_cell(self, cell: Element) -> str:
         """A GFM table cell: line breaks as <br>, the one way a cell can hold them."""

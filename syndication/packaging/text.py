@@ -212,6 +212,10 @@ class TextWriter:
         """
         return self.blocks(element[2])
 
+    def item_body(self, blocks: list[str]) -> str:
+        """The blocks of one list item as one text (plain text: a line each)."""
+        return "\n".join(blocks)
+
     def list_lines(self, element: Element) -> list[str]:
         """One line per item (continuation lines indented under the marker)."""
         lines: list[str] = []
@@ -220,9 +224,12 @@ class TextWriter:
         for item in element[2]:
             if isinstance(item, str) or item[0] != "li":
                 continue
+            blocks = self.blocks(item[2])
+            if not blocks:
+                continue  # an empty item says nothing (and Markdown could not hold it)
             index += 1
             marker = self.list_marker(ordered, index)
-            body = "\n".join(self.blocks(item[2])).split("\n")
+            body = self.item_body(blocks).split("\n")
             lines.append(marker + body[0])
             lines.extend((" " * len(marker) + line) if line else "" for line in body[1:])
         return lines

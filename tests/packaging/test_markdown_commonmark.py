@@ -131,6 +131,38 @@ def test_any_inline_markup_reads_back_from_markdown(content: str, block: str) ->
     assert rendered == own
 
 
+def _blocks(inline: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    """Bodies of nested blocks: lists in lists, quotes, rules, code, figures."""
+    paragraph = inline.map(lambda s: f"<p>{s}</p>")
+    leaf = st.one_of(
+        paragraph,
+        inline.map(lambda s: f"<h2>{s}</h2>"),
+        st.just("<hr>"),
+        st.tuples(_TEXT, _TEXT).map(lambda pair: f"<pre>{pair[0]}\n{pair[1]}</pre>"),
+    )
+
+    def nest(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+        many = st.lists(children, min_size=1, max_size=3).map("".join)
+        item = st.one_of(inline, many).map(lambda s: f"<li>{s}</li>")
+        return st.one_of(
+            st.lists(item, min_size=1, max_size=3).map(lambda s: f"<ul>{''.join(s)}</ul>"),
+            st.lists(item, min_size=1, max_size=3).map(lambda s: f"<ol>{''.join(s)}</ol>"),
+            many.map(lambda s: f"<blockquote>{s}</blockquote>"),
+            st.tuples(many, inline).map(
+                lambda pair: f"<figure>{pair[0]}<figcaption>{pair[1]}</figcaption></figure>"
+            ),
+        )
+
+    return st.lists(st.recursive(leaf, nest, max_leaves=6), min_size=1, max_size=3).map("".join)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=_blocks(_inline(2)))
+def test_any_nesting_of_blocks_reads_back_from_markdown(body: str) -> None:
+    own, rendered, _ = _readings(sanitise_html(body))
+    assert rendered == own
+
+
 def _corpus_bodies(path: Path) -> list[str]:
     if path.name in REFUSED:
         return []

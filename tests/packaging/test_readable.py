@@ -66,7 +66,7 @@ READINGS = {
     "headings, rules and code": (
         "<h2>Sub</h2><h3>Subsub</h3><hr><pre>code ``` \n  block</pre>",
         "Sub\n\nSubsub\n\n* * *\n\ncode ``` \n  block",
-        "## Sub\n\n### Subsub\n\n---\n\n````\ncode ``` \n  block\n````",
+        "## Sub\n\n### Subsub\n\n***\n\n````\ncode ``` \n  block\n````",
     ),
     "whitespace and breaks": (
         "\n<p>  lots   of\n  space </p>\n\n<p>line<br>break <br> again<br></p>\n<p> </p>",
