@@ -39,7 +39,7 @@ _LIST_ITEM = re.compile(r"(?:- |\d+\. )")
 # (inline HTML, which renders as nothing) keeps them apart.
 _SPAN_SEPARATOR = "<!-- -->"
 # The HTML element written instead where the Markdown delimiters would not read as emphasis.
-_FALLBACK = {"em": "em", "i": "em", "strong": "strong", "b": "strong", "s": "del"}
+_FALLBACK = {"em": "em", "i": "em", "strong": "strong", "b": "strong", "s": "s"}
 
 
 def _run_of_all_but(chars: str) -> re.Pattern[str]:
@@ -106,7 +106,7 @@ class _Emphasis:
     """An emphasis element whose delimiters wait for its neighbours to be known."""
 
     mark: str  # "*", "**" or "~~"
-    tag: str  # the HTML element to fall back on: "em", "strong" or "del"
+    tag: str  # the HTML element to fall back on: "em", "strong" or "s"
     lead: str  # white space moved outside the delimiters
     core: str
     trail: str
