@@ -125,7 +125,9 @@ class _EmbedRewriter(HTMLParser):
     """
 
     def __init__(self) -> None:
-        super().__init__(convert_charrefs=False)
+        # Texts arrive decoded and are written back escaped: re-emitting a reference
+        # as "&name;" would add a semicolon to a bare "&" ("AT&T" became "AT&T;").
+        super().__init__(convert_charrefs=True)
         self.out: list[str] = []
         self._embed_label = ""  # non-empty while inside an embedded post
         self._embed_depth = 0
@@ -181,15 +183,7 @@ class _EmbedRewriter(HTMLParser):
 
     def handle_data(self, data: str) -> None:
         if not self._embed_label:
-            self.out.append(data)
-
-    def handle_entityref(self, name: str) -> None:
-        if not self._embed_label:
-            self.out.append(f"&{name};")
-
-    def handle_charref(self, name: str) -> None:
-        if not self._embed_label:
-            self.out.append(f"&#{name};")
+            self.out.append(escape(data, quote=False))
 
     def handle_comment(self, data: str) -> None:
         if not self._embed_label:
