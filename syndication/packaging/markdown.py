@@ -279,7 +279,7 @@ class MarkdownWriter(TextWriter):
             if "`" in inner and "]" in inner and not self.code_breakers:
                 # A "]" in a code span ends the link text for the block parser, which
                 # reads "[text]:" as a link definition before it knows code spans.
-                inner = _LINK_TEXT_WRITER.inline(element[2])
+                inner = _GUARDED_WRITER.inline(element[2])
             return f"[{inner}]({_destination(href)})"
         if tag in ("sub", "sup"):
             return f"<{tag}>{inner}</{tag}>"
@@ -298,7 +298,7 @@ class MarkdownWriter(TextWriter):
 
     def table_cell(self, cell: Element) -> str:
         """A GFM table cell: line breaks as <br>, the one way a cell can hold them."""
-        return _CELL_WRITER.block_text(cell).replace("\\\n", "<br>").replace("\n", " ")
+        return _GUARDED_WRITER.block_text(cell).replace("\\\n", "<br>").replace("\n", " ")
 
     def image(self, element: Element) -> str:
         """An image with its alt text."""
@@ -324,12 +324,13 @@ class MarkdownWriter(TextWriter):
         return f"{index}. " if ordered else "- "
 
 
-class _CellWriter(MarkdownWriter):
-    """The walk inside a GFM table cell, where every "|" that is not escaped ends the cell.
+class _GuardedWriter(MarkdownWriter):
+    """The walk where a "|" or "]" that is not escaped would be misread: GFM table cells
+    (every such "|" ends the cell) and link texts holding code (see ``inline_element``).
 
     Texts escape theirs already; a code span cannot (backslashes are literal in
-    it), so code holding a "|" is written as an HTML element around escaped
-    text, and a link's or image's address holding one has it percent-encoded.
+    it), so code holding either is written as an HTML element around escaped
+    text, and a link's or image's address holding a "|" has it percent-encoded.
     """
 
     code_breakers = "|]"
@@ -349,15 +350,8 @@ class _CellWriter(MarkdownWriter):
         return super().image(element)
 
 
-class _LinkTextWriter(MarkdownWriter):
-    """The walk inside a link text that holds code with a "]" (see ``inline_element``)."""
-
-    code_breakers = "|]"
-
-
 _WRITER = MarkdownWriter()
-_CELL_WRITER = _CellWriter()
-_LINK_TEXT_WRITER = _LinkTextWriter()
+_GUARDED_WRITER = _GuardedWriter()
 
 
 def body_markdown(inp: PackageInput) -> str:
