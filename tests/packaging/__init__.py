@@ -22,6 +22,8 @@ import jsonschema
 from lxml import etree
 from referencing import Registry, Resource
 
+from syndication.ingest.detect import parse_any
+from syndication.ingest.drafts import ArticleDraft
 from syndication.ingest.seed import parse_seed_text
 from syndication.packaging import (
     ArticleRevision,
@@ -36,6 +38,17 @@ from syndication.rules.snapshot import terms_snapshot
 SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 SEED_FILE = next((SHARED / "corpus" / "seed").glob("*.txt"))
 STANDARDS = SHARED / "standards"
+CORPUS = SHARED / "corpus"
+# Every importable file of the corpus: feeds, WordPress exports, article pages, the seed.
+CORPUS_FILES = sorted(
+    path
+    for folder in ("feeds", "wxr", "articles", "seed")
+    for path in (CORPUS / folder).iterdir()
+    if path.suffix in {".xml", ".rss", ".atom", ".rdf", ".html", ".txt"}
+    and ".expected." not in path.name
+)
+# Files the importer refuses with a message (its own tests say why); nothing to package.
+CORPUS_REFUSED = frozenset({"importer-malformed.xml"})
 
 ORGANISATION = Organisation(
     name="The Daily Caller News Foundation",
@@ -246,3 +259,9 @@ def unzip(data: bytes) -> dict[str, bytes]:
 def sha256(data: bytes) -> str:
     """Hex sha256."""
     return hashlib.sha256(data).hexdigest()
+
+
+@cache
+def corpus_drafts(path: Path) -> tuple[ArticleDraft, ...]:
+    """The drafts the importer makes of one corpus file, read once per run; treat as read-only."""
+    return tuple(parse_any(path.read_bytes(), path.name))

@@ -21,18 +21,17 @@ from syndication.ingest.drafts import ArticleDraft
 from syndication.packaging import ArticleRevision, AssetInput
 from syndication.packaging.bundle import build_zip
 from syndication.services.articles import word_count
-from tests.packaging import SHARED, make_input, newsml_errors, ninjs_errors, snapshot, unzip
-
-CORPUS = SHARED / "corpus"
-FILES = sorted(
-    path
-    for folder in ("feeds", "wxr", "articles", "seed")
-    for path in (CORPUS / folder).iterdir()
-    if path.suffix in {".xml", ".rss", ".atom", ".rdf", ".html", ".txt"}
-    and ".expected." not in path.name
+from tests.packaging import (
+    CORPUS_FILES,
+    CORPUS_REFUSED,
+    corpus_drafts,
+    make_input,
+    newsml_errors,
+    ninjs_errors,
+    snapshot,
+    unzip,
 )
-# Files the importer refuses with a message (its own tests say why); nothing to package.
-REFUSED = {"importer-malformed.xml"}
+
 # When a source gives no time: any fixed moment keeps the build deterministic.
 FALLBACK_TIME = datetime(2024, 1, 1, tzinfo=UTC)
 
@@ -83,16 +82,16 @@ def _assets(draft: ArticleDraft) -> tuple[AssetInput, ...]:
 
 def test_the_corpus_is_all_here() -> None:
     # A missing folder would quietly shrink the parametrised test below to nothing.
-    assert len(FILES) >= 40
+    assert len(CORPUS_FILES) >= 40
 
 
-@pytest.mark.parametrize("path", FILES, ids=[path.name for path in FILES])
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=[path.name for path in CORPUS_FILES])
 def test_every_corpus_article_packages_into_valid_ninjs_and_newsml(path: Path) -> None:
-    if path.name in REFUSED:
+    if path.name in CORPUS_REFUSED:
         with pytest.raises(ImportFormatError):
             parse_any(path.read_bytes(), path.name)
         return
-    drafts = parse_any(path.read_bytes(), path.name)
+    drafts = corpus_drafts(path)
     assert drafts
     for n, draft in enumerate(drafts):
         article = _revision(n, draft)

@@ -17,12 +17,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from markdown_it import MarkdownIt
 
-from syndication.ingest.detect import parse_any
 from syndication.ingest.sanitise import sanitise_html
 from syndication.packaging import markdown, text
 from syndication.packaging.inputs import parse_fragment
-from tests.packaging import make_input, seed_article
-from tests.packaging.test_corpus_packages import FILES, REFUSED
+from tests.packaging import CORPUS_FILES, CORPUS_REFUSED, corpus_drafts, make_input, seed_article
 
 # CommonMark plus the two GFM extensions the writer uses: tables and ~~strikethrough~~.
 COMMONMARK = MarkdownIt("commonmark").enable(["table", "strikethrough"])
@@ -164,12 +162,12 @@ def test_any_nesting_of_blocks_reads_back_from_markdown(body: str) -> None:
 
 
 def _corpus_bodies(path: Path) -> list[str]:
-    if path.name in REFUSED:
+    if path.name in CORPUS_REFUSED:
         return []
-    return [draft.body_html for draft in parse_any(path.read_bytes(), path.name)]
+    return [draft.body_html for draft in corpus_drafts(path)]
 
 
-@pytest.mark.parametrize("path", FILES, ids=[path.name for path in FILES])
+@pytest.mark.parametrize("path", CORPUS_FILES, ids=[path.name for path in CORPUS_FILES])
 def test_every_corpus_article_reads_back_from_markdown_and_text(path: Path) -> None:
     for n, body_html in enumerate(_corpus_bodies(path)):
         own, rendered, plain = _readings(body_html)
