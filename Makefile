@@ -5,12 +5,15 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := syndication
 
-.PHONY: setup run test test-unit test-browser test-postgres lint chromium bench
+.PHONY: setup run test test-unit test-browser test-postgres lint lock lock-check chromium bench
 
-$(VENV)/.installed: pyproject.toml
+# Installs exactly the lock (every package pinned, every file hashed), with whichever pip
+# the virtualenv ships: no upstream release can change what a fresh machine gets. The app
+# runs from the checkout, as in production, so the project itself is not installed.
+$(VENV)/.installed: requirements/test.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[test]'
+	$(BIN)/pip install --quiet --require-hashes -r requirements/test.txt
+	$(BIN)/pip check
 	touch $@
 
 setup: $(VENV)/.installed
@@ -41,6 +44,29 @@ test: lint test-unit test-browser
 
 test-postgres: setup
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser"
+
+# The lock: requirements/test.txt (runtime and test) and requirements/main.txt (runtime only,
+# what production installs, pinned to the same versions). pip-compile keeps the existing pins
+# and only resolves what pyproject.toml changed; `make lock UPGRADE=1` moves everything to
+# the newest releases. Commit the lock with the pyproject.toml change that needed it.
+LOCK_OPTS := --quiet --generate-hashes --allow-unsafe --strip-extras \
+	--no-emit-index-url --no-emit-find-links --no-emit-trusted-host $(if $(UPGRADE),--upgrade)
+export CUSTOM_COMPILE_COMMAND := make lock
+LOCK_DIR ?= requirements
+
+lock: setup
+	$(BIN)/pip-compile $(LOCK_OPTS) --extra test -o $(LOCK_DIR)/test.txt pyproject.toml
+	$(BIN)/pip-compile $(LOCK_OPTS) -c $(LOCK_DIR)/test.txt -o $(LOCK_DIR)/main.txt pyproject.toml
+
+# CI: compile again into a copy of the lock; any difference means pyproject.toml and the
+# lock disagree (a dependency added to one and not the other).
+lock-check: setup
+	@rm -rf .lock-check && mkdir .lock-check && cp requirements/*.txt .lock-check/
+	@$(MAKE) --no-print-directory lock LOCK_DIR=.lock-check
+	@sed -i 's|\.lock-check/|requirements/|' .lock-check/main.txt
+	diff -u requirements/test.txt .lock-check/test.txt
+	diff -u requirements/main.txt .lock-check/main.txt
+	@rm -rf .lock-check
 
 bench: setup
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from alembic.script import ScriptDirectory
 
 from config import ProductionConfig
-from syndication import create_app
+from syndication import ROOT, create_app
 
 
 def test_blueprints_are_registered(app):
@@ -33,8 +34,14 @@ def test_production_reads_database_url_and_uses_psycopg(monkeypatch):
     assert config.SESSION_COOKIE_SECURE is True
 
 
-def test_health_endpoint(client):
-    assert client.get("/healthz").json == {"status": "ok"}
+def test_health_endpoint_reports_the_database_and_its_schema(client):
+    answer = client.get("/healthz")
+    assert answer.status_code == 200
+    assert answer.json["status"] == "ok"
+    assert answer.json["database"] == "ok"
+    # The newest migration: a deploy can see that `flask db upgrade` ran.
+    heads = ScriptDirectory(str(ROOT / "migrations")).get_heads()
+    assert [answer.json["schema"]] == heads
 
 
 def test_unknown_page_is_a_friendly_404(client):
@@ -58,3 +65,10 @@ def test_pages_link_an_icon_that_is_served(client):
     icon = client.get("/static/favicon.svg")
     assert icon.status_code == 200 and icon.mimetype == "image/svg+xml"
     assert icon.data.startswith(b"<svg")
+
+
+def test_health_endpoint_answers_503_when_the_database_is_not_migrated(tmp_path):
+    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path}/x.db"})
+    answer = app.test_client().get("/healthz")
+    assert answer.status_code == 503
+    assert answer.json["status"] == "unavailable"

@@ -14,6 +14,7 @@ from flask import (
 )
 
 from syndication.services import download_cache, packages, partners, pixels
+from syndication.services import health as health_service
 from syndication.services.errors import DomainError
 from syndication.views.downloads import package_response, refuse, url_root
 from syndication.views.partner_forms import ApplicationForm, split_domains
@@ -28,7 +29,8 @@ def index():
 
 @bp.route("/healthz")
 def health():
-    return {"status": "ok"}
+    report = health_service.check()
+    return report, 200 if report["status"] == "ok" else 503
 
 
 @bp.route("/apply", methods=["GET", "POST"])
