@@ -18,10 +18,13 @@ $(VENV)/.installed: requirements/test.txt
 
 setup: $(VENV)/.installed
 
+# The web server and the background worker side by side; Ctrl-C stops both.
 run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	@trap 'kill 0' INT TERM EXIT; \
+	  $(BIN)/flask worker & \
+	  $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # Debian's Chromium drives the browser tests; Playwright never downloads a browser.
 chromium:
@@ -42,8 +45,9 @@ test-browser: setup chromium
 
 test: lint test-unit test-browser
 
+# Tasks run on Redis here, on a db number of their own (the rate limits use db 0).
 test-postgres: setup
-	DATABASE_URL=$(PG_URL) $(BIN)/pytest -m "not browser"
+	DATABASE_URL=$(PG_URL) TASK_QUEUE_URL=redis://127.0.0.1:6379/2 $(BIN)/pytest -m "not browser"
 
 # The lock: requirements/test.txt (runtime and test) and requirements/main.txt (runtime only,
 # what production installs, pinned to the same versions). pip-compile keeps the existing pins

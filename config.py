@@ -64,6 +64,16 @@ class Config:
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
     # Password guessing: login attempts per client address.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    # Background work (Huey): a SQLite file beside the database by default, so `make run`
+    # needs nothing else; redis://host:port/db in production, where any number of worker
+    # processes on any number of machines share one queue.
+    TASK_QUEUE_URL = os.environ.get("TASK_QUEUE_URL", f"sqlite:///{INSTANCE_DIR / 'tasks.db'}")
+    # Apps sharing one Redis db keep apart by queue name.
+    TASK_QUEUE_NAME = os.environ.get("TASK_QUEUE_NAME", "syndication")
+    # Threads per `flask worker` process (each runs one task at a time).
+    WORKER_THREADS = int(os.environ.get("WORKER_THREADS", "4"))
+    # Staff pages warn when no worker has beaten its heartbeat for this many seconds.
+    WORKER_SILENT_AFTER = int(os.environ.get("WORKER_SILENT_AFTER", "120"))
     # Where tests and demo loading find the shared corpus (seed article, feeds).
     CORPUS_DIR = Path(os.environ.get("CORPUS_DIR", BASE_DIR.parent / "shared" / "corpus"))
 
@@ -110,6 +120,8 @@ class ProductionConfig(Config):
         self.RATELIMIT_STORAGE_URI = os.environ.get(
             "RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0"
         )
+        # Workers on several machines share one queue; db 1, apart from the rate limits.
+        self.TASK_QUEUE_URL = os.environ.get("TASK_QUEUE_URL", "redis://127.0.0.1:6379/1")
 
 
 CONFIGS: dict[str, type[Config]] = {

@@ -70,6 +70,7 @@ def _init_extensions(app: Flask) -> None:
     from syndication import (
         models,  # noqa: F401  (the models must be mapped first)
         security,
+        tasks,
     )
     from syndication.extensions import csrf, db, limiter, login_manager, mail, migrate
 
@@ -83,12 +84,14 @@ def _init_extensions(app: Flask) -> None:
     login_manager.login_message = "Please log in to see that page."
     login_manager.login_message_category = "info"
     security.configure(fast=app.config.get("PASSWORD_HASH_FAST", False))
+    tasks.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
     from syndication.views import (  # noqa: F401  (they add routes to the staff and portal blueprints)
         portal_feeds,
         staff_articles,
+        staff_background,
         staff_licensing,
     )
     from syndication.views.api import api

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from syndication.services.errors import DomainError
 
@@ -89,7 +89,44 @@ def build_package_command(article_id: int, partner_id: int, out: Path) -> None:
     click.echo(f"{target} ({len(built.data):,} bytes, sha256 key {built.key[:16]}…)")
 
 
+@click.command("worker")
+@click.option(
+    "--threads", type=int, default=None, help="Worker threads [default: WORKER_THREADS, 4]."
+)
+@click.option(
+    "--no-periodic",
+    is_flag=True,
+    help="Leave the heartbeat and the sweep to another worker (they are safe to run twice).",
+)
+@click.option("--drain", is_flag=True, help="Run every task queued now, then exit.")
+@with_appcontext
+def worker_command(threads: int | None, no_periodic: bool, drain: bool) -> None:
+    """Run the background worker: Huey's consumer on TASK_QUEUE_URL. Ctrl-C stops it."""
+    import logging
+
+    from flask import current_app
+
+    from syndication import tasks
+    from syndication.services import jobs
+
+    app = current_app._get_current_object()
+    if drain:
+        click.echo(f"ran {tasks.run_now(app)} task(s)")
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    # Beat at once: the Background work page sees a new worker without waiting a minute.
+    jobs.beat(jobs.worker_name())
+    consumer = tasks.queue_of(app).create_consumer(
+        workers=threads or app.config["WORKER_THREADS"],
+        periodic=not no_periodic,
+        worker_type="thread",
+        **tasks.POLLING,
+    )
+    consumer.run()
+
+
 def register(app: Flask) -> None:
+    app.cli.add_command(worker_command)
     app.cli.add_command(users_cli)
     app.cli.add_command(articles_cli)
     app.cli.add_command(demo_cli)

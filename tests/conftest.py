@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import socket
+import tempfile
+import threading
 from collections.abc import Iterator
 from email import message_from_bytes
 from email.message import EmailMessage
@@ -25,6 +27,7 @@ from config import TestingConfig
 from syndication import create_app
 from syndication.extensions import db
 from syndication.services.worker_memory import forget_everything
+from syndication.tasks import queue_of, run_now
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -39,11 +42,22 @@ if os.environ.get("CI"):
 
 
 def migrated_app(database_url: str, **overrides):
-    """An app on an empty database, built by running the migrations (never create_all)."""
+    """An app on an empty database, built by running the migrations (never create_all).
+
+    Its task queue is empty too: ``TASK_QUEUE_URL`` (a Redis db of the suite's
+    own, as `make test-postgres` sets) is flushed, else a new SQLite queue file
+    beside the database.
+    """
+    overrides.setdefault(
+        "TASK_QUEUE_URL",
+        os.environ.get("TASK_QUEUE_URL")
+        or f"sqlite:///{Path(tempfile.mkdtemp(prefix='queue-')) / 'tasks.db'}",
+    )
     config = type(
         "RunConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, **overrides}
     )
     app = create_app(config)
+    queue_of(app).flush()
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
@@ -75,20 +89,45 @@ def free_port() -> int:
 
 
 class Mailbox:
-    """A real SMTP server on loopback that keeps what it receives."""
+    """A real SMTP server on loopback that keeps what it receives.
+
+    Email leaves the app through the task queue: reading the mailbox first
+    lets the worker run what is queued (``deliver``), as a real inbox fills
+    once the worker has sent. ``refuse_next`` makes the server answer a
+    temporary failure (451) to that many messages, as a busy server does.
+    """
 
     def __init__(self) -> None:
         self.messages: list[EmailMessage] = []
+        self.deliver = lambda: None
+        self.refuse_next = 0
+        self._arrived = threading.Condition()
 
     async def handle_DATA(self, server, session, envelope):  # aiosmtpd handler hook
-        self.messages.append(message_from_bytes(envelope.content, policy=default_policy))
+        if self.refuse_next > 0:
+            self.refuse_next -= 1
+            return "451 4.3.0 Try again later"
+        with self._arrived:
+            self.messages.append(message_from_bytes(envelope.content, policy=default_policy))
+            self._arrived.notify_all()
         return "250 OK"
 
-    def to(self, address: str) -> list[EmailMessage]:
+    def _to(self, address: str) -> list[EmailMessage]:
         return [m for m in self.messages if address in m["To"]]
+
+    def to(self, address: str) -> list[EmailMessage]:
+        self.deliver()
+        return self._to(address)
+
+    def wait_for(self, address: str, count: int = 1, timeout: float = 30) -> list[EmailMessage]:
+        """What reached ``address`` once ``count`` messages have (sent by another process)."""
+        with self._arrived:
+            self._arrived.wait_for(lambda: len(self._to(address)) >= count, timeout)
+        return self._to(address)
 
     def clear(self) -> None:
         self.messages.clear()
+        self.refuse_next = 0
 
 
 @pytest.fixture(scope="session")
@@ -102,9 +141,34 @@ def smtp_server() -> Iterator[tuple[Mailbox, int]]:
 
 
 @pytest.fixture
-def mailbox(smtp_server) -> Mailbox:
-    smtp_server[0].clear()
-    return smtp_server[0]
+def mailbox(smtp_server, worker) -> Mailbox:
+    box = smtp_server[0]
+    box.clear()
+    box.deliver = worker.drain
+    return box
+
+
+class Worker:
+    """The app's task queue, worked in this thread as a consumer's worker thread would.
+
+    Tasks run on the test's connection, inside its rolled-back transaction:
+    what a task commits is seen by the test and undone after it.
+    """
+
+    def __init__(self, app) -> None:
+        self.app = app
+
+    def drain(self, *, now=None) -> int:
+        """Run every task in the queue (those due by ``now``); returns how many ran."""
+        return run_now(self.app, now=now)
+
+    def pending(self) -> int:
+        return queue_of(self.app).pending_count()
+
+
+@pytest.fixture
+def worker(app) -> Worker:
+    return Worker(app)
 
 
 def database_url(tmp_path_factory) -> str:
@@ -147,7 +211,7 @@ def separate_app(tmp_path_factory, smtp_server):
         url = sa.make_url(url).set(database="syndication_separate").render_as_string(False)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('separate') / 'separate.db'}"
-    return migrated_app(url, MAIL_PORT=smtp_server[1])
+    return migrated_app(url, MAIL_PORT=smtp_server[1], TASK_QUEUE_NAME="separate")
 
 
 @pytest.fixture
@@ -172,6 +236,8 @@ def _rollback(app):
             yield
         finally:
             db.session.remove()
+            # Task messages naming rows that are about to be rolled back go with them.
+            queue_of(app).flush()
             engines[None] = original
             outer.rollback()
             connection.close()

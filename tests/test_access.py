@@ -68,6 +68,7 @@ def _url_values(rule, world) -> dict:
         "request_id": world["other_grant"].request_id,
         "notice_id": world["other_notice"].id,
         "delivery_id": world["other_notice"].id,
+        "job_id": 1,
         "key": "1",
         "change": "up",
         "decision": "grant",
@@ -157,7 +158,7 @@ def test_staff_are_refused_the_partner_portal(client, auth, world):
     assert client.get("/portal/").status_code == 403
 
 
-ADMIN_ONLY = {"staff.eligibility"}
+ADMIN_ONLY = {"staff.eligibility", "staff.background"}
 
 
 def test_admins_reach_every_staff_page(app, client, auth, world, make_user):

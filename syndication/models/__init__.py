@@ -18,6 +18,7 @@ from syndication.models.articles import (
     Origin,
     SyndicationPolicy,
 )
+from syndication.models.jobs import Job, WorkerBeat
 from syndication.models.licensing import (
     ArticleRequest,
     Grant,
@@ -53,6 +54,7 @@ __all__ = [
     "Grant",
     "GrantStatus",
     "ImportFinding",
+    "Job",
     "Notice",
     "NoticeDelivery",
     "NoticeKind",
@@ -71,4 +73,5 @@ __all__ = [
     "SyndicationPolicy",
     "TermsVersion",
     "User",
+    "WorkerBeat",
 ]

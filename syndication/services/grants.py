@@ -200,8 +200,8 @@ def grant_request(request_id: int, *, actor: User, note: str = "") -> Grant:
     request.decided_at = utcnow()
     request.reason = note.strip() or "Granted by our licensing staff."
     grant = issue_grant(request, actor=actor)
-    db.session.commit()
     _notify(request, grant)
+    db.session.commit()
     return grant
 
 
@@ -221,8 +221,8 @@ def refuse_request(request_id: int, *, actor: User, reason: str) -> ArticleReque
     audit.record(
         actor, "refused", request, from_status="pending", to_status="refused", reason=reason
     )
-    db.session.commit()
     _notify(request, None)
+    db.session.commit()
     return request
 
 
@@ -247,6 +247,7 @@ def decide_many(
 
 
 def _notify(request: ArticleRequest, grant: Grant | None) -> None:
+    """Queue the decision's email to the partner's admins, in the decision's transaction."""
     for user in request.partner.users:
         if user.active and user.is_partner_admin:
             mail.send(

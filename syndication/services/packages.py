@@ -28,7 +28,7 @@ from syndication.models import (
 from syndication.models.base import utcnow
 from syndication.packaging.bundle import build_zip, stream_bundle
 from syndication.rules.snapshot import terms_snapshot
-from syndication.services import mail, package_sources, rulesets
+from syndication.services import mail, package_sources, rulesets, settings
 from syndication.services.errors import DomainError, Forbidden, NotFound
 from syndication.services.package_sources import GrantState, Source
 
@@ -291,6 +291,21 @@ def downloads_of(partner_id: int, limit: int = 100) -> list[Download]:
 
 def _links() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=LINK_SALT)
+
+
+def email_link(grant_id: int, user: User) -> None:
+    """Email ``user`` a signed download link for their partner's grant, if it may be used now."""
+    usable(grant_id, user.partner_id)
+    grant = db.session.get(Grant, grant_id)
+    mail.send(
+        "download_link",
+        user.email,
+        f"Download link: {grant.article.headline}",
+        grant=grant,
+        link=signed_link(grant),
+        organisation=settings.organisation(),
+    )
+    db.session.commit()
 
 
 def signed_link(grant: Grant, fmt: str = BUNDLE) -> str:

@@ -164,7 +164,6 @@ def apply(data: ApplicationData) -> Partner:
     db.session.flush()
     partner.recommendation = recommendation_for(partner).as_dict()
     audit.record(None, "applied", partner, to_status=PartnerStatus.APPLIED.value)
-    db.session.commit()
     mail.send(
         "application_received",
         partner.contact_email,
@@ -172,6 +171,7 @@ def apply(data: ApplicationData) -> Partner:
         partner=partner,
         organisation=settings.organisation(),
     )
+    db.session.commit()
     return partner
 
 
@@ -256,8 +256,10 @@ def decide(
                 reason=reason,
                 **({"tier": partner.tier.value} if action is Action.APPROVE else {}),
             )
+            # The emails are jobs in this same transaction: sent only if the decision lands.
+            db.session.flush()
+            _notify_decision(partner, action, reason, invited)
         db.session.commit()
-    _notify_decision(partner, action, reason, invited)
     return partner
 
 
@@ -275,10 +277,10 @@ def _notify_decision(partner: Partner, action: Action, reason: str, invited: Use
         send_invitation(invited, inviter=None)
 
 
-def send_invitation(user: User, inviter: User | None) -> bool:
-    """Email a single-use, expiring link with which the user sets a password."""
+def send_invitation(user: User, inviter: User | None) -> None:
+    """Queue an email with a single-use, expiring link to set a password (the caller commits)."""
     link = mail.external_url("auth.accept_invitation", token=tokens.invitation_token(user))
-    return mail.send(
+    mail.send(
         "invitation",
         user.email,
         f"Your {settings.organisation().name} syndication account",
@@ -310,8 +312,8 @@ def invite_user(partner: Partner, email: str, *, inviter: User, admin: bool = Fa
     )
     db.session.flush()
     audit.record(inviter, "user_invited", partner, email=user.email)
-    db.session.commit()
     send_invitation(user, inviter=inviter)
+    db.session.commit()
     return user
 
 

@@ -32,11 +32,9 @@ from syndication.services import (
     apikeys,
     download_cache,
     grants,
-    mail,
     notices,
     packages,
     partners,
-    settings,
 )
 from syndication.services import users as users_service
 from syndication.services.errors import DomainError
@@ -131,17 +129,9 @@ def email_link(grant_id: int):
     grant = owned_or_404(Grant, grant_id)
     if ActionForm().validate_on_submit():
         try:
-            packages.usable(grant.id, current_user.partner_id)
+            packages.email_link(grant.id, current_user)
         except DomainError as exc:
             refuse(exc)
-        mail.send(
-            "download_link",
-            current_user.email,
-            f"Download link: {grant.article.headline}",
-            grant=grant,
-            link=packages.signed_link(grant),
-            organisation=settings.organisation(),
-        )
         flash(
             f"We emailed a download link to {current_user.email}; it works for 3 days.", "success"
         )

@@ -11,6 +11,7 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
+from syndication.tasks import run_now
 from tests.conftest import migrated_app
 
 CHROMIUM_FLAGS = [
@@ -38,6 +39,7 @@ def live(tmp_path_factory, smtp_server) -> Iterator[tuple[str, Flask]]:
     app = migrated_app(
         f"sqlite:///{db_file}",
         WTF_CSRF_ENABLED=True,
+        TASK_QUEUE_NAME="browser",
         MAIL_PORT=smtp_server[1],
         PACKAGE_CACHE_DIR=str(tmp_path_factory.mktemp("browser-packages")),
     )
@@ -62,6 +64,15 @@ def server(live) -> str:
 def live_app(live) -> Flask:
     """The live server's app, for looking up what the demo data holds."""
     return live[1]
+
+
+@pytest.fixture
+def mailbox(smtp_server, live_app):
+    """The mailbox, filled by working the live server's own task queue."""
+    box = smtp_server[0]
+    box.clear()
+    box.deliver = lambda: run_now(live_app)
+    return box
 
 
 @pytest.fixture(scope="session")

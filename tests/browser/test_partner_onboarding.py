@@ -18,8 +18,7 @@ def _log_in(page: Page, server: str, email: str, password: str) -> None:
     page.get_by_role("button", name="Log in").click()
 
 
-def test_apply_review_approve_invite_and_use_an_api_key(server: str, page: Page, smtp_server):
-    mailbox, _ = smtp_server
+def test_apply_review_approve_invite_and_use_an_api_key(server: str, page: Page, mailbox):
 
     # 1. Apply: a validation error first, then success.
     page.goto(f"{server}/apply")

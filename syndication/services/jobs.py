@@ -1,0 +1,293 @@
+"""Background jobs in the database: add, claim and run, retry, sweep, and what staff see.
+
+A job row is the truth about work that is due; the queue only carries ids.
+:func:`add` writes a row in the caller's transaction and the id reaches the
+queue after that commit. :func:`run` claims the row with one conditional UPDATE,
+so a second delivery of the same id (the sweep, a duplicate message) finds
+nothing to claim and does nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+import socket
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from syndication.extensions import db
+from syndication.models import Job, User, WorkerBeat
+from syndication.models.base import utcnow
+from syndication.policy.jobs import JobState, move
+from syndication.services import audit
+from syndication.services.errors import NotFound
+
+if TYPE_CHECKING:
+    from syndication.tasks import JobKind
+
+# Must match syndication.tasks.PENDING_KEY (services do not import the tasks package).
+PENDING_KEY = "syndication.jobs_to_enqueue"
+# A queued job whose id went to the queue this long ago and is still not done is
+# assumed lost (the worker died holding the message) and is enqueued again.
+STALE_AFTER = timedelta(minutes=5)
+# How long a worker may hold work that talks to another server before it is presumed dead.
+LEASE = timedelta(minutes=10)
+ERROR_LIMIT = 4000
+
+
+def _begin_write() -> None:
+    """Start a transaction that will write: on SQLite, one that takes the write lock at BEGIN.
+
+    Workers read a job and then update it; a deferred SQLite transaction that
+    reads first is refused outright ("database is locked") if another worker
+    wrote in between, where BEGIN IMMEDIATE waits its turn.
+    """
+    if db.engine.dialect.name == "sqlite" and not db.session().in_transaction():
+        db.session.connection(execution_options={"sqlite_begin_immediate": True})
+
+
+def add(kind: str, payload: dict, *, run_at: datetime | None = None) -> Job:
+    """Add a job to the current transaction; its id is enqueued once the caller commits."""
+    now = utcnow()
+    due = run_at or now
+    job = Job(kind=kind, payload=payload, run_at=due, enqueued_at=max(due, now))
+    db.session.add(job)
+    db.session.flush()
+    _enqueue_after_commit(job.id, run_at if run_at and run_at > now else None)
+    return job
+
+
+def _enqueue_after_commit(job_id: int, eta: datetime | None) -> None:
+    db.session.info.setdefault(PENDING_KEY, []).append((job_id, eta))
+
+
+def run(
+    job_id: int,
+    kinds: Mapping[str, JobKind],
+    *,
+    now: datetime | None = None,
+    rng: random.Random | None = None,
+) -> JobState | None:
+    """Run one attempt of the job if it is due and nobody else holds it.
+
+    Returns the job's state afterwards, or None when there was nothing to do
+    (already done, failed, not yet due, or claimed by another worker).
+    Work inside the database commits together with the claim, so it happens
+    exactly once; work that leaves the app is claimed (with a lease) and
+    committed first, then done, then recorded.
+    """
+    now = now or utcnow()
+    _begin_write()
+    job = db.session.get(Job, job_id)
+    if job is None:
+        db.session.rollback()
+        return None
+    kind = kinds.get(job.kind)
+    if kind is None:
+        return _record_failure(job, None, f"No handler for jobs of kind {job.kind!r}", now, rng)
+    if not _claim(job, now, lease=LEASE if kind.outside else None):
+        db.session.rollback()
+        return None
+    payload = dict(job.payload)
+    if kind.outside:
+        db.session.commit()
+    try:
+        kind.handle(payload)
+        _begin_write()
+        _finish(job, now)
+        db.session.commit()
+    except Exception as exc:
+        db.session.rollback()
+        message = "".join(traceback.format_exception_only(exc)).strip()
+        _begin_write()
+        return _record_failure(db.session.get(Job, job_id), kind, message, now, rng)
+    return JobState.DONE
+
+
+def _claim(job: Job, now: datetime, *, lease: timedelta | None) -> bool:
+    """Take the job for one attempt: one UPDATE that only one worker can win."""
+    claimable = sa.or_(
+        sa.and_(Job.state == JobState.QUEUED, Job.run_at <= now),
+        sa.and_(Job.state == JobState.RUNNING, Job.lease_until < now),
+    )
+    values: dict = {"attempts": Job.attempts + 1}
+    if lease is not None:
+        values |= {"state": JobState.RUNNING, "lease_until": now + lease}
+    claimed = db.session.execute(
+        sa.update(Job)
+        .where(Job.id == job.id, claimable)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    db.session.refresh(job)
+    return claimed == 1
+
+
+def _finish(job: Job, now: datetime) -> None:
+    job.state = move(job.state, JobState.DONE)
+    job.finished_at = now
+    job.lease_until = None
+    job.last_error = ""
+
+
+def _record_failure(
+    job: Job | None,
+    kind: JobKind | None,
+    error: str,
+    now: datetime,
+    rng: random.Random | None,
+) -> JobState | None:
+    """Count the failed attempt: due again after the policy's backoff, or failed for good."""
+    if job is None or job.state in (JobState.DONE, JobState.FAILED):
+        db.session.rollback()
+        return None
+    if kind is not None and not kind.outside:
+        # The claim rolled back with the work; count the attempt here.
+        job.attempts += 1
+    retry_at = kind.policy.next_attempt(job.attempts, now, rng) if kind else None
+    job.last_error = error[-ERROR_LIMIT:]
+    job.lease_until = None
+    if retry_at is None:
+        job.state = move(job.state, JobState.FAILED)
+        job.finished_at = now
+    else:
+        if job.state is JobState.RUNNING:
+            job.state = move(job.state, JobState.QUEUED)
+        job.run_at = retry_at
+        job.enqueued_at = retry_at
+        _enqueue_after_commit(job.id, retry_at)
+    db.session.commit()
+    return job.state
+
+
+def sweep(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """Enqueue again every due job whose queue message seems lost; returns how many.
+
+    That is a queued job handed to the queue more than STALE_AFTER ago, or a
+    running one whose worker's lease ran out. Enqueuing a job that is in fact
+    still in the queue costs one no-op run: the claim lets only one through.
+    """
+    now = now or utcnow()
+    stale = now - STALE_AFTER
+    _begin_write()
+    lost = db.session.scalars(
+        sa.select(Job)
+        .where(
+            sa.or_(
+                sa.and_(
+                    Job.state == JobState.QUEUED,
+                    Job.run_at <= now,
+                    sa.or_(Job.enqueued_at.is_(None), Job.enqueued_at < stale),
+                ),
+                sa.and_(Job.state == JobState.RUNNING, Job.lease_until < now),
+            )
+        )
+        .order_by(Job.run_at)
+        .limit(limit)
+    ).all()
+    for job in lost:
+        if job.state is JobState.RUNNING:
+            # Its worker died mid-attempt; the attempt was counted when it was claimed.
+            job.state = move(job.state, JobState.QUEUED)
+            job.lease_until = None
+        job.enqueued_at = now
+        _enqueue_after_commit(job.id, None)
+    db.session.commit()
+    return len(lost)
+
+
+def retry(job_id: int, actor: User) -> Job:
+    """Staff retry of a failed job: due now, with a fresh count of attempts."""
+    job = db.session.get(Job, job_id)
+    if job is None:
+        raise NotFound("There is no such job.")
+    now = utcnow()
+    job.state = move(job.state, JobState.QUEUED)
+    job.attempts = 0
+    job.run_at = now
+    job.enqueued_at = now
+    job.finished_at = None
+    audit.record(actor, "job_retried", job, from_status="failed", to_status="queued")
+    _enqueue_after_commit(job.id, None)
+    db.session.commit()
+    return job
+
+
+def worker_name() -> str:
+    """This process, as the Background work page names it."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def beat(worker: str, *, now: datetime | None = None) -> None:
+    """Record that ``worker`` is alive and running tasks."""
+    now = now or utcnow()
+    _begin_write()
+    row = db.session.get(WorkerBeat, worker)
+    if row is None:
+        db.session.add(WorkerBeat(worker=worker, started_at=now, beat_at=now))
+    else:
+        row.beat_at = now
+    db.session.commit()
+
+
+def last_beat() -> datetime | None:
+    """When any worker last ran its heartbeat."""
+    return db.session.scalar(sa.select(sa.func.max(WorkerBeat.beat_at)))
+
+
+def workers_silent(silent_after: timedelta, *, now: datetime | None = None) -> bool:
+    """True when no worker has beaten its heartbeat within ``silent_after``."""
+    last = last_beat()
+    return last is None or last < (now or utcnow()) - silent_after
+
+
+@dataclass(frozen=True)
+class Overview:
+    """The Background work page: workers, what waits, what failed."""
+
+    workers: list[WorkerBeat]
+    due: int  # queued and due now
+    scheduled: int  # queued for later (retries, embargoes)
+    running: int
+    done_today: int
+    failed: list[Job]
+    failed_count: int
+
+
+def overview(*, now: datetime | None = None, failures: int = 25) -> Overview:
+    """Counts by state and the latest failures, for the admin page."""
+    now = now or utcnow()
+    bucket = sa.case(
+        (sa.and_(Job.state == JobState.QUEUED, Job.run_at > now), "scheduled"),
+        else_=sa.cast(Job.state, sa.String),
+    ).label("bucket")
+    counts = dict(
+        db.session.execute(
+            sa.select(bucket, sa.func.count())
+            .where(sa.or_(Job.state != JobState.DONE, Job.finished_at >= now - timedelta(days=1)))
+            .group_by(bucket)
+        ).all()
+    )
+    failed = db.session.scalars(
+        sa.select(Job)
+        .where(Job.state == JobState.FAILED)
+        .order_by(Job.finished_at.desc(), Job.id.desc())
+        .limit(failures)
+    ).all()
+    workers = db.session.scalars(
+        sa.select(WorkerBeat).order_by(WorkerBeat.beat_at.desc()).limit(50)
+    ).all()
+    return Overview(
+        workers=list(workers),
+        due=counts.get(JobState.QUEUED.value, 0),
+        scheduled=counts.get("scheduled", 0),
+        running=counts.get(JobState.RUNNING.value, 0),
+        done_today=counts.get(JobState.DONE.value, 0),
+        failed=list(failed),
+        failed_count=counts.get(JobState.FAILED.value, 0),
+    )
