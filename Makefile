@@ -22,8 +22,8 @@ setup: $(VENV)/.installed
 run: setup
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo load
-	@trap 'kill 0' INT TERM EXIT; \
-	  $(BIN)/flask worker & \
+	@$(BIN)/flask worker & worker=$$!; \
+	  trap 'kill -INT $$worker 2>/dev/null; wait $$worker' INT TERM EXIT; \
 	  $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # Debian's Chromium drives the browser tests; Playwright never downloads a browser.
