@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     Response,
     current_app,
     flash,
@@ -17,9 +16,9 @@ from syndication.services import download_cache, packages, partners, pixels
 from syndication.services import health as health_service
 from syndication.services.errors import DomainError
 from syndication.views.downloads import package_response, refuse, url_root
-from syndication.views.partner_forms import ApplicationForm, split_domains
-
-bp = Blueprint("public", __name__)
+from syndication.views.forms import split_domains
+from syndication.views.public import bp
+from syndication.views.public.forms import ApplicationForm
 
 
 @bp.route("/")

@@ -8,7 +8,7 @@ from flask_login import current_user
 from syndication.services import feeds
 from syndication.services.errors import DomainError
 from syndication.views.access import partner_required
-from syndication.views.partner_forms import ActionForm
+from syndication.views.forms import ActionForm
 from syndication.views.portal import bp
 
 # Label, endpoint for an API key, endpoint for the feed token.

@@ -1,9 +1,4 @@
-"""The partner API under /api/v1: bearer API keys, JSON, problem+json errors.
-
-Routes are declared with flask-openapi3, which validates parameters and bodies
-against the pydantic models in api_schemas and generates the OpenAPI 3.1
-document served at /api/v1/openapi.json from the same declarations.
-"""
+"""The partner API's routes: who the key is, the catalogue, requests, grants, notices."""
 
 from __future__ import annotations
 
@@ -13,9 +8,9 @@ import json
 
 import sqlalchemy as sa
 from flask import abort, current_app, g, request
-from flask_openapi3 import APIBlueprint, Tag
+from flask_openapi3 import Tag
 
-from syndication.extensions import csrf, db, limiter
+from syndication.extensions import db
 from syndication.models import (
     Article,
     ArticleRequest,
@@ -36,30 +31,16 @@ from syndication.services import (
     search,
 )
 from syndication.services.errors import DomainError
-from syndication.views import api_schemas as s
-from syndication.views.access import credential_rate_key
+from syndication.views.api import bp
+from syndication.views.api import schemas as s
 from syndication.views.downloads import package_response, refuse, url_root
-
-api = APIBlueprint(
-    "api",
-    __name__,
-    url_prefix="/api/v1",
-    abp_security=[{"bearer": []}],
-    abp_responses=s.PROBLEMS,
-)
-bp = api
-# API clients authenticate with a key on every call, not a cookie: CSRF does not apply.
-csrf.exempt(api)
 
 CATALOGUE = Tag(name="catalogue", description="Articles you may take")
 LICENSING = Tag(name="licensing", description="Requests, grants and packages")
 NOTICES = Tag(name="notices", description="Corrections and takedowns, webhooks")
 
 
-limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=credential_rate_key)(api)
-
-
-@api.before_request
+@bp.before_request
 def authenticate_key() -> None:
     if request.endpoint == "api.openapi_document":
         return
@@ -83,7 +64,7 @@ def _partner() -> Partner:
     return g.partner
 
 
-@api.get("/openapi.json", doc_ui=False)
+@bp.get("/openapi.json", doc_ui=False)
 def openapi_document():
     """The OpenAPI 3.1 document of this API (public)."""
     return current_app.api_doc
@@ -129,7 +110,7 @@ def _dump(model: s.Model) -> dict:
 # --- catalogue -------------------------------------------------------------------------
 
 
-@api.get("/", tags=[CATALOGUE], responses={200: s.IndexOut})
+@bp.get("/", tags=[CATALOGUE], responses={200: s.IndexOut})
 def index():
     """Who the key belongs to."""
     partner = _partner()
@@ -177,7 +158,7 @@ def _article_out(article: Article, held: dict[int, int], now) -> dict:
     )
 
 
-@api.get("/articles", tags=[CATALOGUE], responses={200: s.ArticlePage})
+@bp.get("/articles", tags=[CATALOGUE], responses={200: s.ArticlePage})
 def list_articles(query: s.ArticleQuery):
     """Search the articles offered for syndication."""
     page_number = _decode(query.cursor).get("page", 1)
@@ -216,7 +197,7 @@ def _offered(article_id: int) -> Article:
     return article
 
 
-@api.get("/articles/<int:article_id>", tags=[CATALOGUE], responses={200: s.ArticleDetail})
+@bp.get("/articles/<int:article_id>", tags=[CATALOGUE], responses={200: s.ArticleDetail})
 def get_article(path: s.ArticlePath):
     """One article, with the footer and credit your package would carry."""
     article = _offered(path.article_id)
@@ -260,7 +241,7 @@ def _request_out(request_row: ArticleRequest, grant_id: int | None) -> s.Request
     )
 
 
-@api.post("/requests", tags=[LICENSING], responses={201: s.RequestResults})
+@bp.post("/requests", tags=[LICENSING], responses={201: s.RequestResults})
 def create_requests(body: s.RequestCreate):
     """Request one or many articles: each is granted, queued or refused with a reason."""
     try:
@@ -271,7 +252,7 @@ def create_requests(body: s.RequestCreate):
     return _dump(s.RequestResults(items=items)), 201
 
 
-@api.get("/requests", tags=[LICENSING], responses={200: s.RequestPage})
+@bp.get("/requests", tags=[LICENSING], responses={200: s.RequestPage})
 def list_requests(query: s.PageQuery):
     """Your requests, newest first."""
     rows, cursor = _keyset(
@@ -303,7 +284,7 @@ def _grant_out(grant: Grant) -> dict:
     )
 
 
-@api.get("/grants", tags=[LICENSING], responses={200: s.GrantPage})
+@bp.get("/grants", tags=[LICENSING], responses={200: s.GrantPage})
 def list_grants(query: s.PageQuery):
     """Your grants, newest first."""
     rows, cursor = _keyset(sa.select(Grant).where(Grant.partner_id == g.partner_id), Grant, query)
@@ -319,7 +300,7 @@ def _own_grant(grant_id: int) -> Grant:
     return grant
 
 
-@api.get("/grants/<int:grant_id>", tags=[LICENSING], responses={200: s.GrantDetail})
+@bp.get("/grants/<int:grant_id>", tags=[LICENSING], responses={200: s.GrantDetail})
 def get_grant(path: s.GrantPath):
     """A grant with its frozen terms."""
     grant = _own_grant(path.grant_id)
@@ -350,7 +331,7 @@ PACKAGE_RESPONSE = {
 }
 
 
-@api.get(
+@bp.get(
     "/grants/<int:grant_id>/package",
     tags=[LICENSING],
     responses={200: PACKAGE_RESPONSE, 304: {"description": "Not modified (ETag matched)"}},
@@ -387,7 +368,7 @@ def _notice_out(delivery: NoticeDelivery) -> s.NoticeOut:
     )
 
 
-@api.get("/notices", tags=[NOTICES], responses={200: s.NoticePage})
+@bp.get("/notices", tags=[NOTICES], responses={200: s.NoticePage})
 def list_notices(query: s.PageQuery):
     """Corrections, updates and takedowns about articles you hold, newest first."""
     rows, cursor = _keyset(
@@ -398,7 +379,7 @@ def list_notices(query: s.PageQuery):
     return _dump(s.NoticePage(items=[_notice_out(d) for d in rows], next_cursor=cursor))
 
 
-@api.post("/notices/<int:notice_id>/ack", tags=[NOTICES], responses={200: s.NoticeOut})
+@bp.post("/notices/<int:notice_id>/ack", tags=[NOTICES], responses={200: s.NoticeOut})
 def acknowledge_notice(path: s.NoticePath):
     """Acknowledge a notice: you applied the correction or took the article down."""
     try:
@@ -418,13 +399,13 @@ def _webhook_out(secret_shown: bool = False) -> dict:
     )
 
 
-@api.get("/webhook", tags=[NOTICES], responses={200: s.WebhookOut})
+@bp.get("/webhook", tags=[NOTICES], responses={200: s.WebhookOut})
 def get_webhook():
     """Where notices are delivered, if anywhere (the secret is only shown when set)."""
     return _webhook_out()
 
 
-@api.put("/webhook", tags=[NOTICES], responses={200: s.WebhookOut})
+@bp.put("/webhook", tags=[NOTICES], responses={200: s.WebhookOut})
 def set_webhook(body: s.WebhookIn):
     """Set the webhook URL; a new signing secret is made and shown once."""
     try:
@@ -434,7 +415,7 @@ def set_webhook(body: s.WebhookIn):
     return _webhook_out(secret_shown=True)
 
 
-@api.delete("/webhook", tags=[NOTICES], responses={204: None})
+@bp.delete("/webhook", tags=[NOTICES], responses={204: None})
 def delete_webhook():
     """Stop webhook deliveries."""
     notices.clear_webhook(_partner())

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time, timedelta
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
@@ -25,9 +25,9 @@ from syndication.services import settings
 from syndication.services.errors import DomainError
 from syndication.views import catalogue
 from syndication.views.access import admin_required, staff_required
-from syndication.views.partner_forms import DecisionForm, EligibilityForm, split_domains
-
-bp = Blueprint("staff", __name__)
+from syndication.views.forms import split_domains
+from syndication.views.staff import bp
+from syndication.views.staff.forms import DecisionForm, EligibilityForm
 
 
 @bp.route("/")

@@ -1,4 +1,4 @@
-"""Partner feeds (RSS 2.0, Atom, JSON Feed 1.1), for feed readers and for machines.
+"""The feed routes.
 
 Two ways in, neither using the login session: a revocable feed token in the
 URL (/feeds/<token>/rss.xml), for readers that cannot send headers, or an API
@@ -8,19 +8,14 @@ never an HTML page a feed reader could not show.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Response, abort, current_app, request, url_for
 
-from syndication.extensions import db, limiter
+from syndication.extensions import db
 from syndication.models import Partner
 from syndication.services import apikeys, feeds
 from syndication.services.errors import DomainError
-from syndication.views.access import credential_rate_key
 from syndication.views.downloads import refuse
-
-bp = Blueprint("feeds", __name__, url_prefix="/feeds")
-
-
-limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=credential_rate_key)(bp)
+from syndication.views.feeds import bp
 
 
 def _serve(partner: Partner, fmt: str, endpoint: str, **values: str) -> Response:

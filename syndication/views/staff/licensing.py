@@ -15,9 +15,9 @@ from syndication.rules.model import RuleValidationError
 from syndication.services import grants, rulesets
 from syndication.services.errors import DomainError, NotFound
 from syndication.views.access import staff_required
-from syndication.views.partner_forms import ActionForm
-from syndication.views.rule_forms import FLAG_LABELS, TEXT_LABELS, RuleForm, field_for_error
+from syndication.views.forms import ActionForm
 from syndication.views.staff import bp
+from syndication.views.staff.rule_form import FLAG_LABELS, TEXT_LABELS, RuleForm, field_for_error
 
 
 @bp.route("/rules")

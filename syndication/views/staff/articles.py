@@ -12,8 +12,8 @@ from syndication.models import ArticleRevision, Origin, SyndicationPolicy
 from syndication.services import articles, importing
 from syndication.services.errors import DomainError, NotFound
 from syndication.views.access import staff_required
-from syndication.views.article_forms import ImportForm, RevisionForm, RightsForm
 from syndication.views.staff import bp
+from syndication.views.staff.forms import ImportForm, RevisionForm, RightsForm
 
 
 def _article_or_404(article_id: int):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -43,15 +42,9 @@ from syndication.services.errors import DomainError
 from syndication.views.access import owned_or_404, partner_required, session_identity
 from syndication.views.catalogue import filters_from_request, run_search, sections
 from syndication.views.downloads import package_response, refuse, url_root
-from syndication.views.partner_forms import (
-    ActionForm,
-    ApiKeyForm,
-    ChangePasswordForm,
-    InviteForm,
-    WebhookForm,
-)
-
-bp = Blueprint("portal", __name__)
+from syndication.views.forms import ActionForm
+from syndication.views.portal import bp
+from syndication.views.portal.forms import ApiKeyForm, ChangePasswordForm, InviteForm, WebhookForm
 
 
 @bp.route("/")
