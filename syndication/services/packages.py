@@ -152,19 +152,6 @@ def check_usable(grant: GrantState) -> None:
         raise Forbidden(f"Your partnership is {grant.partner_status.value}.")
 
 
-def usable_now_conditions() -> tuple[sa.ColumnElement[bool], ...]:
-    """check_usable as WHERE conditions over grants JOIN partners, with a bound ``now``.
-
-    For statements that act only on a grant that may be used (the cached
-    download logs itself only then); they may refuse more than check_usable,
-    never less, and whoever is refused takes the path that says why.
-    """
-    return (
-        *Grant.live_at(sa.bindparam("now")),
-        Partner.__table__.c.status == PartnerStatus.APPROVED,
-    )
-
-
 def usable(grant_id: int, partner_id: int) -> Source:
     """The partner's grant with its package input, if it may be used now; else a clear refusal.
 
@@ -231,9 +218,6 @@ def begin_logging() -> sa.Connection:
 
 def log_downloads(records: list[dict]) -> None:
     """Write downloads rows (see log_entry) and commit.
-
-    Every download that is not a remembered package ends here; those log
-    themselves with one conditional INSERT (services.download_cache).
 
     A plain INSERT rather than ORM objects: nothing reads these rows back here.
     """

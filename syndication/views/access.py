@@ -8,7 +8,7 @@ from functools import wraps
 from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import abort, request, session
+from flask import abort, request
 from flask_login import current_user, login_required
 
 from syndication.extensions import db, login_manager
@@ -34,16 +34,6 @@ def load_user(user_id: str) -> User | None:
     if identity is None:
         return None
     return db.session.scalar(_SESSION_USER, {"user_id": identity[0], "version": identity[1]})
-
-
-def session_identity() -> tuple[int, int] | None:
-    """(user id, session version) the request's session claims, unchecked; None if none.
-
-    For routes that check the session in a statement of their own instead of
-    loading the user (cached downloads); everything else uses current_user.
-    """
-    session_id = session.get("_user_id")
-    return users.parse_session_id(session_id) if isinstance(session_id, str) else None
 
 
 def staff_required(view: Callable) -> Callable:

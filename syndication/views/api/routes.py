@@ -24,7 +24,7 @@ from syndication.models import (
 from syndication.models.base import utcnow
 from syndication.services import (
     apikeys,
-    download_cache,
+    downloads,
     grants,
     notices,
     rulesets,
@@ -339,13 +339,13 @@ PACKAGE_RESPONSE = {
 def package(path: s.GrantPath, query: s.PackageQuery):
     """The grant's package: the zip (default), or one file with ?format=."""
     try:
-        built = download_cache.for_partner(
+        built = downloads.download(
             g.partner_id,
             path.grant_id,
             query.format,
             api_key_id=g.api_key_id,
             url_root=url_root(),
-            remembered=download_cache.memory_of(current_app),
+            remembered=downloads.memory_of(current_app),
         )
     except DomainError as exc:
         refuse(exc)

@@ -29,7 +29,6 @@ from syndication.models import (
 from syndication.models.base import utcnow
 from syndication.services import (
     apikeys,
-    download_cache,
     grants,
     mail,
     notices,
@@ -37,9 +36,10 @@ from syndication.services import (
     partners,
     settings,
 )
+from syndication.services import downloads as downloads_service
 from syndication.services import users as users_service
 from syndication.services.errors import DomainError
-from syndication.views.access import owned_or_404, partner_required, session_identity
+from syndication.views.access import owned_or_404, partner_required
 from syndication.views.catalogue import filters_from_request, run_search, sections
 from syndication.views.downloads import package_response, refuse, url_root
 from syndication.views.forms import ActionForm
@@ -83,36 +83,18 @@ def grant(grant_id: int):
 
 
 @bp.route("/grants/<int:grant_id>/download/<path:fmt>")
-def download(grant_id: int, fmt: str):
-    """A package download: the busiest partner route, so it checks the session itself.
-
-    The session's user is verified in the same statement that finds the grant
-    and its cached package (see services.download_cache) rather than loaded
-    first. A session without a user id (logged out, or only a remember-me
-    cookie) goes through the usual login check first.
-    """
-    identity = session_identity()
-    if identity is None:
-        return _download_after_login(grant_id, fmt)
-    return _serve_download(identity, grant_id, fmt)
-
-
 @partner_required
-def _download_after_login(grant_id: int, fmt: str):
-    return _serve_download((current_user.id, current_user.session_version), grant_id, fmt)
-
-
-def _serve_download(identity: tuple[int, int], grant_id: int, fmt: str):
+def download(grant_id: int, fmt: str):
+    """A package download, or one file of it (remembered per worker: services.downloads)."""
     try:
-        built = download_cache.for_session(
-            *identity,
+        built = downloads_service.download(
+            current_user.partner_id,
             grant_id,
             fmt,
+            user_id=current_user.id,
             url_root=url_root(),
-            remembered=download_cache.memory_of(current_app),
+            remembered=downloads_service.memory_of(current_app),
         )
-    except download_cache.SessionEnded:
-        return current_app.login_manager.unauthorized()
     except DomainError as exc:
         refuse(exc)
     return package_response(built)

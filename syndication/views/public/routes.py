@@ -12,7 +12,7 @@ from flask import (
     url_for,
 )
 
-from syndication.services import download_cache, packages, partners, pixels
+from syndication.services import downloads, packages, partners, pixels
 from syndication.services import health as health_service
 from syndication.services.errors import DomainError
 from syndication.views.downloads import package_response, refuse, url_root
@@ -90,12 +90,12 @@ def signed_download(token: str):
     """A download link sent by email: the signature stands in for the login."""
     try:
         grant_id, partner_id, fmt = packages.from_link(token)
-        built = download_cache.for_partner(
+        built = downloads.download(
             partner_id,
             grant_id,
             fmt,
             url_root=url_root(),
-            remembered=download_cache.memory_of(current_app),
+            remembered=downloads.memory_of(current_app),
         )
     except DomainError as exc:
         refuse(exc)
