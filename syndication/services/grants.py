@@ -180,7 +180,8 @@ def request_articles(
     return results
 
 
-def _pending(request_id: int) -> ArticleRequest:
+def get_request(request_id: int) -> ArticleRequest:
+    """The request with this id, or NotFound."""
     request = db.session.get(ArticleRequest, request_id)
     if request is None:
         raise NotFound("No such request.")
@@ -189,7 +190,7 @@ def _pending(request_id: int) -> ArticleRequest:
 
 def grant_request(request_id: int, *, actor: User, note: str = "") -> Grant:
     """Staff grant a queued request; the partner is emailed."""
-    request = _pending(request_id)
+    request = get_request(request_id)
     try:
         request.status = move(request.status, RequestStatus.GRANTED)
     except InvalidRequestTransition as exc:
@@ -210,7 +211,7 @@ def refuse_request(request_id: int, *, actor: User, reason: str) -> ArticleReque
     reason = reason.strip()
     if not reason:
         raise DomainError("Say why the request is refused; the partner will read it.")
-    request = _pending(request_id)
+    request = get_request(request_id)
     try:
         request.status = move(request.status, RequestStatus.REFUSED)
     except InvalidRequestTransition as exc:

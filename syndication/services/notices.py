@@ -12,7 +12,7 @@ from syndication.extensions import db
 from syndication.models import NoticeDelivery, Partner, User
 from syndication.models.base import utcnow
 from syndication.services import audit
-from syndication.services.errors import DomainError, NotFound
+from syndication.services.errors import Invalid, NotFound
 
 # The same rule the API document states, so the form and the API agree.
 WEBHOOK_URL = re.compile(r"^https://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]{1,5})?(/[!-~]*)?$")
@@ -51,7 +51,7 @@ def set_webhook(partner: Partner, url: str, *, actor: User | None = None) -> str
     """Point notices at an https URL; returns the new signing secret (shown once)."""
     url = url.strip()
     if not WEBHOOK_URL.match(url) or len(url) > 500:
-        raise DomainError("The webhook must be an https:// URL on a public host name.")
+        raise Invalid("The webhook must be an https:// URL on a public host name.")
     partner.webhook_url = url
     partner.webhook_secret = secrets.token_urlsafe(32)
     audit.record(actor, "webhook_set", partner, url=url)

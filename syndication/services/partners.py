@@ -30,7 +30,13 @@ from syndication.policy.lifecycle import (
     transition,
 )
 from syndication.services import audit, mail, settings, tokens, users
-from syndication.services.errors import Conflict, DomainError, NotFound, write_conflicts_as
+from syndication.services.errors import (
+    Conflict,
+    DomainError,
+    Invalid,
+    NotFound,
+    write_conflicts_as,
+)
 
 # Statuses in which a partner still holds its domains: a new application for
 # one of them is refused.
@@ -211,10 +217,30 @@ def decide(
     """Apply a staff decision through the lifecycle table, in one transaction.
 
     ``expected_version`` is the version the person saw: if someone else
-    decided in the meantime, this refuses instead of overwriting.
+    decided in the meantime, this refuses (Conflict) instead of overwriting.
+    A decision the table or the rules on reasons refuse is Invalid. A refusal
+    leaves the session as it was, so the partner can be shown again at once.
     """
-    action = Action(action)
-    reason = reason.strip()
+    try:
+        return _decide(partner_id, action, actor, expected_version, reason.strip(), tier)
+    except DomainError:
+        db.session.rollback()
+        raise
+
+
+def _decide(
+    partner_id: int,
+    action: Action | str,
+    actor: User,
+    expected_version: int,
+    reason: str,
+    tier: PartnerTier | str | None,
+) -> Partner:
+    try:
+        action = Action(action)
+        tier = PartnerTier(tier or PartnerTier.STANDARD)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from exc
     partner = get(partner_id)
     if partner.version != expected_version:
         raise Conflict("Someone else changed this partner while you were looking; reload.")
@@ -222,18 +248,18 @@ def decide(
     try:
         partner.status = transition(previous, action)
     except InvalidTransition as exc:
-        raise DomainError(str(exc)) from exc
+        raise Invalid(str(exc)) from exc
     if action in REASON_REQUIRED and not reason:
-        raise DomainError(f"Say why the partner is {PAST[action]}.")
+        raise Invalid(f"Say why the partner is {PAST[action]}.")
     if _against_recommendation(partner, action) and not reason:
-        raise DomainError("This decision goes against the recommendation: write the reason for it.")
+        raise Invalid("This decision goes against the recommendation: write the reason for it.")
     invited: User | None = None
     conflict = "Someone else decided on this partner at the same moment; reload."
     with write_conflicts_as(conflict):
         # No autoflush: the conditional UPDATE must happen in here, at commit.
         with db.session.no_autoflush:
             if action is Action.APPROVE:
-                partner.tier = PartnerTier(tier or PartnerTier.STANDARD)
+                partner.tier = tier
                 if not partner.users:
                     invited = users.create_user(
                         partner.contact_email,

@@ -25,7 +25,7 @@ from sqlalchemy.sql.selectable import ScalarSelect
 from syndication.extensions import db
 from syndication.models import Article, ArticleTag, SyndicationPolicy
 from syndication.models.base import utcnow
-from syndication.services.errors import DomainError
+from syndication.services.errors import Invalid
 
 # Schema objects owned by the search migration rather than by the models.
 FTS_TABLE = "articles_fts"
@@ -227,7 +227,7 @@ def _filters(
         try:
             filters.append(_Filter(Article.policy == SyndicationPolicy(policy)))
         except ValueError:
-            raise DomainError(f"Unknown syndication policy: {policy!r}.") from None
+            raise Invalid(f"Unknown syndication policy: {policy!r}.") from None
     if section:
         filters.append(_Filter(Article.section == section))
     if tag:

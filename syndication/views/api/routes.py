@@ -30,10 +30,9 @@ from syndication.services import (
     rulesets,
     search,
 )
-from syndication.services.errors import DomainError
 from syndication.views.api import bp
 from syndication.views.api import schemas as s
-from syndication.views.downloads import package_response, refuse, url_root
+from syndication.views.downloads import package_response, url_root
 
 CATALOGUE = Tag(name="catalogue", description="Articles you may take")
 LICENSING = Tag(name="licensing", description="Requests, grants and packages")
@@ -164,20 +163,17 @@ def list_articles(query: s.ArticleQuery):
     page_number = _decode(query.cursor).get("page", 1)
     if not isinstance(page_number, int) or page_number < 1:
         abort(400, "This cursor is not valid; start again without one.")
-    try:
-        found = search.search_articles(
-            query.q,
-            policy=query.policy,
-            section=query.section,
-            tag=query.tag,
-            published_from=query.published_from,
-            published_to=query.published_to,
-            offered_only=True,
-            page=page_number,
-            per_page=query.limit,
-        )
-    except DomainError as exc:
-        abort(422, str(exc))
+    found = search.search_articles(
+        query.q,
+        policy=query.policy,
+        section=query.section,
+        tag=query.tag,
+        published_from=query.published_from,
+        published_to=query.published_to,
+        offered_only=True,
+        page=page_number,
+        per_page=query.limit,
+    )
     now = utcnow()
     held = _held([a.id for a in found.items])
     return _dump(
@@ -244,10 +240,7 @@ def _request_out(request_row: ArticleRequest, grant_id: int | None) -> s.Request
 @bp.post("/requests", tags=[LICENSING], responses={201: s.RequestResults})
 def create_requests(body: s.RequestCreate):
     """Request one or many articles: each is granted, queued or refused with a reason."""
-    try:
-        results = grants.request_articles(_partner(), body.article_ids, note=body.note)
-    except DomainError as exc:
-        refuse(exc)
+    results = grants.request_articles(_partner(), body.article_ids, note=body.note)
     items = [_request_out(r.request, r.grant.id if r.grant else None) for r in results]
     return _dump(s.RequestResults(items=items)), 201
 
@@ -338,17 +331,14 @@ PACKAGE_RESPONSE = {
 )
 def package(path: s.GrantPath, query: s.PackageQuery):
     """The grant's package: the zip (default), or one file with ?format=."""
-    try:
-        built = downloads.download(
-            g.partner_id,
-            path.grant_id,
-            query.format,
-            api_key_id=g.api_key_id,
-            url_root=url_root(),
-            remembered=downloads.memory_of(current_app),
-        )
-    except DomainError as exc:
-        refuse(exc)
+    built = downloads.download(
+        g.partner_id,
+        path.grant_id,
+        query.format,
+        api_key_id=g.api_key_id,
+        url_root=url_root(),
+        remembered=downloads.memory_of(current_app),
+    )
     return package_response(built)
 
 
@@ -382,10 +372,7 @@ def list_notices(query: s.PageQuery):
 @bp.post("/notices/<int:notice_id>/ack", tags=[NOTICES], responses={200: s.NoticeOut})
 def acknowledge_notice(path: s.NoticePath):
     """Acknowledge a notice: you applied the correction or took the article down."""
-    try:
-        delivery = notices.acknowledge(g.partner_id, path.notice_id)
-    except DomainError as exc:
-        refuse(exc)
+    delivery = notices.acknowledge(g.partner_id, path.notice_id)
     return _dump(_notice_out(delivery))
 
 
@@ -408,10 +395,7 @@ def get_webhook():
 @bp.put("/webhook", tags=[NOTICES], responses={200: s.WebhookOut})
 def set_webhook(body: s.WebhookIn):
     """Set the webhook URL; a new signing secret is made and shown once."""
-    try:
-        notices.set_webhook(_partner(), body.url)
-    except DomainError as exc:
-        abort(422, str(exc))
+    notices.set_webhook(_partner(), body.url)
     return _webhook_out(secret_shown=True)
 
 

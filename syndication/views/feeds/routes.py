@@ -13,22 +13,17 @@ from flask import Response, abort, current_app, request, url_for
 from syndication.extensions import db
 from syndication.models import Partner
 from syndication.services import apikeys, feeds
-from syndication.services.errors import DomainError
-from syndication.views.downloads import refuse
 from syndication.views.feeds import bp
 
 
 def _serve(partner: Partner, fmt: str, endpoint: str, **values: str) -> Response:
     """The feed with ETag and Last-Modified; 304 when the reader's copy is current."""
-    try:
-        built = feeds.partner_feed(
-            partner,
-            fmt,
-            self_url=url_for(endpoint, _external=True, **values),
-            remembered=feeds.memory_of(current_app),
-        )
-    except DomainError as exc:
-        refuse(exc)
+    built = feeds.partner_feed(
+        partner,
+        fmt,
+        self_url=url_for(endpoint, _external=True, **values),
+        remembered=feeds.memory_of(current_app),
+    )
     response = Response(built.data, content_type=built.media_type)
     response.set_etag(built.etag)
     response.last_modified = built.last_modified

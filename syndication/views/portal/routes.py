@@ -17,6 +17,7 @@ from flask import (
 from flask_login import current_user, login_user
 from markupsafe import Markup
 
+from syndication.errors import redirect_refusals
 from syndication.extensions import db
 from syndication.models import (
     Article,
@@ -41,7 +42,7 @@ from syndication.services import users as users_service
 from syndication.services.errors import DomainError
 from syndication.views.access import owned_or_404, partner_required
 from syndication.views.catalogue import filters_from_request, run_search, sections
-from syndication.views.downloads import package_response, refuse, url_root
+from syndication.views.downloads import package_response, url_root
 from syndication.views.forms import ActionForm
 from syndication.views.portal import bp
 from syndication.views.portal.forms import ApiKeyForm, ChangePasswordForm, InviteForm, WebhookForm
@@ -86,17 +87,14 @@ def grant(grant_id: int):
 @partner_required
 def download(grant_id: int, fmt: str):
     """A package download, or one file of it (remembered per worker: services.downloads)."""
-    try:
-        built = downloads_service.download(
-            current_user.partner_id,
-            grant_id,
-            fmt,
-            user_id=current_user.id,
-            url_root=url_root(),
-            remembered=downloads_service.memory_of(current_app),
-        )
-    except DomainError as exc:
-        refuse(exc)
+    built = downloads_service.download(
+        current_user.partner_id,
+        grant_id,
+        fmt,
+        user_id=current_user.id,
+        url_root=url_root(),
+        remembered=downloads_service.memory_of(current_app),
+    )
     return package_response(built)
 
 
@@ -105,10 +103,7 @@ def download(grant_id: int, fmt: str):
 def email_link(grant_id: int):
     grant = owned_or_404(Grant, grant_id)
     if ActionForm().validate_on_submit():
-        try:
-            packages.usable(grant.id, current_user.partner_id)
-        except DomainError as exc:
-            refuse(exc)
+        packages.usable(grant.id, current_user.partner_id)
         mail.send(
             "download_link",
             current_user.email,
@@ -129,14 +124,11 @@ def bundle():
     """Several grants in one zip, streamed as it is built."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        filename, chunks = packages.stream_many(
-            request.form.getlist("grant_id", type=int),
-            current_user.partner_id,
-            user=current_user,
-        )
-    except DomainError as exc:
-        refuse(exc)
+    filename, chunks = packages.stream_many(
+        request.form.getlist("grant_id", type=int),
+        current_user.partner_id,
+        user=current_user,
+    )
     return Response(
         stream_with_context(chunks),
         mimetype="application/zip",
@@ -200,20 +192,17 @@ def preview(article_id: int):
 
 @bp.route("/requests", methods=["GET", "POST"])
 @partner_required
+@redirect_refusals("portal.catalogue")
 def requests():
     if request.method == "POST":
         if not ActionForm().validate_on_submit():
             abort(400)
-        try:
-            results = grants.request_articles(
-                current_user.partner,
-                request.form.getlist("article_id", type=int),
-                requested_by=current_user,
-                note=request.form.get("note", ""),
-            )
-        except DomainError as exc:
-            flash(str(exc), "error")
-            return redirect(url_for("portal.catalogue"))
+        results = grants.request_articles(
+            current_user.partner,
+            request.form.getlist("article_id", type=int),
+            requested_by=current_user,
+            note=request.form.get("note", ""),
+        )
         counts = {status: 0 for status in ("granted", "pending", "refused")}
         for result in results:
             counts[result.request.status.value] = counts.get(result.request.status.value, 0) + 1
@@ -254,17 +243,14 @@ def users():
 
 @bp.route("/users/<int:user_id>/remove", methods=["POST"])
 @partner_required
+@redirect_refusals("portal.users")
 def remove_user(user_id: int):
     owned_or_404(User, user_id)
     if not current_user.is_partner_admin:
         abort(403)
     if ActionForm().validate_on_submit():
-        try:
-            partners.remove_user(current_user.partner, user_id, actor=current_user)
-        except DomainError as exc:
-            flash(str(exc), "error")
-        else:
-            flash("The user is removed and logged out.", "success")
+        partners.remove_user(current_user.partner, user_id, actor=current_user)
+        flash("The user is removed and logged out.", "success")
     return redirect(url_for("portal.users"))
 
 
@@ -299,10 +285,7 @@ def revoke_key(key_id: int):
     if not current_user.is_partner_admin:
         abort(403)
     if ActionForm().validate_on_submit():
-        try:
-            key = apikeys.revoke_key(current_user, key_id)
-        except DomainError:
-            abort(404)
+        key = apikeys.revoke_key(current_user, key_id)
         flash(f"The key “{key.label}” is revoked; it stops working at once.", "success")
     return redirect(url_for("portal.keys"))
 

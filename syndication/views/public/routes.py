@@ -15,7 +15,7 @@ from flask import (
 from syndication.services import downloads, packages, partners, pixels
 from syndication.services import health as health_service
 from syndication.services.errors import DomainError
-from syndication.views.downloads import package_response, refuse, url_root
+from syndication.views.downloads import package_response, url_root
 from syndication.views.forms import split_domains
 from syndication.views.public import bp
 from syndication.views.public.forms import ApplicationForm
@@ -88,17 +88,14 @@ def pixel(token: str):
 @bp.route("/download/<token>")
 def signed_download(token: str):
     """A download link sent by email: the signature stands in for the login."""
-    try:
-        grant_id, partner_id, fmt = packages.from_link(token)
-        built = downloads.download(
-            partner_id,
-            grant_id,
-            fmt,
-            url_root=url_root(),
-            remembered=downloads.memory_of(current_app),
-        )
-    except DomainError as exc:
-        refuse(exc)
+    grant_id, partner_id, fmt = packages.from_link(token)
+    built = downloads.download(
+        partner_id,
+        grant_id,
+        fmt,
+        url_root=url_root(),
+        remembered=downloads.memory_of(current_app),
+    )
     return package_response(built)
 
 

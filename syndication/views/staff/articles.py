@@ -7,20 +7,12 @@ from datetime import UTC
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from syndication.extensions import db
 from syndication.models import ArticleRevision, Origin, SyndicationPolicy
 from syndication.services import articles, importing
-from syndication.services.errors import DomainError, NotFound
+from syndication.services.errors import DomainError
 from syndication.views.access import staff_required
 from syndication.views.staff import bp
 from syndication.views.staff.forms import ImportForm, RevisionForm, RightsForm
-
-
-def _article_or_404(article_id: int):
-    try:
-        return articles.get(article_id)
-    except NotFound:
-        abort(404)
 
 
 def _aware(value):
@@ -34,7 +26,7 @@ def _naive(value):
 @bp.route("/articles/<int:article_id>/rights", methods=["GET", "POST"])
 @staff_required
 def article_rights(article_id: int):
-    article = _article_or_404(article_id)
+    article = articles.get(article_id)
     form = RightsForm()
     if request.method == "GET":
         form.origin.data, form.policy.data = article.origin.value, article.policy.value
@@ -57,7 +49,6 @@ def article_rights(article_id: int):
                 reason=form.reason.data or "",
             )
         except DomainError as exc:
-            db.session.rollback()
             form.expires_at.errors.append(str(exc))
         else:
             flash("Rights saved.", "success")
@@ -70,7 +61,7 @@ def article_rights(article_id: int):
 @bp.route("/articles/<int:article_id>/revise", methods=["GET", "POST"])
 @staff_required
 def revise_article(article_id: int):
-    article = _article_or_404(article_id)
+    article = articles.get(article_id)
     form = RevisionForm()
     if request.method == "GET":
         form.headline.data, form.dek.data = article.headline, article.dek
@@ -86,7 +77,6 @@ def revise_article(article_id: int):
                 note=form.note.data,
             )
         except DomainError as exc:
-            db.session.rollback()
             form.note.errors.append(str(exc))
         else:
             flash(f"Saved as revision {revision.number}.", "success")
@@ -99,7 +89,7 @@ def revise_article(article_id: int):
 @bp.route("/articles/<int:article_id>/revisions/<int:number>")
 @staff_required
 def revision_diff(article_id: int, number: int):
-    article = _article_or_404(article_id)
+    article = articles.get(article_id)
     by_number = {r.number: r for r in article.revisions}
     new: ArticleRevision | None = by_number.get(number)
     old = by_number.get(request.args.get("against", number - 1, type=int))

@@ -7,13 +7,13 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from syndication import rules as engine
+from syndication.errors import redirect_refusals
 from syndication.extensions import db
 from syndication.ingest.findings import strip_promo_markup
-from syndication.models import Article, ArticleRequest, Partner, PartnerStatus, PartnerTier
+from syndication.models import Article, Partner, PartnerStatus, PartnerTier
 from syndication.models.base import utcnow
 from syndication.rules.model import RuleValidationError
 from syndication.services import grants, rulesets
-from syndication.services.errors import DomainError, NotFound
 from syndication.views.access import staff_required
 from syndication.views.forms import ActionForm
 from syndication.views.staff import bp
@@ -83,18 +83,14 @@ def _labels() -> dict:
 
 @bp.route("/rules/<key>/<any(up, down, activate, deactivate):change>", methods=["POST"])
 @staff_required
+@redirect_refusals("staff.rules")
 def change_rule(key: str, change: str):
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        if change in ("up", "down"):
-            rulesets.move(current_user, key, -1 if change == "up" else 1)
-        else:
-            rulesets.set_active(current_user, key, change == "activate")
-    except NotFound:
-        abort(404)
-    except DomainError as exc:
-        flash(str(exc), "error")
+    if change in ("up", "down"):
+        rulesets.move(current_user, key, -1 if change == "up" else 1)
+    else:
+        rulesets.set_active(current_user, key, change == "activate")
     return redirect(url_for("staff.rules"))
 
 
@@ -200,20 +196,16 @@ def bulk_requests():
 
 @bp.route("/requests/<int:request_id>/<any(grant, refuse):decision>", methods=["POST"])
 @staff_required
+@redirect_refusals("staff.requests")
 def decide_request(request_id: int, decision: str):
-    if db.session.get(ArticleRequest, request_id) is None:
-        abort(404)
+    grants.get_request(request_id)  # an unknown request is a 404 before anything else
     if not ActionForm().validate_on_submit():
         abort(400)
     reason = request.form.get("reason", "")
-    try:
-        if decision == "grant":
-            grant = grants.grant_request(request_id, actor=current_user, note=reason)
-            flash(f"Granted: licence {grant.licence_id}.", "success")
-        else:
-            grants.refuse_request(request_id, actor=current_user, reason=reason)
-            flash("Refused; the partner has been told why.", "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    if decision == "grant":
+        grant = grants.grant_request(request_id, actor=current_user, note=reason)
+        flash(f"Granted: licence {grant.licence_id}.", "success")
+    else:
+        grants.refuse_request(request_id, actor=current_user, reason=reason)
+        flash("Refused; the partner has been told why.", "success")
     return redirect(url_for("staff.requests"))

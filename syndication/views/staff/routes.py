@@ -156,19 +156,15 @@ def _render_partner(partner: Partner, form: DecisionForm | None = None, status: 
 @bp.route("/partners/<int:partner_id>")
 @staff_required
 def partner(partner_id: int):
-    found = db.session.get(Partner, partner_id)
-    if found is None:
-        abort(404)
-    return _render_partner(found)
+    return _render_partner(partner_service.get(partner_id))
 
 
 @bp.route("/partners/<int:partner_id>/decide", methods=["POST"])
 @staff_required
 def decide(partner_id: int):
-    found = db.session.get(Partner, partner_id)
-    if found is None:
-        abort(404)
+    found = partner_service.get(partner_id)
     form = DecisionForm()
+    status = 422  # what the form or the lifecycle refused; a lost race says 409 itself
     if form.validate_on_submit():
         try:
             partner_service.decide(
@@ -179,14 +175,14 @@ def decide(partner_id: int):
                 reason=form.reason.data or "",
                 tier=form.tier.data,
             )
-        except (DomainError, ValueError) as exc:
-            db.session.rollback()
+        except DomainError as exc:
+            # Shown in the form; the service rolled back, so the page shows the partner as is.
             form.reason.errors.append(str(exc))
+            status = exc.status
         else:
             flash(f"{found.name} is now {found.status.value}.", "success")
             return redirect(url_for("staff.partner", partner_id=partner_id))
-    db.session.refresh(found)
-    return _render_partner(found, form, 409 if "Someone else" in str(form.errors) else 422)
+    return _render_partner(found, form, status)
 
 
 @bp.route("/settings/eligibility", methods=["GET", "POST"])
