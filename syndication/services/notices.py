@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 from syndication.extensions import db
 from syndication.models import NoticeDelivery, Partner, User
 from syndication.models.base import utcnow
-from syndication.services import audit
+from syndication.services import audit, pagination
 from syndication.services.errors import Invalid, NotFound
 
 # The same rule the API document states, so the form and the API agree.
@@ -33,13 +33,7 @@ def inbox(partner_id: int, limit: int = 100) -> list[NoticeDelivery]:
 
 def acknowledge(partner_id: int, delivery_id: int, *, user: User | None = None) -> NoticeDelivery:
     """Record that the partner applied a notice; acknowledging twice changes nothing."""
-    delivery = db.session.scalar(
-        sa.select(NoticeDelivery).where(
-            NoticeDelivery.id == delivery_id, NoticeDelivery.partner_id == partner_id
-        )
-    )
-    if delivery is None:
-        raise NotFound("No such notice.")
+    delivery = delivery_of(partner_id, delivery_id)
     if delivery.acknowledged_at is None:
         delivery.acknowledged_at = utcnow()
         delivery.acknowledged_by_id = user.id if user else None
@@ -64,3 +58,27 @@ def clear_webhook(partner: Partner, *, actor: User | None = None) -> None:
     partner.webhook_secret = None
     audit.record(actor, "webhook_cleared", partner)
     db.session.commit()
+
+
+def delivery_of(partner_id: int, delivery_id: int) -> NoticeDelivery:
+    """The partner's delivery of a notice; another partner's is NotFound, like a missing one."""
+    delivery = db.session.scalar(
+        sa.select(NoticeDelivery).where(
+            NoticeDelivery.id == delivery_id, NoticeDelivery.partner_id == partner_id
+        )
+    )
+    if delivery is None:
+        raise NotFound("No such notice.")
+    return delivery
+
+
+def page_of(
+    partner_id: int, *, before: int | None, limit: int
+) -> tuple[list[NoticeDelivery], bool]:
+    """The partner's notices, newest first, below the id ``before``; and whether more follow."""
+    return pagination.newest_first(
+        sa.select(NoticeDelivery).where(NoticeDelivery.partner_id == partner_id),
+        NoticeDelivery,
+        before=before,
+        limit=limit,
+    )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from syndication.extensions import db
 from syndication.models import (
@@ -182,10 +184,89 @@ def apply(data: ApplicationData) -> Partner:
 
 
 def get(partner_id: int) -> Partner:
+    """The partner with this id, or NotFound."""
     partner = db.session.get(Partner, partner_id)
     if partner is None:
         raise NotFound("No such partner.")
     return partner
+
+
+def find(partner_id: int | None) -> Partner | None:
+    """The partner with this id, or None (no id, or no such partner)."""
+    return db.session.get(Partner, partner_id) if partner_id else None
+
+
+def by_name(*, status: PartnerStatus | None = None) -> list[Partner]:
+    """Partners in alphabetical order, all of them or those in one status."""
+    query = sa.select(Partner).order_by(Partner.name)
+    if status is not None:
+        query = query.where(Partner.status == status)
+    return list(db.session.scalars(query))
+
+
+def count_by_status() -> dict[PartnerStatus, int]:
+    """How many partners each status holds."""
+    rows = db.session.execute(sa.select(Partner.status, sa.func.count()).group_by(Partner.status))
+    return dict(rows.all())
+
+
+def search(
+    *,
+    status: str = "",
+    recommendation: str = "",
+    q: str = "",
+    created_from: date | None = None,
+    created_to: date | None = None,
+) -> list[Partner]:
+    """Partners for the staff list, newest application first, filtered as asked.
+
+    ``q`` matches the name, contact email or a domain; the dates are whole UTC
+    days, both included; ``recommendation`` is "approve" or "reject". Unknown
+    values of ``status`` or ``recommendation`` do not filter.
+    """
+    query = sa.select(Partner).order_by(Partner.created_at.desc(), Partner.id.desc())
+    if status in PartnerStatus.__members__.values():
+        query = query.where(Partner.status == status)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Partner.name).like(like),
+                sa.func.lower(Partner.contact_email).like(like),
+                Partner.domains.any(PartnerDomain.domain.like(like)),
+            )
+        )
+    if created_from:
+        query = query.where(Partner.created_at >= datetime.combine(created_from, time.min, UTC))
+    if created_to:
+        next_day = datetime.combine(created_to + timedelta(days=1), time.min, UTC)
+        query = query.where(Partner.created_at < next_day)
+    rows = list(db.session.scalars(query.options(selectinload(Partner.domains))))
+    if recommendation in ("approve", "reject"):
+        # The recommendation is JSON; filtering it in Python keeps one query for both databases.
+        rows = [p for p in rows if (p.recommendation or {}).get("decision") == recommendation]
+    return rows
+
+
+def members(partner_id: int) -> list[User]:
+    """The partner's active users, by email."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.partner_id == partner_id, User.active.is_(True))
+            .order_by(User.email)
+        )
+    )
+
+
+def member(partner_id: int, user_id: int) -> User:
+    """A user of the partner; another partner's user is NotFound, like a missing one."""
+    user = db.session.scalar(
+        sa.select(User).where(User.id == user_id, User.partner_id == partner_id)
+    )
+    if user is None:
+        raise NotFound("No such user in your organisation.")
+    return user
 
 
 def history(partner: Partner) -> list[AuditEvent]:
@@ -345,11 +426,7 @@ def remove_user(partner: Partner, user_id: int, *, actor: User) -> None:
     """Deactivate a user of the same partner; their sessions end at once."""
     if not actor.is_partner_admin or actor.partner_id != partner.id:
         raise DomainError("Only an administrator of this partner can remove users.")
-    user = db.session.scalar(
-        sa.select(User).where(User.id == user_id, User.partner_id == partner.id)
-    )
-    if user is None:
-        raise NotFound("No such user in your organisation.")
+    user = member(partner.id, user_id)
     if user.id == actor.id:
         raise DomainError("You cannot remove yourself; ask another administrator.")
     user.active = False

@@ -487,3 +487,12 @@ def search_articles(
     more = bool(query.strip()) and total > COUNT_CAP
     total = min(total, COUNT_CAP) if more else total
     return SearchPage(items, total, page, per_page, math.ceil(total / per_page), more)
+
+
+def sections(*, offered_only: bool = False) -> list[str]:
+    """The sections in use, for a filter's choices (offered_only: of what partners see)."""
+    select = sa.select(Article.section).where(Article.section != "")
+    if offered_only:
+        # A section holding only articles partners never see would filter to nothing.
+        select = select.where(Article.policy != SyndicationPolicy.NOT_SYNDICATED)
+    return list(db.session.scalars(select.distinct().order_by(Article.section)))

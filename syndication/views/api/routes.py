@@ -5,12 +5,11 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+from collections.abc import Callable
 
-import sqlalchemy as sa
 from flask import abort, current_app, g, request
 from flask_openapi3 import Tag
 
-from syndication.extensions import db
 from syndication.models import (
     Article,
     ArticleRequest,
@@ -19,14 +18,15 @@ from syndication.models import (
     NoticeDelivery,
     Partner,
     PartnerStatus,
-    SyndicationPolicy,
 )
 from syndication.models.base import utcnow
 from syndication.services import (
     apikeys,
+    articles,
     downloads,
     grants,
     notices,
+    partners,
     rulesets,
     search,
 )
@@ -59,7 +59,7 @@ def authenticate_key() -> None:
 def _partner() -> Partner:
     """The calling key's partner, loaded on first use (a package download never needs it)."""
     if "partner" not in g:
-        g.partner = db.session.get(Partner, g.partner_id)
+        g.partner = partners.get(g.partner_id)
     return g.partner
 
 
@@ -89,16 +89,14 @@ def _decode(cursor: str | None) -> dict:
     return value
 
 
-def _keyset(query: sa.Select, model, page: s.PageQuery) -> tuple[list, str | None]:
-    """Newest first by id; the cursor holds the last id seen."""
+def _keyset(
+    page_of: Callable[..., tuple[list, bool]], page: s.PageQuery
+) -> tuple[list, str | None]:
+    """A page of the partner's rows, newest first by id; the cursor holds the last id seen."""
     before = _decode(page.cursor).get("before")
-    if before is not None:
-        if not isinstance(before, int):
-            abort(400, "This cursor is not valid; start again without one.")
-        query = query.where(model.id < before)
-    rows = list(db.session.scalars(query.order_by(model.id.desc()).limit(page.limit + 1)))
-    more = len(rows) > page.limit
-    rows = rows[: page.limit]
+    if before is not None and not isinstance(before, int):
+        abort(400, "This cursor is not valid; start again without one.")
+    rows, more = page_of(g.partner_id, before=before, limit=page.limit)
     return rows, (_encode({"before": rows[-1].id}) if more and rows else None)
 
 
@@ -124,17 +122,6 @@ def index():
             ),
         )
     )
-
-
-def _held(article_ids: list[int]) -> dict[int, int]:
-    if not article_ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(Grant.article_id, sa.func.max(Grant.id))
-        .where(Grant.partner_id == g.partner_id, Grant.article_id.in_(article_ids))
-        .group_by(Grant.article_id)
-    )
-    return dict(rows.all())
 
 
 def _article_out(article: Article, held: dict[int, int], now) -> dict:
@@ -175,7 +162,7 @@ def list_articles(query: s.ArticleQuery):
         per_page=query.limit,
     )
     now = utcnow()
-    held = _held([a.id for a in found.items])
+    held = grants.held_by(g.partner_id, [a.id for a in found.items])
     return _dump(
         s.ArticlePage(
             items=[s.ArticleOut(**_article_out(a, held, now)) for a in found.items],
@@ -186,35 +173,17 @@ def list_articles(query: s.ArticleQuery):
     )
 
 
-def _offered(article_id: int) -> Article:
-    article = db.session.get(Article, article_id)
-    if article is None or article.policy is SyndicationPolicy.NOT_SYNDICATED:
-        abort(404, "No such article in the catalogue.")
-    return article
-
-
 @bp.get("/articles/<int:article_id>", tags=[CATALOGUE], responses={200: s.ArticleDetail})
 def get_article(path: s.ArticlePath):
     """One article, with the footer and credit your package would carry."""
-    article = _offered(path.article_id)
+    article = articles.offered(path.article_id)
     partner = _partner()
     tier = partner.tier.value if partner.tier else "standard"
-    from syndication import rules as engine
-
-    resolution = engine.resolve(
-        rulesets.engine_rules(rulesets.current()),
-        rulesets.article_facts(article),
-        engine.Context(tier, "text", utcnow()),
-    )
-    rendered = engine.render_terms(
-        resolution,
-        rulesets.template_variables(article, partner_name=partner.name, partner_tier=tier),
-        "text",
-    )
+    rendered = rulesets.preview(article, tier=tier, fmt="text", partner_name=partner.name).rendered
     now = utcnow()
     return _dump(
         s.ArticleDetail(
-            **_article_out(article, _held([article.id]), now),
+            **_article_out(article, grants.held_by(g.partner_id, [article.id]), now),
             summary=article.summary,
             revision=article.current_revision,
             preview_footer=rendered.footer,
@@ -248,16 +217,8 @@ def create_requests(body: s.RequestCreate):
 @bp.get("/requests", tags=[LICENSING], responses={200: s.RequestPage})
 def list_requests(query: s.PageQuery):
     """Your requests, newest first."""
-    rows, cursor = _keyset(
-        sa.select(ArticleRequest).where(ArticleRequest.partner_id == g.partner_id),
-        ArticleRequest,
-        query,
-    )
-    grant_ids = dict(
-        db.session.execute(
-            sa.select(Grant.request_id, Grant.id).where(Grant.request_id.in_([r.id for r in rows]))
-        ).all()
-    )
+    rows, cursor = _keyset(grants.request_page, query)
+    grant_ids = grants.grants_for_requests([r.id for r in rows])
     return _dump(
         s.RequestPage(
             items=[_request_out(r, grant_ids.get(r.id)) for r in rows], next_cursor=cursor
@@ -280,23 +241,14 @@ def _grant_out(grant: Grant) -> dict:
 @bp.get("/grants", tags=[LICENSING], responses={200: s.GrantPage})
 def list_grants(query: s.PageQuery):
     """Your grants, newest first."""
-    rows, cursor = _keyset(sa.select(Grant).where(Grant.partner_id == g.partner_id), Grant, query)
+    rows, cursor = _keyset(grants.grant_page, query)
     return _dump(s.GrantPage(items=[s.GrantOut(**_grant_out(r)) for r in rows], next_cursor=cursor))
-
-
-def _own_grant(grant_id: int) -> Grant:
-    grant = db.session.scalar(
-        sa.select(Grant).where(Grant.id == grant_id, Grant.partner_id == g.partner_id)
-    )
-    if grant is None:
-        abort(404, "No such grant.")
-    return grant
 
 
 @bp.get("/grants/<int:grant_id>", tags=[LICENSING], responses={200: s.GrantDetail})
 def get_grant(path: s.GrantPath):
     """A grant with its frozen terms."""
-    grant = _own_grant(path.grant_id)
+    grant = grants.of_partner(g.partner_id, path.grant_id)
     formats = grant.terms["formats"]
     return _dump(
         s.GrantDetail(
@@ -361,11 +313,7 @@ def _notice_out(delivery: NoticeDelivery) -> s.NoticeOut:
 @bp.get("/notices", tags=[NOTICES], responses={200: s.NoticePage})
 def list_notices(query: s.PageQuery):
     """Corrections, updates and takedowns about articles you hold, newest first."""
-    rows, cursor = _keyset(
-        sa.select(NoticeDelivery).where(NoticeDelivery.partner_id == g.partner_id),
-        NoticeDelivery,
-        query,
-    )
+    rows, cursor = _keyset(notices.page_of, query)
     return _dump(s.NoticePage(items=[_notice_out(d) for d in rows], next_cursor=cursor))
 
 

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from flask import Response, abort, current_app, request, url_for
 
-from syndication.extensions import db
 from syndication.models import Partner
-from syndication.services import apikeys, feeds
+from syndication.services import apikeys, feeds, partners
 from syndication.views.feeds import bp
 
 
@@ -54,7 +53,7 @@ def _by_key() -> Partner:
     key = apikeys.authenticate(secret.strip())
     if key is None:
         abort(401, "This API key is not valid or has been revoked.")
-    return db.session.get(Partner, key.partner_id)
+    return partners.get(key.partner_id)
 
 
 @bp.get("/<token>/rss.xml")

@@ -31,6 +31,7 @@ def _page(token: str | None = None):
         if token
         else [],
         has_token=current_user.partner.feed_token_hash is not None,
+        can_manage=current_user.is_partner_admin,
         action_form=ActionForm(),
     )
     # The page that shows a new token once must never be cached anywhere.

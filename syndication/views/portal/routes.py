@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import (
     Response,
     abort,
@@ -18,30 +17,26 @@ from flask_login import current_user, login_user
 from markupsafe import Markup
 
 from syndication.errors import redirect_refusals
-from syndication.extensions import db
 from syndication.models import (
-    Article,
-    ArticleRequest,
-    Grant,
-    NoticeDelivery,
     SyndicationPolicy,
-    User,
 )
 from syndication.models.base import utcnow
 from syndication.services import (
     apikeys,
+    articles,
     grants,
     mail,
     notices,
     packages,
     partners,
+    search,
     settings,
 )
 from syndication.services import downloads as downloads_service
 from syndication.services import users as users_service
 from syndication.services.errors import DomainError
-from syndication.views.access import owned_or_404, partner_required
-from syndication.views.catalogue import filters_from_request, run_search, sections
+from syndication.views.access import partner_required
+from syndication.views.catalogue import filters_from_request, pager_urls, run_search
 from syndication.views.downloads import package_response, url_root
 from syndication.views.forms import ActionForm
 from syndication.views.portal import bp
@@ -51,23 +46,11 @@ from syndication.views.portal.forms import ApiKeyForm, ChangePasswordForm, Invit
 @bp.route("/")
 @partner_required
 def dashboard():
-    grants = db.session.scalars(
-        sa.select(Grant)
-        .where(Grant.partner_id == current_user.partner_id)
-        .order_by(Grant.created_at.desc())
-        .limit(20)
-    ).all()
-    requests = db.session.scalars(
-        sa.select(ArticleRequest)
-        .where(ArticleRequest.partner_id == current_user.partner_id)
-        .order_by(ArticleRequest.created_at.desc())
-        .limit(20)
-    ).all()
     return render_template(
         "portal/dashboard.html",
         partner=current_user.partner,
-        grants=grants,
-        requests=requests,
+        grants=grants.grants_of(current_user.partner_id, limit=20),
+        requests=grants.requests_of(current_user.partner_id, limit=20),
         action_form=ActionForm(),
     )
 
@@ -77,7 +60,7 @@ def dashboard():
 def grant(grant_id: int):
     return render_template(
         "portal/grant.html",
-        grant=owned_or_404(Grant, grant_id),
+        grant=grants.of_partner(current_user.partner_id, grant_id),
         formats=packages.DOWNLOAD_FORMATS,
         action_form=ActionForm(),
     )
@@ -101,7 +84,7 @@ def download(grant_id: int, fmt: str):
 @bp.route("/grants/<int:grant_id>/email-link", methods=["POST"])
 @partner_required
 def email_link(grant_id: int):
-    grant = owned_or_404(Grant, grant_id)
+    grant = grants.of_partner(current_user.partner_id, grant_id)
     if ActionForm().validate_on_submit():
         packages.usable(grant.id, current_user.partner_id)
         mail.send(
@@ -151,22 +134,14 @@ def catalogue():
     filters = filters_from_request()
     filters["embargoed"] = None
     found = run_search(filters, offered_only=True)
-    held = {
-        article_id: grant_id
-        for article_id, grant_id in db.session.execute(
-            sa.select(Grant.article_id, Grant.id).where(
-                Grant.partner_id == current_user.partner_id,
-                Grant.article_id.in_([a.id for a in found.items]),
-            )
-        )
-    }
     return render_template(
         "portal/catalogue.html",
         found=found,
-        held=held,
+        held=grants.held_by(current_user.partner_id, [a.id for a in found.items]),
         args=request.args,
+        pager_urls=pager_urls("portal.catalogue", found),
         policies=[SyndicationPolicy.FREE_ELIGIBLE, SyndicationPolicy.LICENSED],
-        sections=sections(offered_only=True),
+        sections=search.sections(offered_only=True),
         now=utcnow(),
         form=ActionForm(),
     )
@@ -176,9 +151,7 @@ def catalogue():
 @partner_required
 def preview(article_id: int):
     """The article as this partner would publish it: today's rules applied."""
-    article = db.session.get(Article, article_id)
-    if article is None or article.policy is SyndicationPolicy.NOT_SYNDICATED:
-        abort(404)
+    article = articles.offered(article_id)
     return render_template(
         "portal/preview.html",
         article=article,
@@ -231,13 +204,16 @@ def users():
         else:
             flash(f"We emailed an invitation to {invited.email}.", "success")
             return redirect(url_for("portal.users"))
-    members = db.session.scalars(
-        sa.select(User)
-        .where(User.partner_id == current_user.partner_id, User.active.is_(True))
-        .order_by(User.email)
-    ).all()
+    members = partners.members(current_user.partner_id)
+    can_manage = current_user.is_partner_admin
     return render_template(
-        "portal/users.html", form=form, members=members, action_form=ActionForm()
+        "portal/users.html",
+        form=form,
+        members=members,
+        can_manage=can_manage,
+        # Administrators remove others, never themselves (the service refuses that too).
+        removable={u.id for u in members if can_manage and u.id != current_user.id},
+        action_form=ActionForm(),
     ), (422 if form.errors else 200)
 
 
@@ -245,7 +221,7 @@ def users():
 @partner_required
 @redirect_refusals("portal.users")
 def remove_user(user_id: int):
-    owned_or_404(User, user_id)
+    partners.member(current_user.partner_id, user_id)
     if not current_user.is_partner_admin:
         abort(403)
     if ActionForm().validate_on_submit():
@@ -273,6 +249,7 @@ def keys():
         form=form,
         keys=apikeys.keys_of(current_user.partner_id),
         secret=secret,
+        can_manage=current_user.is_partner_admin,
         action_form=ActionForm(),
     )
     # The page that shows a new key once must never be cached anywhere.
@@ -303,7 +280,7 @@ def notices_inbox():
 @bp.route("/notices/<int:delivery_id>/ack", methods=["POST"])
 @partner_required
 def acknowledge_notice(delivery_id: int):
-    owned_or_404(NoticeDelivery, delivery_id)
+    notices.delivery_of(current_user.partner_id, delivery_id)
     if ActionForm().validate_on_submit():
         notices.acknowledge(current_user.partner_id, delivery_id, user=current_user)
         flash("Thank you: the notice is marked as applied.", "success")
@@ -336,7 +313,11 @@ def webhook():
         form.url.data = current_user.partner.webhook_url or ""
     return (
         render_template(
-            "portal/webhook.html", form=form, secret=secret, partner=current_user.partner
+            "portal/webhook.html",
+            form=form,
+            secret=secret,
+            partner=current_user.partner,
+            can_manage=current_user.is_partner_admin,
         ),
         422 if form.errors else 200,
         {"Cache-Control": "no-store"},

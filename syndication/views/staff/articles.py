@@ -1,4 +1,4 @@
-"""Staff article pages: rights, corrections as revisions, diffs, imports."""
+"""Staff article pages: the catalogue, rights, corrections as revisions, diffs, imports."""
 
 from __future__ import annotations
 
@@ -8,11 +8,38 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from syndication.models import ArticleRevision, Origin, SyndicationPolicy
-from syndication.services import articles, importing
+from syndication.services import articles, importing, search
 from syndication.services.errors import DomainError
+from syndication.views import catalogue
 from syndication.views.access import staff_required
 from syndication.views.staff import bp
 from syndication.views.staff.forms import ImportForm, RevisionForm, RightsForm
+
+
+@bp.route("/articles", endpoint="articles")
+@staff_required
+def catalogue_page():
+    filters = catalogue.filters_from_request()
+    found = catalogue.run_search(filters)
+    return render_template(
+        "staff/articles.html",
+        found=found,
+        filters=filters,
+        args=request.args,
+        pager_urls=catalogue.pager_urls("staff.articles", found),
+        policies=list(SyndicationPolicy),
+        sections=search.sections(),
+    )
+
+
+@bp.route("/articles/<int:article_id>")
+@staff_required
+def article(article_id: int):
+    found = articles.with_details(article_id)
+    findings: dict[str, list] = {}
+    for finding in found.findings:
+        findings.setdefault(finding.kind.value, []).append(finding)
+    return render_template("staff/article.html", article=found, findings=findings)
 
 
 def _aware(value):

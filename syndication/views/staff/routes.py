@@ -1,27 +1,15 @@
-"""Staff pages: the catalogue, partners, and what ingest found."""
+"""Staff pages: the dashboard, partners and their decisions, the eligibility policy."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
-
-import sqlalchemy as sa
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy.orm import selectinload
 
-from syndication.extensions import db
-from syndication.models import (
-    Article,
-    ArticleRequest,
-    Partner,
-    PartnerDomain,
-    PartnerStatus,
-    RequestStatus,
-    SyndicationPolicy,
-)
+from syndication.models import Partner, PartnerStatus, SyndicationPolicy
 from syndication.policy.lifecycle import REASON_REQUIRED, allowed_actions
+from syndication.services import articles as article_service
+from syndication.services import grants, settings
 from syndication.services import partners as partner_service
-from syndication.services import settings
 from syndication.services.errors import DomainError
 from syndication.views import catalogue
 from syndication.views.access import admin_required, staff_required
@@ -33,67 +21,15 @@ from syndication.views.staff.forms import DecisionForm, EligibilityForm
 @bp.route("/")
 @staff_required
 def dashboard():
-    partner_counts = dict(
-        db.session.execute(
-            sa.select(Partner.status, sa.func.count()).group_by(Partner.status)
-        ).all()
-    )
-    policy_counts = dict(
-        db.session.execute(
-            sa.select(Article.policy, sa.func.count()).group_by(Article.policy)
-        ).all()
-    )
-    pending = db.session.scalar(
-        sa.select(sa.func.count()).where(ArticleRequest.status == RequestStatus.PENDING)
-    )
-    recent = db.session.scalars(
-        sa.select(Article).order_by(Article.published_at.desc().nulls_last()).limit(8)
-    ).all()
     return render_template(
         "staff/dashboard.html",
-        partner_counts=partner_counts,
-        policy_counts=policy_counts,
-        pending_requests=pending,
-        recent=recent,
+        partner_counts=partner_service.count_by_status(),
+        policy_counts=article_service.count_by_policy(),
+        pending_requests=grants.pending_count(),
+        recent=article_service.recent(8),
         PartnerStatus=PartnerStatus,
         SyndicationPolicy=SyndicationPolicy,
     )
-
-
-@bp.route("/articles")
-@staff_required
-def articles():
-    filters = catalogue.filters_from_request()
-    found = catalogue.run_search(filters)
-    return render_template(
-        "staff/articles.html",
-        found=found,
-        filters=filters,
-        args=request.args,
-        policies=list(SyndicationPolicy),
-        sections=catalogue.sections(),
-    )
-
-
-@bp.route("/articles/<int:article_id>")
-@staff_required
-def article(article_id: int):
-    found = db.session.scalar(
-        sa.select(Article)
-        .where(Article.id == article_id)
-        .options(
-            selectinload(Article.assets),
-            selectinload(Article.findings),
-            selectinload(Article.revisions),
-            selectinload(Article.tag_rows),
-        )
-    )
-    if found is None:
-        abort(404)
-    findings: dict[str, list] = {}
-    for finding in found.findings:
-        findings.setdefault(finding.kind.value, []).append(finding)
-    return render_template("staff/article.html", article=found, findings=findings)
 
 
 @bp.route("/partners")
@@ -104,27 +40,13 @@ def partners():
     q = request.args.get("q", "").strip()
     date_from = catalogue.parse_date(request.args.get("from", ""))
     date_to = catalogue.parse_date(request.args.get("to", ""))
-    query = sa.select(Partner).order_by(Partner.created_at.desc(), Partner.id.desc())
-    if status in PartnerStatus.__members__.values():
-        query = query.where(Partner.status == status)
-    if q:
-        like = f"%{q.lower()}%"
-        query = query.where(
-            sa.or_(
-                sa.func.lower(Partner.name).like(like),
-                sa.func.lower(Partner.contact_email).like(like),
-                Partner.domains.any(PartnerDomain.domain.like(like)),
-            )
-        )
-    if date_from:
-        query = query.where(Partner.created_at >= datetime.combine(date_from, time.min, UTC))
-    if date_to:
-        next_day = datetime.combine(date_to + timedelta(days=1), time.min, UTC)
-        query = query.where(Partner.created_at < next_day)
-    rows = db.session.scalars(query.options(selectinload(Partner.domains))).all()
-    if recommendation in ("approve", "reject"):
-        # The recommendation is JSON; filtering it in Python keeps one query for both databases.
-        rows = [p for p in rows if (p.recommendation or {}).get("decision") == recommendation]
+    rows = partner_service.search(
+        status=status,
+        recommendation=recommendation,
+        q=q,
+        created_from=date_from,
+        created_to=date_to,
+    )
     return render_template(
         "staff/partners.html",
         partners=rows,
