@@ -88,22 +88,11 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from syndication.views import (  # noqa: F401  (they add routes to the staff and portal blueprints)
-        portal_feeds,
-        staff_articles,
-        staff_background,
-        staff_licensing,
-    )
-    from syndication.views.api import api
-    from syndication.views.auth import bp as auth_bp
-    from syndication.views.feeds import bp as feeds_bp
-    from syndication.views.portal import bp as portal_bp
-    from syndication.views.public import bp as public_bp
-    from syndication.views.staff import bp as staff_bp
+    from syndication.views import api, auth, feeds, portal, public, staff
 
-    app.register_blueprint(public_bp)
-    app.register_blueprint(auth_bp)
-    app.register_blueprint(staff_bp, url_prefix="/staff")
-    app.register_blueprint(portal_bp, url_prefix="/portal")
-    app.register_blueprint(feeds_bp)
-    app.register_api(api)
+    app.register_blueprint(public.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(staff.bp, url_prefix="/staff")
+    app.register_blueprint(portal.bp, url_prefix="/portal")
+    app.register_blueprint(feeds.bp)
+    app.register_api(api.bp)

@@ -1,12 +1,24 @@
-"""Error pages for people, RFC 9457 problem+json for the API."""
+"""Error pages for people, RFC 9457 problem+json for the API; domain errors answered once.
+
+A service refuses with a DomainError that carries its message and status
+(``services.errors``); views let it rise, and :func:`register` answers it:
+problem+json with that status for machine clients, the error page with that
+status for people, or, on a page's action marked with :func:`redirect_refusals`,
+the message flashed on the page the action returns to. Views catch a
+DomainError only to show it inside a form.
+"""
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
 from pydantic import ValidationError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 from syndication.extensions import db
+from syndication.services.errors import DomainError, NotFound
 
 PROBLEM_TYPE_BASE = "https://syndication.invalid/problems/"
 
@@ -45,7 +57,41 @@ def validation_problem(error: ValidationError):
     return problem(422, "Unprocessable Content", detail, errors=errors)
 
 
+View = TypeVar("View", bound=Callable)
+_REDIRECT = "refusals_redirect_to"
+
+
+def redirect_refusals(endpoint: str) -> Callable[[View], View]:
+    """Mark a page's action (a button that acts and comes back) to answer refusals there.
+
+    A DomainError the view lets rise is flashed and the browser is sent to
+    ``endpoint``, as on success; NotFound stays a 404 wherever it rises.
+    """
+
+    def mark(view: View) -> View:
+        setattr(view, _REDIRECT, endpoint)
+        return view
+
+    return mark
+
+
+def as_http_error(error: DomainError) -> HTTPException:
+    """The HTTP error with the domain error's status and its message as the description."""
+    return default_exceptions.get(error.status, InternalServerError)(description=str(error))
+
+
 def register(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def handle_refusal(error: DomainError):
+        # Whatever the refused operation had changed in the session is not kept.
+        db.session.rollback()
+        view = app.view_functions.get(request.endpoint or "")
+        back = getattr(view, _REDIRECT, None)
+        if back is not None and not isinstance(error, NotFound) and not wants_problem_json():
+            flash(str(error), "error")
+            return redirect(url_for(back))
+        return handle_http(as_http_error(error))
+
     @app.errorhandler(HTTPException)
     def handle_http(error: HTTPException):
         if (error.code or 500) >= 500:

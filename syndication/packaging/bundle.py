@@ -103,8 +103,8 @@ def credits_text(inp: PackageInput) -> bytes:
 def package_files(inp: PackageInput, formats: Iterable[str] | None = None) -> dict[str, bytes]:
     """Every file of the package except the manifest: formats, then images/ (syndicatable only)."""
     names = packaging.FILE_NAMES if formats is None else tuple(formats)
-    builders = packaging.BUILDERS
-    files = {name: builders[name](inp) for name in names}
+    registry = packaging.FILES
+    files = {name: registry[name].build(inp) for name in names}
     images = inp.images()
     if images:
         for name, asset in images:
@@ -136,18 +136,10 @@ def _entries(
             yield chunk
 
 
-def stream_files(files: Mapping[str, bytes], moment: datetime) -> Iterator[bytes]:
-    """Zip ``files`` (sorted, stored, all stamped ``moment``) as a stream of chunks."""
-    sink = _Sink()
-    with zipfile.ZipFile(sink, "w") as archive:  # type: ignore[arg-type]
-        yield from _entries(archive, sink, files, zip_time(moment))
-    yield sink.drain()
-
-
 def zip_files(files: Mapping[str, bytes], moment: datetime) -> bytes:
     """Zip ``files`` into bytes exactly as a package zip does (the benchmark's floor)."""
-    # stream_files' entries, drained once at the end: a zip wanted whole has no
-    # use for a chunk per entry, each a copy and a trip through the generator.
+    # Drained once at the end: a zip wanted whole has no use for a chunk per
+    # entry, each a copy and a trip through the generator.
     sink = _Sink()
     date_time = zip_time(moment)
     with zipfile.ZipFile(sink, "w") as archive:  # type: ignore[arg-type]

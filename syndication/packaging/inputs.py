@@ -25,18 +25,6 @@ from syndication.packaging import markup
 
 T = TypeVar("T")
 
-# Terms format each package file reads its texts and flags from.
-FILE_FORMATS: Mapping[str, str] = {
-    "article.html": "html",
-    "article.page.html": "page_html",
-    "article.txt": "text",
-    "article.md": "markdown",
-    "article.ninjs.json": "ninjs",
-    "article.newsml.xml": "newsml",
-    "article.jsonld": "jsonld",
-    "LICENSE.txt": "text",
-}
-
 # Bodies are sanitised by ingest, so promos always serialise exactly like this.
 # The fast path takes promos without a nested <span>; anything else goes to lxml.
 _PROMO = re.compile(r'<span class="promo">(?:(?!<span\b)[^<]|<(?!/?span\b))*</span>')

@@ -12,6 +12,7 @@ from datetime import datetime
 import nh3
 import sqlalchemy as sa
 from slugify import slugify
+from sqlalchemy.orm import selectinload
 
 from syndication.extensions import db
 from syndication.ingest.drafts import ArticleDraft
@@ -191,10 +192,56 @@ def import_draft(
 
 
 def get(article_id: int) -> Article:
+    """The article with this id, or NotFound."""
     article = db.session.get(Article, article_id)
     if article is None:
         raise NotFound("No such article.")
     return article
+
+
+def find(article_id: int | None) -> Article | None:
+    """The article with this id, or None (no id, or no such article)."""
+    return db.session.get(Article, article_id) if article_id else None
+
+
+def with_details(article_id: int) -> Article:
+    """The article with its assets, findings, revisions and tags loaded, for its staff page."""
+    article = db.session.scalar(
+        sa.select(Article)
+        .where(Article.id == article_id)
+        .options(
+            selectinload(Article.assets),
+            selectinload(Article.findings),
+            selectinload(Article.revisions),
+            selectinload(Article.tag_rows),
+        )
+    )
+    if article is None:
+        raise NotFound("No such article.")
+    return article
+
+
+def offered(article_id: int) -> Article:
+    """An article partners may see (any policy but not syndicated), or NotFound."""
+    article = db.session.get(Article, article_id)
+    if article is None or article.policy is SyndicationPolicy.NOT_SYNDICATED:
+        raise NotFound("No such article in the catalogue.")
+    return article
+
+
+def recent(limit: int) -> list[Article]:
+    """The most recently published articles, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(Article).order_by(Article.published_at.desc().nulls_last()).limit(limit)
+        )
+    )
+
+
+def count_by_policy() -> dict[SyndicationPolicy, int]:
+    """How many articles each syndication policy holds."""
+    rows = db.session.execute(sa.select(Article.policy, sa.func.count()).group_by(Article.policy))
+    return dict(rows.all())
 
 
 def update_rights(

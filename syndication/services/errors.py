@@ -1,4 +1,8 @@
-"""Domain errors: a message for people, raised by services, shown by views."""
+"""Domain errors: a message for people and an HTTP status, raised by services.
+
+The app answers them in one place (``syndication.errors``): problem+json with
+the error's own status for machines, a page (or a flashed message) for people.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,12 @@ class DomainError(Exception):
     """An operation was refused; ``str(error)`` says why, in words for people."""
 
     status = 400
+
+
+class Invalid(DomainError):
+    """Understood, but not acceptable as given (a reason missing, a transition not allowed)."""
+
+    status = 422
 
 
 class NotFound(DomainError):

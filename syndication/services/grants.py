@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -24,7 +24,7 @@ from syndication.models.base import utcnow
 from syndication.policy.requests import InvalidRequestTransition, Outcome, decide_request, move
 from syndication.rules.odrl import licence_uri, odrl_policy
 from syndication.rules.snapshot import snapshot_hash, terms_snapshot
-from syndication.services import audit, mail, rulesets, settings
+from syndication.services import audit, mail, pagination, rulesets, settings
 from syndication.services.errors import Conflict, DomainError, NotFound
 
 MAX_ARTICLES_PER_REQUEST = 100
@@ -36,18 +36,90 @@ class RequestResult:
     grant: Grant | None
 
 
-def active_grant(partner_id: int, article_id: int) -> Grant | None:
-    """The partner's live grant for an article, if it holds one."""
-    now = utcnow()
-    return db.session.scalar(
-        sa.select(Grant)
+def held_by(partner_id: int, article_ids: Collection[int]) -> dict[int, int]:
+    """Which of these articles the partner holds: article id -> id of the grant it holds.
+
+    Held means a live grant (neither revoked nor expired), the newest when
+    there are several: one the partner may use now, and the one that makes
+    asking again pointless (request_articles refuses it). A revoked or
+    expired grant does not count, so the catalogue offers the article again.
+    The catalogue, the API and requests all answer with this one query.
+    """
+    if not article_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Grant.article_id, sa.func.max(Grant.id))
         .where(
             Grant.partner_id == partner_id,
-            Grant.article_id == article_id,
-            *Grant.live_at(now),
+            Grant.article_id.in_(sorted(set(article_ids))),
+            *Grant.live_at(utcnow()),
         )
-        .order_by(Grant.id.desc())
-        .limit(1)
+        .group_by(Grant.article_id)
+    )
+    return dict(rows.all())
+
+
+def active_grant(partner_id: int, article_id: int) -> Grant | None:
+    """The grant the partner holds for an article (see held_by), if any."""
+    grant_id = held_by(partner_id, [article_id]).get(article_id)
+    return db.session.get(Grant, grant_id) if grant_id is not None else None
+
+
+def of_partner(partner_id: int, grant_id: int) -> Grant:
+    """The partner's grant; another partner's is NotFound, so its existence is not revealed."""
+    grant = db.session.scalar(
+        sa.select(Grant).where(Grant.id == grant_id, Grant.partner_id == partner_id)
+    )
+    if grant is None:
+        raise NotFound("No such grant.")
+    return grant
+
+
+def grants_of(partner_id: int, *, limit: int = 20) -> list[Grant]:
+    """The partner's newest grants."""
+    return list(
+        db.session.scalars(
+            sa.select(Grant)
+            .where(Grant.partner_id == partner_id)
+            .order_by(Grant.created_at.desc(), Grant.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def grant_page(partner_id: int, *, before: int | None, limit: int) -> tuple[list[Grant], bool]:
+    """The partner's grants, newest first, below the id ``before``; and whether more follow."""
+    return pagination.newest_first(
+        sa.select(Grant).where(Grant.partner_id == partner_id), Grant, before=before, limit=limit
+    )
+
+
+def request_page(
+    partner_id: int, *, before: int | None, limit: int
+) -> tuple[list[ArticleRequest], bool]:
+    """The partner's requests, newest first, below the id ``before``; and whether more follow."""
+    return pagination.newest_first(
+        sa.select(ArticleRequest).where(ArticleRequest.partner_id == partner_id),
+        ArticleRequest,
+        before=before,
+        limit=limit,
+    )
+
+
+def grants_for_requests(request_ids: Collection[int]) -> dict[int, int]:
+    """Request id -> id of the grant it led to, for those that led to one."""
+    if not request_ids:
+        return {}
+    rows = db.session.execute(
+        sa.select(Grant.request_id, Grant.id).where(Grant.request_id.in_(list(request_ids)))
+    )
+    return dict(rows.all())
+
+
+def pending_count() -> int:
+    """How many requests wait for staff."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(ArticleRequest.status == RequestStatus.PENDING)
     )
 
 
@@ -133,6 +205,7 @@ def request_articles(
         raise NotFound(f"No such article: {', '.join(map(str, missing))}.")
     batch = str(uuid.uuid4())
     now = utcnow()
+    held = held_by(partner.id, ids)
     results: list[RequestResult] = []
     for article_id in ids:
         article = articles[article_id]
@@ -142,11 +215,13 @@ def request_articles(
             article=article,
             requested_by_id=requested_by.id if requested_by else None,
             note=note,
+            # Every request starts pending and leaves it only through move().
+            status=RequestStatus.PENDING,
         )
         db.session.add(request)
-        existing = active_grant(partner.id, article.id)
-        if existing is not None:
-            request.status = RequestStatus.REFUSED
+        if article.id in held:
+            existing = db.session.get(Grant, held[article.id])
+            request.status = move(request.status, RequestStatus.REFUSED)
             request.reason = f"You already hold grant {existing.licence_id} for this article."
             db.session.flush()
             results.append(RequestResult(request, existing))
@@ -162,11 +237,11 @@ def request_articles(
         db.session.flush()
         grant = None
         if verdict.outcome is Outcome.GRANT:
-            request.status = RequestStatus.GRANTED
+            request.status = move(request.status, RequestStatus.GRANTED)
             request.decided_at = now
             grant = issue_grant(request, actor=None)
         elif verdict.outcome is Outcome.REFUSE:
-            request.status = RequestStatus.REFUSED
+            request.status = move(request.status, RequestStatus.REFUSED)
             request.decided_at = now
         audit.record(
             requested_by,
@@ -180,7 +255,8 @@ def request_articles(
     return results
 
 
-def _pending(request_id: int) -> ArticleRequest:
+def get_request(request_id: int) -> ArticleRequest:
+    """The request with this id, or NotFound."""
     request = db.session.get(ArticleRequest, request_id)
     if request is None:
         raise NotFound("No such request.")
@@ -189,7 +265,7 @@ def _pending(request_id: int) -> ArticleRequest:
 
 def grant_request(request_id: int, *, actor: User, note: str = "") -> Grant:
     """Staff grant a queued request; the partner is emailed."""
-    request = _pending(request_id)
+    request = get_request(request_id)
     try:
         request.status = move(request.status, RequestStatus.GRANTED)
     except InvalidRequestTransition as exc:
@@ -210,7 +286,7 @@ def refuse_request(request_id: int, *, actor: User, reason: str) -> ArticleReque
     reason = reason.strip()
     if not reason:
         raise DomainError("Say why the request is refused; the partner will read it.")
-    request = _pending(request_id)
+    request = get_request(request_id)
     try:
         request.status = move(request.status, RequestStatus.REFUSED)
     except InvalidRequestTransition as exc:

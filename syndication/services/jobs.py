@@ -23,9 +23,9 @@ import sqlalchemy as sa
 from syndication.extensions import db
 from syndication.models import Job, User, WorkerBeat
 from syndication.models.base import utcnow
-from syndication.policy.jobs import JobState, move
+from syndication.policy.jobs import InvalidJobTransition, JobState, move
 from syndication.services import audit
-from syndication.services.errors import NotFound
+from syndication.services.errors import Conflict, NotFound
 
 if TYPE_CHECKING:
     from syndication.tasks import JobKind
@@ -207,7 +207,10 @@ def retry(job_id: int, actor: User) -> Job:
     if job is None:
         raise NotFound("There is no such job.")
     now = utcnow()
-    job.state = move(job.state, JobState.QUEUED)
+    try:
+        job.state = move(job.state, JobState.QUEUED)
+    except InvalidJobTransition as exc:
+        raise Conflict(str(exc)) from exc
     job.attempts = 0
     job.run_at = now
     job.enqueued_at = now

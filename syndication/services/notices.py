@@ -11,8 +11,8 @@ from sqlalchemy.orm import selectinload
 from syndication.extensions import db
 from syndication.models import NoticeDelivery, Partner, User
 from syndication.models.base import utcnow
-from syndication.services import audit
-from syndication.services.errors import DomainError, NotFound
+from syndication.services import audit, pagination
+from syndication.services.errors import Invalid, NotFound
 
 # The same rule the API document states, so the form and the API agree.
 WEBHOOK_URL = re.compile(r"^https://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]{1,5})?(/[!-~]*)?$")
@@ -33,13 +33,7 @@ def inbox(partner_id: int, limit: int = 100) -> list[NoticeDelivery]:
 
 def acknowledge(partner_id: int, delivery_id: int, *, user: User | None = None) -> NoticeDelivery:
     """Record that the partner applied a notice; acknowledging twice changes nothing."""
-    delivery = db.session.scalar(
-        sa.select(NoticeDelivery).where(
-            NoticeDelivery.id == delivery_id, NoticeDelivery.partner_id == partner_id
-        )
-    )
-    if delivery is None:
-        raise NotFound("No such notice.")
+    delivery = delivery_of(partner_id, delivery_id)
     if delivery.acknowledged_at is None:
         delivery.acknowledged_at = utcnow()
         delivery.acknowledged_by_id = user.id if user else None
@@ -51,7 +45,7 @@ def set_webhook(partner: Partner, url: str, *, actor: User | None = None) -> str
     """Point notices at an https URL; returns the new signing secret (shown once)."""
     url = url.strip()
     if not WEBHOOK_URL.match(url) or len(url) > 500:
-        raise DomainError("The webhook must be an https:// URL on a public host name.")
+        raise Invalid("The webhook must be an https:// URL on a public host name.")
     partner.webhook_url = url
     partner.webhook_secret = secrets.token_urlsafe(32)
     audit.record(actor, "webhook_set", partner, url=url)
@@ -64,3 +58,27 @@ def clear_webhook(partner: Partner, *, actor: User | None = None) -> None:
     partner.webhook_secret = None
     audit.record(actor, "webhook_cleared", partner)
     db.session.commit()
+
+
+def delivery_of(partner_id: int, delivery_id: int) -> NoticeDelivery:
+    """The partner's delivery of a notice; another partner's is NotFound, like a missing one."""
+    delivery = db.session.scalar(
+        sa.select(NoticeDelivery).where(
+            NoticeDelivery.id == delivery_id, NoticeDelivery.partner_id == partner_id
+        )
+    )
+    if delivery is None:
+        raise NotFound("No such notice.")
+    return delivery
+
+
+def page_of(
+    partner_id: int, *, before: int | None, limit: int
+) -> tuple[list[NoticeDelivery], bool]:
+    """The partner's notices, newest first, below the id ``before``; and whether more follow."""
+    return pagination.newest_first(
+        sa.select(NoticeDelivery).where(NoticeDelivery.partner_id == partner_id),
+        NoticeDelivery,
+        before=before,
+        limit=limit,
+    )

@@ -33,19 +33,9 @@ from syndication.services.errors import DomainError, Forbidden, NotFound
 from syndication.services.package_sources import GrantState, Source
 
 BUNDLE = "bundle"
+BUNDLE_MEDIA_TYPE = "application/zip"
 # What can be downloaded: the whole zip, or any single file of the package.
 DOWNLOAD_FORMATS = (BUNDLE, *packaging.FILE_NAMES)
-MEDIA_TYPES = {
-    BUNDLE: "application/zip",
-    "article.html": "text/html; charset=utf-8",
-    "article.page.html": "text/html; charset=utf-8",
-    "article.txt": "text/plain; charset=utf-8",
-    "article.md": "text/markdown; charset=utf-8",
-    "article.ninjs.json": "application/json",
-    "article.newsml.xml": "application/vnd.iptc.g2.newsitem+xml",
-    "article.jsonld": "application/ld+json",
-    "LICENSE.txt": "text/plain; charset=utf-8",
-}
 LINK_SALT = "package-download"
 
 
@@ -88,7 +78,7 @@ def preview(article: Article, partner: Partner) -> bytes:
         tracking_pixel_url=None,
         assets=assets,
     )
-    return packaging.BUILDERS["article.html"](inp)
+    return packaging.FILES["article.html"].build(inp)
 
 
 def _cache_dir() -> Path:
@@ -141,9 +131,12 @@ def build(source: Source, fmt: str = BUNDLE) -> Built:
     key = packaging.package_key(inp, formats) + ("" if fmt == BUNDLE else f"-{fmt}")
     if fmt == BUNDLE:
         data = cached_bytes(key, lambda: build_zip(inp))
+        media_type = BUNDLE_MEDIA_TYPE
     else:
-        data = cached_bytes(key, lambda: packaging.BUILDERS[fmt](inp))
-    return Built(key, data, _filename(source.grant, fmt), MEDIA_TYPES[fmt])
+        file = packaging.FILES[fmt]
+        data = cached_bytes(key, lambda: file.build(inp))
+        media_type = file.media_type
+    return Built(key, data, _filename(source.grant, fmt), media_type)
 
 
 def check_usable(grant: GrantState) -> None:
@@ -157,19 +150,6 @@ def check_usable(grant: GrantState) -> None:
         )
     if grant.partner_status is not PartnerStatus.APPROVED:
         raise Forbidden(f"Your partnership is {grant.partner_status.value}.")
-
-
-def usable_now_conditions() -> tuple[sa.ColumnElement[bool], ...]:
-    """check_usable as WHERE conditions over grants JOIN partners, with a bound ``now``.
-
-    For statements that act only on a grant that may be used (the cached
-    download logs itself only then); they may refuse more than check_usable,
-    never less, and whoever is refused takes the path that says why.
-    """
-    return (
-        *Grant.live_at(sa.bindparam("now")),
-        Partner.__table__.c.status == PartnerStatus.APPROVED,
-    )
 
 
 def usable(grant_id: int, partner_id: int) -> Source:
@@ -238,9 +218,6 @@ def begin_logging() -> sa.Connection:
 
 def log_downloads(records: list[dict]) -> None:
     """Write downloads rows (see log_entry) and commit.
-
-    Every download that is not a remembered package ends here; those log
-    themselves with one conditional INSERT (services.download_cache).
 
     A plain INSERT rather than ORM objects: nothing reads these rows back here.
     """

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 
 from syndication.extensions import db
 from syndication.models import (
@@ -30,7 +32,13 @@ from syndication.policy.lifecycle import (
     transition,
 )
 from syndication.services import audit, mail, settings, tokens, users
-from syndication.services.errors import Conflict, DomainError, NotFound, write_conflicts_as
+from syndication.services.errors import (
+    Conflict,
+    DomainError,
+    Invalid,
+    NotFound,
+    write_conflicts_as,
+)
 
 # Statuses in which a partner still holds its domains: a new application for
 # one of them is refused.
@@ -176,10 +184,89 @@ def apply(data: ApplicationData) -> Partner:
 
 
 def get(partner_id: int) -> Partner:
+    """The partner with this id, or NotFound."""
     partner = db.session.get(Partner, partner_id)
     if partner is None:
         raise NotFound("No such partner.")
     return partner
+
+
+def find(partner_id: int | None) -> Partner | None:
+    """The partner with this id, or None (no id, or no such partner)."""
+    return db.session.get(Partner, partner_id) if partner_id else None
+
+
+def by_name(*, status: PartnerStatus | None = None) -> list[Partner]:
+    """Partners in alphabetical order, all of them or those in one status."""
+    query = sa.select(Partner).order_by(Partner.name)
+    if status is not None:
+        query = query.where(Partner.status == status)
+    return list(db.session.scalars(query))
+
+
+def count_by_status() -> dict[PartnerStatus, int]:
+    """How many partners each status holds."""
+    rows = db.session.execute(sa.select(Partner.status, sa.func.count()).group_by(Partner.status))
+    return dict(rows.all())
+
+
+def search(
+    *,
+    status: str = "",
+    recommendation: str = "",
+    q: str = "",
+    created_from: date | None = None,
+    created_to: date | None = None,
+) -> list[Partner]:
+    """Partners for the staff list, newest application first, filtered as asked.
+
+    ``q`` matches the name, contact email or a domain; the dates are whole UTC
+    days, both included; ``recommendation`` is "approve" or "reject". Unknown
+    values of ``status`` or ``recommendation`` do not filter.
+    """
+    query = sa.select(Partner).order_by(Partner.created_at.desc(), Partner.id.desc())
+    if status in PartnerStatus.__members__.values():
+        query = query.where(Partner.status == status)
+    if q:
+        like = f"%{q.lower()}%"
+        query = query.where(
+            sa.or_(
+                sa.func.lower(Partner.name).like(like),
+                sa.func.lower(Partner.contact_email).like(like),
+                Partner.domains.any(PartnerDomain.domain.like(like)),
+            )
+        )
+    if created_from:
+        query = query.where(Partner.created_at >= datetime.combine(created_from, time.min, UTC))
+    if created_to:
+        next_day = datetime.combine(created_to + timedelta(days=1), time.min, UTC)
+        query = query.where(Partner.created_at < next_day)
+    rows = list(db.session.scalars(query.options(selectinload(Partner.domains))))
+    if recommendation in ("approve", "reject"):
+        # The recommendation is JSON; filtering it in Python keeps one query for both databases.
+        rows = [p for p in rows if (p.recommendation or {}).get("decision") == recommendation]
+    return rows
+
+
+def members(partner_id: int) -> list[User]:
+    """The partner's active users, by email."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.partner_id == partner_id, User.active.is_(True))
+            .order_by(User.email)
+        )
+    )
+
+
+def member(partner_id: int, user_id: int) -> User:
+    """A user of the partner; another partner's user is NotFound, like a missing one."""
+    user = db.session.scalar(
+        sa.select(User).where(User.id == user_id, User.partner_id == partner_id)
+    )
+    if user is None:
+        raise NotFound("No such user in your organisation.")
+    return user
 
 
 def history(partner: Partner) -> list[AuditEvent]:
@@ -211,10 +298,30 @@ def decide(
     """Apply a staff decision through the lifecycle table, in one transaction.
 
     ``expected_version`` is the version the person saw: if someone else
-    decided in the meantime, this refuses instead of overwriting.
+    decided in the meantime, this refuses (Conflict) instead of overwriting.
+    A decision the table or the rules on reasons refuse is Invalid. A refusal
+    leaves the session as it was, so the partner can be shown again at once.
     """
-    action = Action(action)
-    reason = reason.strip()
+    try:
+        return _decide(partner_id, action, actor, expected_version, reason.strip(), tier)
+    except DomainError:
+        db.session.rollback()
+        raise
+
+
+def _decide(
+    partner_id: int,
+    action: Action | str,
+    actor: User,
+    expected_version: int,
+    reason: str,
+    tier: PartnerTier | str | None,
+) -> Partner:
+    try:
+        action = Action(action)
+        tier = PartnerTier(tier or PartnerTier.STANDARD)
+    except ValueError as exc:
+        raise Invalid(str(exc)) from exc
     partner = get(partner_id)
     if partner.version != expected_version:
         raise Conflict("Someone else changed this partner while you were looking; reload.")
@@ -222,18 +329,18 @@ def decide(
     try:
         partner.status = transition(previous, action)
     except InvalidTransition as exc:
-        raise DomainError(str(exc)) from exc
+        raise Invalid(str(exc)) from exc
     if action in REASON_REQUIRED and not reason:
-        raise DomainError(f"Say why the partner is {PAST[action]}.")
+        raise Invalid(f"Say why the partner is {PAST[action]}.")
     if _against_recommendation(partner, action) and not reason:
-        raise DomainError("This decision goes against the recommendation: write the reason for it.")
+        raise Invalid("This decision goes against the recommendation: write the reason for it.")
     invited: User | None = None
     conflict = "Someone else decided on this partner at the same moment; reload."
     with write_conflicts_as(conflict):
         # No autoflush: the conditional UPDATE must happen in here, at commit.
         with db.session.no_autoflush:
             if action is Action.APPROVE:
-                partner.tier = PartnerTier(tier or PartnerTier.STANDARD)
+                partner.tier = tier
                 if not partner.users:
                     invited = users.create_user(
                         partner.contact_email,
@@ -321,11 +428,7 @@ def remove_user(partner: Partner, user_id: int, *, actor: User) -> None:
     """Deactivate a user of the same partner; their sessions end at once."""
     if not actor.is_partner_admin or actor.partner_id != partner.id:
         raise DomainError("Only an administrator of this partner can remove users.")
-    user = db.session.scalar(
-        sa.select(User).where(User.id == user_id, User.partner_id == partner.id)
-    )
-    if user is None:
-        raise NotFound("No such user in your organisation.")
+    user = member(partner.id, user_id)
     if user.id == actor.id:
         raise DomainError("You cannot remove yourself; ask another administrator.")
     user.active = False

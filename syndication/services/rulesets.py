@@ -7,13 +7,16 @@ say exactly which rules applied.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 
 from syndication import rules as engine
 from syndication.extensions import db
+from syndication.ingest.findings import strip_promo_markup
 from syndication.models import Article, Rule, RuleSet, User
+from syndication.models.base import utcnow
 from syndication.rules.model import RuleValidationError, rule_from_dict, rule_to_dict
 from syndication.rules.resolve import ArticleFacts
 from syndication.services import audit, settings
@@ -29,6 +32,13 @@ def current() -> RuleSet:
             rule_set.rules.append(_row(rule, position))
         db.session.add(rule_set)
         db.session.flush()
+    return rule_set
+
+
+def ensure_current() -> RuleSet:
+    """The rule set in force, the default set written and committed on first use."""
+    rule_set = current()
+    db.session.commit()
     return rule_set
 
 
@@ -204,3 +214,39 @@ def template_variables(
         "partner_tier": partner_tier,
         "licence_id": licence_id,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class Preview:
+    """What today's rules make of an article for a tier and format, and why."""
+
+    rule_set: RuleSet
+    resolution: engine.Resolution
+    rendered: engine.RenderedTerms
+    body: str
+
+
+def preview(
+    article: Article,
+    *,
+    tier: str,
+    fmt: str,
+    partner_name: str = "Example Partner",
+    licence_id: str = "",
+) -> Preview:
+    """Resolve and render the rules in force for one article, tier and format.
+
+    The staff preview and the API's article detail both ask this; grants
+    freeze the same resolution into their terms (rules.snapshot).
+    """
+    rule_set = current()
+    resolution = engine.resolve(
+        engine_rules(rule_set), article_facts(article), engine.Context(tier, fmt, utcnow())
+    )
+    variables = template_variables(
+        article, partner_name=partner_name, partner_tier=tier, licence_id=licence_id
+    )
+    body = article.body_html
+    if resolution.value("strip_promos"):
+        body = strip_promo_markup(body)
+    return Preview(rule_set, resolution, engine.render_terms(resolution, variables, fmt), body)

@@ -25,7 +25,7 @@ from sqlalchemy.sql.selectable import ScalarSelect
 from syndication.extensions import db
 from syndication.models import Article, ArticleTag, SyndicationPolicy
 from syndication.models.base import utcnow
-from syndication.services.errors import DomainError
+from syndication.services.errors import Invalid
 
 # Schema objects owned by the search migration rather than by the models.
 FTS_TABLE = "articles_fts"
@@ -227,7 +227,7 @@ def _filters(
         try:
             filters.append(_Filter(Article.policy == SyndicationPolicy(policy)))
         except ValueError:
-            raise DomainError(f"Unknown syndication policy: {policy!r}.") from None
+            raise Invalid(f"Unknown syndication policy: {policy!r}.") from None
     if section:
         filters.append(_Filter(Article.section == section))
     if tag:
@@ -487,3 +487,12 @@ def search_articles(
     more = bool(query.strip()) and total > COUNT_CAP
     total = min(total, COUNT_CAP) if more else total
     return SearchPage(items, total, page, per_page, math.ceil(total / per_page), more)
+
+
+def sections(*, offered_only: bool = False) -> list[str]:
+    """The sections in use, for a filter's choices (offered_only: of what partners see)."""
+    select = sa.select(Article.section).where(Article.section != "")
+    if offered_only:
+        # A section holding only articles partners never see would filter to nothing.
+        select = select.where(Article.policy != SyndicationPolicy.NOT_SYNDICATED)
+    return list(db.session.scalars(select.distinct().order_by(Article.section)))

@@ -103,6 +103,23 @@ def live_session_conditions(users: sa.Table, partners: sa.Table) -> tuple[sa.Col
     )
 
 
+# The session's user in one statement, built once: this runs on every
+# logged-in request. The partner itself is loaded only if a page uses it.
+_SESSION_USER = (
+    sa.select(User)
+    .outerjoin(Partner.__table__, Partner.__table__.c.id == User.__table__.c.partner_id)
+    .where(*live_session_conditions(User.__table__, Partner.__table__))
+)
+
+
+def session_user(session_id: str) -> User | None:
+    """The user a login session names, while the session holds (see live_session_conditions)."""
+    identity = parse_session_id(session_id)
+    if identity is None:
+        return None
+    return db.session.scalar(_SESSION_USER, {"user_id": identity[0], "version": identity[1]})
+
+
 def parse_session_id(session_id: str) -> tuple[int, int] | None:
     """(user id, session version) from the id Flask-Login keeps in the session."""
     raw_id, _, raw_version = session_id.partition(":")

@@ -1,1 +1,1 @@
-"""Blueprints: thin views that parse input, call a service and render."""
+"""Blueprints, one package each: thin views that parse input, call a service and render."""

@@ -1,49 +1,23 @@
-"""Authorisation: who may reach a view, and the partner-scoped object lookup."""
+"""Authorisation: who may reach a view, and whose credential a request is counted against."""
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
 from functools import wraps
-from typing import TypeVar
 
-import sqlalchemy as sa
-from flask import abort, request, session
+from flask import abort, request
 from flask_login import current_user, login_required
 
-from syndication.extensions import db, login_manager
-from syndication.models import Partner, User
+from syndication.extensions import login_manager
+from syndication.models import User
 from syndication.services import users
-
-T = TypeVar("T")
-
-
-# The session's user in one statement, built once: this runs on every
-# logged-in request. The partner itself is loaded only if a page uses it.
-_SESSION_USER = (
-    sa.select(User)
-    .outerjoin(Partner.__table__, Partner.__table__.c.id == User.__table__.c.partner_id)
-    .where(*users.live_session_conditions(User.__table__, Partner.__table__))
-)
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
     """Restore the session's user, unless the session has ended (see live_session_conditions)."""
-    identity = users.parse_session_id(user_id)
-    if identity is None:
-        return None
-    return db.session.scalar(_SESSION_USER, {"user_id": identity[0], "version": identity[1]})
-
-
-def session_identity() -> tuple[int, int] | None:
-    """(user id, session version) the request's session claims, unchecked; None if none.
-
-    For routes that check the session in a statement of their own instead of
-    loading the user (cached downloads); everything else uses current_user.
-    """
-    session_id = session.get("_user_id")
-    return users.parse_session_id(session_id) if isinstance(session_id, str) else None
+    return users.session_user(user_id)
 
 
 def staff_required(view: Callable) -> Callable:
@@ -81,19 +55,6 @@ def partner_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return wrapper
-
-
-def owned_or_404(model: type[T], object_id: int) -> T:
-    """Load an object of the current partner; another partner's is simply not found."""
-    obj = db.session.scalar(
-        sa.select(model).where(
-            model.id == object_id,  # type: ignore[attr-defined]
-            model.partner_id == current_user.partner_id,  # type: ignore[attr-defined]
-        )
-    )
-    if obj is None:
-        abort(404)
-    return obj
 
 
 def credential_rate_key() -> str:

@@ -1,14 +1,12 @@
-"""The catalogue search shared by the staff article list and the partner catalogue."""
+"""The catalogue search's query string and pager, shared by the staff and partner catalogues."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-import sqlalchemy as sa
-from flask import request
+from flask import request, url_for
 
-from syndication.extensions import db
-from syndication.models import Article, SyndicationPolicy
+from syndication.models import SyndicationPolicy
 from syndication.services import search
 
 PAGE_SIZE = 25
@@ -49,10 +47,14 @@ def run_search(filters: dict, *, offered_only: bool = False) -> search.SearchPag
     )
 
 
-def sections(*, offered_only: bool = False) -> list[str]:
-    """The sections in use, for the filter's choices (offered_only: of what partners see)."""
-    select = sa.select(Article.section).where(Article.section != "")
-    if offered_only:
-        # A section holding only articles partners never see would filter to nothing.
-        select = select.where(Article.policy != SyndicationPolicy.NOT_SYNDICATED)
-    return list(db.session.scalars(select.distinct().order_by(Article.section)))
+def pager_urls(endpoint: str, found: search.SearchPage) -> dict[str, str | None]:
+    """The previous and next pages' addresses (None at either end), the other filters kept."""
+    args = request.args.to_dict()
+
+    def page(number: int) -> str:
+        return url_for(endpoint, **{**args, "page": number})
+
+    return {
+        "previous": page(found.page - 1) if found.has_prev else None,
+        "next": page(found.page + 1) if found.has_next else None,
+    }

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Response, abort, request
+from flask import Response, request
 
-from syndication.services.errors import DomainError
 from syndication.services.packages import Built
 
 # Partners' packages are private: browsers may keep them, shared caches may not.
@@ -34,8 +33,3 @@ def url_root() -> tuple[str, str, str]:
     Cheaper than request.url_root, which decodes and re-encodes the whole URL.
     """
     return request.scheme, request.host, request.root_path
-
-
-def refuse(exc: DomainError):
-    """Turn a service refusal into the matching HTTP error with its message."""
-    abort(exc.status, str(exc))

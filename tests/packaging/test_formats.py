@@ -9,8 +9,8 @@ import pytest
 from lxml import etree
 
 from syndication.packaging import (
-    BUILDERS,
     FILE_NAMES,
+    FILES,
     html,
     jsonld,
     licence,
@@ -97,14 +97,14 @@ def test_page_has_canonical_link_json_ld_and_noindex_when_asked() -> None:
 
 @pytest.mark.parametrize("name", FILE_NAMES)
 def test_no_related_promo_in_any_format_when_strip_promos_is_on(name: str) -> None:
-    assert b"(RELATED:" not in BUILDERS[name](make_input())
+    assert b"(RELATED:" not in FILES[name].build(make_input())
 
 
 @pytest.mark.parametrize(
     "name", ["article.html", "article.txt", "article.md", "article.ninjs.json"]
 )
 def test_promo_stays_when_a_snapshot_turns_stripping_off(name: str) -> None:
-    out = BUILDERS[name](make_input(strip_promos=False)).decode()
+    out = FILES[name].build(make_input(strip_promos=False)).decode()
     assert "(RELATED:" in out
 
 
@@ -160,7 +160,7 @@ def test_json_ld_is_a_news_article_based_on_the_original() -> None:
 
 
 def test_licence_states_who_what_when_restrictions_and_contact() -> None:
-    out = BUILDERS["LICENSE.txt"](make_input()).decode()
+    out = FILES["LICENSE.txt"].build(make_input()).decode()
     assert "The Daily Caller News Foundation grants The Riverside Courier" in out
     assert GRANT.licence_id in out and CANONICAL in out
     assert "From 5 January 2026, 09:00 (UTC)" in out
@@ -184,8 +184,8 @@ def test_licence_dates_show_their_utc_offset(value: str, shown: str) -> None:
 
 
 def test_outputs_are_deterministic_and_read_no_clock() -> None:
-    first = {name: build(make_input()) for name, build in BUILDERS.items()}
-    second = {name: build(make_input()) for name, build in BUILDERS.items()}
+    first = {name: file.build(make_input()) for name, file in FILES.items()}
+    second = {name: file.build(make_input()) for name, file in FILES.items()}
     assert first == second
     assert b"2026-01-05T09:00:00" not in first["article.jsonld"]  # grant time is not a build time
 
@@ -204,3 +204,11 @@ def test_package_key_follows_content_terms_formats_and_assets() -> None:
 
 def _fields(asset: object) -> dict[str, object]:
     return {name: getattr(asset, name) for name in asset.__slots__}  # type: ignore[attr-defined]
+
+
+def test_every_package_file_names_a_terms_format_the_snapshot_holds() -> None:
+    formats = make_input().terms["formats"]
+    for name, file in FILES.items():
+        assert file.name == name
+        assert file.terms_format in formats, name
+        assert file.media_type

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import (
-    Blueprint,
     Response,
     abort,
     current_app,
@@ -18,60 +16,39 @@ from flask import (
 from flask_login import current_user, login_user
 from markupsafe import Markup
 
-from syndication.extensions import db
+from syndication.errors import redirect_refusals
 from syndication.models import (
-    Article,
-    ArticleRequest,
-    Grant,
-    NoticeDelivery,
     SyndicationPolicy,
-    User,
 )
 from syndication.models.base import utcnow
 from syndication.services import (
     apikeys,
-    download_cache,
+    articles,
     grants,
     notices,
     packages,
     partners,
+    search,
 )
+from syndication.services import downloads as downloads_service
 from syndication.services import users as users_service
 from syndication.services.errors import DomainError
-from syndication.views.access import owned_or_404, partner_required, session_identity
-from syndication.views.catalogue import filters_from_request, run_search, sections
-from syndication.views.downloads import package_response, refuse, url_root
-from syndication.views.partner_forms import (
-    ActionForm,
-    ApiKeyForm,
-    ChangePasswordForm,
-    InviteForm,
-    WebhookForm,
-)
-
-bp = Blueprint("portal", __name__)
+from syndication.views.access import partner_required
+from syndication.views.catalogue import filters_from_request, pager_urls, run_search
+from syndication.views.downloads import package_response, url_root
+from syndication.views.forms import ActionForm
+from syndication.views.portal import bp
+from syndication.views.portal.forms import ApiKeyForm, ChangePasswordForm, InviteForm, WebhookForm
 
 
 @bp.route("/")
 @partner_required
 def dashboard():
-    grants = db.session.scalars(
-        sa.select(Grant)
-        .where(Grant.partner_id == current_user.partner_id)
-        .order_by(Grant.created_at.desc())
-        .limit(20)
-    ).all()
-    requests = db.session.scalars(
-        sa.select(ArticleRequest)
-        .where(ArticleRequest.partner_id == current_user.partner_id)
-        .order_by(ArticleRequest.created_at.desc())
-        .limit(20)
-    ).all()
     return render_template(
         "portal/dashboard.html",
         partner=current_user.partner,
-        grants=grants,
-        requests=requests,
+        grants=grants.grants_of(current_user.partner_id, limit=20),
+        requests=grants.requests_of(current_user.partner_id, limit=20),
         action_form=ActionForm(),
     )
 
@@ -81,57 +58,33 @@ def dashboard():
 def grant(grant_id: int):
     return render_template(
         "portal/grant.html",
-        grant=owned_or_404(Grant, grant_id),
+        grant=grants.of_partner(current_user.partner_id, grant_id),
         formats=packages.DOWNLOAD_FORMATS,
         action_form=ActionForm(),
     )
 
 
 @bp.route("/grants/<int:grant_id>/download/<path:fmt>")
-def download(grant_id: int, fmt: str):
-    """A package download: the busiest partner route, so it checks the session itself.
-
-    The session's user is verified in the same statement that finds the grant
-    and its cached package (see services.download_cache) rather than loaded
-    first. A session without a user id (logged out, or only a remember-me
-    cookie) goes through the usual login check first.
-    """
-    identity = session_identity()
-    if identity is None:
-        return _download_after_login(grant_id, fmt)
-    return _serve_download(identity, grant_id, fmt)
-
-
 @partner_required
-def _download_after_login(grant_id: int, fmt: str):
-    return _serve_download((current_user.id, current_user.session_version), grant_id, fmt)
-
-
-def _serve_download(identity: tuple[int, int], grant_id: int, fmt: str):
-    try:
-        built = download_cache.for_session(
-            *identity,
-            grant_id,
-            fmt,
-            url_root=url_root(),
-            remembered=download_cache.memory_of(current_app),
-        )
-    except download_cache.SessionEnded:
-        return current_app.login_manager.unauthorized()
-    except DomainError as exc:
-        refuse(exc)
+def download(grant_id: int, fmt: str):
+    """A package download, or one file of it (remembered per worker: services.downloads)."""
+    built = downloads_service.download(
+        current_user.partner_id,
+        grant_id,
+        fmt,
+        user_id=current_user.id,
+        url_root=url_root(),
+        remembered=downloads_service.memory_of(current_app),
+    )
     return package_response(built)
 
 
 @bp.route("/grants/<int:grant_id>/email-link", methods=["POST"])
 @partner_required
 def email_link(grant_id: int):
-    grant = owned_or_404(Grant, grant_id)
+    grant = grants.of_partner(current_user.partner_id, grant_id)
     if ActionForm().validate_on_submit():
-        try:
-            packages.email_link(grant.id, current_user)
-        except DomainError as exc:
-            refuse(exc)
+        packages.email_link(grant.id, current_user)
         flash(
             f"We emailed a download link to {current_user.email}; it works for 3 days.", "success"
         )
@@ -144,14 +97,11 @@ def bundle():
     """Several grants in one zip, streamed as it is built."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        filename, chunks = packages.stream_many(
-            request.form.getlist("grant_id", type=int),
-            current_user.partner_id,
-            user=current_user,
-        )
-    except DomainError as exc:
-        refuse(exc)
+    filename, chunks = packages.stream_many(
+        request.form.getlist("grant_id", type=int),
+        current_user.partner_id,
+        user=current_user,
+    )
     return Response(
         stream_with_context(chunks),
         mimetype="application/zip",
@@ -174,22 +124,14 @@ def catalogue():
     filters = filters_from_request()
     filters["embargoed"] = None
     found = run_search(filters, offered_only=True)
-    held = {
-        article_id: grant_id
-        for article_id, grant_id in db.session.execute(
-            sa.select(Grant.article_id, Grant.id).where(
-                Grant.partner_id == current_user.partner_id,
-                Grant.article_id.in_([a.id for a in found.items]),
-            )
-        )
-    }
     return render_template(
         "portal/catalogue.html",
         found=found,
-        held=held,
+        held=grants.held_by(current_user.partner_id, [a.id for a in found.items]),
         args=request.args,
+        pager_urls=pager_urls("portal.catalogue", found),
         policies=[SyndicationPolicy.FREE_ELIGIBLE, SyndicationPolicy.LICENSED],
-        sections=sections(offered_only=True),
+        sections=search.sections(offered_only=True),
         now=utcnow(),
         form=ActionForm(),
     )
@@ -199,9 +141,7 @@ def catalogue():
 @partner_required
 def preview(article_id: int):
     """The article as this partner would publish it: today's rules applied."""
-    article = db.session.get(Article, article_id)
-    if article is None or article.policy is SyndicationPolicy.NOT_SYNDICATED:
-        abort(404)
+    article = articles.offered(article_id)
     return render_template(
         "portal/preview.html",
         article=article,
@@ -215,20 +155,17 @@ def preview(article_id: int):
 
 @bp.route("/requests", methods=["GET", "POST"])
 @partner_required
+@redirect_refusals("portal.catalogue")
 def requests():
     if request.method == "POST":
         if not ActionForm().validate_on_submit():
             abort(400)
-        try:
-            results = grants.request_articles(
-                current_user.partner,
-                request.form.getlist("article_id", type=int),
-                requested_by=current_user,
-                note=request.form.get("note", ""),
-            )
-        except DomainError as exc:
-            flash(str(exc), "error")
-            return redirect(url_for("portal.catalogue"))
+        results = grants.request_articles(
+            current_user.partner,
+            request.form.getlist("article_id", type=int),
+            requested_by=current_user,
+            note=request.form.get("note", ""),
+        )
         counts = {status: 0 for status in ("granted", "pending", "refused")}
         for result in results:
             counts[result.request.status.value] = counts.get(result.request.status.value, 0) + 1
@@ -257,29 +194,29 @@ def users():
         else:
             flash(f"We emailed an invitation to {invited.email}.", "success")
             return redirect(url_for("portal.users"))
-    members = db.session.scalars(
-        sa.select(User)
-        .where(User.partner_id == current_user.partner_id, User.active.is_(True))
-        .order_by(User.email)
-    ).all()
+    members = partners.members(current_user.partner_id)
+    can_manage = current_user.is_partner_admin
     return render_template(
-        "portal/users.html", form=form, members=members, action_form=ActionForm()
+        "portal/users.html",
+        form=form,
+        members=members,
+        can_manage=can_manage,
+        # Administrators remove others, never themselves (the service refuses that too).
+        removable={u.id for u in members if can_manage and u.id != current_user.id},
+        action_form=ActionForm(),
     ), (422 if form.errors else 200)
 
 
 @bp.route("/users/<int:user_id>/remove", methods=["POST"])
 @partner_required
+@redirect_refusals("portal.users")
 def remove_user(user_id: int):
-    owned_or_404(User, user_id)
+    partners.member(current_user.partner_id, user_id)
     if not current_user.is_partner_admin:
         abort(403)
     if ActionForm().validate_on_submit():
-        try:
-            partners.remove_user(current_user.partner, user_id, actor=current_user)
-        except DomainError as exc:
-            flash(str(exc), "error")
-        else:
-            flash("The user is removed and logged out.", "success")
+        partners.remove_user(current_user.partner, user_id, actor=current_user)
+        flash("The user is removed and logged out.", "success")
     return redirect(url_for("portal.users"))
 
 
@@ -302,6 +239,7 @@ def keys():
         form=form,
         keys=apikeys.keys_of(current_user.partner_id),
         secret=secret,
+        can_manage=current_user.is_partner_admin,
         action_form=ActionForm(),
     )
     # The page that shows a new key once must never be cached anywhere.
@@ -314,10 +252,7 @@ def revoke_key(key_id: int):
     if not current_user.is_partner_admin:
         abort(403)
     if ActionForm().validate_on_submit():
-        try:
-            key = apikeys.revoke_key(current_user, key_id)
-        except DomainError:
-            abort(404)
+        key = apikeys.revoke_key(current_user, key_id)
         flash(f"The key “{key.label}” is revoked; it stops working at once.", "success")
     return redirect(url_for("portal.keys"))
 
@@ -335,7 +270,7 @@ def notices_inbox():
 @bp.route("/notices/<int:delivery_id>/ack", methods=["POST"])
 @partner_required
 def acknowledge_notice(delivery_id: int):
-    owned_or_404(NoticeDelivery, delivery_id)
+    notices.delivery_of(current_user.partner_id, delivery_id)
     if ActionForm().validate_on_submit():
         notices.acknowledge(current_user.partner_id, delivery_id, user=current_user)
         flash("Thank you: the notice is marked as applied.", "success")
@@ -368,7 +303,11 @@ def webhook():
         form.url.data = current_user.partner.webhook_url or ""
     return (
         render_template(
-            "portal/webhook.html", form=form, secret=secret, partner=current_user.partner
+            "portal/webhook.html",
+            form=form,
+            secret=secret,
+            partner=current_user.partner,
+            can_manage=current_user.is_partner_admin,
         ),
         422 if form.errors else 200,
         {"Cache-Control": "no-store"},

@@ -1,21 +1,15 @@
-"""The partner API under /api/v1: bearer API keys, JSON, problem+json errors.
-
-Routes are declared with flask-openapi3, which validates parameters and bodies
-against the pydantic models in api_schemas and generates the OpenAPI 3.1
-document served at /api/v1/openapi.json from the same declarations.
-"""
+"""The partner API's routes: who the key is, the catalogue, requests, grants, notices."""
 
 from __future__ import annotations
 
 import base64
 import binascii
 import json
+from collections.abc import Callable
 
-import sqlalchemy as sa
 from flask import abort, current_app, g, request
-from flask_openapi3 import APIBlueprint, Tag
+from flask_openapi3 import Tag
 
-from syndication.extensions import csrf, db, limiter
 from syndication.models import (
     Article,
     ArticleRequest,
@@ -24,42 +18,28 @@ from syndication.models import (
     NoticeDelivery,
     Partner,
     PartnerStatus,
-    SyndicationPolicy,
 )
 from syndication.models.base import utcnow
 from syndication.services import (
     apikeys,
-    download_cache,
+    articles,
+    downloads,
     grants,
     notices,
+    partners,
     rulesets,
     search,
 )
-from syndication.services.errors import DomainError
-from syndication.views import api_schemas as s
-from syndication.views.access import credential_rate_key
-from syndication.views.downloads import package_response, refuse, url_root
-
-api = APIBlueprint(
-    "api",
-    __name__,
-    url_prefix="/api/v1",
-    abp_security=[{"bearer": []}],
-    abp_responses=s.PROBLEMS,
-)
-bp = api
-# API clients authenticate with a key on every call, not a cookie: CSRF does not apply.
-csrf.exempt(api)
+from syndication.views.api import bp
+from syndication.views.api import schemas as s
+from syndication.views.downloads import package_response, url_root
 
 CATALOGUE = Tag(name="catalogue", description="Articles you may take")
 LICENSING = Tag(name="licensing", description="Requests, grants and packages")
 NOTICES = Tag(name="notices", description="Corrections and takedowns, webhooks")
 
 
-limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=credential_rate_key)(api)
-
-
-@api.before_request
+@bp.before_request
 def authenticate_key() -> None:
     if request.endpoint == "api.openapi_document":
         return
@@ -79,11 +59,11 @@ def authenticate_key() -> None:
 def _partner() -> Partner:
     """The calling key's partner, loaded on first use (a package download never needs it)."""
     if "partner" not in g:
-        g.partner = db.session.get(Partner, g.partner_id)
+        g.partner = partners.get(g.partner_id)
     return g.partner
 
 
-@api.get("/openapi.json", doc_ui=False)
+@bp.get("/openapi.json", doc_ui=False)
 def openapi_document():
     """The OpenAPI 3.1 document of this API (public)."""
     return current_app.api_doc
@@ -109,16 +89,14 @@ def _decode(cursor: str | None) -> dict:
     return value
 
 
-def _keyset(query: sa.Select, model, page: s.PageQuery) -> tuple[list, str | None]:
-    """Newest first by id; the cursor holds the last id seen."""
+def _keyset(
+    page_of: Callable[..., tuple[list, bool]], page: s.PageQuery
+) -> tuple[list, str | None]:
+    """A page of the partner's rows, newest first by id; the cursor holds the last id seen."""
     before = _decode(page.cursor).get("before")
-    if before is not None:
-        if not isinstance(before, int):
-            abort(400, "This cursor is not valid; start again without one.")
-        query = query.where(model.id < before)
-    rows = list(db.session.scalars(query.order_by(model.id.desc()).limit(page.limit + 1)))
-    more = len(rows) > page.limit
-    rows = rows[: page.limit]
+    if before is not None and not isinstance(before, int):
+        abort(400, "This cursor is not valid; start again without one.")
+    rows, more = page_of(g.partner_id, before=before, limit=page.limit)
     return rows, (_encode({"before": rows[-1].id}) if more and rows else None)
 
 
@@ -129,7 +107,7 @@ def _dump(model: s.Model) -> dict:
 # --- catalogue -------------------------------------------------------------------------
 
 
-@api.get("/", tags=[CATALOGUE], responses={200: s.IndexOut})
+@bp.get("/", tags=[CATALOGUE], responses={200: s.IndexOut})
 def index():
     """Who the key belongs to."""
     partner = _partner()
@@ -144,17 +122,6 @@ def index():
             ),
         )
     )
-
-
-def _held(article_ids: list[int]) -> dict[int, int]:
-    if not article_ids:
-        return {}
-    rows = db.session.execute(
-        sa.select(Grant.article_id, sa.func.max(Grant.id))
-        .where(Grant.partner_id == g.partner_id, Grant.article_id.in_(article_ids))
-        .group_by(Grant.article_id)
-    )
-    return dict(rows.all())
 
 
 def _article_out(article: Article, held: dict[int, int], now) -> dict:
@@ -177,28 +144,25 @@ def _article_out(article: Article, held: dict[int, int], now) -> dict:
     )
 
 
-@api.get("/articles", tags=[CATALOGUE], responses={200: s.ArticlePage})
+@bp.get("/articles", tags=[CATALOGUE], responses={200: s.ArticlePage})
 def list_articles(query: s.ArticleQuery):
     """Search the articles offered for syndication."""
     page_number = _decode(query.cursor).get("page", 1)
     if not isinstance(page_number, int) or page_number < 1:
         abort(400, "This cursor is not valid; start again without one.")
-    try:
-        found = search.search_articles(
-            query.q,
-            policy=query.policy,
-            section=query.section,
-            tag=query.tag,
-            published_from=query.published_from,
-            published_to=query.published_to,
-            offered_only=True,
-            page=page_number,
-            per_page=query.limit,
-        )
-    except DomainError as exc:
-        abort(422, str(exc))
+    found = search.search_articles(
+        query.q,
+        policy=query.policy,
+        section=query.section,
+        tag=query.tag,
+        published_from=query.published_from,
+        published_to=query.published_to,
+        offered_only=True,
+        page=page_number,
+        per_page=query.limit,
+    )
     now = utcnow()
-    held = _held([a.id for a in found.items])
+    held = grants.held_by(g.partner_id, [a.id for a in found.items])
     return _dump(
         s.ArticlePage(
             items=[s.ArticleOut(**_article_out(a, held, now)) for a in found.items],
@@ -209,35 +173,17 @@ def list_articles(query: s.ArticleQuery):
     )
 
 
-def _offered(article_id: int) -> Article:
-    article = db.session.get(Article, article_id)
-    if article is None or article.policy is SyndicationPolicy.NOT_SYNDICATED:
-        abort(404, "No such article in the catalogue.")
-    return article
-
-
-@api.get("/articles/<int:article_id>", tags=[CATALOGUE], responses={200: s.ArticleDetail})
+@bp.get("/articles/<int:article_id>", tags=[CATALOGUE], responses={200: s.ArticleDetail})
 def get_article(path: s.ArticlePath):
     """One article, with the footer and credit your package would carry."""
-    article = _offered(path.article_id)
+    article = articles.offered(path.article_id)
     partner = _partner()
     tier = partner.tier.value if partner.tier else "standard"
-    from syndication import rules as engine
-
-    resolution = engine.resolve(
-        rulesets.engine_rules(rulesets.current()),
-        rulesets.article_facts(article),
-        engine.Context(tier, "text", utcnow()),
-    )
-    rendered = engine.render_terms(
-        resolution,
-        rulesets.template_variables(article, partner_name=partner.name, partner_tier=tier),
-        "text",
-    )
+    rendered = rulesets.preview(article, tier=tier, fmt="text", partner_name=partner.name).rendered
     now = utcnow()
     return _dump(
         s.ArticleDetail(
-            **_article_out(article, _held([article.id]), now),
+            **_article_out(article, grants.held_by(g.partner_id, [article.id]), now),
             summary=article.summary,
             revision=article.current_revision,
             preview_footer=rendered.footer,
@@ -260,30 +206,19 @@ def _request_out(request_row: ArticleRequest, grant_id: int | None) -> s.Request
     )
 
 
-@api.post("/requests", tags=[LICENSING], responses={201: s.RequestResults})
+@bp.post("/requests", tags=[LICENSING], responses={201: s.RequestResults})
 def create_requests(body: s.RequestCreate):
     """Request one or many articles: each is granted, queued or refused with a reason."""
-    try:
-        results = grants.request_articles(_partner(), body.article_ids, note=body.note)
-    except DomainError as exc:
-        refuse(exc)
+    results = grants.request_articles(_partner(), body.article_ids, note=body.note)
     items = [_request_out(r.request, r.grant.id if r.grant else None) for r in results]
     return _dump(s.RequestResults(items=items)), 201
 
 
-@api.get("/requests", tags=[LICENSING], responses={200: s.RequestPage})
+@bp.get("/requests", tags=[LICENSING], responses={200: s.RequestPage})
 def list_requests(query: s.PageQuery):
     """Your requests, newest first."""
-    rows, cursor = _keyset(
-        sa.select(ArticleRequest).where(ArticleRequest.partner_id == g.partner_id),
-        ArticleRequest,
-        query,
-    )
-    grant_ids = dict(
-        db.session.execute(
-            sa.select(Grant.request_id, Grant.id).where(Grant.request_id.in_([r.id for r in rows]))
-        ).all()
-    )
+    rows, cursor = _keyset(grants.request_page, query)
+    grant_ids = grants.grants_for_requests([r.id for r in rows])
     return _dump(
         s.RequestPage(
             items=[_request_out(r, grant_ids.get(r.id)) for r in rows], next_cursor=cursor
@@ -303,26 +238,17 @@ def _grant_out(grant: Grant) -> dict:
     )
 
 
-@api.get("/grants", tags=[LICENSING], responses={200: s.GrantPage})
+@bp.get("/grants", tags=[LICENSING], responses={200: s.GrantPage})
 def list_grants(query: s.PageQuery):
     """Your grants, newest first."""
-    rows, cursor = _keyset(sa.select(Grant).where(Grant.partner_id == g.partner_id), Grant, query)
+    rows, cursor = _keyset(grants.grant_page, query)
     return _dump(s.GrantPage(items=[s.GrantOut(**_grant_out(r)) for r in rows], next_cursor=cursor))
 
 
-def _own_grant(grant_id: int) -> Grant:
-    grant = db.session.scalar(
-        sa.select(Grant).where(Grant.id == grant_id, Grant.partner_id == g.partner_id)
-    )
-    if grant is None:
-        abort(404, "No such grant.")
-    return grant
-
-
-@api.get("/grants/<int:grant_id>", tags=[LICENSING], responses={200: s.GrantDetail})
+@bp.get("/grants/<int:grant_id>", tags=[LICENSING], responses={200: s.GrantDetail})
 def get_grant(path: s.GrantPath):
     """A grant with its frozen terms."""
-    grant = _own_grant(path.grant_id)
+    grant = grants.of_partner(g.partner_id, path.grant_id)
     formats = grant.terms["formats"]
     return _dump(
         s.GrantDetail(
@@ -350,24 +276,21 @@ PACKAGE_RESPONSE = {
 }
 
 
-@api.get(
+@bp.get(
     "/grants/<int:grant_id>/package",
     tags=[LICENSING],
     responses={200: PACKAGE_RESPONSE, 304: {"description": "Not modified (ETag matched)"}},
 )
 def package(path: s.GrantPath, query: s.PackageQuery):
     """The grant's package: the zip (default), or one file with ?format=."""
-    try:
-        built = download_cache.for_partner(
-            g.partner_id,
-            path.grant_id,
-            query.format,
-            api_key_id=g.api_key_id,
-            url_root=url_root(),
-            remembered=download_cache.memory_of(current_app),
-        )
-    except DomainError as exc:
-        refuse(exc)
+    built = downloads.download(
+        g.partner_id,
+        path.grant_id,
+        query.format,
+        api_key_id=g.api_key_id,
+        url_root=url_root(),
+        remembered=downloads.memory_of(current_app),
+    )
     return package_response(built)
 
 
@@ -387,24 +310,17 @@ def _notice_out(delivery: NoticeDelivery) -> s.NoticeOut:
     )
 
 
-@api.get("/notices", tags=[NOTICES], responses={200: s.NoticePage})
+@bp.get("/notices", tags=[NOTICES], responses={200: s.NoticePage})
 def list_notices(query: s.PageQuery):
     """Corrections, updates and takedowns about articles you hold, newest first."""
-    rows, cursor = _keyset(
-        sa.select(NoticeDelivery).where(NoticeDelivery.partner_id == g.partner_id),
-        NoticeDelivery,
-        query,
-    )
+    rows, cursor = _keyset(notices.page_of, query)
     return _dump(s.NoticePage(items=[_notice_out(d) for d in rows], next_cursor=cursor))
 
 
-@api.post("/notices/<int:notice_id>/ack", tags=[NOTICES], responses={200: s.NoticeOut})
+@bp.post("/notices/<int:notice_id>/ack", tags=[NOTICES], responses={200: s.NoticeOut})
 def acknowledge_notice(path: s.NoticePath):
     """Acknowledge a notice: you applied the correction or took the article down."""
-    try:
-        delivery = notices.acknowledge(g.partner_id, path.notice_id)
-    except DomainError as exc:
-        refuse(exc)
+    delivery = notices.acknowledge(g.partner_id, path.notice_id)
     return _dump(_notice_out(delivery))
 
 
@@ -418,23 +334,20 @@ def _webhook_out(secret_shown: bool = False) -> dict:
     )
 
 
-@api.get("/webhook", tags=[NOTICES], responses={200: s.WebhookOut})
+@bp.get("/webhook", tags=[NOTICES], responses={200: s.WebhookOut})
 def get_webhook():
     """Where notices are delivered, if anywhere (the secret is only shown when set)."""
     return _webhook_out()
 
 
-@api.put("/webhook", tags=[NOTICES], responses={200: s.WebhookOut})
+@bp.put("/webhook", tags=[NOTICES], responses={200: s.WebhookOut})
 def set_webhook(body: s.WebhookIn):
     """Set the webhook URL; a new signing secret is made and shown once."""
-    try:
-        notices.set_webhook(_partner(), body.url)
-    except DomainError as exc:
-        abort(422, str(exc))
+    notices.set_webhook(_partner(), body.url)
     return _webhook_out(secret_shown=True)
 
 
-@api.delete("/webhook", tags=[NOTICES], responses={204: None})
+@bp.delete("/webhook", tags=[NOTICES], responses={204: None})
 def delete_webhook():
     """Stop webhook deliveries."""
     notices.clear_webhook(_partner())

@@ -1,27 +1,17 @@
-"""Log in and out."""
+"""Log in and out; set a password from an invitation."""
 
 from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
-from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, PasswordField
-from wtforms.validators import DataRequired, Email, Length
 
 from syndication.extensions import limiter
 from syndication.services import partners, tokens, users
 from syndication.services.errors import DomainError
-from syndication.views.partner_forms import SetPasswordForm
-
-bp = Blueprint("auth", __name__)
-
-
-class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
-    password = PasswordField("Password", validators=[DataRequired(), Length(max=500)])
-    remember = BooleanField("Keep me logged in")
+from syndication.views.auth import bp
+from syndication.views.auth.forms import LoginForm, SetPasswordForm
 
 
 def _home_for(user) -> str:

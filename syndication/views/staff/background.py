@@ -8,11 +8,11 @@ from flask import current_app, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from syndication import tasks
+from syndication.errors import redirect_refusals
 from syndication.models.base import utcnow
 from syndication.services import jobs
-from syndication.services.errors import DomainError
 from syndication.views.access import admin_required
-from syndication.views.partner_forms import ActionForm
+from syndication.views.forms import ActionForm
 from syndication.views.staff import bp
 
 
@@ -47,12 +47,9 @@ def background():
 
 @bp.route("/background/jobs/<int:job_id>/retry", methods=["POST"])
 @admin_required
+@redirect_refusals("staff.background")
 def retry_job(job_id: int):
     if ActionForm().validate_on_submit():
-        try:
-            jobs.retry(job_id, current_user)
-        except DomainError as exc:
-            flash(str(exc), "error")
-        else:
-            flash(f"Job #{job_id} is queued again.", "success")
+        jobs.retry(job_id, current_user)
+        flash(f"Job #{job_id} is queued again.", "success")
     return redirect(url_for("staff.background"))

@@ -2,29 +2,26 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from syndication import rules as engine
-from syndication.extensions import db
-from syndication.ingest.findings import strip_promo_markup
-from syndication.models import Article, ArticleRequest, Partner, PartnerStatus, PartnerTier
-from syndication.models.base import utcnow
+from syndication.errors import redirect_refusals
+from syndication.models import PartnerStatus, PartnerTier
 from syndication.rules.model import RuleValidationError
+from syndication.services import articles as article_service
 from syndication.services import grants, rulesets
-from syndication.services.errors import DomainError, NotFound
+from syndication.services import partners as partner_service
 from syndication.views.access import staff_required
-from syndication.views.partner_forms import ActionForm
-from syndication.views.rule_forms import FLAG_LABELS, TEXT_LABELS, RuleForm, field_for_error
+from syndication.views.forms import ActionForm
 from syndication.views.staff import bp
+from syndication.views.staff.rule_form import FLAG_LABELS, TEXT_LABELS, RuleForm, field_for_error
 
 
 @bp.route("/rules")
 @staff_required
 def rules():
-    rule_set = rulesets.current()
-    db.session.commit()  # the default set is written on first use
+    rule_set = rulesets.ensure_current()
     return render_template(
         "staff/rules.html",
         rule_set=rule_set,
@@ -83,18 +80,14 @@ def _labels() -> dict:
 
 @bp.route("/rules/<key>/<any(up, down, activate, deactivate):change>", methods=["POST"])
 @staff_required
+@redirect_refusals("staff.rules")
 def change_rule(key: str, change: str):
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        if change in ("up", "down"):
-            rulesets.move(current_user, key, -1 if change == "up" else 1)
-        else:
-            rulesets.set_active(current_user, key, change == "activate")
-    except NotFound:
-        abort(404)
-    except DomainError as exc:
-        flash(str(exc), "error")
+    if change in ("up", "down"):
+        rulesets.move(current_user, key, -1 if change == "up" else 1)
+    else:
+        rulesets.set_active(current_user, key, change == "activate")
     return redirect(url_for("staff.rules"))
 
 
@@ -108,40 +101,23 @@ def preview():
     fmt = request.args.get("format", "html")
     if fmt not in engine.FORMATS:
         fmt = "html"
-    articles = db.session.scalars(
-        sa.select(Article).order_by(Article.published_at.desc().nulls_last()).limit(200)
-    ).all()
-    partners = db.session.scalars(
-        sa.select(Partner).where(Partner.status == PartnerStatus.APPROVED).order_by(Partner.name)
-    ).all()
-    article = db.session.get(Article, article_id) if article_id else None
-    partner = db.session.get(Partner, partner_id) if partner_id else None
+    article = article_service.find(article_id)
+    partner = partner_service.find(partner_id)
     result = None
     if article is not None:
         if partner is not None and partner.tier:
             tier = partner.tier.value
-        rule_set = rulesets.current()
-        resolution = engine.resolve(
-            rulesets.engine_rules(rule_set),
-            rulesets.article_facts(article),
-            engine.Context(tier, fmt, utcnow()),
-        )
-        variables = rulesets.template_variables(
+        result = rulesets.preview(
             article,
+            tier=tier,
+            fmt=fmt,
             partner_name=partner.name if partner else "Example Partner",
-            partner_tier=tier,
             licence_id="SD-PREVIEW",
         )
-        result = {
-            "rule_set": rule_set,
-            "resolution": resolution,
-            "rendered": engine.render_terms(resolution, variables, fmt),
-            "body": _preview_body(article.body_html, resolution),
-        }
     return render_template(
         "staff/preview.html",
-        articles=articles,
-        partners=partners,
+        articles=article_service.recent(200),
+        partners=partner_service.by_name(status=PartnerStatus.APPROVED),
         tiers=[t.value for t in PartnerTier],
         formats=engine.FORMATS,
         article=article,
@@ -150,12 +126,6 @@ def preview():
         fmt=fmt,
         result=result,
     )
-
-
-def _preview_body(body_html: str, resolution: engine.Resolution) -> str:
-    if resolution.value("strip_promos"):
-        return strip_promo_markup(body_html)
-    return body_html
 
 
 @bp.route("/requests")
@@ -172,7 +142,7 @@ def requests():
         partner_id=partner_id,
         policy=policy,
         statuses=["pending", "granted", "refused", "withdrawn", ""],
-        partners=db.session.scalars(sa.select(Partner).order_by(Partner.name)).all(),
+        partners=partner_service.by_name(),
         action_form=ActionForm(),
     )
 
@@ -200,20 +170,16 @@ def bulk_requests():
 
 @bp.route("/requests/<int:request_id>/<any(grant, refuse):decision>", methods=["POST"])
 @staff_required
+@redirect_refusals("staff.requests")
 def decide_request(request_id: int, decision: str):
-    if db.session.get(ArticleRequest, request_id) is None:
-        abort(404)
+    grants.get_request(request_id)  # an unknown request is a 404 before anything else
     if not ActionForm().validate_on_submit():
         abort(400)
     reason = request.form.get("reason", "")
-    try:
-        if decision == "grant":
-            grant = grants.grant_request(request_id, actor=current_user, note=reason)
-            flash(f"Granted: licence {grant.licence_id}.", "success")
-        else:
-            grants.refuse_request(request_id, actor=current_user, reason=reason)
-            flash("Refused; the partner has been told why.", "success")
-    except DomainError as exc:
-        db.session.rollback()
-        flash(str(exc), "error")
+    if decision == "grant":
+        grant = grants.grant_request(request_id, actor=current_user, note=reason)
+        flash(f"Granted: licence {grant.licence_id}.", "success")
+    else:
+        grants.refuse_request(request_id, actor=current_user, reason=reason)
+        flash("Refused; the partner has been told why.", "success")
     return redirect(url_for("staff.requests"))

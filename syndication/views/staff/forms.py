@@ -1,4 +1,4 @@
-"""Forms of the staff article pages: rights, corrections, imports."""
+"""Forms of the staff pages: partner decisions, eligibility, rights, corrections, imports."""
 
 from __future__ import annotations
 
@@ -6,15 +6,61 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     DateTimeLocalField,
+    HiddenField,
+    IntegerField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
+from wtforms.widgets import CheckboxInput, ListWidget
 
-from syndication.models import Origin, SyndicationPolicy
+from syndication.models import Origin, PartnerTier, SyndicationPolicy
+from syndication.views.forms import AUDIENCE
+
+TIER_CHOICES = [SelectChoice(t.value, t.value.capitalize()) for t in PartnerTier]
+REQUIRABLE_FIELDS = [
+    SelectChoice("region", "Country / region"),
+    SelectChoice("intended_use", "How the content will be used"),
+    SelectChoice("contact_name", "Contact name"),
+]
+
+
+class DecisionForm(FlaskForm):
+    action = HiddenField(validators=[DataRequired()])
+    version = IntegerField(widget=HiddenField.widget, validators=[DataRequired()])
+    tier = SelectField("Tier", choices=TIER_CHOICES, default=PartnerTier.STANDARD.value)
+    reason = TextAreaField("Reason", validators=[Optional(), Length(max=4000)])
+
+
+class MultiCheckboxField(SelectMultipleField):
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
+class EligibilityForm(FlaskForm):
+    min_monthly_unique_visitors = IntegerField(
+        "Minimum monthly unique visitors", validators=[DataRequired(), AUDIENCE]
+    )
+    min_newsletter_subscribers = IntegerField(
+        "Or minimum newsletter subscribers",
+        description="Leave empty to not accept this path.",
+        validators=[Optional(), AUDIENCE],
+    )
+    min_print_circulation = IntegerField(
+        "Or minimum print circulation",
+        description="Leave empty to not accept this path.",
+        validators=[Optional(), AUDIENCE],
+    )
+    blocked_domains = TextAreaField(
+        "Blocked domains",
+        description="One per line; subdomains are blocked too.",
+        validators=[Optional(), Length(max=20000)],
+    )
+    required_fields = MultiCheckboxField("Required fields", choices=REQUIRABLE_FIELDS)
 
 
 class RightsForm(FlaskForm):

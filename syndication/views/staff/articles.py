@@ -1,4 +1,4 @@
-"""Staff article pages: rights, corrections as revisions, diffs, imports."""
+"""Staff article pages: the catalogue, rights, corrections as revisions, diffs, imports."""
 
 from __future__ import annotations
 
@@ -7,20 +7,39 @@ from datetime import UTC
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
-from syndication.extensions import db
 from syndication.models import ArticleRevision, Origin, SyndicationPolicy
-from syndication.services import articles, importing
-from syndication.services.errors import DomainError, NotFound
+from syndication.services import articles, importing, search
+from syndication.services.errors import DomainError
+from syndication.views import catalogue
 from syndication.views.access import staff_required
-from syndication.views.article_forms import ImportForm, RevisionForm, RightsForm
 from syndication.views.staff import bp
+from syndication.views.staff.forms import ImportForm, RevisionForm, RightsForm
 
 
-def _article_or_404(article_id: int):
-    try:
-        return articles.get(article_id)
-    except NotFound:
-        abort(404)
+@bp.route("/articles", endpoint="articles")
+@staff_required
+def catalogue_page():
+    filters = catalogue.filters_from_request()
+    found = catalogue.run_search(filters)
+    return render_template(
+        "staff/articles.html",
+        found=found,
+        filters=filters,
+        args=request.args,
+        pager_urls=catalogue.pager_urls("staff.articles", found),
+        policies=list(SyndicationPolicy),
+        sections=search.sections(),
+    )
+
+
+@bp.route("/articles/<int:article_id>")
+@staff_required
+def article(article_id: int):
+    found = articles.with_details(article_id)
+    findings: dict[str, list] = {}
+    for finding in found.findings:
+        findings.setdefault(finding.kind.value, []).append(finding)
+    return render_template("staff/article.html", article=found, findings=findings)
 
 
 def _aware(value):
@@ -34,7 +53,7 @@ def _naive(value):
 @bp.route("/articles/<int:article_id>/rights", methods=["GET", "POST"])
 @staff_required
 def article_rights(article_id: int):
-    article = _article_or_404(article_id)
+    article = articles.get(article_id)
     form = RightsForm()
     if request.method == "GET":
         form.origin.data, form.policy.data = article.origin.value, article.policy.value
@@ -57,7 +76,6 @@ def article_rights(article_id: int):
                 reason=form.reason.data or "",
             )
         except DomainError as exc:
-            db.session.rollback()
             form.expires_at.errors.append(str(exc))
         else:
             flash("Rights saved.", "success")
@@ -70,7 +88,7 @@ def article_rights(article_id: int):
 @bp.route("/articles/<int:article_id>/revise", methods=["GET", "POST"])
 @staff_required
 def revise_article(article_id: int):
-    article = _article_or_404(article_id)
+    article = articles.get(article_id)
     form = RevisionForm()
     if request.method == "GET":
         form.headline.data, form.dek.data = article.headline, article.dek
@@ -86,7 +104,6 @@ def revise_article(article_id: int):
                 note=form.note.data,
             )
         except DomainError as exc:
-            db.session.rollback()
             form.note.errors.append(str(exc))
         else:
             flash(f"Saved as revision {revision.number}.", "success")
@@ -99,7 +116,7 @@ def revise_article(article_id: int):
 @bp.route("/articles/<int:article_id>/revisions/<int:number>")
 @staff_required
 def revision_diff(article_id: int, number: int):
-    article = _article_or_404(article_id)
+    article = articles.get(article_id)
     by_number = {r.number: r for r in article.revisions}
     new: ArticleRevision | None = by_number.get(number)
     old = by_number.get(request.args.get("against", number - 1, type=int))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
+from syndication.errors import redirect_refusals
 from syndication.services import feeds
-from syndication.services.errors import DomainError
 from syndication.views.access import partner_required
-from syndication.views.partner_forms import ActionForm
+from syndication.views.forms import ActionForm
 from syndication.views.portal import bp
 
 # Label, endpoint for an API key, endpoint for the feed token.
@@ -31,6 +31,7 @@ def _page(token: str | None = None):
         if token
         else [],
         has_token=current_user.partner.feed_token_hash is not None,
+        can_manage=current_user.is_partner_admin,
         action_form=ActionForm(),
     )
     # The page that shows a new token once must never be cached anywhere.
@@ -45,34 +46,27 @@ def feeds_page():
 
 @bp.route("/feeds/token", methods=["POST"])
 @partner_required
+@redirect_refusals("portal.feeds_page")
 def issue_feed_token():
     if not current_user.is_partner_admin:
         abort(403)
     if not ActionForm().validate_on_submit():
         abort(400)
-    try:
-        token = feeds.issue_feed_token(current_user.partner, actor=current_user)
-    except DomainError as exc:
-        flash(str(exc), "error")
-        return redirect(url_for("portal.feeds_page"))
-    return _page(token)
+    return _page(feeds.issue_feed_token(current_user.partner, actor=current_user))
 
 
 @bp.route("/feeds/token/revoke", methods=["POST"])
 @partner_required
+@redirect_refusals("portal.feeds_page")
 def revoke_feed_token():
     if not current_user.is_partner_admin:
         abort(403)
     if ActionForm().validate_on_submit():
-        try:
-            revoked = feeds.revoke_feed_token(current_user.partner, actor=current_user)
-        except DomainError as exc:
-            flash(str(exc), "error")
-        else:
-            flash(
-                "The feed token is revoked; its addresses stop working at once."
-                if revoked
-                else "There was no feed token to revoke.",
-                "success",
-            )
+        revoked = feeds.revoke_feed_token(current_user.partner, actor=current_user)
+        flash(
+            "The feed token is revoked; its addresses stop working at once."
+            if revoked
+            else "There was no feed token to revoke.",
+            "success",
+        )
     return redirect(url_for("portal.feeds_page"))

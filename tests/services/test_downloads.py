@@ -1,4 +1,4 @@
-"""Cached portal downloads: the session and the grant are checked on every request,
+"""Remembered downloads: the session and the grant are checked on every request,
 and a remembered package is never served once anything it is built from changed."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from syndication.extensions import db
 from syndication.models import Asset, Download, Role, User
 from syndication.models.base import utcnow
 from syndication.policy.lifecycle import Status
-from syndication.services import download_cache, settings
+from syndication.services import downloads, settings
 from syndication.services.worker_memory import WorkerMemory
 from tests.factories import PASSWORD
 
@@ -23,7 +23,7 @@ from tests.factories import PASSWORD
 @pytest.fixture
 def download(client, auth, seed_grant):
     """Log the seed grant's partner user in; a function fetching one format of the grant."""
-    download_cache.memory_of(client.application).clear()
+    downloads.memory_of(client.application).clear()
     auth.login("ed@p.example", PASSWORD)
 
     def get(fmt: str = "bundle"):
@@ -109,12 +109,15 @@ def selects(monkeypatch):
     sa.event.remove(engine, "before_cursor_execute", record)
 
 
-def test_a_remembered_download_is_one_insert_that_logs_who_and_what(download, seed_grant, selects):
+def test_a_remembered_download_reads_the_session_and_the_grant_and_logs_who_and_what(
+    download, seed_grant, selects
+):
     first = download()
     selects.clear()
     again = download()
     assert again.status_code == 200 and again.data == first.data
-    assert selects == []  # allowed, unchanged and logged by the INSERT alone
+    # The session's user, then the grant with its fingerprint: nothing rebuilt or re-read.
+    assert len(selects) == 2 and "FROM grants" in selects[1]
     rows = db.session.scalars(sa.select(Download).order_by(Download.id)).all()
     assert len(rows) == 2
     user = db.session.scalar(sa.select(User).where(User.email == "ed@p.example"))
@@ -202,7 +205,7 @@ def test_the_memory_is_bounded_by_bytes():
 def test_api_downloads_share_the_memory_and_see_changes(
     client, seed_grant, seed_article, make_api_key, correct, source_loads
 ):
-    download_cache.memory_of(client.application).clear()
+    downloads.memory_of(client.application).clear()
     key, secret = make_api_key(seed_grant.partner)
     url = f"/api/v1/grants/{seed_grant.id}/package?format=article.txt"
     headers = {"Authorization": f"Bearer {secret}"}

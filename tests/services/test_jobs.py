@@ -27,7 +27,7 @@ from syndication.services import jobs, mail
 from syndication.tasks import JOB_KINDS, enqueue, queue_of
 from tests.conftest import ROOT
 from tests.factories import PASSWORD
-from tests.test_partners import _form
+from tests.services.test_partners import _form
 
 T0 = datetime(2026, 12, 3, 9, 0, tzinfo=UTC)
 
@@ -302,3 +302,13 @@ def test_plain_staff_cannot_retry_jobs(client, auth, make_user):
     assert client.post(f"/staff/background/jobs/{job.id}/retry").status_code == 403
     db.session.refresh(job)
     assert job.state is JobState.FAILED
+
+
+def test_retrying_a_job_that_has_not_failed_is_refused_in_words(client, auth, make_user):
+    make_user(Role.ADMIN, email="boss@example.org")
+    auth.login("boss@example.org", PASSWORD)
+    job = email_job()
+    db.session.commit()
+    response = client.post(f"/staff/background/jobs/{job.id}/retry", follow_redirects=True)
+    assert response.status_code == 200
+    assert "cannot become queued" in response.get_data(as_text=True)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import (
-    Blueprint,
     Response,
     current_app,
     flash,
@@ -13,13 +12,13 @@ from flask import (
     url_for,
 )
 
-from syndication.services import download_cache, packages, partners, pixels
+from syndication.services import downloads, packages, partners, pixels
 from syndication.services import health as health_service
 from syndication.services.errors import DomainError
-from syndication.views.downloads import package_response, refuse, url_root
-from syndication.views.partner_forms import ApplicationForm, split_domains
-
-bp = Blueprint("public", __name__)
+from syndication.views.downloads import package_response, url_root
+from syndication.views.forms import split_domains
+from syndication.views.public import bp
+from syndication.views.public.forms import ApplicationForm
 
 
 @bp.route("/")
@@ -89,17 +88,14 @@ def pixel(token: str):
 @bp.route("/download/<token>")
 def signed_download(token: str):
     """A download link sent by email: the signature stands in for the login."""
-    try:
-        grant_id, partner_id, fmt = packages.from_link(token)
-        built = download_cache.for_partner(
-            partner_id,
-            grant_id,
-            fmt,
-            url_root=url_root(),
-            remembered=download_cache.memory_of(current_app),
-        )
-    except DomainError as exc:
-        refuse(exc)
+    grant_id, partner_id, fmt = packages.from_link(token)
+    built = downloads.download(
+        partner_id,
+        grant_id,
+        fmt,
+        url_root=url_root(),
+        remembered=downloads.memory_of(current_app),
+    )
     return package_response(built)
 
 

@@ -1,4 +1,4 @@
-"""Partner feeds (RSS 2.0, Atom, JSON Feed 1.1), for feed readers and for machines.
+"""The feed routes.
 
 Two ways in, neither using the login session: a revocable feed token in the
 URL (/feeds/<token>/rss.xml), for readers that cannot send headers, or an API
@@ -8,32 +8,21 @@ never an HTML page a feed reader could not show.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, request, url_for
+from flask import Response, abort, current_app, request, url_for
 
-from syndication.extensions import db, limiter
 from syndication.models import Partner
-from syndication.services import apikeys, feeds
-from syndication.services.errors import DomainError
-from syndication.views.access import credential_rate_key
-from syndication.views.downloads import refuse
-
-bp = Blueprint("feeds", __name__, url_prefix="/feeds")
-
-
-limiter.limit(lambda: current_app.config["API_RATE_LIMIT"], key_func=credential_rate_key)(bp)
+from syndication.services import apikeys, feeds, partners
+from syndication.views.feeds import bp
 
 
 def _serve(partner: Partner, fmt: str, endpoint: str, **values: str) -> Response:
     """The feed with ETag and Last-Modified; 304 when the reader's copy is current."""
-    try:
-        built = feeds.partner_feed(
-            partner,
-            fmt,
-            self_url=url_for(endpoint, _external=True, **values),
-            remembered=feeds.memory_of(current_app),
-        )
-    except DomainError as exc:
-        refuse(exc)
+    built = feeds.partner_feed(
+        partner,
+        fmt,
+        self_url=url_for(endpoint, _external=True, **values),
+        remembered=feeds.memory_of(current_app),
+    )
     response = Response(built.data, content_type=built.media_type)
     response.set_etag(built.etag)
     response.last_modified = built.last_modified
@@ -64,7 +53,7 @@ def _by_key() -> Partner:
     key = apikeys.authenticate(secret.strip())
     if key is None:
         abort(401, "This API key is not valid or has been revoked.")
-    return db.session.get(Partner, key.partner_id)
+    return partners.get(key.partner_id)
 
 
 @bp.get("/<token>/rss.xml")

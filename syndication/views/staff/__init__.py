@@ -1,0 +1,10 @@
+"""Staff pages: the catalogue and its articles, partners, rules and the request queue."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+bp = Blueprint("staff", __name__)
+
+# Each module adds its routes to bp.
+from syndication.views.staff import articles, background, licensing, routes  # noqa: E402, F401

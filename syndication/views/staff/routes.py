@@ -1,0 +1,135 @@
+"""Staff pages: the dashboard, partners and their decisions, the eligibility policy."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from syndication.models import Partner, PartnerStatus, SyndicationPolicy
+from syndication.policy.lifecycle import REASON_REQUIRED, allowed_actions
+from syndication.services import articles as article_service
+from syndication.services import grants, settings
+from syndication.services import partners as partner_service
+from syndication.services.errors import DomainError
+from syndication.views import catalogue
+from syndication.views.access import admin_required, staff_required
+from syndication.views.forms import split_domains
+from syndication.views.staff import bp
+from syndication.views.staff.forms import DecisionForm, EligibilityForm
+
+
+@bp.route("/")
+@staff_required
+def dashboard():
+    return render_template(
+        "staff/dashboard.html",
+        partner_counts=partner_service.count_by_status(),
+        policy_counts=article_service.count_by_policy(),
+        pending_requests=grants.pending_count(),
+        recent=article_service.recent(8),
+        PartnerStatus=PartnerStatus,
+        SyndicationPolicy=SyndicationPolicy,
+    )
+
+
+@bp.route("/partners")
+@staff_required
+def partners():
+    status = request.args.get("status", "")
+    recommendation = request.args.get("recommendation", "")
+    q = request.args.get("q", "").strip()
+    date_from = catalogue.parse_date(request.args.get("from", ""))
+    date_to = catalogue.parse_date(request.args.get("to", ""))
+    rows = partner_service.search(
+        status=status,
+        recommendation=recommendation,
+        q=q,
+        created_from=date_from,
+        created_to=date_to,
+    )
+    return render_template(
+        "staff/partners.html",
+        partners=rows,
+        status=status,
+        statuses=list(PartnerStatus),
+        recommendation=recommendation,
+        q=q,
+        date_from=request.args.get("from", ""),
+        date_to=request.args.get("to", ""),
+    )
+
+
+def _render_partner(partner: Partner, form: DecisionForm | None = None, status: int = 200):
+    form = form or DecisionForm(formdata=None)
+    return (
+        render_template(
+            "staff/partner.html",
+            partner=partner,
+            form=form,
+            actions=allowed_actions(partner.status),
+            history=partner_service.history(partner),
+            current_recommendation=partner_service.recommendation_for(partner),
+            reason_required=REASON_REQUIRED,
+        ),
+        status,
+    )
+
+
+@bp.route("/partners/<int:partner_id>")
+@staff_required
+def partner(partner_id: int):
+    return _render_partner(partner_service.get(partner_id))
+
+
+@bp.route("/partners/<int:partner_id>/decide", methods=["POST"])
+@staff_required
+def decide(partner_id: int):
+    found = partner_service.get(partner_id)
+    form = DecisionForm()
+    status = 422  # what the form or the lifecycle refused; a lost race says 409 itself
+    if form.validate_on_submit():
+        try:
+            partner_service.decide(
+                partner_id,
+                form.action.data,
+                actor=current_user,
+                expected_version=form.version.data,
+                reason=form.reason.data or "",
+                tier=form.tier.data,
+            )
+        except DomainError as exc:
+            # Shown in the form; the service rolled back, so the page shows the partner as is.
+            form.reason.errors.append(str(exc))
+            status = exc.status
+        else:
+            flash(f"{found.name} is now {found.status.value}.", "success")
+            return redirect(url_for("staff.partner", partner_id=partner_id))
+    return _render_partner(found, form, status)
+
+
+@bp.route("/settings/eligibility", methods=["GET", "POST"])
+@admin_required
+def eligibility():
+    current = settings.eligibility_policy()
+    form = EligibilityForm(obj=None if request.method == "POST" else current)
+    if request.method == "GET":
+        form.blocked_domains.data = "\n".join(current.blocked_domains or [])
+        form.required_fields.data = list(current.required_fields or [])
+    if form.validate_on_submit():
+        try:
+            settings.update_eligibility_policy(
+                actor=current_user,
+                min_monthly_unique_visitors=form.min_monthly_unique_visitors.data,
+                min_newsletter_subscribers=form.min_newsletter_subscribers.data,
+                min_print_circulation=form.min_print_circulation.data,
+                blocked_domains=split_domains(form.blocked_domains.data or ""),
+                required_fields=form.required_fields.data or [],
+            )
+        except DomainError as exc:
+            form.blocked_domains.errors.append(str(exc))
+        else:
+            flash("The eligibility policy is saved; new applications use it.", "success")
+            return redirect(url_for("staff.eligibility"))
+    return render_template("staff/eligibility.html", form=form, policy=current), (
+        422 if form.errors else 200
+    )
