@@ -47,7 +47,9 @@ def import_command(path: Path, headline: str | None, canonical_url: str) -> None
     for draft in drafts:
         result = articles.import_draft(draft, note=f"Imported from {path.name}")
         state = "created" if result.created else ("revised" if result.revised else "unchanged")
-        click.echo(f"{state}: #{result.article.id} {result.article.headline}")
+        article = result.article
+        review = " (awaiting review)" if article.intake.value == "awaiting_review" else ""
+        click.echo(f"{state}{review}: #{article.id} {article.headline}")
 
 
 @demo_cli.command("load")

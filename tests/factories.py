@@ -14,6 +14,7 @@ from syndication.models import (
     ApiKey,
     ArticleRequest,
     Grant,
+    Origin,
     OutletType,
     Partner,
     PartnerDomain,
@@ -65,7 +66,11 @@ def make_partner():
 
 @pytest.fixture
 def make_article():
-    def make(policy: SyndicationPolicy = SyndicationPolicy.FREE_ELIGIBLE, **kw):
+    def make(
+        policy: SyndicationPolicy = SyndicationPolicy.FREE_ELIGIBLE,
+        origin: Origin = Origin.ORIGINAL,
+        **kw,
+    ):
         n = next(_counter)
         draft = ArticleDraft(
             headline=kw.pop("headline", f"Test article number {n}"),
@@ -74,7 +79,8 @@ def make_article():
             source_id=f"test:{n}",
             **kw,
         )
-        return articles.import_draft(draft, policy=policy).article
+        # Staff have confirmed its rights: released from intake.
+        return articles.import_draft(draft, origin=origin, policy=policy, release=True).article
 
     return make
 
@@ -132,7 +138,9 @@ def seed_article(seed_path):
     (draft,) = importing.drafts_from_file(
         seed_path, headline="Kuleba and Lavrov", canonical_url="https://dcnf.example/kuleba/"
     )
-    return articles.import_draft(draft).article
+    return articles.import_draft(
+        draft, origin=Origin.ORIGINAL, policy=SyndicationPolicy.FREE_ELIGIBLE, release=True
+    ).article
 
 
 @pytest.fixture

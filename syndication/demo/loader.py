@@ -150,7 +150,8 @@ def _ensure_articles() -> list[str]:
     seed.canonical_url = SEED_URL
     seed.section = "World"
     seed.tags = ["ukraine", "russia", "diplomacy"]
-    result = articles.import_draft(seed, note="Seed article", commit=False)
+    # The demo's articles are the organisation's own, their rights confirmed: released.
+    result = articles.import_draft(seed, note="Seed article", release=True, commit=False)
     created += result.created
     for item in _data("articles.json"):
         result = articles.import_draft(
@@ -158,6 +159,7 @@ def _ensure_articles() -> list[str]:
             note="Demo data",
             origin=Origin(item["origin"]),
             policy=SyndicationPolicy(item["policy"]),
+            release=True,
             commit=False,
         )
         if result.created and item.get("embargo_hours"):

@@ -55,5 +55,11 @@ class ArticleDraft:
     source_id: str = ""
     summary: str = ""
     status: str = "published"
+    # Provenance: the feed's or export's title and the site it is about, when it names them.
+    source_title: str = ""
+    source_site_url: str = ""
+    # Set by the service that read the file: its name and the importer that read it.
+    import_source: str = ""
+    importer: str = ""
     assets: list[AssetDraft] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)

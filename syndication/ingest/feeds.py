@@ -317,6 +317,13 @@ def _atom_draft(
 # --- entry point ----------------------------------------------------------------------------
 
 
+def _provenance(drafts: list[ArticleDraft], title: str, site: str) -> None:
+    site = site if absolute_url(site) else ""
+    for draft in drafts:
+        draft.source_title = " ".join(title.split())[:500]
+        draft.source_site_url = site
+
+
 def parse_feed(data: bytes, *, known_footers: Sequence[str] = ()) -> list[ArticleDraft]:
     """Parse an RSS 2.0, RSS 1.0 or Atom feed into one draft per item, sanitised, with findings.
 
@@ -331,6 +338,7 @@ def parse_feed(data: bytes, *, known_footers: Sequence[str] = ()) -> list[Articl
         feed_base = _atom_link(_children(root), _base(root))
         entries = root.findall(f"{{{ATOM}}}entry")
         drafts = [_atom_draft(e, known_footers, language, feed_base) for e in entries]
+        _provenance(drafts, _text(_children(root), (ATOM, "title")), feed_base)
     elif (local == "rss" and namespace == "") or (local == "RDF" and namespace == RDF):
         channel_element = next(
             (c for c in root if isinstance(c.tag, str) and _split_tag(c.tag) == ("", "channel")),
@@ -340,6 +348,7 @@ def parse_feed(data: bytes, *, known_footers: Sequence[str] = ()) -> list[Articl
         # RSS 2.0 items sit in <channel>; RSS 1.0 items are siblings of it.
         items = channel.get(("", "item"), []) + _children(root).get(("", "item"), [])
         drafts = [_rss_draft(item, channel, known_footers) for item in items]
+        _provenance(drafts, _text(channel, ("", "title")), _text(channel, ("", "link")))
     else:
         raise ImportFormatError(
             f"The XML is not an RSS or Atom feed: its root element is <{local}>, "

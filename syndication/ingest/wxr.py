@@ -213,6 +213,10 @@ def parse_wxr(data: bytes, *, known_footers: Sequence[str] = ()) -> list[Article
         drafts.append(
             _draft(fields, authors, site, language, status, assets, known_footers, post_id)
         )
+    title = " ".join(_text(channel, "", "title").split())[:500]
+    for draft in drafts:
+        draft.source_title = title
+        draft.source_site_url = site if absolute_url(site) else ""
     return drafts
 
 

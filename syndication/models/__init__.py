@@ -15,6 +15,7 @@ from syndication.models.articles import (
     Asset,
     FindingKind,
     ImportFinding,
+    IntakeState,
     Origin,
     SyndicationPolicy,
 )
@@ -54,6 +55,7 @@ __all__ = [
     "Grant",
     "GrantStatus",
     "ImportFinding",
+    "IntakeState",
     "Job",
     "Notice",
     "NoticeDelivery",

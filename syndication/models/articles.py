@@ -24,6 +24,13 @@ class SyndicationPolicy(enum.StrEnum):
     NOT_SYNDICATED = "not_syndicated"
 
 
+class IntakeState(enum.StrEnum):
+    """Whether staff have confirmed an imported article's rights: only released ones are offered."""
+
+    AWAITING_REVIEW = "awaiting_review"
+    RELEASED = "released"
+
+
 class FindingKind(enum.StrEnum):
     FOOTER = "footer"
     PROMO = "promo"
@@ -78,6 +85,36 @@ class Article(TimestampMixin, db.Model):
     embargo_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     territory: Mapped[str] = mapped_column(sa.String(100), default="")
+    # Third-party content that staff syndicate anyway: the licence that allows it. The
+    # credit line then names the rights holder, never the organisation.
+    rights_holder: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    licence_reference: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
+    licence_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # Intake: nothing is in the catalogue, the feeds or the API until staff release it.
+    intake: Mapped[IntakeState] = mapped_column(
+        enum_column(IntakeState, "intake_state"),
+        default=IntakeState.AWAITING_REVIEW,
+        server_default=IntakeState.RELEASED.value,
+        index=True,
+    )
+    intake_reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    released_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # (No ON DELETE on these three: see migration 0007.)
+    released_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # Identity (ingest/identity.py): the same story is the same article however it arrives.
+    url_key: Mapped[str] = mapped_column(sa.String(1000), default="", server_default="", index=True)
+    fingerprint: Mapped[str] = mapped_column(
+        sa.String(64), default="", server_default="", index=True
+    )
+    possible_duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("articles.id"))
+    # Provenance: where it came from, how and by whom.
+    import_source: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    importer: Mapped[str] = mapped_column(sa.String(32), default="", server_default="")
+    source_title: Mapped[str] = mapped_column(sa.String(500), default="", server_default="")
+    source_site_url: Mapped[str] = mapped_column(sa.String(1000), default="", server_default="")
+    source_feed_url: Mapped[str] = mapped_column(sa.String(1000), default="", server_default="")
+    imported_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    imported_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     revisions: Mapped[list[ArticleRevision]] = relationship(
         back_populates="article", cascade="all, delete-orphan", order_by="ArticleRevision.number"
@@ -95,6 +132,27 @@ class Article(TimestampMixin, db.Model):
     @property
     def tags(self) -> list[str]:
         return [row.tag for row in self.tag_rows]
+
+    @property
+    def is_offered(self) -> bool:
+        """In the catalogue, feeds and API: released from intake and syndicated at all."""
+        return (
+            self.intake is IntakeState.RELEASED
+            and self.policy is not SyndicationPolicy.NOT_SYNDICATED
+        )
+
+    @classmethod
+    def offered_sql(cls) -> sa.ColumnElement[bool]:
+        """``is_offered`` as a WHERE condition: the one definition every listing uses."""
+        return sa.and_(
+            cls.intake == IntakeState.RELEASED, cls.policy != SyndicationPolicy.NOT_SYNDICATED
+        )
+
+    @classmethod
+    def not_offered_sql(cls) -> sa.ColumnElement[bool]:
+        return sa.or_(
+            cls.intake != IntakeState.RELEASED, cls.policy == SyndicationPolicy.NOT_SYNDICATED
+        )
 
     def __repr__(self) -> str:
         return f"<Article {self.id} {self.slug}>"

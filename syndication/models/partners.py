@@ -158,4 +158,9 @@ class OrganisationSettings(db.Model):
     name: Mapped[str] = mapped_column(sa.String(200))
     website_url: Mapped[str] = mapped_column(sa.String(500))
     licensing_email: Mapped[str] = mapped_column(sa.String(254))
+    # The organisation's own sources: content from anywhere else is third party.
+    own_domains: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    own_feed_urls: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
+    # Own content with no third-party findings skips the intake queue (admins opt in).
+    auto_release: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

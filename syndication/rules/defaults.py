@@ -21,6 +21,17 @@ CREDIT_LINE = "By {{ byline }}, {{ organisation }}"
 
 ORIGINALLY_APPEARED = "This article originally appeared on {{ organisation }}: {{ canonical_url }}"
 
+# Someone else's work that the organisation may syndicate under a recorded licence:
+# credited to its rights holder, never to the organisation.
+THIRD_PARTY_CREDIT_LINE = "By {{ byline }}, {{ rights_holder }}"
+THIRD_PARTY_ORIGINALLY_APPEARED = (
+    "This article originally appeared on {{ rights_holder }}: {{ canonical_url }}"
+)
+THIRD_PARTY_FOOTER = (
+    "This article by {{ rights_holder }} is republished under licence {{ licence_reference }}"
+    " through {{ organisation }}. It may not be resold or redistributed."
+)
+
 
 def default_rules() -> list[Rule]:
     """The default rule set: house credit and flags, one footer per policy, pixel in HTML."""
@@ -61,5 +72,19 @@ def default_rules() -> list[Rule]:
             # aggregators whose fetches are not page views.
             conditions=Conditions(formats=frozenset({"html", "page_html"})),
             actions=Actions(tracking_pixel=True),
+        ),
+        Rule(
+            id=5,
+            name="Third-party content: credit the rights holder",
+            priority=20,
+            conditions=Conditions(
+                origins=frozenset({"third_party"}),
+                policies=frozenset({"free_eligible", "licensed"}),
+            ),
+            actions=Actions(
+                credit_line=THIRD_PARTY_CREDIT_LINE,
+                originally_appeared=THIRD_PARTY_ORIGINALLY_APPEARED,
+                footer=THIRD_PARTY_FOOTER,
+            ),
         ),
     ]

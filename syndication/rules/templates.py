@@ -58,6 +58,10 @@ VARIABLES: tuple[str, ...] = (
     "partner_name",
     "partner_tier",
     "licence_id",
+    # Whose work it is: the organisation for its own content, else the recorded rights
+    # holder and the licence that lets the organisation syndicate it.
+    "rights_holder",
+    "licence_reference",
 )
 _VARIABLE_SET = frozenset(VARIABLES)
 
@@ -87,6 +91,8 @@ EXAMPLE_VARIABLES: Mapping[str, str] = {
     "partner_name": "The Gazette",
     "partner_tier": "standard",
     "licence_id": "LIC-42",
+    "rights_holder": "The Daily Caller News Foundation",
+    "licence_reference": "",
 }
 
 # Cap on string/list repetition and exponent size: a sandboxed text must not be

@@ -16,6 +16,7 @@ from sqlalchemy.orm import selectinload
 
 from syndication.extensions import db
 from syndication.ingest.drafts import ArticleDraft
+from syndication.ingest.identity import Identity, identify, normalise_url, similarity, text_words
 from syndication.ingest.sanitise import sanitise_html
 from syndication.models import (
     Article,
@@ -24,12 +25,15 @@ from syndication.models import (
     Asset,
     FindingKind,
     ImportFinding,
+    IntakeState,
     Origin,
     SyndicationPolicy,
     User,
 )
 from syndication.models.base import utcnow
-from syndication.services import audit
+from syndication.policy.rights import Provenance as RightsProvenance
+from syndication.policy.rights import suggest
+from syndication.services import audit, settings
 from syndication.services.errors import DomainError, NotFound
 
 
@@ -63,16 +67,49 @@ def word_count(body_html: str) -> int:
     return len(nh3.clean(_BLOCK_TAG.sub(" ", body_html), tags=set()).split())
 
 
-def _find_existing(draft: ArticleDraft) -> Article | None:
-    if draft.source_id:
-        found = db.session.scalar(sa.select(Article).where(Article.source_id == draft.source_id))
-        if found is not None:
-            return found
-    if draft.canonical_url:
-        return db.session.scalar(
-            sa.select(Article).where(Article.canonical_url == draft.canonical_url).limit(1)
-        )
-    return None
+# Two stories this alike under the same headline are one story told twice.
+SAME_STORY_SIMILARITY = 0.5
+
+
+def _find_existing(
+    draft: ArticleDraft, identity: Identity
+) -> tuple[Article | None, Article | None]:
+    """The article this draft is (or None), and one it may duplicate from another source.
+
+    Strongest key first: the source id, the normalised canonical URL, the text's
+    fingerprint. Failing those, an article under the same headline whose text
+    is nearly the same is this story again when it came the same way (same
+    importer, same site: a corrected copy of a file), and only a likely
+    duplicate, for staff to judge, when it came another way.
+    """
+    keys = [
+        (Article.source_id, identity.source_id),
+        (Article.url_key, identity.url_key),
+        (Article.fingerprint, identity.fingerprint),
+    ]
+    for column, value in keys:
+        if value:
+            found = db.session.scalar(sa.select(Article).where(column == value).limit(1))
+            if found is not None:
+                return found, None
+    headline = draft.headline.strip().lower()
+    if not headline:
+        return None, None
+    words = text_words(draft.body_html)
+    site = normalise_url(draft.source_site_url)
+    duplicate = None
+    for candidate in db.session.scalars(
+        sa.select(Article).where(sa.func.lower(Article.headline) == headline).limit(20)
+    ):
+        if similarity(words, text_words(candidate.body_html)) < SAME_STORY_SIMILARITY:
+            continue
+        if (
+            candidate.importer == draft.importer
+            and normalise_url(candidate.source_site_url) == site
+        ):
+            return candidate, None
+        duplicate = duplicate or candidate
+    return None, duplicate
 
 
 def _unique_slug(headline: str) -> str:
@@ -88,16 +125,6 @@ def _unique_slug(headline: str) -> str:
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
     return slug
-
-
-def _rights_from_findings(draft: ArticleDraft) -> tuple[Origin, SyndicationPolicy]:
-    """A first guess at the rights that staff then confirm: wire copy is not ours."""
-    kinds = {finding.kind for finding in draft.findings}
-    if FindingKind.WIRE_BYLINE in kinds:
-        return Origin.THIRD_PARTY, SyndicationPolicy.NOT_SYNDICATED
-    if FindingKind.THIRD_PARTY_ASSET in kinds or any(not a.syndicatable for a in draft.assets):
-        return Origin.MIXED, SyndicationPolicy.FREE_ELIGIBLE
-    return Origin.ORIGINAL, SyndicationPolicy.FREE_ELIGIBLE
 
 
 def _apply_content(article: Article, draft: ArticleDraft) -> None:
@@ -163,25 +190,67 @@ def import_draft(
     note: str = "Imported",
     origin: Origin | None = None,
     policy: SyndicationPolicy | None = None,
+    release: bool = False,
     commit: bool = True,
 ) -> ImportResult:
-    """Store a draft: a new article, a new revision when its content changed, or nothing."""
+    """Store a draft: a new article, a new revision when its content changed, or nothing.
+
+    A new article waits in the intake queue with suggested rights
+    (``policy.rights``) unless ``release`` (a caller that has confirmed the
+    rights itself: the demo loader, tests) or the organisation's auto-release
+    lets its own clean content through. A re-import keeps a released
+    article released, unless its byline changed: then it goes back to review.
+    """
     digest = content_hash(draft)
-    article = _find_existing(draft)
+    identity = identify(draft.source_id, draft.canonical_url, draft.body_html)
+    article, duplicate = _find_existing(draft, identity)
+    now = utcnow()
     if article is not None:
         if _unchanged(article, digest):
             return ImportResult(article, created=False, revised=False)
         created = False
+        if article.intake is IntakeState.RELEASED and list(article.bylines) != list(draft.bylines):
+            article.intake = IntakeState.AWAITING_REVIEW
+            article.intake_reason = (
+                f"The byline changed on re-import ({', '.join(article.bylines) or 'none'} → "
+                f"{', '.join(draft.bylines) or 'none'}): confirm whose work it is."
+            )
+            audit.record(actor, "intake_reopened", article, reason=article.intake_reason)
     else:
-        guessed_origin, guessed_policy = _rights_from_findings(draft)
-        article = Article(
-            source_id=draft.source_id or None,
-            slug=_unique_slug(draft.headline),
-            origin=origin or guessed_origin,
-            policy=policy or guessed_policy,
+        suggestion = suggest(
+            RightsProvenance(canonical_url=draft.canonical_url, site_url=draft.source_site_url),
+            settings.own_sources(),
+            wire_byline=any(f.kind == FindingKind.WIRE_BYLINE for f in draft.findings),
+            third_party_assets=any(f.kind == FindingKind.THIRD_PARTY_ASSET for f in draft.findings)
+            or any(not a.syndicatable for a in draft.assets),
         )
+        automatic = (
+            suggestion.may_release_automatically
+            and duplicate is None
+            and settings.organisation().auto_release
+        )
+        article = Article(
+            source_id=identity.source_id or None,
+            slug=_unique_slug(draft.headline),
+            origin=origin or Origin(suggestion.origin),
+            policy=policy or SyndicationPolicy(suggestion.policy),
+            intake=IntakeState.RELEASED if release or automatic else IntakeState.AWAITING_REVIEW,
+            intake_reason=suggestion.reason,
+            possible_duplicate_of_id=duplicate.id if duplicate is not None else None,
+            import_source=draft.import_source,
+            importer=draft.importer,
+            source_title=draft.source_title,
+            source_site_url=draft.source_site_url,
+            imported_by_id=actor.id if actor is not None else None,
+            imported_at=now,
+        )
+        if article.intake is IntakeState.RELEASED:
+            article.released_at = now
+            article.released_by_id = actor.id if actor is not None else None
         db.session.add(article)
         created = True
+    article.url_key = identity.url_key or article.url_key
+    article.fingerprint = identity.fingerprint or article.fingerprint
     _apply_content(article, draft)
     _append_revision(
         article, draft, digest, note if created else f"{note} (content changed)", actor
@@ -222,9 +291,9 @@ def with_details(article_id: int) -> Article:
 
 
 def offered(article_id: int) -> Article:
-    """An article partners may see (any policy but not syndicated), or NotFound."""
+    """An article partners may see (released and syndicated), or NotFound."""
     article = db.session.get(Article, article_id)
-    if article is None or article.policy is SyndicationPolicy.NOT_SYNDICATED:
+    if article is None or not article.is_offered:
         raise NotFound("No such article in the catalogue.")
     return article
 
@@ -255,8 +324,18 @@ def update_rights(
     territory: str,
     syndicatable_asset_ids: set[int],
     reason: str = "",
+    rights_holder: str | None = None,
+    licence_reference: str | None = None,
+    licence_reason: str | None = None,
 ) -> Article:
-    """Change an article's rights and its assets' syndicatable flags, audited."""
+    """Change an article's rights and its assets' syndicatable flags, audited.
+
+    Third-party content keeps a syndicating policy only with its licence
+    recorded (``intake.check_licence``); the licence fields, when given, replace
+    the recorded ones.
+    """
+    from syndication.services import intake  # intake builds on this module
+
     if embargo_until and expires_at and expires_at <= embargo_until:
         raise DomainError("The syndication expiry must come after the embargo ends.")
     before = {
@@ -265,12 +344,25 @@ def update_rights(
         "embargo_until": article.embargo_until.isoformat() if article.embargo_until else None,
         "expires_at": article.expires_at.isoformat() if article.expires_at else None,
         "territory": article.territory,
+        "rights_holder": article.rights_holder,
+        "licence_reference": article.licence_reference,
     }
     article.origin, article.policy = origin, policy
     article.embargo_until, article.expires_at = embargo_until, expires_at
     article.territory = territory.strip()
     for asset in article.assets:
         asset.syndicatable = asset.id in syndicatable_asset_ids
+    if rights_holder is not None:
+        article.rights_holder = rights_holder.strip()
+    if licence_reference is not None:
+        article.licence_reference = licence_reference.strip()
+    if licence_reason is not None:
+        article.licence_reason = licence_reason.strip()
+    try:
+        intake.check_licence(article)
+    except DomainError:
+        db.session.rollback()
+        raise
     audit.record(
         actor,
         "rights_changed",

@@ -199,7 +199,14 @@ def request_articles(
         raise DomainError("Choose at least one article to request.")
     if len(ids) > MAX_ARTICLES_PER_REQUEST:
         raise DomainError(f"Request at most {MAX_ARTICLES_PER_REQUEST} articles at a time.")
-    articles = {a.id: a for a in db.session.scalars(sa.select(Article).where(Article.id.in_(ids)))}
+    articles = {
+        a.id: a
+        for a in db.session.scalars(
+            sa.select(Article).where(Article.id.in_(ids), Article.offered_sql())
+        )
+    }
+    # An article that is not offered is answered as one that does not exist: a request
+    # reveals nothing about it, not even its headline.
     missing = [i for i in ids if i not in articles]
     if missing:
         raise NotFound(f"No such article: {', '.join(map(str, missing))}.")

@@ -25,14 +25,19 @@ def drafts_from_bytes(
     """The drafts in one uploaded or local file; ValueError with a reason when unreadable.
 
     The format is sniffed from the content first and the file name second. Seed
-    text carries no URL of its own: ``canonical_url`` (or the file name) identifies
+    text carries no URL of its own: ``canonical_url``, or else its text, identifies
     it for re-imports.
     """
     drafts = parse_any(data, filename, known_footers=known_footers(), headline=headline)
-    if detect_format(data, filename) == "seed":
-        for draft in drafts:
+    importer = detect_format(data, filename) or ""
+    for draft in drafts:
+        draft.import_source = Path(filename).name[:500]
+        draft.importer = importer
+        if importer == "seed":
+            # Seed text names no source: its URL, when given, identifies it; else its
+            # words do (services.articles), never the file name it happens to have.
             draft.canonical_url = canonical_url or draft.canonical_url
-            draft.source_id = canonical_url or f"seed:{Path(filename).stem}"
+            draft.source_id = canonical_url
     return drafts
 
 

@@ -213,6 +213,8 @@ def template_variables(
         "partner_name": partner_name,
         "partner_tier": partner_tier,
         "licence_id": licence_id,
+        "rights_holder": article.rights_holder or org.name,
+        "licence_reference": article.licence_reference,
     }
 
 

@@ -221,8 +221,7 @@ def _filters(
     """The structured filters; they all have to hold."""
     filters: list[_Filter] = []
     if offered_only:
-        not_offered = SyndicationPolicy.NOT_SYNDICATED
-        filters.append(_Filter(Article.policy != not_offered, Article.policy == not_offered))
+        filters.append(_Filter(Article.offered_sql(), Article.not_offered_sql()))
     if policy:
         try:
             filters.append(_Filter(Article.policy == SyndicationPolicy(policy)))
@@ -494,5 +493,5 @@ def sections(*, offered_only: bool = False) -> list[str]:
     select = sa.select(Article.section).where(Article.section != "")
     if offered_only:
         # A section holding only articles partners never see would filter to nothing.
-        select = select.where(Article.policy != SyndicationPolicy.NOT_SYNDICATED)
+        select = select.where(Article.offered_sql())
     return list(db.session.scalars(select.distinct().order_by(Article.section)))

@@ -5,7 +5,10 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from syndication.extensions import db
+from syndication.ingest.identity import normalise_url
 from syndication.models import EligibilityPolicy, OrganisationSettings, User
+from syndication.policy.rights import OwnSources
+from syndication.services import audit
 
 DEFAULT_ORGANISATION = {
     "name": "The Daily Caller News Foundation",
@@ -22,6 +25,41 @@ def organisation() -> OrganisationSettings:
         db.session.add(row)
         db.session.flush()
     return row
+
+
+def own_sources() -> OwnSources:
+    """The organisation's own sources: its website's domain plus what admins listed."""
+    org = organisation()
+    website = normalise_url(org.website_url).split("/", 1)[0]
+    return OwnSources.of([website, *(org.own_domains or [])], org.own_feed_urls or [])
+
+
+def update_own_sources(
+    *, actor: User, domains: list[str], feed_urls: list[str], auto_release: bool
+) -> OrganisationSettings:
+    """Admins list the organisation's own domains and feeds, and opt in to auto-release."""
+    org = organisation()
+    before = {
+        "own_domains": list(org.own_domains or []),
+        "own_feed_urls": list(org.own_feed_urls or []),
+        "auto_release": org.auto_release,
+    }
+    org.own_domains = sorted({d.strip().lower().removeprefix("www.") for d in domains if d.strip()})
+    org.own_feed_urls = sorted({u.strip() for u in feed_urls if u.strip()})
+    org.auto_release = auto_release
+    audit.record(
+        actor,
+        "own_sources_changed",
+        org,
+        before=before,
+        after={
+            "own_domains": org.own_domains,
+            "own_feed_urls": org.own_feed_urls,
+            "auto_release": auto_release,
+        },
+    )
+    db.session.commit()
+    return org
 
 
 def eligibility_policy() -> EligibilityPolicy:

@@ -11,6 +11,7 @@ from syndication.extensions import db
 from syndication.models import (
     ArticleRequest,
     Grant,
+    IntakeState,
     PartnerStatus,
     RequestStatus,
     Role,
@@ -18,7 +19,7 @@ from syndication.models import (
     SyndicationPolicy,
 )
 from syndication.services import grants, rulesets
-from syndication.services.errors import Conflict, DomainError
+from syndication.services.errors import Conflict, DomainError, NotFound
 from tests.factories import PASSWORD
 
 
@@ -52,15 +53,23 @@ def test_free_article_is_granted_at_once_with_the_seed_footer(
 def test_one_request_many_articles_each_decided(partner_user, make_article):
     free = make_article()
     licensed = make_article(SyndicationPolicy.LICENSED)
-    barred = make_article(SyndicationPolicy.NOT_SYNDICATED)
-    results = grants.request_articles(partner_user.partner, [free.id, licensed.id, barred.id])
-    assert [r.request.status for r in results] == [
-        RequestStatus.GRANTED,
-        RequestStatus.PENDING,
-        RequestStatus.REFUSED,
-    ]
+    results = grants.request_articles(partner_user.partner, [free.id, licensed.id])
+    assert [r.request.status for r in results] == [RequestStatus.GRANTED, RequestStatus.PENDING]
     assert len({r.request.batch for r in results}) == 1
-    assert "not offered for syndication" in results[2].request.reason
+
+
+@pytest.mark.parametrize("why", ["not_syndicated", "awaiting_review"])
+def test_a_request_for_an_article_not_offered_reveals_nothing(partner_user, make_article, why):
+    barred = make_article(SyndicationPolicy.NOT_SYNDICATED, headline="Secret story")
+    if why == "awaiting_review":
+        barred = make_article(headline="Secret story too")
+        barred.intake = IntakeState.AWAITING_REVIEW
+        db.session.commit()
+    with pytest.raises(NotFound) as refused:
+        grants.request_articles(partner_user.partner, [make_article().id, barred.id])
+    assert "Secret" not in str(refused.value)
+    assert str(barred.id) in str(refused.value)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ArticleRequest)) == 0
 
 
 def test_embargoed_article_is_refused_with_the_date(partner_user, make_article):
@@ -158,8 +167,9 @@ def test_partner_requests_three_articles_from_the_catalogue(
     picks = [
         make_article(headline="Free story"),
         make_article(SyndicationPolicy.LICENSED, headline="Licensed story"),
-        make_article(SyndicationPolicy.NOT_SYNDICATED, headline="Barred story"),
+        make_article(headline="Another free story"),
     ]
+    make_article(SyndicationPolicy.NOT_SYNDICATED, headline="Barred story")
     auth.login("ed@p.example", PASSWORD)
     catalogue = client.get("/portal/catalogue").text
     assert "Free story" in catalogue and "Licensed story" in catalogue
@@ -167,8 +177,7 @@ def test_partner_requests_three_articles_from_the_catalogue(
     response = client.post("/portal/requests", data={"article_id": [a.id for a in picks]})
     assert response.status_code == 302
     page = client.get("/portal/requests").text
-    assert "1 granted, 1 waiting for our staff, 1 refused" in page
-    assert "not offered for syndication" in page
+    assert "2 granted, 1 waiting for our staff" in page
 
 
 def test_staff_queue_grants_and_refuses(client, auth, partner_user, staff, make_article):

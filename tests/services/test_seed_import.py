@@ -66,7 +66,8 @@ def test_importing_the_seed_twice_changes_nothing(shared_dir):
 def test_cli_imports_the_seed(runner, shared_dir):
     result = runner.invoke(args=["articles", "import", str(_seed_path(shared_dir))])
     assert result.exit_code == 0, result.output
-    assert result.output.startswith("created: #")
+    # New imports wait for staff in the intake queue, and the command says so.
+    assert result.output.startswith("created (awaiting review): #")
 
 
 def test_cli_rejects_an_unknown_format_clearly(runner, tmp_path):

@@ -59,13 +59,22 @@ def test_article_detail_previews_the_footer(client, headers, catalogue):
 
 
 def test_requests_are_granted_queued_or_refused(client, headers, catalogue):
-    ids = [catalogue["free"].id, catalogue["licensed"].id, catalogue["barred"].id]
+    ids = [catalogue["free"].id, catalogue["licensed"].id]
     response = client.post("/api/v1/requests", json={"article_ids": ids}, headers=headers)
     assert response.status_code == 201
     statuses = [item["status"] for item in response.json["items"]]
-    assert statuses == ["granted", "pending", "refused"]
+    assert statuses == ["granted", "pending"]
     assert response.json["items"][0]["grant_id"]
-    assert "not offered" in response.json["items"][2]["reason"]
+
+
+def test_requesting_an_article_not_offered_is_a_404_that_names_no_headline(
+    client, headers, catalogue
+):
+    ids = [catalogue["free"].id, catalogue["barred"].id]
+    response = client.post("/api/v1/requests", json={"article_ids": ids}, headers=headers)
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert catalogue["barred"].headline not in response.get_data(as_text=True)
 
 
 def test_cursor_pagination_walks_every_grant_once(client, headers, partner, make_article):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from syndication.models import Role, SyndicationPolicy
+from syndication.models import Origin, Role, SyndicationPolicy
 from syndication.services import articles, grants, importing
 from tests.factories import PASSWORD
 
@@ -38,7 +38,10 @@ def test_the_section_filter_offers_only_sections_partners_can_see(client, editor
 def test_preview_shows_the_article_as_the_partner_would_publish_it(client, editor, shared_dir):
     path = shared_dir / "corpus" / "seed" / "dcnf-2022-03-10-kuleba-lavrov.txt"
     (draft,) = importing.drafts_from_file(path, headline="Kuleba and Lavrov")
-    article = articles.import_draft(draft).article
+    # Staff confirmed it is ours and released it from intake.
+    article = articles.import_draft(
+        draft, origin=Origin.ORIGINAL, policy=SyndicationPolicy.FREE_ELIGIBLE, release=True
+    ).article
     page = client.get(f"/portal/catalogue/{article.id}").text
     assert 'href="mailto:licensing@dailycallernewsfoundation.org"' in page
     assert "(RELATED:" not in page

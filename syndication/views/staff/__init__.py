@@ -7,4 +7,10 @@ from flask import Blueprint
 bp = Blueprint("staff", __name__)
 
 # Each module adds its routes to bp.
-from syndication.views.staff import articles, background, licensing, routes  # noqa: E402, F401
+from syndication.views.staff import (  # noqa: E402, F401
+    articles,
+    background,
+    intake,
+    licensing,
+    routes,
+)

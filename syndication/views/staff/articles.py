@@ -60,6 +60,9 @@ def article_rights(article_id: int):
         form.embargo_until.data = _naive(article.embargo_until)
         form.expires_at.data = _naive(article.expires_at)
         form.territory.data = article.territory
+        form.rights_holder.data = article.rights_holder
+        form.licence_reference.data = article.licence_reference
+        form.licence_reason.data = article.licence_reason
     if form.validate_on_submit():
         try:
             articles.update_rights(
@@ -74,9 +77,12 @@ def article_rights(article_id: int):
                     int(i) for i in request.form.getlist("syndicatable") if i.isdigit()
                 },
                 reason=form.reason.data or "",
+                rights_holder=form.rights_holder.data or "",
+                licence_reference=form.licence_reference.data or "",
+                licence_reason=form.licence_reason.data or "",
             )
         except DomainError as exc:
-            form.expires_at.errors.append(str(exc))
+            form.policy.errors.append(str(exc))
         else:
             flash("Rights saved.", "success")
             return redirect(url_for("staff.article", article_id=article.id))

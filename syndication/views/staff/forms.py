@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateTimeLocalField,
     HiddenField,
     IntegerField,
@@ -78,6 +79,19 @@ class RightsForm(FlaskForm):
         description="ISO 3166 code, e.g. US; empty means worldwide.",
         validators=[Optional(), Length(max=100)],
     )
+    rights_holder = StringField(
+        "Rights holder",
+        description="Third-party content only: who owns it; the credit line names them.",
+        validators=[Optional(), Length(max=300)],
+    )
+    licence_reference = StringField(
+        "Licence reference",
+        description="The agreement or licence that lets us syndicate it.",
+        validators=[Optional(), Length(max=300)],
+    )
+    licence_reason = TextAreaField(
+        "Why we may syndicate it", validators=[Optional(), Length(max=2000)]
+    )
     reason = StringField("Reason for the change", validators=[Optional(), Length(max=500)])
 
     def validate_expires_at(self, field) -> None:
@@ -110,4 +124,21 @@ class ImportForm(FlaskForm):
     headline = StringField("Headline (seed text only)", validators=[Optional(), Length(max=500)])
     canonical_url = URLField(
         "Canonical URL (seed text only)", validators=[Optional(), URL(), Length(max=1000)]
+    )
+
+
+class OwnSourcesForm(FlaskForm):
+    """The organisation's own sources: content from anywhere else is third party."""
+
+    domains = TextAreaField(
+        "Our domains",
+        description="One per line, e.g. example.org; subdomains count too. Our website's "
+        "domain always counts.",
+        validators=[Optional(), Length(max=20_000)],
+    )
+    feed_urls = TextAreaField(
+        "Our feeds", description="One URL per line.", validators=[Optional(), Length(max=20_000)]
+    )
+    auto_release = BooleanField(
+        "Release our own content without review when it has no third-party findings"
     )

@@ -1,0 +1,60 @@
+"""Staff pages: the intake queue (release imported articles) and the organisation's sources."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from syndication.errors import redirect_refusals
+from syndication.services import intake, settings
+from syndication.views.access import admin_required, staff_required
+from syndication.views.forms import ActionForm
+from syndication.views.staff import bp
+from syndication.views.staff.forms import OwnSourcesForm
+
+
+def _lines(text: str | None) -> list[str]:
+    return [line.strip() for line in (text or "").splitlines() if line.strip()]
+
+
+@bp.route("/intake")
+@staff_required
+def intake_queue():
+    return render_template(
+        "staff/intake.html",
+        waiting=intake.waiting(),
+        total=intake.waiting_count(),
+        form=ActionForm(),
+    )
+
+
+@bp.route("/intake/release", methods=["POST"])
+@staff_required
+@redirect_refusals("staff.intake_queue")
+def release_selected():
+    if ActionForm().validate_on_submit():
+        ids = [int(i) for i in request.form.getlist("article_id") if i.isdigit()]
+        released = intake.release(ids, actor=current_user)
+        flash(
+            f"Released {released} article{'s' if released != 1 else ''} into the catalogue.",
+            "success",
+        )
+    return redirect(url_for("staff.intake_queue"))
+
+
+@bp.route("/settings/sources", methods=["GET", "POST"])
+@admin_required
+def own_sources():
+    form = OwnSourcesForm()
+    if request.method == "GET":
+        form.domains.data, form.feed_urls.data, form.auto_release.data = intake.own_sources_text()
+    if form.validate_on_submit():
+        settings.update_own_sources(
+            actor=current_user,
+            domains=_lines(form.domains.data),
+            feed_urls=_lines(form.feed_urls.data),
+            auto_release=bool(form.auto_release.data),
+        )
+        flash("Our sources are saved; new imports are judged against them.", "success")
+        return redirect(url_for("staff.own_sources"))
+    return render_template("staff/sources.html", form=form), 422 if form.errors else 200
