@@ -38,6 +38,7 @@ from syndication.models.partners import (
     PartnerStatus,
     PartnerTier,
     TermsVersion,
+    TierSettings,
 )
 from syndication.models.users import Role, User
 
@@ -74,6 +75,7 @@ __all__ = [
     "RuleSet",
     "SyndicationPolicy",
     "TermsVersion",
+    "TierSettings",
     "User",
     "WorkerBeat",
 ]

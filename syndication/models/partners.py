@@ -148,6 +148,23 @@ class EligibilityPolicy(TimestampMixin, db.Model):
     )
 
 
+class TierSettings(db.Model):
+    """What a partner tier may take: free articles per calendar month (None: unlimited)."""
+
+    __tablename__ = "tier_settings"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "monthly_quota IS NULL OR monthly_quota >= 0", name="quota_non_negative"
+        ),
+    )
+
+    tier: Mapped[PartnerTier] = mapped_column(
+        enum_column(PartnerTier, "tier_name"), primary_key=True
+    )
+    monthly_quota: Mapped[int | None]
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
 class OrganisationSettings(db.Model):
     """The publishing organisation's own details, one row, edited by admins."""
 

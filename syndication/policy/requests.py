@@ -46,7 +46,8 @@ def move(current: RequestState | str, target: RequestState | str) -> RequestStat
 
 class Outcome(StrEnum):
     GRANT = "grant"
-    QUEUE = "queue"
+    QUEUE = "queue"  # waits for staff
+    WAIT = "wait"  # waits for the embargo to lift, then is granted by itself
     REFUSE = "refuse"
 
 
@@ -63,21 +64,39 @@ def decide_request(
     embargo_until: datetime | None,
     expires_at: datetime | None,
     now: datetime,
+    monthly_quota: int | None = None,
+    used_this_month: int = 0,
 ) -> Verdict:
-    """Grant free articles to approved partners at once; queue licensed ones; refuse the rest."""
+    """Grant free articles to approved partners at once; queue licensed ones; refuse the rest.
+
+    An embargoed free article waits and is granted when the embargo lifts; a
+    free article beyond the partner's monthly quota (None: unlimited) waits for
+    staff, since systematic republishing is not what free republication allows.
+    """
     if partner_status != "approved":
         return Verdict(Outcome.REFUSE, f"Your partnership is {partner_status}, not approved.")
     if policy == "not_syndicated":
         return Verdict(Outcome.REFUSE, "This article is not offered for syndication.")
-    if embargo_until is not None and embargo_until > now:
-        return Verdict(
-            Outcome.REFUSE,
-            f"This article is embargoed until {embargo_until:%d %b %Y %H:%M} UTC.",
-        )
     if expires_at is not None and expires_at <= now:
         return Verdict(
             Outcome.REFUSE, f"Syndication of this article ended on {expires_at:%d %b %Y}."
         )
+    embargoed = embargo_until is not None and embargo_until > now
     if policy == "licensed":
-        return Verdict(Outcome.QUEUE, "Licensed content: our licensing staff will review it.")
+        waits = f" It is embargoed until {embargo_until:%d %b %Y %H:%M} UTC." if embargoed else ""
+        return Verdict(
+            Outcome.QUEUE, f"Licensed content: our licensing staff will review it.{waits}"
+        )
+    if monthly_quota is not None and used_this_month >= monthly_quota:
+        return Verdict(
+            Outcome.QUEUE,
+            f"Beyond your monthly quota of {monthly_quota} article"
+            f"{'s' if monthly_quota != 1 else ''}: our licensing staff will review it.",
+        )
+    if embargoed:
+        return Verdict(
+            Outcome.WAIT,
+            f"Embargoed until {embargo_until:%d %b %Y %H:%M} UTC: it will be granted to you "
+            "automatically when the embargo lifts.",
+        )
     return Verdict(Outcome.GRANT, "Free to eligible partners: granted at once.")

@@ -62,6 +62,23 @@ _BLOCK_TAG = re.compile(
 )
 
 
+TAG_LENGTH = 100  # article_tags.tag
+
+
+def stored_tags(tags: list[str]) -> list[str]:
+    """Tags as stored: a page's keyword list given as one comma-separated tag is split,
+    and none is longer than the column (cut at a word)."""
+    out = set()
+    for raw in tags:
+        for tag in (raw or "").split(","):
+            tag = " ".join(tag.split())
+            if len(tag) > TAG_LENGTH:
+                tag = tag[:TAG_LENGTH].rsplit(" ", 1)[0]
+            if tag:
+                out.add(tag)
+    return sorted(out)
+
+
 def word_count(body_html: str) -> int:
     """Words of a sanitised body's text."""
     return len(nh3.clean(_BLOCK_TAG.sub(" ", body_html), tags=set()).split())
@@ -140,7 +157,7 @@ def _apply_content(article: Article, draft: ArticleDraft) -> None:
     article.word_count = word_count(draft.body_html)
     article.published_at = draft.published_at or article.published_at
     article.updated_at = draft.updated_at or utcnow()
-    article.tag_rows = [ArticleTag(tag=tag) for tag in sorted(set(draft.tags)) if tag]
+    article.tag_rows = [ArticleTag(tag=tag) for tag in stored_tags(draft.tags)]
     article.assets = [
         Asset(
             position=position,
@@ -240,7 +257,7 @@ def import_draft(
             import_source=draft.import_source,
             importer=draft.importer,
             source_title=draft.source_title,
-            source_site_url=draft.source_site_url,
+            source_site_url=draft.source_site_url[:1000],
             imported_by_id=actor.id if actor is not None else None,
             imported_at=now,
         )
@@ -249,7 +266,7 @@ def import_draft(
             article.released_by_id = actor.id if actor is not None else None
         db.session.add(article)
         created = True
-    article.url_key = identity.url_key or article.url_key
+    article.url_key = identity.url_key[:1000] or article.url_key
     article.fingerprint = identity.fingerprint or article.fingerprint
     _apply_content(article, draft)
     _append_revision(

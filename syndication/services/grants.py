@@ -16,6 +16,7 @@ from syndication.models import (
     ArticleRequest,
     Grant,
     Partner,
+    PartnerTier,
     RequestStatus,
     SyndicationPolicy,
     User,
@@ -24,7 +25,7 @@ from syndication.models.base import utcnow
 from syndication.policy.requests import InvalidRequestTransition, Outcome, decide_request, move
 from syndication.rules.odrl import licence_uri, odrl_policy
 from syndication.rules.snapshot import snapshot_hash, terms_snapshot
-from syndication.services import audit, mail, pagination, rulesets, settings
+from syndication.services import audit, jobs, mail, pagination, rulesets, settings
 from syndication.services.errors import Conflict, DomainError, NotFound
 
 MAX_ARTICLES_PER_REQUEST = 100
@@ -213,9 +214,16 @@ def request_articles(
     batch = str(uuid.uuid4())
     now = utcnow()
     held = held_by(partner.id, ids)
+    open_requests = _open_requests(partner.id, ids)
+    quota = settings.monthly_quotas().get(partner.tier or PartnerTier.STANDARD)
+    used = _granted_this_month(partner.id, now) if quota is not None else 0
     results: list[RequestResult] = []
     for article_id in ids:
         article = articles[article_id]
+        if article.id in open_requests:
+            # One open request per partner and article: asking again answers with it.
+            results.append(RequestResult(open_requests[article.id], None))
+            continue
         request = ArticleRequest(
             batch=batch,
             partner=partner,
@@ -239,6 +247,8 @@ def request_articles(
             embargo_until=article.embargo_until,
             expires_at=article.expires_at,
             now=now,
+            monthly_quota=quota,
+            used_this_month=used,
         )
         request.reason = verdict.reason
         db.session.flush()
@@ -247,6 +257,10 @@ def request_articles(
             request.status = move(request.status, RequestStatus.GRANTED)
             request.decided_at = now
             grant = issue_grant(request, actor=None)
+            used += 1
+        elif verdict.outcome is Outcome.WAIT:
+            # Due when the embargo lifts; the job is written in this same transaction.
+            jobs.add(EMBARGO_JOB, {"request_id": request.id}, run_at=article.embargo_until)
         elif verdict.outcome is Outcome.REFUSE:
             request.status = move(request.status, RequestStatus.REFUSED)
             request.decided_at = now
@@ -260,6 +274,90 @@ def request_articles(
         results.append(RequestResult(request, grant))
     db.session.commit()
     return results
+
+
+EMBARGO_JOB = "embargo.grant"
+
+
+def _open_requests(partner_id: int, article_ids: Collection[int]) -> dict[int, ArticleRequest]:
+    """The partner's pending requests for these articles, by article id."""
+    rows = db.session.scalars(
+        sa.select(ArticleRequest).where(
+            ArticleRequest.partner_id == partner_id,
+            ArticleRequest.article_id.in_(article_ids),
+            ArticleRequest.status == RequestStatus.PENDING,
+        )
+    )
+    return {row.article_id: row for row in rows}
+
+
+def _granted_this_month(partner_id: int, now) -> int:
+    """Grants the partner received since the start of this calendar month (UTC)."""
+    month_start = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Grant)
+        .where(Grant.partner_id == partner_id, Grant.created_at >= month_start)
+    )
+
+
+def grant_when_embargo_lifts(request_id: int, *, now=None) -> Grant | None:
+    """The embargo job: grant a waiting request once its article's embargo has lifted.
+
+    Exactly once: the request leaves pending through one conditional UPDATE,
+    so a second run (the sweep, a duplicate message, two workers) finds it no
+    longer pending and does nothing. An embargo moved later waits again.
+    """
+    now = now or utcnow()
+    jobs.begin_write()
+    request = db.session.get(ArticleRequest, request_id)
+    if request is None or request.status is not RequestStatus.PENDING:
+        db.session.rollback()
+        return None
+    article, partner = request.article, request.partner
+    if article.embargo_until is not None and article.embargo_until > now:
+        jobs.add(EMBARGO_JOB, {"request_id": request.id}, run_at=article.embargo_until)
+        db.session.commit()
+        return None
+    usable = article.is_offered and partner.status.value == "approved"
+    expired = article.expires_at is not None and article.expires_at <= now
+    target = RequestStatus.GRANTED if usable and not expired else RequestStatus.REFUSED
+    move(request.status, target)
+    won = db.session.execute(
+        sa.update(ArticleRequest)
+        .where(ArticleRequest.id == request.id, ArticleRequest.status == RequestStatus.PENDING)
+        .values(status=target, decided_at=now)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if won != 1:
+        db.session.rollback()
+        return None
+    db.session.refresh(request)
+    grant = None
+    if target is RequestStatus.GRANTED:
+        request.reason = "The embargo lifted: granted automatically."
+        grant = issue_grant(request, actor=None)
+    else:
+        request.reason = "The embargo lifted, but the article can no longer be granted to you."
+    audit.record(None, "embargo_lifted", request, from_status="pending", to_status=target.value)
+    _notify(request, grant)
+    db.session.commit()
+    return grant
+
+
+def withdraw_request(request_id: int, *, partner_id: int, actor: User | None) -> ArticleRequest:
+    """A partner withdraws its own waiting request (another partner's is not found)."""
+    request = db.session.get(ArticleRequest, request_id)
+    if request is None or request.partner_id != partner_id:
+        raise NotFound("No such request.")
+    try:
+        request.status = move(request.status, RequestStatus.WITHDRAWN)
+    except InvalidRequestTransition as exc:
+        raise Conflict(str(exc)) from exc
+    request.decided_at = utcnow()
+    audit.record(actor, "withdrawn", request, from_status="pending", to_status="withdrawn")
+    db.session.commit()
+    return request
 
 
 def get_request(request_id: int) -> ArticleRequest:

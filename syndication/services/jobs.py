@@ -40,7 +40,7 @@ LEASE = timedelta(minutes=10)
 ERROR_LIMIT = 4000
 
 
-def _begin_write() -> None:
+def begin_write() -> None:
     """Start a transaction that will write: on SQLite, one that takes the write lock at BEGIN.
 
     Workers read a job and then update it; a deferred SQLite transaction that
@@ -82,7 +82,7 @@ def run(
     committed first, then done, then recorded.
     """
     now = now or utcnow()
-    _begin_write()
+    begin_write()
     job = db.session.get(Job, job_id)
     if job is None:
         db.session.rollback()
@@ -97,14 +97,14 @@ def run(
     if kind.outside:
         db.session.commit()
     try:
-        kind.handle(payload)
-        _begin_write()
+        kind.handle(payload, now)
+        begin_write()
         _finish(job, now)
         db.session.commit()
     except Exception as exc:
         db.session.rollback()
         message = "".join(traceback.format_exception_only(exc)).strip()
-        _begin_write()
+        begin_write()
         return _record_failure(db.session.get(Job, job_id), kind, message, now, rng)
     return JobState.DONE
 
@@ -174,7 +174,7 @@ def sweep(*, now: datetime | None = None, limit: int = 1000) -> int:
     """
     now = now or utcnow()
     stale = now - STALE_AFTER
-    _begin_write()
+    begin_write()
     lost = db.session.scalars(
         sa.select(Job)
         .where(
@@ -229,7 +229,7 @@ def worker_name() -> str:
 def beat(worker: str, *, now: datetime | None = None) -> None:
     """Record that ``worker`` is alive and running tasks."""
     now = now or utcnow()
-    _begin_write()
+    begin_write()
     row = db.session.get(WorkerBeat, worker)
     if row is None:
         db.session.add(WorkerBeat(worker=worker, started_at=now, beat_at=now))

@@ -6,9 +6,16 @@ import sqlalchemy as sa
 
 from syndication.extensions import db
 from syndication.ingest.identity import normalise_url
-from syndication.models import EligibilityPolicy, OrganisationSettings, User
+from syndication.models import (
+    EligibilityPolicy,
+    OrganisationSettings,
+    PartnerTier,
+    TierSettings,
+    User,
+)
 from syndication.policy.rights import OwnSources
 from syndication.services import audit
+from syndication.services.errors import DomainError
 
 DEFAULT_ORGANISATION = {
     "name": "The Daily Caller News Foundation",
@@ -82,7 +89,6 @@ def eligibility_policy() -> EligibilityPolicy:
 
 def update_eligibility_policy(*, actor: User, **values: object) -> EligibilityPolicy:
     """Save a new policy version (the old ones stay, for the record)."""
-    from syndication.services import audit
     from syndication.services.partners import normalise_domain
 
     values["blocked_domains"] = sorted({normalise_domain(d) for d in values["blocked_domains"]})
@@ -97,3 +103,30 @@ def update_eligibility_policy(*, actor: User, **values: object) -> EligibilityPo
     )
     db.session.commit()
     return policy
+
+
+def monthly_quotas() -> dict[PartnerTier, int | None]:
+    """Each tier's free articles per calendar month; None is unlimited (the default)."""
+    rows = {row.tier: row.monthly_quota for row in db.session.scalars(sa.select(TierSettings))}
+    return {tier: rows.get(tier) for tier in PartnerTier}
+
+
+def update_monthly_quotas(*, actor: User, quotas: dict[PartnerTier, int | None]) -> None:
+    """Admins set each tier's monthly quota (None: unlimited); audited."""
+    before = {tier.value: quota for tier, quota in monthly_quotas().items()}
+    for tier, quota in quotas.items():
+        if quota is not None and quota < 0:
+            raise DomainError("A quota is zero or more articles (leave it empty for unlimited).")
+        row = db.session.get(TierSettings, tier) or TierSettings(tier=tier)
+        row.monthly_quota = quota
+        db.session.add(row)
+    db.session.flush()
+    org = organisation()
+    audit.record(
+        actor,
+        "quotas_changed",
+        org,
+        before=before,
+        after={tier.value: quota for tier, quota in quotas.items()},
+    )
+    db.session.commit()

@@ -50,7 +50,8 @@ class JobKind:
     """
 
     name: str
-    handle: Callable[[dict], None]
+    # Called with the payload and the attempt's time (injected in tests, else now).
+    handle: Callable[[dict, datetime], None]
     policy: RetryPolicy = INTERNAL
     outside: bool = False
 
@@ -85,9 +86,9 @@ def periodic(name: str, schedule: Callable[[datetime], bool]):
 
 
 def job_kind(name: str, *, policy: RetryPolicy = INTERNAL, outside: bool = False):
-    """Register the handler of jobs of kind ``name``: it takes the payload, raises to fail."""
+    """Register the handler of jobs of kind ``name``: (payload, now), raises to fail."""
 
-    def register(handle: Callable[[dict], None]) -> Callable[[dict], None]:
+    def register(handle: Callable[[dict, datetime], None]) -> Callable[[dict, datetime], None]:
         JOB_KINDS[name] = JobKind(name, handle, policy, outside)
         return handle
 
@@ -110,7 +111,7 @@ def make_queue(url: str, *, name: str = "syndication") -> Huey:
 def init_app(app: Flask) -> None:
     """Build the app's queue and register every task on it, each in the app's context."""
     # The modules that register tasks and job kinds, imported for that side effect.
-    from syndication.tasks import jobs, mail, upkeep  # noqa: F401
+    from syndication.tasks import jobs, mail, requests, upkeep  # noqa: F401
 
     queue = make_queue(app.config["TASK_QUEUE_URL"], name=app.config["TASK_QUEUE_NAME"])
     wrappers: dict[str, TaskWrapper] = {}

@@ -48,7 +48,9 @@ def test_rule_written_previewed_and_carried_by_the_grant(server: str, page: Page
     page.get_by_role("button", name="Search").click()
     page.get_by_label(f"Select {SEED_HEADLINE}").check()
     page.get_by_role("button", name="Request selected articles").click()
-    expect(page.get_by_text("1 granted, 0 waiting for our staff, 0 refused")).to_be_visible()
+    expect(
+        page.get_by_text("1 granted, 0 waiting (the reasons are below), 0 refused")
+    ).to_be_visible()
 
     page.get_by_role("link", name="My partnership").click()
     page.get_by_role("link", name=SEED_HEADLINE).click()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -12,14 +14,21 @@ from syndication.models import (
     ArticleRequest,
     Grant,
     IntakeState,
+    Job,
+    Origin,
+    Partner,
     PartnerStatus,
+    PartnerTier,
     RequestStatus,
     Role,
     RuleSet,
     SyndicationPolicy,
+    User,
 )
-from syndication.services import grants, rulesets
+from syndication.policy.jobs import JobState
+from syndication.services import articles, grants, importing, jobs, partners, rulesets, settings
 from syndication.services.errors import Conflict, DomainError, NotFound
+from syndication.tasks import JOB_KINDS
 from tests.factories import PASSWORD
 
 
@@ -72,13 +81,82 @@ def test_a_request_for_an_article_not_offered_reveals_nothing(partner_user, make
     assert db.session.scalar(sa.select(sa.func.count()).select_from(ArticleRequest)) == 0
 
 
-def test_embargoed_article_is_refused_with_the_date(partner_user, make_article):
+def test_an_embargoed_free_article_waits_and_is_granted_once_the_embargo_lifts(
+    partner_user, make_article, worker, mailbox
+):
     article = make_article()
-    article.embargo_until = datetime.now(UTC) + timedelta(hours=5)
+    lifts = datetime.now(UTC) + timedelta(hours=5)
+    article.embargo_until = lifts
     db.session.commit()
     (result,) = grants.request_articles(partner_user.partner, [article.id])
-    assert result.request.status is RequestStatus.REFUSED
-    assert "embargoed until" in result.request.reason
+    assert result.request.status is RequestStatus.PENDING and result.grant is None
+    assert "granted to you automatically when the embargo lifts" in result.request.reason
+    job = db.session.scalar(sa.select(Job).where(Job.kind == grants.EMBARGO_JOB))
+    assert job.run_at == lifts and job.payload == {"request_id": result.request.id}
+
+    # Before the embargo lifts the job is not due; at the time (frozen), it grants.
+    assert jobs.run(job.id, JOB_KINDS, now=lifts - timedelta(minutes=1)) is None
+    assert jobs.run(job.id, JOB_KINDS, now=lifts + timedelta(seconds=1)) is JobState.DONE
+    db.session.refresh(result.request)
+    assert result.request.status is RequestStatus.GRANTED
+    assert "embargo lifted" in result.request.reason
+    assert len(mailbox.to("ed@p.example")) == 1
+    # A second delivery of the same work grants nothing more.
+    assert grants.grant_when_embargo_lifts(result.request.id) is None
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Grant)) == 1
+
+
+def test_an_embargo_moved_later_keeps_the_request_waiting(partner_user, make_article):
+    article = make_article()
+    article.embargo_until = datetime.now(UTC) + timedelta(hours=1)
+    db.session.commit()
+    (result,) = grants.request_articles(partner_user.partner, [article.id])
+    article.embargo_until = datetime.now(UTC) + timedelta(days=2)
+    db.session.commit()
+    assert grants.grant_when_embargo_lifts(result.request.id) is None
+    assert result.request.status is RequestStatus.PENDING
+    due = db.session.scalars(sa.select(Job.run_at).where(Job.kind == grants.EMBARGO_JOB)).all()
+    assert article.embargo_until in due
+
+
+def test_beyond_the_monthly_quota_a_free_request_waits_for_staff(
+    partner_user, make_article, make_user
+):
+    admin = make_user(Role.ADMIN)
+    settings.update_monthly_quotas(actor=admin, quotas={PartnerTier.STANDARD: 2})
+    picks = [make_article().id for _ in range(3)]
+    results = grants.request_articles(partner_user.partner, picks)
+    assert [r.request.status for r in results] == [
+        RequestStatus.GRANTED,
+        RequestStatus.GRANTED,
+        RequestStatus.PENDING,
+    ]
+    assert "monthly quota of 2" in results[2].request.reason
+    settings.update_monthly_quotas(actor=admin, quotas={PartnerTier.STANDARD: None})
+    (unlimited,) = grants.request_articles(partner_user.partner, [make_article().id])
+    assert unlimited.request.status is RequestStatus.GRANTED
+
+
+def test_asking_again_while_a_request_waits_opens_no_second_one(partner_user, make_article):
+    article = make_article(SyndicationPolicy.LICENSED)
+    (first,) = grants.request_articles(partner_user.partner, [article.id])
+    (again,) = grants.request_articles(partner_user.partner, [article.id])
+    assert again.request.id == first.request.id
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(ArticleRequest)) == 1
+
+
+def test_a_partner_withdraws_its_waiting_request_and_not_anothers(
+    partner_user, make_article, make_partner
+):
+    (result,) = grants.request_articles(
+        partner_user.partner, [make_article(SyndicationPolicy.LICENSED).id]
+    )
+    with pytest.raises(NotFound):
+        grants.withdraw_request(result.request.id, partner_id=make_partner().id, actor=None)
+    grants.withdraw_request(result.request.id, partner_id=partner_user.partner_id, actor=None)
+    assert result.request.status is RequestStatus.WITHDRAWN
+    with pytest.raises(Conflict):
+        grants.withdraw_request(result.request.id, partner_id=partner_user.partner_id, actor=None)
 
 
 def test_asking_again_for_a_held_article_is_refused(partner_user, make_article):
@@ -177,7 +255,7 @@ def test_partner_requests_three_articles_from_the_catalogue(
     response = client.post("/portal/requests", data={"article_id": [a.id for a in picks]})
     assert response.status_code == 302
     page = client.get("/portal/requests").text
-    assert "2 granted, 1 waiting for our staff" in page
+    assert "2 granted, 1 waiting (the reasons are below), 0 refused" in page
 
 
 def test_staff_queue_grants_and_refuses(client, auth, partner_user, staff, make_article):
@@ -259,3 +337,67 @@ def test_preview_shows_the_rendered_footer_and_why(client, auth, staff, seed_art
         f"/staff/rules/preview?article_id={seed_article.id}&tier=standard&format=text"
     ).text
     assert "please contact licensing@dailycallernewsfoundation.org." in text
+
+
+def test_the_embargo_grant_happens_once_when_two_workers_run_it_at_once(separate_app):
+    """Two runs load the same waiting request; one conditional UPDATE lets one grant."""
+    from tests.services.test_partners import _application
+
+    with separate_app.app_context():
+        staff = User(email=f"desk-{uuid.uuid4().hex[:8]}@example.org", role=Role.STAFF)
+        db.session.add(staff)
+        db.session.commit()
+        name = f"Embargo Outlet {uuid.uuid4().hex[:8]}"
+        partner = partners.apply(_application(name, [f"{name.split()[-1]}.example"], 900_000))
+        partners.decide(partner.id, "approve", actor=staff, expected_version=partner.version)
+        draft = importing.ArticleDraft(
+            headline=f"Embargoed story {uuid.uuid4().hex}", body_html="<p>Soon.</p>"
+        )
+        article = articles.import_draft(
+            draft, origin=Origin.ORIGINAL, policy=SyndicationPolicy.FREE_ELIGIBLE, release=True
+        ).article
+        lifts = datetime.now(UTC) + timedelta(hours=1)
+        article.embargo_until = lifts
+        db.session.commit()
+        (result,) = grants.request_articles(db.session.get(Partner, partner.id), [article.id])
+        request_id, article_id = result.request.id, article.id
+
+    barrier = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def lift() -> None:
+        with separate_app.app_context():
+            barrier.wait()
+            try:
+                grant = grants.grant_when_embargo_lifts(
+                    request_id, now=lifts + timedelta(seconds=1)
+                )
+                outcomes.append("granted" if grant else "nothing")
+            except Exception as exc:
+                outcomes.append(f"error: {exc!r}")
+
+    threads = [threading.Thread(target=lift) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(outcomes) == ["granted", "nothing"]
+    with separate_app.app_context():
+        count = db.session.scalar(
+            sa.select(sa.func.count()).select_from(Grant).where(Grant.article_id == article_id)
+        )
+        assert count == 1
+
+
+def test_a_partner_withdraws_a_waiting_request_from_the_requests_page(
+    client, auth, partner_user, make_article
+):
+    (result,) = grants.request_articles(
+        partner_user.partner, [make_article(SyndicationPolicy.LICENSED).id]
+    )
+    auth.login("ed@p.example", PASSWORD)
+    assert "Withdraw" in client.get("/portal/requests").text
+    response = client.post(f"/portal/requests/{result.request.id}/withdraw")
+    assert response.status_code == 302
+    db.session.refresh(result.request)
+    assert result.request.status is RequestStatus.WITHDRAWN

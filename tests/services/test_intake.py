@@ -224,3 +224,16 @@ def test_only_admins_edit_our_sources(client, auth, make_user):
     )
     assert response.status_code == 302
     assert settings.organisation().own_domains == ["other-own.example", "ourpaper.example"]
+
+
+def test_admins_set_tier_quotas_and_empty_means_unlimited(client, auth, make_user):
+    from syndication.models import PartnerTier
+
+    make_user(Role.ADMIN, email="boss@example.org")
+    auth.login("boss@example.org", PASSWORD)
+    assert client.get("/staff/settings/quotas").status_code == 200
+    response = client.post("/staff/settings/quotas", data={"standard": "10", "premium": ""})
+    assert response.status_code == 302
+    assert settings.monthly_quotas() == {PartnerTier.STANDARD: 10, PartnerTier.PREMIUM: None}
+    bad = client.post("/staff/settings/quotas", data={"standard": "-1"})
+    assert bad.status_code == 422

@@ -158,7 +158,7 @@ def test_staff_are_refused_the_partner_portal(client, auth, world):
     assert client.get("/portal/").status_code == 403
 
 
-ADMIN_ONLY = {"staff.eligibility", "staff.background", "staff.own_sources"}
+ADMIN_ONLY = {"staff.eligibility", "staff.background", "staff.own_sources", "staff.quotas"}
 
 
 def test_admins_reach_every_staff_page(app, client, auth, world, make_user):

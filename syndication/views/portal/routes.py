@@ -170,12 +170,26 @@ def requests():
         for result in results:
             counts[result.request.status.value] = counts.get(result.request.status.value, 0) + 1
         flash(
-            f"{counts['granted']} granted, {counts['pending']} waiting for our staff, "
+            f"{counts['granted']} granted, {counts['pending']} waiting (the reasons are below), "
             f"{counts['refused']} refused.",
             "success",
         )
         return redirect(url_for("portal.requests"))
-    return render_template("portal/requests.html", rows=grants.requests_of(current_user.partner_id))
+    return render_template(
+        "portal/requests.html",
+        rows=grants.requests_of(current_user.partner_id),
+        form=ActionForm(),
+    )
+
+
+@bp.route("/requests/<int:request_id>/withdraw", methods=["POST"])
+@partner_required
+@redirect_refusals("portal.requests")
+def withdraw_request(request_id: int):
+    if ActionForm().validate_on_submit():
+        grants.withdraw_request(request_id, partner_id=current_user.partner_id, actor=current_user)
+        flash("Request withdrawn.", "success")
+    return redirect(url_for("portal.requests"))
 
 
 @bp.route("/users", methods=["GET", "POST"])

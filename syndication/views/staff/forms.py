@@ -16,7 +16,14 @@ from wtforms import (
     URLField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import URL, DataRequired, Length, Optional, ValidationError
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from syndication.models import Origin, PartnerTier, SyndicationPolicy
@@ -141,4 +148,19 @@ class OwnSourcesForm(FlaskForm):
     )
     auto_release = BooleanField(
         "Release our own content without review when it has no third-party findings"
+    )
+
+
+class QuotasForm(FlaskForm):
+    """Free articles each tier may take per calendar month; empty means unlimited."""
+
+    standard = IntegerField(
+        "Standard tier: articles per month",
+        description="Empty means unlimited. Requests beyond it wait for staff.",
+        validators=[Optional(), NumberRange(min=0, max=1_000_000)],
+    )
+    premium = IntegerField(
+        "Premium tier: articles per month",
+        description="Empty means unlimited.",
+        validators=[Optional(), NumberRange(min=0, max=1_000_000)],
     )

@@ -1,4 +1,4 @@
-"""Staff pages: the intake queue (release imported articles) and the organisation's sources."""
+"""Staff pages: the intake queue, the organisation's own sources and the tier quotas."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from syndication.errors import redirect_refusals
+from syndication.models import PartnerTier
 from syndication.services import intake, settings
 from syndication.views.access import admin_required, staff_required
 from syndication.views.forms import ActionForm
 from syndication.views.staff import bp
-from syndication.views.staff.forms import OwnSourcesForm
+from syndication.views.staff.forms import OwnSourcesForm, QuotasForm
 
 
 def _lines(text: str | None) -> list[str]:
@@ -58,3 +59,24 @@ def own_sources():
         flash("Our sources are saved; new imports are judged against them.", "success")
         return redirect(url_for("staff.own_sources"))
     return render_template("staff/sources.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/settings/quotas", methods=["GET", "POST"])
+@admin_required
+def quotas():
+    form = QuotasForm()
+    current = settings.monthly_quotas()
+    if request.method == "GET":
+        form.standard.data = current[PartnerTier.STANDARD]
+        form.premium.data = current[PartnerTier.PREMIUM]
+    if form.validate_on_submit():
+        settings.update_monthly_quotas(
+            actor=current_user,
+            quotas={
+                PartnerTier.STANDARD: form.standard.data,
+                PartnerTier.PREMIUM: form.premium.data,
+            },
+        )
+        flash("Monthly quotas saved; they count this calendar month's grants.", "success")
+        return redirect(url_for("staff.quotas"))
+    return render_template("staff/quotas.html", form=form), 422 if form.errors else 200
