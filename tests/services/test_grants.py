@@ -401,3 +401,14 @@ def test_a_partner_withdraws_a_waiting_request_from_the_requests_page(
     assert response.status_code == 302
     db.session.refresh(result.request)
     assert result.request.status is RequestStatus.WITHDRAWN
+
+
+def test_staff_see_the_partners_note_and_that_a_refusal_is_emailed(
+    client, auth, partner_user, staff, make_article
+):
+    article = make_article(SyndicationPolicy.LICENSED)
+    grants.request_articles(partner_user.partner, [article.id], note="For our weekend edition")
+    auth.login("desk@example.org", PASSWORD)
+    queue = client.get("/staff/requests").text
+    assert "note: “For our weekend edition”" in queue
+    assert "will be emailed to the partner" in queue
