@@ -44,3 +44,17 @@ def test_loading_the_demo_twice_changes_nothing():
     counts = (_count(Article), _count(Partner), _count(User))
     assert load_demo() == [f"demo data already loaded ({counts[0]} articles)"]
     assert (_count(Article), _count(Partner), _count(User)) == counts
+
+
+def test_the_demo_leaves_two_other_publishers_stories_in_intake(app):
+    from syndication.demo.loader import load_demo
+    from syndication.models import IntakeState, Origin
+    from syndication.services import intake
+
+    load_demo()
+    waiting = intake.waiting()
+    assert len(waiting) == 2
+    assert {a.origin for a in waiting} == {Origin.THIRD_PARTY}
+    assert all(a.intake is IntakeState.AWAITING_REVIEW for a in waiting)
+    load_demo()
+    assert intake.waiting_count() == 2, "loading again adds nothing"
