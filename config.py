@@ -55,6 +55,10 @@ class Config:
     DOWNLOAD_LINK_MAX_AGE = 3 * 24 * 3600  # seconds an emailed download link stays valid
     # Built packages, keyed by content hash; defaults to instance/packages.
     PACKAGE_CACHE_DIR = os.environ.get("PACKAGE_CACHE_DIR", "")
+    # Image files of assets, stored by content hash; defaults to instance/assets. Shared by
+    # every web server and worker in production (like PACKAGE_CACHE_DIR).
+    ASSET_STORAGE_DIR = os.environ.get("ASSET_STORAGE_DIR", "")
+    ASSET_MAX_BYTES = int(os.environ.get("ASSET_MAX_BYTES", str(20 * 1024 * 1024)))
     # Megabytes of served packages each worker keeps in memory for repeat downloads.
     PACKAGE_MEMORY_MB = float(os.environ.get("PACKAGE_MEMORY_MB", "64"))
     # And of rendered partner feeds, answered again while nothing in them changed.

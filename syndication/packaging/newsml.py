@@ -220,6 +220,10 @@ def build(inp: PackageInput) -> bytes:
         _sub(content, "by", ", ".join(article.bylines))
     if terms["credit_line"]:
         _sub(content, "creditline", terms["credit_line"])
+    # Each image that ships in images/ keeps its own credit (creditline repeats).
+    for name, asset in inp.images():
+        if asset.credit:
+            _sub(content, "creditline", f"images/{name}: {asset.credit}")
     if article.summary:
         _sub(content, "description", article.summary, role="drol:summary")
 

@@ -285,6 +285,14 @@ def get(article_id: int) -> Article:
     return article
 
 
+def asset_of(article_id: int, asset_id: int) -> Asset:
+    """The asset of this article, or NotFound (an asset of another article is not found)."""
+    asset = db.session.get(Asset, asset_id)
+    if asset is None or asset.article_id != article_id:
+        raise NotFound("No such asset.")
+    return asset
+
+
 def find(article_id: int | None) -> Article | None:
     """The article with this id, or None (no id, or no such article)."""
     return db.session.get(Article, article_id) if article_id else None

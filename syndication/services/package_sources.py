@@ -32,7 +32,7 @@ from syndication.models import (
     Partner,
     PartnerStatus,
 )
-from syndication.services import pixels, settings
+from syndication.services import assets, pixels, settings
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,8 +196,8 @@ def _revision(row: Any, tags: Sequence[str]) -> packaging.ArticleRevision:
 def _asset(row: Any) -> packaging.AssetInput:
     return packaging.AssetInput(
         filename=basename(row.url.split("?", 1)[0]) or f"image-{row.id}",
-        # Asset files are not stored yet: packages carry credits, not bytes.
-        data=None,
+        # The stored file (services.assets), or None: then the package carries the credit only.
+        data=assets.read(row.sha256) if row.syndicatable else None,
         mime_type=row.mime_type or "image/jpeg",
         caption=row.caption,
         credit=row.credit,

@@ -69,6 +69,7 @@ def _url_values(rule, world) -> dict:
         "notice_id": world["other_notice"].id,
         "delivery_id": world["other_notice"].id,
         "job_id": 1,
+        "asset_id": 1,
         "key": "1",
         "change": "up",
         "decision": "grant",

@@ -8,12 +8,12 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from syndication.models import ArticleRevision, Origin, SyndicationPolicy
-from syndication.services import articles, importing, search
+from syndication.services import articles, assets, importing, search
 from syndication.services.errors import DomainError
 from syndication.views import catalogue
 from syndication.views.access import staff_required
 from syndication.views.staff import bp
-from syndication.views.staff.forms import ImportForm, RevisionForm, RightsForm
+from syndication.views.staff.forms import AssetFileForm, ImportForm, RevisionForm, RightsForm
 
 
 @bp.route("/articles", endpoint="articles")
@@ -35,11 +35,40 @@ def catalogue_page():
 @bp.route("/articles/<int:article_id>")
 @staff_required
 def article(article_id: int):
+    return _article_page(article_id)
+
+
+def _article_page(article_id: int, file_errors: dict[int, str] | None = None, status: int = 200):
     found = articles.with_details(article_id)
     findings: dict[str, list] = {}
     for finding in found.findings:
         findings.setdefault(finding.kind.value, []).append(finding)
-    return render_template("staff/article.html", article=found, findings=findings)
+    return render_template(
+        "staff/article.html",
+        article=found,
+        findings=findings,
+        missing_files={a.id for a in assets.missing_files(found.assets)},
+        file_form=AssetFileForm(),
+        file_errors=file_errors or {},
+    ), status
+
+
+@bp.route("/articles/<int:article_id>/assets/<int:asset_id>/file", methods=["POST"])
+@staff_required
+def asset_file(article_id: int, asset_id: int):
+    articles.asset_of(article_id, asset_id)  # another article's asset is not found
+    form = AssetFileForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        try:
+            assets.store_file(
+                asset_id, upload.read(), actor=current_user, claimed_type=upload.mimetype or ""
+            )
+        except DomainError as exc:
+            return _article_page(article_id, {asset_id: str(exc)}, 422)
+        flash("The image file is stored; it ships in packages.", "success")
+        return redirect(url_for("staff.article", article_id=article_id))
+    return _article_page(article_id, {asset_id: "Choose an image file to upload."}, 422)
 
 
 def _aware(value):

@@ -164,3 +164,9 @@ class QuotasForm(FlaskForm):
         description="Empty means unlimited.",
         validators=[Optional(), NumberRange(min=0, max=1_000_000)],
     )
+
+
+class AssetFileForm(FlaskForm):
+    """An asset's image file, uploaded by staff (checked to be the image it claims)."""
+
+    file = FileField("Image file", validators=[FileRequired()])
