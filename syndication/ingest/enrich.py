@@ -2,17 +2,21 @@
 
 Importers only map their format onto an ArticleDraft and hand the raw body HTML
 to :func:`finish_draft`, so that every format gets the same body markup and
-the same findings. Small shared conversions (dates, plain text) live here too.
+the same findings. finish_draft runs a pipeline of named steps (split the body,
+drop a repeated headline, drop the footer, mark promos, render, credit assets,
+fill missing texts), each a plain function of values. Small shared conversions
+(dates, plain text) live here too.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from html import escape
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from lxml import etree
@@ -160,7 +164,7 @@ def _parse_dateparser(text: str) -> datetime | None:
 
 
 @dataclass(slots=True)
-class _Block:
+class Block:
     """One paragraph-like piece of the body: an element, or a run of inline markup."""
 
     text: str
@@ -169,6 +173,7 @@ class _Block:
     html: str = ""  # set when the block is rewritten (a promo marked)
 
     def serialise(self) -> str:
+        """The block as HTML, not yet sanitised: its rewrite, its element, or its run as a <p>."""
         if self.html:
             return self.html
         if self.element is not None:
@@ -176,6 +181,7 @@ class _Block:
         return "<p>" + "".join(self.pieces).strip() + "</p>"
 
     def inner(self) -> str:
+        """The block's content without its own tag."""
         if self.element is None:
             return "".join(self.pieces).strip()
         parts = [escape(self.element.text or "", quote=False)]
@@ -183,6 +189,7 @@ class _Block:
         return "".join(parts)
 
     def is_plain_paragraph(self) -> bool:
+        """True for a paragraph of text alone, which a promo can be marked inside."""
         if self.element is None:
             return not any(piece.startswith("<") for piece in self.pieces)
         return self.element.tag == "p" and len(self.element) == 0
@@ -204,7 +211,7 @@ class _Splitter:
     """
 
     def __init__(self) -> None:
-        self.blocks: list[_Block] = []
+        self.blocks: list[Block] = []
         self.run: list[str] = []
         self.run_text: list[str] = []
         self.last_was_br = False
@@ -221,7 +228,7 @@ class _Splitter:
             self.run.pop(0)
         text = "".join(self.run_text).strip()
         if self.run and (text or any(f"<{t}" in p for p in self.run for t in _MEDIA_TAGS)):
-            self.blocks.append(_Block(text=text, pieces=list(self.run)))
+            self.blocks.append(Block(text=text, pieces=list(self.run)))
         self.run.clear()
         self.run_text.clear()
         self.last_was_br = False
@@ -265,7 +272,7 @@ class _Splitter:
             element.tag = _RENAMES[tag]
         text = _text(element).strip()
         if text or tag in _MEDIA_TAGS or any(e.tag in _MEDIA_TAGS for e in element.iter()):
-            self.blocks.append(_Block(text=text, element=element))
+            self.blocks.append(Block(text=text, element=element))
 
 
 def _text(element: lxml_html.HtmlElement) -> str:
@@ -287,20 +294,14 @@ def _text(element: lxml_html.HtmlElement) -> str:
     return "".join(parts)
 
 
-def _blocks(raw_html: str) -> tuple[list[_Block], list[str]]:
-    """Return the body's blocks and its figure captions."""
-    root = _parse_fragment(raw_html)
-    for element in list(root.iter(*_DROPPED_TAGS)):
-        element.drop_tree()
-    captions = [collapse(c.text_content()) for c in root.iter("figcaption")]
-    splitter = _Splitter()
-    splitter.walk(root)
-    splitter.flush()
-    return splitter.blocks, [c for c in captions if c]
-
-
 def _same_text(a: str, b: str) -> bool:
     return collapse(a.translate(_QUOTES)).casefold() == collapse(b.translate(_QUOTES)).casefold()
+
+
+# --- finishing a draft: one named step after another ----------------------------------------
+#
+# Each step takes plain values and returns new ones, so each can be tested alone;
+# finish_draft only runs them in order and puts the results on the draft.
 
 
 def finish_draft(
@@ -317,34 +318,108 @@ def finish_draft(
     lines (beyond the assets' own) to check for agency material. Fills a missing
     headline or summary from the first paragraph. Returns the same draft.
     """
-    blocks, captions = _blocks(raw_html) if raw_html and raw_html.strip() else ([], [])
-
     headline = text_of(draft.headline)
-    # Bodies (pages especially) often open with the headline itself.
-    if blocks and headline and _same_text(blocks[0].text, headline):
-        del blocks[0]
+    blocks, captions = split_body(raw_html)
+    blocks = drop_headline(blocks, headline)
+    blocks, footer = drop_footer(blocks, known_footers)
+    blocks, promos = mark_promo_blocks(blocks)
+    paragraphs = [b.text for b in blocks if b.text]
+    assets = credit_assets(draft.assets)
+    bylines = unique_texts(draft.bylines)
 
-    findings: list[Finding] = []
+    findings = [footer] if footer is not None else []
+    findings += promos
+    findings += find_cited_outlets("\n\n".join(paragraphs))
+    findings += credit_findings(assets, credits, captions)
+    findings += find_wire_bylines(bylines)
+
+    draft.headline, draft.dek, draft.summary = fill_texts(
+        headline, draft.dek, draft.summary, paragraphs
+    )
+    draft.body_html = render_body(blocks, base_url)
+    draft.assets = assets
+    draft.bylines = bylines
+    draft.tags = unique_texts(draft.tags)
+    draft.findings = findings
+    return draft
+
+
+def split_body(raw_html: str) -> tuple[list[Block], list[str]]:
+    """The body's blocks, in order, and the texts of its figure captions."""
+    if not raw_html or not raw_html.strip():
+        return [], []
+    root = _parse_fragment(raw_html)
+    for element in list(root.iter(*_DROPPED_TAGS)):
+        element.drop_tree()
+    captions = [collapse(c.text_content()) for c in root.iter("figcaption")]
+    splitter = _Splitter()
+    splitter.walk(root)
+    splitter.flush()
+    return splitter.blocks, [c for c in captions if c]
+
+
+def drop_headline(blocks: list[Block], headline: str) -> list[Block]:
+    """The blocks without a first one that repeats the headline.
+
+    Bodies (pages especially) often open with the headline itself.
+    """
+    if blocks and headline and _same_text(blocks[0].text, headline):
+        return blocks[1:]
+    return blocks
+
+
+def drop_footer(
+    blocks: list[Block], known_footers: Sequence[str] = ()
+) -> tuple[list[Block], Finding | None]:
+    """The blocks without a trailing licensing footer, and the footer as a finding.
+
+    What follows the footer goes with it: blocks without text (an image, a rule)
+    are not paragraphs to ``split_footer``, so they are removed along the way.
+    """
     texts = [b.text for b in blocks]
     kept, footer = split_footer(texts, known_footers)
-    if footer is not None:
-        findings.append(footer)
-        removed = len([t for t in texts if t.strip()]) - len(kept)
-        while removed and blocks:  # the footer and anything after it
-            if blocks.pop().text.strip():
-                removed -= 1
+    if footer is None:
+        return blocks, None
+    removed = len([t for t in texts if t.strip()]) - len(kept)
+    end = len(blocks)
+    while removed and end:  # the footer and anything after it
+        end -= 1
+        if blocks[end].text.strip():
+            removed -= 1
+    return blocks[:end], footer
 
+
+def mark_promo_blocks(blocks: list[Block]) -> tuple[list[Block], list[Finding]]:
+    """The blocks with their promos marked, and each promo as a finding.
+
+    Only paragraphs are marked; lists and quotes keep their structure (their
+    promos are still found). A paragraph of plain text has each promo wrapped;
+    one with markup is wrapped whole when it is nothing but the promo.
+    """
+    marked: list[Block] = []
+    findings: list[Finding] = []
     for block in blocks:
         # Every promo has a colon ("RELATED: ..."): most paragraphs need no search.
         promos = find_promos(block.text) if ":" in block.text else []
-        findings.extend(promos)
-        if not promos or (block.element is not None and block.element.tag != "p"):
-            continue  # only paragraphs are marked; lists and quotes keep their structure
-        if block.is_plain_paragraph():
-            block.html = f"<p>{mark_promos(block.text)}</p>"
-        elif len(promos) == 1 and _same_text(promos[0].text, block.text):
-            block.html = f'<p><span class="promo">{block.inner()}</span></p>'
+        if promos:
+            findings += promos
+            block = _marked(block, promos)
+        marked.append(block)
+    return marked, findings
 
+
+def _marked(block: Block, promos: list[Finding]) -> Block:
+    if block.element is not None and block.element.tag != "p":
+        return block
+    if block.is_plain_paragraph():
+        return replace(block, html=f"<p>{mark_promos(block.text)}</p>")
+    if len(promos) == 1 and _same_text(promos[0].text, block.text):
+        return replace(block, html=f'<p><span class="promo">{block.inner()}</span></p>')
+    return block
+
+
+def render_body(blocks: Sequence[Block], base_url: str = "") -> str:
+    """The blocks as one sanitised body, relative links resolved against ``base_url``."""
     pieces = [b.serialise() for b in blocks]
     try:
         body_html = sanitise_pieces(pieces, base_url=absolute_url(base_url))
@@ -354,42 +429,64 @@ def finish_draft(
         body_html = sanitise_pieces(pieces)
     if "</a>" in body_html:
         body_html = _EMPTY_LINK.sub("", body_html)
-    body_html = _EMPTY_PARAGRAPH.sub("", body_html).strip()
+    return _EMPTY_PARAGRAPH.sub("", body_html).strip()
 
-    paragraphs = [b.text for b in blocks if b.text]
-    findings.extend(find_cited_outlets("\n\n".join(paragraphs)))
 
-    draft.assets = _unique_assets(draft.assets)
-    for asset in draft.assets:
-        agency = is_third_party_credit(asset.credit) if asset.credit else None
-        if agency:
-            asset.syndicatable = False
-            asset.rights_holder = asset.rights_holder or agency
-    credit_lines = [a.credit for a in draft.assets if a.credit] + list(credits) + captions
-    findings.extend(find_third_party_credits(dict.fromkeys(c for c in credit_lines if c)))
+def credit_assets(assets: Iterable[AssetDraft]) -> list[AssetDraft]:
+    """One asset per URL (first wins, none without a URL), agency material marked.
 
-    draft.bylines = list(dict.fromkeys(b for b in (collapse(b) for b in draft.bylines) if b))
-    findings.extend(find_wire_bylines(draft.bylines))
-    draft.tags = list(dict.fromkeys(t for t in (collapse(t) for t in draft.tags) if t))
+    An asset credited to a wire or agency is not ours to syndicate; the agency
+    becomes its rights holder unless one is known. Marked assets are copies.
+    """
+    unique: dict[str, AssetDraft] = {}
+    for asset in assets:
+        if asset.url and asset.url not in unique:
+            agency = is_third_party_credit(asset.credit) if asset.credit else None
+            if agency:
+                asset = replace(
+                    asset, syndicatable=False, rights_holder=asset.rights_holder or agency
+                )
+            unique[asset.url] = asset
+    return list(unique.values())
 
+
+def credit_findings(
+    assets: Iterable[AssetDraft], credits: Iterable[str] = (), captions: Iterable[str] = ()
+) -> list[Finding]:
+    """A finding per agency named in the assets' credits, extra credits or captions."""
+    lines = [a.credit for a in assets if a.credit] + list(credits) + list(captions)
+    return find_third_party_credits(dict.fromkeys(c for c in lines if c))
+
+
+def unique_texts(values: Iterable[str]) -> list[str]:
+    """Each value whitespace-collapsed, once, in order; blanks dropped."""
+    return list(dict.fromkeys(v for v in map(collapse, values) if v))
+
+
+class Texts(NamedTuple):
+    """The draft's headline, dek and summary as finish_draft leaves them."""
+
+    headline: str
+    dek: str
+    summary: str
+
+
+def fill_texts(headline: str, dek: str, summary: str, paragraphs: Sequence[str]) -> Texts:
+    """Headline, dek and summary as text; a missing one taken from the body.
+
+    A missing headline is the first paragraph's first sentence, trimmed; a
+    missing summary is the dek, else that sentence shortened to SUMMARY_MAX_CHARS.
+    """
     first = first_sentence(paragraphs[0]) if paragraphs else ""
-    draft.headline = headline or (trim_headline(first) if first else "")
-    draft.dek = text_of(draft.dek)
-    draft.summary = text_of(draft.summary) or draft.dek or _shorten(first)
-    draft.body_html = body_html
-    draft.findings = findings
-    return draft
+    dek = text_of(dek)
+    return Texts(
+        headline=headline or (trim_headline(first) if first else ""),
+        dek=dek,
+        summary=text_of(summary) or dek or _shorten(first),
+    )
 
 
 def _shorten(text: str) -> str:
     if len(text) <= SUMMARY_MAX_CHARS:
         return text
     return text[: SUMMARY_MAX_CHARS - 1].rsplit(" ", 1)[0] + "…"
-
-
-def _unique_assets(assets: list[AssetDraft]) -> list[AssetDraft]:
-    seen: dict[str, AssetDraft] = {}
-    for asset in assets:
-        if asset.url and asset.url not in seen:
-            seen[asset.url] = asset
-    return list(seen.values())
