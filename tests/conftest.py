@@ -60,6 +60,8 @@ def migrated_app(database_url: str, **overrides):
         os.environ.get("TASK_QUEUE_URL")
         or f"sqlite:///{Path(tempfile.mkdtemp(prefix='queue-')) / 'tasks.db'}",
     )
+    # A queue name of this run's own: two runs sharing a Redis db never see each other's tasks.
+    overrides["TASK_QUEUE_NAME"] = f"{overrides.get('TASK_QUEUE_NAME', 'tests')}-{os.getpid()}"
     config = type(
         "RunConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, **overrides}
     )
@@ -207,15 +209,17 @@ def separate_app(tmp_path_factory, smtp_server):
     """
     url = database_url(tmp_path_factory)
     if url.startswith("postgresql"):
+        # Named after the suite's database, so runs on different databases never share it.
+        separate = f"{sa.make_url(url).database}_separate"
         engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
         with engine.connect() as conn:
             exists = conn.scalar(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = 'syndication_separate'")
+                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": separate}
             )
             if not exists:
-                conn.execute(sa.text("CREATE DATABASE syndication_separate"))
+                conn.execute(sa.text(f'CREATE DATABASE "{separate}"'))
         engine.dispose()
-        url = sa.make_url(url).set(database="syndication_separate").render_as_string(False)
+        url = sa.make_url(url).set(database=separate).render_as_string(False)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('separate') / 'separate.db'}"
     return migrated_app(url, MAIL_PORT=smtp_server[1], TASK_QUEUE_NAME="separate")
