@@ -77,6 +77,9 @@ class ArticleRevision:
     published_at: datetime | None = None
     summary: str = ""
     word_count: int = 0
+    # Whose work it is when it is not the organisation's own (third-party content
+    # syndicated under a licence): the copyright fields name them, not the organisation.
+    rights_holder: str = ""
 
     def __post_init__(self) -> None:
         # Naive times would make every timestamp in the package depend on the server.

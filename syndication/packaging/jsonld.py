@@ -31,7 +31,11 @@ def _document(inp: PackageInput) -> dict[str, Any]:
         "inLanguage": article.language,
         "author": [{"@type": "Person", "name": name} for name in article.bylines],
         "publisher": publisher,
-        "copyrightHolder": publisher,
+        "copyrightHolder": (
+            {"@type": "Organization", "name": article.rights_holder}
+            if article.rights_holder
+            else publisher
+        ),
         "copyrightYear": article.first_published.year,
         "license": licence_uri(org.url, inp.grant.licence_id),
         "isBasedOn": article.canonical_url,

@@ -153,9 +153,14 @@ def xhtml_body(inp: PackageInput) -> Any:
 def _rights(rights: Any, inp: PackageInput) -> None:
     org, terms = inp.organisation, inp.format_terms("newsml")
     holder, notice, link, expression = rights
-    holder.set("uri", org.url)
-    _text(holder[0], org.name)
-    _text(notice, f"Copyright {inp.article.first_published.year} {org.name}")
+    owner = inp.article.rights_holder or org.name
+    if inp.article.rights_holder:
+        # Someone else's work: no URI of ours on their name.
+        del holder.attrib["uri"]
+    else:
+        holder.set("uri", org.url)
+    _text(holder[0], owner)
+    _text(notice, f"Copyright {inp.article.first_published.year} {owner}")
     for text in (terms["footer"], terms["originally_appeared"]):
         if text:
             _sub(rights, "usageTerms", text)

@@ -82,8 +82,9 @@ def document(inp: PackageInput) -> dict[str, Any]:
                 "value": body,
             }
         ],
-        "copyrightholder": org.name,
-        "copyrightnotice": terms["credit_line"] or f"© {article.first_published.year} {org.name}",
+        "copyrightholder": article.rights_holder or org.name,
+        "copyrightnotice": terms["credit_line"]
+        or f"© {article.first_published.year} {article.rights_holder or org.name}",
         "ednote": " ".join(inp.terms.get("restrictions", ())),
         "altids": [
             {"role": "article", "value": str(article.article_id)},

@@ -94,6 +94,7 @@ _ARTICLE_COLUMNS = (
     _articles.c.language,
     _articles.c.published_at,
     _articles.c.word_count,
+    _articles.c.rights_holder,
     _revisions.c.number.label("revision_number"),
     _revisions.c.headline,
     _revisions.c.dek,
@@ -190,6 +191,7 @@ def _revision(row: Any, tags: Sequence[str]) -> packaging.ArticleRevision:
         published_at=row.published_at,
         summary=row.summary,
         word_count=row.word_count,
+        rights_holder=row.rights_holder,
     )
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 
 import pytest
 import sqlalchemy as sa
+from lxml import etree
 
 from syndication.extensions import db
 from syndication.ingest.detect import ImportFormatError
@@ -23,6 +25,7 @@ from syndication.services import articles, grants, importing, intake, packages, 
 from syndication.services.errors import DomainError, NotFound
 from tests.factories import PASSWORD
 from tests.ingest.test_corpus import FILES
+from tests.packaging import newsml_errors, ninjs_errors
 
 GUARDIAN = "guardian-us.rss"
 
@@ -105,6 +108,16 @@ def test_a_licensed_third_party_article_credits_its_rights_holder_never_us(
             assert f", {org}" not in text, f"{name} credits the organisation"
     assert "Guardian News &amp; Media" in files.read("article.html").decode()
     assert "Guardian News & Media" in files.read("article.txt").decode()
+    # The copyright fields of the structured formats name the rights holder too.
+    ninjs = json.loads(files.read("article.ninjs.json"))
+    assert ninjs["copyrightholder"] == "Guardian News & Media"
+    assert ninjs_errors(files.read("article.ninjs.json")) == []
+    newsml = files.read("article.newsml.xml")
+    assert newsml_errors(newsml) == []
+    holder = etree.fromstring(newsml).find(".//{*}rightsInfo/{*}copyrightHolder/{*}name")
+    assert holder.text == "Guardian News & Media"
+    jsonld = json.loads(files.read("article.jsonld"))
+    assert jsonld["copyrightHolder"]["name"] == "Guardian News & Media"
 
 
 def test_the_seed_file_under_three_names_is_one_article_and_a_changed_copy_revises_it(
