@@ -112,12 +112,15 @@ def _find_existing(
     headline = draft.headline.strip().lower()
     if not headline:
         return None, None
+    candidates = db.session.scalars(
+        sa.select(Article).where(sa.func.lower(Article.headline) == headline).limit(20)
+    ).all()
+    if not candidates:
+        return None, None  # the usual case: no need to read the body's words
     words = text_words(draft.body_html)
     site = normalise_url(draft.source_site_url)
     duplicate = None
-    for candidate in db.session.scalars(
-        sa.select(Article).where(sa.func.lower(Article.headline) == headline).limit(20)
-    ):
+    for candidate in candidates:
         if similarity(words, text_words(candidate.body_html)) < SAME_STORY_SIMILARITY:
             continue
         if (

@@ -30,7 +30,8 @@ from syndication.services.errors import Conflict, NotFound
 if TYPE_CHECKING:
     from syndication.tasks import JobKind
 
-# Must match syndication.tasks.PENDING_KEY (services do not import the tasks package).
+# Where a session keeps the ids of jobs to enqueue once it commits (syndication.tasks
+# hands them to the queue in an after_commit hook).
 PENDING_KEY = "syndication.jobs_to_enqueue"
 # A queued job whose id went to the queue this long ago and is still not done is
 # assumed lost (the worker died holding the message) and is enqueued again.

@@ -27,6 +27,7 @@ from huey.storage import MemoryStorage
 from sqlalchemy.orm import Session
 
 from syndication.policy.jobs import INTERNAL, RetryPolicy
+from syndication.services.jobs import PENDING_KEY
 
 if TYPE_CHECKING:
     from flask import Flask
@@ -153,9 +154,9 @@ def enqueue(app: Flask, name: str, *args: Any, eta: datetime | None = None) -> N
         wrapper.schedule(args, eta=eta.astimezone(UTC).replace(tzinfo=None))
 
 
-# Jobs written in a transaction wait in session.info until it commits: a worker
-# must never be handed the id of a row it cannot see yet, or of one rolled back.
-PENDING_KEY = "syndication.jobs_to_enqueue"
+# Jobs written in a transaction wait in session.info (under services.jobs.PENDING_KEY)
+# until it commits: a worker must never be handed the id of a row it cannot see yet, or
+# of one rolled back.
 
 
 def _enqueue_after_commit(session: Session) -> None:
