@@ -78,6 +78,15 @@ class Config:
     WORKER_THREADS = int(os.environ.get("WORKER_THREADS", "4"))
     # Staff pages warn when no worker has beaten its heartbeat for this many seconds.
     WORKER_SILENT_AFTER = int(os.environ.get("WORKER_SILENT_AFTER", "120"))
+    # Every request to another server (webhooks, asset fetches, copy checks) goes through
+    # one client that refuses private, loopback and link-local addresses (delivery/outbound.py).
+    OUTBOUND_CONNECT_TIMEOUT = float(os.environ.get("OUTBOUND_CONNECT_TIMEOUT", "5"))
+    OUTBOUND_READ_TIMEOUT = float(os.environ.get("OUTBOUND_READ_TIMEOUT", "10"))
+    OUTBOUND_TOTAL_TIMEOUT = float(os.environ.get("OUTBOUND_TOTAL_TIMEOUT", "30"))
+    # Extra trusted roots (a PEM file) for servers behind a private CA.
+    OUTBOUND_CA_BUNDLE = os.environ.get("OUTBOUND_CA_BUNDLE", "")
+    # Never in production: the test suite's receivers listen on 127.0.0.1.
+    OUTBOUND_ALLOW_LOOPBACK = False
     # Where tests and demo loading find the shared corpus (seed article, feeds).
     CORPUS_DIR = Path(os.environ.get("CORPUS_DIR", BASE_DIR.parent / "shared" / "corpus"))
 
@@ -99,6 +108,8 @@ class TestingConfig(Config):
     # The rate-limit test lowers this for itself; generated API tests must not trip it.
     API_RATE_LIMIT = "100000 per minute"
     LOGIN_RATE_LIMIT = "100000 per minute"
+    # The suite's HTTP servers (webhook receiver, image host) listen on loopback.
+    OUTBOUND_ALLOW_LOOPBACK = True
 
 
 class ProductionConfig(Config):

@@ -89,7 +89,10 @@ def register(app: Flask) -> None:
         back = getattr(view, _REDIRECT, None)
         if back is not None and not isinstance(error, NotFound) and not wants_problem_json():
             flash(str(error), "error")
-            return redirect(url_for(back))
+            # Back to the page the action belongs to, with the ids it needs from this URL.
+            wanted = next(app.url_map.iter_rules(back)).arguments
+            values = {k: v for k, v in (request.view_args or {}).items() if k in wanted}
+            return redirect(url_for(back, **values))
         return handle_http(as_http_error(error))
 
     @app.errorhandler(HTTPException)

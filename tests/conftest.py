@@ -32,7 +32,7 @@ from syndication.tasks import queue_of, run_now
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
 
-pytest_plugins = ["tests.factories"]
+pytest_plugins = ["tests.factories", "tests.receivers"]
 
 # On CI every property test replays the same examples, so a run that lands is
 # reproducible; on a developer's machine they explore new ones each run.
@@ -190,10 +190,11 @@ def database_url(tmp_path_factory) -> str:
 
 
 @pytest.fixture(scope="session")
-def app(tmp_path_factory, smtp_server):
+def app(tmp_path_factory, smtp_server, ca_bundle):
     app = migrated_app(
         database_url(tmp_path_factory),
         MAIL_PORT=smtp_server[1],
+        OUTBOUND_CA_BUNDLE=ca_bundle,
         PACKAGE_CACHE_DIR=str(tmp_path_factory.mktemp("packages")),
     )
     app.test_client_class = FreshContextClient
@@ -201,7 +202,7 @@ def app(tmp_path_factory, smtp_server):
 
 
 @pytest.fixture(scope="session")
-def separate_app(tmp_path_factory, smtp_server):
+def separate_app(tmp_path_factory, smtp_server, ca_bundle):
     """An app on a database of its own, outside the rolled-back transaction.
 
     For tests that need real, concurrent commits. On PostgreSQL it is a second
@@ -222,7 +223,9 @@ def separate_app(tmp_path_factory, smtp_server):
         url = sa.make_url(url).set(database=separate).render_as_string(False)
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('separate') / 'separate.db'}"
-    return migrated_app(url, MAIL_PORT=smtp_server[1], TASK_QUEUE_NAME="separate")
+    return migrated_app(
+        url, MAIL_PORT=smtp_server[1], TASK_QUEUE_NAME="separate", OUTBOUND_CA_BUNDLE=ca_bundle
+    )
 
 
 @pytest.fixture

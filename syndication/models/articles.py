@@ -203,6 +203,8 @@ class Asset(TimestampMixin, db.Model):
     rights_holder: Mapped[str] = mapped_column(sa.String(200), default="")
     syndicatable: Mapped[bool] = mapped_column(default=True)
     sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    # Why the last fetch of ``url`` stored no file (refused address, 404, not an image).
+    fetch_error: Mapped[str] = mapped_column(sa.String(500), default="")
 
     article: Mapped[Article] = relationship(back_populates="assets")
 

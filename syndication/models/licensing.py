@@ -16,8 +16,11 @@ from syndication.policy.requests import RequestState as RequestStatus
 
 
 class GrantStatus(enum.StrEnum):
-    ACTIVE = "active"
+    ACTIVE = "active"  # live until valid_until (if any) passes
     REVOKED = "revoked"
+    # An active grant whose validity ended, replaced when the partner was granted the
+    # article again: one active grant per partner and article is a database rule.
+    EXPIRED = "expired"
 
 
 class RuleSet(TimestampMixin, db.Model):
@@ -74,7 +77,18 @@ class ArticleRequest(TimestampMixin, db.Model):
     """A partner's request for one article; requests made together share a batch."""
 
     __tablename__ = "article_requests"
-    __table_args__ = (sa.Index("ix_article_requests_status_created", "status", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_article_requests_status_created", "status", "created_at"),
+        # One open request per partner and article, whoever else is asking at the same time.
+        sa.Index(
+            "uq_article_requests_one_open",
+            "partner_id",
+            "article_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'pending'"),
+            postgresql_where=sa.text("status = 'pending'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     batch: Mapped[str] = mapped_column(sa.String(36), index=True)
@@ -108,6 +122,16 @@ class Grant(TimestampMixin, db.Model):
     __tablename__ = "grants"
     __table_args__ = (
         sa.Index("ix_grants_partner_article", "partner_id", "article_id"),
+        # Concurrent requests for one article by one partner make one grant: the loser's
+        # insert fails here and it is answered with the winner's grant.
+        sa.Index(
+            "uq_grants_one_active",
+            "partner_id",
+            "article_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'active'"),
+            postgresql_where=sa.text("status = 'active'"),
+        ),
         sa.CheckConstraint(
             "valid_until IS NULL OR valid_until > valid_from", name="validity_ordered"
         ),

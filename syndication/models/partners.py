@@ -162,6 +162,9 @@ class TierSettings(db.Model):
         enum_column(PartnerTier, "tier_name"), primary_key=True
     )
     monthly_quota: Mapped[int | None]
+    # Trusted with embargoed copy: an embargoed free article is granted at once, the
+    # package carrying the embargo (hold for release) in every format.
+    embargoed_copy: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

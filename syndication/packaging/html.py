@@ -18,8 +18,13 @@ def _snippet(inp: PackageInput, fmt: str) -> str:
     terms = inp.format_terms(fmt)
     parts = [
         f'<article class="syndicated-article" lang="{escape(article.language)}">',
-        f"<h1>{escape(article.headline)}</h1>",
     ]
+    if inp.hold_until:
+        # First, where an editor looks before anything else: the copy is under embargo.
+        parts.append(
+            f'<p class="hold-for-release"><strong>{escape(inp.hold_notice())}</strong></p>'
+        )
+    parts.append(f"<h1>{escape(article.headline)}</h1>")
     if article.dek:
         parts.append(f'<p class="dek">{escape(article.dek)}</p>')
     if terms["credit_line"]:

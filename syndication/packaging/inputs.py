@@ -199,6 +199,16 @@ class PackageInput:
             value = self._memo[key] = build()
             return value
 
+    @property
+    def hold_until(self) -> datetime | None:
+        """The embargo the copy was granted under (hold for release), or None."""
+        value = self.terms.get("hold_until")
+        return datetime.fromisoformat(value) if value else None
+
+    def hold_notice(self) -> str:
+        """The visible hold-for-release line ("" when the copy is not embargoed)."""
+        return self.terms["restrictions"][0] if self.terms.get("hold_until") else ""
+
     def format_terms(self, fmt: str) -> Mapping[str, Any]:
         """The snapshot's texts and flags for terms format ``fmt`` ("html", "text", ...)."""
         return self.terms["formats"][fmt]

@@ -364,6 +364,8 @@ def build(inp: PackageInput) -> bytes:
     article = inp.article
     terms = inp.format_terms("markdown")
     parts = [f"# {escape(article.headline)}"]
+    if inp.hold_until:
+        parts.insert(0, f"**{escape(inp.hold_notice())}**")
     if article.dek:
         parts.append(f"*{escape(article.dek)}*")
     if terms["credit_line"]:

@@ -205,6 +205,9 @@ def build(inp: PackageInput) -> bytes:
     _text(provider[0], org.name)
     version_created.text = updated
     first_created.text = first_published
+    if inp.hold_until:
+        # Hold for release: the schema puts embargoed right after firstCreated.
+        first_created.addnext(_sub(meta, "embargoed", inp.hold_until.isoformat()))
     _text(ed_note, f"Licence {inp.grant.licence_id}, grant {inp.grant.grant_id}")
 
     created, modified, alt_id, language_element, headline = content

@@ -96,6 +96,8 @@ def document(inp: PackageInput) -> dict[str, Any]:
     }
     if usage:
         doc["usageterms"] = " ".join(usage)
+    if inp.hold_until:
+        doc["embargoed"] = inp.hold_until.isoformat()
     if article.dek:
         doc["headlines"].append({"role": "sub", "value": article.dek})
     if article.summary:

@@ -259,7 +259,7 @@ def build(inp: PackageInput) -> bytes:
     """Headline, credit, dateline, body, originally-appeared line, footer (the very end)."""
     article = inp.article
     terms = inp.format_terms("text")
-    parts = [article.headline]
+    parts = [inp.hold_notice(), article.headline] if inp.hold_until else [article.headline]
     if article.dek:
         parts.append(article.dek)
     if terms["credit_line"]:

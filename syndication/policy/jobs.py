@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
 from enum import StrEnum
 
 
@@ -45,6 +46,36 @@ def move(current: JobState | str, target: JobState | str) -> JobState:
     return target
 
 
+class GiveUp(Exception):
+    """An attempt failed in a way no retry can fix (refused address, 4xx, not an image)."""
+
+
+class RetryAfter(Exception):
+    """An attempt failed and the other side said when to come back (HTTP Retry-After)."""
+
+    def __init__(self, message: str, delay: timedelta) -> None:
+        super().__init__(message)
+        self.delay = delay
+
+
+def retry_after(answer, message: str) -> Exception:
+    """The exception for a failed HTTP answer: RetryAfter when it says when to come back.
+
+    ``answer`` has ``header(name)``; Retry-After is either seconds or an HTTP date.
+    """
+    value = answer.header("retry-after").strip()
+    delay: timedelta | None = None
+    if value.isdigit():
+        delay = timedelta(seconds=int(value))
+    elif value:
+        try:
+            when = parsedate_to_datetime(value)
+            delay = max(timedelta(0), when - datetime.now(when.tzinfo))
+        except (TypeError, ValueError):
+            delay = None
+    return RetryAfter(message, delay) if delay is not None else Exception(message)
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Exponential backoff with full jitter, for tasks that talk to the outside world.
@@ -67,13 +98,24 @@ class RetryPolicy:
         return timedelta(seconds=min(seconds, self.cap.total_seconds()))
 
     def next_attempt(
-        self, attempt: int, failed_at: datetime, rng: random.Random | None = None
+        self,
+        attempt: int,
+        failed_at: datetime,
+        rng: random.Random | None = None,
+        *,
+        not_before: timedelta | None = None,
     ) -> datetime | None:
-        """When to try again after failed attempt ``attempt``; None once attempts run out."""
+        """When to try again after failed attempt ``attempt``; None once attempts run out.
+
+        ``not_before`` is the other side's own ask (Retry-After): honoured when
+        longer than the backoff, up to the policy's cap.
+        """
         if attempt >= self.max_attempts:
             return None
         ceiling = self.ceiling(attempt).total_seconds()
         draw = (rng or random).uniform(ceiling / 2, ceiling)
+        if not_before is not None:
+            draw = max(draw, min(not_before.total_seconds(), self.cap.total_seconds()))
         return failed_at + timedelta(seconds=draw)
 
 

@@ -66,12 +66,15 @@ def decide_request(
     now: datetime,
     monthly_quota: int | None = None,
     used_this_month: int = 0,
+    embargoed_copy: bool = False,
 ) -> Verdict:
     """Grant free articles to approved partners at once; queue licensed ones; refuse the rest.
 
-    An embargoed free article waits and is granted when the embargo lifts; a
-    free article beyond the partner's monthly quota (None: unlimited) waits for
-    staff, since systematic republishing is not what free republication allows.
+    An embargoed free article waits and is granted when the embargo lifts, or at
+    once, to hold for release, to a tier trusted with embargoed copy
+    (``embargoed_copy``); a free article beyond the partner's monthly quota
+    (None: unlimited) waits for staff, since systematic republishing is not
+    what free republication allows.
     """
     if partner_status != "approved":
         return Verdict(Outcome.REFUSE, f"Your partnership is {partner_status}, not approved.")
@@ -92,6 +95,12 @@ def decide_request(
             Outcome.QUEUE,
             f"Beyond your monthly quota of {monthly_quota} article"
             f"{'s' if monthly_quota != 1 else ''}: our licensing staff will review it.",
+        )
+    if embargoed and embargoed_copy:
+        return Verdict(
+            Outcome.GRANT,
+            f"Granted to hold for release: embargoed until {embargo_until:%d %b %Y %H:%M} UTC; "
+            "do not publish it before then.",
         )
     if embargoed:
         return Verdict(

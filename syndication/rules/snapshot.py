@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from syndication.rules.model import FORMATS, Rule
@@ -44,8 +44,13 @@ def terms_snapshot(
     valid_from: datetime,
     valid_until: datetime | None = None,
     extra_restrictions: Sequence[str] = (),
+    hold_until: datetime | None = None,
 ) -> dict[str, Any]:
-    """Resolve and render the rules for every output format, frozen as plain data."""
+    """Resolve and render the rules for every output format, frozen as plain data.
+
+    ``hold_until`` is the embargo of copy granted before it lifts (hold for
+    release): frozen with the terms, and a restriction of its own.
+    """
     rule_set = rules if isinstance(rules, RuleSet) else RuleSet(rules)
     formats: dict[str, dict[str, Any]] = {}
     for fmt in FORMATS:
@@ -78,9 +83,23 @@ def terms_snapshot(
             key: (str(value) if value is not None else None)
             for key, value in sorted(variables.items())
         },
-        "restrictions": [*STANDARD_RESTRICTIONS, *extra_restrictions],
+        "restrictions": [
+            *([hold_restriction(hold_until)] if hold_until else []),
+            *STANDARD_RESTRICTIONS,
+            *extra_restrictions,
+        ],
+        "hold_until": _iso(hold_until),
         "formats": formats,
     }
+
+
+def hold_restriction(hold_until: datetime) -> str:
+    """The words of a hold-for-release embargo, the same in every format."""
+    hold_until = hold_until.astimezone(UTC)
+    return (
+        f"HOLD FOR RELEASE: embargoed until {hold_until:%d %b %Y %H:%M} UTC. "
+        "Do not publish before then."
+    )
 
 
 def _plain(value: object) -> str | None:

@@ -33,7 +33,7 @@ from syndication.models import (
 from syndication.models.base import utcnow
 from syndication.policy.rights import Provenance as RightsProvenance
 from syndication.policy.rights import suggest
-from syndication.services import audit, settings
+from syndication.services import assets, audit, settings
 from syndication.services.errors import DomainError, NotFound
 
 
@@ -161,6 +161,8 @@ def _apply_content(article: Article, draft: ArticleDraft) -> None:
     article.published_at = draft.published_at or article.published_at
     article.updated_at = draft.updated_at or utcnow()
     article.tag_rows = [ArticleTag(tag=tag) for tag in stored_tags(draft.tags)]
+    # A file stored for an image (uploaded or fetched) stays with it across revisions.
+    stored = {a.url: (a.sha256, a.mime_type) for a in article.assets if a.sha256}
     article.assets = [
         Asset(
             position=position,
@@ -168,8 +170,9 @@ def _apply_content(article: Article, draft: ArticleDraft) -> None:
             caption=asset.caption,
             credit=asset.credit,
             rights_holder=asset.rights_holder,
-            mime_type=asset.mime_type,
+            mime_type=stored.get(asset.url, (None, asset.mime_type))[1],
             syndicatable=asset.syndicatable,
+            sha256=stored.get(asset.url, (None, ""))[0],
         )
         for position, asset in enumerate(draft.assets)
     ]
@@ -275,6 +278,7 @@ def import_draft(
     _append_revision(
         article, draft, digest, note if created else f"{note} (content changed)", actor
     )
+    assets.queue_fetches(article)
     if commit:
         db.session.commit()
     return ImportResult(article, created=created, revised=not created)

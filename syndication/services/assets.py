@@ -7,12 +7,15 @@ import os
 import tempfile
 from pathlib import Path
 
+import sqlalchemy as sa
 from flask import current_app
 
+from syndication.delivery.outbound import OutboundError, Refused, TooLarge
 from syndication.extensions import db
 from syndication.ingest.images import NotAnImage, inspect_image
 from syndication.models import Asset, User
-from syndication.services import audit
+from syndication.policy.jobs import GiveUp, retry_after
+from syndication.services import audit, jobs, outbound
 from syndication.services.errors import Invalid, NotFound
 
 
@@ -83,3 +86,83 @@ def has_file(sha256: str | None) -> bool:
 def missing_files(assets: list[Asset]) -> list[Asset]:
     """Syndicatable assets whose file is not stored: they cannot ship, so staff are told."""
     return [a for a in assets if a.syndicatable and not has_file(a.sha256)]
+
+
+FETCH_JOB = "assets.fetch"
+
+
+def needs_fetch(asset: Asset) -> bool:
+    """A syndicatable image with no stored file, at an http(s) address: a worker fetches it."""
+    return (
+        asset.syndicatable
+        and not asset.sha256
+        and asset.url.lower().startswith(("http://", "https://"))
+    )
+
+
+def queue_fetches(article) -> int:
+    """Queue a fetch for each of the article's images that needs one (the caller commits)."""
+    wanted = [a for a in article.assets if needs_fetch(a)]
+    if wanted:
+        db.session.flush()  # the new assets' ids go in the jobs
+        for asset in wanted:
+            asset.fetch_error = ""
+            jobs.add(FETCH_JOB, {"asset_id": asset.id})
+    return len(wanted)
+
+
+def fetch(asset_id: int) -> None:
+    """Fetch an asset's URL through the outbound client and store the image it holds.
+
+    Runs in a worker, outside any transaction: the fetch itself holds no lock.
+    What cannot succeed by trying again (a refused address, a 4xx, bytes that are
+    not the image claimed, too large) gives up at once and tells staff why on the
+    article page; a timeout or a 5xx is retried by the job's policy.
+    """
+    asset = db.session.get(Asset, asset_id)
+    if asset is None or asset.sha256 or not asset.syndicatable:
+        db.session.rollback()
+        return
+    url = asset.url
+    db.session.rollback()
+    limit = current_app.config["ASSET_MAX_BYTES"]
+    try:
+        answer = outbound.client().request(
+            "GET", url, headers={"accept": "image/*"}, max_bytes=limit
+        )
+    except (Refused, TooLarge) as exc:
+        _fetch_failed(asset_id, exc.reason)
+        raise GiveUp(exc.reason) from exc
+    except OutboundError as exc:
+        _fetch_failed(asset_id, f"{exc.reason} (trying again)")
+        raise
+    if answer.status == 429 or answer.status >= 500:
+        _fetch_failed(asset_id, f"The image host answered {answer.status} (trying again).")
+        raise retry_after(answer, f"{url} answered {answer.status}")
+    if answer.status != 200:
+        reason = f"The image host answered {answer.status}."
+        _fetch_failed(asset_id, reason)
+        raise GiveUp(reason)
+    try:
+        store_file(asset_id, answer.body, actor=None, claimed_type=answer.header("content-type"))
+    except Invalid as exc:
+        db.session.rollback()
+        _fetch_failed(asset_id, str(exc))
+        raise GiveUp(str(exc)) from exc
+
+
+def _fetch_failed(asset_id: int, reason: str) -> None:
+    db.session.execute(
+        sa.update(Asset).where(Asset.id == asset_id).values(fetch_error=reason[:500])
+    )
+    db.session.commit()
+
+
+def fetch_again(asset: Asset, *, actor: User) -> None:
+    """Staff ask for a failed fetch to be tried again."""
+    if not needs_fetch(asset):
+        raise Invalid("This image has its file, or has no http(s) address to fetch it from.")
+    asset.fetch_error = ""
+    jobs.add(FETCH_JOB, {"asset_id": asset.id})
+    audit.record(actor, "asset_fetch_queued", asset.article, asset_id=asset.id, url=asset.url)
+    db.session.commit()

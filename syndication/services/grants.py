@@ -15,6 +15,7 @@ from syndication.models import (
     Article,
     ArticleRequest,
     Grant,
+    GrantStatus,
     Partner,
     PartnerTier,
     RequestStatus,
@@ -129,12 +130,34 @@ def _licence_id() -> str:
     return f"SD-{utcnow():%Y}-{secrets.token_hex(4).upper()}"
 
 
-def issue_grant(request: ArticleRequest, *, actor: User | None) -> Grant:
-    """Freeze the terms for a request and record the grant (the caller commits)."""
+def issue_grant(request: ArticleRequest, *, actor: User | None, now=None) -> Grant:
+    """Freeze the terms for a request and record the grant (the caller commits).
+
+    Copy granted while its embargo still runs (a tier trusted with embargoed
+    copy, or staff granting early) carries the embargo in its terms: every
+    format of its package says it is held for release.
+    """
     article, partner = request.article, request.partner
     rule_set = rulesets.current()
     org = settings.organisation()
-    now = utcnow()
+    now = now or utcnow()
+    hold_until = (
+        article.embargo_until if article.embargo_until and article.embargo_until > now else None
+    )
+    # The partner's earlier grant of this article, if its validity ran out, is replaced:
+    # one active grant per partner and article is a database rule.
+    db.session.execute(
+        sa.update(Grant)
+        .where(
+            Grant.partner_id == partner.id,
+            Grant.article_id == article.id,
+            Grant.status == GrantStatus.ACTIVE,
+            Grant.valid_until.is_not(None),
+            Grant.valid_until <= now,
+        )
+        .values(status=GrantStatus.EXPIRED)
+        .execution_options(synchronize_session=False)
+    )
     licence_id = _licence_id()
     tier = partner.tier.value if partner.tier else "standard"
     variables = rulesets.template_variables(
@@ -151,6 +174,7 @@ def issue_grant(request: ArticleRequest, *, actor: User | None) -> Grant:
         rule_set_version=rule_set.version,
         valid_from=now,
         valid_until=valid_until,
+        hold_until=hold_until,
     )
     odrl = odrl_policy(
         uid=licence_uri(org.website_url, licence_id),
@@ -193,13 +217,34 @@ def request_articles(
 ) -> list[RequestResult]:
     """A partner requests one or many articles; each is granted, queued or refused at once.
 
-    ``requested_by`` is the person who asked (None when an API key did).
+    ``requested_by`` is the person who asked (None when an API key did). Two
+    requests racing for the same article meet at the database's unique
+    indexes (one open request, one active grant per partner and article): the
+    loser rolls back and, asked again, is answered with what the winner made.
     """
     ids = list(dict.fromkeys(int(i) for i in article_ids))
     if not ids:
         raise DomainError("Choose at least one article to request.")
     if len(ids) > MAX_ARTICLES_PER_REQUEST:
         raise DomainError(f"Request at most {MAX_ARTICLES_PER_REQUEST} articles at a time.")
+    for attempt in range(3):
+        try:
+            return _request_articles(partner, ids, requested_by=requested_by, note=note)
+        except sa.exc.IntegrityError as exc:
+            db.session.rollback()
+            if attempt == 2:
+                raise Conflict(
+                    "Another request for these articles was being made; try again."
+                ) from exc
+    raise AssertionError("unreachable")
+
+
+def _request_articles(
+    partner: Partner, ids: list[int], *, requested_by: User | None, note: str
+) -> list[RequestResult]:
+    # On SQLite, take the write lock now: a transaction that reads first and writes
+    # later is refused outright when another writer got in between.
+    jobs.begin_write()
     articles = {
         a.id: a
         for a in db.session.scalars(
@@ -215,7 +260,8 @@ def request_articles(
     now = utcnow()
     held = held_by(partner.id, ids)
     open_requests = _open_requests(partner.id, ids)
-    quota = settings.monthly_quotas().get(partner.tier or PartnerTier.STANDARD)
+    tier_terms = settings.tier_terms()[partner.tier or PartnerTier.STANDARD]
+    quota = tier_terms.monthly_quota
     used = _granted_this_month(partner.id, now) if quota is not None else 0
     results: list[RequestResult] = []
     for article_id in ids:
@@ -249,6 +295,7 @@ def request_articles(
             now=now,
             monthly_quota=quota,
             used_this_month=used,
+            embargoed_copy=tier_terms.embargoed_copy,
         )
         request.reason = verdict.reason
         db.session.flush()
@@ -256,7 +303,7 @@ def request_articles(
         if verdict.outcome is Outcome.GRANT:
             request.status = move(request.status, RequestStatus.GRANTED)
             request.decided_at = now
-            grant = issue_grant(request, actor=None)
+            grant = issue_grant(request, actor=None, now=now)
             used += 1
         elif verdict.outcome is Outcome.WAIT:
             # Due when the embargo lifts; the job is written in this same transaction.

@@ -19,11 +19,12 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Session
 
 from syndication.extensions import db
 from syndication.models import Job, User, WorkerBeat
 from syndication.models.base import utcnow
-from syndication.policy.jobs import InvalidJobTransition, JobState, move
+from syndication.policy.jobs import GiveUp, InvalidJobTransition, JobState, RetryAfter, move
 from syndication.services import audit
 from syndication.services.errors import Conflict, NotFound
 
@@ -44,12 +45,34 @@ ERROR_LIMIT = 4000
 def begin_write() -> None:
     """Start a transaction that will write: on SQLite, one that takes the write lock at BEGIN.
 
-    Workers read a job and then update it; a deferred SQLite transaction that
-    reads first is refused outright ("database is locked") if another worker
-    wrote in between, where BEGIN IMMEDIATE waits its turn.
+    A deferred SQLite transaction that reads first and writes later is refused
+    outright ("database is locked") if another connection wrote in between,
+    where BEGIN IMMEDIATE waits its turn. A transaction that has only read so
+    far (a view loading the user) is ended first, so the write starts clean.
     """
-    if db.engine.dialect.name == "sqlite" and not db.session().in_transaction():
-        db.session.connection(execution_options={"sqlite_begin_immediate": True})
+    if db.engine.dialect.name != "sqlite":
+        return
+    session = db.session()
+    if session.in_transaction():
+        if session.info.get(_WROTE) or session.new or session.dirty or session.deleted:
+            return  # already writing: its lock is taken, or its caller chose otherwise
+        session.commit()
+    session.connection(execution_options={"sqlite_begin_immediate": True})
+
+
+# Set when a session flushes, cleared when its transaction ends: whether it has written.
+_WROTE = "syndication.wrote"
+
+
+@sa.event.listens_for(Session, "after_flush")
+def _wrote(session: Session, flush_context) -> None:
+    session.info[_WROTE] = True
+
+
+@sa.event.listens_for(Session, "after_commit")
+@sa.event.listens_for(Session, "after_rollback")
+def _ended(session: Session) -> None:
+    session.info.pop(_WROTE, None)
 
 
 def add(kind: str, payload: dict, *, run_at: datetime | None = None) -> Job:
@@ -106,7 +129,15 @@ def run(
         db.session.rollback()
         message = "".join(traceback.format_exception_only(exc)).strip()
         begin_write()
-        return _record_failure(db.session.get(Job, job_id), kind, message, now, rng)
+        return _record_failure(
+            db.session.get(Job, job_id),
+            kind,
+            message,
+            now,
+            rng,
+            give_up=isinstance(exc, GiveUp),
+            not_before=exc.delay if isinstance(exc, RetryAfter) else None,
+        )
     return JobState.DONE
 
 
@@ -142,6 +173,9 @@ def _record_failure(
     error: str,
     now: datetime,
     rng: random.Random | None,
+    *,
+    give_up: bool = False,
+    not_before: timedelta | None = None,
 ) -> JobState | None:
     """Count the failed attempt: due again after the policy's backoff, or failed for good."""
     if job is None or job.state in (JobState.DONE, JobState.FAILED):
@@ -150,7 +184,11 @@ def _record_failure(
     if kind is not None and not kind.outside:
         # The claim rolled back with the work; count the attempt here.
         job.attempts += 1
-    retry_at = kind.policy.next_attempt(job.attempts, now, rng) if kind else None
+    retry_at = (
+        kind.policy.next_attempt(job.attempts, now, rng, not_before=not_before)
+        if kind and not give_up
+        else None
+    )
     job.last_error = error[-ERROR_LIMIT:]
     job.lease_until = None
     if retry_at is None:

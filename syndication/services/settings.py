@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass
+
 import sqlalchemy as sa
 
 from syndication.extensions import db
@@ -105,28 +107,42 @@ def update_eligibility_policy(*, actor: User, **values: object) -> EligibilityPo
     return policy
 
 
-def monthly_quotas() -> dict[PartnerTier, int | None]:
-    """Each tier's free articles per calendar month; None is unlimited (the default)."""
-    rows = {row.tier: row.monthly_quota for row in db.session.scalars(sa.select(TierSettings))}
-    return {tier: rows.get(tier) for tier in PartnerTier}
+@dataclass(frozen=True)
+class TierTerms:
+    """What partners of one tier may take: a monthly quota (None: unlimited) and whether
+    embargoed copy is granted to them at once, to hold for release."""
+
+    monthly_quota: int | None = None
+    embargoed_copy: bool = False
 
 
-def update_monthly_quotas(*, actor: User, quotas: dict[PartnerTier, int | None]) -> None:
-    """Admins set each tier's monthly quota (None: unlimited); audited."""
-    before = {tier.value: quota for tier, quota in monthly_quotas().items()}
-    for tier, quota in quotas.items():
-        if quota is not None and quota < 0:
+def tier_terms() -> dict[PartnerTier, TierTerms]:
+    """Each tier's terms; a tier with no row has the defaults (unlimited, not trusted)."""
+    rows = {row.tier: row for row in db.session.scalars(sa.select(TierSettings))}
+    return {
+        tier: TierTerms(rows[tier].monthly_quota, rows[tier].embargoed_copy)
+        if tier in rows
+        else TierTerms()
+        for tier in PartnerTier
+    }
+
+
+def update_tier_terms(*, actor: User, terms: dict[PartnerTier, TierTerms]) -> None:
+    """Admins set each tier's quota and embargo trust; audited."""
+    before = {tier.value: asdict(t) for tier, t in tier_terms().items()}
+    for tier, wanted in terms.items():
+        if wanted.monthly_quota is not None and wanted.monthly_quota < 0:
             raise DomainError("A quota is zero or more articles (leave it empty for unlimited).")
         row = db.session.get(TierSettings, tier) or TierSettings(tier=tier)
-        row.monthly_quota = quota
+        row.monthly_quota = wanted.monthly_quota
+        row.embargoed_copy = wanted.embargoed_copy
         db.session.add(row)
     db.session.flush()
-    org = organisation()
     audit.record(
         actor,
-        "quotas_changed",
-        org,
+        "tier_terms_changed",
+        organisation(),
         before=before,
-        after={tier.value: quota for tier, quota in quotas.items()},
+        after={tier.value: asdict(t) for tier, t in terms.items()},
     )
     db.session.commit()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -11,11 +10,11 @@ import sqlalchemy as sa
 
 from syndication.extensions import db
 from syndication.models import (
+    Article,
     ArticleRequest,
     Grant,
     IntakeState,
     Job,
-    Origin,
     Partner,
     PartnerStatus,
     PartnerTier,
@@ -23,10 +22,9 @@ from syndication.models import (
     Role,
     RuleSet,
     SyndicationPolicy,
-    User,
 )
 from syndication.policy.jobs import JobState
-from syndication.services import articles, grants, importing, jobs, partners, rulesets, settings
+from syndication.services import grants, jobs, rulesets, settings
 from syndication.services.errors import Conflict, DomainError, NotFound
 from syndication.tasks import JOB_KINDS
 from tests.factories import PASSWORD
@@ -123,7 +121,7 @@ def test_beyond_the_monthly_quota_a_free_request_waits_for_staff(
     partner_user, make_article, make_user
 ):
     admin = make_user(Role.ADMIN)
-    settings.update_monthly_quotas(actor=admin, quotas={PartnerTier.STANDARD: 2})
+    settings.update_tier_terms(actor=admin, terms={PartnerTier.STANDARD: settings.TierTerms(2)})
     picks = [make_article().id for _ in range(3)]
     results = grants.request_articles(partner_user.partner, picks)
     assert [r.request.status for r in results] == [
@@ -132,7 +130,7 @@ def test_beyond_the_monthly_quota_a_free_request_waits_for_staff(
         RequestStatus.PENDING,
     ]
     assert "monthly quota of 2" in results[2].request.reason
-    settings.update_monthly_quotas(actor=admin, quotas={PartnerTier.STANDARD: None})
+    settings.update_tier_terms(actor=admin, terms={PartnerTier.STANDARD: settings.TierTerms(None)})
     (unlimited,) = grants.request_articles(partner_user.partner, [make_article().id])
     assert unlimited.request.status is RequestStatus.GRANTED
 
@@ -341,25 +339,15 @@ def test_preview_shows_the_rendered_footer_and_why(client, auth, staff, seed_art
 
 def test_the_embargo_grant_happens_once_when_two_workers_run_it_at_once(separate_app):
     """Two runs load the same waiting request; one conditional UPDATE lets one grant."""
-    from tests.services.test_partners import _application
+    from tests.services.test_request_races import committed_partner_and_article
 
+    partner_id, article_id = committed_partner_and_article(separate_app, headline="Embargoed")
     with separate_app.app_context():
-        staff = User(email=f"desk-{uuid.uuid4().hex[:8]}@example.org", role=Role.STAFF)
-        db.session.add(staff)
-        db.session.commit()
-        name = f"Embargo Outlet {uuid.uuid4().hex[:8]}"
-        partner = partners.apply(_application(name, [f"{name.split()[-1]}.example"], 900_000))
-        partners.decide(partner.id, "approve", actor=staff, expected_version=partner.version)
-        draft = importing.ArticleDraft(
-            headline=f"Embargoed story {uuid.uuid4().hex}", body_html="<p>Soon.</p>"
-        )
-        article = articles.import_draft(
-            draft, origin=Origin.ORIGINAL, policy=SyndicationPolicy.FREE_ELIGIBLE, release=True
-        ).article
+        article = db.session.get(Article, article_id)
         lifts = datetime.now(UTC) + timedelta(hours=1)
         article.embargo_until = lifts
         db.session.commit()
-        (result,) = grants.request_articles(db.session.get(Partner, partner.id), [article.id])
+        (result,) = grants.request_articles(db.session.get(Partner, partner_id), [article.id])
         request_id, article_id = result.request.id, article.id
 
     barrier = threading.Barrier(2)

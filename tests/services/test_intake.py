@@ -247,6 +247,8 @@ def test_admins_set_tier_quotas_and_empty_means_unlimited(client, auth, make_use
     assert client.get("/staff/settings/quotas").status_code == 200
     response = client.post("/staff/settings/quotas", data={"standard": "10", "premium": ""})
     assert response.status_code == 302
-    assert settings.monthly_quotas() == {PartnerTier.STANDARD: 10, PartnerTier.PREMIUM: None}
+    terms = settings.tier_terms()
+    assert terms[PartnerTier.STANDARD].monthly_quota == 10
+    assert terms[PartnerTier.PREMIUM].monthly_quota is None
     bad = client.post("/staff/settings/quotas", data={"standard": "-1"})
     assert bad.status_code == 422

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from syndication.extensions import db
 from syndication.models import GrantStatus, PartnerStatus, SyndicationPolicy
@@ -12,13 +13,27 @@ from syndication.services import articles, grants, partners, rulesets
 from syndication.services.errors import NotFound
 
 
-def test_a_live_grant_is_held_and_the_newest_one_is_named(make_partner, make_article, make_grant):
+def test_a_live_grant_is_held_and_an_expired_one_it_replaced_is_not(
+    make_partner, make_article, make_grant
+):
     partner, article, other = make_partner(), make_article(), make_article()
     older = make_grant(partner, article)
+    older.valid_from = datetime.now(UTC) - timedelta(days=2)
+    older.valid_until = older.valid_from + timedelta(days=1)
+    db.session.commit()
     newer = make_grant(partner, article)
     assert grants.held_by(partner.id, [article.id, other.id]) == {article.id: newer.id}
-    assert older.id < newer.id
+    assert older.status is GrantStatus.EXPIRED
     assert grants.active_grant(partner.id, article.id) == newer
+
+
+def test_two_active_grants_of_one_article_to_one_partner_cannot_exist(
+    make_partner, make_article, make_grant
+):
+    partner, article = make_partner(), make_article()
+    make_grant(partner, article)
+    with pytest.raises(sa.exc.IntegrityError):
+        make_grant(partner, article)
 
 
 def test_a_revoked_grant_is_not_held_so_the_article_may_be_asked_for_again(

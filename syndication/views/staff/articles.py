@@ -7,6 +7,7 @@ from datetime import UTC
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from syndication.errors import redirect_refusals
 from syndication.models import ArticleRevision, Origin, SyndicationPolicy
 from syndication.services import articles, assets, importing, search
 from syndication.services.errors import DomainError
@@ -69,6 +70,16 @@ def asset_file(article_id: int, asset_id: int):
         flash("The image file is stored; it ships in packages.", "success")
         return redirect(url_for("staff.article", article_id=article_id))
     return _article_page(article_id, {asset_id: "Choose an image file to upload."}, 422)
+
+
+@bp.route("/articles/<int:article_id>/assets/<int:asset_id>/fetch", methods=["POST"])
+@staff_required
+@redirect_refusals("staff.article")
+def asset_fetch(article_id: int, asset_id: int):
+    """Fetch the image from its address again (after a failed fetch)."""
+    assets.fetch_again(articles.asset_of(article_id, asset_id), actor=current_user)
+    flash("The image will be fetched from its address in a moment.", "success")
+    return redirect(url_for("staff.article", article_id=article_id))
 
 
 def _aware(value):

@@ -164,6 +164,14 @@ class QuotasForm(FlaskForm):
         description="Empty means unlimited.",
         validators=[Optional(), NumberRange(min=0, max=1_000_000)],
     )
+    standard_embargoed = BooleanField(
+        "Standard tier is trusted with embargoed copy",
+        description="Granted at once, to hold for release; otherwise the request waits.",
+    )
+    premium_embargoed = BooleanField(
+        "Premium tier is trusted with embargoed copy",
+        description="Granted at once, to hold for release; otherwise the request waits.",
+    )
 
 
 class AssetFileForm(FlaskForm):

@@ -65,18 +65,24 @@ def own_sources():
 @admin_required
 def quotas():
     form = QuotasForm()
-    current = settings.monthly_quotas()
+    current = settings.tier_terms()
     if request.method == "GET":
-        form.standard.data = current[PartnerTier.STANDARD]
-        form.premium.data = current[PartnerTier.PREMIUM]
+        form.standard.data = current[PartnerTier.STANDARD].monthly_quota
+        form.premium.data = current[PartnerTier.PREMIUM].monthly_quota
+        form.standard_embargoed.data = current[PartnerTier.STANDARD].embargoed_copy
+        form.premium_embargoed.data = current[PartnerTier.PREMIUM].embargoed_copy
     if form.validate_on_submit():
-        settings.update_monthly_quotas(
+        settings.update_tier_terms(
             actor=current_user,
-            quotas={
-                PartnerTier.STANDARD: form.standard.data,
-                PartnerTier.PREMIUM: form.premium.data,
+            terms={
+                PartnerTier.STANDARD: settings.TierTerms(
+                    form.standard.data, bool(form.standard_embargoed.data)
+                ),
+                PartnerTier.PREMIUM: settings.TierTerms(
+                    form.premium.data, bool(form.premium_embargoed.data)
+                ),
             },
         )
-        flash("Monthly quotas saved; they count this calendar month's grants.", "success")
+        flash("Tier terms saved; quotas count this calendar month's grants.", "success")
         return redirect(url_for("staff.quotas"))
     return render_template("staff/quotas.html", form=form), 422 if form.errors else 200
