@@ -14,6 +14,7 @@ users_cli = AppGroup("users", help="Manage accounts.")
 articles_cli = AppGroup("articles", help="Import and list articles.")
 demo_cli = AppGroup("demo", help="Demo data for a living app on first run.")
 packages_cli = AppGroup("packages", help="Build ready-to-republish packages.")
+notices_cli = AppGroup("notices", help="Corrections, updates and takedowns to every holder.")
 
 
 @users_cli.command("create")
@@ -50,6 +51,47 @@ def import_command(path: Path, headline: str | None, canonical_url: str) -> None
         article = result.article
         review = " (awaiting review)" if article.intake.value == "awaiting_review" else ""
         click.echo(f"{state}{review}: #{article.id} {article.headline}")
+
+
+@notices_cli.command("create")
+@click.argument("article_id", type=int)
+@click.option("--kind", type=click.Choice(["correction", "update", "takedown"]), required=True)
+@click.option("--note", default="", help="The public note (takedowns: the public reason).")
+@click.option("--reason", default="", help="Takedowns: the reason kept for the record.")
+@click.option(
+    "--body-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Corrections and updates: the new body HTML (a new revision).",
+)
+@click.option("--dry-run", is_flag=True, help="List the holders it would reach; send nothing.")
+def notice_create_command(
+    article_id: int, kind: str, note: str, reason: str, body_file: Path | None, dry_run: bool
+) -> None:
+    """Send a notice about an article to every partner holding it."""
+    from syndication.services import articles, notices
+
+    try:
+        reached = notices.holders(article_id)
+        if dry_run:
+            for holder in reached:
+                click.echo(f"{holder.partner.name}: {', '.join(holder.channels)}")
+            click.echo(f"{len(reached)} holder{'s' if len(reached) != 1 else ''}")
+            return
+        edits = {}
+        if body_file is not None:
+            article = articles.get(article_id)
+            edits = {
+                "headline": article.headline,
+                "dek": article.dek,
+                "body_html": body_file.read_text(encoding="utf-8"),
+            }
+        notice = notices.create(
+            article_id, kind, actor=None, note=note, record_reason=reason, **edits
+        )
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    count = len(notice.deliveries)
+    click.echo(f"Notice {notice.id} ({kind}) sent to {count} holder{'s' if count != 1 else ''}")
 
 
 @demo_cli.command("load")
@@ -133,3 +175,4 @@ def register(app: Flask) -> None:
     app.cli.add_command(articles_cli)
     app.cli.add_command(demo_cli)
     app.cli.add_command(packages_cli)
+    app.cli.add_command(notices_cli)

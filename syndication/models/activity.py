@@ -16,6 +16,8 @@ class NoticeKind(enum.StrEnum):
     CORRECTION = "correction"
     UPDATE = "update"
     TAKEDOWN = "takedown"
+    # One partner's grant revoked (it broke the terms): a takedown for that holder only.
+    REVOCATION = "revocation"
 
 
 class Download(TimestampMixin, db.Model):
@@ -69,6 +71,10 @@ class Notice(TimestampMixin, db.Model):
     revision_number: Mapped[int | None]
     title: Mapped[str] = mapped_column(sa.String(300))
     body: Mapped[str] = mapped_column(sa.Text, default="")
+    # What partners are told (the correction note, the public reason for a takedown) and,
+    # for takedowns, the reason kept for the record only.
+    public_note: Mapped[str] = mapped_column(sa.Text, default="")
+    record_reason: Mapped[str] = mapped_column(sa.Text, default="")
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )
@@ -89,6 +95,10 @@ class NoticeDelivery(TimestampMixin, db.Model):
         sa.ForeignKey("partners.id", ondelete="CASCADE"), index=True
     )
     grant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grants.id", ondelete="SET NULL"))
+    # Acknowledge by: reminders go at half time and at the deadline, each once.
+    due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    reminded_half_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reminded_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")

@@ -84,6 +84,8 @@ class Article(TimestampMixin, db.Model):
     )
     embargo_until: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Taken down: no longer syndicated, every grant revoked; feeds keep a tombstone.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     territory: Mapped[str] = mapped_column(sa.String(100), default="")
     # Third-party content that staff syndicate anyway: the licence that allows it. The
     # credit line then names the rights holder, never the organisation.

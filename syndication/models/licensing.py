@@ -154,6 +154,12 @@ class Grant(TimestampMixin, db.Model):
     valid_from: Mapped[datetime] = mapped_column(UTCDateTime)
     valid_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Why: for the record, and the words the partner sees (on a 410 and in the notice).
+    revoked_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    revoked_public_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    # No ON DELETE, as with the articles' late references (see migration 0007): notices
+    # go only with their article, and the article's grants go with it.
+    revoked_notice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("notices.id"))
     # The immutable terms snapshot: rendered footer/credit per format, restrictions.
     terms: Mapped[dict] = mapped_column(sa.JSON)
     odrl: Mapped[dict] = mapped_column(sa.JSON)

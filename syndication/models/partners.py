@@ -183,4 +183,8 @@ class OrganisationSettings(db.Model):
     own_feed_urls: Mapped[list[str]] = mapped_column(sa.JSON, default=list)
     # Own content with no third-party findings skips the intake queue (admins opt in).
     auto_release: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Hours a partner has to acknowledge each kind of notice.
+    takedown_ack_hours: Mapped[int] = mapped_column(default=24, server_default="24")
+    correction_ack_hours: Mapped[int] = mapped_column(default=72, server_default="72")
+    update_ack_hours: Mapped[int] = mapped_column(default=72, server_default="72")
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -409,7 +409,14 @@ def update_rights(
 
 
 def edit_content(
-    article: Article, *, actor: User, headline: str, dek: str, body_html: str, note: str
+    article: Article,
+    *,
+    actor: User | None,
+    headline: str,
+    dek: str,
+    body_html: str,
+    note: str,
+    commit: bool = True,
 ) -> ArticleRevision:
     """A staff correction or update: a new revision with a public note, never an overwrite."""
     note = note.strip()
@@ -433,7 +440,8 @@ def edit_content(
     revision = _append_revision(article, draft, digest, note, actor)
     db.session.flush()
     audit.record(actor, "revised", article, revision=revision.number, note=note)
-    db.session.commit()
+    if commit:
+        db.session.commit()
     return revision
 
 

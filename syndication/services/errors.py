@@ -65,6 +65,12 @@ def write_conflicts_as(message: str) -> Iterator[None]:
         raise Conflict(message) from exc
 
 
+class Gone(DomainError):
+    """The object was withdrawn for good (a revoked grant, a taken-down article)."""
+
+    status = 410
+
+
 class Forbidden(DomainError):
     """The object exists and is the caller's, but may not be used now (expired, revoked)."""
 

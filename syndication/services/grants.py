@@ -67,6 +67,14 @@ def active_grant(partner_id: int, article_id: int) -> Grant | None:
     return db.session.get(Grant, grant_id) if grant_id is not None else None
 
 
+def get(grant_id: int) -> Grant:
+    """Any grant by id, for staff; NotFound when there is none."""
+    grant = db.session.get(Grant, grant_id)
+    if grant is None:
+        raise NotFound("No such grant.")
+    return grant
+
+
 def of_partner(partner_id: int, grant_id: int) -> Grant:
     """The partner's grant; another partner's is NotFound, so its existence is not revealed."""
     grant = db.session.scalar(

@@ -4,15 +4,31 @@ from __future__ import annotations
 
 import re
 import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import selectinload
 
 from syndication.extensions import db
-from syndication.models import NoticeDelivery, Partner, User
+from syndication.models import (
+    ArticleRequest,
+    Download,
+    Grant,
+    GrantStatus,
+    Notice,
+    NoticeDelivery,
+    NoticeKind,
+    Partner,
+    RequestStatus,
+    SyndicationPolicy,
+    User,
+)
 from syndication.models.base import utcnow
-from syndication.services import audit, pagination
-from syndication.services.errors import Invalid, NotFound
+from syndication.services import audit, jobs, mail, pagination, settings
+from syndication.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 # The same rule the API document states, so the form and the API agree.
 WEBHOOK_URL = re.compile(r"^https://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]{1,5})?(/[!-~]*)?$")
@@ -82,3 +98,399 @@ def page_of(
         before=before,
         limit=limit,
     )
+
+
+# --- creating notices and reaching every holder -------------------------------------
+
+NOTICE_EMAIL_JOB = "notices.email"
+ACK_SALT = "notice-ack"
+# Holders include partners whose grant ran out this recently: they may still show it.
+HOLDER_WINDOW = timedelta(days=90)
+_KIND_WORDS = {
+    NoticeKind.CORRECTION: "Correction",
+    NoticeKind.UPDATE: "Update",
+    NoticeKind.TAKEDOWN: "Takedown",
+    NoticeKind.REVOCATION: "Licence revoked",
+}
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A partner a notice about an article reaches, the grant it holds and its channels."""
+
+    partner: Partner
+    grant_id: int | None
+    downloaded: bool
+    channels: tuple[str, ...]
+
+
+def holders(article_id: int, *, now: datetime | None = None) -> list[Holder]:
+    """Every partner holding the article: a live grant, one that ran out within the
+    syndication window, or a download of it; with the channels a notice reaches them on."""
+    now = now or utcnow()
+    recent = sa.or_(
+        sa.and_(Grant.status == GrantStatus.ACTIVE, Grant.valid_until.is_(None)),
+        Grant.valid_until > now - HOLDER_WINDOW,
+    )
+    downloads = sa.func.count(Download.id)
+    rows = db.session.execute(
+        sa.select(Grant.partner_id, sa.func.max(Grant.id), downloads)
+        .outerjoin(Download, Download.grant_id == Grant.id)
+        .where(Grant.article_id == article_id, Grant.status != GrantStatus.REVOKED)
+        .group_by(Grant.partner_id)
+        .having(sa.or_(sa.func.max(sa.case((recent, 1), else_=0)) == 1, downloads > 0))
+    ).all()
+    partners = {
+        p.id: p
+        for p in db.session.scalars(sa.select(Partner).where(Partner.id.in_([r[0] for r in rows])))
+    }
+    out = []
+    for partner_id, grant_id, downloads in rows:
+        partner = partners[partner_id]
+        channels = ["inbox", "email"]
+        if partner.webhook_url:
+            channels.append("webhook")
+        out.append(Holder(partner, grant_id, downloads > 0, tuple(channels)))
+    return sorted(out, key=lambda h: h.partner.name.lower())
+
+
+def ack_hours(kind: NoticeKind) -> int:
+    """Hours partners have to acknowledge a notice of this kind (admin-set)."""
+    org = settings.organisation()
+    return {
+        NoticeKind.TAKEDOWN: org.takedown_ack_hours,
+        NoticeKind.REVOCATION: org.takedown_ack_hours,
+        NoticeKind.CORRECTION: org.correction_ack_hours,
+        NoticeKind.UPDATE: org.update_ack_hours,
+    }[kind]
+
+
+def create(
+    article_id: int,
+    kind: NoticeKind | str,
+    *,
+    actor: User | None,
+    note: str = "",
+    record_reason: str = "",
+    headline: str | None = None,
+    dek: str | None = None,
+    body_html: str | None = None,
+    now: datetime | None = None,
+) -> Notice:
+    """Send a correction, update or takedown to every holder of the article, in one transaction.
+
+    A correction or update with changed content makes a new revision (its note
+    is the public note); without, it tells holders about the current revision.
+    A takedown revokes every grant on the article at once, withdraws it from the
+    catalogue, feeds and API, and refuses waiting requests. One delivery row per
+    holder is written with the notice (the outbox); the queue carries their ids
+    to the email sender, and the inbox shows them at once.
+    """
+    from syndication.services import articles  # articles builds on notices' neighbours
+
+    kind = NoticeKind(kind)
+    now = now or utcnow()
+    note = note.strip()
+    article = articles.get(article_id)
+    if kind is NoticeKind.CORRECTION and not note:
+        raise Invalid("A correction needs a public note saying what was corrected.")
+    if kind is NoticeKind.TAKEDOWN:
+        record_reason = record_reason.strip()
+        if not note or not record_reason:
+            raise Invalid(
+                "A takedown needs a reason for the record and a public reason for partners."
+            )
+        if article.withdrawn_at is not None:
+            raise Conflict("This article has already been taken down.")
+    reached = holders(article.id, now=now)
+    if kind is not NoticeKind.TAKEDOWN and body_html is not None:
+        changed = (
+            headline != article.headline or dek != article.dek or body_html != article.body_html
+        )
+        if changed:
+            articles.edit_content(
+                article,
+                actor=actor,
+                headline=headline or article.headline,
+                dek=dek or "",
+                body_html=body_html,
+                note=note or f"{_KIND_WORDS[kind]} of {now:%d %b %Y}",
+                commit=False,
+            )
+    notice = Notice(
+        article_id=article.id,
+        kind=kind,
+        revision_number=article.current_revision,
+        title=f"{_KIND_WORDS[kind]}: {article.headline}"[:300],
+        body=note,
+        public_note=note,
+        record_reason=record_reason,
+        created_by_id=actor.id if actor else None,
+        created_at=now,
+    )
+    db.session.add(notice)
+    db.session.flush()
+    if kind is NoticeKind.TAKEDOWN:
+        _take_down(article, notice, actor, now)
+    due = now + timedelta(hours=ack_hours(kind))
+    deliveries = [
+        NoticeDelivery(
+            notice_id=notice.id,
+            partner_id=h.partner.id,
+            grant_id=h.grant_id,
+            due_at=due,
+            created_at=now,
+        )
+        for h in reached
+    ]
+    db.session.add_all(deliveries)
+    db.session.flush()
+    for delivery in deliveries:
+        jobs.add(NOTICE_EMAIL_JOB, {"delivery_id": delivery.id})
+    audit.record(
+        actor,
+        f"notice_{kind.value}",
+        article,
+        notice_id=notice.id,
+        holders=len(deliveries),
+        note=note,
+        reason=record_reason,
+    )
+    db.session.commit()
+    return notice
+
+
+def revoke_grant(
+    grant_id: int,
+    *,
+    actor: User,
+    reason: str,
+    public_reason: str,
+    now: datetime | None = None,
+) -> Notice:
+    """Revoke one partner's grant (it broke the terms): a takedown for that holder only.
+
+    Its downloads and signed links answer 410 Gone, it leaves that partner's
+    feeds, and the partner is told on every channel, as for a takedown.
+    """
+    now = now or utcnow()
+    reason, public_reason = reason.strip(), public_reason.strip()
+    if not reason or not public_reason:
+        raise Invalid("Revoking needs a reason for the record and a reason for the partner.")
+    grant = db.session.get(Grant, grant_id)
+    if grant is None:
+        raise NotFound("No such grant.")
+    if grant.status is GrantStatus.REVOKED:
+        raise Conflict(f"Grant {grant.licence_id} is already revoked.")
+    notice = Notice(
+        article_id=grant.article_id,
+        kind=NoticeKind.REVOCATION,
+        revision_number=grant.article.current_revision,
+        title=f"Licence {grant.licence_id} revoked: {grant.article.headline}"[:300],
+        body=public_reason,
+        public_note=public_reason,
+        record_reason=reason,
+        created_by_id=actor.id,
+        created_at=now,
+    )
+    db.session.add(notice)
+    db.session.flush()
+    grant.status = GrantStatus.REVOKED
+    grant.revoked_at = now
+    grant.revoked_reason, grant.revoked_public_reason = reason, public_reason
+    grant.revoked_notice_id = notice.id
+    delivery = NoticeDelivery(
+        notice_id=notice.id,
+        partner_id=grant.partner_id,
+        grant_id=grant.id,
+        due_at=now + timedelta(hours=ack_hours(NoticeKind.REVOCATION)),
+        created_at=now,
+    )
+    db.session.add(delivery)
+    db.session.flush()
+    jobs.add(NOTICE_EMAIL_JOB, {"delivery_id": delivery.id})
+    audit.record(actor, "grant_revoked", grant, reason=reason, public_reason=public_reason)
+    db.session.commit()
+    return notice
+
+
+def _take_down(article, notice: Notice, actor: User | None, now: datetime) -> None:
+    """Revoke every grant at once, withdraw the article, refuse what waits for it."""
+    db.session.execute(
+        sa.update(Grant)
+        .where(Grant.article_id == article.id, Grant.status == GrantStatus.ACTIVE)
+        .values(
+            status=GrantStatus.REVOKED,
+            revoked_at=now,
+            revoked_reason=notice.record_reason,
+            revoked_public_reason=notice.public_note,
+            revoked_notice_id=notice.id,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    db.session.execute(
+        sa.update(ArticleRequest)
+        .where(
+            ArticleRequest.article_id == article.id,
+            ArticleRequest.status == RequestStatus.PENDING,
+        )
+        .values(status=RequestStatus.REFUSED, decided_at=now, reason="The article was withdrawn.")
+        .execution_options(synchronize_session=False)
+    )
+    article.policy = SyndicationPolicy.NOT_SYNDICATED
+    article.withdrawn_at = now
+    audit.record(actor, "taken_down", article, reason=notice.record_reason)
+
+
+def _ack_serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=ACK_SALT)
+
+
+def ack_link(delivery: NoticeDelivery) -> str:
+    """A signed link that acknowledges this delivery without logging in (in the email)."""
+    token = _ack_serializer().dumps({"d": delivery.id, "p": delivery.partner_id})
+    return mail.external_url("public.acknowledge_notice", token=token)
+
+
+def _from_link(token: str) -> tuple[int, int]:
+    try:
+        data = _ack_serializer().loads(token, max_age=ACK_LINK_MAX_AGE)
+    except SignatureExpired as exc:
+        raise Forbidden("This link has expired; acknowledge the notice in the portal.") from exc
+    except BadSignature as exc:
+        raise NotFound("This acknowledgement link is not valid.") from exc
+    return int(data["p"]), int(data["d"])
+
+
+def delivery_by_link(token: str) -> NoticeDelivery:
+    """The delivery a valid acknowledgement link names; a clear refusal otherwise."""
+    return delivery_of(*_from_link(token))
+
+
+def acknowledge_by_link(token: str) -> NoticeDelivery:
+    """Acknowledge the delivery a valid link names (its partner's, nobody else's)."""
+    return acknowledge(*_from_link(token))
+
+
+ACK_LINK_MAX_AGE = 30 * 24 * 3600
+
+
+def email_holder(delivery_id: int, *, reminder: str = "") -> None:
+    """Email one delivery's notice to the partner's contacts (a worker runs this).
+
+    ``reminder`` is "" for the notice itself, "half" or "due" for the reminders.
+    """
+    from syndication.services import packages
+
+    delivery = db.session.get(NoticeDelivery, delivery_id)
+    if delivery is None or (reminder and delivery.acknowledged_at is not None):
+        return
+    notice, partner = delivery.notice, delivery.partner
+    grant = db.session.get(Grant, delivery.grant_id) if delivery.grant_id else None
+    link = (
+        packages.signed_link(grant)
+        if grant is not None and notice.kind not in (NoticeKind.TAKEDOWN, NoticeKind.REVOCATION)
+        else None
+    )
+    contacts = {partner.contact_email} | {u.email for u in partner.users if u.active and u.email}
+    prefix = {"half": "Reminder: ", "due": "Overdue: "}.get(reminder, "")
+    for address in sorted(contacts):
+        mail.send(
+            "notice",
+            address,
+            f"{prefix}{notice.title}",
+            notice=notice,
+            delivery=delivery,
+            partner=partner,
+            package_link=link,
+            ack_link=ack_link(delivery),
+            reminder=reminder,
+            organisation=settings.organisation(),
+        )
+    db.session.commit()
+
+
+def send_reminders(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """Queue reminders for unacknowledged deliveries at half time and at the deadline."""
+    now = now or utcnow()
+    sent = 0
+    pending = db.session.scalars(
+        sa.select(NoticeDelivery)
+        .where(NoticeDelivery.acknowledged_at.is_(None), NoticeDelivery.due_at.is_not(None))
+        .where(
+            sa.or_(
+                NoticeDelivery.reminded_half_at.is_(None), NoticeDelivery.reminded_due_at.is_(None)
+            )
+        )
+        .limit(limit)
+    ).all()
+    for delivery in pending:
+        start = delivery.created_at
+        half = start + (delivery.due_at - start) / 2
+        if delivery.reminded_due_at is None and now >= delivery.due_at:
+            delivery.reminded_due_at = now
+            delivery.reminded_half_at = delivery.reminded_half_at or now
+            jobs.add(NOTICE_EMAIL_JOB, {"delivery_id": delivery.id, "reminder": "due"})
+            sent += 1
+        elif delivery.reminded_half_at is None and now >= half:
+            delivery.reminded_half_at = now
+            jobs.add(NOTICE_EMAIL_JOB, {"delivery_id": delivery.id, "reminder": "half"})
+            sent += 1
+    db.session.commit()
+    return sent
+
+
+@dataclass(frozen=True)
+class NoticeSummary:
+    notice: Notice
+    acknowledged: int
+    pending: int
+    overdue: int
+
+
+def summaries(*, limit: int = 100, now: datetime | None = None) -> list[NoticeSummary]:
+    """The newest notices with how many holders acknowledged, are pending or overdue."""
+    now = now or utcnow()
+    acked = sa.func.count(NoticeDelivery.acknowledged_at)
+    overdue = sa.func.sum(
+        sa.case(
+            (sa.and_(NoticeDelivery.acknowledged_at.is_(None), NoticeDelivery.due_at < now), 1),
+            else_=0,
+        )
+    )
+    total = sa.func.count(NoticeDelivery.id)
+    rows = db.session.execute(
+        sa.select(Notice, acked, overdue, total)
+        .outerjoin(NoticeDelivery, NoticeDelivery.notice_id == Notice.id)
+        .group_by(Notice.id)
+        .order_by(Notice.id.desc())
+        .limit(limit)
+    ).all()
+    return [NoticeSummary(n, a, (t - a) - (o or 0), o or 0) for n, a, o, t in rows]
+
+
+def deliveries_of(
+    notice_id: int, *, state: str = "", partner_id: int | None = None, now: datetime | None = None
+) -> tuple[Notice, list[NoticeDelivery]]:
+    """A notice and its deliveries, filtered by state (acknowledged, pending, overdue)."""
+    now = now or utcnow()
+    notice = db.session.get(Notice, notice_id)
+    if notice is None:
+        raise NotFound("No such notice.")
+    query = (
+        sa.select(NoticeDelivery)
+        .where(NoticeDelivery.notice_id == notice_id)
+        .options(selectinload(NoticeDelivery.partner))
+        .order_by(NoticeDelivery.id)
+    )
+    if state == "acknowledged":
+        query = query.where(NoticeDelivery.acknowledged_at.is_not(None))
+    elif state == "pending":
+        query = query.where(NoticeDelivery.acknowledged_at.is_(None), NoticeDelivery.due_at >= now)
+    elif state == "overdue":
+        query = query.where(NoticeDelivery.acknowledged_at.is_(None), NoticeDelivery.due_at < now)
+    elif state:
+        raise Invalid("Filter by acknowledged, pending or overdue.")
+    if partner_id is not None:
+        query = query.where(NoticeDelivery.partner_id == partner_id)
+    return notice, list(db.session.scalars(query))

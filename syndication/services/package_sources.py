@@ -47,6 +47,8 @@ class GrantState:
     valid_until: datetime | None
     partner_status: PartnerStatus
     headline: str
+    revoked_public_reason: str = ""
+    revoked_notice_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +85,8 @@ GRANT_STATE_COLUMNS = (
     _grants.c.article_id,
     _grants.c.status,
     _grants.c.valid_until,
+    _grants.c.revoked_public_reason,
+    _grants.c.revoked_notice_id,
     _partners.c.name.label("partner_name"),
     _partners.c.status.label("partner_status"),
 )
@@ -162,6 +166,8 @@ def grant_state(row: Any, *, headline: str = "") -> GrantState:
         valid_until=row.valid_until,
         partner_status=row.partner_status,
         headline=headline,
+        revoked_public_reason=row.revoked_public_reason or "",
+        revoked_notice_id=row.revoked_notice_id,
     )
 
 

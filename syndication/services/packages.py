@@ -29,7 +29,7 @@ from syndication.models.base import utcnow
 from syndication.packaging.bundle import build_zip, stream_bundle
 from syndication.rules.snapshot import terms_snapshot
 from syndication.services import mail, package_sources, rulesets, settings
-from syndication.services.errors import DomainError, Forbidden, NotFound
+from syndication.services.errors import DomainError, Forbidden, Gone, NotFound
 from syndication.services.package_sources import GrantState, Source
 
 BUNDLE = "bundle"
@@ -142,7 +142,12 @@ def build(source: Source, fmt: str = BUNDLE) -> Built:
 def check_usable(grant: GrantState) -> None:
     """Refuse, saying why, a grant that may not be used now."""
     if grant.status is GrantStatus.REVOKED:
-        raise Forbidden(f"Grant {grant.licence_id} was revoked; this article may not be used.")
+        # Gone, not forbidden: nothing the partner does brings it back.
+        why = f": {grant.revoked_public_reason}" if grant.revoked_public_reason else ""
+        notice = f" (notice {grant.revoked_notice_id})" if grant.revoked_notice_id else ""
+        raise Gone(
+            f"Grant {grant.licence_id} was revoked{why}{notice}; this article may not be used."
+        )
     if grant.valid_until is not None and grant.valid_until <= utcnow():
         raise Forbidden(
             f"Grant {grant.licence_id} expired on {grant.valid_until:%d %b %Y}; "

@@ -146,3 +146,17 @@ def update_tier_terms(*, actor: User, terms: dict[PartnerTier, TierTerms]) -> No
         after={tier.value: asdict(t) for tier, t in terms.items()},
     )
     db.session.commit()
+
+
+def update_ack_hours(*, actor: User, takedown: int, correction: int, update: int) -> None:
+    """Admins set the hours partners have to acknowledge each kind of notice; audited."""
+    if min(takedown, correction, update) < 1:
+        raise DomainError("A deadline is at least one hour.")
+    org = organisation()
+    before = [org.takedown_ack_hours, org.correction_ack_hours, org.update_ack_hours]
+    org.takedown_ack_hours, org.correction_ack_hours = takedown, correction
+    org.update_ack_hours = update
+    audit.record(
+        actor, "notice_deadlines_changed", org, before=before, after=[takedown, correction, update]
+    )
+    db.session.commit()

@@ -91,7 +91,7 @@ def test_revoking_after_a_remembered_download_refuses_at_once(download, seed_gra
     seed_grant.status = seed_grant.status.REVOKED
     db.session.commit()
     refused = download()
-    assert refused.status_code == 403 and "revoked" in refused.text
+    assert refused.status_code == 410 and "revoked" in refused.text
 
 
 @pytest.fixture

@@ -89,7 +89,7 @@ def test_revoked_and_expired_grants_are_refused_with_a_message(client, auth, see
     seed_grant.status = GrantStatus.REVOKED
     db.session.commit()
     revoked = client.get(url)
-    assert revoked.status_code == 403 and "revoked" in revoked.text
+    assert revoked.status_code == 410 and "revoked" in revoked.text
 
 
 def test_api_download_with_a_key(client, seed_grant, make_api_key):

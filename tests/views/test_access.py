@@ -20,6 +20,7 @@ PUBLIC_ENDPOINTS = {
     "public.applied",
     "public.pixel",
     "public.signed_download",
+    "public.acknowledge_notice",
     "api.openapi_document",
     "auth.login",
     "auth.accept_invitation",
@@ -159,7 +160,13 @@ def test_staff_are_refused_the_partner_portal(client, auth, world):
     assert client.get("/portal/").status_code == 403
 
 
-ADMIN_ONLY = {"staff.eligibility", "staff.background", "staff.own_sources", "staff.quotas"}
+ADMIN_ONLY = {
+    "staff.eligibility",
+    "staff.background",
+    "staff.own_sources",
+    "staff.quotas",
+    "staff.notice_deadlines",
+}
 
 
 def test_admins_reach_every_staff_page(app, client, auth, world, make_user):

@@ -66,3 +66,10 @@ class ApplicationForm(FlaskForm):
             raise ValidationError(
                 "Give at least one audience figure: visitors, subscribers or circulation."
             )
+
+
+class AcknowledgeForm(FlaskForm):
+    """One button: the signed link opens a page, the press of a button acknowledges.
+
+    A GET never acknowledges: mail scanners and link previews open links too.
+    """

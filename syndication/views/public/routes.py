@@ -12,13 +12,13 @@ from flask import (
     url_for,
 )
 
-from syndication.services import downloads, packages, partners, pixels
+from syndication.services import downloads, notices, packages, partners, pixels
 from syndication.services import health as health_service
 from syndication.services.errors import DomainError
 from syndication.views.downloads import package_response, url_root
 from syndication.views.forms import split_domains
 from syndication.views.public import bp
-from syndication.views.public.forms import ApplicationForm
+from syndication.views.public.forms import AcknowledgeForm, ApplicationForm
 
 
 @bp.route("/")
@@ -97,6 +97,16 @@ def signed_download(token: str):
         remembered=downloads.memory_of(current_app),
     )
     return package_response(built)
+
+
+@bp.route("/notices/ack/<token>", methods=["GET", "POST"])
+def acknowledge_notice(token: str):
+    """The acknowledgement link of a notice email: confirm with one button, no login."""
+    delivery = notices.delivery_by_link(token)
+    form = AcknowledgeForm()
+    if form.validate_on_submit():
+        delivery = notices.acknowledge_by_link(token)
+    return render_template("public/acknowledge.html", delivery=delivery, form=form)
 
 
 @bp.route("/apply/received")

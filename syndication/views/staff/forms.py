@@ -178,3 +178,54 @@ class AssetFileForm(FlaskForm):
     """An asset's image file, uploaded by staff (checked to be the image it claims)."""
 
     file = FileField("Image file", validators=[FileRequired()])
+
+
+class NoticeForm(FlaskForm):
+    """Correct, update or take down an article; what changes depends on the kind."""
+
+    headline = StringField("Headline", validators=[Optional(), Length(max=500)])
+    dek = TextAreaField("Dek", validators=[Optional(), Length(max=2000)])
+    body_html = TextAreaField(
+        "Body (HTML)",
+        description="Sanitised on save. Leave as it is to send a notice about the current text.",
+        validators=[Optional(), Length(max=500_000)],
+    )
+    note = TextAreaField(
+        "Public note",
+        description="Shown to partners in every format: what was corrected or updated, or "
+        "why the article is withdrawn.",
+        validators=[Optional(), Length(max=2000)],
+    )
+    record_reason = TextAreaField(
+        "Reason for the record",
+        description="Kept in the audit log; partners never see it.",
+        validators=[Optional(), Length(max=4000)],
+    )
+
+
+class RevokeGrantForm(FlaskForm):
+    reason = TextAreaField(
+        "Reason for the record",
+        description="Kept in the audit log; the partner never sees it.",
+        validators=[DataRequired(), Length(max=4000)],
+    )
+    public_reason = TextAreaField(
+        "Reason for the partner",
+        description="Shown in the notice, the email and every refused download.",
+        validators=[DataRequired(), Length(max=2000)],
+    )
+
+
+class NoticeDeadlinesForm(FlaskForm):
+    takedown = IntegerField(
+        "Takedowns and revocations: hours to acknowledge",
+        validators=[DataRequired(), NumberRange(min=1, max=24 * 60)],
+    )
+    correction = IntegerField(
+        "Corrections: hours to acknowledge",
+        validators=[DataRequired(), NumberRange(min=1, max=24 * 60)],
+    )
+    update = IntegerField(
+        "Updates: hours to acknowledge",
+        validators=[DataRequired(), NumberRange(min=1, max=24 * 60)],
+    )

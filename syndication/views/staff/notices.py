@@ -1,0 +1,133 @@
+"""Staff pages for notices: create one from an article, follow who acknowledged, revoke a grant."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_login import current_user
+
+from syndication.models import NoticeKind
+from syndication.models.base import utcnow
+from syndication.services import articles, grants, notices, settings
+from syndication.services.errors import DomainError
+from syndication.views.access import admin_required, staff_required
+from syndication.views.staff import bp
+from syndication.views.staff.forms import NoticeDeadlinesForm, NoticeForm, RevokeGrantForm
+
+_KINDS = {"correction", "update", "takedown"}
+
+
+@bp.route("/articles/<int:article_id>/notices/new", methods=["GET", "POST"])
+@staff_required
+def new_notice(article_id: int):
+    """Correct, update or take down: the holders it will reach are shown before sending."""
+    kind = request.args.get("kind", "correction")
+    if kind not in _KINDS:
+        abort(404)
+    article = articles.get(article_id)
+    form = NoticeForm()
+    if request.method == "GET":
+        form.headline.data, form.dek.data = article.headline, article.dek
+        form.body_html.data = article.body_html
+    error = None
+    if form.validate_on_submit():
+        edits = {}
+        if kind != "takedown":
+            edits = {
+                "headline": form.headline.data or article.headline,
+                "dek": form.dek.data or "",
+                "body_html": form.body_html.data or article.body_html,
+            }
+        try:
+            notice = notices.create(
+                article.id,
+                kind,
+                actor=current_user,
+                note=form.note.data or "",
+                record_reason=form.record_reason.data or "",
+                **edits,
+            )
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            flash(f"{notice.title} — sent to {len(notice.deliveries)} holders.", "success")
+            return redirect(url_for("staff.notice", notice_id=notice.id))
+    status = 422 if (form.errors or error) else 200
+    return render_template(
+        "staff/notice_new.html",
+        article=article,
+        kind=NoticeKind(kind),
+        form=form,
+        error=error,
+        holders=notices.holders(article.id),
+        hours=notices.ack_hours(NoticeKind(kind)),
+    ), status
+
+
+@bp.route("/notices")
+@staff_required
+def notices_list():
+    """Every notice, newest first, with how many holders acknowledged, wait or are late."""
+    return render_template("staff/notices.html", rows=notices.summaries())
+
+
+@bp.route("/notices/<int:notice_id>")
+@staff_required
+def notice(notice_id: int):
+    """One notice's holders, filtered by state (acknowledged, pending, overdue) or partner."""
+    state = request.args.get("state", "")
+    partner_id = request.args.get("partner", type=int)
+    found, rows = notices.deliveries_of(notice_id, state=state, partner_id=partner_id)
+    return render_template(
+        "staff/notice.html",
+        notice=found,
+        rows=rows,
+        state=state,
+        partner_id=partner_id,
+        now=utcnow(),
+    )
+
+
+@bp.route("/grants/<int:grant_id>/revoke", methods=["GET", "POST"])
+@staff_required
+def revoke_grant(grant_id: int):
+    """Revoke one partner's grant (it broke the terms), with reasons for both sides."""
+    grant = grants.get(grant_id)
+    form = RevokeGrantForm()
+    error = None
+    if form.validate_on_submit():
+        try:
+            notice = notices.revoke_grant(
+                grant.id,
+                actor=current_user,
+                reason=form.reason.data,
+                public_reason=form.public_reason.data,
+            )
+        except DomainError as exc:
+            error = str(exc)
+        else:
+            flash(f"Grant {grant.licence_id} is revoked; the partner is told.", "success")
+            return redirect(url_for("staff.notice", notice_id=notice.id))
+    status = 422 if (form.errors or error) else 200
+    return render_template("staff/grant_revoke.html", grant=grant, form=form, error=error), status
+
+
+@bp.route("/settings/notices", methods=["GET", "POST"])
+@admin_required
+def notice_deadlines():
+    """Admins set how long partners have to acknowledge each kind of notice."""
+    form = NoticeDeadlinesForm()
+    org = settings.organisation()
+    if request.method == "GET":
+        form.takedown.data = org.takedown_ack_hours
+        form.correction.data = org.correction_ack_hours
+        form.update.data = org.update_ack_hours
+    if form.validate_on_submit():
+        settings.update_ack_hours(
+            actor=current_user,
+            takedown=form.takedown.data,
+            correction=form.correction.data,
+            update=form.update.data,
+        )
+        flash("Deadlines saved; they apply to notices sent from now on.", "success")
+        return redirect(url_for("staff.notice_deadlines"))
+    return render_template("staff/notice_deadlines.html", form=form), 422 if form.errors else 200
