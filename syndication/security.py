@@ -1,9 +1,13 @@
-"""Password hashing (argon2id) and API-key secrets."""
+"""Password hashing (argon2id), API-key secrets and the development secret key."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import os
 import secrets
+import tempfile
+from pathlib import Path
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -44,3 +48,29 @@ def new_api_key() -> tuple[str, str, str]:
 def hash_api_key(secret: str) -> str:
     # Keys are 256-bit random, so a fast hash is safe here (unlike passwords).
     return hashlib.sha256(secret.encode()).hexdigest()
+
+
+SECRET_KEY_FILE = "secret_key"
+
+
+def instance_secret_key(instance_path: str | Path) -> str:
+    """The secret key kept in ``instance/secret_key``, created at random on first use.
+
+    For development only (production refuses to start without SECRET_KEY): a
+    constant in the code would let anyone sign an admin session for an
+    instance started with ``make run``. The key is written to a file of its
+    own and then hard-linked into place, which fails if the name exists: two
+    processes starting at once agree on one complete key. Only its owner may
+    read it.
+    """
+    path = Path(instance_path) / SECRET_KEY_FILE
+    if not path.exists():
+        fd, draft = tempfile.mkstemp(dir=path.parent, prefix=".secret_key-")
+        try:
+            with os.fdopen(fd, "w") as out:  # mkstemp makes it 0600
+                out.write(secrets.token_urlsafe(48) + "\n")
+            with contextlib.suppress(FileExistsError):
+                os.link(draft, path)
+        finally:
+            os.unlink(draft)
+    return path.read_text().strip()
