@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import orjson
 
@@ -26,11 +27,18 @@ def _database_url(default: str) -> str:
     return url
 
 
+def _public_base_url() -> str:
+    # BASE_URL was this setting's first name; deployments that still set it keep working.
+    return (os.environ.get("PUBLIC_BASE_URL") or os.environ.get("BASE_URL") or "").rstrip("/")
+
+
 class Config:
     """Development: the embedded SQLite database under instance/."""
 
     ENV_NAME = "development"
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # Unset, create_app makes a random key on first run and keeps it in
+    # instance/secret_key: never a constant anyone could sign a session with.
+    SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'syndication.db'}")
     # orjson reads JSON columns (grant terms, ODRL) several times faster than json.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "json_deserializer": orjson.loads}
@@ -49,8 +57,13 @@ class Config:
     # Without an SMTP server (the development default) emails are written to the
     # log, so invitation links still reach the person running the app.
     MAIL_TO_LOG = not MAIL_SERVER
-    # Links in emails sent outside a request (CLI, background work) start with this.
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # Every absolute URL the app writes (emailed links, feed self links, tracking pixels)
+    # starts with this, never with the Host a request claims.
+    PUBLIC_BASE_URL = _public_base_url() or "http://127.0.0.1:5000"
+    # Host names requests may name (Flask refuses others with 400); None accepts any.
+    TRUSTED_HOSTS: list[str] | None = None
+    # Strict-Transport-Security max-age; 0 sends none (development serves plain http).
+    HSTS_SECONDS = 0
     INVITATION_MAX_AGE = 7 * 24 * 3600  # seconds an invitation link stays valid
     DOWNLOAD_LINK_MAX_AGE = 3 * 24 * 3600  # seconds an emailed download link stays valid
     # Built packages, keyed by content hash; defaults to instance/packages.
@@ -88,6 +101,8 @@ class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "testing-secret"
+    # The test client's own host: links the suite reads look like those a request would make.
+    PUBLIC_BASE_URL = "http://localhost"
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'test.db'}")
     WTF_CSRF_ENABLED = False
     # argon2 at full strength would dominate the suite's run time.
@@ -115,6 +130,16 @@ class ProductionConfig(Config):
         if "DATABASE_URL" not in os.environ:
             raise RuntimeError("DATABASE_URL must be set in production")
         self.SECRET_KEY = secret
+        base_url = _public_base_url()
+        if not base_url:
+            raise RuntimeError("PUBLIC_BASE_URL must be set in production")
+        self.PUBLIC_BASE_URL = base_url
+        # Only the public host by default; TRUSTED_HOSTS adds others (a load balancer's).
+        extra = os.environ.get("TRUSTED_HOSTS", "")
+        self.TRUSTED_HOSTS = [urlsplit(base_url).hostname or ""] + [
+            host.strip() for host in extra.split(",") if host.strip()
+        ]
+        self.HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
         self.SQLALCHEMY_DATABASE_URI = _database_url(os.environ["DATABASE_URL"])
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
         if not self.MAIL_SERVER:

@@ -17,9 +17,8 @@ from flask_login import current_user, login_user
 from markupsafe import Markup
 
 from syndication.errors import redirect_refusals
-from syndication.models import (
-    SyndicationPolicy,
-)
+from syndication.inputs import form_ids
+from syndication.models import SyndicationPolicy
 from syndication.models.base import utcnow
 from syndication.services import (
     apikeys,
@@ -98,7 +97,7 @@ def bundle():
     if not ActionForm().validate_on_submit():
         abort(400)
     filename, chunks = packages.stream_many(
-        request.form.getlist("grant_id", type=int),
+        form_ids("grant_id"),
         current_user.partner_id,
         user=current_user,
     )
@@ -162,7 +161,7 @@ def requests():
             abort(400)
         results = grants.request_articles(
             current_user.partner,
-            request.form.getlist("article_id", type=int),
+            form_ids("article_id"),
             requested_by=current_user,
             note=request.form.get("note", ""),
         )

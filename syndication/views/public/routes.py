@@ -37,7 +37,7 @@ def apply():
     terms = partners.current_terms()
     form = ApplicationForm()
     if not form.is_submitted():
-        form.terms_version_id.data = str(terms.id)
+        form.terms_version_id.data = terms.id
     if form.validate_on_submit():
         try:
             partner = partners.apply(
@@ -53,7 +53,7 @@ def apply():
                     newsletter_subscribers=form.newsletter_subscribers.data,
                     print_circulation=form.print_circulation.data,
                     intended_use=form.intended_use.data,
-                    terms_version_id=int(form.terms_version_id.data or 0),
+                    terms_version_id=form.terms_version_id.data or 0,
                 )
             )
         except DomainError as exc:
