@@ -8,6 +8,7 @@ lives in the database and is edited in the staff pages.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -81,6 +82,18 @@ class Config:
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
     # Password guessing: login attempts per client address.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    # And per account (known or not): this many failures lock it for LOGIN_LOCKOUT_SECONDS.
+    LOGIN_ACCOUNT_FAILURES = int(os.environ.get("LOGIN_ACCOUNT_FAILURES", "5"))
+    LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
+    # Guesses at the current password when changing it, per logged-in user.
+    CURRENT_PASSWORD_RATE_LIMIT = os.environ.get("CURRENT_PASSWORD_RATE_LIMIT", "5 per 15 minutes")
+    # Reset links: requests per client address, and how long a link works.
+    PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per hour")
+    PASSWORD_RESET_MAX_AGE = 3600
+    # Partner applications per client address.
+    APPLY_RATE_LIMIT = os.environ.get("APPLY_RATE_LIMIT", "10 per hour")
+    # A remember cookie lasts this long at most (a session unused for 30 days ends anyway).
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
     # Background work (Huey): a SQLite file beside the database by default, so `make run`
     # needs nothing else; redis://host:port/db in production, where any number of worker
     # processes on any number of machines share one queue.
@@ -114,6 +127,9 @@ class TestingConfig(Config):
     # The rate-limit test lowers this for itself; generated API tests must not trip it.
     API_RATE_LIMIT = "100000 per minute"
     LOGIN_RATE_LIMIT = "100000 per minute"
+    CURRENT_PASSWORD_RATE_LIMIT = "100000 per minute"
+    PASSWORD_RESET_RATE_LIMIT = "100000 per minute"
+    APPLY_RATE_LIMIT = "100000 per minute"
 
 
 class ProductionConfig(Config):

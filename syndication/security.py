@@ -13,20 +13,30 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 _hasher = PasswordHasher()
+_dummy_hash: str | None = None
 
 API_KEY_PREFIX = "sdk_"
 
 
 def configure(*, fast: bool) -> None:
     """Use cheap argon2 parameters (tests only); production keeps the library defaults."""
-    global _hasher
+    global _hasher, _dummy_hash
     _hasher = (
         PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1) if fast else (PasswordHasher())
     )
+    _dummy_hash = None
 
 
 def hash_password(password: str) -> str:
     return _hasher.hash(password)
+
+
+def dummy_hash() -> str:
+    """A hash of a random password at the current cost: checked when there is no account."""
+    global _dummy_hash
+    if _dummy_hash is None:
+        _dummy_hash = _hasher.hash(secrets.token_urlsafe(16))
+    return _dummy_hash
 
 
 def verify_password(password_hash: str | None, password: str) -> bool:

@@ -12,6 +12,7 @@ from flask import (
     url_for,
 )
 
+from syndication.extensions import limiter
 from syndication.services import downloads, packages, partners, pixels
 from syndication.services import health as health_service
 from syndication.services.errors import DomainError
@@ -32,7 +33,12 @@ def health():
     return report, 200 if report["status"] == "ok" else 503
 
 
+def _apply_limit() -> str:
+    return current_app.config["APPLY_RATE_LIMIT"]
+
+
 @bp.route("/apply", methods=["GET", "POST"])
+@limiter.limit(_apply_limit, methods=["POST"])
 def apply():
     terms = partners.current_terms()
     form = ApplicationForm()
