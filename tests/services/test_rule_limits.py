@@ -64,6 +64,6 @@ def test_stored_rules_are_not_trial_rendered_again_when_loaded(make_article):
     rulesets.engine_rules(stored)
     after = templates._problem.cache_info()
     assert (after.hits, after.misses) == (trials.hits, trials.misses)
-    article = make_article(headline="Long " * 200)
+    article = make_article(headline="Long " * 99)
     with pytest.raises(TemplateError, match="renders more than 10,000 characters"):
         rulesets.preview(article, tier="standard", fmt="text")
