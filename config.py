@@ -8,7 +8,9 @@ lives in the database and is edited in the staff pages.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import orjson
 
@@ -26,11 +28,18 @@ def _database_url(default: str) -> str:
     return url
 
 
+def _public_base_url() -> str:
+    # BASE_URL was this setting's first name; deployments that still set it keep working.
+    return (os.environ.get("PUBLIC_BASE_URL") or os.environ.get("BASE_URL") or "").rstrip("/")
+
+
 class Config:
     """Development: the embedded SQLite database under instance/."""
 
     ENV_NAME = "development"
-    SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret")
+    # Unset, create_app makes a random key on first run and keeps it in
+    # instance/secret_key: never a constant anyone could sign a session with.
+    SECRET_KEY = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'syndication.db'}")
     # orjson reads JSON columns (grant terms, ODRL) several times faster than json.
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True, "json_deserializer": orjson.loads}
@@ -49,8 +58,13 @@ class Config:
     # Without an SMTP server (the development default) emails are written to the
     # log, so invitation links still reach the person running the app.
     MAIL_TO_LOG = not MAIL_SERVER
-    # Links in emails sent outside a request (CLI, background work) start with this.
-    BASE_URL = os.environ.get("BASE_URL", "http://127.0.0.1:5000")
+    # Every absolute URL the app writes (emailed links, feed self links, tracking pixels)
+    # starts with this, never with the Host a request claims.
+    PUBLIC_BASE_URL = _public_base_url() or "http://127.0.0.1:5000"
+    # Host names requests may name (Flask refuses others with 400); None accepts any.
+    TRUSTED_HOSTS: list[str] | None = None
+    # Strict-Transport-Security max-age; 0 sends none (development serves plain http).
+    HSTS_SECONDS = 0
     INVITATION_MAX_AGE = 7 * 24 * 3600  # seconds an invitation link stays valid
     DOWNLOAD_LINK_MAX_AGE = 3 * 24 * 3600  # seconds an emailed download link stays valid
     # Built packages, keyed by content hash; defaults to instance/packages.
@@ -68,6 +82,18 @@ class Config:
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
     # Password guessing: login attempts per client address.
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
+    # And per account (known or not): this many failures lock it for LOGIN_LOCKOUT_SECONDS.
+    LOGIN_ACCOUNT_FAILURES = int(os.environ.get("LOGIN_ACCOUNT_FAILURES", "5"))
+    LOGIN_LOCKOUT_SECONDS = int(os.environ.get("LOGIN_LOCKOUT_SECONDS", "900"))
+    # Guesses at the current password when changing it, per logged-in user.
+    CURRENT_PASSWORD_RATE_LIMIT = os.environ.get("CURRENT_PASSWORD_RATE_LIMIT", "5 per 15 minutes")
+    # Reset links: requests per client address, and how long a link works.
+    PASSWORD_RESET_RATE_LIMIT = os.environ.get("PASSWORD_RESET_RATE_LIMIT", "5 per hour")
+    PASSWORD_RESET_MAX_AGE = 3600
+    # Partner applications per client address.
+    APPLY_RATE_LIMIT = os.environ.get("APPLY_RATE_LIMIT", "10 per hour")
+    # A remember cookie lasts this long at most (a session unused for 30 days ends anyway).
+    REMEMBER_COOKIE_DURATION = timedelta(days=30)
     # Background work (Huey): a SQLite file beside the database by default, so `make run`
     # needs nothing else; redis://host:port/db in production, where any number of worker
     # processes on any number of machines share one queue.
@@ -97,6 +123,8 @@ class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
     SECRET_KEY = "testing-secret"
+    # The test client's own host: links the suite reads look like those a request would make.
+    PUBLIC_BASE_URL = "http://localhost"
     SQLALCHEMY_DATABASE_URI = _database_url(f"sqlite:///{INSTANCE_DIR / 'test.db'}")
     WTF_CSRF_ENABLED = False
     # argon2 at full strength would dominate the suite's run time.
@@ -110,6 +138,9 @@ class TestingConfig(Config):
     LOGIN_RATE_LIMIT = "100000 per minute"
     # The suite's HTTP servers (webhook receiver, image host) listen on loopback.
     OUTBOUND_ALLOW_LOOPBACK = True
+    CURRENT_PASSWORD_RATE_LIMIT = "100000 per minute"
+    PASSWORD_RESET_RATE_LIMIT = "100000 per minute"
+    APPLY_RATE_LIMIT = "100000 per minute"
 
 
 class ProductionConfig(Config):
@@ -126,6 +157,16 @@ class ProductionConfig(Config):
         if "DATABASE_URL" not in os.environ:
             raise RuntimeError("DATABASE_URL must be set in production")
         self.SECRET_KEY = secret
+        base_url = _public_base_url()
+        if not base_url:
+            raise RuntimeError("PUBLIC_BASE_URL must be set in production")
+        self.PUBLIC_BASE_URL = base_url
+        # Only the public host by default; TRUSTED_HOSTS adds others (a load balancer's).
+        extra = os.environ.get("TRUSTED_HOSTS", "")
+        self.TRUSTED_HOSTS = [urlsplit(base_url).hostname or ""] + [
+            host.strip() for host in extra.split(",") if host.strip()
+        ]
+        self.HSTS_SECONDS = int(os.environ.get("HSTS_SECONDS", str(365 * 24 * 3600)))
         self.SQLALCHEMY_DATABASE_URI = _database_url(os.environ["DATABASE_URL"])
         self.MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
         if not self.MAIL_SERVER:

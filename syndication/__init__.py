@@ -47,6 +47,10 @@ def create_app(config: type[Config] | Config | dict | str | None = None) -> Flas
     app.config.from_object(config() if isinstance(config, type) else config)
     app.config.update(overrides)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if not app.config.get("SECRET_KEY"):
+        from syndication.security import instance_secret_key
+
+        app.config["SECRET_KEY"] = instance_secret_key(app.instance_path)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
         # The ping guards against server connections dropped while idle; a SQLite
         # file has none to drop, and the ping would cost a query per request.
@@ -55,12 +59,17 @@ def create_app(config: type[Config] | Config | dict | str | None = None) -> Flas
             "pool_pre_ping": False,
         }
 
+    from syndication import inputs
+
+    # Before any blueprint adds a route: the routes bind the converters they name.
+    inputs.register(app)
     _init_extensions(app)
     _register_blueprints(app)
 
-    from syndication import cli, errors, templating
+    from syndication import cli, errors, headers, templating
 
     errors.register(app)
+    headers.register(app)
     templating.register(app)
     cli.register(app)
     return app

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from typing import TypeVar
 
 from flask import Flask, flash, jsonify, redirect, render_template, request, url_for
+from flask.globals import request_ctx
 from pydantic import ValidationError
 from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
@@ -102,6 +103,14 @@ def register(app: Flask) -> None:
             db.session.rollback()
         if wants_problem_json():
             response = problem(error.code or 500, error.name, error.description or "")
+        elif request_ctx.url_adapter is None:
+            # No URL can be built (a Host outside TRUSTED_HOSTS): the page's links cannot be
+            # drawn, so the refusal is plain text.
+            response = app.response_class(
+                f"{error.code} {error.name}: {error.description}",
+                status=error.code or 500,
+                mimetype="text/plain",
+            )
         else:
             response = app.make_response(
                 (render_template("error.html", error=error), error.code or 500)

@@ -6,6 +6,7 @@ import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import pyotp
 import pytest
 
 from syndication.extensions import db
@@ -26,17 +27,42 @@ from syndication.models import (
 )
 from syndication.security import new_api_key
 from syndication.services import articles, grants, importing, package_sources, users
+from syndication.services import two_factor as two_factor_service
 from syndication.services.package_sources import Source
 
 PASSWORD = "correct horse battery"
 _counter = itertools.count(1)
 
 
+def totp_code(user, step: int) -> str:
+    """The code an authenticator app holding the user's secret shows at time step ``step``."""
+    return pyotp.TOTP(user.totp_secret).generate_otp(step)
+
+
+def current_step(user) -> int:
+    return pyotp.TOTP(user.totp_secret or pyotp.random_base32()).timecode(datetime.now(UTC))
+
+
 @pytest.fixture
 def make_user():
-    def make(role: Role | str = Role.STAFF, *, partner=None, email: str | None = None, **kw):
+    """A user with the factory password; staff and admins have their second factor set up
+    (as they must), with the code of the previous time step, so this step's is still fresh."""
+
+    def make(
+        role: Role | str = Role.STAFF,
+        *,
+        partner=None,
+        email: str | None = None,
+        two_factor: bool | None = None,
+        **kw,
+    ):
         email = email or f"user{next(_counter)}@example.org"
-        return users.create_user(email, role, password=PASSWORD, partner=partner, **kw)
+        user = users.create_user(email, role, password=PASSWORD, partner=partner, **kw)
+        if two_factor if two_factor is not None else user.is_staff:
+            secret = two_factor_service.new_secret()
+            step = pyotp.TOTP(secret).timecode(datetime.now(UTC)) - 1
+            two_factor_service.enable(user, secret, pyotp.TOTP(secret).generate_otp(step))
+        return user
 
     return make
 

@@ -29,6 +29,7 @@ def test_production_reads_database_url_and_uses_psycopg(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "s3cret")
     monkeypatch.setenv("DATABASE_URL", "postgresql://db.internal/syndication")
     monkeypatch.setenv("MAIL_SERVER", "smtp.internal")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://syndication.example.org")
     config = ProductionConfig()
     assert config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://db.internal/syndication"
     assert config.SESSION_COOKIE_SECURE is True

@@ -40,7 +40,7 @@ from syndication.models.partners import (
     TermsVersion,
     TierSettings,
 )
-from syndication.models.users import Role, User
+from syndication.models.users import LoginSession, LoginThrottle, RecoveryCode, Role, User
 
 __all__ = [
     "ApiKey",
@@ -58,6 +58,8 @@ __all__ = [
     "ImportFinding",
     "IntakeState",
     "Job",
+    "LoginSession",
+    "LoginThrottle",
     "Notice",
     "NoticeDelivery",
     "NoticeKind",
@@ -69,6 +71,7 @@ __all__ = [
     "PartnerStatus",
     "PartnerTier",
     "PixelHit",
+    "RecoveryCode",
     "RequestStatus",
     "Role",
     "Rule",

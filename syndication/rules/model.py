@@ -361,8 +361,15 @@ def conditions_from_dict(data: Mapping[str, Any], *, path: str = "conditions") -
     return Conditions(**kwargs)
 
 
-def actions_from_dict(data: Mapping[str, Any], *, path: str = "actions") -> Actions:
-    """Build and validate Actions from their JSON dict, templates included."""
+def actions_from_dict(
+    data: Mapping[str, Any], *, path: str = "actions", trial_render: bool = True
+) -> Actions:
+    """Build and validate Actions from their JSON dict, templates included.
+
+    ``trial_render=False`` for rules read back from storage, which were
+    trial-rendered when they were saved: their texts are compiled and checked,
+    not rendered again in every worker that loads them.
+    """
     # Imported here because templates.py is the heavier module (Jinja) and the
     # model should stay importable on its own.
     from syndication.rules.templates import TemplateError, validate_template
@@ -379,7 +386,7 @@ def actions_from_dict(data: Mapping[str, Any], *, path: str = "actions") -> Acti
             errors[f"{path}.{name}"] = "must be text or null"
             continue
         try:
-            validate_template(value)
+            validate_template(value, trial_render=trial_render)
         except TemplateError as exc:
             errors[f"{path}.{name}"] = str(exc)
             continue
@@ -395,8 +402,11 @@ def actions_from_dict(data: Mapping[str, Any], *, path: str = "actions") -> Acti
     return Actions(**kwargs)
 
 
-def rule_from_dict(data: Mapping[str, Any]) -> Rule:
-    """Build and validate a Rule from its JSON dict; reports every problem at once."""
+def rule_from_dict(data: Mapping[str, Any], *, trial_render: bool = True) -> Rule:
+    """Build and validate a Rule from its JSON dict; reports every problem at once.
+
+    ``trial_render``: as for :func:`actions_from_dict`.
+    """
     errors: dict[str, str] = {}
     if not _check_keys("", data, RULE_KEYS, errors):
         raise RuleValidationError(errors)
@@ -404,7 +414,9 @@ def rule_from_dict(data: Mapping[str, Any]) -> Rule:
         if required not in data:
             errors[required] = "is required"
     conditions = _collect(errors, conditions_from_dict, data.get("conditions") or {})
-    actions = _collect(errors, actions_from_dict, data.get("actions") or {})
+    actions = _collect(
+        errors, actions_from_dict, data.get("actions") or {}, trial_render=trial_render
+    )
     valid_from = _dt_from_json("valid_from", data.get("valid_from"), errors)
     valid_until = _dt_from_json("valid_until", data.get("valid_until"), errors)
     if errors:

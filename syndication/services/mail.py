@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from flask import current_app, has_request_context, render_template, url_for
+from flask import current_app, render_template
 from flask_mail import Message
 
 from syndication.extensions import mail
+from syndication.links import absolute_url
 from syndication.services import jobs
 
 JOB_KIND = "email"
@@ -39,8 +40,5 @@ def deliver(payload: dict) -> None:
 
 
 def external_url(endpoint: str, **values: object) -> str:
-    """An absolute URL for an email: from the request when there is one, else BASE_URL."""
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
+    """An absolute URL for an email or a package: under PUBLIC_BASE_URL, never the Host."""
+    return absolute_url(endpoint, **values)

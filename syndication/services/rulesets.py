@@ -64,7 +64,12 @@ def _row(rule: engine.Rule, position: int) -> Rule:
 
 
 def to_engine(row: Rule) -> engine.Rule:
-    """The engine's Rule for a stored row (its stable key is the engine's id)."""
+    """The engine's Rule for a stored row (its stable key is the engine's id).
+
+    Stored texts were trial-rendered when saved (validate_rule_data); a fresh
+    worker compiles them without rendering them again, and every rendering is
+    bounded anyway (rules.templates.RenderLimits).
+    """
     return rule_from_dict(
         {
             "id": int(row.key),
@@ -75,7 +80,8 @@ def to_engine(row: Rule) -> engine.Rule:
             "valid_until": row.valid_until.isoformat() if row.valid_until else None,
             "conditions": row.conditions,
             "actions": row.actions,
-        }
+        },
+        trial_render=False,
     )
 
 

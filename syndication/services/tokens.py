@@ -1,4 +1,4 @@
-"""Signed, expiring, single-use links (invitations, password setting)."""
+"""Signed, expiring, single-use links (invitations, password resets)."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from syndication.models import User
 from syndication.services.errors import DomainError
 
 INVITATION_SALT = "partner-invitation"
+RESET_SALT = "password-reset"
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=INVITATION_SALT)
+def _serializer(salt: str = INVITATION_SALT) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
 
 
 def _fingerprint(user: User) -> str:
@@ -40,4 +41,29 @@ def user_for_invitation(token: str) -> User:
     user = db.session.get(User, data.get("user"))
     if user is None or not user.active or _fingerprint(user) != data.get("fp"):
         raise DomainError("This invitation link has already been used or was withdrawn.")
+    return user
+
+
+def reset_token(user: User) -> str:
+    """A token that lets this user choose a new password, once, within PASSWORD_RESET_MAX_AGE."""
+    return _serializer(RESET_SALT).dumps({"user": user.id, "fp": _fingerprint(user)})
+
+
+def user_for_reset(token: str) -> User:
+    """The user a valid reset token names, or DomainError saying what is wrong.
+
+    Single-use: setting the password changes the fingerprint, and so does any
+    other end of the user's sessions; expiring after PASSWORD_RESET_MAX_AGE.
+    """
+    try:
+        data = _serializer(RESET_SALT).loads(
+            token, max_age=current_app.config["PASSWORD_RESET_MAX_AGE"]
+        )
+    except SignatureExpired as exc:
+        raise DomainError("This reset link has expired; ask for a new one.") from exc
+    except BadSignature as exc:
+        raise DomainError("This reset link is not valid.") from exc
+    user = db.session.get(User, data.get("user")) if isinstance(data, dict) else None
+    if user is None or not user.active or _fingerprint(user) != data.get("fp"):
+        raise DomainError("This reset link has already been used; ask for a new one.")
     return user

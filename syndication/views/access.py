@@ -6,18 +6,42 @@ import hashlib
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort, request
-from flask_login import current_user, login_required
+from flask import abort, request, session
+from flask_login import current_user, login_required, login_user, logout_user
 
 from syndication.extensions import login_manager
 from syndication.models import User
-from syndication.services import users
+from syndication.services import sessions
 
 
 @login_manager.user_loader
 def load_user(user_id: str) -> User | None:
-    """Restore the session's user, unless the session has ended (see live_session_conditions)."""
-    return users.session_user(user_id)
+    """Restore the session's user, unless the session has ended (services.sessions)."""
+    return sessions.session_user(user_id)
+
+
+def log_in(user: User, *, remember: bool = False) -> None:
+    """Start a login session for ``user`` in this browser (commits).
+
+    Whatever the browser's session held before is dropped first, the CSRF
+    token with it: a token or session planted before the login is worth
+    nothing after it.
+    """
+    session.clear()
+    sessions.start(
+        user,
+        user_agent=request.user_agent.string or "",
+        ip_address=request.remote_addr or "",
+    )
+    login_user(user, remember=remember)
+
+
+def log_out() -> None:
+    """End this browser's login session for good, remember cookie included."""
+    if current_user.is_authenticated:
+        sessions.end_current(current_user._get_current_object())
+    logout_user()
+    session.clear()
 
 
 def staff_required(view: Callable) -> Callable:

@@ -2,37 +2,43 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from typing import Literal
 
 from flask import request, url_for
+from pydantic import Field
 
+from syndication.inputs import BoundedDate, PageNumber, QueryArgs, Text, query_args
 from syndication.models import SyndicationPolicy
 from syndication.services import search
 
 PAGE_SIZE = 25
 
 
-def parse_date(value: str) -> date | None:
-    """A YYYY-MM-DD query-string date, or None when absent or malformed."""
-    try:
-        return datetime.strptime(value, "%Y-%m-%d").replace(tzinfo=UTC).date()
-    except ValueError:
-        return None
+class CatalogueArgs(QueryArgs):
+    """The catalogue's query string (staff and partners)."""
+
+    q: Text = ""
+    policy: SyndicationPolicy | None = None
+    section: Text | None = None
+    tag: Text | None = None
+    published_from: BoundedDate | None = Field(None, alias="from")
+    published_to: BoundedDate | None = Field(None, alias="to")
+    embargoed: Literal["yes", "no"] | None = None
+    page: PageNumber = 1
 
 
 def filters_from_request() -> dict:
     """The catalogue filters from the query string, as search_articles takes them."""
-    args = request.args
-    policy = args.get("policy", "")
+    args = query_args(CatalogueArgs)
     return {
-        "q": args.get("q", "").strip(),
-        "policy": policy if policy in SyndicationPolicy.__members__.values() else None,
-        "section": args.get("section", "").strip() or None,
-        "tag": args.get("tag", "").strip() or None,
-        "published_from": parse_date(args.get("from", "")),
-        "published_to": parse_date(args.get("to", "")),
-        "embargoed": {"yes": True, "no": False}.get(args.get("embargoed", "")),
-        "page": max(args.get("page", 1, type=int), 1),
+        "q": args.q,
+        "policy": args.policy.value if args.policy else None,
+        "section": args.section or None,
+        "tag": args.tag or None,
+        "published_from": args.published_from,
+        "published_to": args.published_to,
+        "embargoed": {"yes": True, "no": False}.get(args.embargoed or ""),
+        "page": args.page,
     }
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Response, request
+from flask import Response, current_app, request
 
 from syndication.services.packages import Built
 
@@ -27,9 +27,9 @@ def package_response(built: Built) -> Response:
     return Response(built.data, content_type=built.media_type, headers=headers)
 
 
-def url_root() -> tuple[str, str, str]:
+def url_root() -> str:
     """What absolute URLs in a package (its tracking pixel) are made from, for cache keys.
 
-    Cheaper than request.url_root, which decodes and re-encodes the whole URL.
+    PUBLIC_BASE_URL (``syndication.links``), never the request's Host.
     """
-    return request.scheme, request.host, request.root_path
+    return current_app.config["PUBLIC_BASE_URL"]

@@ -47,11 +47,40 @@ def live(tmp_path_factory, smtp_server) -> Iterator[tuple[str, Flask]]:
         from syndication.demo.loader import load_demo
 
         load_demo()
+        _enrol_demo_staff()
     http = make_server("127.0.0.1", 0, app, threaded=True)
+    # Emailed links lead back to this server, as PUBLIC_BASE_URL makes them in production.
+    app.config["PUBLIC_BASE_URL"] = f"http://127.0.0.1:{http.server_port}"
     thread = threading.Thread(target=http.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{http.server_port}", app
     http.shutdown()
+
+
+# The demo staff user's recovery codes: each browser login of theirs spends one, so no
+# test waits for a fresh TOTP code (each works once) or depends on the clock.
+STAFF_RECOVERY_CODES: list[str] = []
+
+
+def _enrol_demo_staff() -> None:
+    from datetime import UTC, datetime
+
+    import pyotp
+
+    from syndication.services import two_factor, users
+
+    user = users.find_by_email("staff@example.org")
+    secret = two_factor.new_secret()
+    step = pyotp.TOTP(secret).timecode(datetime.now(UTC))
+    STAFF_RECOVERY_CODES[:] = two_factor.enable(user, secret, pyotp.TOTP(secret).generate_otp(step))
+
+
+def pass_second_factor(page: Page) -> None:
+    """When the login asks for the second factor, give it a recovery code of the demo staff."""
+    page.wait_for_load_state()
+    if page.url.endswith("/login/code"):
+        page.get_by_label("Code").fill(STAFF_RECOVERY_CODES.pop())
+        page.get_by_role("button", name="Log in").click()
 
 
 @pytest.fixture(scope="session")

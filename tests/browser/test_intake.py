@@ -11,6 +11,7 @@ from syndication.demo.loader import DEMO_PASSWORD
 from syndication.extensions import db
 from syndication.models import Article, IntakeState
 from syndication.services import articles, importing
+from tests.browser.conftest import pass_second_factor
 
 
 def test_staff_release_two_imported_articles_in_bulk(server: str, page: Page, live_app, shared_dir):
@@ -25,6 +26,7 @@ def test_staff_release_two_imported_articles_in_bulk(server: str, page: Page, li
     page.get_by_label("Email").fill("staff@example.org")
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    pass_second_factor(page)
     expect(page).to_have_url(re.compile(r"/staff/$"))
 
     page.get_by_role("link", name="Intake", exact=True).click()

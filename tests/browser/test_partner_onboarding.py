@@ -7,6 +7,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from syndication.demo.loader import DEMO_PASSWORD
+from tests.browser.conftest import pass_second_factor
 
 CONTACT = "olive@orchardobserver.example"
 
@@ -16,6 +17,7 @@ def _log_in(page: Page, server: str, email: str, password: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
+    pass_second_factor(page)
 
 
 def test_apply_review_approve_invite_and_use_an_api_key(server: str, page: Page, mailbox):

@@ -7,6 +7,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from syndication.demo.loader import DEMO_PASSWORD, SEED_HEADLINE
+from tests.browser.conftest import pass_second_factor
 
 FOOTER = "World desk copy from {{ organisation }}, shared with {{ partner_name }}."
 RENDERED = "World desk copy from The Daily Caller News Foundation, shared with"
@@ -17,6 +18,7 @@ def _log_in(page: Page, server: str, email: str) -> None:
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    pass_second_factor(page)
 
 
 def test_rule_written_previewed_and_carried_by_the_grant(server: str, page: Page):

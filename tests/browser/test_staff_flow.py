@@ -7,6 +7,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from syndication.demo.loader import DEMO_PASSWORD, SEED_HEADLINE
+from tests.browser.conftest import pass_second_factor
 
 
 def test_staff_logs_in_and_opens_the_seed_article(server: str, page: Page):
@@ -18,6 +19,7 @@ def test_staff_logs_in_and_opens_the_seed_article(server: str, page: Page):
 
     page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    pass_second_factor(page)
     expect(page).to_have_url(re.compile(r"/staff/$"))
 
     page.get_by_role("link", name="Articles", exact=True).click()

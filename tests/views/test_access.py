@@ -24,6 +24,8 @@ PUBLIC_ENDPOINTS = {
     "api.openapi_document",
     "auth.login",
     "auth.accept_invitation",
+    "auth.forgot_password",
+    "auth.reset_password",
     # Feeds never use the login session: a feed token in the URL or an API key in the
     # header. The anonymous walk below still checks that they refuse without one.
     "feeds.token_rss",
@@ -70,6 +72,7 @@ def _url_values(rule, world) -> dict:
         "notice_id": world["other_notice"].id,
         "delivery_id": world["other_notice"].id,
         "job_id": 1,
+        "session_id": 1,
         "asset_id": 1,
         "key": "1",
         "change": "up",

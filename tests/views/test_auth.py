@@ -37,10 +37,7 @@ def test_passwords_are_stored_as_argon2id_hashes(make_user):
 
 def test_login_ignores_an_offsite_next_url(auth, make_user, client):
     make_user(email="desk@example.org")
-    response = client.post(
-        "/login?next=https://evil.example/",
-        data={"email": "desk@example.org", "password": PASSWORD},
-    )
+    response = auth.login("desk@example.org", PASSWORD, query="?next=https://evil.example/")
     assert response.headers["Location"] == "/staff/"
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import copy
 import functools
-from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from syndication.inputs import LINE_PATTERN, TEXT_PATTERN, BoundedDate, Id
 from syndication.services.notices import WEBHOOK_URL
 from syndication.services.packages import DOWNLOAD_FORMATS
 
@@ -43,11 +44,6 @@ PROBLEMS = {
 }
 
 
-# Ids are 32-bit in the database; anything larger cannot exist and must not reach SQL.
-MAX_ID = 2_147_483_647
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-
-
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -79,7 +75,7 @@ def _query_schema(cls: type[QueryModel], args: tuple, kwargs: tuple) -> dict[str
 
 
 class PageQuery(QueryModel):
-    cursor: str | None = Field(None, max_length=200)
+    cursor: str | None = Field(None, max_length=200, pattern=LINE_PATTERN)
     limit: int = Field(25, ge=1, le=100)
 
 
@@ -96,12 +92,17 @@ class IndexOut(Model):
 
 
 class ArticleQuery(PageQuery):
-    q: str = Field("", max_length=500, description="Full text over headline, dek, body, byline")
-    section: str | None = Field(None, max_length=100)
-    tag: str | None = Field(None, max_length=100)
+    q: str = Field(
+        "",
+        max_length=500,
+        pattern=LINE_PATTERN,
+        description="Full text over headline, dek, body, byline",
+    )
+    section: str | None = Field(None, max_length=100, pattern=LINE_PATTERN)
+    tag: str | None = Field(None, max_length=100, pattern=LINE_PATTERN)
     policy: Literal["free_eligible", "licensed"] | None = None
-    published_from: date | None = None
-    published_to: date | None = None
+    published_from: BoundedDate | None = None
+    published_to: BoundedDate | None = None
 
 
 class ArticleOut(Model):
@@ -138,7 +139,7 @@ class ArticleDetail(ArticleOut):
 
 class RequestCreate(Model):
     article_ids: list[Id] = Field(min_length=1, max_length=100)
-    note: str = Field("", max_length=500)
+    note: str = Field("", max_length=500, pattern=TEXT_PATTERN)
 
 
 class RequestOut(Model):

@@ -8,8 +8,9 @@ never an HTML page a feed reader could not show.
 
 from __future__ import annotations
 
-from flask import Response, abort, current_app, request, url_for
+from flask import Response, abort, current_app, request
 
+from syndication.links import absolute_url
 from syndication.models import Partner
 from syndication.services import apikeys, feeds, partners
 from syndication.views.feeds import bp
@@ -20,7 +21,7 @@ def _serve(partner: Partner, fmt: str, endpoint: str, **values: str) -> Response
     built = feeds.partner_feed(
         partner,
         fmt,
-        self_url=url_for(endpoint, _external=True, **values),
+        self_url=absolute_url(endpoint, **values),
         remembered=feeds.memory_of(current_app),
     )
     response = Response(built.data, content_type=built.media_type)

@@ -6,6 +6,7 @@ from flask import abort, flash, redirect, render_template, url_for
 from flask_login import current_user
 
 from syndication.errors import redirect_refusals
+from syndication.links import absolute_url
 from syndication.services import feeds
 from syndication.views.access import partner_required
 from syndication.views.forms import ActionForm
@@ -23,11 +24,8 @@ def _page(token: str | None = None):
     """The feeds page; a token just issued is shown in its addresses, this once only."""
     response = render_template(
         "portal/feeds.html",
-        key_urls=[(label, url_for(by_key, _external=True)) for label, by_key, _ in FORMATS],
-        token_urls=[
-            (label, url_for(by_token, token=token, _external=True))
-            for label, _, by_token in FORMATS
-        ]
+        key_urls=[(label, absolute_url(by_key)) for label, by_key, _ in FORMATS],
+        token_urls=[(label, absolute_url(by_token, token=token)) for label, _, by_token in FORMATS]
         if token
         else [],
         has_token=current_user.partner.feed_token_hash is not None,

@@ -2,19 +2,18 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, StringField, URLField
 from wtforms.validators import DataRequired, Email, Length, Optional
 
-from syndication.views.forms import new_password_field, repeated_password_field
+from syndication.views.forms import Form, new_password_field, repeated_password_field
 
 
-class InviteForm(FlaskForm):
+class InviteForm(Form):
     email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
     admin = BooleanField("Can manage users and keys")
 
 
-class ApiKeyForm(FlaskForm):
+class ApiKeyForm(Form):
     label = StringField(
         "Label",
         description="What will use the key, e.g. “WordPress importer”.",
@@ -22,7 +21,7 @@ class ApiKeyForm(FlaskForm):
     )
 
 
-class WebhookForm(FlaskForm):
+class WebhookForm(Form):
     url = URLField(
         "Webhook URL",
         description="An https:// address that receives correction and takedown notices.",
@@ -31,7 +30,7 @@ class WebhookForm(FlaskForm):
     clear = BooleanField("Stop webhook deliveries")
 
 
-class ChangePasswordForm(FlaskForm):
+class ChangePasswordForm(Form):
     current = PasswordField("Current password", validators=[DataRequired(), Length(max=500)])
     password = new_password_field()
     confirm = repeated_password_field("Repeat the new password")

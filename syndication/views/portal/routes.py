@@ -13,13 +13,13 @@ from flask import (
     stream_with_context,
     url_for,
 )
-from flask_login import current_user, login_user
+from flask_login import current_user
 from markupsafe import Markup
 
 from syndication.errors import redirect_refusals
-from syndication.models import (
-    SyndicationPolicy,
-)
+from syndication.extensions import limiter
+from syndication.inputs import form_ids
+from syndication.models import SyndicationPolicy
 from syndication.models.base import utcnow
 from syndication.services import (
     apikeys,
@@ -33,7 +33,7 @@ from syndication.services import (
 from syndication.services import downloads as downloads_service
 from syndication.services import users as users_service
 from syndication.services.errors import DomainError
-from syndication.views.access import partner_required
+from syndication.views.access import log_in, partner_required
 from syndication.views.catalogue import filters_from_request, pager_urls, run_search
 from syndication.views.downloads import package_response, url_root
 from syndication.views.forms import ActionForm
@@ -98,7 +98,7 @@ def bundle():
     if not ActionForm().validate_on_submit():
         abort(400)
     filename, chunks = packages.stream_many(
-        request.form.getlist("grant_id", type=int),
+        form_ids("grant_id"),
         current_user.partner_id,
         user=current_user,
     )
@@ -162,7 +162,7 @@ def requests():
             abort(400)
         results = grants.request_articles(
             current_user.partner,
-            request.form.getlist("article_id", type=int),
+            form_ids("article_id"),
             requested_by=current_user,
             note=request.form.get("note", ""),
         )
@@ -328,19 +328,36 @@ def webhook():
     )
 
 
+def _current_password_limit() -> str:
+    return current_app.config["CURRENT_PASSWORD_RATE_LIMIT"]
+
+
+def _per_user() -> str:
+    return f"user:{current_user.id}"
+
+
 @bp.route("/account", methods=["GET", "POST"])
 @partner_required
+# Guesses at the current password, per user: only refused attempts count.
+@limiter.limit(
+    _current_password_limit,
+    key_func=_per_user,
+    methods=["POST"],
+    deduct_when=lambda response: response.status_code == 422,
+)
 def account():
     """The partnership as we hold it, and the user's own password."""
     form = ChangePasswordForm()
     if form.validate_on_submit():
         try:
-            users_service.change_password(current_user, form.current.data, form.password.data)
+            users_service.change_password(
+                current_user._get_current_object(), form.current.data, form.password.data
+            )
         except DomainError as exc:
             form.current.errors.append(str(exc))
         else:
-            # The session version changed with the password: log this browser in again.
-            login_user(current_user._get_current_object())
+            # Every session ended with the password change: this browser starts a new one.
+            log_in(current_user._get_current_object())
             flash("Your password is changed; other sessions are logged out.", "success")
             return redirect(url_for("portal.account"))
     return render_template("portal/account.html", form=form, partner=current_user.partner), (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     EmailField,
@@ -17,12 +16,12 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import URL, DataRequired, Email, Length, Optional, ValidationError
 
 from syndication.models import OutletType
-from syndication.views.forms import AUDIENCE
+from syndication.views.forms import AUDIENCE, Form
 
 OUTLET_CHOICES = [SelectChoice(t.value, t.value.capitalize()) for t in OutletType]
 
 
-class ApplicationForm(FlaskForm):
+class ApplicationForm(Form):
     name = StringField("Outlet name", validators=[DataRequired(), Length(max=200)])
     website = URLField(
         "Website",
@@ -53,7 +52,8 @@ class ApplicationForm(FlaskForm):
     intended_use = TextAreaField(
         "How will you use our content?", validators=[DataRequired(), Length(max=4000)]
     )
-    terms_version_id = HiddenField()
+    # Which terms the applicant read; a page older than the current terms is refused.
+    terms_version_id = IntegerField(widget=HiddenField.widget, validators=[Optional()])
     accept_terms = BooleanField(
         "I accept the syndication terms shown above",
         validators=[DataRequired(message="You must accept the terms to apply.")],
@@ -68,7 +68,7 @@ class ApplicationForm(FlaskForm):
             )
 
 
-class AcknowledgeForm(FlaskForm):
+class AcknowledgeForm(Form):
     """One button: the signed link opens a page, the press of a button acknowledges.
 
     A GET never acknowledges: mail scanners and link previews open links too.

@@ -12,6 +12,7 @@ from flask import (
     url_for,
 )
 
+from syndication.extensions import limiter
 from syndication.services import downloads, notices, packages, partners, pixels
 from syndication.services import health as health_service
 from syndication.services.errors import DomainError
@@ -32,12 +33,17 @@ def health():
     return report, 200 if report["status"] == "ok" else 503
 
 
+def _apply_limit() -> str:
+    return current_app.config["APPLY_RATE_LIMIT"]
+
+
 @bp.route("/apply", methods=["GET", "POST"])
+@limiter.limit(_apply_limit, methods=["POST"])
 def apply():
     terms = partners.current_terms()
     form = ApplicationForm()
     if not form.is_submitted():
-        form.terms_version_id.data = str(terms.id)
+        form.terms_version_id.data = terms.id
     if form.validate_on_submit():
         try:
             partner = partners.apply(
@@ -53,7 +59,7 @@ def apply():
                     newsletter_subscribers=form.newsletter_subscribers.data,
                     print_circulation=form.print_circulation.data,
                     intended_use=form.intended_use.data,
-                    terms_version_id=int(form.terms_version_id.data or 0),
+                    terms_version_id=form.terms_version_id.data or 0,
                 )
             )
         except DomainError as exc:

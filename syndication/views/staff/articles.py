@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from syndication.errors import redirect_refusals
+from syndication.inputs import Id, QueryArgs, form_ids, query_args
 from syndication.models import ArticleRevision, Origin, SyndicationPolicy
 from syndication.services import articles, assets, importing, search
 from syndication.services.errors import DomainError
@@ -113,9 +114,7 @@ def article_rights(article_id: int):
                 embargo_until=_aware(form.embargo_until.data),
                 expires_at=_aware(form.expires_at.data),
                 territory=form.territory.data or "",
-                syndicatable_asset_ids={
-                    int(i) for i in request.form.getlist("syndicatable") if i.isdigit()
-                },
+                syndicatable_asset_ids=set(form_ids("syndicatable")),
                 reason=form.reason.data or "",
                 rights_holder=form.rights_holder.data or "",
                 licence_reference=form.licence_reference.data or "",
@@ -159,13 +158,17 @@ def revise_article(article_id: int):
     )
 
 
+class DiffArgs(QueryArgs):
+    against: Id | None = None
+
+
 @bp.route("/articles/<int:article_id>/revisions/<int:number>")
 @staff_required
 def revision_diff(article_id: int, number: int):
     article = articles.get(article_id)
     by_number = {r.number: r for r in article.revisions}
     new: ArticleRevision | None = by_number.get(number)
-    old = by_number.get(request.args.get("against", number - 1, type=int))
+    old = by_number.get(query_args(DiffArgs).against or number - 1)
     if new is None or (old is None and number != 1):
         abort(404)
     return render_template(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
@@ -27,7 +26,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from syndication.models import Origin, PartnerTier, SyndicationPolicy
-from syndication.views.forms import AUDIENCE
+from syndication.views.forms import AUDIENCE, Form
 
 TIER_CHOICES = [SelectChoice(t.value, t.value.capitalize()) for t in PartnerTier]
 REQUIRABLE_FIELDS = [
@@ -37,7 +36,7 @@ REQUIRABLE_FIELDS = [
 ]
 
 
-class DecisionForm(FlaskForm):
+class DecisionForm(Form):
     action = HiddenField(validators=[DataRequired()])
     version = IntegerField(widget=HiddenField.widget, validators=[DataRequired()])
     tier = SelectField("Tier", choices=TIER_CHOICES, default=PartnerTier.STANDARD.value)
@@ -49,7 +48,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class EligibilityForm(FlaskForm):
+class EligibilityForm(Form):
     min_monthly_unique_visitors = IntegerField(
         "Minimum monthly unique visitors", validators=[DataRequired(), AUDIENCE]
     )
@@ -71,7 +70,7 @@ class EligibilityForm(FlaskForm):
     required_fields = MultiCheckboxField("Required fields", choices=REQUIRABLE_FIELDS)
 
 
-class RightsForm(FlaskForm):
+class RightsForm(Form):
     origin = SelectField(
         "Origin", choices=[SelectChoice(o.value, o.value.replace("_", " ")) for o in Origin]
     )
@@ -106,7 +105,7 @@ class RightsForm(FlaskForm):
             raise ValidationError("The expiry must come after the embargo ends.")
 
 
-class RevisionForm(FlaskForm):
+class RevisionForm(Form):
     headline = StringField("Headline", validators=[DataRequired(), Length(max=500)])
     dek = TextAreaField("Dek", validators=[Optional(), Length(max=2000)])
     body_html = TextAreaField(
@@ -121,7 +120,7 @@ class RevisionForm(FlaskForm):
     )
 
 
-class ImportForm(FlaskForm):
+class ImportForm(Form):
     file = FileField(
         "File",
         description="Seed text (.txt), RSS/Atom feed, WordPress export (WXR), ninjs JSON, "
@@ -134,7 +133,7 @@ class ImportForm(FlaskForm):
     )
 
 
-class OwnSourcesForm(FlaskForm):
+class OwnSourcesForm(Form):
     """The organisation's own sources: content from anywhere else is third party."""
 
     domains = TextAreaField(
@@ -151,7 +150,7 @@ class OwnSourcesForm(FlaskForm):
     )
 
 
-class QuotasForm(FlaskForm):
+class QuotasForm(Form):
     """Free articles each tier may take per calendar month; empty means unlimited."""
 
     standard = IntegerField(
@@ -174,13 +173,13 @@ class QuotasForm(FlaskForm):
     )
 
 
-class AssetFileForm(FlaskForm):
+class AssetFileForm(Form):
     """An asset's image file, uploaded by staff (checked to be the image it claims)."""
 
     file = FileField("Image file", validators=[FileRequired()])
 
 
-class NoticeForm(FlaskForm):
+class NoticeForm(Form):
     """Correct, update or take down an article; what changes depends on the kind."""
 
     headline = StringField("Headline", validators=[Optional(), Length(max=500)])
@@ -203,7 +202,7 @@ class NoticeForm(FlaskForm):
     )
 
 
-class RevokeGrantForm(FlaskForm):
+class RevokeGrantForm(Form):
     reason = TextAreaField(
         "Reason for the record",
         description="Kept in the audit log; the partner never sees it.",
@@ -216,7 +215,7 @@ class RevokeGrantForm(FlaskForm):
     )
 
 
-class NoticeDeadlinesForm(FlaskForm):
+class NoticeDeadlinesForm(Form):
     takedown = IntegerField(
         "Takedowns and revocations: hours to acknowledge",
         validators=[DataRequired(), NumberRange(min=1, max=24 * 60)],

@@ -6,6 +6,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from syndication.errors import redirect_refusals
+from syndication.inputs import form_ids
 from syndication.models import PartnerTier
 from syndication.services import intake, settings
 from syndication.views.access import admin_required, staff_required
@@ -34,7 +35,7 @@ def intake_queue():
 @redirect_refusals("staff.intake_queue")
 def release_selected():
     if ActionForm().validate_on_submit():
-        ids = [int(i) for i in request.form.getlist("article_id") if i.isdigit()]
+        ids = form_ids("article_id")
         released = intake.release(ids, actor=current_user)
         flash(
             f"Released {released} article{'s' if released != 1 else ''} into the catalogue.",

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from syndication import rules as engine
 from syndication.errors import redirect_refusals
-from syndication.models import PartnerStatus, PartnerTier
+from syndication.inputs import Id, QueryArgs, form_ids, query_args
+from syndication.models import PartnerStatus, PartnerTier, RequestStatus, SyndicationPolicy
 from syndication.rules.model import RuleValidationError
 from syndication.services import articles as article_service
 from syndication.services import grants, rulesets
@@ -91,18 +94,21 @@ def change_rule(key: str, change: str):
     return redirect(url_for("staff.rules"))
 
 
+class PreviewArgs(QueryArgs):
+    article_id: Id | None = None
+    partner_id: Id | None = None
+    tier: PartnerTier = PartnerTier.STANDARD
+    format: Literal[engine.FORMATS] = "html"  # type: ignore[valid-type]
+
+
 @bp.route("/rules/preview")
 @staff_required
 def preview():
     """Render an article's terms for a partner (or tier) and format, and say which rules won."""
-    article_id = request.args.get("article_id", type=int)
-    partner_id = request.args.get("partner_id", type=int)
-    tier = request.args.get("tier", "standard")
-    fmt = request.args.get("format", "html")
-    if fmt not in engine.FORMATS:
-        fmt = "html"
-    article = article_service.find(article_id)
-    partner = partner_service.find(partner_id)
+    args = query_args(PreviewArgs)
+    tier, fmt = args.tier.value, args.format
+    article = article_service.find(args.article_id)
+    partner = partner_service.find(args.partner_id)
     result = None
     if article is not None:
         if partner is not None and partner.tier:
@@ -128,12 +134,20 @@ def preview():
     )
 
 
+class QueueArgs(QueryArgs):
+    # "" lists every status.
+    status: RequestStatus | Literal[""] = RequestStatus.PENDING
+    partner_id: Id | None = None
+    policy: SyndicationPolicy | None = None
+
+
 @bp.route("/requests")
 @staff_required
 def requests():
-    status = request.args.get("status", "pending")
-    partner_id = request.args.get("partner_id", type=int)
-    policy = request.args.get("policy", "")
+    args = query_args(QueueArgs)
+    status = args.status.value if args.status else ""
+    partner_id = args.partner_id
+    policy = args.policy.value if args.policy else ""
     rows = grants.queue(status, partner_id=partner_id, policy=policy)
     return render_template(
         "staff/requests.html",
@@ -153,7 +167,7 @@ def bulk_requests():
     """Grant or refuse many queued requests at once; each is its own decision."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    ids = request.form.getlist("request_id", type=int)
+    ids = form_ids("request_id")
     decision = request.form.get("decision", "")
     reason = request.form.get("reason", "")
     if decision not in ("grant", "refuse") or not ids:

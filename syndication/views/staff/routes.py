@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
+from pydantic import Field
 
+from syndication.inputs import BoundedDate, QueryArgs, Text, query_args
 from syndication.models import Partner, PartnerStatus, SyndicationPolicy
 from syndication.policy.lifecycle import REASON_REQUIRED, allowed_actions
 from syndication.services import articles as article_service
 from syndication.services import grants, settings
 from syndication.services import partners as partner_service
 from syndication.services.errors import DomainError
-from syndication.views import catalogue
 from syndication.views.access import admin_required, staff_required
 from syndication.views.forms import split_domains
 from syndication.views.staff import bp
@@ -32,28 +35,33 @@ def dashboard():
     )
 
 
+class PartnerArgs(QueryArgs):
+    status: PartnerStatus | None = None
+    recommendation: Literal["approve", "reject"] | None = None
+    q: Text = ""
+    created_from: BoundedDate | None = Field(None, alias="from")
+    created_to: BoundedDate | None = Field(None, alias="to")
+
+
 @bp.route("/partners")
 @staff_required
 def partners():
-    status = request.args.get("status", "")
-    recommendation = request.args.get("recommendation", "")
-    q = request.args.get("q", "").strip()
-    date_from = catalogue.parse_date(request.args.get("from", ""))
-    date_to = catalogue.parse_date(request.args.get("to", ""))
+    args = query_args(PartnerArgs)
+    status = args.status.value if args.status else ""
     rows = partner_service.search(
         status=status,
-        recommendation=recommendation,
-        q=q,
-        created_from=date_from,
-        created_to=date_to,
+        recommendation=args.recommendation or "",
+        q=args.q,
+        created_from=args.created_from,
+        created_to=args.created_to,
     )
     return render_template(
         "staff/partners.html",
         partners=rows,
         status=status,
         statuses=list(PartnerStatus),
-        recommendation=recommendation,
-        q=q,
+        recommendation=args.recommendation or "",
+        q=args.q,
         date_from=request.args.get("from", ""),
         date_to=request.args.get("to", ""),
     )

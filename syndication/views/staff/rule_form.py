@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -21,6 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from syndication import rules as engine
 from syndication.models import PartnerTier
+from syndication.views.forms import Form
 
 TRI_STATE = [
     SelectChoice("", "says nothing"),
@@ -49,7 +49,7 @@ def _labels(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
-class RuleForm(FlaskForm):
+class RuleForm(Form):
     name = StringField("Name", validators=[DataRequired(), Length(max=200)])
     priority = IntegerField(
         "Priority",

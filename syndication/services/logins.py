@@ -1,0 +1,191 @@
+"""Logging in: the password step, the throttle on each account, the lock-out, the audit trail.
+
+Beside the per-address limit on the login form (``LOGIN_RATE_LIMIT``), every
+account is throttled by its email address, whether an account has it or not:
+``LOGIN_ACCOUNT_FAILURES`` failures within ``LOGIN_LOCKOUT_SECONDS`` lock it for
+that long. The person trying is told; the account's owner, if there is one,
+is emailed once per lock-out. The same throttle guards each account's second
+factor, keyed by the account. Every failure, lock-out and success of a real
+account is an audit event.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+from syndication.extensions import db
+from syndication.models import AuditEvent, LoginThrottle, PartnerStatus, User
+from syndication.models.base import utcnow
+from syndication.services import audit, mail, settings, users
+
+
+@dataclass(frozen=True)
+class PasswordCheck:
+    """The password step's answer: a user to continue with, or a message for the form."""
+
+    user: User | None = None
+    error: str = ""
+
+
+WRONG = "That email and password do not match an account."
+
+
+def _limits() -> tuple[int, timedelta]:
+    config = current_app.config
+    return (
+        config.get("LOGIN_ACCOUNT_FAILURES", 5),
+        timedelta(seconds=config.get("LOGIN_LOCKOUT_SECONDS", 900)),
+    )
+
+
+def _locked_until(key: str, now: datetime) -> datetime | None:
+    row = db.session.get(LoginThrottle, key)
+    if row is not None and row.locked_until is not None and row.locked_until > now:
+        return row.locked_until
+    return None
+
+
+def _count_failure(key: str, now: datetime) -> bool:
+    """Count one failure against ``key``; True when this one locks it (the caller commits)."""
+    allowed, window = _limits()
+    fresh = now - window
+    table = LoginThrottle.__table__
+    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # One statement, so two failures at once both count: the window restarts when it ran out.
+    statement = (
+        insert(table)
+        .values(key=key, failures=1, window_started_at=now, locked_until=None)
+        .on_conflict_do_update(
+            index_elements=[table.c.key],
+            set_={
+                "failures": sa.case(
+                    (table.c.window_started_at <= fresh, 1), else_=table.c.failures + 1
+                ),
+                "window_started_at": sa.case(
+                    (table.c.window_started_at <= fresh, now), else_=table.c.window_started_at
+                ),
+            },
+        )
+        .returning(table.c.failures)
+    )
+    failures = db.session.execute(statement).scalar_one()
+    if failures >= allowed:
+        db.session.execute(
+            sa.update(table)
+            .where(table.c.key == key)
+            .values(locked_until=now + window, failures=0, window_started_at=now)
+        )
+        return True
+    return False
+
+
+def _clear(key: str) -> None:
+    db.session.execute(sa.delete(LoginThrottle).where(LoginThrottle.key == key))
+
+
+def _lock_message(until: datetime, now: datetime) -> str:
+    minutes = max(1, round((until - now).total_seconds() / 60))
+    return (
+        "Too many failed attempts: this account is locked for "
+        f"{minutes} more minute{'s' if minutes != 1 else ''}. "
+        "If it was not you, reset your password once the lock ends."
+    )
+
+
+def _notify_lock(user: User, until: datetime, what: str) -> None:
+    audit.record(None, "account_locked", user, reason=what, until=until.isoformat())
+    mail.send(
+        "account_locked",
+        user.email,
+        "Your account is locked for a while",
+        user=user,
+        what=what,
+        until=until,
+        organisation=settings.organisation(),
+    )
+
+
+def refusal_for_partner(user: User) -> str:
+    """Why a partner user may not log in now (suspended, terminated, …), or ""."""
+    partner = user.partner
+    if partner is None or partner.status is PartnerStatus.APPROVED:
+        return ""
+    reason = db.session.scalar(
+        sa.select(AuditEvent.reason)
+        .where(
+            AuditEvent.object_type == "partners",
+            AuditEvent.object_id == partner.id,
+            AuditEvent.to_status == partner.status.value,
+        )
+        .order_by(AuditEvent.id.desc())
+        .limit(1)
+    )
+    contact = settings.organisation().licensing_email
+    because = f" The reason we gave: {reason}" if reason else ""
+    return (
+        f"The partnership of {partner.name} is {partner.status.value}, so its users cannot "
+        f"log in.{because} Questions: {contact}."
+    )
+
+
+def check_password(
+    email: str, password: str, *, ip_address: str = "", now: datetime | None = None
+) -> PasswordCheck:
+    """The password step. A user comes back only for the right password of an open account."""
+    now = now or utcnow()
+    key = "email:" + email.strip().lower()
+    locked = _locked_until(key, now)
+    if locked is not None:
+        return PasswordCheck(error=_lock_message(locked, now))
+    user = users.find_by_email(email)
+    # The hash is checked whether or not the account exists: the same time either way.
+    if not users.password_matches(user, password) or user is None or not user.active:
+        just_locked = _count_failure(key, now)
+        if user is not None:
+            audit.record(None, "login_failed", user, ip_address=ip_address)
+            if just_locked:
+                _notify_lock(user, now + _limits()[1], "password")
+        db.session.commit()
+        if just_locked:
+            return PasswordCheck(error=_lock_message(now + _limits()[1], now))
+        return PasswordCheck(error=WRONG)
+    _clear(key)
+    refusal = refusal_for_partner(user)
+    if refusal:
+        audit.record(None, "login_refused", user, reason=refusal, ip_address=ip_address)
+        db.session.commit()
+        return PasswordCheck(error=refusal)
+    db.session.commit()
+    return PasswordCheck(user=user)
+
+
+def second_factor_locked(user: User, now: datetime | None = None) -> str:
+    """The lock-out message while the user's second factor is locked, else ""."""
+    now = now or utcnow()
+    until = _locked_until(f"totp:{user.id}", now)
+    return _lock_message(until, now) if until else ""
+
+
+def second_factor_failed(user: User, now: datetime | None = None) -> str:
+    """Count a wrong code (audited); the lock-out message if it locked the account, else ""."""
+    now = now or utcnow()
+    audit.record(None, "two_factor_failed", user)
+    just_locked = _count_failure(f"totp:{user.id}", now)
+    if just_locked:
+        _notify_lock(user, now + _limits()[1], "second factor")
+    db.session.commit()
+    return _lock_message(now + _limits()[1], now) if just_locked else ""
+
+
+def logged_in(user: User, *, ip_address: str = "", second_factor: str = "") -> None:
+    """Record a completed login (the caller has started the session; this commits)."""
+    _clear(f"totp:{user.id}")
+    user.last_login_at = utcnow()
+    audit.record(user, "logged_in", user, ip_address=ip_address, second_factor=second_factor)
+    db.session.commit()
