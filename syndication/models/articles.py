@@ -86,6 +86,10 @@ class Article(TimestampMixin, db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Taken down: no longer syndicated, every grant revoked; feeds keep a tombstone.
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The latest correction or update note sent to holders ("correction" / "update"):
+    # every format of every package shows it, each in its own way.
+    public_note: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    public_note_kind: Mapped[str] = mapped_column(sa.String(16), default="", server_default="")
     territory: Mapped[str] = mapped_column(sa.String(100), default="")
     # Third-party content that staff syndicate anyway: the licence that allows it. The
     # credit line then names the rights holder, never the organisation.

@@ -22,6 +22,8 @@ NS_ATOM = "http://www.w3.org/2005/Atom"
 NS_CONTENT = "http://purl.org/rss/1.0/modules/content/"
 NS_DC = "http://purl.org/dc/elements/1.1/"
 NS_DCTERMS = "http://purl.org/dc/terms/"
+# RFC 6721: entries that were in the feed and are withdrawn.
+NS_TOMBSTONES = "http://purl.org/atompub/tombstones/1.0"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 
 
@@ -45,6 +47,15 @@ class FeedItem:
 
 
 @dataclass(frozen=True, slots=True)
+class Tombstone:
+    """An entry withdrawn from the feed (a takedown, a revoked grant): its id, when, why."""
+
+    id: str
+    when: datetime
+    comment: str = ""
+
+
+@dataclass(frozen=True, slots=True)
 class Feed:
     """A partner's feed: who publishes it, where it lives, and its items, newest grant first."""
 
@@ -56,6 +67,7 @@ class Feed:
     publisher: str
     updated: datetime
     items: tuple[FeedItem, ...] = ()
+    tombstones: tuple[Tombstone, ...] = ()
 
 
 def _rfc3339(value: datetime) -> str:
@@ -111,7 +123,8 @@ def rss(feed: Feed) -> bytes:
 
 def atom(feed: Feed) -> bytes:
     """Atom 1.0 (RFC 4287): the organisation as the feed's author, HTML content per entry."""
-    root = etree.Element(f"{{{NS_ATOM}}}feed", nsmap={None: NS_ATOM})
+    nsmap = {None: NS_ATOM, **({"at": NS_TOMBSTONES} if feed.tombstones else {})}
+    root = etree.Element(f"{{{NS_ATOM}}}feed", nsmap=nsmap)
     _sub(root, f"{{{NS_ATOM}}}id", feed.id)
     _sub(root, f"{{{NS_ATOM}}}title", feed.title)
     _sub(root, f"{{{NS_ATOM}}}subtitle", feed.description)
@@ -136,6 +149,12 @@ def atom(feed: Feed) -> bytes:
         if item.summary:
             _sub(entry, f"{{{NS_ATOM}}}summary", item.summary, type="text")
         _sub(entry, f"{{{NS_ATOM}}}content", item.content_html, type="html")
+    for gone in feed.tombstones:
+        deleted = _sub(
+            root, f"{{{NS_TOMBSTONES}}}deleted-entry", ref=gone.id, when=_rfc3339(gone.when)
+        )
+        if gone.comment:
+            _sub(deleted, f"{{{NS_TOMBSTONES}}}comment", gone.comment)
     return _xml(root)
 
 

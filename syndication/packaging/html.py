@@ -32,6 +32,9 @@ def _snippet(inp: PackageInput, fmt: str) -> str:
     if article.dateline:
         parts.append(f'<p class="dateline">{escape(article.dateline)}</p>')
     parts.append(inp.body(fmt).html)
+    if article.public_note:
+        kind = escape(article.public_note_kind or "update")
+        parts.append(f'<p class="{kind}-note"><em>{escape(article.public_note_line)}</em></p>')
     if terms["originally_appeared"]:
         parts.append(f'<p class="originally-appeared">{terms["originally_appeared"]}</p>')
     elif terms["canonical_link"] and article.canonical_url:

@@ -80,6 +80,17 @@ class ArticleRevision:
     # Whose work it is when it is not the organisation's own (third-party content
     # syndicated under a licence): the copyright fields name them, not the organisation.
     rights_holder: str = ""
+    # The latest correction or update note sent to holders, and which of the two it is.
+    public_note: str = ""
+    public_note_kind: str = ""  # "correction" or "update"
+
+    @property
+    def public_note_line(self) -> str:
+        """ "Correction: …" or "Update: …" ("" when there is no note)."""
+        if not self.public_note:
+            return ""
+        label = "Correction" if self.public_note_kind == "correction" else "Update"
+        return f"{label}: {self.public_note}"
 
     def __post_init__(self) -> None:
         # Naive times would make every timestamp in the package depend on the server.
@@ -183,6 +194,9 @@ class PackageInput:
     odrl: Mapping[str, Any]
     tracking_pixel_url: str | None = None
     assets: tuple[AssetInput, ...] = ()
+    # "usable", or "canceled" once the grant is revoked or the article taken down: the
+    # item's status in ninjs (pubstatus) and NewsML-G2 (pubStatus).
+    status: str = "usable"
     # Per-package memo (prepared bodies, image names): built once, read by every format.
     _memo: dict[Any, Any] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False

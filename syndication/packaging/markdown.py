@@ -375,6 +375,8 @@ def build(inp: PackageInput) -> bytes:
     body = body_markdown(inp)
     if body:
         parts.append(body)
+    if article.public_note:
+        parts.append(f"*{escape(article.public_note_line)}*")
     if terms["originally_appeared"]:
         parts.append(terms["originally_appeared"])
     elif terms["canonical_link"] and article.canonical_url:

@@ -200,7 +200,9 @@ def build(inp: PackageInput) -> bytes:
     root.set(XML_LANG, language)
     _rights(rights, inp)
 
-    _, provider, version_created, first_created, _, ed_note = meta
+    _, provider, version_created, first_created, pub_status, ed_note = meta
+    if inp.status != "usable":
+        pub_status.set("qcode", f"stat:{inp.status}")
     provider.set("uri", org.url)
     _text(provider[0], org.name)
     version_created.text = updated
@@ -209,6 +211,11 @@ def build(inp: PackageInput) -> bytes:
         # Hold for release: the schema puts embargoed right after firstCreated.
         first_created.addnext(_sub(meta, "embargoed", inp.hold_until.isoformat()))
     _text(ed_note, f"Licence {inp.grant.licence_id}, grant {inp.grant.grant_id}")
+    if article.public_note:
+        # Its own edNote, and the IPTC signal saying what kind of change this version is.
+        note = _sub(meta, "edNote", article.public_note_line)
+        ed_note.addnext(note)
+        note.addnext(_sub(meta, "signal", qcode=f"sig:{article.public_note_kind or 'update'}"))
 
     created, modified, alt_id, language_element, headline = content
     created.text = first_published

@@ -70,7 +70,7 @@ def document(inp: PackageInput) -> dict[str, Any]:
         "version": str(article.revision),
         "firstcreated": article.first_published.isoformat(),
         "versioncreated": article.updated_at.isoformat(),
-        "pubstatus": "usable",
+        "pubstatus": inp.status,
         "language": article.language,
         "standard": {"name": "ninjs", "version": NINJS_VERSION, "schema": SCHEMA_URI},
         "headlines": [{"role": "main", "value": article.headline}],
@@ -85,7 +85,13 @@ def document(inp: PackageInput) -> dict[str, Any]:
         "copyrightholder": article.rights_holder or org.name,
         "copyrightnotice": terms["credit_line"]
         or f"© {article.first_published.year} {article.rights_holder or org.name}",
-        "ednote": " ".join(inp.terms.get("restrictions", ())),
+        # The correction or update note first: a receiving editor reads it before the terms.
+        "ednote": " ".join(
+            [
+                *([article.public_note_line] if article.public_note else []),
+                *inp.terms.get("restrictions", ()),
+            ]
+        ),
         "altids": [
             {"role": "article", "value": str(article.article_id)},
             {"role": "licence", "value": inp.grant.licence_id},

@@ -269,6 +269,8 @@ def build(inp: PackageInput) -> bytes:
     body = body_text(inp)
     if body:
         parts.append(body)
+    if article.public_note:
+        parts.append(article.public_note_line)
     if terms["originally_appeared"]:
         parts.append(terms["originally_appeared"])
     elif terms["canonical_link"] and article.canonical_url:

@@ -12,7 +12,7 @@ import dataclasses
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
 import sqlalchemy as sa
@@ -20,9 +20,9 @@ from flask import Flask
 
 from syndication import packaging
 from syndication.extensions import db
-from syndication.models import Article, Grant, Partner, PartnerStatus, User
+from syndication.models import Article, Grant, GrantStatus, Partner, PartnerStatus, User
 from syndication.models.base import utcnow
-from syndication.packaging.feeds import FORMATS, Feed, FeedItem
+from syndication.packaging.feeds import FORMATS, Feed, FeedItem, Tombstone
 from syndication.security import hash_api_key
 from syndication.services import audit, package_sources, packages, settings, worker_memory
 from syndication.services.errors import DomainError, Forbidden, write_conflicts_as
@@ -104,6 +104,32 @@ def _item(source: package_sources.Source) -> FeedItem:
         updated=article.updated_at,
         tags=article.tags,
         language=article.language or "en",
+    )
+
+
+# Withdrawn entries stay in the feed as tombstones this long, so every reader polls one.
+TOMBSTONE_DAYS = 30
+
+
+def _tombstones(partner_id: int, now: datetime) -> tuple[Tombstone, ...]:
+    """The partner's grants revoked lately (takedowns, revocations), as withdrawn entries."""
+    rows = db.session.execute(
+        sa.select(Grant.licence_id, Grant.odrl, Grant.revoked_at, Grant.revoked_public_reason)
+        .where(
+            Grant.partner_id == partner_id,
+            Grant.status == GrantStatus.REVOKED,
+            Grant.revoked_at > now - timedelta(days=TOMBSTONE_DAYS),
+        )
+        .order_by(Grant.revoked_at.desc())
+    ).all()
+    return tuple(
+        Tombstone(
+            # The same id the entry had while it was live (see _item).
+            id=str((odrl or {}).get("uid") or f"urn:syndication-desk:licence:{licence_id}"),
+            when=when if when.tzinfo else when.replace(tzinfo=UTC),
+            comment=f"Withdrawn: {reason}" if reason else "Withdrawn.",
+        )
+        for licence_id, odrl, when, reason in rows
     )
 
 
@@ -190,6 +216,7 @@ def partner_feed(
     sources = package_sources.for_grants(ids, partner.id)
     items = tuple(_item(sources[grant_id]) for grant_id in ids)
     home = org.website_url
+    tombstones = _tombstones(partner.id, now)
     feed = Feed(
         id=f"{home.rstrip('/')}/syndication/partners/{partner.id}/feed",
         title=f"{org.name}: articles for {partner.name}",
@@ -202,6 +229,7 @@ def partner_feed(
         publisher=org.name,
         updated=_last_change(partner, items, changes),
         items=items,
+        tombstones=tombstones,
     )
     data = FORMATS[fmt].write(feed)
     rendered = RenderedFeed(

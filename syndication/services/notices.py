@@ -89,15 +89,36 @@ def delivery_of(partner_id: int, delivery_id: int) -> NoticeDelivery:
 
 
 def page_of(
-    partner_id: int, *, before: int | None, limit: int
+    partner_id: int, *, before: int | None, limit: int, unacknowledged: bool = False
 ) -> tuple[list[NoticeDelivery], bool]:
-    """The partner's notices, newest first, below the id ``before``; and whether more follow."""
-    return pagination.newest_first(
-        sa.select(NoticeDelivery).where(NoticeDelivery.partner_id == partner_id),
-        NoticeDelivery,
-        before=before,
-        limit=limit,
+    """The partner's notices, newest first, below the id ``before``; and whether more follow.
+
+    ``unacknowledged`` keeps only those still waiting for the partner.
+    """
+    query = sa.select(NoticeDelivery).where(NoticeDelivery.partner_id == partner_id)
+    if unacknowledged:
+        query = query.where(NoticeDelivery.acknowledged_at.is_(None))
+    return pagination.newest_first(query, NoticeDelivery, before=before, limit=limit)
+
+
+def changes(
+    partner_id: int, *, after: int | None, since: datetime | None, limit: int
+) -> tuple[list[NoticeDelivery], bool]:
+    """What changed in the partner's grants, oldest first, after the cursor ``after``:
+    corrected and updated revisions, takedowns and revocations. For a CMS that polls
+    instead of receiving webhooks; keyset on the delivery id, so nothing is skipped or
+    repeated however many arrive between two polls."""
+    query = (
+        sa.select(NoticeDelivery)
+        .where(NoticeDelivery.partner_id == partner_id)
+        .options(selectinload(NoticeDelivery.notice))
     )
+    if after is not None:
+        query = query.where(NoticeDelivery.id > after)
+    if since is not None:
+        query = query.where(NoticeDelivery.created_at >= since)
+    rows = list(db.session.scalars(query.order_by(NoticeDelivery.id).limit(limit + 1)))
+    return rows[:limit], len(rows) > limit
 
 
 # --- creating notices and reaching every holder -------------------------------------
@@ -232,6 +253,10 @@ def create(
     db.session.flush()
     if kind is NoticeKind.TAKEDOWN:
         _take_down(article, notice, actor, now)
+    elif note:
+        # Every package of the article shows it from now on (the article's content
+        # version moves with it, so remembered packages are rebuilt).
+        article.public_note, article.public_note_kind = note, kind.value
     due = now + timedelta(hours=ack_hours(kind))
     deliveries = [
         NoticeDelivery(

@@ -99,6 +99,8 @@ _ARTICLE_COLUMNS = (
     _articles.c.published_at,
     _articles.c.word_count,
     _articles.c.rights_holder,
+    _articles.c.public_note,
+    _articles.c.public_note_kind,
     _revisions.c.number.label("revision_number"),
     _revisions.c.headline,
     _revisions.c.dek,
@@ -198,6 +200,8 @@ def _revision(row: Any, tags: Sequence[str]) -> packaging.ArticleRevision:
         summary=row.summary,
         word_count=row.word_count,
         rights_holder=row.rights_holder,
+        public_note=row.public_note,
+        public_note_kind=row.public_note_kind,
     )
 
 
@@ -259,6 +263,7 @@ def for_grants(grant_ids: Iterable[int], partner_id: int) -> dict[int, Source]:
             odrl=row.odrl,
             tracking_pixel_url=pixels.pixel_url(row.grant_id),
             assets=tuple(assets[row.article_id]),
+            status="canceled" if state.status is GrantStatus.REVOKED else "usable",
         )
         sources[row.grant_id] = Source(state, inp)
     return sources

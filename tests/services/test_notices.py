@@ -256,3 +256,101 @@ def test_the_cli_creates_a_notice_for_scripts(runner, desk, make_partner, make_a
     assert result.exit_code == 0, result.output
     assert "1 holder" in result.output
     assert notices.inbox(partner.id)[0].notice.public_note == "New quote."
+
+
+def test_the_correction_note_is_in_every_format_and_schema_valid(
+    desk, make_partner, make_article, make_grant
+):
+    from syndication.models import Grant
+    from syndication.services import package_sources
+    from tests.packaging import newsml_errors, ninjs_errors
+
+    article, partner = make_article(), make_partner()
+    grant = make_grant(partner, article)
+    notices.create(
+        article.id,
+        "correction",
+        actor=desk,
+        note="The vote was 52-48, not 48-52.",
+        headline=article.headline,
+        dek="",
+        body_html="<p>The vote was 52-48.</p>",
+    )
+    files = zipfile.ZipFile(io.BytesIO(packages.build(packages.usable(grant.id, partner.id)).data))
+    line = "Correction: The vote was 52-48, not 48-52."
+    for name in ("article.html", "article.page.html", "article.txt", "article.md"):
+        assert line in files.read(name).decode().replace("\\", ""), name
+    ninjs, newsml = files.read("article.ninjs.json"), files.read("article.newsml.xml")
+    assert ninjs_errors(ninjs) == [] and newsml_errors(newsml) == []
+    assert line in ninjs.decode() and line in newsml.decode()
+    assert 'qcode="sig:correction"' in newsml.decode()
+    assert '"pubstatus": "usable"' in ninjs.decode()
+    # Once revoked, the item's last package says canceled, in both formats.
+    db.session.get(Grant, grant.id).status = GrantStatus.REVOKED
+    db.session.commit()
+    source = package_sources.for_grants([grant.id], partner.id)[grant.id]
+    from syndication import packaging
+
+    assert b'"pubstatus": "canceled"' in packaging.FILES["article.ninjs.json"].build(source.input)
+    canceled = packaging.FILES["article.newsml.xml"].build(source.input)
+    assert b'qcode="stat:canceled"' in canceled and newsml_errors(canceled) == []
+
+
+def test_after_a_takedown_the_atom_feed_keeps_a_tombstone_and_the_entry_is_gone(
+    client, desk, make_partner, make_article, make_grant, make_api_key
+):
+    import feedparser
+    from lxml import etree
+
+    article, partner = make_article(headline="A story we must withdraw"), make_partner()
+    make_grant(partner, article)
+    _, secret = make_api_key(partner)
+    headers = {"Authorization": f"Bearer {secret}"}
+    before = client.get("/feeds/atom.xml", headers=headers)
+    assert "A story we must withdraw" in before.text
+    notices.create(article.id, "takedown", actor=desk, note="Retracted.", record_reason="Legal.")
+    after = client.get("/feeds/atom.xml", headers=headers)
+    assert after.status_code == 200
+    assert "A story we must withdraw" not in after.text
+    ns = {"at": "http://purl.org/atompub/tombstones/1.0"}
+    (gone,) = etree.fromstring(after.data).xpath("//at:deleted-entry", namespaces=ns)
+    entry_id = feedparser.parse(before.data).entries[0].id
+    assert gone.get("ref") == entry_id
+    assert "Retracted." in gone.xpath("string(at:comment)", namespaces=ns)
+    assert not feedparser.parse(after.data).bozo
+
+
+def test_the_api_lists_unacknowledged_notices_and_a_change_feed_to_poll(
+    client, desk, make_partner, make_article, make_grant, make_api_key
+):
+    partner = make_partner()
+    first, second = make_article(), make_article()
+    g1 = make_grant(partner, first)
+    make_grant(partner, second)
+    _, secret = make_api_key(partner)
+    headers = {"Authorization": f"Bearer {secret}"}
+    correction = notices.create(first.id, "correction", actor=desk, note="Name fixed.")
+    notices.create(second.id, "takedown", actor=desk, note="Withdrawn.", record_reason="Legal.")
+    (mine,) = [d for d in correction.deliveries]
+    notices.acknowledge(partner.id, mine.id)
+
+    waiting = client.get("/api/v1/notices?unacknowledged=1", headers=headers).get_json()
+    assert [item["kind"] for item in waiting["items"]] == ["takedown"]
+    assert waiting["items"][0]["package_url"] is None
+
+    page = client.get("/api/v1/changes?limit=1", headers=headers).get_json()
+    assert [item["kind"] for item in page["items"]] == ["correction"]
+    item = page["items"][0]
+    assert item["note"] == "Name fixed." and item["revision"] == first.current_revision
+    assert item["package_url"].endswith(f"/api/v1/grants/{g1.id}/package")
+    following = client.get(f"/api/v1/changes?cursor={page['next_cursor']}", headers=headers)
+    assert [i["kind"] for i in following.get_json()["items"]] == ["takedown"]
+    # Polling again from the last cursor finds nothing new, and keeps the cursor.
+    again = client.get(
+        f"/api/v1/changes?cursor={following.get_json()['next_cursor']}", headers=headers
+    ).get_json()
+    assert again["items"] == [] and again["next_cursor"]
+    since = client.get(
+        "/api/v1/changes?updated_since=2999-01-01T00:00:00Z", headers=headers
+    ).get_json()
+    assert since["items"] == []

@@ -10,12 +10,14 @@ from collections.abc import Callable
 from flask import abort, current_app, g, request
 from flask_openapi3 import Tag
 
+from syndication.links import absolute_url
 from syndication.models import (
     Article,
     ArticleRequest,
     Grant,
     Notice,
     NoticeDelivery,
+    NoticeKind,
     Partner,
     PartnerStatus,
 )
@@ -299,22 +301,59 @@ def package(path: s.GrantPath, query: s.PackageQuery):
 
 def _notice_out(delivery: NoticeDelivery) -> s.NoticeOut:
     notice: Notice = delivery.notice
+    gone = notice.kind in (NoticeKind.TAKEDOWN, NoticeKind.REVOCATION)
     return s.NoticeOut(
         id=delivery.id,
         kind=notice.kind.value,
         article_id=notice.article_id,
+        grant_id=delivery.grant_id,
+        revision=notice.revision_number,
         title=notice.title,
         body=notice.body,
+        note=notice.public_note,
         created_at=notice.created_at,
+        due_at=delivery.due_at,
         acknowledged_at=delivery.acknowledged_at,
+        package_url=(
+            absolute_url("api.package", grant_id=delivery.grant_id)
+            if delivery.grant_id and not gone
+            else None
+        ),
     )
 
 
 @bp.get("/notices", tags=[NOTICES], responses={200: s.NoticePage})
-def list_notices(query: s.PageQuery):
-    """Corrections, updates and takedowns about articles you hold, newest first."""
-    rows, cursor = _keyset(notices.page_of, query)
+def list_notices(query: s.NoticeQuery):
+    """Corrections, updates and takedowns about articles you hold, newest first.
+
+    ``?unacknowledged=1`` lists only those still waiting for you.
+    """
+    before = _decode(query.cursor).get("before")
+    if before is not None and not isinstance(before, int):
+        abort(400, "This cursor is not valid; start again without one.")
+    rows, more = notices.page_of(
+        g.partner_id, before=before, limit=query.limit, unacknowledged=query.unacknowledged
+    )
+    cursor = _encode({"before": rows[-1].id}) if more and rows else None
     return _dump(s.NoticePage(items=[_notice_out(d) for d in rows], next_cursor=cursor))
+
+
+@bp.get("/changes", tags=[NOTICES], responses={200: s.ChangePage})
+def list_changes(query: s.ChangeQuery):
+    """What changed in your grants, oldest first: corrections, updates, takedowns, revocations.
+
+    Poll with the ``next_cursor`` of the last page (it is returned even on the last
+    page, so the next poll starts where this one ended) instead of receiving webhooks.
+    """
+    after = _decode(query.cursor).get("after")
+    if after is not None and not isinstance(after, int):
+        abort(400, "This cursor is not valid; start again without one.")
+    rows, _ = notices.changes(
+        g.partner_id, after=after, since=query.updated_since, limit=query.limit
+    )
+    last = rows[-1].id if rows else after
+    cursor = _encode({"after": last}) if last is not None else query.cursor
+    return _dump(s.ChangePage(items=[_notice_out(d) for d in rows], next_cursor=cursor))
 
 
 @bp.post("/notices/<int:notice_id>/ack", tags=[NOTICES], responses={200: s.NoticeOut})

@@ -191,12 +191,35 @@ class PackageQuery(QueryModel):
 
 class NoticeOut(Model):
     id: int
-    kind: Literal["correction", "update", "takedown"]
+    kind: Literal["correction", "update", "takedown", "revocation"]
     article_id: int
+    grant_id: int | None = None
+    revision: int | None = None
     title: str
     body: str
+    note: str = Field("", description="The public correction or update note, or the reason.")
     created_at: datetime
+    due_at: datetime | None = Field(None, description="Acknowledge by this time.")
     acknowledged_at: datetime | None
+    package_url: str | None = Field(
+        None, description="The grant's package in the API (absent once it is revoked)."
+    )
+
+
+class NoticeQuery(PageQuery):
+    unacknowledged: bool = Field(False, description="Only notices you have not acknowledged.")
+
+
+class ChangeQuery(QueryModel):
+    cursor: str | None = Field(None, max_length=200, pattern=LINE_PATTERN)
+    updated_since: datetime | None = Field(
+        None, description="Only changes from this time on (RFC 3339)."
+    )
+    limit: int = Field(100, ge=1, le=500)
+
+
+class ChangePage(Page):
+    items: list[NoticeOut]
 
 
 class NoticePage(Page):
