@@ -27,7 +27,10 @@ def login():
     if form.validate_on_submit():
         user = users.authenticate(form.email.data, form.password.data)
         if user is None:
-            form.password.errors.append("That email and password do not match an account.")
+            form.password.errors.append(
+                users.login_refusal(form.email.data, form.password.data)
+                or "That email and password do not match an account."
+            )
         else:
             login_user(user, remember=form.remember.data)
             target = request.args.get("next", "")

@@ -12,5 +12,6 @@ from syndication.views.staff import (  # noqa: E402, F401
     background,
     intake,
     licensing,
+    people,
     routes,
 )
