@@ -185,3 +185,32 @@ def test_the_confirmation_dialog_and_page_pass_axe(
     page.screenshot(path=str(tmp_path / f"{width}-confirm.png"), full_page=True)
     context.close()
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_standalone_page_is_self_contained_readable_and_accessible(
+    browser: Browser, server: str, facts, width: str, tmp_path
+):
+    """article.page.html from a real package, opened from disk as a partner would."""
+    context = browser.new_context(viewport={"width": WIDTHS[width], "height": 900})
+    page = context.new_page()
+    log_in(page, server, LOGINS[PARTNER])
+    download = page.request.get(
+        f"{server}/portal/grants/{facts['grant']}/download/article.page.html"
+    )
+    assert download.ok
+    saved = tmp_path / "article.page.html"
+    saved.write_bytes(download.body())
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    page.goto(saved.as_uri())
+    # Nothing but the page itself and the tracking pixel that counts its readers.
+    assert [u for u in requested if not u.startswith("file:") and "/px/" not in u] == []
+    for selector in (".credit", ".syndication-footer", ".originally-appeared a"):
+        assert page.locator(selector).first.is_visible(), selector
+    problems = problems_on(page, f"{width} article.page.html")
+    page.screenshot(path=str(tmp_path / f"{width}-article-page.png"), full_page=True)
+    page.emulate_media(media="print")
+    assert not page.locator(".page-note").is_visible()
+    context.close()
+    assert not problems, "\n".join(problems)
