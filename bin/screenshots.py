@@ -19,13 +19,12 @@ ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "demo-password"
 PARTNER = "editor@lonestarledger.example"
 STAFF = "staff@example.org"
-# (file stem, who, path)
+# (file stem, who, path, then the link to follow there, if any)
 SHOTS = [
-    ("catalogue-partner", PARTNER, "/portal/catalogue"),
-    ("grant-partner", PARTNER, "/portal/"),
-    ("intake-staff", STAFF, "/staff/intake"),
-    ("partner-review-staff", STAFF, "/staff/partners?status=applied"),
-    ("requests-staff", STAFF, "/staff/requests"),
+    ("catalogue-partner", PARTNER, "/portal/catalogue", None),
+    ("intake-staff", STAFF, "/staff/intake", None),
+    ("partners-staff", STAFF, "/staff/partners?status=applied", None),
+    ("partner-review-staff", STAFF, "/staff/partners?status=applied", "td a"),
 ]
 WIDTHS = {"wide": 1280, "phone": 375}
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
@@ -63,10 +62,13 @@ def main() -> int:
                 context = browser.new_context(viewport={"width": width, "height": 900})
                 page = context.new_page()
                 log_in(page, base, who)
-                for stem, owner, path in SHOTS:
+                for stem, owner, path, follow in SHOTS:
                     if owner != who:
                         continue
                     page.goto(base + path)
+                    if follow:
+                        page.locator(follow).first.click()
+                        page.wait_for_load_state()
                     target = out / f"{stem}-{label}.png"
                     page.screenshot(path=str(target))
                     print(target.relative_to(ROOT) if target.is_relative_to(ROOT) else target)

@@ -210,7 +210,7 @@ def log_csv(filters: LogFilters, *, batch: int = 500) -> Iterator[str]:
         for e in rows:
             writer.writerow([
                 e.id, e.created_at.isoformat(), actor_name(e.actor), e.action, e.object_type,
-                e.object_id, e.from_status or "", e.to_status or "", e.reason,
+                e.object_id, e.from_status or "", e.to_status or "", _safe_cell(e.reason),
                 _safe_cell(describe(e)),
             ])  # fmt: skip
         last_id = rows[-1].id
