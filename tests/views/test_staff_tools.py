@@ -274,3 +274,17 @@ def test_sections_differing_in_case_are_one(client, admin, make_article):
     from syndication.services import search
 
     assert [s for s in search.sections() if s.casefold() == "world"] == ["World"]
+
+
+def test_a_rule_with_a_reversed_window_is_a_form_error(client, admin):
+    response = client.post(
+        "/staff/rules/new",
+        data={
+            "name": "Backwards",
+            "priority": "0",
+            "published_from": "2026-05-01",
+            "published_until": "2026-04-01",
+        },
+    )
+    assert response.status_code == 422
+    assert "“Articles published before” comes before “Articles published from”" in response.text
