@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := syndication
 
-.PHONY: setup run test test-unit test-browser test-postgres lint lock lock-check chromium bench
+.PHONY: setup run test test-unit test-browser test-postgres lint lock lock-check chromium bench screenshots
 
 # Installs exactly the lock (every package pinned, every file hashed), with whichever pip
 # the virtualenv ships: no upstream release can change what a fresh machine gets. The app
@@ -32,6 +32,11 @@ chromium:
 	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# docs/screenshots/ from the running demo (`make run` in another terminal), in Chromium;
+# URL=http://host:port points it at another server.
+screenshots: setup chromium
+	$(BIN)/python bin/screenshots.py $(if $(URL),--base-url $(URL))
 
 lint: setup
 	$(BIN)/ruff check .

@@ -98,3 +98,22 @@ def test_recount_fixes_word_counts_stored_before_blocks_separated_words(make_art
     db.session.refresh(right)
     assert glued.word_count == 5 and glued.content_version == versions[glued.id] + 1
     assert right.word_count == 2 and right.content_version == versions[right.id]
+
+
+def test_fold_sections_makes_world_and_world_one_section(make_article):
+    first = make_article(section="World")
+    # Stored before imports folded case: written straight to the table.
+    later = make_article(section="politics")
+    db.session.execute(sa.update(Article).where(Article.id == later.id).values(section="world "))
+    db.session.commit()
+    version = later.content_version
+
+    context = MigrationContext.configure(db.session.connection())
+    with Operations.context(context):
+        _migration("0013_fold_sections").upgrade()
+    db.session.commit()
+
+    db.session.refresh(first)
+    db.session.refresh(later)
+    assert first.section == later.section == "World"
+    assert later.content_version == version + 1

@@ -60,6 +60,16 @@ def revoke_key(user: User, key_id: int) -> ApiKey:
     return key
 
 
+def key_of(partner_id: int, key_id: int) -> ApiKey:
+    """One of the partner's keys; another partner's key is NotFound, like a missing one."""
+    key = db.session.scalar(
+        sa.select(ApiKey).where(ApiKey.id == key_id, ApiKey.partner_id == partner_id)
+    )
+    if key is None:
+        raise NotFound("No such API key.")
+    return key
+
+
 def keys_of(partner_id: int) -> list[ApiKey]:
     return list(
         db.session.scalars(

@@ -152,7 +152,7 @@ def _apply_content(article: Article, draft: ArticleDraft) -> None:
     article.dek = draft.dek
     article.bylines = list(draft.bylines)
     article.dateline = draft.dateline
-    article.section = draft.section
+    article.section = canonical_section(draft.section)
     article.language = draft.language or "en"
     article.canonical_url = draft.canonical_url
     article.summary = draft.summary
@@ -328,6 +328,33 @@ def offered(article_id: int) -> Article:
     if article is None or not article.is_offered:
         raise NotFound("No such article in the catalogue.")
     return article
+
+
+def by_ids(article_ids: list[int]) -> list[Article]:
+    """These articles, in the order given (ids that no longer exist are left out)."""
+    if not article_ids:
+        return []
+    found = {
+        a.id: a for a in db.session.scalars(sa.select(Article).where(Article.id.in_(article_ids)))
+    }
+    return [found[i] for i in article_ids if i in found]
+
+
+def canonical_section(section: str) -> str:
+    """The section as the catalogue already spells it, whatever the case: "World" and
+    "world" are one section, named as it was first stored."""
+    section = " ".join(section.split())
+    if not section:
+        return ""
+    # No autoflush: the article being imported may not be complete yet.
+    with db.session.no_autoflush:
+        existing = db.session.scalar(
+            sa.select(Article.section)
+            .where(sa.func.lower(Article.section) == section.lower())
+            .order_by(Article.id)
+            .limit(1)
+        )
+    return existing or section
 
 
 def recent(limit: int) -> list[Article]:

@@ -128,9 +128,15 @@ def refusal_for_partner(user: User) -> str:
     )
     contact = settings.organisation().licensing_email
     because = f" The reason we gave: {reason}" if reason else ""
+    standing = {
+        PartnerStatus.SUSPENDED: "is suspended",
+        PartnerStatus.TERMINATED: "has ended",
+        PartnerStatus.REJECTED: "was not approved",
+        PartnerStatus.APPLIED: "is still waiting for review",
+    }.get(partner.status, f"is {partner.status.value}")
     return (
-        f"The partnership of {partner.name} is {partner.status.value}, so its users cannot "
-        f"log in.{because} Questions: {contact}."
+        f"The partnership of {partner.name} {standing}, so its users cannot log in.{because} "
+        f"Write to {contact} about it."
     )
 
 
@@ -145,7 +151,15 @@ def check_password(
         return PasswordCheck(error=_lock_message(locked, now))
     user = users.find_by_email(email)
     # The hash is checked whether or not the account exists: the same time either way.
-    if not users.password_matches(user, password) or user is None or not user.active:
+    matches = users.password_matches(user, password)
+    if user is not None and matches and not user.active:
+        # The right password of a closed account: saying so reveals nothing a guesser lacks.
+        audit.record(None, "login_refused", user, reason="deactivated", ip_address=ip_address)
+        db.session.commit()
+        return PasswordCheck(
+            error="This account is deactivated. Ask an administrator of your organisation."
+        )
+    if not matches or user is None:
         just_locked = _count_failure(key, now)
         if user is not None:
             audit.record(None, "login_failed", user, ip_address=ip_address)

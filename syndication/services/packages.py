@@ -169,6 +169,16 @@ def usable(grant_id: int, partner_id: int) -> Source:
     return source
 
 
+def embed_code(grant_id: int, partner_id: int) -> str | None:
+    """The grant's paste-ready article.html, for the grant page's copy button (not a
+    download, so not logged); None when the grant may not be used now."""
+    try:
+        source = usable(grant_id, partner_id)
+    except DomainError:
+        return None
+    return build(source, "article.html").data.decode()
+
+
 def log_entry(
     built: Built,
     grant_id: int,

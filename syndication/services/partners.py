@@ -39,6 +39,7 @@ from syndication.services.errors import (
     NotFound,
     write_conflicts_as,
 )
+from syndication.services.pagination import Sort, sorted_by
 
 # Statuses in which a partner still holds its domains: a new application for
 # one of them is refused.
@@ -217,14 +218,15 @@ def search(
     q: str = "",
     created_from: date | None = None,
     created_to: date | None = None,
+    sort: Sort | None = None,
 ) -> list[Partner]:
-    """Partners for the staff list, newest application first, filtered as asked.
+    """Partners for the staff list, newest application first unless sorted, filtered as asked.
 
     ``q`` matches the name, contact email or a domain; the dates are whole UTC
     days, both included; ``recommendation`` is "approve" or "reject". Unknown
     values of ``status`` or ``recommendation`` do not filter.
     """
-    query = sa.select(Partner).order_by(Partner.created_at.desc(), Partner.id.desc())
+    query = sorted_by(sa.select(Partner), sort or Sort("applied", True), PARTNER_SORTS, Partner.id)
     if status in PartnerStatus.__members__.values():
         query = query.where(Partner.status == status)
     if q:
@@ -246,6 +248,14 @@ def search(
         # The recommendation is JSON; filtering it in Python keeps one query for both databases.
         rows = [p for p in rows if (p.recommendation or {}).get("decision") == recommendation]
     return rows
+
+
+PARTNER_SORTS = {
+    "name": sa.func.lower(Partner.name),
+    "visitors": Partner.monthly_unique_visitors,
+    "status": Partner.status,
+    "applied": Partner.created_at,
+}
 
 
 def members(partner_id: int) -> list[User]:

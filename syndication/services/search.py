@@ -489,9 +489,15 @@ def search_articles(
 
 
 def sections(*, offered_only: bool = False) -> list[str]:
-    """The sections in use, for a filter's choices (offered_only: of what partners see)."""
+    """The sections in use, for a filter's choices (offered_only: of what partners see).
+
+    One per spelling regardless of case: "World" and "world" are one section.
+    """
     select = sa.select(Article.section).where(Article.section != "")
     if offered_only:
         # A section holding only articles partners never see would filter to nothing.
         select = select.where(Article.offered_sql())
-    return list(db.session.scalars(select.distinct().order_by(Article.section)))
+    seen: dict[str, str] = {}
+    for section in db.session.scalars(select.distinct().order_by(Article.section)):
+        seen.setdefault(section.casefold(), section)
+    return sorted(seen.values(), key=str.casefold)

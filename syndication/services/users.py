@@ -1,4 +1,4 @@
-"""Accounts: create users, check passwords."""
+"""Accounts: create users, check passwords, say why a login is refused; staff colleagues."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from flask import current_app
 from syndication.extensions import db
 from syndication.models import LoginSession, Partner, PartnerStatus, Role, User
 from syndication.security import dummy_hash, hash_password, verify_password
-from syndication.services import audit
-from syndication.services.errors import Conflict, DomainError
+from syndication.services import audit, settings
+from syndication.services.errors import Conflict, DomainError, Forbidden, Invalid, NotFound
+from syndication.services.pagination import Sort, sorted_by
 
 MIN_PASSWORD_LENGTH = 10
 
@@ -129,7 +130,7 @@ def parse_session_id(session_id: str) -> tuple[int, int, str] | None:
 
 def request_password_reset(email: str) -> None:
     """Email a reset link if an active account has this address; say nothing either way."""
-    from syndication.services import mail, settings, tokens
+    from syndication.services import mail, tokens
 
     user = find_by_email(email)
     if user is None or not user.active:
@@ -154,5 +155,105 @@ def reset_password(token: str, password: str) -> User:
     user = tokens.user_for_reset(token)
     set_password(user, password)
     audit.record(user, "password_reset", user)
+    db.session.commit()
+    return user
+
+
+# Staff: colleagues of the licensing desk, managed by admins.
+
+STAFF_ROLES = (Role.STAFF, Role.ADMIN)
+STAFF_SORTS = {
+    "email": User.email,
+    "name": User.name,
+    "role": User.role,
+    "last_login": User.last_login_at,
+}
+
+
+def colleagues(*, sort: Sort, include_inactive: bool = True) -> list[User]:
+    """Every staff and admin account, sorted as asked (active first when not sorted otherwise)."""
+    query = sa.select(User).where(User.role.in_(STAFF_ROLES))
+    if not include_inactive:
+        query = query.where(User.active.is_(True))
+    return list(db.session.scalars(sorted_by(query, sort, STAFF_SORTS, User.id)))
+
+
+def colleague(user_id: int) -> User:
+    """A staff or admin account, or NotFound (partner users are not colleagues)."""
+    user = db.session.get(User, user_id)
+    if user is None or user.role not in STAFF_ROLES:
+        raise NotFound("No such colleague.")
+    return user
+
+
+def _require_admin(actor: User) -> None:
+    if not actor.is_admin:
+        raise Forbidden("Only administrators manage staff accounts.")
+
+
+def _active_admins() -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(User)
+        .where(User.role == Role.ADMIN, User.active.is_(True))
+    )
+
+
+def invite_colleague(email: str, role: Role | str, *, actor: User, name: str = "") -> User:
+    """Create a staff or admin account without a password and email a link to set one."""
+    _require_admin(actor)
+    role = Role(role)
+    if role not in STAFF_ROLES:
+        raise Invalid("Colleagues are staff or admins; partners invite their own users.")
+    user = create_user(email, role, name=name.strip(), commit=False)
+    db.session.flush()
+    audit.record(actor, "staff_invited", user, role=role.value, email=user.email)
+    # Imported here: the partner service imports this module.
+    from syndication.services.partners import send_invitation
+
+    send_invitation(user, inviter=actor)
+    db.session.commit()
+    return user
+
+
+def change_role(user_id: int, role: Role | str, *, actor: User) -> User:
+    """Make a colleague staff or admin; the last active admin stays an admin."""
+    _require_admin(actor)
+    role = Role(role)
+    if role not in STAFF_ROLES:
+        raise Invalid("Colleagues are staff or admins.")
+    user = colleague(user_id)
+    if user.role is role:
+        return user
+    if user.role is Role.ADMIN and user.active and _active_admins() <= 1:
+        raise Conflict(f"{user.email} is the last administrator: make someone else one first.")
+    previous = user.role
+    user.role = role
+    # New rights take effect at the next request: end the sessions holding the old ones.
+    user.session_version += 1
+    audit.record(
+        actor, "role_changed", user, from_status=previous.value, to_status=role.value,
+        email=user.email, role=role.value,
+    )  # fmt: skip
+    db.session.commit()
+    return user
+
+
+def set_colleague_active(user_id: int, active: bool, *, actor: User) -> User:
+    """Deactivate a colleague (their sessions end at once) or bring them back."""
+    _require_admin(actor)
+    user = colleague(user_id)
+    if user.active == active:
+        return user
+    if not active:
+        if user.id == actor.id:
+            raise Invalid("You cannot deactivate yourself; ask another administrator.")
+        if user.role is Role.ADMIN and _active_admins() <= 1:
+            raise Conflict(f"{user.email} is the last administrator and cannot be deactivated.")
+        user.session_version += 1
+    user.active = active
+    audit.record(
+        actor, "staff_reactivated" if active else "staff_deactivated", user, email=user.email
+    )
     db.session.commit()
     return user

@@ -81,6 +81,19 @@ def partner_required(view: Callable) -> Callable:
     return wrapper
 
 
+def partner_admin_required(view: Callable) -> Callable:
+    """A logged-in administrator of an approved partner (manages its users, keys, feeds)."""
+
+    @wraps(view)
+    @partner_required
+    def wrapper(*args, **kwargs):
+        if not current_user.is_partner_admin:
+            abort(403)
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 def credential_rate_key() -> str:
     """Rate-limit key for machine clients: the presented credential, hashed.
 

@@ -1,66 +1,84 @@
-"""The catalogue search's query string and pager, shared by the staff and partner catalogues."""
+"""The catalogue search's filters and page, shared by the staff and partner catalogues."""
 
 from __future__ import annotations
 
-from typing import Literal
+from wtforms import SearchField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 
-from flask import request, url_for
-from pydantic import Field
-
-from syndication.inputs import BoundedDate, PageNumber, QueryArgs, Text, query_args
 from syndication.models import SyndicationPolicy
 from syndication.services import search
+from syndication.services.pagination import check_page, page_number
+from syndication.views.forms import FilterForm, canonical_section, date_range_fields, valid_or_empty
 
 PAGE_SIZE = 25
 
 
-class CatalogueArgs(QueryArgs):
-    """The catalogue's query string (staff and partners)."""
-
-    q: Text = ""
-    policy: SyndicationPolicy | None = None
-    section: Text | None = None
-    tag: Text | None = None
-    published_from: BoundedDate | None = Field(None, alias="from")
-    published_to: BoundedDate | None = Field(None, alias="to")
-    embargoed: Literal["yes", "no"] | None = None
-    page: PageNumber = 1
+def _policy_label(value: str) -> str:
+    return value.replace("_", " ")
 
 
-def filters_from_request() -> dict:
-    """The catalogue filters from the query string, as search_articles takes them."""
-    args = query_args(CatalogueArgs)
+class CatalogueFilters(FilterForm):
+    """What the catalogue is narrowed to; choices are filled per page (sections, policies)."""
+
+    q = SearchField("Search", description='Words, "a phrase", -exclude')
+    section = SelectField("Section", validate_choice=False)
+    tag = StringField("Tag")
+    policy = SelectField("Policy", validate_choice=False)
+    date_from, date_to = date_range_fields("Published from", "Published to")
+    embargoed = SelectField(
+        "Embargoed",
+        choices=[SelectChoice("", "any"), SelectChoice("yes", "yes"), SelectChoice("no", "no")],
+        validate_choice=False,
+    )
+
+
+def filter_form(
+    sections: list[str], policies: list[SyndicationPolicy], *, show_embargo: bool = True
+) -> CatalogueFilters:
+    """The filters from the query string, checked: a section in any case is the catalogue's."""
+    form = CatalogueFilters()
+    form.section.choices = [SelectChoice("", "any")] + [SelectChoice(s, s) for s in sections]
+    form.policy.choices = [SelectChoice("", "any")] + [
+        SelectChoice(p.value, _policy_label(p.value)) for p in policies
+    ]
+    if not show_embargo:
+        del form.embargoed
+    form.validate()
+    if form.policy.data and form.policy.data not in {p.value for p in policies}:
+        # An unknown policy is an error beside the filter, not a silent "any".
+        form.policy.errors = [*form.policy.errors, "Choose one of the listed policies."]
+    form.section.data = canonical_section(form.section.data, sections) or ""
+    return form
+
+
+def filters_of(form: CatalogueFilters, page: str | None) -> dict:
+    """The filters as search_articles takes them; a refused filter does not filter."""
+    policy = form.policy.data or ""
+    embargoed = form.embargoed.data if "embargoed" in form else ""
     return {
-        "q": args.q,
-        "policy": args.policy.value if args.policy else None,
-        "section": args.section or None,
-        "tag": args.tag or None,
-        "published_from": args.published_from,
-        "published_to": args.published_to,
-        "embargoed": {"yes": True, "no": False}.get(args.embargoed or ""),
-        "page": args.page,
+        "q": (form.q.data or "").strip(),
+        "policy": policy if policy in SyndicationPolicy.__members__.values() else None,
+        "section": form.section.data or None,
+        "tag": (form.tag.data or "").strip() or None,
+        "published_from": valid_or_empty(form.date_from),
+        "published_to": valid_or_empty(form.date_to),
+        "embargoed": {"yes": True, "no": False}.get(embargoed or ""),
+        "page": page_number(page),
     }
 
 
 def run_search(filters: dict, *, offered_only: bool = False) -> search.SearchPage:
-    """One page of the catalogue for these filters (offered_only: what partners see)."""
-    return search.search_articles(
+    """One page of the catalogue for these filters (offered_only: what partners see);
+    a page past the last is NotFound, never "page 99 of 2"."""
+    found = search.search_articles(
         filters["q"],
         **{key: value for key, value in filters.items() if key not in ("q", "page")},
         page=filters["page"],
         per_page=PAGE_SIZE,
         offered_only=offered_only,
     )
-
-
-def pager_urls(endpoint: str, found: search.SearchPage) -> dict[str, str | None]:
-    """The previous and next pages' addresses (None at either end), the other filters kept."""
-    args = request.args.to_dict()
-
-    def page(number: int) -> str:
-        return url_for(endpoint, **{**args, "page": number})
-
-    return {
-        "previous": page(found.page - 1) if found.has_prev else None,
-        "next": page(found.page + 1) if found.has_next else None,
-    }
+    if not found.more:
+        check_page(found.page, found.pages)
+    elif found.page > 1 and not found.items:
+        check_page(found.page, found.page - 1)
+    return found

@@ -1,12 +1,14 @@
-"""Form pieces every blueprint uses: the base form, the empty POST form, passwords, domains."""
+"""Form pieces every blueprint uses: the base form, the empty POST form, passwords, domains,
+audience, and the filters of lists (date ranges, sections)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
+from flask import request
 from flask_wtf import FlaskForm
 from wtforms import DateField, DateTimeField, DateTimeLocalField, IntegerField, PasswordField
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, ValidationError
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, ValidationError
 
 from syndication.inputs import EARLIEST_DATE, LATEST_DATE, MAX_ID
 from syndication.services.users import MIN_PASSWORD_LENGTH
@@ -70,3 +72,55 @@ def repeated_password_field(label: str) -> PasswordField:
     return PasswordField(
         label, validators=[DataRequired(), EqualTo("password", message="The passwords differ.")]
     )
+
+
+class FilterForm(Form):
+    """A table's filters, read from the query string: no CSRF token, since it changes nothing.
+
+    Call ``validate()``; a field it refuses (a reversed date range) shows its error
+    beside the filter, and the list is shown unfiltered by it.
+    """
+
+    class Meta:
+        csrf = False
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(formdata=request.args, **kwargs)
+
+
+class NotBefore:
+    """A date or time that may not come before another field's: a reversed range is an error."""
+
+    def __init__(self, other: str, message: str | None = None) -> None:
+        self.other = other
+        self.message = message
+
+    def __call__(self, form, field) -> None:
+        start = form[self.other]
+        if field.data is not None and start.data is not None and field.data < start.data:
+            raise ValidationError(
+                self.message
+                or f"“{field.label.text}” comes before “{start.label.text}”: swap them or "
+                "change one."
+            )
+
+
+def date_range_fields(start_label: str = "From", end_label: str = "To") -> tuple:
+    """The ``from`` and ``to`` filters of a list, whole days, the end not before the start."""
+    return (
+        DateField(start_label, name="from", validators=[Optional()]),
+        DateField(end_label, name="to", validators=[Optional(), NotBefore("date_from")]),
+    )
+
+
+def canonical_section(value: str | None, sections: list[str]) -> str | None:
+    """The section as the catalogue spells it, whatever the case typed: "WORLD" → "World"."""
+    wanted = " ".join((value or "").split()).casefold()
+    if not wanted:
+        return None
+    return next((s for s in sections if s.casefold() == wanted), " ".join(value.split()))
+
+
+def valid_or_empty(field) -> object:
+    """A filter's value, or None when the field was refused (so it does not filter)."""
+    return None if field.errors else field.data

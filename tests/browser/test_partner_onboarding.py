@@ -72,5 +72,10 @@ def test_apply_review_approve_invite_and_use_an_api_key(server: str, page: Page,
     page.goto(f"{server}/portal/keys")
     expect(page.locator("#new-key")).to_have_count(0)
     page.get_by_role("button", name="Revoke Newsroom CMS").click()
+    # A dialog asks first; nothing is revoked until it is answered.
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_contain_text("Revoke the key “Newsroom CMS”?")
+    assert page.request.get(f"{server}/api/v1/", headers=headers).status == 200
+    dialog.get_by_role("button", name="Yes, go ahead").click()
     expect(page.get_by_text("is revoked")).to_be_visible()
     assert page.request.get(f"{server}/api/v1/", headers=headers).status == 401

@@ -383,22 +383,30 @@ def test_portal_issues_a_token_shown_once_and_revokes_it(client, auth, seed_gran
     assert _token_in(page.text) is None and "no feed token" in page.text
 
     issued = client.post("/portal/feeds/token")
-    assert issued.status_code == 200
-    assert issued.headers["Cache-Control"] == "no-store"
-    first = _token_in(issued.text)
-    assert first and f"/feeds/{first}/atom.xml" in issued.text
-    assert f"/feeds/{first}/feed.json" in issued.text
+    # POST, redirect, GET: the token is on the page the redirect leads to, that once.
+    assert issued.status_code == 302 and issued.headers["Location"].endswith("/portal/feeds")
+    shown = client.get("/portal/feeds")
+    assert shown.headers["Cache-Control"] == "no-store"
+    first = _token_in(shown.text)
+    assert first and f"/feeds/{first}/atom.xml" in shown.text
+    assert f"/feeds/{first}/feed.json" in shown.text
     assert _get(client, "rss.xml", token=first).status_code == 200
 
     later = client.get("/portal/feeds")
     assert first not in later.text and "You have a feed token" in later.text
 
-    second = _token_in(client.post("/portal/feeds/token").text)
+    # A new token revokes the old one: it asks first, and nothing changes until confirmed.
+    asked = client.post("/portal/feeds/token")
+    assert asked.status_code == 200 and "Please confirm" in asked.text
+    assert _get(client, "rss.xml", token=first).status_code == 200
+    client.post("/portal/feeds/token", data={"confirmed": "yes"})
+    second = _token_in(client.get("/portal/feeds").text)
     assert second and second != first
     assert _get(client, "rss.xml", token=first).status_code == 404
     assert _get(client, "rss.xml", token=second).status_code == 200
 
-    revoked = client.post("/portal/feeds/token/revoke")
+    assert "Please confirm" in client.post("/portal/feeds/token/revoke").text
+    revoked = client.post("/portal/feeds/token/revoke", data={"confirmed": "yes"})
     assert revoked.status_code == 302 and revoked.headers["Location"].endswith("/portal/feeds")
     assert _get(client, "rss.xml", token=second).status_code == 404
     assert "no feed token" in client.get("/portal/feeds").text

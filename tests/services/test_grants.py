@@ -264,10 +264,15 @@ def test_staff_queue_grants_and_refuses(client, auth, partner_user, staff, make_
     assert first.headline in queue and second.headline in queue
     ids = db.session.scalars(sa.select(ArticleRequest.id).order_by(ArticleRequest.id)).all()
     assert client.post(f"/staff/requests/{ids[0]}/grant").status_code == 302
-    refused = client.post(f"/staff/requests/{ids[1]}/refuse", data={"reason": ""})
+    refused = client.post(
+        f"/staff/requests/{ids[1]}/refuse", data={"reason": "", "confirmed": "yes"}
+    )
     assert refused.status_code == 302
     assert "Say why" in client.get("/staff/requests").text
-    client.post(f"/staff/requests/{ids[1]}/refuse", data={"reason": "Not for resale sites"})
+    client.post(
+        f"/staff/requests/{ids[1]}/refuse",
+        data={"reason": "Not for resale sites", "confirmed": "yes"},
+    )
     statuses = db.session.scalars(
         sa.select(ArticleRequest.status).order_by(ArticleRequest.id)
     ).all()
@@ -385,7 +390,11 @@ def test_a_partner_withdraws_a_waiting_request_from_the_requests_page(
     )
     auth.login("ed@p.example", PASSWORD)
     assert "Withdraw" in client.get("/portal/requests").text
-    response = client.post(f"/portal/requests/{result.request.id}/withdraw")
+    asked = client.post(f"/portal/requests/{result.request.id}/withdraw")
+    assert "Please confirm" in asked.text
+    response = client.post(
+        f"/portal/requests/{result.request.id}/withdraw", data={"confirmed": "yes"}
+    )
     assert response.status_code == 302
     db.session.refresh(result.request)
     assert result.request.status is RequestStatus.WITHDRAWN

@@ -155,10 +155,32 @@ def staff(make_user, auth) -> User:
 
 
 def _decide(client, partner: Partner, action: str, reason: str = "", tier: str = "standard"):
+    """A decision as the page sends it: a rejection, suspension or termination confirmed."""
     return client.post(
         f"/staff/partners/{partner.id}/decide",
-        data={"action": action, "version": partner.version, "reason": reason, "tier": tier},
+        data={
+            "action": action,
+            "version": partner.version,
+            "reason": reason,
+            "tier": tier,
+            "confirmed": "yes",
+        },
     )
+
+
+def test_a_suspension_asks_first_and_changes_nothing_until_confirmed(client, staff, make_partner):
+    partner = make_partner()
+    asked = client.post(
+        f"/staff/partners/{partner.id}/decide",
+        data={"action": "suspend", "version": partner.version, "reason": "Missing footers"},
+    )
+    assert asked.status_code == 200 and "Please confirm" in asked.text
+    assert f"Suspend {partner.name}?" in asked.text
+    # The confirmation page sends the same fields again, with the answer.
+    assert 'name="reason" value="Missing footers"' in asked.text
+    assert 'name="confirmed" value="yes"' in asked.text
+    db.session.refresh(partner)
+    assert partner.status is PartnerStatus.APPROVED
 
 
 def test_staff_see_the_recommendation_with_reasons(client, applied, staff):
@@ -280,7 +302,7 @@ def test_stale_form_is_refused(client, applied, staff):
     assert _decide(client, applied, "approve").status_code == 302
     response = client.post(
         f"/staff/partners/{applied.id}/decide",
-        data={"action": "reject", "version": version, "reason": "late"},
+        data={"action": "reject", "version": version, "reason": "late", "confirmed": "yes"},
     )
     assert response.status_code == 409
     assert "Someone else changed this partner" in response.text
@@ -379,7 +401,9 @@ def test_partner_admin_invites_a_colleague(client, partner_admin, mailbox):
 
 def test_partner_admin_removes_a_colleague_and_ends_their_session(client, partner_admin, make_user):
     colleague = make_user(Role.PARTNER, partner=partner_admin.partner, email="c@p.example")
-    assert client.post(f"/portal/users/{colleague.id}/remove").status_code == 302
+    assert "Please confirm" in client.post(f"/portal/users/{colleague.id}/remove").text
+    removed = client.post(f"/portal/users/{colleague.id}/remove", data={"confirmed": "yes"})
+    assert removed.status_code == 302
     db.session.expire_all()
     assert colleague.active is False
     client.post("/logout")
@@ -399,8 +423,10 @@ def test_member_cannot_invite_or_remove(client, auth, make_partner, make_user):
 
 
 def test_api_key_is_shown_once_stored_as_hash_and_revocable(client, partner_admin):
-    page = client.post("/portal/keys", data={"label": "WordPress importer"})
-    assert page.status_code == 200
+    made = client.post("/portal/keys", data={"label": "WordPress importer"})
+    # POST, redirect, GET: the key is on the page the redirect leads to, that once.
+    assert made.status_code == 302
+    page = client.get("/portal/keys")
     assert page.headers["Cache-Control"] == "no-store"
     secret = re.search(r'<code id="new-key">([^<]+)</code>', page.text).group(1)
     key = db.session.scalar(sa.select(ApiKey).where(ApiKey.label == "WordPress importer"))
@@ -412,7 +438,12 @@ def test_api_key_is_shown_once_stored_as_hash_and_revocable(client, partner_admi
     db.session.expire_all()
     assert key.last_used_at is not None
 
-    assert client.post(f"/portal/keys/{key.id}/revoke").status_code == 302
+    asked = client.post(f"/portal/keys/{key.id}/revoke")
+    assert "Revoke the key “WordPress importer”?" in asked.text
+    assert client.get("/api/v1/", headers=headers).status_code == 200
+    assert (
+        client.post(f"/portal/keys/{key.id}/revoke", data={"confirmed": "yes"}).status_code == 302
+    )
     refused = client.get("/api/v1/", headers=headers)
     assert refused.status_code == 401
     assert refused.mimetype == "application/problem+json"

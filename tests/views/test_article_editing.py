@@ -133,9 +133,13 @@ def test_upload_imports_the_seed_then_recognises_it_unchanged(client, desk, shar
             "/staff/articles/import",
             data={"file": (io.BytesIO(seed), "kuleba.txt"), "headline": "Kuleba and Lavrov"},
             content_type="multipart/form-data",
+            follow_redirects=True,
         )
 
-    assert "1 created, 0 revised, 0 unchanged" in upload().text
+    first = upload()
+    # POST, redirect, GET: the page lists what was imported, and a reload imports nothing.
+    assert "1 created, 0 revised, 0 unchanged" in first.text and "Kuleba" in first.text
+    assert "Kuleba" not in client.get("/staff/articles/import").text
     assert "0 created, 0 revised, 1 unchanged" in upload().text
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Article)) == 1
 

@@ -82,9 +82,13 @@ def test_webhook_page_sets_https_only_and_shows_the_secret_once(
     bad = client.post("/portal/webhook", data={"url": "http://cms.example/hook"})
     assert bad.status_code == 422 and "https://" in bad.text
     good = client.post("/portal/webhook", data={"url": "https://cms.example/hook"})
-    assert good.status_code == 200 and 'id="webhook-secret"' in good.text
+    assert good.status_code == 302
+    shown = client.get("/portal/webhook")
+    assert 'id="webhook-secret"' in shown.text and shown.headers["Cache-Control"] == "no-store"
     assert 'id="webhook-secret"' not in client.get("/portal/webhook").text
-    cleared = client.post("/portal/webhook", data={"url": "", "clear": "y"})
+    asked = client.post("/portal/webhook", data={"url": "", "clear": "y"})
+    assert "Please confirm" in asked.text
+    cleared = client.post("/portal/webhook", data={"url": "", "clear": "y", "confirmed": "yes"})
     assert cleared.status_code == 302
 
 
@@ -102,10 +106,16 @@ def test_staff_bulk_grant_and_refuse(client, auth, make_user, make_partner, make
     )
     client.post(
         "/staff/requests/bulk",
-        data={"request_id": [ids[2]], "decision": "refuse", "reason": "Exclusive"},
+        data={
+            "request_id": [ids[2]],
+            "decision": "refuse",
+            "reason": "Exclusive",
+            "confirmed": "yes",
+        },
     )
     again = client.post(
-        "/staff/requests/bulk", data={"request_id": [ids[0]], "decision": "refuse", "reason": "x"}
+        "/staff/requests/bulk",
+        data={"request_id": [ids[0]], "decision": "refuse", "reason": "x", "confirmed": "yes"},
     )
     assert again.status_code == 302
     import sqlalchemy as sa

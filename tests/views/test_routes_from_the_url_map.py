@@ -265,6 +265,7 @@ ACCESS: dict[str, str] = {
             "get_grant",
             "package",
             "list_notices",
+            "list_changes",
             "acknowledge_notice",
             "create_requests",
             "list_requests",
@@ -311,6 +312,9 @@ ACCESS: dict[str, str] = {
             "notices_list",
             "notice",
             "revoke_grant",
+            "audit_log",
+            "audit_csv",
+            "colleagues",
             "revise_article",
             "revision_diff",
             "article_rights",
@@ -339,6 +343,10 @@ ACCESS: dict[str, str] = {
             "quotas",
             "own_sources",
             "notice_deadlines",
+            "invite_colleague",
+            "deactivate",
+            "reactivate",
+            "change_role",
         )
     },
 }

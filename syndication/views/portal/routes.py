@@ -32,9 +32,11 @@ from syndication.services import (
 )
 from syndication.services import downloads as downloads_service
 from syndication.services import users as users_service
-from syndication.services.errors import DomainError
-from syndication.views.access import log_in, partner_required
-from syndication.views.catalogue import filters_from_request, pager_urls, run_search
+from syndication.services.errors import DomainError, NotFound
+from syndication.views import catalogue as catalogue_filters
+from syndication.views import once
+from syndication.views.access import log_in, partner_admin_required, partner_required
+from syndication.views.confirm import confirm_first
 from syndication.views.downloads import package_response, url_root
 from syndication.views.forms import ActionForm
 from syndication.views.portal import bp
@@ -60,6 +62,7 @@ def grant(grant_id: int):
         "portal/grant.html",
         grant=grants.of_partner(current_user.partner_id, grant_id),
         formats=packages.DOWNLOAD_FORMATS,
+        embed_code=packages.embed_code(grant_id, current_user.partner_id),
         action_form=ActionForm(),
     )
 
@@ -121,20 +124,21 @@ def downloads():
 @partner_required
 def catalogue():
     """What the partner may take, searchable and filtered; already-held articles marked."""
-    filters = filters_from_request()
-    filters["embargoed"] = None
-    found = run_search(filters, offered_only=True)
+    form = catalogue_filters.filter_form(
+        search.sections(offered_only=True),
+        [SyndicationPolicy.FREE_ELIGIBLE, SyndicationPolicy.LICENSED],
+        show_embargo=False,
+    )
+    filters = catalogue_filters.filters_of(form, request.args.get("page"))
+    found = catalogue_filters.run_search(filters, offered_only=True)
     return render_template(
         "portal/catalogue.html",
         found=found,
         held=grants.held_by(current_user.partner_id, [a.id for a in found.items]),
-        args=request.args,
-        pager_urls=pager_urls("portal.catalogue", found),
-        policies=[SyndicationPolicy.FREE_ELIGIBLE, SyndicationPolicy.LICENSED],
-        sections=search.sections(offered_only=True),
+        form=form,
         now=utcnow(),
-        form=ActionForm(),
-    )
+        action_form=ActionForm(),
+    ), (422 if form.errors else 200)
 
 
 @bp.route("/catalogue/<int:article_id>")
@@ -182,9 +186,17 @@ def requests():
     )
 
 
+def _withdraw_question(request_id: int) -> str:
+    found = grants.get_request(request_id)
+    if found.partner_id != current_user.partner_id:
+        raise NotFound("No such request.")  # another partner's request is not revealed
+    return f"Withdraw your request for “{found.article.headline}”? You can request it again."
+
+
 @bp.route("/requests/<int:request_id>/withdraw", methods=["POST"])
 @partner_required
 @redirect_refusals("portal.requests")
+@confirm_first(lambda request_id: _withdraw_question(request_id))
 def withdraw_request(request_id: int):
     if ActionForm().validate_on_submit():
         grants.withdraw_request(request_id, partner_id=current_user.partner_id, actor=current_user)
@@ -221,9 +233,17 @@ def users():
     ), (422 if form.errors else 200)
 
 
+def _removal_question(user_id: int) -> str:
+    member = partners.member(current_user.partner_id, user_id)  # another partner's: 404
+    if not current_user.is_partner_admin:
+        abort(403)
+    return f"Remove {member.email}? They are logged out at once and can no longer log in."
+
+
 @bp.route("/users/<int:user_id>/remove", methods=["POST"])
 @partner_required
 @redirect_refusals("portal.users")
+@confirm_first(lambda user_id: _removal_question(user_id))
 def remove_user(user_id: int):
     partners.member(current_user.partner_id, user_id)
     if not current_user.is_partner_admin:
@@ -238,7 +258,6 @@ def remove_user(user_id: int):
 @partner_required
 def keys():
     form = ApiKeyForm()
-    secret = None
     if request.method == "POST" and not current_user.is_partner_admin:
         abort(403)
     if form.validate_on_submit():
@@ -247,24 +266,30 @@ def keys():
         except DomainError as exc:
             form.label.errors.append(str(exc))
         else:
-            form = ApiKeyForm(formdata=None)
+            # After the redirect, the page shows the key this once; a reload makes no other.
+            once.keep("api_key", secret)
+            flash(f"The key “{form.label.data}” is created.", "success")
+            return redirect(url_for("portal.keys"))
     response = render_template(
         "portal/keys.html",
         form=form,
         keys=apikeys.keys_of(current_user.partner_id),
-        secret=secret,
+        secret=once.take("api_key") if request.method == "GET" else None,
         can_manage=current_user.is_partner_admin,
-        action_form=ActionForm(),
     )
     # The page that shows a new key once must never be cached anywhere.
-    return response, (422 if form.errors else 200), {"Cache-Control": "no-store"}
+    return response, (422 if form.errors else 200), once.NO_STORE
+
+
+def _key_question(key_id: int) -> str:
+    key = apikeys.key_of(current_user.partner_id, key_id)
+    return f"Revoke the key “{key.label}”? Everything using it stops working at once."
 
 
 @bp.route("/keys/<int:key_id>/revoke", methods=["POST"])
-@partner_required
+@partner_admin_required
+@confirm_first(_key_question)
 def revoke_key(key_id: int):
-    if not current_user.is_partner_admin:
-        abort(403)
     if ActionForm().validate_on_submit():
         key = apikeys.revoke_key(current_user, key_id)
         flash(f"The key “{key.label}” is revoked; it stops working at once.", "success")
@@ -293,12 +318,18 @@ def acknowledge_notice(delivery_id: int):
 
 @bp.route("/webhook", methods=["GET", "POST"])
 @partner_required
+@confirm_first(
+    lambda: (
+        "Stop webhook deliveries? Notices will reach you by email and in the inbox only."
+        if request.form.get("clear")
+        else None
+    )
+)
 def webhook():
-    """Where notices are delivered; the signing secret is shown once when set."""
+    """Where notices are delivered; the signing secret is shown once, after the redirect."""
     if not current_user.is_partner_admin and request.method == "POST":
         abort(403)
     form = WebhookForm()
-    secret = None
     if form.validate_on_submit():
         try:
             if form.clear.data:
@@ -307,24 +338,30 @@ def webhook():
                     "Webhook removed: notices now reach you by email and in the inbox.",
                     "success",
                 )
-                return redirect(url_for("portal.webhook"))
-            secret = notices.set_webhook(
-                current_user.partner, form.url.data or "", actor=current_user
-            )
+            else:
+                once.keep(
+                    "webhook_secret",
+                    notices.set_webhook(
+                        current_user.partner, form.url.data or "", actor=current_user
+                    ),
+                )
+                flash("The webhook is saved.", "success")
         except DomainError as exc:
             form.url.errors.append(str(exc))
+        else:
+            return redirect(url_for("portal.webhook"))
     elif request.method == "GET":
         form.url.data = current_user.partner.webhook_url or ""
     return (
         render_template(
             "portal/webhook.html",
             form=form,
-            secret=secret,
+            secret=once.take("webhook_secret") if request.method == "GET" else None,
             partner=current_user.partner,
             can_manage=current_user.is_partner_admin,
         ),
         422 if form.errors else 200,
-        {"Cache-Control": "no-store"},
+        once.NO_STORE,
     )
 
 

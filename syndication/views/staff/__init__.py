@@ -13,5 +13,6 @@ from syndication.views.staff import (  # noqa: E402, F401
     intake,
     licensing,
     notices,
+    people,
     routes,
 )

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from syndication.errors import redirect_refusals
 from syndication.inputs import Id, QueryArgs, form_ids, query_args
 from syndication.models import ArticleRevision, Origin, SyndicationPolicy
-from syndication.services import articles, assets, importing, search
+from syndication.services import articles, assets, audit, holders, importing, search
 from syndication.services.errors import DomainError
+from syndication.services.pagination import parse_sort
 from syndication.views import catalogue
 from syndication.views.access import staff_required
 from syndication.views.staff import bp
@@ -21,16 +22,11 @@ from syndication.views.staff.forms import AssetFileForm, ImportForm, RevisionFor
 @bp.route("/articles", endpoint="articles")
 @staff_required
 def catalogue_page():
-    filters = catalogue.filters_from_request()
-    found = catalogue.run_search(filters)
-    return render_template(
-        "staff/articles.html",
-        found=found,
-        filters=filters,
-        args=request.args,
-        pager_urls=catalogue.pager_urls("staff.articles", found),
-        policies=list(SyndicationPolicy),
-        sections=search.sections(),
+    policies = list(SyndicationPolicy)
+    form = catalogue.filter_form(search.sections(), policies)
+    found = catalogue.run_search(catalogue.filters_of(form, request.args.get("page")))
+    return render_template("staff/articles.html", found=found, form=form), (
+        422 if form.errors else 200
     )
 
 
@@ -45,6 +41,7 @@ def _article_page(article_id: int, file_errors: dict[int, str] | None = None, st
     findings: dict[str, list] = {}
     for finding in found.findings:
         findings.setdefault(finding.kind.value, []).append(finding)
+    sort = parse_sort(request.args.get("sort"), holders.HOLDER_SORTS, "-since")
     return render_template(
         "staff/article.html",
         article=found,
@@ -52,6 +49,10 @@ def _article_page(article_id: int, file_errors: dict[int, str] | None = None, st
         missing_files={a.id for a in assets.missing_files(found.assets)},
         file_form=AssetFileForm(),
         file_errors=file_errors or {},
+        holdings=holders.of_article(found.id, sort=sort),
+        sort=sort.param,
+        history=audit.about("articles", found.id),
+        describe=audit.describe,
     ), status
 
 
@@ -184,7 +185,6 @@ def revision_diff(article_id: int, number: int):
 @staff_required
 def import_articles():
     form = ImportForm()
-    results = []
     if form.validate_on_submit():
         upload = form.file.data
         try:
@@ -197,18 +197,27 @@ def import_articles():
         except ValueError as exc:
             form.file.errors.append(f"{upload.filename}: {exc}")
         else:
-            for draft in drafts:
-                results.append(
-                    articles.import_draft(
-                        draft, actor=current_user, note=f"Imported from {upload.filename}"
-                    )
+            results = [
+                articles.import_draft(
+                    draft, actor=current_user, note=f"Imported from {upload.filename}"
                 )
+                for draft in drafts
+            ]
             flash(
                 f"{sum(r.created for r in results)} created, "
                 f"{sum(r.revised for r in results)} revised, "
                 f"{sum(not r.created and not r.revised for r in results)} unchanged.",
                 "success",
             )
-    return render_template("staff/import.html", form=form, results=results), (
-        422 if form.errors else 200
-    )
+            # What was imported is listed after the redirect: a reload imports nothing again.
+            session["imported"] = [
+                [r.article.id, "created" if r.created else "revised" if r.revised else "unchanged"]
+                for r in results
+            ][:200]
+            return redirect(url_for("staff.import_articles"))
+    outcome = dict(session.pop("imported", [])) if request.method == "GET" else {}
+    return render_template(
+        "staff/import.html",
+        form=form,
+        results=[(a, outcome[a.id]) for a in articles.by_ids(list(outcome))],
+    ), (422 if form.errors else 200)

@@ -1,4 +1,5 @@
-"""Forms of the staff pages: partner decisions, eligibility, rights, corrections, imports."""
+"""Forms of the staff pages: partner decisions, eligibility, rights, corrections, imports,
+colleagues, and the filters of the staff lists."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     DateTimeLocalField,
+    EmailField,
     HiddenField,
     IntegerField,
+    SearchField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -18,6 +21,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import (
     URL,
     DataRequired,
+    Email,
     Length,
     NumberRange,
     Optional,
@@ -26,7 +30,7 @@ from wtforms.validators import (
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from syndication.models import Origin, PartnerTier, SyndicationPolicy
-from syndication.views.forms import AUDIENCE, Form
+from syndication.views.forms import AUDIENCE, FilterForm, Form, date_range_fields
 
 TIER_CHOICES = [SelectChoice(t.value, t.value.capitalize()) for t in PartnerTier]
 REQUIRABLE_FIELDS = [
@@ -228,3 +232,67 @@ class NoticeDeadlinesForm(Form):
         "Updates: hours to acknowledge",
         validators=[DataRequired(), NumberRange(min=1, max=24 * 60)],
     )
+
+
+class PartnerFilters(FilterForm):
+    """The partners list's filters (the status is the tab above it)."""
+
+    q = SearchField("Search", description="Name, domain or email")
+    recommendation = SelectField(
+        "Recommendation",
+        choices=[
+            SelectChoice("", "any"),
+            SelectChoice("approve", "approve"),
+            SelectChoice("reject", "reject"),
+        ],
+        validate_choice=False,
+    )
+    date_from, date_to = date_range_fields("Applied from", "Applied to")
+
+
+class RequestFilters(FilterForm):
+    """The request queue's filters; choices of partners are filled per page."""
+
+    status = SelectField(
+        "Status",
+        choices=[
+            SelectChoice(s, s or "all") for s in ("pending", "granted", "refused", "withdrawn", "")
+        ],
+        default="pending",
+        validate_choice=False,
+    )
+    partner_id = SelectField("Partner", validate_choice=False)
+    policy = SelectField(
+        "Policy",
+        choices=[SelectChoice("", "any")]
+        + [SelectChoice(p.value, p.value.replace("_", " ")) for p in SyndicationPolicy],
+        validate_choice=False,
+    )
+    date_from, date_to = date_range_fields("Requested from", "Requested to")
+
+
+class AuditFilters(FilterForm):
+    """The audit log's filters: who, on what, which action, when."""
+
+    actor = SelectField("Actor", validate_choice=False)
+    object_type = SelectField("Object", validate_choice=False)
+    object_id = IntegerField("Object id", validators=[Optional(), NumberRange(min=1)])
+    action = SelectField("Action", validate_choice=False)
+    date_from, date_to = date_range_fields()
+
+
+STAFF_ROLE_CHOICES = [SelectChoice("staff", "Staff"), SelectChoice("admin", "Admin")]
+
+
+class InviteColleagueForm(Form):
+    """An admin invites a colleague: an email with a link to set a password."""
+
+    email = EmailField("Email", validators=[DataRequired(), Email(), Length(max=254)])
+    name = StringField("Name", validators=[Optional(), Length(max=200)])
+    role = SelectField("Role", choices=STAFF_ROLE_CHOICES, default="staff")
+
+
+class RoleForm(Form):
+    """A colleague's new role."""
+
+    role = SelectField("Role", choices=STAFF_ROLE_CHOICES)

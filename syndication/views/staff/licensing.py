@@ -9,15 +9,19 @@ from flask_login import current_user
 
 from syndication import rules as engine
 from syndication.errors import redirect_refusals
-from syndication.inputs import Id, QueryArgs, form_ids, query_args
+from syndication.inputs import MAX_ID, Id, QueryArgs, form_ids, query_args
 from syndication.models import PartnerStatus, PartnerTier, RequestStatus, SyndicationPolicy
 from syndication.rules.model import RuleValidationError
 from syndication.services import articles as article_service
-from syndication.services import grants, rulesets
+from syndication.services import grants, request_queue, rulesets
 from syndication.services import partners as partner_service
+from syndication.services.errors import DomainError
+from syndication.services.pagination import page_number, parse_sort
 from syndication.views.access import staff_required
-from syndication.views.forms import ActionForm
+from syndication.views.confirm import confirm_first
+from syndication.views.forms import ActionForm, valid_or_empty
 from syndication.views.staff import bp
+from syndication.views.staff.forms import RequestFilters
 from syndication.views.staff.rule_form import FLAG_LABELS, TEXT_LABELS, RuleForm, field_for_error
 
 
@@ -144,25 +148,47 @@ class QueueArgs(QueryArgs):
 @bp.route("/requests")
 @staff_required
 def requests():
-    args = query_args(QueueArgs)
-    status = args.status.value if args.status else ""
-    partner_id = args.partner_id
-    policy = args.policy.value if args.policy else ""
-    rows = grants.queue(status, partner_id=partner_id, policy=policy)
+    form = RequestFilters()
+    partners = partner_service.by_name()
+    form.partner_id.choices = [("", "any")] + [(str(p.id), p.name) for p in partners]
+    if "status" not in request.args:
+        form.status.data = "pending"
+    form.validate()
+    if (form.status.data or "") not in {"", *(s.value for s in RequestStatus)}:
+        raise DomainError("“status” is not valid: choose pending, granted, refused or withdrawn.")
+    sort = parse_sort(request.args.get("sort"), request_queue.SORT_COLUMNS, "requested")
+    raw = request.args.get("partner_id", "")
+    # Only an id the database can hold: anything else shows every partner.
+    partner_id = int(raw) if raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_ID else None
+    found = request_queue.page(
+        request_queue.QueueFilters(
+            status=form.status.data or "",
+            partner_id=partner_id,
+            policy=form.policy.data or "",
+            date_from=valid_or_empty(form.date_from),
+            date_to=valid_or_empty(form.date_to),
+        ),
+        sort=sort,
+        page=page_number(request.args.get("page")),
+    )
     return render_template(
         "staff/requests.html",
-        rows=rows,
-        status=status,
-        partner_id=partner_id,
-        policy=policy,
-        statuses=["pending", "granted", "refused", "withdrawn", ""],
-        partners=partner_service.by_name(),
-        action_form=ActionForm(),
-    )
+        found=found,
+        form=form,
+        status=form.status.data or "",
+        sort=sort.param,
+    ), (422 if form.errors else 200)
 
 
 @bp.route("/requests/bulk", methods=["POST"])
 @staff_required
+@confirm_first(
+    lambda: (
+        "Refuse every selected request? Each partner is emailed the reason."
+        if request.form.get("decision") == "refuse"
+        else None
+    )
+)
 def bulk_requests():
     """Grant or refuse many queued requests at once; each is its own decision."""
     if not ActionForm().validate_on_submit():
@@ -182,9 +208,20 @@ def bulk_requests():
     return redirect(url_for("staff.requests"))
 
 
+def _refusal_question(request_id: int, decision: str) -> str | None:
+    if decision != "refuse":
+        return None
+    found = grants.get_request(request_id)
+    return (
+        f"Refuse {found.partner.name}'s request for “{found.article.headline}”? "
+        "They are emailed the reason."
+    )
+
+
 @bp.route("/requests/<int:request_id>/<any(grant, refuse):decision>", methods=["POST"])
 @staff_required
 @redirect_refusals("staff.requests")
+@confirm_first(_refusal_question)
 def decide_request(request_id: int, decision: str):
     grants.get_request(request_id)  # an unknown request is a 404 before anything else
     if not ActionForm().validate_on_submit():

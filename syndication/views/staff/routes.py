@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from pydantic import Field
 
-from syndication.inputs import BoundedDate, QueryArgs, Text, query_args
 from syndication.models import Partner, PartnerStatus, SyndicationPolicy
 from syndication.policy.lifecycle import REASON_REQUIRED, allowed_actions
 from syndication.services import articles as article_service
-from syndication.services import grants, settings
+from syndication.services import audit, grants, holders, settings
 from syndication.services import partners as partner_service
 from syndication.services.errors import DomainError
+from syndication.services.pagination import page_number, paginate_list, parse_sort
 from syndication.views.access import admin_required, staff_required
-from syndication.views.forms import split_domains
+from syndication.views.confirm import confirm_first
+from syndication.views.forms import split_domains, valid_or_empty
 from syndication.views.staff import bp
-from syndication.views.staff.forms import DecisionForm, EligibilityForm
+from syndication.views.staff.forms import DecisionForm, EligibilityForm, PartnerFilters
 
 
 @bp.route("/")
@@ -35,49 +33,55 @@ def dashboard():
     )
 
 
-class PartnerArgs(QueryArgs):
-    status: PartnerStatus | None = None
-    recommendation: Literal["approve", "reject"] | None = None
-    q: Text = ""
-    created_from: BoundedDate | None = Field(None, alias="from")
-    created_to: BoundedDate | None = Field(None, alias="to")
+PARTNER_SORTS = {"name", "visitors", "status", "applied"}
 
 
 @bp.route("/partners")
 @staff_required
 def partners():
-    args = query_args(PartnerArgs)
-    status = args.status.value if args.status else ""
+    status = request.args.get("status", "")
+    if status and status not in {s.value for s in PartnerStatus}:
+        raise DomainError(f"“status” is not valid: choose one of {', '.join(PartnerStatus)}.")
+    form = PartnerFilters()
+    form.validate()
+    sort = parse_sort(request.args.get("sort"), PARTNER_SORTS, "-applied")
     rows = partner_service.search(
         status=status,
-        recommendation=args.recommendation or "",
-        q=args.q,
-        created_from=args.created_from,
-        created_to=args.created_to,
+        recommendation=form.recommendation.data or "",
+        q=(form.q.data or "").strip(),
+        created_from=valid_or_empty(form.date_from),
+        created_to=valid_or_empty(form.date_to),
+        sort=sort,
     )
     return render_template(
         "staff/partners.html",
-        partners=rows,
+        found=paginate_list(rows, page=page_number(request.args.get("page"))),
         status=status,
         statuses=list(PartnerStatus),
-        recommendation=args.recommendation or "",
-        q=args.q,
-        date_from=request.args.get("from", ""),
-        date_to=request.args.get("to", ""),
-    )
+        form=form,
+        sort=sort.param,
+    ), (422 if form.errors else 200)
 
 
 def _render_partner(partner: Partner, form: DecisionForm | None = None, status: int = 200):
     form = form or DecisionForm(formdata=None)
+    sort = parse_sort(request.args.get("sort"), holders.GRANT_SORTS, "-since")
+    history = audit.about("partners", partner.id)
     return (
         render_template(
             "staff/partner.html",
             partner=partner,
             form=form,
             actions=allowed_actions(partner.status),
-            history=partner_service.history(partner),
+            history=history,
+            describe=audit.describe,
             current_recommendation=partner_service.recommendation_for(partner),
             reason_required=REASON_REQUIRED,
+            confirm_actions=CONFIRM_DECISIONS,
+            holdings=holders.of_partner(partner.id, sort=sort),
+            sort=sort.param,
+            downloads=holders.recent_downloads(partner.id),
+            contacts=holders.contacts(partner.id),
         ),
         status,
     )
@@ -89,8 +93,22 @@ def partner(partner_id: int):
     return _render_partner(partner_service.get(partner_id))
 
 
+# Decisions that take a partner's access away ask for confirmation first.
+CONFIRM_DECISIONS = {
+    "reject": "Reject {name}? The applicant is emailed the reason.",
+    "suspend": "Suspend {name}? Its users are logged out, its API keys and feeds stop at once.",
+    "terminate": "Terminate the partnership of {name}? This cannot be undone.",
+}
+
+
+def _decision_question(partner_id: int) -> str | None:
+    question = CONFIRM_DECISIONS.get(request.form.get("action", ""))
+    return question.format(name=partner_service.get(partner_id).name) if question else None
+
+
 @bp.route("/partners/<int:partner_id>/decide", methods=["POST"])
 @staff_required
+@confirm_first(_decision_question)
 def decide(partner_id: int):
     found = partner_service.get(partner_id)
     form = DecisionForm()

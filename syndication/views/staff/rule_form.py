@@ -20,7 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from syndication import rules as engine
 from syndication.models import PartnerTier
-from syndication.views.forms import Form
+from syndication.views.forms import Form, NotBefore
 
 TRI_STATE = [
     SelectChoice("", "says nothing"),
@@ -59,7 +59,9 @@ class RuleForm(Form):
     )
     active = BooleanField("Active", default=True)
     valid_from = DateTimeLocalField("Active from (UTC)", validators=[Optional()])
-    valid_until = DateTimeLocalField("Active until (UTC)", validators=[Optional()])
+    valid_until = DateTimeLocalField(
+        "Active until (UTC)", validators=[Optional(), NotBefore("valid_from")]
+    )
     origins = SelectMultipleField("Article origin", choices=_choices(engine.ORIGINS))
     policies = SelectMultipleField("Syndication policy", choices=_choices(engine.POLICIES))
     sections = StringField("Sections", description="Comma-separated; empty means any.")
@@ -69,7 +71,9 @@ class RuleForm(Form):
     )
     formats = SelectMultipleField("Output formats", choices=_choices(engine.FORMATS))
     published_from = DateField("Articles published from", validators=[Optional()])
-    published_until = DateField("Articles published before", validators=[Optional()])
+    published_until = DateField(
+        "Articles published before", validators=[Optional(), NotBefore("published_from")]
+    )
     footer = TextAreaField(TEXT_LABELS["footer"], validators=[Length(max=5000)])
     credit_line = TextAreaField(TEXT_LABELS["credit_line"], validators=[Length(max=5000)])
     originally_appeared = TextAreaField(

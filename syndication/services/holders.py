@@ -1,0 +1,147 @@
+"""Who holds what: an article's holders and a partner's grants, with their use (read only).
+
+Answers the staff question "who republished this, since when, how much was it
+used, and did they apply our notices?": each grant with its download count,
+its pixel views and its notices (sent, acknowledged).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from syndication.extensions import db
+from syndication.models import Article, Download, Grant, NoticeDelivery, Partner, PixelHit, User
+from syndication.models.base import utcnow
+from syndication.services.pagination import Sort, sorted_by
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """One grant and what became of it."""
+
+    grant: Grant
+    downloads: int
+    last_download: datetime | None
+    pixel_views: int
+    notices: int
+    acknowledged: int
+
+    @property
+    def live(self) -> bool:
+        return self.grant.status.value == "active" and (
+            self.grant.valid_until is None or self.grant.valid_until > utcnow()
+        )
+
+    @property
+    def unacknowledged(self) -> int:
+        return self.notices - self.acknowledged
+
+
+def _counts():
+    downloads = (
+        sa.select(
+            Download.grant_id,
+            sa.func.count().label("n"),
+            sa.func.max(Download.created_at).label("last"),
+        )
+        .group_by(Download.grant_id)
+        .subquery()
+    )
+    views = (
+        sa.select(PixelHit.grant_id, sa.func.count().label("n"))
+        .group_by(PixelHit.grant_id)
+        .subquery()
+    )
+    notices = (
+        sa.select(
+            NoticeDelivery.grant_id,
+            sa.func.count().label("n"),
+            sa.func.count(NoticeDelivery.acknowledged_at).label("acked"),
+        )
+        .where(NoticeDelivery.grant_id.is_not(None))
+        .group_by(NoticeDelivery.grant_id)
+        .subquery()
+    )
+    return downloads, views, notices
+
+
+def _holdings(where: sa.ColumnElement[bool], sort: Sort, columns: dict) -> list[Holding]:
+    downloads, views, notices = _counts()
+    query = (
+        sa.select(
+            Grant,
+            sa.func.coalesce(downloads.c.n, 0),
+            downloads.c.last,
+            sa.func.coalesce(views.c.n, 0),
+            sa.func.coalesce(notices.c.n, 0),
+            sa.func.coalesce(notices.c.acked, 0),
+        )
+        .join(Partner, Partner.id == Grant.partner_id)
+        .outerjoin(downloads, downloads.c.grant_id == Grant.id)
+        .outerjoin(views, views.c.grant_id == Grant.id)
+        .outerjoin(notices, notices.c.grant_id == Grant.id)
+        .where(where)
+        .options(selectinload(Grant.partner), selectinload(Grant.article))
+    )
+    sortable = {
+        **columns,
+        "downloads": sa.func.coalesce(downloads.c.n, 0),
+        "views": sa.func.coalesce(views.c.n, 0),
+        "since": Grant.valid_from,
+    }
+    rows = db.session.execute(sorted_by(query, sort, sortable, Grant.id)).all()
+    return [Holding(*row) for row in rows]
+
+
+HOLDER_SORTS = ("partner", "since", "downloads", "views")
+GRANT_SORTS = ("article", "since", "downloads", "views")
+
+
+def of_article(article_id: int, *, sort: Sort) -> list[Holding]:
+    """Every grant on an article (live or not), with each partner's use of it."""
+    return _holdings(Grant.article_id == article_id, sort, {"partner": Partner.name})
+
+
+def of_partner(partner_id: int, *, sort: Sort) -> list[Holding]:
+    """Every grant a partner holds, with its use."""
+    return _holdings(
+        Grant.partner_id == partner_id,
+        sort,
+        {
+            "article": sa.select(Article.headline)
+            .where(Article.id == Grant.article_id)
+            .scalar_subquery()
+        },
+    )
+
+
+def recent_downloads(partner_id: int, *, limit: int = 20) -> list[Download]:
+    """A partner's latest downloads, with who took them."""
+    return list(
+        db.session.scalars(
+            sa.select(Download)
+            .where(Download.partner_id == partner_id)
+            .options(
+                selectinload(Download.grant).selectinload(Grant.article),
+                selectinload(Download.user),
+                selectinload(Download.api_key),
+            )
+            .order_by(Download.created_at.desc(), Download.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def contacts(partner_id: int) -> list[User]:
+    """A partner's users, active first, administrators first, by email."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.partner_id == partner_id)
+            .order_by(User.active.desc(), User.is_partner_admin.desc(), User.email)
+        )
+    )

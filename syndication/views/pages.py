@@ -1,0 +1,86 @@
+"""Every page a person sees, kept beside the routes: the browser walk visits each one.
+
+``tests/browser/test_walk.py`` opens every page below at 375 px and 1280 px as each
+role that may see it, runs axe-core on it, and checks that nothing scrolls sideways.
+It also fails for a GET route that is neither here nor in NOT_PAGES: a new page is
+walked from the day it is added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+VISITOR, PARTNER, STAFF, ADMIN = "visitor", "partner", "staff", "admin"
+ROLES = (VISITOR, PARTNER, STAFF, ADMIN)
+
+
+@dataclass(frozen=True, slots=True)
+class PageSpec:
+    """Who sees a page, and where its URL arguments come from.
+
+    ``args`` maps each URL argument to the name of a fact the walk looks up in its
+    data (``"article"``: an article id); ``query`` is added to the address.
+    """
+
+    roles: tuple[str, ...]
+    args: Mapping[str, str] = field(default_factory=dict)
+    query: str = ""
+
+
+PAGES: dict[str, PageSpec] = {
+    # Anyone.
+    "public.index": PageSpec((VISITOR, PARTNER, STAFF)),
+    "public.apply": PageSpec((VISITOR,)),
+    "public.applied": PageSpec((VISITOR,)),
+    "auth.login": PageSpec((VISITOR,)),
+    "auth.accept_invitation": PageSpec((VISITOR,), {"token": "invitation"}),
+    # Partners.
+    "portal.dashboard": PageSpec((PARTNER,)),
+    "portal.catalogue": PageSpec((PARTNER,)),
+    "portal.preview": PageSpec((PARTNER,), {"article_id": "article"}),
+    "portal.grant": PageSpec((PARTNER,), {"grant_id": "grant"}),
+    "portal.requests": PageSpec((PARTNER,)),
+    "portal.downloads": PageSpec((PARTNER,)),
+    "portal.notices_inbox": PageSpec((PARTNER,)),
+    "portal.account": PageSpec((PARTNER,)),
+    "portal.users": PageSpec((PARTNER,)),
+    "portal.keys": PageSpec((PARTNER,)),
+    "portal.feeds_page": PageSpec((PARTNER,)),
+    "portal.webhook": PageSpec((PARTNER,)),
+    # Staff.
+    "staff.dashboard": PageSpec((STAFF,)),
+    "staff.articles": PageSpec((STAFF,)),
+    "staff.article": PageSpec((STAFF,), {"article_id": "article"}),
+    "staff.article_rights": PageSpec((STAFF,), {"article_id": "article"}),
+    "staff.revise_article": PageSpec((STAFF,), {"article_id": "article"}),
+    "staff.revision_diff": PageSpec((STAFF,), {"article_id": "revised_article", "number": "two"}),
+    "staff.import_articles": PageSpec((STAFF,)),
+    "staff.intake_queue": PageSpec((STAFF,)),
+    "staff.partners": PageSpec((STAFF,)),
+    "staff.partner": PageSpec((STAFF,), {"partner_id": "partner"}),
+    "staff.requests": PageSpec((STAFF,), query="status="),
+    "staff.rules": PageSpec((STAFF,)),
+    "staff.new_rule": PageSpec((STAFF,)),
+    "staff.edit_rule": PageSpec((STAFF,), {"key": "rule"}),
+    "staff.preview": PageSpec((STAFF,), query="article_id={article}"),
+    "staff.audit_log": PageSpec((STAFF,)),
+    "staff.colleagues": PageSpec((STAFF, ADMIN)),
+    # Admins.
+    "staff.eligibility": PageSpec((ADMIN,)),
+    "staff.own_sources": PageSpec((ADMIN,)),
+    "staff.quotas": PageSpec((ADMIN,)),
+    "staff.background": PageSpec((ADMIN,)),
+}
+
+# GET routes that are not pages for people, and why.
+NOT_PAGES: dict[str, str] = {
+    "static": "files",
+    "public.health": "the load balancer's check (JSON)",
+    "public.pixel": "the tracking pixel (a GIF)",
+    "public.signed_download": "a package download",
+    "portal.download": "a package download",
+    "staff.audit_csv": "the audit log as CSV",
+}
+# Whole blueprints that answer machines, never people.
+MACHINE_BLUEPRINTS = frozenset({"api", "feeds"})

@@ -1,0 +1,293 @@
+"""Staff tools: colleagues, the audit log and its CSV, holders, partner pages, sorting,
+filtering, pages past the end, plurals, date ranges, sections and login refusals."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+import pytest
+
+from syndication.extensions import db
+from syndication.models import (
+    Download,
+    Notice,
+    NoticeDelivery,
+    NoticeKind,
+    PartnerStatus,
+    PixelHit,
+    Role,
+    User,
+)
+from syndication.services import audit, holders, users
+from syndication.services.errors import Conflict, DomainError, Forbidden, NotFound
+from syndication.services.pagination import Sort, check_page, page_number, parse_sort
+from syndication.templating import plural
+from tests.factories import PASSWORD
+
+
+@pytest.fixture
+def admin(make_user, auth):
+    user = make_user(Role.ADMIN, email="ana@example.org", name="Ana Ruiz")
+    auth.login("ana@example.org")
+    return user
+
+
+# --- colleagues -------------------------------------------------------------------------
+
+
+def test_admin_invites_a_colleague_with_a_role(client, admin, mailbox):
+    response = client.post(
+        "/staff/colleagues/invite", data={"email": "Bo@Example.org", "name": "Bo", "role": "admin"}
+    )
+    assert response.status_code == 302
+    bo = users.find_by_email("bo@example.org")
+    assert bo.role is Role.ADMIN and bo.password_hash is None
+    body = mailbox.to("bo@example.org")[0].get_body(("plain",)).get_content()
+    assert "/invitation/" in body and "licensing staff (admin)" in body
+    page = client.get("/staff/colleagues").text
+    assert "bo@example.org" in page and "invited" in page
+
+
+def test_plain_staff_see_colleagues_but_cannot_manage_them(client, make_user, auth):
+    make_user(Role.STAFF, email="sam@example.org")
+    auth.login("sam@example.org")
+    assert client.get("/staff/colleagues").status_code == 200
+    invite = client.post("/staff/colleagues/invite", data={"email": "x@example.org"})
+    assert invite.status_code == 403
+
+
+def test_the_last_admin_cannot_be_demoted(admin, make_user):
+    with pytest.raises(Conflict, match="last administrator"):
+        users.change_role(admin.id, Role.STAFF, actor=admin)
+    second = users.change_role(make_user(Role.STAFF).id, Role.ADMIN, actor=admin)
+    users.change_role(admin.id, Role.STAFF, actor=second)  # two admins: one may step down
+    with pytest.raises(Conflict, match="last administrator"):
+        users.change_role(second.id, Role.STAFF, actor=second)
+    assert db.session.get(User, second.id).role is Role.ADMIN
+
+
+def test_an_admin_cannot_deactivate_themselves(admin):
+    from syndication.services.errors import Invalid
+
+    with pytest.raises(Invalid):
+        users.set_colleague_active(admin.id, False, actor=admin)
+
+
+def test_role_change_asks_first_then_ends_the_colleagues_sessions(client, admin, make_user):
+    staff = make_user(Role.STAFF, email="cy@example.org")
+    version = staff.session_version
+    asked = client.post(f"/staff/colleagues/{staff.id}/role", data={"role": "admin"})
+    assert "Make cy@example.org an admin?" in asked.text
+    assert db.session.get(User, staff.id).role is Role.STAFF
+    done = client.post(
+        f"/staff/colleagues/{staff.id}/role", data={"role": "admin", "confirmed": "yes"}
+    )
+    assert done.status_code == 302
+    db.session.refresh(staff)
+    assert staff.role is Role.ADMIN and staff.session_version == version + 1
+
+
+def test_deactivating_a_colleague_refuses_their_login(client, admin, make_user):
+    staff = make_user(Role.STAFF, email="di@example.org")
+    client.post(f"/staff/colleagues/{staff.id}/deactivate", data={"confirmed": "yes"})
+    client.post("/logout")
+    refused = client.post("/login", data={"email": "di@example.org", "password": PASSWORD})
+    assert refused.status_code == 422 and "deactivated" in refused.text
+
+
+def test_only_admins_manage_and_partners_are_not_colleagues(make_user, make_partner):
+    staff = make_user(Role.STAFF)
+    with pytest.raises(Forbidden):
+        users.invite_colleague("e@example.org", Role.STAFF, actor=staff)
+    partner_user = make_user(Role.PARTNER, partner=make_partner())
+    with pytest.raises(NotFound):
+        users.colleague(partner_user.id)
+
+
+# --- login refusals ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "words"),
+    [(PartnerStatus.SUSPENDED, "is suspended"), (PartnerStatus.TERMINATED, "has ended")],
+)
+def test_a_suspended_or_terminated_partners_login_says_why_and_whom_to_write(
+    client, make_partner, make_user, status, words
+):
+    partner = make_partner(status)
+    make_user(Role.PARTNER, partner=partner, email="ed@gone.example")
+    response = client.post("/login", data={"email": "ed@gone.example", "password": PASSWORD})
+    assert response.status_code == 422
+    assert f"The partnership of {partner.name} {words}" in response.text
+    assert "licensing@" in response.text
+    # A wrong password says nothing about the account.
+    wrong = client.post("/login", data={"email": "ed@gone.example", "password": "not it at all"})
+    assert "do not match an account" in wrong.text and words not in wrong.text
+
+
+# --- the audit log ----------------------------------------------------------------------
+
+
+def test_events_read_as_sentences(admin, make_partner):
+    partner = make_partner(PartnerStatus.APPLIED)
+    event = audit.record(
+        admin, "approve", partner, from_status="applied", to_status="approved",
+        reason="large regional audience",
+    )  # fmt: skip
+    db.session.flush()
+    assert audit.describe(event) == "Approved by Ana Ruiz: large regional audience"
+    applied = audit.record(None, "applied", partner, to_status="applied")
+    db.session.flush()
+    assert audit.describe(applied) == "Applied to become a partner"
+    unknown = audit.record(admin, "partner_decided", partner)
+    db.session.flush()
+    assert "partner_decided" not in audit.describe(unknown)
+
+
+def test_partner_history_shows_sentences_not_codes(client, admin, make_partner):
+    partner = make_partner(PartnerStatus.APPLIED)
+    client.post(
+        f"/staff/partners/{partner.id}/decide",
+        data={"action": "approve", "version": partner.version, "reason": "big audience"},
+    )
+    page = client.get(f"/staff/partners/{partner.id}").text
+    assert "Approved by Ana Ruiz (tier standard): big audience" in page
+
+
+def test_audit_log_filters_by_actor_object_action_and_date(client, admin, make_partner):
+    one, two = make_partner(), make_partner()
+    audit.record(admin, "suspend", one, reason="first")
+    audit.record(None, "applied", two)
+    db.session.commit()
+    by_actor = client.get(f"/staff/audit?actor={admin.id}").text
+    assert "Suspended by Ana Ruiz: first" in by_actor and "Applied to become" not in by_actor
+    by_object = client.get(f"/staff/audit?object_type=partners&object_id={two.id}").text
+    assert "Applied to become a partner" in by_object and "first" not in by_object
+    assert "first" in client.get("/staff/audit?action=suspend").text
+    assert "first" not in client.get("/staff/audit?from=2199-01-01").text
+
+
+def test_a_reversed_date_range_is_a_form_error_not_a_silent_filter(client, admin):
+    response = client.get("/staff/audit?from=2026-05-01&to=2026-04-01")
+    assert response.status_code == 422
+    assert "comes before" in response.text
+    articles = client.get("/staff/articles?from=2026-05-01&to=2026-04-01")
+    assert articles.status_code == 422 and "comes before" in articles.text
+
+
+def test_audit_log_exports_the_filtered_events_as_csv(client, admin, make_partner):
+    partner = make_partner()
+    audit.record(admin, "suspend", partner, reason="=HYPERLINK(evil)")
+    db.session.commit()
+    response = client.get("/staff/audit.csv?action=suspend")
+    assert response.mimetype == "text/csv"
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [r["action"] for r in rows] == ["suspend"]
+    assert rows[0]["actor"] == "Ana Ruiz" and rows[0]["object_id"] == str(partner.id)
+    assert rows[0]["sentence"].startswith("Suspended by Ana Ruiz")
+    # What a spreadsheet would run as a formula is written as text.
+    assert rows[0]["reason"] == "'=HYPERLINK(evil)"
+
+
+# --- holders and partner pages ----------------------------------------------------------
+
+
+def test_article_page_lists_every_holder_with_use_and_notices(
+    client, admin, seed_grant, make_partner, make_grant
+):
+    other = make_grant(make_partner(name="Second Holder"), seed_grant.article)
+    db.session.add_all(
+        [
+            Download(grant_id=seed_grant.id, partner_id=seed_grant.partner_id,
+                     package_hash="x" * 64, format="bundle"),
+            Download(grant_id=seed_grant.id, partner_id=seed_grant.partner_id,
+                     package_hash="x" * 64, format="article.html"),
+            PixelHit(grant_id=seed_grant.id, visitor_hash="a"),
+        ]
+    )  # fmt: skip
+    notice = Notice(article=seed_grant.article, kind=NoticeKind.CORRECTION, title="Fix")
+    db.session.add(
+        NoticeDelivery(notice=notice, partner_id=seed_grant.partner_id, grant_id=seed_grant.id)
+    )
+    db.session.commit()
+    rows = holders.of_article(seed_grant.article_id, sort=Sort("downloads", True))
+    assert [(h.grant.id, h.downloads, h.pixel_views, h.notices, h.acknowledged) for h in rows] == [
+        (seed_grant.id, 2, 1, 1, 0),
+        (other.id, 0, 0, 0, 0),
+    ]
+    page = client.get(f"/staff/articles/{seed_grant.article_id}").text
+    assert "Holders" in page and "Second Holder" in page and "0 of 1 notice acknowledged" in page
+
+
+def test_partner_page_shows_grants_downloads_and_contacts(client, admin, seed_grant):
+    page = client.get(f"/staff/partners/{seed_grant.partner_id}").text
+    assert seed_grant.licence_id in page
+    assert "ed@p.example" in page and "Latest downloads" in page
+
+
+def test_grant_page_offers_the_embed_code_to_copy(client, auth, seed_grant):
+    auth.login("ed@p.example")
+    page = client.get(f"/portal/grants/{seed_grant.id}").text
+    assert 'id="embed-code"' in page and 'data-copy="embed-code"' in page
+    assert "syndicated-article" in page  # the article.html snippet, escaped in a textarea
+
+
+# --- sorting, pages, plurals, sections --------------------------------------------------
+
+
+def test_staff_tables_sort_by_their_columns(client, admin, make_partner):
+    make_partner(name="Aardvark Times"), make_partner(name="Zebra Post")
+    ascending = client.get("/staff/partners?sort=name").text
+    descending = client.get("/staff/partners?sort=-name").text
+    assert ascending.index("Aardvark Times") < ascending.index("Zebra Post")
+    assert descending.index("Zebra Post") < descending.index("Aardvark Times")
+    assert 'aria-sort="descending"' in descending
+
+
+def test_pages_past_the_end_are_not_found(client, admin, make_article):
+    make_article()
+    assert client.get("/staff/articles?page=99").status_code == 404
+    assert client.get("/staff/partners?page=99").status_code == 404
+    assert client.get("/staff/audit?page=99").status_code == 404
+    assert client.get("/staff/requests?page=99").status_code == 404
+    assert client.get("/staff/articles?page=nonsense").status_code == 400
+    with pytest.raises(NotFound, match="has 2 pages"):
+        check_page(3, 2)
+    assert page_number("0") == 1 and page_number("") == 1 and page_number("4") == 4
+    with pytest.raises(DomainError, match="not valid"):
+        page_number("x")
+    assert parse_sort("-bogus", {"name": 1}, "name") == Sort("name", False)
+
+
+def test_counts_have_the_right_plural(client, admin, make_partner):
+    assert plural(1, "article") == "1 article"
+    assert plural(0, "article") == "0 articles"
+    assert plural(1200, "article") == "1,200 articles"
+    make_partner()
+    assert "1 partner<" in client.get("/staff/partners").text
+
+
+def test_sections_differing_in_case_are_one(client, admin, make_article):
+    world = make_article(section="World", headline="Capitals meet")
+    later = make_article(section="world", headline="Envoys return")
+    assert later.section == "World"
+    page = client.get("/staff/articles?section=WORLD").text
+    assert world.headline in page and later.headline in page
+    from syndication.services import search
+
+    assert [s for s in search.sections() if s.casefold() == "world"] == ["World"]
+
+
+def test_a_rule_with_a_reversed_window_is_a_form_error(client, admin):
+    response = client.post(
+        "/staff/rules/new",
+        data={
+            "name": "Backwards",
+            "priority": "0",
+            "published_from": "2026-05-01",
+            "published_until": "2026-04-01",
+        },
+    )
+    assert response.status_code == 422
+    assert "“Articles published before” comes before “Articles published from”" in response.text
