@@ -107,7 +107,9 @@ def _find_existing(
     for column, value in keys:
         if value:
             found = db.session.scalar(sa.select(Article).where(column == value).limit(1))
-            if found is not None:
+            if found is not None and not (
+                column is Article.fingerprint and _distinct_pages(found, draft, identity)
+            ):
                 return found, None
     headline = draft.headline.strip().lower()
     if not headline:
@@ -130,6 +132,22 @@ def _find_existing(
             return candidate, None
         duplicate = duplicate or candidate
     return None, duplicate
+
+
+def _distinct_pages(article: Article, draft: ArticleDraft, identity: Identity) -> bool:
+    """True when the same text sits on two pages of one site: two posts, not one story.
+
+    A site's theme test posts, or a standard text it repeats, share their words;
+    the text identifies a story only across sources, never within one site.
+    """
+    site = normalise_url(draft.source_site_url)
+    return bool(
+        site
+        and normalise_url(article.source_site_url) == site
+        and article.url_key
+        and identity.url_key
+        and article.url_key != identity.url_key
+    )
 
 
 def _unique_slug(headline: str) -> str:
@@ -174,7 +192,7 @@ def _apply_content(article: Article, draft: ArticleDraft) -> None:
         for position, asset in enumerate(draft.assets)
     ]
     article.findings = [
-        ImportFinding(kind=FindingKind(f.kind), text=f.text, detail=f.detail)
+        ImportFinding(kind=FindingKind(f.kind), text=f.text, detail=f.detail[:200])
         for f in draft.findings
     ]
 

@@ -170,31 +170,21 @@ def revision_diff(article_id: int, number: int):
 @staff_required
 def import_articles():
     form = ImportForm()
-    results = []
+    report = None
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            drafts = importing.drafts_from_bytes(
+            report = importing.import_file(
                 upload.read(),
                 upload.filename or "upload",
+                actor=current_user,
                 headline=form.headline.data or None,
-                canonical_url=form.canonical_url.data or "",
+                url=(form.canonical_url.data or "").strip(),
             )
         except ValueError as exc:
             form.file.errors.append(f"{upload.filename}: {exc}")
         else:
-            for draft in drafts:
-                results.append(
-                    articles.import_draft(
-                        draft, actor=current_user, note=f"Imported from {upload.filename}"
-                    )
-                )
-            flash(
-                f"{sum(r.created for r in results)} created, "
-                f"{sum(r.revised for r in results)} revised, "
-                f"{sum(not r.created and not r.revised for r in results)} unchanged.",
-                "success",
-            )
-    return render_template("staff/import.html", form=form, results=results), (
+            flash(f"{report.filename}: {report.summary()}.", "success" if report.items else "error")
+    return render_template("staff/import.html", form=form, report=report), (
         422 if form.errors else 200
     )

@@ -121,6 +121,12 @@ class RevisionForm(FlaskForm):
     )
 
 
+def _http_url(form: FlaskForm, field: URLField) -> None:
+    """Only http(s): any other scheme could never be an article's URL."""
+    if field.data and not field.data.strip().lower().startswith(("http://", "https://")):
+        raise ValidationError("Give an http:// or https:// URL.")
+
+
 class ImportForm(FlaskForm):
     file = FileField(
         "File",
@@ -130,7 +136,9 @@ class ImportForm(FlaskForm):
     )
     headline = StringField("Headline (seed text only)", validators=[Optional(), Length(max=500)])
     canonical_url = URLField(
-        "Canonical URL (seed text only)", validators=[Optional(), URL(), Length(max=1000)]
+        "URL of the original (article pages and seed text)",
+        description="A page's relative links and images resolve against it.",
+        validators=[Optional(), URL(), Length(max=1000), _http_url],
     )
 
 
