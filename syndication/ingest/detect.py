@@ -253,49 +253,22 @@ def assign_identities(drafts: list[ArticleDraft], notes: FileNotes) -> None:
     """Give every draft an identity of its own that a re-import of the file finds again.
 
     In order: items without a GUID or URL get :func:`content_identity`; an item
-    repeated verbatim is kept once; different items at one URL are told apart by
-    their GUIDs when each has its own (the URL, a home page say, names none of
-    them), else the first (a feed's newest) is kept; different items that share
-    a GUID are each told apart by their content, so that neither overwrites the
-    other on every import. What was done is noted.
+    repeated verbatim is kept once; different items that share an identity (a
+    GUID, or a link that serves as one) are each told apart by their content,
+    so that neither overwrites the other on every import. What was done is noted.
     """
     for draft in drafts:
         if not draft.source_id.strip() and not normalise_url(draft.canonical_url):
             draft.source_id = content_identity(draft)
 
-    numbered = list(enumerate(drafts, start=1))
     first_seen: dict[tuple, int] = {}
-    unique = []
-    for position, draft in numbered:
+    kept = []
+    for position, draft in enumerate(drafts, start=1):
         earlier = first_seen.setdefault(_item_key(draft), position)
         if earlier != position:
             notes.skip(_label(position, draft), f"the same item is item {earlier}")
         else:
-            unique.append((position, draft))
-
-    by_url: dict[str, list[tuple[int, ArticleDraft]]] = {}
-    for position, draft in unique:
-        url_key = normalise_url(draft.canonical_url)
-        if url_key:
-            by_url.setdefault(url_key, []).append((position, draft))
-    dropped: set[int] = set()
-    for url_key, group in by_url.items():
-        if len(group) < 2:
-            continue
-        ids = [draft.source_id.strip() for _, draft in group]
-        if len(set(ids)) == len(ids) and all(i and normalise_url(i) != url_key for i in ids):
-            for _, draft in group:
-                draft.canonical_url = ""
-            notes.notes.append(
-                f"{len(group)} items share the link {url_key}, which names none of them: "
-                "their GUIDs identify them."
-            )
-            continue
-        first_position = group[0][0]
-        for position, draft in group[1:]:
-            dropped.add(position)
-            notes.skip(_label(position, draft), f"another item at its URL is item {first_position}")
-    kept = [draft for position, draft in unique if position not in dropped]
+            kept.append(draft)
 
     by_id: dict[str, list[ArticleDraft]] = {}
     for draft in kept:

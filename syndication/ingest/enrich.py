@@ -345,7 +345,9 @@ def finish_draft(
     blocks, promos = mark_promo_blocks(blocks)
     paragraphs = [b.text for b in blocks if b.text]
     url_findings = check_urls(draft)
-    url_findings += unsafe_body_urls(blocks)
+    # Most bodies hold only http(s) and relative URLs: one search over the raw HTML says so.
+    if raw_html and _OTHER_SCHEME.search(raw_html):
+        url_findings += unsafe_body_urls(blocks)
     assets = credit_assets(draft.assets)
     bylines = unique_texts(draft.bylines)
 
@@ -385,6 +387,12 @@ def finish_draft(
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
 _BODY_SCHEMES = frozenset({"http", "https", "mailto"})
 _URL_ATTRIBUTE = re.compile(r"""\b(href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+# A URL attribute whose value may start with a scheme other than http(s) or mailto
+# (spaces, controls and entity-escaped characters before it included).
+_OTHER_SCHEME = re.compile(
+    r"""\b(?:href|src)\s*=\s*["']?(?![\s"']*(?:https?|mailto):)[^"'>]*?(?::|&#0*58;?|&colon;)""",
+    re.IGNORECASE,
+)
 # A relative URL in sanitised markup: neither a scheme nor protocol-relative.
 _RELATIVE = re.compile(r"""\b(?:href|src)="(?![a-zA-Z][a-zA-Z0-9+.-]*:)""")
 
@@ -428,7 +436,7 @@ def unsafe_body_urls(blocks: Sequence[Block]) -> list[Finding]:
     findings = []
     for block in blocks:
         markup = block.serialise()
-        if ":" not in markup:
+        if not _OTHER_SCHEME.search(markup):
             continue
         for match in _URL_ATTRIBUTE.finditer(markup):
             url = unescape(next(g for g in match.groups()[1:] if g is not None) or "")

@@ -337,7 +337,7 @@ _AGENCIES: tuple[tuple[str, str, bool], ...] = (
     ("Philippine News Agency", r"(?i:\bPhilippine News Agency\b)", True),
     ("Vietnam News Agency", r"(?i:\bVietnam News Agency\b)|\bVNA\b", True),
     ("AAP", r"\bAAP\b|(?i:\bAustralian Associated Press\b)", True),
-    ("The Canadian Press", r"(?i:\bThe Canadian Press\b|\bLa Presse Canadienne\b)", True),
+    ("The Canadian Press", r"(?i:\bCanadian Press\b|(?<=La )Presse Canadienne\b)", True),
     ("PA Media", r"(?i:\bPA Media\b|\bPA Wire\b|\bPress Association\b)", True),
     ("CNN Newsource", r"(?i:\bCNN Newsource\b|\bCNN Wire\b)", True),
     ("NBC News Channel", r"(?i:\bNBC News Channel\b)", True),
@@ -355,7 +355,7 @@ _AGENCIES: tuple[tuple[str, str, bool], ...] = (
     ("King Features", r"(?i:\bKing Features\b)", True),
     ("Andrews McMeel Syndication", r"(?i:\bAndrews McMeel\b|\bUniversal Uclick\b)", True),
     ("KFF Health News", r"(?i:\bKFF Health News\b|\bKaiser Health News\b)", True),
-    ("The Conversation", r"\bThe Conversation\b", True),
+    ("The Conversation", r"(?<=The )Conversation\b", True),
     ("Alamy", r"(?i:\bAlamy\b)", False),
     ("SIPA", r"\bSIPA\b|\bSipa\b", False),
     ("ABACA", r"\bABACA\b|\bAbaca(?:press)?\b", False),
@@ -368,22 +368,47 @@ _AGENCIES: tuple[tuple[str, str, bool], ...] = (
 )
 
 
-def _agency_regex(include: Iterable[tuple[str, str, bool]]) -> tuple[re.Pattern[str], list[str]]:
-    items = list(include)
-    pattern = "|".join(f"(?P<g{i}>{regex})" for i, (_, regex, _) in enumerate(items))
-    return re.compile(pattern), [name for name, _, _ in items]
+def _first_words(pattern: str) -> set[str]:
+    """The words a match of ``pattern`` can start with (case-folded): one per alternative.
+
+    Lookbehinds hold context, not the match: their words are left out.
+    """
+    literal = re.sub(r"\(\?<[=!][^)]*\)", " ", pattern)
+    literal = re.sub(r"\\[a-zA-Z]|\(\?[a-zA-Z<=!:]+|\[[^\]]*\]", " ", literal)
+    words = set()
+    for alternative in literal.split("|"):
+        first = re.search(r"[^\W\d_]{2,}", alternative)
+        if first:
+            words.add(first.group().casefold())
+    return words
 
 
-_CREDIT, _CREDIT_NAMES = _agency_regex(_AGENCIES)
-_WIRE, _WIRE_NAMES = _agency_regex(a for a in _AGENCIES if a[2])
+# Each agency's own pattern, and an index from the words its matches start with: a
+# text is searched only for the agencies whose words it holds, most texts for none.
+_PATTERNS = tuple(re.compile(regex) for _, regex, _ in _AGENCIES)
+_BY_WORD: dict[str, list[int]] = {}
+for _index, (_, _regex, _) in enumerate(_AGENCIES):
+    for _word in _first_words(_regex):
+        _BY_WORD.setdefault(_word, []).append(_index)
+# Scripts written without spaces ("新华社记者") hold an agency inside a longer "word".
+_BY_SUBSTRING = {word: indices for word, indices in _BY_WORD.items() if not word.isascii()}
+_WORD = re.compile(r"[^\W\d_]+")
 
 
-def _first_agency(pattern: re.Pattern[str], names: list[str], text: str) -> str | None:
+def _first_agency(text: str, *, wire_only: bool) -> str | None:
     # The leftmost agency is the source: "Mandel Ngan/AFP via Getty Images" is AFP's.
-    match = pattern.search(text)
-    if match is None or match.lastgroup is None:
-        return None
-    return names[int(match.lastgroup[1:])]
+    folded = text.casefold()
+    candidates = {i for word in _WORD.findall(folded) for i in _BY_WORD.get(word, ())}
+    if not folded.isascii():
+        candidates.update(i for word, ids in _BY_SUBSTRING.items() if word in folded for i in ids)
+    best: tuple[int, int] | None = None
+    for index in candidates:
+        if wire_only and not _AGENCIES[index][2]:
+            continue
+        match = _PATTERNS[index].search(text)
+        if match is not None and (best is None or (match.start(), index) < best):
+            best = (match.start(), index)
+    return _AGENCIES[best[1]][0] if best is not None else None
 
 
 def is_third_party_credit(credit: str) -> str | None:
@@ -392,7 +417,7 @@ def is_third_party_credit(credit: str) -> str | None:
     Meant for credit lines: in caption prose "EPA" or "Bloomberg" may be the
     subject of the photo rather than its source.
     """
-    return _first_agency(_CREDIT, _CREDIT_NAMES, credit)
+    return _first_agency(credit, wire_only=False)
 
 
 def find_third_party_credits(credits: Iterable[str]) -> list[Finding]:
@@ -409,7 +434,7 @@ def find_wire_bylines(bylines: Iterable[str]) -> list[Finding]:
     """Return a wire_byline Finding for each byline naming a wire service ("Reuters staff")."""
     findings = []
     for byline in bylines:
-        agency = _first_agency(_WIRE, _WIRE_NAMES, byline)
+        agency = _first_agency(byline, wire_only=True)
         if agency:
             findings.append(Finding(kind="wire_byline", text=byline.strip(), detail=agency))
     return findings
@@ -417,7 +442,7 @@ def find_wire_bylines(bylines: Iterable[str]) -> list[Finding]:
 
 def wire_agency(text: str) -> str | None:
     """The news agency, broadcast wire or syndicate a byline names, or None."""
-    return _first_agency(_WIRE, _WIRE_NAMES, text)
+    return _first_agency(text, wire_only=True)
 
 
 # "BERLIN (dpa) —", "KYIV, Ukraine (AP) -", "(Reuters) -": a wire dateline opens the text.

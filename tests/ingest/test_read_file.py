@@ -145,12 +145,11 @@ def test_different_items_sharing_a_guid_are_told_apart_by_their_content() -> Non
     assert read_file(rss(ITEM + other), "feed.xml").drafts[1].source_id == ids[1]
 
 
-def test_items_sharing_a_home_page_link_keep_their_own_guids_and_no_canonical_url() -> None:
+def test_items_sharing_a_link_keep_their_own_guids() -> None:
     items = "".join(
-        f"<item><title>Story {n}</title><link>https://news.example/</link><guid>g{n}</guid>"
-        f"<description>Text {n}.</description></item>"
+        f"<item><title>Update {n}</title><link>https://news.example/live#{n}</link>"
+        f"<guid>live-{n}</guid><description>Update {n} of the live page.</description></item>"
         for n in (1, 2)
     )
-    reading = read_file(rss(items), "feed.xml")
-    assert [(d.source_id, d.canonical_url) for d in reading.drafts] == [("g1", ""), ("g2", "")]
-    assert any("share the link" in note for note in reading.notes.notes)
+    drafts = read_file(rss(items), "feed.xml").drafts
+    assert [d.source_id for d in drafts] == ["live-1", "live-2"]

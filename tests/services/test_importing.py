@@ -75,6 +75,25 @@ def test_items_without_guid_or_link_are_not_duplicated_by_a_re_import() -> None:
     assert _articles() == count and again.unchanged == 2
 
 
+def test_entries_of_one_page_with_their_own_guids_are_articles_of_their_own() -> None:
+    entries = "".join(
+        item(f"Update {n}", f"https://wire.example/live#entry-{n}", guid=f"live-{n}")
+        for n in (1, 2, 3)
+    )
+    report = importing.import_file(rss(entries), "live.xml")
+    assert report.created == 3 and _articles() == 3
+    assert importing.import_file(rss(entries), "live.xml").unchanged == 3
+
+
+def test_the_same_page_from_another_source_is_still_the_same_story() -> None:
+    importing.import_file(rss(item("Dam opens", "https://wire.example/dam", guid="g-dam")), "a.xml")
+    other = rss(item("Dam opens", "https://www.wire.example/dam/", guid="other-feed-7"))
+    report = importing.import_file(
+        other.replace(b"wire.example/</link>", b"mirror.example/</link>"), "b.xml"
+    )
+    assert report.created == 0 and _articles() == 1
+
+
 def test_an_export_of_drafts_reports_them_skipped_and_stores_nothing(shared_dir) -> None:
     data = (shared_dir / "corpus" / "wxr" / "importer-serialized-postmeta-cdata.xml").read_bytes()
     report = importing.import_file(data, "export.xml")
