@@ -36,21 +36,62 @@ def create_user_command(email: str, role: str, name: str, password: str) -> None
 @articles_cli.command("import")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--headline", help="Headline for formats that carry none (seed text).")
-@click.option("--canonical-url", default="", help="URL of the original article.")
-def import_command(path: Path, headline: str | None, canonical_url: str) -> None:
-    """Import the articles in a file: seed text, RSS/Atom, WXR, ninjs or an article page."""
-    from syndication.services import articles, importing
+@click.option(
+    "--url",
+    "--canonical-url",
+    "url",
+    default="",
+    help="Where the file came from: a page's URL (its relative links and images resolve "
+    "against it, and it is the canonical URL unless the page names one), or the original "
+    "of seed text.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the import report as JSON.")
+def import_command(path: Path, headline: str | None, url: str, as_json: bool) -> None:
+    """Import the articles in a file: seed text, RSS/Atom, WXR, ninjs or an article page.
 
+    Ends with the import report: items found, created, revised, unchanged and
+    skipped (with why), and what was noticed. Exits non-zero when the file
+    cannot be read, holds no items, or none of its items could be imported.
+    """
+    import json
+
+    from syndication.ingest.enrich import absolute_url
+    from syndication.services import importing
+
+    if url and not absolute_url(url):
+        raise click.BadParameter("must be an http:// or https:// URL.", param_hint="--url")
     try:
-        drafts = importing.drafts_from_file(path, headline=headline, canonical_url=canonical_url)
+        report = importing.import_file(path.read_bytes(), path.name, headline=headline, url=url)
     except ValueError as exc:
+        if as_json:
+            click.echo(json.dumps({"file": path.name, "error": str(exc)}, ensure_ascii=False))
+            click.get_current_context().exit(1)
         raise click.ClickException(f"{path.name}: {exc}") from exc
-    for draft in drafts:
-        result = articles.import_draft(draft, note=f"Imported from {path.name}")
-        state = "created" if result.created else ("revised" if result.revised else "unchanged")
-        article = result.article
-        review = " (awaiting review)" if article.intake.value == "awaiting_review" else ""
-        click.echo(f"{state}{review}: #{article.id} {article.headline}")
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        for line in _report_lines(report):
+            click.echo(line)
+    if not report.items:
+        if not as_json:
+            click.echo("Nothing imported: every item was skipped.", err=True)
+        click.get_current_context().exit(1)
+
+
+def _report_lines(report) -> list[str]:
+    """The import report as the CLI prints it: one line per item, then what was noticed."""
+    lines = []
+    for item in report.items:
+        review = " (awaiting review)" if item.awaiting_review else ""
+        lines.append(f"{item.state}{review}: #{item.article_id} {item.headline}")
+    lines += [f"skipped: {s.item}: {s.reason}" for s in report.skipped]
+    if report.encoding:
+        lines.append(f"encoding: {report.encoding} ({report.encoding_reason})")
+    lines += [f"note: {note}" for note in report.notes]
+    if report.findings:
+        lines.append("findings: " + ", ".join(f"{kind} {n}" for kind, n in report.findings.items()))
+    lines.append(f"{report.filename} ({report.importer}): {report.summary()}")
+    return lines
 
 
 @notices_cli.command("create")

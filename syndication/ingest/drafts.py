@@ -14,7 +14,10 @@ class Finding:
     body), ``promo`` (an inline "(RELATED: ...)" style promo, kept but marked),
     ``third_party_asset`` (a photo or embed credited to a wire or agency),
     ``cited_outlet`` (reporting attributed to another outlet, "Axios reported"),
-    ``wire_byline`` (a byline naming a wire service).
+    ``wire_byline`` (a byline naming a wire service), ``byline_source`` (where a
+    byline was found and what cleaning made of it), ``encoding`` (how the file's
+    bytes were read, when that took more than its declaration), ``dropped_url``
+    (a URL that is not http(s), or relative with nothing to resolve it against).
     ``text`` is the matched text; ``detail`` the normalised name where there is
     one (the outlet or agency).
     """
@@ -63,3 +66,31 @@ class ArticleDraft:
     importer: str = ""
     assets: list[AssetDraft] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Skipped:
+    """An item of a file that was not imported, and why, for the import report."""
+
+    item: str
+    reason: str
+
+
+@dataclass(slots=True)
+class FileNotes:
+    """What reading a whole file found beside its drafts: its encoding, what was skipped.
+
+    Importers fill it when they are given one; the import report shows it.
+    ``encoding_notable`` is set when the encoding was not simply the declared
+    one confirmed by the bytes (sniffed, overridden, repaired): then every
+    article from the file records it too.
+    """
+
+    encoding: str = ""
+    encoding_reason: str = ""
+    encoding_notable: bool = False
+    notes: list[str] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+
+    def skip(self, item: str, reason: str) -> None:
+        self.skipped.append(Skipped(item, reason))

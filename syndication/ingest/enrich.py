@@ -15,7 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from html import escape
+from html import escape, unescape
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
@@ -28,6 +28,7 @@ from syndication.ingest.findings import (
     find_promos,
     find_third_party_credits,
     find_wire_bylines,
+    find_wire_dateline,
     is_third_party_credit,
     mark_promos,
     split_footer,
@@ -80,10 +81,29 @@ def collapse(text: str | None) -> str:
     return " ".join(text.split()) if text else ""
 
 
+# A numeric character reference to a code point no text can hold (a UTF-16 surrogate,
+# NUL, beyond U+10FFFF): HTML parsers turn it into U+FFFD, which the source never wrote.
+_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]+)|([0-9]+));?")
+
+
+def _possible(match: re.Match[str]) -> str:
+    code = int(match[1], 16) if match[1] else int(match[2])
+    impossible = code == 0 or 0xD800 <= code <= 0xDFFF or code > 0x10FFFF
+    return "" if impossible else match.group()
+
+
+def drop_impossible_references(markup: str) -> str:
+    """``markup`` without character references to code points that cannot exist."""
+    if "&#" not in markup:
+        return markup
+    return _REFERENCE.sub(_possible, markup)
+
+
 def text_of(markup: str | None) -> str:
     """Return the visible text of an HTML snippet (a title, a caption), whitespace collapsed."""
     if not markup or not markup.strip():
         return ""
+    markup = drop_impossible_references(markup)
     if "<" not in markup and "&" not in markup:
         return collapse(markup)
     try:
@@ -324,6 +344,10 @@ def finish_draft(
     blocks, footer = drop_footer(blocks, known_footers)
     blocks, promos = mark_promo_blocks(blocks)
     paragraphs = [b.text for b in blocks if b.text]
+    url_findings = check_urls(draft)
+    # Most bodies hold only http(s) and relative URLs: one search over the raw HTML says so.
+    if raw_html and _OTHER_SCHEME.search(raw_html):
+        url_findings += unsafe_body_urls(blocks)
     assets = credit_assets(draft.assets)
     bylines = unique_texts(draft.bylines)
 
@@ -331,24 +355,137 @@ def finish_draft(
     findings += promos
     findings += find_cited_outlets("\n\n".join(paragraphs))
     findings += credit_findings(assets, credits, captions)
-    findings += find_wire_bylines(bylines)
+    wire = find_wire_bylines(bylines)
+    # A dateline credit ("ROME (ANSA) -") marks wire copy whatever the byline says.
+    wire += [
+        f
+        for f in find_wire_dateline(paragraphs[0] if paragraphs else "")
+        if f.detail not in {w.detail for w in wire}
+    ]
+    findings += wire
 
     draft.headline, draft.dek, draft.summary = fill_texts(
         headline, draft.dek, draft.summary, paragraphs
     )
-    draft.body_html = render_body(blocks, base_url)
+    base = absolute_url(base_url)
+    body_html = render_body(blocks, base)
+    if not base:
+        body_html, unresolved = drop_relative_urls(body_html)
+        url_findings += unresolved
+    draft.body_html = body_html
     draft.assets = assets
     draft.bylines = bylines
     draft.tags = unique_texts(draft.tags)
-    draft.findings = findings
+    # Findings an importer recorded already (where a byline came from) come first.
+    draft.findings = [*draft.findings, *findings, *url_findings]
     return draft
+
+
+# --- URLs: only http(s) is kept ---------------------------------------------------------------
+
+# A scheme, as a browser reads one: after removing leading spaces and controls.
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.-]*):")
+_BODY_SCHEMES = frozenset({"http", "https", "mailto"})
+_URL_ATTRIBUTE = re.compile(r"""\b(href|src)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]+))""", re.I)
+# A URL attribute whose value may start with a scheme other than http(s) or mailto
+# (spaces, controls and entity-escaped characters before it included).
+_OTHER_SCHEME = re.compile(
+    r"""\b(?:href|src)\s*=\s*["']?(?![\s"']*(?:https?|mailto):)[^"'>]*?(?::|&#0*58;?|&colon;)""",
+    re.IGNORECASE,
+)
+# A relative URL in sanitised markup: neither a scheme nor protocol-relative.
+_RELATIVE = re.compile(r"""\b(?:href|src)="(?![a-zA-Z][a-zA-Z0-9+.-]*:)""")
+
+
+def _url_finding(url: str, what: str) -> Finding:
+    return Finding(kind="dropped_url", text=url[:2000], detail=what)
+
+
+def check_urls(draft: ArticleDraft) -> list[Finding]:
+    """Drop the draft's canonical URL, site link and asset URLs that are not http(s).
+
+    Each dropped URL is a finding. A source id that was only the dropped link
+    goes with it: a ``javascript:`` link identifies nothing.
+    """
+    findings = []
+    canonical = draft.canonical_url.strip()
+    if canonical and not absolute_url(canonical):
+        findings.append(_url_finding(canonical, "canonical URL"))
+        if draft.source_id.strip() == canonical:
+            draft.source_id = ""
+        draft.canonical_url = ""
+    site = draft.source_site_url.strip()
+    if site and not absolute_url(site):
+        findings.append(_url_finding(site, "site link"))
+        draft.source_site_url = ""
+    kept = []
+    for asset in draft.assets:
+        if asset.url and not absolute_url(asset.url):
+            findings.append(_url_finding(asset.url, "image"))
+        else:
+            kept.append(asset)
+    draft.assets = kept
+    return findings
+
+
+def unsafe_body_urls(blocks: Sequence[Block]) -> list[Finding]:
+    """A finding for each link or image in the body whose scheme is not http(s) or mailto.
+
+    The sanitiser removes them; this says so. Relative URLs are not unsafe.
+    """
+    findings = []
+    for block in blocks:
+        markup = block.serialise()
+        if not _OTHER_SCHEME.search(markup):
+            continue
+        for match in _URL_ATTRIBUTE.finditer(markup):
+            url = unescape(next(g for g in match.groups()[1:] if g is not None) or "")
+            cleaned = "".join(ch for ch in url if ch > " ").strip()  # as browsers strip
+            scheme = _SCHEME.match(cleaned)
+            if scheme and scheme[1].lower() not in _BODY_SCHEMES:
+                what = "link in the text" if match[1].lower() == "href" else "image in the text"
+                findings.append(_url_finding(url.strip(), what))
+    return findings
+
+
+def drop_relative_urls(body_html: str) -> tuple[str, list[Finding]]:
+    """With no URL to resolve them against, relative links are unwrapped and images dropped.
+
+    A relative image left in a republished copy would point into the partner's
+    own site; the finding tells staff to import the page with its URL.
+    """
+    if not _RELATIVE.search(body_html):
+        return body_html, []
+    root = lxml_html.fragment_fromstring(body_html, create_parent="div")
+    dropped = []
+    for element in list(root.iter("a", "img")):
+        attribute = "href" if element.tag == "a" else "src"
+        url = element.get(attribute)
+        if url is None or _SCHEME.match(url) or url.startswith("//"):
+            continue
+        dropped.append(url)
+        if element.tag == "a":
+            element.drop_tag()
+        else:
+            element.drop_tree()
+    if not dropped:
+        return body_html, []
+    inner = escape(root.text or "", quote=False)
+    inner += "".join(etree.tostring(c, encoding="unicode", method="html") for c in root)
+    finding = Finding(
+        kind="dropped_url",
+        text=", ".join(dropped)[:2000],
+        detail=f"{len(dropped)} relative link{'s' if len(dropped) != 1 else ''} with no URL "
+        "to resolve against: import with the page's URL",
+    )
+    return _EMPTY_PARAGRAPH.sub("", sanitise_pieces([inner])).strip(), [finding]
 
 
 def split_body(raw_html: str) -> tuple[list[Block], list[str]]:
     """The body's blocks, in order, and the texts of its figure captions."""
     if not raw_html or not raw_html.strip():
         return [], []
-    root = _parse_fragment(raw_html)
+    root = _parse_fragment(drop_impossible_references(raw_html))
     for element in list(root.iter(*_DROPPED_TAGS)):
         element.drop_tree()
     captions = [collapse(c.text_content()) for c in root.iter("figcaption")]

@@ -12,13 +12,15 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 from functools import lru_cache
 from html import escape
 from urllib.parse import urljoin
 
 from lxml import etree
 
-from syndication.ingest.drafts import ArticleDraft, AssetDraft
+from syndication.ingest.charset import as_utf8_xml, decode
+from syndication.ingest.drafts import ArticleDraft, AssetDraft, FileNotes, Finding
 from syndication.ingest.enrich import (
     absolute_url,
     collapse,
@@ -48,8 +50,7 @@ _RSS_CORE = frozenset(
         "http://my.netscape.com/rdf/simple/0.9/",
     }
 )
-_LEADING_JUNK = b"\xef\xbb\xbf \t\r\n"  # a BOM or blank lines before the XML declaration
-_DECLARED_ENCODING = re.compile(rb"\A<\?xml[^>]*encoding\s*=", re.IGNORECASE)
+_LEADING_JUNK = "\ufeff \t\r\n"  # a BOM or blank lines before the XML declaration
 # "jonas@example.org (Jonas Große Sundrup)": the name is the byline, the address is not.
 _EMAIL_WITH_NAME = re.compile(r"^\s*\S+@\S+\s*\((?P<name>[^)]+)\)\s*$")
 _BARE_EMAIL = re.compile(r"^\s*\S+@\S+\.\S+\s*$")
@@ -71,29 +72,27 @@ def _parser(*, recover: bool = False) -> etree.XMLParser:
     return etree.XMLParser(recover=recover, resolve_entities=False, no_network=True, load_dtd=False)
 
 
-def load_xml(data: bytes) -> tuple[etree._Element, str]:
+def load_xml(data: bytes, notes: FileNotes | None = None) -> tuple[etree._Element, str]:
     """Parse XML bytes; return the root and, if the parser had to recover, what was wrong.
 
-    Declared encodings are honoured by libxml2; undeclared bytes that are not
-    UTF-8 are read as windows-1252, as feedparser and browsers do. Raises
+    The bytes are decoded first, as a browser would (``charset.decode``): a
+    declaration the bytes contradict is overruled, undeclared legacy bytes are
+    sniffed, and the encoding used (and why) goes into ``notes``. Raises
     ImportFormatError when nothing readable is left.
     """
-    data = data.lstrip(_LEADING_JUNK)
-    if not data.startswith(b"<"):
+    decoded = decode(data, markup="xml")
+    if notes is not None:
+        notes.encoding, notes.encoding_reason = decoded.encoding, decoded.reason
+        notes.encoding_notable = decoded.notable
+    # Blank lines or a BOM before the XML declaration: strict parsers refuse them.
+    text = decoded.text.lstrip(_LEADING_JUNK)
+    if not text.startswith("<"):
         raise ImportFormatError("The file is not XML: it does not start with a tag.")
+    data = as_utf8_xml(replace(decoded, text=text))
     try:
         return etree.fromstring(data, _parser()), ""
     except etree.XMLSyntaxError as error:
         problem = str(error)
-    if not _DECLARED_ENCODING.match(data):
-        try:
-            data.decode("utf-8")
-        except UnicodeDecodeError:
-            data = data.decode("windows-1252", errors="replace").encode("utf-8")
-            try:
-                return etree.fromstring(data, _parser()), ""
-            except etree.XMLSyntaxError as error:
-                problem = str(error)
     root = etree.fromstring(data, _parser(recover=True))
     if root is None:
         raise ImportFormatError(f"The file is not readable XML ({problem}).")
@@ -188,8 +187,8 @@ def _assets(item: _Children, base: str) -> list[AssetDraft]:
         url = (element.get("url") or "").strip()
         if not url.startswith(("http://", "https://")):  # urljoin is costly on every item
             url = urljoin(base, url)
-        if not absolute_url(url):
-            continue
+        if not url:
+            continue  # a URL that is not http(s) is kept for finish_draft to drop, saying so
         own = _children(element)
         asset = AssetDraft(
             url=url,
@@ -214,7 +213,9 @@ def _rss_draft(
     channel_link = _text(channel, ("", "link"))
     link = _text(fields, ("", "link"))
     atom_links = [e.get("href") or "" for e in fields.get((ATOM, "link"), ()) if e.get("href")]
-    link = _join(_base(item, channel_link), link or (atom_links[0] if atom_links else ""))
+    link = link or (atom_links[0] if atom_links else "")
+    # An item without a link has none: joined to the base, "" would be the channel's.
+    link = _join(_base(item, channel_link), link) if link else ""
     guid = _text(fields, ("", "guid")) or item.get(f"{{{RDF}}}about", "")
 
     body_element = next(iter(fields.get((CONTENT, "encoded"), ())), None)
@@ -276,8 +277,9 @@ def _atom_content(element: etree._Element | None) -> str:
 
 def _atom_link(entry: _Children, base: str) -> str:
     for element in entry.get((ATOM, "link"), ()):
-        if (element.get("rel") or "alternate") == "alternate" and element.get("href"):
-            return _join(base, element.get("href", "").strip())
+        href = (element.get("href") or "").strip()
+        if (element.get("rel") or "alternate") == "alternate" and href:
+            return _join(base, href)
     return ""
 
 
@@ -318,19 +320,24 @@ def _atom_draft(
 
 
 def _provenance(drafts: list[ArticleDraft], title: str, site: str) -> None:
-    site = site if absolute_url(site) else ""
+    site = site.strip()
+    unsafe = site if site and not absolute_url(site) else ""
     for draft in drafts:
         draft.source_title = " ".join(title.split())[:500]
-        draft.source_site_url = site
+        draft.source_site_url = "" if unsafe else site
+        if unsafe:  # only http(s) is a site
+            draft.findings.append(Finding(kind="dropped_url", text=unsafe, detail="site link"))
 
 
-def parse_feed(data: bytes, *, known_footers: Sequence[str] = ()) -> list[ArticleDraft]:
+def parse_feed(
+    data: bytes, *, known_footers: Sequence[str] = (), notes: FileNotes | None = None
+) -> list[ArticleDraft]:
     """Parse an RSS 2.0, RSS 1.0 or Atom feed into one draft per item, sanitised, with findings.
 
     Raises ImportFormatError if the bytes are not a feed, or are too broken to
-    yield any item.
+    yield any item. ``notes`` receives the encoding used and why.
     """
-    root, problem = load_xml(data)
+    root, problem = load_xml(data, notes)
     namespace, local = _split_tag(root.tag) if isinstance(root.tag, str) else ("", "")
     if local == "feed" and namespace == ATOM:
         language = root.get(XML_LANG) or "en"
@@ -358,4 +365,9 @@ def parse_feed(data: bytes, *, known_footers: Sequence[str] = ()) -> list[Articl
         if not drafts:
             raise ImportFormatError(f"The feed is not well-formed XML and has no items: {problem}")
         logger.warning("Feed imported despite an XML error: %s", problem)
+        if notes is not None:
+            notes.notes.append(f"The XML is not well-formed; read in recovery mode ({problem}).")
+    if not drafts:
+        kind = "Atom feed" if local == "feed" else "RSS feed"
+        raise ImportFormatError(f"The {kind} has no items: there is nothing to import.")
     return drafts

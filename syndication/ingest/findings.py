@@ -266,42 +266,149 @@ def find_cited_outlets(text: str) -> list[Finding]:
 # --- agencies: credits and bylines -----------------------------------------------------------
 
 # (agency as staff see it, pattern, also a wire byline?). Acronyms are upper case
-# and whole words so that "APP" or the name "Ani" do not match.
+# and whole words so that "APP" or the name "Ani" do not match; full names are
+# matched in any case. The leftmost match names the source, so the order here
+# only matters for names that contain another ("dpa-AFX" before "AFX").
+# International and national news agencies (in their own languages too), the
+# broadcast wire services, the syndicates that sell columns and features, and
+# the photo agencies whose credits mark a picture as not ours.
 _AGENCIES: tuple[tuple[str, str, bool], ...] = (
-    ("Associated Press", r"\bAssociated Press\b|\bAP\b", True),
+    ("Associated Press", r"\bAssociated Press\b|\bAP\b|(?i:\bAP Television\b|\bAPTN\b)", True),
     ("Getty Images", r"\bGetty\b", False),
     ("Reuters", r"\bReuters\b|\bREUTERS\b", True),
-    ("AFP", r"\bAFP\b|\bAgence France-Presse\b", True),
+    ("AFP", r"\bAFP\b|(?i:\bAgence France[- ]Presse\b)", True),
     ("EPA", r"\bEPA\b", False),
-    ("EFE", r"\bEFE\b", True),
-    ("PTI", r"\bPTI\b", True),
-    ("ANI", r"\bANI\b", True),
-    ("Xinhua", r"\bXinhua\b|\bXINHUA\b", True),
+    ("EFE", r"\bEFE\b|(?i:\bAgencia EFE\b)", True),
+    ("PTI", r"\bPTI\b|(?i:\bPress Trust of India\b)", True),
+    ("ANI", r"\bANI\b|(?i:\bAsian News International\b)", True),
+    ("IANS", r"\bIANS\b|(?i:\bIndo-Asian News Service\b)", True),
+    ("UNI", r"(?i:\bUnited News of India\b)", True),
+    ("Xinhua", r"\bXinhua\b|\bXINHUA\b|新华社|新華社", True),
+    ("China News Service", r"(?i:\bChina News Service\b)|中新社|中國新聞社|中国新闻社", True),
+    ("Central News Agency", r"(?i:\bCentral News Agency\b)|中央社", True),
+    ("Kyodo", r"\bKyodo\b|\bKYODO\b|共同通信", True),
+    ("Jiji", r"\bJiji\b|\bJIJI\b|時事通信", True),
+    ("Yonhap", r"\bYonhap\b|\bYONHAP\b|연합뉴스", True),
+    ("TASS", r"\bTASS\b|\bТАСС\b", True),
+    ("RIA Novosti", r"(?i:\bRIA Novosti\b)|РИА Новости", True),
+    ("Interfax", r"\bInterfax\b|\bINTERFAX\b|Интерфакс", True),
+    ("Ukrinform", r"\bUkrinform\b|Укрінформ", True),
+    ("UNIAN", r"\bUNIAN\b|УНІАН", True),
     ("Shutterstock", r"\bShutterstock\b|\bSHUTTERSTOCK\b", False),
     ("Bloomberg", r"\bBloomberg\b|\bBLOOMBERG\b", True),
-    ("UPI", r"\bUPI\b|\bUnited Press International\b", True),
-    ("dpa", r"\bdpa\b|\bDPA\b", True),
+    ("Dow Jones", r"(?i:\bDow Jones Newswires\b)", True),
+    ("UPI", r"\bUPI\b|(?i:\bUnited Press International\b)", True),
+    ("dpa", r"\bdpa\b|\bDPA\b|(?i:\bDeutsche Presse-Agentur\b)", True),
+    ("AFX", r"\bAFX\b", True),
+    ("epd", r"\bepd\b|(?i:\bEvangelischer Pressedienst\b)", True),
+    ("KNA", r"\bKNA\b|(?i:\bKatholische Nachrichten-Agentur\b)", True),
+    ("APA", r"\bAPA\b|(?i:\bAustria Presse Agentur\b)", True),
+    ("Keystone-SDA", r"(?i:\bKeystone-SDA\b|\bKeystone-ATS\b)|\bSDA\b|\bATS\b", True),
+    ("ANSA", r"\bANSA\b|\bAnsa\b", True),
+    ("Adnkronos", r"(?i:\bAdnkronos\b)", True),
+    ("Europa Press", r"(?i:\bEuropa Press\b)", True),
+    ("Lusa", r"\bLusa\b|\bLUSA\b", True),
+    ("Agência Brasil", r"(?i:\bAgência Brasil\b|\bAgencia Brasil\b)", True),
+    ("Notimex", r"(?i:\bNotimex\b)", True),
+    ("Télam", r"(?i:\bTélam\b|\bTelam\b)", True),
+    ("Prensa Latina", r"(?i:\bPrensa Latina\b)", True),
+    ("ANP", r"\bANP\b", True),
+    ("Belga", r"\bBelga\b|\bBELGA\b", True),
+    ("ČTK", r"\bČTK\b|\bCTK\b", True),
+    ("PAP", r"\bPAP\b|(?i:\bPolska Agencja Prasowa\b)", True),
+    ("MTI", r"\bMTI\b", True),
+    ("Agerpres", r"(?i:\bAgerpres\b)", True),
+    ("BTA", r"\bBTA\b", True),
+    ("HINA", r"\bHINA\b|\bHina\b", True),
+    ("Tanjug", r"(?i:\bTanjug\b)", True),
+    ("ANA-MPA", r"\bANA-MPA\b|\bAPE-MPE\b", True),
+    ("TT", r"(?i:\bTT Nyhetsbyrån\b)|(?<=/)TT\b|\bTT(?=/)", True),
+    ("NTB", r"\bNTB\b", True),
+    ("Ritzau", r"(?i:\bRitzau\b)", True),
+    ("STT", r"\bSTT\b", True),
+    ("Anadolu Agency", r"(?i:\bAnadolu\b)", True),
+    ("IRNA", r"\bIRNA\b", True),
+    ("WAFA", r"\bWAFA\b|\bWafa\b", True),
+    ("MENA", r"(?i:\bMiddle East News Agency\b)", True),
+    ("KUNA", r"\bKUNA\b", True),
+    ("WAM", r"\bWAM\b", True),
+    ("Bernama", r"(?i:\bBernama\b)", True),
+    ("Antara", r"\bAntara\b|\bANTARA\b", True),
+    ("Philippine News Agency", r"(?i:\bPhilippine News Agency\b)", True),
+    ("Vietnam News Agency", r"(?i:\bVietnam News Agency\b)|\bVNA\b", True),
+    ("AAP", r"\bAAP\b|(?i:\bAustralian Associated Press\b)", True),
+    ("The Canadian Press", r"(?i:\bCanadian Press\b|(?<=La )Presse Canadienne\b)", True),
+    ("PA Media", r"(?i:\bPA Media\b|\bPA Wire\b|\bPress Association\b)", True),
+    ("CNN Newsource", r"(?i:\bCNN Newsource\b|\bCNN Wire\b)", True),
+    ("NBC News Channel", r"(?i:\bNBC News Channel\b)", True),
+    ("ABC NewsOne", r"(?i:\bABC NewsOne\b)", True),
+    ("CBS Newspath", r"(?i:\bCBS Newspath\b)", True),
+    ("Tribune Content Agency", r"(?i:\bTribune Content Agency\b|\bTribune News Service\b)", True),
+    ("McClatchy", r"(?i:\bMcClatchy\b)", True),
+    ("The New York Times Syndicate", r"(?i:\bNew York Times (?:News Service|Syndicate)\b)", True),
+    (
+        "Washington Post Writers Group",
+        r"(?i:\bWashington Post (?:Writers Group|News Service)\b)",
+        True,
+    ),
+    ("Creators Syndicate", r"(?i:\bCreators Syndicate\b)", True),
+    ("King Features", r"(?i:\bKing Features\b)", True),
+    ("Andrews McMeel Syndication", r"(?i:\bAndrews McMeel\b|\bUniversal Uclick\b)", True),
+    ("KFF Health News", r"(?i:\bKFF Health News\b|\bKaiser Health News\b)", True),
+    ("The Conversation", r"(?<=The )Conversation\b", True),
+    ("Alamy", r"(?i:\bAlamy\b)", False),
+    ("SIPA", r"\bSIPA\b|\bSipa\b", False),
+    ("ABACA", r"\bABACA\b|\bAbaca(?:press)?\b", False),
+    ("imago", r"(?i:\bimago\b)", False),
+    ("picture alliance", r"(?i:\bpicture[- ]alliance\b)", False),
+    ("ZUMA Press", r"(?i:\bZUMA\b)", False),
+    ("NurPhoto", r"(?i:\bNurPhoto\b)", False),
     # Capitalised only: "Pool" in a credit is a pool photographer, "pool" is a pool.
     ("Pool", r"\bPool\b|\bPOOL\b", False),
 )
 
 
-def _agency_regex(include: Iterable[tuple[str, str, bool]]) -> tuple[re.Pattern[str], list[str]]:
-    items = list(include)
-    pattern = "|".join(f"(?P<g{i}>{regex})" for i, (_, regex, _) in enumerate(items))
-    return re.compile(pattern), [name for name, _, _ in items]
+def _first_words(pattern: str) -> set[str]:
+    """The words a match of ``pattern`` can start with (case-folded): one per alternative.
+
+    Lookbehinds hold context, not the match: their words are left out.
+    """
+    literal = re.sub(r"\(\?<[=!][^)]*\)", " ", pattern)
+    literal = re.sub(r"\\[a-zA-Z]|\(\?[a-zA-Z<=!:]+|\[[^\]]*\]", " ", literal)
+    words = set()
+    for alternative in literal.split("|"):
+        first = re.search(r"[^\W\d_]{2,}", alternative)
+        if first:
+            words.add(first.group().casefold())
+    return words
 
 
-_CREDIT, _CREDIT_NAMES = _agency_regex(_AGENCIES)
-_WIRE, _WIRE_NAMES = _agency_regex(a for a in _AGENCIES if a[2])
+# Each agency's own pattern, and an index from the words its matches start with: a
+# text is searched only for the agencies whose words it holds, most texts for none.
+_PATTERNS = tuple(re.compile(regex) for _, regex, _ in _AGENCIES)
+_BY_WORD: dict[str, list[int]] = {}
+for _index, (_, _regex, _) in enumerate(_AGENCIES):
+    for _word in _first_words(_regex):
+        _BY_WORD.setdefault(_word, []).append(_index)
+# Scripts written without spaces ("新华社记者") hold an agency inside a longer "word".
+_BY_SUBSTRING = {word: indices for word, indices in _BY_WORD.items() if not word.isascii()}
+_WORD = re.compile(r"[^\W\d_]+")
 
 
-def _first_agency(pattern: re.Pattern[str], names: list[str], text: str) -> str | None:
+def _first_agency(text: str, *, wire_only: bool) -> str | None:
     # The leftmost agency is the source: "Mandel Ngan/AFP via Getty Images" is AFP's.
-    match = pattern.search(text)
-    if match is None or match.lastgroup is None:
-        return None
-    return names[int(match.lastgroup[1:])]
+    folded = text.casefold()
+    candidates = {i for word in _WORD.findall(folded) for i in _BY_WORD.get(word, ())}
+    if not folded.isascii():
+        candidates.update(i for word, ids in _BY_SUBSTRING.items() if word in folded for i in ids)
+    best: tuple[int, int] | None = None
+    for index in candidates:
+        if wire_only and not _AGENCIES[index][2]:
+            continue
+        match = _PATTERNS[index].search(text)
+        if match is not None and (best is None or (match.start(), index) < best):
+            best = (match.start(), index)
+    return _AGENCIES[best[1]][0] if best is not None else None
 
 
 def is_third_party_credit(credit: str) -> str | None:
@@ -310,7 +417,7 @@ def is_third_party_credit(credit: str) -> str | None:
     Meant for credit lines: in caption prose "EPA" or "Bloomberg" may be the
     subject of the photo rather than its source.
     """
-    return _first_agency(_CREDIT, _CREDIT_NAMES, credit)
+    return _first_agency(credit, wire_only=False)
 
 
 def find_third_party_credits(credits: Iterable[str]) -> list[Finding]:
@@ -327,7 +434,29 @@ def find_wire_bylines(bylines: Iterable[str]) -> list[Finding]:
     """Return a wire_byline Finding for each byline naming a wire service ("Reuters staff")."""
     findings = []
     for byline in bylines:
-        agency = _first_agency(_WIRE, _WIRE_NAMES, byline)
+        agency = _first_agency(byline, wire_only=True)
         if agency:
             findings.append(Finding(kind="wire_byline", text=byline.strip(), detail=agency))
     return findings
+
+
+def wire_agency(text: str) -> str | None:
+    """The news agency, broadcast wire or syndicate a byline names, or None."""
+    return _first_agency(text, wire_only=True)
+
+
+# "BERLIN (dpa) —", "KYIV, Ukraine (AP) -", "(Reuters) -": a wire dateline opens the text.
+_DATELINE = re.compile(
+    r"^\s*(?:[^\W\d_][^\n()]{0,60}?)?\((?P<credit>[^()\n]{2,40})\)\s*(?:--|[-–—:])\s", re.UNICODE
+)
+
+
+def find_wire_dateline(first_paragraph: str) -> list[Finding]:
+    """A wire_byline Finding when the text opens with an agency's dateline ("ROME (ANSA) -")."""
+    match = _DATELINE.match(first_paragraph or "")
+    if match is None:
+        return []
+    agency = wire_agency(match["credit"])
+    if agency is None:
+        return []
+    return [Finding(kind="wire_byline", text=match.group().strip(), detail=agency)]

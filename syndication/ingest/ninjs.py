@@ -6,7 +6,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from syndication.ingest.drafts import ArticleDraft, AssetDraft
+from syndication.ingest.drafts import ArticleDraft, AssetDraft, FileNotes
 from syndication.ingest.enrich import collapse, finish_draft, paragraphs_html, parse_datetime
 from syndication.ingest.errors import ImportFormatError
 
@@ -135,15 +135,18 @@ def _draft(item: Item, known_footers: Sequence[str]) -> ArticleDraft:
     return finish_draft(draft, _body(item), known_footers=known_footers)
 
 
-def parse_ninjs(data: bytes, *, known_footers: Sequence[str] = ()) -> list[ArticleDraft]:
+def parse_ninjs(
+    data: bytes, *, known_footers: Sequence[str] = (), notes: FileNotes | None = None
+) -> list[ArticleDraft]:
     """Parse a ninjs item (or a JSON array of items) into drafts; pictures ride as assets.
 
-    Raises ImportFormatError when the JSON is invalid, an item has no ``uri``,
-    or there is no text item at all.
+    Withheld and canceled items are not published: they are listed in
+    ``notes`` as skipped. Raises ImportFormatError when the JSON is invalid,
+    an item has no ``uri``, or there is no text item at all.
     """
     try:
         document = json.loads(data.decode("utf-8-sig"))
-    except UnicodeDecodeError as error:
+    except UnicodeDecodeError as error:  # JSON is UTF-8 (RFC 8259): no sniffing
         raise ImportFormatError(
             f"The ninjs file is not UTF-8 (invalid byte at position {error.start})."
         ) from None
@@ -161,7 +164,17 @@ def parse_ninjs(data: bytes, *, known_footers: Sequence[str] = ()) -> list[Artic
             )
         if _string(item.get("type")) in _MEDIA_TYPES:
             continue
+        status = _string(item.get("pubstatus")) or "usable"
+        if status != "usable":
+            if notes is not None:
+                notes.skip(
+                    f"item {position} {_string(item['uri'])}",
+                    f"pubstatus {status!r}: not for publication",
+                )
+            continue
         drafts.append(_draft(item, known_footers))
+    if not drafts and notes is not None and notes.skipped:
+        return drafts
     if not drafts:
         raise ImportFormatError(
             "The ninjs file holds only pictures or other media, no text item to import."

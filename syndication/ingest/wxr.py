@@ -5,12 +5,13 @@ from __future__ import annotations
 import logging
 import mimetypes
 import re
+from collections import Counter
 from collections.abc import Sequence
 from functools import lru_cache
 
 from lxml import etree
 
-from syndication.ingest.drafts import ArticleDraft, AssetDraft
+from syndication.ingest.drafts import ArticleDraft, AssetDraft, FileNotes, Finding
 from syndication.ingest.enrich import absolute_url, collapse, finish_draft, parse_datetime, text_of
 from syndication.ingest.errors import ImportFormatError
 from syndication.ingest.feeds import load_xml
@@ -22,13 +23,14 @@ _KNOWN = {
     "http://purl.org/rss/1.0/modules/content/": "content",
     "http://purl.org/dc/elements/1.1/": "dc",
 }
-# WordPress post status -> draft status. Trash, auto-drafts and revisions are not articles.
-_STATUSES = {
-    "publish": "published",
-    "future": "scheduled",
-    "draft": "draft",
-    "pending": "pending",
-    "private": "private",
+# Why a post WordPress has not published is not imported.
+_UNPUBLISHED = {
+    "draft": "a draft: not published",
+    "pending": "pending review: not published",
+    "private": "private: not public",
+    "trash": "in the trash",
+    "auto-draft": "an automatic draft",
+    "inherit": "a revision",
 }
 # wpautop leaves chunks that start with one of these alone (they are blocks already).
 _BLOCK_TAG = (
@@ -163,14 +165,21 @@ def _authors(channel: _Fields) -> dict[str, str]:
     return names
 
 
-def parse_wxr(data: bytes, *, known_footers: Sequence[str] = ()) -> list[ArticleDraft]:
-    """Parse a WordPress export into one draft per post, with authors, categories and images.
+def parse_wxr(
+    data: bytes, *, known_footers: Sequence[str] = (), notes: FileNotes | None = None
+) -> list[ArticleDraft]:
+    """Parse a WordPress export into one draft per published post, with authors and images.
 
-    Sloppy XML (nested CDATA, odd namespace URIs) is read in recovery mode;
-    an export without a channel or without any WordPress data is refused with
-    ImportFormatError.
+    Only published posts become drafts: drafts, pending, private, scheduled and
+    password-protected posts are listed in ``notes`` with the reason they were
+    skipped (a scheduled post with its publication time). A GUID that two posts
+    share identifies neither: those posts are known by the site and post id.
+    Sloppy XML (nested CDATA, odd namespace URIs) is read in recovery mode; an
+    export without a channel, without WordPress data or without any post is
+    refused with ImportFormatError.
     """
-    root, problem = load_xml(data)
+    notes = notes if notes is not None else FileNotes()
+    root, problem = load_xml(data, notes)
     broken = f" The XML is also broken: {problem}" if problem else ""
     channel_element = next((c for c in root if isinstance(c.tag, str) and c.tag == "channel"), None)
     if root.tag != "rss" or channel_element is None:
@@ -184,6 +193,7 @@ def parse_wxr(data: bytes, *, known_footers: Sequence[str] = ()) -> list[Article
         raise ImportFormatError("This RSS file has no WordPress export data (wp: elements).")
     if problem:
         logger.warning("WordPress export imported despite an XML error: %s", problem)
+        notes.notes.append(f"The XML is not well-formed; read in recovery mode ({problem}).")
 
     authors = _authors(channel)
     site = _text(channel, "wp", "base_blog_url") or _text(channel, "", "link")
@@ -191,33 +201,87 @@ def parse_wxr(data: bytes, *, known_footers: Sequence[str] = ()) -> list[Article
 
     assets_by_id: dict[str, AssetDraft] = {}
     assets_by_parent: dict[str, list[AssetDraft]] = {}
+    others: Counter[str] = Counter()
+    posts = []
     for fields in items:
-        if _text(fields, "wp", "post_type") == "attachment":
+        kind = _text(fields, "wp", "post_type") or "post"
+        if kind == "attachment":
             asset = _attachment(fields)
             if asset is not None:
                 assets_by_id[_text(fields, "wp", "post_id")] = asset
                 parent = _text(fields, "wp", "post_parent")
                 assets_by_parent.setdefault(parent, []).append(asset)
+        if kind == "post":
+            posts.append(fields)
+        else:
+            others[kind] += 1
+    if not posts:
+        held = ", ".join(f"{n} {kind}" for kind, n in others.most_common()) or "no items"
+        raise ImportFormatError(f"The WordPress export has no posts to import ({held}).")
+    if others:
+        notes.notes.append(
+            "Not posts, so not imported: "
+            + ", ".join(f"{n} {kind}" for kind, n in others.most_common())
+            + "."
+        )
 
+    published = [f for f in posts if _publishable(f, notes)]
+    # A GUID two posts share names neither of them.
+    shared = {
+        guid
+        for guid, n in Counter(_text(f, "", "guid") for f in published).items()
+        if guid and n > 1
+    }
     drafts = []
-    for fields in items:
-        status = _STATUSES.get(_text(fields, "wp", "status") or "publish")
-        if _text(fields, "wp", "post_type") not in {"post", ""} or status is None:
-            continue
+    for fields in published:
         post_id = _text(fields, "wp", "post_id")
         meta = _meta(fields)
         assets = list(assets_by_parent.get(post_id, [])) if post_id else []
         featured = assets_by_id.get(meta.get("_thumbnail_id", ""))
         if featured is not None:
             assets.insert(0, featured)
-        drafts.append(
-            _draft(fields, authors, site, language, status, assets, known_footers, post_id)
+        draft = _draft(fields, authors, site, language, assets, known_footers, post_id)
+        if _text(fields, "", "guid") in shared:
+            draft.source_id = _post_identity(site, post_id)
+        drafts.append(draft)
+    if shared:
+        notes.notes.append(
+            f"{len(shared)} GUID{'s are' if len(shared) != 1 else ' is'} shared by several "
+            "posts; those posts are identified by the site and their post id."
         )
     title = " ".join(_text(channel, "", "title").split())[:500]
     for draft in drafts:
         draft.source_title = title
         draft.source_site_url = site if absolute_url(site) else ""
+        if site and not absolute_url(site):  # only http(s) is a site
+            draft.findings.append(Finding(kind="dropped_url", text=site, detail="site link"))
     return drafts
+
+
+def _post_identity(site: str, post_id: str) -> str:
+    """WordPress's own permalink-free identity of a post: the site and its id."""
+    return f"{site.rstrip('/')}/?p={post_id}" if site and post_id else ""
+
+
+def _publishable(fields: _Fields, notes: FileNotes) -> bool:
+    """True for a published, public post; anything else is noted as skipped, with why."""
+    status = _text(fields, "wp", "status") or "publish"
+    title = text_of(_text(fields, "", "title")) or "(untitled)"
+    label = f"post {_text(fields, 'wp', 'post_id') or '?'} “{title}”"
+    if status == "publish":
+        if _text(fields, "wp", "post_password"):
+            notes.skip(label, "password-protected: not public")
+            return False
+        return True
+    if status == "future":
+        when = parse_datetime(_text(fields, "wp", "post_date_gmt")) or parse_datetime(
+            _text(fields, "wp", "post_date")
+        )
+        at = f" for {when:%Y-%m-%d %H:%M} UTC" if when else ""
+        notes.skip(label, f"scheduled{at}: import it again once it is published")
+        return False
+    notes.skip(label, _UNPUBLISHED.get(status, f"status {status!r}: not published"))
+    return False
 
 
 def _draft(
@@ -225,7 +289,6 @@ def _draft(
     authors: dict[str, str],
     site: str,
     language: str,
-    status: str,
     assets: list[AssetDraft],
     known_footers: Sequence[str],
     post_id: str,
@@ -244,7 +307,7 @@ def _draft(
     link = _text(fields, "", "link")
     guid = _text(fields, "", "guid")
     # WordPress's own GUID pattern, for exports whose items lack one.
-    fallback_id = f"{site.rstrip('/')}/?p={post_id}" if site and post_id else ""
+    fallback_id = _post_identity(site, post_id)
     excerpt = _text(fields, "excerpt", "encoded")
     draft = ArticleDraft(
         headline=text_of(_text(fields, "", "title")),
@@ -257,9 +320,8 @@ def _draft(
         tags=categories.get("post_tag", []),
         language=language,
         canonical_url=link if absolute_url(link) else "",
-        source_id=guid or link or fallback_id,
+        source_id=guid or (link if absolute_url(link) else "") or fallback_id,
         summary=excerpt,
-        status=status,
         assets=assets,
     )
     body = _shortcodes(autop(_text(fields, "content", "encoded")))

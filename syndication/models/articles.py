@@ -37,6 +37,11 @@ class FindingKind(enum.StrEnum):
     THIRD_PARTY_ASSET = "third_party_asset"
     CITED_OUTLET = "cited_outlet"
     WIRE_BYLINE = "wire_byline"
+    # Provenance of the import itself: where the byline came from, how the bytes were
+    # decoded, and URLs dropped for not being http(s).
+    BYLINE_SOURCE = "byline_source"
+    ENCODING = "encoding"
+    DROPPED_URL = "dropped_url"
 
 
 class Article(TimestampMixin, db.Model):

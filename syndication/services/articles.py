@@ -107,7 +107,7 @@ def _find_existing(
     for column, value in keys:
         if value:
             found = db.session.scalar(sa.select(Article).where(column == value).limit(1))
-            if found is not None:
+            if found is not None and not _another_item_of_the_site(found, draft, identity, column):
                 return found, None
     headline = draft.headline.strip().lower()
     if not headline:
@@ -130,6 +130,28 @@ def _find_existing(
             return candidate, None
         duplicate = duplicate or candidate
     return None, duplicate
+
+
+def _another_item_of_the_site(
+    article: Article, draft: ArticleDraft, identity: Identity, column: object
+) -> bool:
+    """True when a URL or text match is another item of the same site, not this story again.
+
+    Within one site (one feed, one export) its own identifiers decide: two
+    entries of a live blog share a page URL but not their GUIDs, and a site's
+    test posts share their words but not their URLs. Across sources, the URL
+    and then the text still make one story one article.
+    """
+    site = normalise_url(draft.source_site_url)
+    if not site or normalise_url(article.source_site_url) != site:
+        return False
+    if column is Article.url_key:
+        return bool(
+            article.source_id and identity.source_id and article.source_id != identity.source_id
+        )
+    if column is Article.fingerprint:
+        return bool(article.url_key and identity.url_key and article.url_key != identity.url_key)
+    return False
 
 
 def _unique_slug(headline: str) -> str:
@@ -177,7 +199,7 @@ def _apply_content(article: Article, draft: ArticleDraft) -> None:
         for position, asset in enumerate(draft.assets)
     ]
     article.findings = [
-        ImportFinding(kind=FindingKind(f.kind), text=f.text, detail=f.detail)
+        ImportFinding(kind=FindingKind(f.kind), text=f.text, detail=f.detail[:200])
         for f in draft.findings
     ]
 

@@ -142,10 +142,11 @@ def test_dates_are_utc_whatever_the_feed_wrote() -> None:
 def test_media_credit_naming_an_agency_makes_the_image_not_syndicatable() -> None:
     draft = feed("guardian-us.rss")[0]
     [image] = draft.assets  # the 140px and 460px copies are one picture
-    assert image.credit.endswith("Shutterstock") and "w=460" in image.url
-    assert image.syndicatable is False and image.rights_holder == "Shutterstock"
+    assert image.credit == "Photograph: Networ/Sipa USA/REX/Shutterstock" and "w=460" in image.url
+    # The leftmost agency is the picture's source: Sipa's, distributed by REX/Shutterstock.
+    assert image.syndicatable is False and image.rights_holder == "SIPA"
     assert [(f.kind, f.detail) for f in draft.findings if f.kind == "third_party_asset"] == [
-        ("third_party_asset", "Shutterstock")
+        ("third_party_asset", "SIPA")
     ]
 
 

@@ -299,3 +299,118 @@ def test_strip_promo_markup_removes_marked_promos_only() -> None:
     html = "<p>" + mark_promos("Kuleba said. (RELATED: ‘Decisive’ Force) Then more.") + "</p>"
     assert strip_promo_markup(html) == "<p>Kuleba said. Then more.</p>"
     assert strip_promo_markup("<p>(RELATED: plain text)</p>") == "<p>(RELATED: plain text)</p>"
+
+
+# Bylines and credit lines as agencies' copy carries them, in several languages.
+@pytest.mark.parametrize(
+    ("line", "agency"),
+    [
+        ("By ELLEN KNICKMEYER Associated Press", "Associated Press"),
+        ("The Associated Press", "Associated Press"),
+        ("AP Television", "Associated Press"),
+        ("Reuters Staff", "Reuters"),
+        ("Agence France-Presse", "AFP"),
+        ("AFP/The Local", "AFP"),
+        ("dpa/lno", "dpa"),
+        ("Deutsche Presse-Agentur", "dpa"),
+        ("Von dpa-AFX", "dpa"),
+        ("epd", "epd"),
+        ("Agencia EFE", "EFE"),
+        ("Europa Press", "Europa Press"),
+        ("ANSA", "ANSA"),
+        ("Redazione Adnkronos", "Adnkronos"),
+        ("Agência Brasil", "Agência Brasil"),
+        ("Lusa", "Lusa"),
+        ("Télam", "Télam"),
+        ("Notimex", "Notimex"),
+        ("JIJI", "Jiji"),
+        ("時事通信", "Jiji"),
+        ("Kyodo News", "Kyodo"),
+        ("共同通信", "Kyodo"),
+        ("新华社记者 张三", "Xinhua"),
+        ("中新社", "China News Service"),
+        ("Yonhap News Agency", "Yonhap"),
+        ("연합뉴스", "Yonhap"),
+        ("ТАСС", "TASS"),
+        ("РИА Новости", "RIA Novosti"),
+        ("Интерфакс", "Interfax"),
+        ("Укрінформ", "Ukrinform"),
+        ("PTI", "PTI"),
+        ("IANS", "IANS"),
+        ("Press Trust of India", "PTI"),
+        ("The Canadian Press", "The Canadian Press"),
+        ("La Presse Canadienne", "The Canadian Press"),
+        ("PA Media", "PA Media"),
+        ("AAP", "AAP"),
+        ("ANP", "ANP"),
+        ("Belga", "Belga"),
+        ("ČTK", "ČTK"),
+        ("PAP", "PAP"),
+        ("APA", "APA"),
+        ("Keystone-SDA", "Keystone-SDA"),
+        ("TT Nyhetsbyrån", "TT"),
+        ("NTB", "NTB"),
+        ("Ritzau", "Ritzau"),
+        ("Anadolu Agency", "Anadolu Agency"),
+        ("Bernama", "Bernama"),
+        ("Antara", "Antara"),
+        ("WAFA", "WAFA"),
+        ("CNN Newsource", "CNN Newsource"),
+        ("CNN Wire", "CNN Newsource"),
+        ("NBC News Channel", "NBC News Channel"),
+        ("CBS Newspath", "CBS Newspath"),
+        ("Tribune News Service", "Tribune Content Agency"),
+        ("Tribune Content Agency", "Tribune Content Agency"),
+        ("Washington Post Writers Group", "Washington Post Writers Group"),
+        ("New York Times News Service", "The New York Times Syndicate"),
+        ("Creators Syndicate", "Creators Syndicate"),
+        ("KFF Health News", "KFF Health News"),
+        ("Bloomberg News", "Bloomberg"),
+        ("Dow Jones Newswires", "Dow Jones"),
+        ("UPI", "UPI"),
+    ],
+)
+def test_wire_copy_is_flagged_from_its_byline(line: str, agency: str) -> None:
+    [finding] = find_wire_bylines([line])
+    assert (finding.kind, finding.detail) == ("wire_byline", agency)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Jane Doe",
+        "Ani Smith",
+        "Maria Apa",
+        "Paparazzi Weekly",
+        "Tom Ritzauer",
+        "The conversation we had",
+        "Getty Images",  # a photo agency: a credit, not wire copy
+        "By the pool",
+    ],
+)
+def test_names_that_only_look_like_agencies_are_not_wire_copy(line: str) -> None:
+    assert find_wire_bylines([line]) == []
+
+
+@pytest.mark.parametrize(
+    ("paragraph", "agency"),
+    [
+        ("ROME (ANSA) - The government said on Monday that", "ANSA"),
+        ("KYIV, Ukraine (AP) — Russian forces struck", "Associated Press"),
+        ("BERLIN (dpa) - Die Bundesregierung will", "dpa"),
+        ("TOKYO (Kyodo) -- Japan's government", "Kyodo"),
+        ("(Reuters) - Oil prices rose", "Reuters"),
+    ],
+)
+def test_a_wire_dateline_opening_the_text_is_flagged(paragraph: str, agency: str) -> None:
+    from syndication.ingest.findings import find_wire_dateline
+
+    [finding] = find_wire_dateline(paragraph)
+    assert finding.detail == agency
+
+
+def test_a_parenthesis_that_is_no_agency_is_no_dateline() -> None:
+    from syndication.ingest.findings import find_wire_dateline
+
+    assert find_wire_dateline("WASHINGTON (Updated) - The Senate") == []
+    assert find_wire_dateline("The minister (who spoke first) - said") == []

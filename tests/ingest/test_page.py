@@ -85,3 +85,128 @@ def test_json_ld_and_meta_fill_what_the_page_text_lacks() -> None:
 def test_a_page_without_article_text_is_refused() -> None:
     with pytest.raises(ImportFormatError, match="no article text"):
         parse_page(b"<html><head><title>Empty</title></head><body> </body></html>")
+
+
+# --- headlines ------------------------------------------------------------------------------------
+
+
+def _article(head: str, h1: str = "", extra: str = "") -> bytes:
+    paragraphs = "".join(
+        f"<p>Paragraph {n}: the flood barrier closed for the {n}th time this winter, officials "
+        f"said, as the river rose past the old stone bridge in the town centre.</p>"
+        for n in range(1, 7)
+    )
+    heading = f"<h1>{h1}</h1>" if h1 else ""
+    return (
+        f"<html><head>{head}</head><body><header><h1>The Riverside Gazette</h1></header>"
+        f"<article>{heading}{paragraphs}{extra}</article></body></html>"
+    ).encode()
+
+
+def test_the_h1_beats_a_title_carrying_the_sites_name() -> None:
+    head = (
+        "<title>Flood barrier closes again - The Riverside Gazette</title>"
+        '<meta property="og:site_name" content="The Riverside Gazette">'
+        '<meta property="og:title" content="Flood barrier closes again">'
+    )
+    [draft] = parse_page(_article(head, "Flood barrier closes again"))
+    assert draft.headline == "Flood barrier closes again"
+
+
+def test_an_h1_the_other_titles_disagree_with_is_still_the_headline_when_it_is_the_only_one():
+    head = "<title>SEO title for search engines | Gazette</title>"
+    [draft] = parse_page(
+        _article(head, "Barrier closes for the tenth time").replace(
+            b"<header><h1>The Riverside Gazette</h1></header>", b""
+        )
+    )
+    assert draft.headline == "Barrier closes for the tenth time"
+
+
+def test_without_an_h1_the_title_loses_a_site_suffix_the_page_repeats() -> None:
+    head = "<title>武汉的声音：有英勇的你-新华网</title>"
+    footer = "<p>新华网版权所有</p><p>关于新华网</p><p>新华网客户端</p>"
+    data = _article(head, extra=footer).replace(
+        b"<header><h1>The Riverside Gazette</h1></header>", b""
+    )
+    [draft] = parse_page(data)
+    assert draft.headline == "武汉的声音：有英勇的你"
+
+
+# --- furniture trafilatura keeps -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("furniture", "gone"),
+    [
+        (
+            "<h3>Related coverage</h3>"
+            "<ul><li><a href='https://x.example/1'>Other story one</a></li>"
+            "<li><a href='https://x.example/2'>Other story two</a></li></ul>",
+            ["Related coverage", "Other story one"],
+        ),
+        (
+            "<p>Siehe auch:</p><p>Thema:</p><p>Neue Fotos</p>"
+            "<p><a href='https://x.example/3'>Bilder der Woche</a></p>",
+            ["Siehe auch", "Neue Fotos", "Bilder der Woche"],
+        ),
+        (
+            "<p>Most viewed</p><ol><li><a href='https://x.example/4'>Popular one</a></li></ol>",
+            ["Most viewed", "Popular one"],
+        ),
+        (
+            "<p>Our Standards: "
+            "<a href='https://x.example/trust'>The Gazette Trust Principles.</a></p>",
+            ["Trust Principles"],
+        ),
+        (
+            "<p><a href='https://x.example/signup/?utm_source=a'>Get the Gazette's Daily Edition "
+            "by email</a> <a href='https://x.example/signup/'>Free Sign Up</a></p>",
+            ["Daily Edition", "Free Sign Up"],
+        ),
+        (
+            "<p>Puede escribirnos a <a href='mailto:desk@x.example'>desk@x.example</a> o seguir a "
+            "la redacción en <a href='https://www.facebook.com/Gazette/'>Facebook</a> y "
+            "<a href='https://twitter.com/gazette'>Twitter</a>.</p>",
+            ["Puede escribirnos"],
+        ),
+        (
+            "<p><img src='https://x.example/chart.png' alt='chart'><br>"
+            "<i>(Credit: Jane Roe / Gazette)</i></p>",
+            ["Credit:"],
+        ),
+        ("<p>Photo: Jane Roe for the Gazette</p>", ["Photo: Jane Roe"]),
+    ],
+    ids=[
+        "related-list",
+        "siehe-auch",
+        "most-viewed",
+        "standards-link",
+        "signup-box",
+        "follow-box",
+        "caption-credit",
+        "photo-line",
+    ],
+)
+def test_page_furniture_is_removed_and_the_article_kept(furniture: str, gone: list[str]) -> None:
+    from syndication.ingest.boilerplate import strip_boilerplate
+
+    story = (
+        "<p>The barrier closed on Monday night for the tenth time this winter, officials said, "
+        "as the river rose past the old stone bridge in the centre of the town.</p>"
+    )
+    after = (
+        "<p>Engineers said the barrier would stay closed until Wednesday, when the tide turns "
+        "and the water level in the river is expected to fall again by a metre.</p>"
+    )
+    cleaned = strip_boilerplate(f"<html><body>{story}{furniture}{after}</body></html>")
+    assert "tenth time this winter" in cleaned and "expected to fall again" in cleaned
+    for text in gone:
+        assert text not in cleaned
+
+
+def test_inline_promos_are_left_for_the_promo_finding() -> None:
+    from syndication.ingest.boilerplate import strip_boilerplate
+
+    promo = "<p>RELATED: <a href='https://x.example/5'>Barrier history</a></p>"
+    assert "Barrier history" in strip_boilerplate(f"<html><body>{promo}</body></html>")

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 
 import pytest
 
-from syndication.ingest.drafts import ArticleDraft
+from syndication.ingest.drafts import ArticleDraft, FileNotes
 from syndication.ingest.errors import ImportFormatError
 from syndication.ingest.wxr import autop, parse_wxr
 
@@ -33,16 +32,71 @@ def test_blank_lines_in_post_content_become_paragraphs() -> None:
     )
 
 
-def test_posts_only_with_display_names_categories_tags_and_status() -> None:
-    drafts = export("importer-small-export.xml")
-    assert [d.headline for d in drafts][:2] == ["Hello world!", "Private Post"]
-    private = by_headline("importer-small-export.xml", "Private Post")
-    assert private.status == "private"
-    assert private.section == "Uncategorized"
-    assert private.tags == ["Tag1", "Tag2", "Tag3"]
-    assert private.source_id == "http://localhost/?p=13"
-    assert private.published_at == datetime(2011, 1, 18, 7, 47, 19, tzinfo=UTC)
-    assert len(drafts) == 6  # the export's five pages are not articles
+def test_only_published_posts_become_drafts_the_others_are_listed_as_skipped() -> None:
+    notes = FileNotes()
+    drafts = parse_wxr((WXR / "importer-small-export.xml").read_bytes(), notes=notes)
+    assert [d.headline for d in drafts][:2] == ["Hello world!", "Foo-child"]
+    assert "Private Post" not in {d.headline for d in drafts}
+    assert [(s.item, s.reason) for s in notes.skipped] == [
+        ("post 13 “Private Post”", "private: not public")
+    ]
+    assert len(drafts) == 5  # of six posts; the export's five pages are not articles either
+    assert any("5 page" in note for note in notes.notes)
+    hello = by_headline("importer-small-export.xml", "Hello world!")
+    assert hello.section == "Uncategorized"
+    assert hello.source_id == "http://localhost/?p=1"
+
+
+def test_drafts_pending_scheduled_and_password_protected_posts_are_skipped_with_reasons() -> None:
+    notes = FileNotes()
+    drafts = parse_wxr((WXR / "theme-unit-test-data.xml").read_bytes(), notes=notes)
+    reasons = {s.item: s.reason for s in notes.skipped}
+    headlines = {d.headline for d in drafts}
+    assert len(drafts) == 55
+    assert any(r.startswith("scheduled for 20") for r in reasons.values())
+    assert any(r == "a draft: not published" for r in reasons.values())
+    assert any(r == "password-protected: not public" for r in reasons.values())
+    assert not any("Password Protected" in h or "Scheduled" in h for h in headlines)
+
+
+def test_every_published_post_of_the_theme_test_data_has_an_identity_of_its_own() -> None:
+    ids = [d.source_id for d in export("theme-unit-test-data.xml")]
+    assert all(ids) and len(set(ids)) == len(ids)
+
+
+def _wxr(items: str) -> bytes:
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+        'xmlns:wp="http://wordpress.org/export/1.2/" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/">'
+        "<channel><title>Blog</title><link>https://blog.example</link>"
+        f"<wp:base_blog_url>https://blog.example</wp:base_blog_url>{items}</channel></rss>"
+    ).encode()
+
+
+def _post(post_id: int, title: str, guid: str, status: str = "publish") -> str:
+    return (
+        f"<item><title>{title}</title><guid>{guid}</guid><wp:post_id>{post_id}</wp:post_id>"
+        f"<wp:status>{status}</wp:status><wp:post_type>post</wp:post_type>"
+        f"<content:encoded>Text of {title}.</content:encoded></item>"
+    )
+
+
+def test_two_posts_sharing_a_guid_are_two_articles_known_by_post_id() -> None:
+    shared = "https://blog.example/?p=1"
+    drafts = parse_wxr(_wxr(_post(1, "First", shared) + _post(2, "Second", shared)))
+    assert [(d.headline, d.source_id) for d in drafts] == [
+        ("First", "https://blog.example/?p=1"),
+        ("Second", "https://blog.example/?p=2"),
+    ]
+
+
+def test_an_export_with_no_posts_is_refused_saying_so() -> None:
+    page = _post(1, "About", "g1").replace("<wp:post_type>post", "<wp:post_type>page")
+    with pytest.raises(ImportFormatError, match=r"no posts to import \(1 page\)"):
+        parse_wxr(_wxr(page))
+    with pytest.raises(ImportFormatError, match="no posts"):
+        parse_wxr(_wxr(""))
 
 
 def test_dc_creator_login_is_resolved_to_the_authors_display_name() -> None:

@@ -8,6 +8,7 @@ from flask import abort, flash, redirect, render_template, request, session, url
 from flask_login import current_user
 
 from syndication.errors import redirect_refusals
+from syndication.ingest.drafts import Skipped
 from syndication.inputs import Id, QueryArgs, form_ids, query_args
 from syndication.models import ArticleRevision, Origin, SyndicationPolicy
 from syndication.services import articles, assets, audit, holders, importing, search
@@ -185,39 +186,60 @@ def revision_diff(article_id: int, number: int):
 @staff_required
 def import_articles():
     form = ImportForm()
+    report = None
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            drafts = importing.drafts_from_bytes(
+            report = importing.import_file(
                 upload.read(),
                 upload.filename or "upload",
+                actor=current_user,
                 headline=form.headline.data or None,
-                canonical_url=form.canonical_url.data or "",
+                url=(form.canonical_url.data or "").strip(),
             )
         except ValueError as exc:
             form.file.errors.append(f"{upload.filename}: {exc}")
         else:
-            results = [
-                articles.import_draft(
-                    draft, actor=current_user, note=f"Imported from {upload.filename}"
-                )
-                for draft in drafts
-            ]
-            flash(
-                f"{sum(r.created for r in results)} created, "
-                f"{sum(r.revised for r in results)} revised, "
-                f"{sum(not r.created and not r.revised for r in results)} unchanged.",
-                "success",
-            )
-            # What was imported is listed after the redirect: a reload imports nothing again.
-            session["imported"] = [
-                [r.article.id, "created" if r.created else "revised" if r.revised else "unchanged"]
-                for r in results
-            ][:200]
+            flash(f"{report.filename}: {report.summary()}.", "success" if report.items else "error")
+            # The report is shown after the redirect, so a reload imports nothing again;
+            # the cookie holds it compactly (ids, not headlines) and capped.
+            session["import_report"] = _compact(report)
             return redirect(url_for("staff.import_articles"))
-    outcome = dict(session.pop("imported", [])) if request.method == "GET" else {}
-    return render_template(
-        "staff/import.html",
-        form=form,
-        results=[(a, outcome[a.id]) for a in articles.by_ids(list(outcome))],
-    ), (422 if form.errors else 200)
+    if request.method == "GET" and "import_report" in session:
+        report = _expand(session.pop("import_report"))
+    return render_template("staff/import.html", form=form, report=report), (
+        422 if form.errors else 200
+    )
+
+
+def _compact(report: importing.ImportReport) -> dict:
+    return {
+        "f": report.filename[:200],
+        "i": report.importer,
+        "e": [report.encoding, report.encoding_reason[:200]],
+        "items": [[x.article_id, x.state, x.awaiting_review] for x in report.items[:100]],
+        "more": max(0, len(report.items) - 100),
+        "skipped": [[k.item[:80], k.reason[:120]] for k in report.skipped[:15]],
+        "more_skipped": max(0, len(report.skipped) - 15),
+        "notes": [n[:200] for n in report.notes[:5]],
+    }
+
+
+def _expand(data: dict) -> importing.ImportReport:
+    """The report of the import just made, headlines read back from the articles."""
+    headlines = {a.id: a.headline for a in articles.by_ids([i[0] for i in data["items"]])}
+    notes = list(data["notes"])
+    if data["more"] or data["more_skipped"]:
+        notes.append(f"{data['more']} more items and {data['more_skipped']} more skipped.")
+    return importing.ImportReport(
+        filename=data["f"],
+        importer=data["i"],
+        encoding=data["e"][0],
+        encoding_reason=data["e"][1],
+        items=[
+            importing.ItemOutcome(article_id, headlines.get(article_id, ""), state, review)
+            for article_id, state, review in data["items"]
+        ],
+        skipped=[Skipped(item, reason) for item, reason in data["skipped"]],
+        notes=notes,
+    )

@@ -124,6 +124,12 @@ class RevisionForm(Form):
     )
 
 
+def _http_url(form: Form, field: URLField) -> None:
+    """Only http(s): any other scheme could never be an article's URL."""
+    if field.data and not field.data.strip().lower().startswith(("http://", "https://")):
+        raise ValidationError("Give an http:// or https:// URL.")
+
+
 class ImportForm(Form):
     file = FileField(
         "File",
@@ -133,7 +139,9 @@ class ImportForm(Form):
     )
     headline = StringField("Headline (seed text only)", validators=[Optional(), Length(max=500)])
     canonical_url = URLField(
-        "Canonical URL (seed text only)", validators=[Optional(), URL(), Length(max=1000)]
+        "URL of the original (article pages and seed text)",
+        description="A page's relative links and images resolve against it.",
+        validators=[Optional(), URL(), Length(max=1000), _http_url],
     )
 
 
