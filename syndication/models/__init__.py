@@ -41,6 +41,7 @@ from syndication.models.partners import (
     TierSettings,
 )
 from syndication.models.users import Role, User
+from syndication.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookState
 
 __all__ = [
     "ApiKey",
@@ -77,5 +78,8 @@ __all__ = [
     "TermsVersion",
     "TierSettings",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookState",
     "WorkerBeat",
 ]

@@ -8,12 +8,12 @@ from flask_login import current_user
 from syndication.models import Partner, PartnerStatus, SyndicationPolicy
 from syndication.policy.lifecycle import REASON_REQUIRED, allowed_actions
 from syndication.services import articles as article_service
-from syndication.services import grants, settings
+from syndication.services import grants, settings, webhooks
 from syndication.services import partners as partner_service
 from syndication.services.errors import DomainError
 from syndication.views import catalogue
 from syndication.views.access import admin_required, staff_required
-from syndication.views.forms import split_domains
+from syndication.views.forms import ActionForm, split_domains
 from syndication.views.staff import bp
 from syndication.views.staff.forms import DecisionForm, EligibilityForm
 
@@ -70,6 +70,9 @@ def _render_partner(partner: Partner, form: DecisionForm | None = None, status: 
             history=partner_service.history(partner),
             current_recommendation=partner_service.recommendation_for(partner),
             reason_required=REASON_REQUIRED,
+            webhook_endpoint=webhooks.endpoint(partner),
+            failed_webhooks=webhooks.failed_of(partner.id),
+            webhook_action_form=ActionForm(),
         ),
         status,
     )
@@ -79,6 +82,22 @@ def _render_partner(partner: Partner, form: DecisionForm | None = None, status: 
 @staff_required
 def partner(partner_id: int):
     return _render_partner(partner_service.get(partner_id))
+
+
+@bp.route("/partners/<int:partner_id>/webhooks/<int:delivery_id>/redeliver", methods=["POST"])
+@staff_required
+def redeliver_webhook(partner_id: int, delivery_id: int):
+    """Send one of the partner's failed webhook deliveries again."""
+    if ActionForm().validate_on_submit():
+        try:
+            webhooks.redeliver(delivery_id, partner_id=partner_id, actor=current_user)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            flash(str(exc), "error")
+        else:
+            flash("The delivery will be sent again, with the same webhook-id.", "success")
+    return redirect(url_for("staff.partner", partner_id=partner_id))
 
 
 @bp.route("/partners/<int:partner_id>/decide", methods=["POST"])
