@@ -136,7 +136,7 @@ def rotate_secret(
 ) -> str:
     """A new signing secret (shown once); the old one keeps signing for ``overlap``."""
     if not (partner.webhook_url and partner.webhook_secret):
-        raise Invalid("Set a webhook URL first; it comes with its secret.")
+        raise Conflict("Set a webhook URL first; it comes with its secret.")
     now = now or utcnow()
     secret = wire.new_secret()
     partner.webhook_previous_secret = partner.webhook_secret
@@ -194,7 +194,7 @@ def queue_event(
 
 
 def send_test(partner: Partner, *, actor: User | None = None) -> WebhookDelivery:
-    """Queue a ``test`` event to the partner's endpoint; Invalid when there is none."""
+    """Queue a ``test`` event to the partner's endpoint; Conflict when there is none."""
     delivery = queue_event(
         partner.id,
         "test",
@@ -202,7 +202,7 @@ def send_test(partner: Partner, *, actor: User | None = None) -> WebhookDelivery
     )
     if delivery is None:
         db.session.rollback()
-        raise Invalid("There is no enabled webhook to send a test event to.")
+        raise Conflict("There is no enabled webhook to send a test event to.")
     audit.record(actor, "webhook_test_sent", partner, delivery_id=delivery.id)
     db.session.commit()
     return delivery
@@ -364,28 +364,37 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> None:
 
 
 def _prepare(delivery_id: int, now: datetime) -> _Send | None:
-    """Read what to send and count the attempt; None when there is nothing to send."""
-    jobs.begin_write()
+    """Read what to send; None when there is nothing to send.
+
+    Only reads (the attempt is counted when it is recorded), so no lock is held
+    while the receiver answers and each attempt costs one write transaction.
+    """
     delivery = db.session.get(WebhookDelivery, delivery_id)
     if delivery is None or delivery.state is not WebhookState.PENDING:
         db.session.rollback()
         return None
     partner = delivery.partner
     if not is_enabled(partner):
-        delivery.state = WebhookState.DISABLED
-        delivery.last_error = "The webhook was cleared or disabled before this was sent."
+        db.session.rollback()
+        jobs.begin_write()
+        db.session.execute(
+            sa.update(WebhookDelivery)
+            .where(WebhookDelivery.id == delivery_id)
+            .values(
+                state=WebhookState.DISABLED,
+                last_error="The webhook was cleared or disabled before this was sent.",
+            )
+        )
         db.session.commit()
         return None
-    delivery.attempts += 1
     prepared = _Send(
         url=partner.webhook_url or "",
         message_id=delivery.message_id,
         body=wire.body_of(delivery.payload),
         signing_secrets=_signing_secrets(partner, now),
-        attempt=delivery.attempts,
+        attempt=delivery.attempts + 1,
     )
-    # Committed before sending: no lock is held while the receiver answers.
-    db.session.commit()
+    db.session.rollback()
     return prepared
 
 
@@ -407,7 +416,12 @@ def _record(
             error=error[:ERROR_LIMIT],
         )
     )
-    values: dict = {"state": state, "last_status": status, "last_error": error[:ERROR_LIMIT]}
+    values: dict = {
+        "state": state,
+        "attempts": WebhookDelivery.attempts + 1,
+        "last_status": status,
+        "last_error": error[:ERROR_LIMIT],
+    }
     if state is WebhookState.DELIVERED:
         values["delivered_at"] = now
     db.session.execute(

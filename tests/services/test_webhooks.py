@@ -419,7 +419,7 @@ def test_the_api_refuses_a_private_webhook_and_a_test_without_one(client, api, s
     )
     assert refused.status_code == 422 and "public address" in refused.json["detail"]
     none = client.post("/api/v1/webhook/test", headers=headers)
-    assert none.status_code == 422
+    assert none.status_code == 409
 
 
 def test_another_partners_deliveries_are_not_listed_or_redelivered(client, api, hooked):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from syndication.extensions import db
 from syndication.models import Notice, NoticeDelivery, NoticeKind, SyndicationPolicy
@@ -188,6 +189,9 @@ def _fuzz(operation, headers: dict) -> None:
             case.query.pop("cursor", None)
         response = case.call(headers=headers)
         assert response.status_code < 500, (operation.label, response.status_code)
-        case.validate_response(response, headers=headers)
+        # A webhook URL of the documented shape is still refused (422) when its host does
+        # not resolve to public addresses: no schema can say where a name resolves.
+        excluded = [positive_data_acceptance] if operation.label == "PUT /api/v1/webhook" else []
+        case.validate_response(response, headers=headers, excluded_checks=excluded)
 
     check()

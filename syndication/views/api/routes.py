@@ -382,14 +382,22 @@ def delete_webhook():
     return "", 204
 
 
-@bp.post("/webhook/rotate", tags=[NOTICES], responses={200: s.WebhookOut})
+@bp.post(
+    "/webhook/rotate",
+    tags=[NOTICES],
+    responses={200: s.WebhookOut, 409: s.problem("No webhook is set")},
+)
 def rotate_webhook_secret(body: s.RotateIn):
     """A new signing secret, shown once; the previous one keeps signing for the overlap."""
     secret = webhooks.rotate_secret(_partner(), overlap=timedelta(hours=body.overlap_hours))
     return _webhook_out(secret)
 
 
-@bp.post("/webhook/test", tags=[NOTICES], responses={202: s.WebhookDeliveryOut})
+@bp.post(
+    "/webhook/test",
+    tags=[NOTICES],
+    responses={202: s.WebhookDeliveryOut, 409: s.problem("No enabled webhook")},
+)
 def send_webhook_test():
     """Send a ``test`` event to the webhook; the delivery is returned at once, sent soon."""
     delivery = webhooks.send_test(_partner())
