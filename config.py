@@ -7,6 +7,8 @@ lives in the database and is edited in the staff pages.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -113,6 +115,10 @@ class Config:
     OUTBOUND_CA_BUNDLE = os.environ.get("OUTBOUND_CA_BUNDLE", "")
     # Never in production: the test suite's receivers listen on 127.0.0.1.
     OUTBOUND_ALLOW_LOOPBACK = False
+    # Fernet keys that encrypt webhook signing secrets at rest, comma-separated: the first
+    # encrypts, every one decrypts (so the key can be rotated). Empty in development: a
+    # key is generated once and kept under instance/ (services/webhooks.py).
+    WEBHOOK_SECRET_KEYS = os.environ.get("WEBHOOK_SECRET_KEYS", "")
     # Where tests and demo loading find the shared corpus (seed article, feeds).
     CORPUS_DIR = Path(os.environ.get("CORPUS_DIR", BASE_DIR.parent / "shared" / "corpus"))
 
@@ -141,6 +147,10 @@ class TestingConfig(Config):
     CURRENT_PASSWORD_RATE_LIMIT = "100000 per minute"
     PASSWORD_RESET_RATE_LIMIT = "100000 per minute"
     APPLY_RATE_LIMIT = "100000 per minute"
+    # Derived from the suite's own secret: fixed, so nothing is written for it.
+    WEBHOOK_SECRET_KEYS = base64.urlsafe_b64encode(
+        hashlib.sha256(b"testing-webhook-secrets").digest()
+    ).decode()
 
 
 class ProductionConfig(Config):
@@ -172,6 +182,11 @@ class ProductionConfig(Config):
         if not self.MAIL_SERVER:
             raise RuntimeError("MAIL_SERVER must be set in production")
         self.MAIL_TO_LOG = False
+        self.WEBHOOK_SECRET_KEYS = os.environ.get("WEBHOOK_SECRET_KEYS", "")
+        if not self.WEBHOOK_SECRET_KEYS.strip():
+            raise RuntimeError(
+                "WEBHOOK_SECRET_KEYS must be set in production (Fernet keys, comma-separated)"
+            )
         # Several workers must share one rate-limit count.
         self.RATELIMIT_STORAGE_URI = os.environ.get(
             "RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0"

@@ -30,9 +30,19 @@ def test_production_reads_database_url_and_uses_psycopg(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgresql://db.internal/syndication")
     monkeypatch.setenv("MAIL_SERVER", "smtp.internal")
     monkeypatch.setenv("PUBLIC_BASE_URL", "https://syndication.example.org")
+    monkeypatch.setenv("WEBHOOK_SECRET_KEYS", "x" * 43 + "=")
     config = ProductionConfig()
     assert config.SQLALCHEMY_DATABASE_URI == "postgresql+psycopg://db.internal/syndication"
     assert config.SESSION_COOKIE_SECURE is True
+
+
+def test_production_refuses_to_start_without_webhook_secret_keys(monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "s3cret")
+    monkeypatch.setenv("DATABASE_URL", "postgresql://db.internal/syndication")
+    monkeypatch.setenv("MAIL_SERVER", "smtp.internal")
+    monkeypatch.delenv("WEBHOOK_SECRET_KEYS", raising=False)
+    with pytest.raises(RuntimeError, match="WEBHOOK_SECRET_KEYS"):
+        ProductionConfig()
 
 
 def test_health_endpoint_reports_the_database_and_its_schema(client):

@@ -41,6 +41,7 @@ from syndication.models.partners import (
     TierSettings,
 )
 from syndication.models.users import LoginSession, LoginThrottle, RecoveryCode, Role, User
+from syndication.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookState
 
 __all__ = [
     "ApiKey",
@@ -80,5 +81,8 @@ __all__ = [
     "TermsVersion",
     "TierSettings",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookState",
     "WorkerBeat",
 ]

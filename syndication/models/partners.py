@@ -70,7 +70,14 @@ class Partner(TimestampMixin, db.Model):
     # The eligibility recommendation computed when the application arrived.
     recommendation: Mapped[dict | None] = mapped_column(sa.JSON)
     webhook_url: Mapped[str | None] = mapped_column(sa.String(500))
-    webhook_secret: Mapped[str | None] = mapped_column(sa.String(128))
+    # The signing secrets, Fernet-encrypted (services/webhooks.py); never stored in clear.
+    webhook_secret: Mapped[str | None] = mapped_column(sa.String(500))
+    # After a rotation the previous secret signs too, until webhook_previous_until.
+    webhook_previous_secret: Mapped[str | None] = mapped_column(sa.String(500))
+    webhook_previous_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the endpoint answered 410 Gone (or its secret must be issued again).
+    webhook_disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    webhook_disabled_reason: Mapped[str] = mapped_column(sa.String(500), default="")
     feed_token_hash: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Optimistic locking: two staff deciding at once cannot both win.

@@ -1,9 +1,10 @@
-"""Notices to partners (corrections, takedowns) and where they are delivered."""
+"""Notices to partners (corrections, takedowns): the inbox and acknowledgement.
+
+Webhook endpoints and deliveries are ``services/webhooks.py``.
+"""
 
 from __future__ import annotations
 
-import re
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -30,9 +31,6 @@ from syndication.models.base import utcnow
 from syndication.services import audit, jobs, mail, pagination, settings
 from syndication.services.errors import Conflict, Forbidden, Invalid, NotFound
 
-# The same rule the API document states, so the form and the API agree.
-WEBHOOK_URL = re.compile(r"^https://[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+(:[0-9]{1,5})?(/[!-~]*)?$")
-
 
 def inbox(partner_id: int, limit: int = 100) -> list[NoticeDelivery]:
     """The partner's notices, unacknowledged first, newest first."""
@@ -55,25 +53,6 @@ def acknowledge(partner_id: int, delivery_id: int, *, user: User | None = None) 
         delivery.acknowledged_by_id = user.id if user else None
         db.session.commit()
     return delivery
-
-
-def set_webhook(partner: Partner, url: str, *, actor: User | None = None) -> str:
-    """Point notices at an https URL; returns the new signing secret (shown once)."""
-    url = url.strip()
-    if not WEBHOOK_URL.match(url) or len(url) > 500:
-        raise Invalid("The webhook must be an https:// URL on a public host name.")
-    partner.webhook_url = url
-    partner.webhook_secret = secrets.token_urlsafe(32)
-    audit.record(actor, "webhook_set", partner, url=url)
-    db.session.commit()
-    return partner.webhook_secret
-
-
-def clear_webhook(partner: Partner, *, actor: User | None = None) -> None:
-    partner.webhook_url = None
-    partner.webhook_secret = None
-    audit.record(actor, "webhook_cleared", partner)
-    db.session.commit()
 
 
 def delivery_of(partner_id: int, delivery_id: int) -> NoticeDelivery:

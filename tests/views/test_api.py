@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
+from schemathesis.specs.openapi.checks import positive_data_acceptance
 
 from syndication.extensions import db
 from syndication.models import Notice, NoticeDelivery, NoticeKind, SyndicationPolicy
@@ -117,11 +118,10 @@ def test_notices_are_listed_and_acknowledged(client, headers, partner, catalogue
     assert acked["acknowledged_at"] is not None
 
 
-def test_webhook_is_set_with_a_secret_shown_once(client, headers):
-    response = client.put(
-        "/api/v1/webhook", json={"url": "https://cms.example/hook"}, headers=headers
-    )
-    assert response.json["url"] == "https://cms.example/hook" and response.json["secret"]
+def test_webhook_is_set_with_a_secret_shown_once(client, headers, https_receiver):
+    url = https_receiver.url("/hook")
+    response = client.put("/api/v1/webhook", json={"url": url}, headers=headers)
+    assert response.json["url"] == url and response.json["secret"].startswith("whsec_")
     assert client.get("/api/v1/webhook", headers=headers).json["secret"] is None
     insecure = client.put(
         "/api/v1/webhook", json={"url": "http://cms.example/hook"}, headers=headers
@@ -189,6 +189,9 @@ def _fuzz(operation, headers: dict) -> None:
             case.query.pop("cursor", None)
         response = case.call(headers=headers)
         assert response.status_code < 500, (operation.label, response.status_code)
-        case.validate_response(response, headers=headers)
+        # A webhook URL of the documented shape is still refused (422) when its host does
+        # not resolve to public addresses: no schema can say where a name resolves.
+        excluded = [positive_data_acceptance] if operation.label == "PUT /api/v1/webhook" else []
+        case.validate_response(response, headers=headers, excluded_checks=excluded)
 
     check()

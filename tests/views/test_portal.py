@@ -75,16 +75,17 @@ def test_notices_inbox_and_acknowledgement(client, editor, make_article):
 
 
 def test_webhook_page_sets_https_only_and_shows_the_secret_once(
-    client, make_partner, make_user, auth
+    client, make_partner, make_user, auth, https_receiver
 ):
     make_user(Role.PARTNER, partner=make_partner(), email="boss@p.example", partner_admin=True)
     auth.login("boss@p.example", PASSWORD)
     bad = client.post("/portal/webhook", data={"url": "http://cms.example/hook"})
     assert bad.status_code == 422 and "https://" in bad.text
-    good = client.post("/portal/webhook", data={"url": "https://cms.example/hook"})
+    good = client.post("/portal/webhook", data={"url": https_receiver.url("/hook")})
     assert good.status_code == 302
     shown = client.get("/portal/webhook")
     assert 'id="webhook-secret"' in shown.text and shown.headers["Cache-Control"] == "no-store"
+    assert 'id="webhook-secret"' not in client.get("/portal/webhook").text  # once only
     assert 'id="webhook-secret"' not in client.get("/portal/webhook").text
     asked = client.post("/portal/webhook", data={"url": "", "clear": "y"})
     assert "Please confirm" in asked.text

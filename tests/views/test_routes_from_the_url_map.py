@@ -272,6 +272,10 @@ ACCESS: dict[str, str] = {
             "get_webhook",
             "set_webhook",
             "delete_webhook",
+            "list_webhook_deliveries",
+            "redeliver_webhook",
+            "rotate_webhook_secret",
+            "send_webhook_test",
         )
     },
     **{
@@ -298,6 +302,9 @@ ACCESS: dict[str, str] = {
             "users",
             "remove_user",
             "webhook",
+            "redeliver_webhook",
+            "rotate_webhook_secret",
+            "send_webhook_test",
         )
     },
     **{
@@ -314,6 +321,7 @@ ACCESS: dict[str, str] = {
             "revoke_grant",
             "audit_log",
             "audit_csv",
+            "redeliver_webhook",
             "colleagues",
             "revise_article",
             "revision_diff",

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 from collections.abc import Callable
+from datetime import timedelta
 
 from flask import abort, current_app, g, request
 from flask_openapi3 import Tag
@@ -20,6 +21,7 @@ from syndication.models import (
     NoticeKind,
     Partner,
     PartnerStatus,
+    WebhookDelivery,
 )
 from syndication.models.base import utcnow
 from syndication.services import (
@@ -31,6 +33,7 @@ from syndication.services import (
     partners,
     rulesets,
     search,
+    webhooks,
 )
 from syndication.views.api import bp
 from syndication.views.api import schemas as s
@@ -363,31 +366,96 @@ def acknowledge_notice(path: s.NoticePath):
     return _dump(_notice_out(delivery))
 
 
-def _webhook_out(secret_shown: bool = False) -> dict:
-    partner = _partner()
+def _webhook_out(secret: str | None = None) -> dict:
+    found = webhooks.endpoint(_partner())
     return _dump(
         s.WebhookOut(
-            url=partner.webhook_url,
-            secret=partner.webhook_secret if secret_shown else None,
+            url=found.url,
+            enabled=found.enabled,
+            disabled_at=found.disabled_at,
+            disabled_reason=found.disabled_reason,
+            previous_secret_until=found.previous_secret_until,
+            secret=secret,
         )
+    )
+
+
+def _delivery_out(delivery: WebhookDelivery) -> s.WebhookDeliveryOut:
+    return s.WebhookDeliveryOut(
+        id=delivery.id,
+        message_id=delivery.message_id,
+        type=delivery.event_type,
+        state=delivery.state.value,
+        attempts=delivery.attempts,
+        last_status=delivery.last_status,
+        last_error=delivery.last_error,
+        created_at=delivery.created_at,
+        delivered_at=delivery.delivered_at,
+        payload=delivery.payload,
+        attempt_log=[
+            s.WebhookAttemptOut(
+                at=a.at, status_code=a.status_code, latency_ms=a.latency_ms, error=a.error
+            )
+            for a in delivery.attempt_log
+        ],
     )
 
 
 @bp.get("/webhook", tags=[NOTICES], responses={200: s.WebhookOut})
 def get_webhook():
-    """Where notices are delivered, if anywhere (the secret is only shown when set)."""
+    """Where events are delivered, if anywhere, and whether deliveries are enabled."""
     return _webhook_out()
 
 
 @bp.put("/webhook", tags=[NOTICES], responses={200: s.WebhookOut})
 def set_webhook(body: s.WebhookIn):
-    """Set the webhook URL; a new signing secret is made and shown once."""
-    notices.set_webhook(_partner(), body.url)
-    return _webhook_out(secret_shown=True)
+    """Set the webhook URL (re-enabling it); a new signing secret is made and shown once."""
+    secret = webhooks.set_webhook(_partner(), body.url)
+    return _webhook_out(secret)
 
 
 @bp.delete("/webhook", tags=[NOTICES], responses={204: None})
 def delete_webhook():
     """Stop webhook deliveries."""
-    notices.clear_webhook(_partner())
+    webhooks.clear_webhook(_partner())
     return "", 204
+
+
+@bp.post(
+    "/webhook/rotate",
+    tags=[NOTICES],
+    responses={200: s.WebhookOut, 409: s.problem("No webhook is set")},
+)
+def rotate_webhook_secret(body: s.RotateIn):
+    """A new signing secret, shown once; the previous one keeps signing for the overlap."""
+    secret = webhooks.rotate_secret(_partner(), overlap=timedelta(hours=body.overlap_hours))
+    return _webhook_out(secret)
+
+
+@bp.post(
+    "/webhook/test",
+    tags=[NOTICES],
+    responses={202: s.WebhookDeliveryOut, 409: s.problem("No enabled webhook")},
+)
+def send_webhook_test():
+    """Send a ``test`` event to the webhook; the delivery is returned at once, sent soon."""
+    delivery = webhooks.send_test(_partner())
+    return _dump(_delivery_out(delivery)), 202
+
+
+@bp.get("/webhook/deliveries", tags=[NOTICES], responses={200: s.WebhookDeliveryPage})
+def list_webhook_deliveries(query: s.PageQuery):
+    """Every webhook delivery and its attempts, newest first."""
+    rows, cursor = _keyset(webhooks.page_of, query)
+    return _dump(s.WebhookDeliveryPage(items=[_delivery_out(d) for d in rows], next_cursor=cursor))
+
+
+@bp.post(
+    "/webhook/deliveries/<int:delivery_id>/redeliver",
+    tags=[NOTICES],
+    responses={202: s.WebhookDeliveryOut, 409: s.problem("Still being attempted, or disabled")},
+)
+def redeliver_webhook(path: s.WebhookDeliveryPath):
+    """Send a delivery again, with the same webhook-id so you can deduplicate."""
+    delivery = webhooks.redeliver(path.delivery_id, partner_id=g.partner_id, actor=None)
+    return _dump(_delivery_out(delivery)), 202

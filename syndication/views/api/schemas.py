@@ -9,8 +9,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from syndication.delivery.webhooks import EVENT_TYPES, URL_MAX_LENGTH, WEBHOOK_URL
 from syndication.inputs import LINE_PATTERN, TEXT_PATTERN, BoundedDate, Id
-from syndication.services.notices import WEBHOOK_URL
 from syndication.services.packages import DOWNLOAD_FORMATS
 
 ProblemSchema = {
@@ -233,12 +233,58 @@ class NoticePath(Model):
 class WebhookIn(Model):
     # A pattern rather than a URL type: the document then says exactly what is accepted.
     url: str = Field(
-        description="https URL that receives notices",
-        max_length=500,
+        description="https URL that receives events; its host must resolve to public addresses",
+        max_length=URL_MAX_LENGTH,
         pattern=WEBHOOK_URL.pattern,
     )
 
 
 class WebhookOut(Model):
     url: str | None
-    secret: str | None = Field(description="Shown when set: signs every delivery (HMAC-SHA256)")
+    enabled: bool = Field(description="False when cleared, or disabled after a 410 Gone")
+    disabled_at: datetime | None
+    disabled_reason: str
+    previous_secret_until: datetime | None = Field(
+        description="After a rotation, the previous secret also signs until then"
+    )
+    secret: str | None = Field(
+        description="Shown once, when set or rotated: the Standard Webhooks whsec_ secret"
+    )
+
+
+class RotateIn(Model):
+    overlap_hours: int = Field(
+        24, ge=0, le=168, description="How long the previous secret keeps signing too"
+    )
+
+
+class WebhookAttemptOut(Model):
+    at: datetime
+    status_code: int | None = Field(description="Absent when no answer came (timeout, refused)")
+    latency_ms: int
+    error: str
+
+
+EventType = Literal[tuple(sorted(EVENT_TYPES))]  # type: ignore[valid-type]
+
+
+class WebhookDeliveryOut(Model):
+    id: int
+    message_id: str = Field(description="The webhook-id header; the same on every attempt")
+    type: EventType
+    state: Literal["pending", "delivered", "failed", "disabled"]
+    attempts: int
+    last_status: int | None
+    last_error: str
+    created_at: datetime
+    delivered_at: datetime | None
+    payload: dict[str, Any] = Field(description="The body sent: {type, timestamp, data}")
+    attempt_log: list[WebhookAttemptOut]
+
+
+class WebhookDeliveryPage(Page):
+    items: list[WebhookDeliveryOut]
+
+
+class WebhookDeliveryPath(Model):
+    delivery_id: Id

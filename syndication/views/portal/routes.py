@@ -29,6 +29,7 @@ from syndication.services import (
     packages,
     partners,
     search,
+    webhooks,
 )
 from syndication.services import downloads as downloads_service
 from syndication.services import users as users_service
@@ -326,14 +327,14 @@ def acknowledge_notice(delivery_id: int):
     )
 )
 def webhook():
-    """Where notices are delivered; the signing secret is shown once, after the redirect."""
+    """Where events are delivered, the delivery log; the signing secret is shown once."""
     if not current_user.is_partner_admin and request.method == "POST":
         abort(403)
     form = WebhookForm()
     if form.validate_on_submit():
         try:
             if form.clear.data:
-                notices.clear_webhook(current_user.partner, actor=current_user)
+                webhooks.clear_webhook(current_user.partner, actor=current_user)
                 flash(
                     "Webhook removed: notices now reach you by email and in the inbox.",
                     "success",
@@ -341,7 +342,7 @@ def webhook():
             else:
                 once.keep(
                     "webhook_secret",
-                    notices.set_webhook(
+                    webhooks.set_webhook(
                         current_user.partner, form.url.data or "", actor=current_user
                     ),
                 )
@@ -352,17 +353,76 @@ def webhook():
             return redirect(url_for("portal.webhook"))
     elif request.method == "GET":
         form.url.data = current_user.partner.webhook_url or ""
+    return _render_webhook(form, None, 422 if form.errors else 200)
+
+
+def _render_webhook(form: WebhookForm, secret: str | None, status: int = 200):
+    partner = current_user.partner
     return (
         render_template(
             "portal/webhook.html",
             form=form,
-            secret=once.take("webhook_secret") if request.method == "GET" else None,
-            partner=current_user.partner,
+            secret=secret or (once.take("webhook_secret") if request.method == "GET" else None),
+            partner=partner,
+            endpoint=webhooks.endpoint(partner),
+            deliveries=webhooks.log_of(partner.id),
+            action_form=ActionForm(),
             can_manage=current_user.is_partner_admin,
         ),
-        422 if form.errors else 200,
+        status,
         once.NO_STORE,
     )
+
+
+@bp.route("/webhook/rotate", methods=["POST"])
+@partner_required
+def rotate_webhook_secret():
+    """A new signing secret, shown once; the previous one signs too for a day."""
+    if not current_user.is_partner_admin:
+        abort(403)
+    if not ActionForm().validate_on_submit():
+        return redirect(url_for("portal.webhook"))
+    try:
+        secret = webhooks.rotate_secret(current_user.partner, actor=current_user)
+    except DomainError as exc:
+        flash(str(exc), "error")
+        return redirect(url_for("portal.webhook"))
+    # Shown once, after the redirect: a reload never rotates again.
+    once.keep("webhook_secret", secret)
+    flash("A new signing secret is issued; the previous one also signs for a day.", "success")
+    return redirect(url_for("portal.webhook"))
+
+
+@bp.route("/webhook/test", methods=["POST"])
+@partner_required
+def send_webhook_test():
+    if not current_user.is_partner_admin:
+        abort(403)
+    if ActionForm().validate_on_submit():
+        try:
+            webhooks.send_test(current_user.partner, actor=current_user)
+        except DomainError as exc:
+            flash(str(exc), "error")
+        else:
+            flash("A test event is on its way; its attempts appear below.", "success")
+    return redirect(url_for("portal.webhook"))
+
+
+@bp.route("/webhook/deliveries/<int:delivery_id>/redeliver", methods=["POST"])
+@partner_required
+def redeliver_webhook(delivery_id: int):
+    if not current_user.is_partner_admin:
+        abort(403)
+    if ActionForm().validate_on_submit():
+        try:
+            webhooks.redeliver(delivery_id, partner_id=current_user.partner_id, actor=current_user)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            flash(str(exc), "error")
+        else:
+            flash("The delivery will be sent again, with the same webhook-id.", "success")
+    return redirect(url_for("portal.webhook"))
 
 
 def _current_password_limit() -> str:

@@ -8,13 +8,13 @@ from flask_login import current_user
 from syndication.models import Partner, PartnerStatus, SyndicationPolicy
 from syndication.policy.lifecycle import REASON_REQUIRED, allowed_actions
 from syndication.services import articles as article_service
-from syndication.services import audit, grants, holders, settings
+from syndication.services import audit, grants, holders, settings, webhooks
 from syndication.services import partners as partner_service
 from syndication.services.errors import DomainError
 from syndication.services.pagination import page_number, paginate_list, parse_sort
 from syndication.views.access import admin_required, staff_required
 from syndication.views.confirm import confirm_first
-from syndication.views.forms import split_domains, valid_or_empty
+from syndication.views.forms import ActionForm, split_domains, valid_or_empty
 from syndication.views.staff import bp
 from syndication.views.staff.forms import DecisionForm, EligibilityForm, PartnerFilters
 
@@ -82,6 +82,9 @@ def _render_partner(partner: Partner, form: DecisionForm | None = None, status: 
             sort=sort.param,
             downloads=holders.recent_downloads(partner.id),
             contacts=holders.contacts(partner.id),
+            webhook_endpoint=webhooks.endpoint(partner),
+            failed_webhooks=webhooks.failed_of(partner.id),
+            webhook_action_form=ActionForm(),
         ),
         status,
     )
@@ -104,6 +107,22 @@ CONFIRM_DECISIONS = {
 def _decision_question(partner_id: int) -> str | None:
     question = CONFIRM_DECISIONS.get(request.form.get("action", ""))
     return question.format(name=partner_service.get(partner_id).name) if question else None
+
+
+@bp.route("/partners/<int:partner_id>/webhooks/<int:delivery_id>/redeliver", methods=["POST"])
+@staff_required
+def redeliver_webhook(partner_id: int, delivery_id: int):
+    """Send one of the partner's failed webhook deliveries again."""
+    if ActionForm().validate_on_submit():
+        try:
+            webhooks.redeliver(delivery_id, partner_id=partner_id, actor=current_user)
+        except DomainError as exc:
+            if exc.status == 404:
+                raise
+            flash(str(exc), "error")
+        else:
+            flash("The delivery will be sent again, with the same webhook-id.", "success")
+    return redirect(url_for("staff.partner", partner_id=partner_id))
 
 
 @bp.route("/partners/<int:partner_id>/decide", methods=["POST"])
