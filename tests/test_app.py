@@ -40,6 +40,7 @@ def test_production_refuses_to_start_without_webhook_secret_keys(monkeypatch):
     monkeypatch.setenv("SECRET_KEY", "s3cret")
     monkeypatch.setenv("DATABASE_URL", "postgresql://db.internal/syndication")
     monkeypatch.setenv("MAIL_SERVER", "smtp.internal")
+    monkeypatch.setenv("PUBLIC_BASE_URL", "https://syndication.example.org")
     monkeypatch.delenv("WEBHOOK_SECRET_KEYS", raising=False)
     with pytest.raises(RuntimeError, match="WEBHOOK_SECRET_KEYS"):
         ProductionConfig()

@@ -250,7 +250,7 @@ def create(
     db.session.add_all(deliveries)
     db.session.flush()
     for delivery in deliveries:
-        jobs.add(NOTICE_EMAIL_JOB, {"delivery_id": delivery.id})
+        _send_on_every_channel(notice, delivery, f"notice.{kind.value}")
     audit.record(
         actor,
         f"notice_{kind.value}",
@@ -312,10 +312,37 @@ def revoke_grant(
     )
     db.session.add(delivery)
     db.session.flush()
-    jobs.add(NOTICE_EMAIL_JOB, {"delivery_id": delivery.id})
+    _send_on_every_channel(notice, delivery, "grant.revoked")
     audit.record(actor, "grant_revoked", grant, reason=reason, public_reason=public_reason)
     db.session.commit()
     return notice
+
+
+def _send_on_every_channel(notice: Notice, delivery: NoticeDelivery, event: str) -> None:
+    """The inbox has the delivery row already; queue its email and its webhook event."""
+    from syndication.links import absolute_url
+    from syndication.services import webhooks
+
+    jobs.add(NOTICE_EMAIL_JOB, {"delivery_id": delivery.id})
+    gone = notice.kind in (NoticeKind.TAKEDOWN, NoticeKind.REVOCATION)
+    data = {
+        "notice_id": delivery.id,
+        "kind": notice.kind.value,
+        "article_id": notice.article_id,
+        "revision": notice.revision_number,
+        "title": notice.title,
+        "note": notice.public_note,
+        "grant_id": delivery.grant_id,
+        "acknowledge_by": delivery.due_at.isoformat() if delivery.due_at else None,
+        "notice_url": absolute_url("api.list_notices"),
+        "acknowledge_url": absolute_url("api.acknowledge_notice", notice_id=delivery.id),
+        "package_url": (
+            absolute_url("api.package", grant_id=delivery.grant_id)
+            if delivery.grant_id and not gone
+            else None
+        ),
+    }
+    webhooks.queue_event(delivery.partner_id, event, data, notice_delivery_id=delivery.id)
 
 
 def _take_down(article, notice: Notice, actor: User | None, now: datetime) -> None:

@@ -354,3 +354,31 @@ def test_the_api_lists_unacknowledged_notices_and_a_change_feed_to_poll(
         "/api/v1/changes?updated_since=2999-01-01T00:00:00Z", headers=headers
     ).get_json()
     assert since["items"] == []
+
+
+def test_a_correction_reaches_the_webhook_signed_and_verified_by_the_library(
+    desk, make_partner, make_article, make_grant, https_receiver, worker, mailbox
+):
+    import json
+
+    from standardwebhooks import Webhook
+
+    from syndication.services import webhooks
+
+    article, partner = make_article(), make_partner()
+    make_grant(partner, article)
+    secret = webhooks.set_webhook(partner, https_receiver.url("/hook"), actor=None)
+    notice = notices.create(article.id, "correction", actor=desk, note="Figures fixed.")
+    worker.drain()
+    (received,) = [r for r in https_receiver.received if r.path == "/hook"]
+    payload = Webhook(secret).verify(received.body, received.headers)
+    assert payload["type"] == "notice.correction"
+    assert payload["data"]["note"] == "Figures fixed."
+    assert payload["data"]["article_id"] == article.id
+    assert payload["data"]["package_url"].endswith(
+        f"/grants/{notice.deliveries[0].grant_id}/package"
+    )
+    assert json.loads(received.body)["data"]["acknowledge_by"]
+    # The same notice reached the inbox and the email too.
+    assert notices.inbox(partner.id)[0].notice_id == notice.id
+    assert mailbox.to(partner.contact_email)
