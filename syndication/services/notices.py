@@ -237,26 +237,40 @@ def create(
         # version moves with it, so remembered packages are rebuilt).
         article.public_note, article.public_note_kind = note, kind.value
     due = now + timedelta(hours=ack_hours(kind))
-    deliveries = [
-        NoticeDelivery(
-            notice_id=notice.id,
-            partner_id=h.partner.id,
-            grant_id=h.grant_id,
-            due_at=due,
-            created_at=now,
-        )
+    # Thousands of holders: the deliveries and their email jobs go in one INSERT each.
+    rows = [
+        {
+            "notice_id": notice.id,
+            "partner_id": h.partner.id,
+            "grant_id": h.grant_id,
+            "due_at": due,
+            "created_at": now,
+        }
         for h in reached
     ]
-    db.session.add_all(deliveries)
-    db.session.flush()
-    for delivery in deliveries:
-        _send_on_every_channel(notice, delivery, f"notice.{kind.value}")
+    ids = (
+        list(
+            db.session.scalars(
+                sa.insert(NoticeDelivery).returning(
+                    NoticeDelivery.id, sort_by_parameter_order=True
+                ),
+                rows,
+            )
+        )
+        if rows
+        else []
+    )
+    jobs.add_many(NOTICE_EMAIL_JOB, [{"delivery_id": i} for i in ids])
+    for delivery_id, holder, row in zip(ids, reached, rows, strict=True):
+        if holder.partner.webhook_url:
+            _queue_webhook(notice, NoticeDelivery(id=delivery_id, **row), f"notice.{kind.value}")
+    db.session.expire(notice, ["deliveries"])
     audit.record(
         actor,
         f"notice_{kind.value}",
         article,
         notice_id=notice.id,
-        holders=len(deliveries),
+        holders=len(ids),
         note=note,
         reason=record_reason,
     )
@@ -320,10 +334,15 @@ def revoke_grant(
 
 def _send_on_every_channel(notice: Notice, delivery: NoticeDelivery, event: str) -> None:
     """The inbox has the delivery row already; queue its email and its webhook event."""
+    jobs.add(NOTICE_EMAIL_JOB, {"delivery_id": delivery.id})
+    _queue_webhook(notice, delivery, event)
+
+
+def _queue_webhook(notice: Notice, delivery: NoticeDelivery, event: str) -> None:
+    """The delivery's webhook event, if the partner has an enabled webhook."""
     from syndication.links import absolute_url
     from syndication.services import webhooks
 
-    jobs.add(NOTICE_EMAIL_JOB, {"delivery_id": delivery.id})
     gone = notice.kind in (NoticeKind.TAKEDOWN, NoticeKind.REVOCATION)
     data = {
         "notice_id": delivery.id,
