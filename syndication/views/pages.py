@@ -35,6 +35,9 @@ PAGES: dict[str, PageSpec] = {
     "public.applied": PageSpec((VISITOR,)),
     "auth.login": PageSpec((VISITOR,)),
     "auth.accept_invitation": PageSpec((VISITOR,), {"token": "invitation"}),
+    "auth.forgot_password": PageSpec((VISITOR,)),
+    "auth.sessions_page": PageSpec((PARTNER, STAFF)),
+    "auth.two_factor_page": PageSpec((PARTNER,)),
     # Partners.
     "portal.dashboard": PageSpec((PARTNER,)),
     "portal.catalogue": PageSpec((PARTNER,)),
@@ -66,11 +69,15 @@ PAGES: dict[str, PageSpec] = {
     "staff.preview": PageSpec((STAFF,), query="article_id={article}"),
     "staff.audit_log": PageSpec((STAFF,)),
     "staff.colleagues": PageSpec((STAFF, ADMIN)),
+    "staff.notices_list": PageSpec((STAFF,)),
+    "staff.new_notice": PageSpec((STAFF,), {"article_id": "article"}, query="kind=correction"),
+    "staff.revoke_grant": PageSpec((STAFF,), {"grant_id": "grant"}),
     # Admins.
     "staff.eligibility": PageSpec((ADMIN,)),
     "staff.own_sources": PageSpec((ADMIN,)),
     "staff.quotas": PageSpec((ADMIN,)),
     "staff.background": PageSpec((ADMIN,)),
+    "staff.notice_deadlines": PageSpec((ADMIN,)),
 }
 
 # GET routes that are not pages for people, and why.
@@ -81,6 +88,12 @@ NOT_PAGES: dict[str, str] = {
     "public.signed_download": "a package download",
     "portal.download": "a package download",
     "staff.audit_csv": "the audit log as CSV",
+    # Pages the walk cannot reach without state it does not make (gaps, not exemptions).
+    "auth.second_factor": "the login's second step: needs the first step's session",
+    "auth.enrol": "the login's enrolment step: needs the first step's session",
+    "auth.reset_password": "needs an emailed reset token",
+    "public.acknowledge_notice": "needs a signed link of a notice the demo data has none of",
+    "staff.notice": "needs a notice, which the demo data has none of",
 }
 # Whole blueprints that answer machines, never people.
 MACHINE_BLUEPRINTS = frozenset({"api", "feeds"})

@@ -11,6 +11,7 @@ from flask import Flask
 from playwright.sync_api import Browser, Page, sync_playwright
 from werkzeug.serving import make_server
 
+from syndication.demo.loader import DEMO_PASSWORD
 from syndication.tasks import run_now
 from tests.conftest import migrated_app
 
@@ -57,9 +58,10 @@ def live(tmp_path_factory, smtp_server) -> Iterator[tuple[str, Flask]]:
     http.shutdown()
 
 
-# The demo staff user's recovery codes: each browser login of theirs spends one, so no
+# The demo staff's and admin's recovery codes: each browser login spends one, so no
 # test waits for a fresh TOTP code (each works once) or depends on the clock.
-STAFF_RECOVERY_CODES: list[str] = []
+RECOVERY_CODES: dict[str, list[str]] = {}
+STAFF_EMAILS = ("staff@example.org", "admin@example.org")
 
 
 def _enrol_demo_staff() -> None:
@@ -69,18 +71,31 @@ def _enrol_demo_staff() -> None:
 
     from syndication.services import two_factor, users
 
-    user = users.find_by_email("staff@example.org")
-    secret = two_factor.new_secret()
-    step = pyotp.TOTP(secret).timecode(datetime.now(UTC))
-    STAFF_RECOVERY_CODES[:] = two_factor.enable(user, secret, pyotp.TOTP(secret).generate_otp(step))
+    for email in STAFF_EMAILS:
+        user = users.find_by_email(email)
+        secret = two_factor.new_secret()
+        step = pyotp.TOTP(secret).timecode(datetime.now(UTC))
+        RECOVERY_CODES[email] = two_factor.enable(
+            user, secret, pyotp.TOTP(secret).generate_otp(step)
+        )
 
 
-def pass_second_factor(page: Page) -> None:
-    """When the login asks for the second factor, give it a recovery code of the demo staff."""
+def pass_second_factor(page: Page, email: str = "staff@example.org") -> None:
+    """When the login asks for the second factor, give it one of the user's recovery codes."""
     page.wait_for_load_state()
     if page.url.endswith("/login/code"):
-        page.get_by_label("Code").fill(STAFF_RECOVERY_CODES.pop())
+        page.get_by_label("Code").fill(RECOVERY_CODES[email].pop())
         page.get_by_role("button", name="Log in").click()
+
+
+def log_in(page: Page, server: str, email: str) -> None:
+    """Log in through the real form, passing the second factor when it is asked for."""
+    page.goto(f"{server}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    pass_second_factor(page, email)
+    page.wait_for_url(lambda url: "/login" not in url)
 
 
 @pytest.fixture(scope="session")

@@ -14,7 +14,7 @@ from axe_playwright_python.sync_playwright import Axe
 from flask import url_for
 from playwright.sync_api import Browser, Page
 
-from syndication.demo.loader import DEMO_PASSWORD, SEED_HEADLINE
+from syndication.demo.loader import SEED_HEADLINE
 from syndication.extensions import db
 from syndication.models import Article, Notice, NoticeDelivery, NoticeKind, Partner, User
 from syndication.services import apikeys, articles, grants, rulesets, tokens, users
@@ -28,6 +28,7 @@ from syndication.views.pages import (
     STAFF,
     VISITOR,
 )
+from tests.browser.conftest import log_in
 
 WIDTHS = {"phone": 375, "laptop": 1280}
 # The walk's partner is one no other browser test logs in as.
@@ -38,17 +39,6 @@ LOGINS = {
 }
 SERIOUS = ("serious", "critical")
 AXE = Axe()
-
-# Broke when this session merged design with security, webhooks and notices: fix first.
-KNOWN_RED = "merge of design with security/webhooks/notices: fix first next session"
-
-
-def log_in(page: Page, server: str, email: str) -> None:
-    page.goto(f"{server}/login")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url(lambda url: "/login" not in url)
 
 
 def problems_on(page: Page, where: str) -> list[str]:
@@ -115,10 +105,6 @@ def address(live_app, endpoint: str, facts: dict) -> str:
     return url + ("?" + spec.query.format(**facts) if spec.query else "")
 
 
-@pytest.mark.xfail(
-    reason=KNOWN_RED,
-    strict=False,
-)
 def test_every_get_route_is_a_walked_page_or_named_as_not_one(live_app):
     endpoints = {rule.endpoint for rule in live_app.url_map.iter_rules() if "GET" in rule.methods}
     unlisted = {
@@ -133,10 +119,6 @@ def test_every_get_route_is_a_walked_page_or_named_as_not_one(live_app):
 
 @pytest.mark.parametrize("width", WIDTHS)
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.xfail(
-    reason=KNOWN_RED,
-    strict=False,
-)
 def test_every_page_passes_axe_and_fits_the_screen(
     browser: Browser, server: str, live_app, facts, role: str, width: str, tmp_path
 ):
