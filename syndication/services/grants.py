@@ -19,7 +19,6 @@ from syndication.models import (
     Partner,
     PartnerTier,
     RequestStatus,
-    SyndicationPolicy,
     User,
 )
 from syndication.models.base import utcnow
@@ -507,21 +506,3 @@ def requests_of(partner_id: int, *, limit: int = 200) -> list[ArticleRequest]:
             .limit(limit)
         )
     )
-
-
-def queue(
-    status: str = "pending", *, partner_id: int | None = None, policy: str = ""
-) -> list[ArticleRequest]:
-    """Requests for staff, oldest first so nobody waits longest."""
-    query = (
-        sa.select(ArticleRequest)
-        .options(selectinload(ArticleRequest.article), selectinload(ArticleRequest.partner))
-        .order_by(ArticleRequest.created_at, ArticleRequest.id)
-    )
-    if status:
-        query = query.where(ArticleRequest.status == status)
-    if partner_id:
-        query = query.where(ArticleRequest.partner_id == partner_id)
-    if policy in SyndicationPolicy.__members__.values():
-        query = query.join(ArticleRequest.article).where(Article.policy == policy)
-    return list(db.session.scalars(query.limit(500)))
