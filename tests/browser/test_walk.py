@@ -194,6 +194,9 @@ def test_the_standalone_page_is_self_contained_readable_and_accessible(
     assert download.ok
     saved = tmp_path / "article.page.html"
     saved.write_bytes(download.body())
+    # The portal page of the login may still be fetching its favicon: let it finish, so
+    # only the standalone page's own requests are counted.
+    page.wait_for_load_state("networkidle")
     requested: list[str] = []
     page.on("request", lambda r: requested.append(r.url))
     page.goto(saved.as_uri())
