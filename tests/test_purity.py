@@ -9,12 +9,21 @@ from pathlib import Path
 
 import pytest
 
+import syndication.delivery
 import syndication.ingest
 import syndication.packaging
 import syndication.policy
 import syndication.rules
+import syndication.tracking
 
-PURE_PACKAGES = (syndication.ingest, syndication.packaging, syndication.policy, syndication.rules)
+PURE_PACKAGES = (
+    syndication.delivery,
+    syndication.ingest,
+    syndication.packaging,
+    syndication.policy,
+    syndication.rules,
+    syndication.tracking,
+)
 MODULES = sorted(
     module for package in PURE_PACKAGES for module in Path(package.__file__).parent.glob("*.py")
 )
