@@ -7,11 +7,13 @@ export FLASK_APP := syndication
 
 .PHONY: setup run test test-unit test-browser test-postgres lint lock lock-check chromium bench screenshots
 
-# Installs exactly the lock (every package pinned, every file hashed), with whichever pip
-# the virtualenv ships: no upstream release can change what a fresh machine gets. The app
+# Installs exactly the lock (every package pinned, every file hashed), starting with the
+# locked pip itself: neither an upstream release nor the pip a virtualenv happens to ship
+# can change what a fresh machine gets. The app
 # runs from the checkout, as in production, so the project itself is not installed.
-$(VENV)/.installed: requirements/test.txt
+$(VENV)/.installed: requirements/test.txt requirements/pip.txt
 	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --require-hashes -r requirements/pip.txt
 	$(BIN)/pip install --quiet --require-hashes -r requirements/test.txt
 	$(BIN)/pip check
 	touch $@
@@ -54,8 +56,9 @@ test: lint test-unit test-browser
 test-postgres: setup
 	DATABASE_URL=$(PG_URL) TASK_QUEUE_URL=redis://127.0.0.1:6379/2 $(BIN)/pytest -m "not browser"
 
-# The lock: requirements/test.txt (runtime and test) and requirements/main.txt (runtime only,
-# what production installs, pinned to the same versions). pip-compile keeps the existing pins
+# The lock: requirements/test.txt (runtime and test), requirements/main.txt (runtime only,
+# what production installs, pinned to the same versions) and requirements/pip.txt (the pip
+# every install starts with). pip-compile keeps the existing pins
 # and only resolves what pyproject.toml changed; `make lock UPGRADE=1` moves everything to
 # the newest releases. Commit the lock with the pyproject.toml change that needed it.
 LOCK_OPTS := --quiet --generate-hashes --allow-unsafe --strip-extras \
@@ -66,15 +69,17 @@ LOCK_DIR ?= requirements
 lock: setup
 	$(BIN)/pip-compile $(LOCK_OPTS) --extra test -o $(LOCK_DIR)/test.txt pyproject.toml
 	$(BIN)/pip-compile $(LOCK_OPTS) -c $(LOCK_DIR)/test.txt -o $(LOCK_DIR)/main.txt pyproject.toml
+	$(BIN)/pip-compile $(LOCK_OPTS) -c $(LOCK_DIR)/test.txt -o $(LOCK_DIR)/pip.txt requirements/pip.in
 
 # CI: compile again into a copy of the lock; any difference means pyproject.toml and the
 # lock disagree (a dependency added to one and not the other).
 lock-check: setup
 	@rm -rf .lock-check && mkdir .lock-check && cp requirements/*.txt .lock-check/
 	@$(MAKE) --no-print-directory lock LOCK_DIR=.lock-check
-	@sed -i 's|\.lock-check/|requirements/|' .lock-check/main.txt
+	@sed -i 's|\.lock-check/|requirements/|' .lock-check/main.txt .lock-check/pip.txt
 	diff -u requirements/test.txt .lock-check/test.txt
 	diff -u requirements/main.txt .lock-check/main.txt
+	diff -u requirements/pip.txt .lock-check/pip.txt
 	@rm -rf .lock-check
 
 bench: setup
