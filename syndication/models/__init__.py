@@ -40,6 +40,19 @@ from syndication.models.partners import (
     TermsVersion,
     TierSettings,
 )
+from syndication.models.tracking import (
+    CheckState,
+    Copy,
+    CopyCheck,
+    CopyFlag,
+    CopySource,
+    DailyArticleViews,
+    DailyDomainViews,
+    DailyGrantViews,
+    DailyPartnerViews,
+    FlagKind,
+    HitVerdict,
+)
 from syndication.models.users import LoginSession, LoginThrottle, RecoveryCode, Role, User
 from syndication.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookState
 
@@ -51,11 +64,22 @@ __all__ = [
     "ArticleTag",
     "Asset",
     "AuditEvent",
+    "CheckState",
+    "Copy",
+    "CopyCheck",
+    "CopyFlag",
+    "CopySource",
+    "DailyArticleViews",
+    "DailyDomainViews",
+    "DailyGrantViews",
+    "DailyPartnerViews",
     "Download",
     "EligibilityPolicy",
     "FindingKind",
+    "FlagKind",
     "Grant",
     "GrantStatus",
+    "HitVerdict",
     "ImportFinding",
     "IntakeState",
     "Job",

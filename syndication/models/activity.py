@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from syndication.extensions import db
 from syndication.models.base import TimestampMixin, UTCDateTime, enum_column
+from syndication.models.tracking import HitVerdict
 
 
 class NoticeKind(enum.StrEnum):
@@ -56,6 +57,13 @@ class PixelHit(TimestampMixin, db.Model):
     referrer: Mapped[str] = mapped_column(sa.String(1000), default="")
     # A hash, not the raw agent or address: enough to count, nothing to identify.
     visitor_hash: Mapped[str] = mapped_column(sa.String(64), default="")
+    # The referrer normalised to the page it names, and that page's host.
+    page_url: Mapped[str] = mapped_column(sa.String(1000), default="")
+    domain: Mapped[str] = mapped_column(sa.String(253), default="")
+    # Whether the hit counts as a view, or why not; raw hits are kept either way.
+    verdict: Mapped[HitVerdict] = mapped_column(
+        enum_column(HitVerdict, "hit_verdict"), default=HitVerdict.COUNTED
+    )
 
 
 class Notice(TimestampMixin, db.Model):

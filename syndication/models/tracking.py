@@ -1,0 +1,182 @@
+"""Where republished copies live, how they are read, and whether they keep the terms.
+
+Raw pixel hits stay in ``pixel_hits`` (models/activity.py), each with the verdict
+that decided whether it counts. What staff read comes from the tables below: the
+copies found (by the pixel's referrer or entered by staff), the flags raised on
+them, the compliance checks run against them, and daily roll-ups of views that
+the reports read instead of the raw hits.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from syndication.extensions import db
+from syndication.models.base import TimestampMixin, UTCDateTime, enum_column
+
+
+class HitVerdict(enum.StrEnum):
+    """Why a pixel hit counts as a view, or why it does not."""
+
+    COUNTED = "counted"
+    BOT = "bot"  # a known crawler, or an empty or headless user agent
+    PREFETCH = "prefetch"  # Purpose / Sec-Purpose: prefetch or prerender
+    PREVIEW = "preview"  # inside the partner's CMS editor or preview
+    REPEAT = "repeat"  # the same visitor on the same page within the repeat window
+
+
+class CopySource(enum.StrEnum):
+    PIXEL = "pixel"  # found from a pixel hit's page URL
+    STAFF = "staff"  # entered by staff
+
+
+class FlagKind(enum.StrEnum):
+    UNKNOWN_DOMAIN = "unknown_domain"  # not one of the partner's domains
+    AFTER_REVOCATION = "after_revocation"  # views after the grant was revoked or taken down
+    CHECK_FAILED = "check_failed"  # the latest compliance check found a violation
+
+
+class CheckState(enum.StrEnum):
+    QUEUED = "queued"
+    PASSED = "passed"  # every check passed
+    FAILED = "failed"  # the page was read and at least one check failed
+    ERROR = "error"  # the page could not be read (refused address, 4xx/5xx, timeout)
+
+
+class Copy(TimestampMixin, db.Model):
+    """One republished page of one grant's article."""
+
+    __tablename__ = "copies"
+    __table_args__ = (
+        sa.UniqueConstraint("grant_id", "url"),
+        sa.Index("ix_copies_article_last_seen", "article_id", "last_seen_at"),
+        sa.Index("ix_copies_partner_last_seen", "partner_id", "last_seen_at"),
+        sa.CheckConstraint("raw_hits >= 0 AND views >= 0", name="counts_non_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    grant_id: Mapped[int] = mapped_column(sa.ForeignKey("grants.id", ondelete="CASCADE"))
+    # Copied from the grant so the copies of an article or a partner are one index away.
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"))
+    partner_id: Mapped[int] = mapped_column(sa.ForeignKey("partners.id", ondelete="CASCADE"))
+    # The page, normalised (scheme and host lower-cased, no fragment, no tracking parameters).
+    url: Mapped[str] = mapped_column(sa.String(1000))
+    domain: Mapped[str] = mapped_column(sa.String(253), index=True)
+    source: Mapped[CopySource] = mapped_column(
+        enum_column(CopySource, "copy_source"), default=CopySource.PIXEL
+    )
+    first_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    raw_hits: Mapped[int] = mapped_column(default=0)
+    views: Mapped[int] = mapped_column(default=0)
+
+    grant = relationship("Grant")
+    article = relationship("Article")
+    partner = relationship("Partner")
+    flags: Mapped[list[CopyFlag]] = relationship(
+        back_populates="copy", order_by="CopyFlag.id", passive_deletes=True
+    )
+    checks: Mapped[list[CopyCheck]] = relationship(
+        back_populates="copy", order_by="CopyCheck.id.desc()", passive_deletes=True
+    )
+
+
+class CopyFlag(TimestampMixin, db.Model):
+    """Something staff should look at about a copy; open until handled with a note."""
+
+    __tablename__ = "copy_flags"
+    __table_args__ = (sa.UniqueConstraint("copy_id", "kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    copy_id: Mapped[int] = mapped_column(sa.ForeignKey("copies.id", ondelete="CASCADE"))
+    kind: Mapped[FlagKind] = mapped_column(enum_column(FlagKind, "flag_kind"))
+    detail: Mapped[str] = mapped_column(sa.Text, default="")
+    handled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
+    handled_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+    handled_note: Mapped[str] = mapped_column(sa.Text, default="")
+
+    copy: Mapped[Copy] = relationship(back_populates="flags")
+    handled_by = relationship("User")
+
+
+class CopyCheck(TimestampMixin, db.Model):
+    """One compliance check of a copy against its grant's terms and expected revision.
+
+    ``results`` is a list of ``{"check", "passed", "evidence"}``: each check's verdict
+    with the snippet found or missing, kept as it was on the day.
+    """
+
+    __tablename__ = "copy_checks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    copy_id: Mapped[int] = mapped_column(sa.ForeignKey("copies.id", ondelete="CASCADE"), index=True)
+    state: Mapped[CheckState] = mapped_column(
+        enum_column(CheckState, "check_state"), default=CheckState.QUEUED
+    )
+    revision_number: Mapped[int | None]
+    http_status: Mapped[int | None]
+    similarity: Mapped[float | None]
+    results: Mapped[list] = mapped_column(sa.JSON, default=list)
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    requested_by_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("users.id", ondelete="SET NULL")
+    )
+
+    copy: Mapped[Copy] = relationship(back_populates="checks")
+
+
+class _DailyViews:
+    """Raw hits and counted views of one day; written by the hit flush, read by reports."""
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    raw: Mapped[int] = mapped_column(default=0)
+    counted: Mapped[int] = mapped_column(default=0)
+
+
+class DailyGrantViews(_DailyViews, db.Model):
+    """Per grant and page domain: a partner's own figures, and where its copies are read."""
+
+    __tablename__ = "daily_grant_views"
+    __table_args__ = (
+        sa.Index("ix_daily_grant_views_grant_day", "grant_id", "day"),
+        sa.Index("ix_daily_grant_views_partner_day", "partner_id", "day"),
+    )
+
+    grant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("grants.id", ondelete="CASCADE"), primary_key=True
+    )
+    domain: Mapped[str] = mapped_column(sa.String(253), primary_key=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"))
+    partner_id: Mapped[int] = mapped_column(sa.ForeignKey("partners.id", ondelete="CASCADE"))
+
+
+class DailyArticleViews(_DailyViews, db.Model):
+    __tablename__ = "daily_article_views"
+    __table_args__ = (sa.Index("ix_daily_article_views_article_day", "article_id", "day"),)
+
+    article_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class DailyPartnerViews(_DailyViews, db.Model):
+    __tablename__ = "daily_partner_views"
+    __table_args__ = (sa.Index("ix_daily_partner_views_partner_day", "partner_id", "day"),)
+
+    partner_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class DailyDomainViews(_DailyViews, db.Model):
+    __tablename__ = "daily_domain_views"
+    __table_args__ = (sa.Index("ix_daily_domain_views_domain_day", "domain", "day"),)
+
+    domain: Mapped[str] = mapped_column(sa.String(253), primary_key=True)
