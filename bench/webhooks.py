@@ -54,7 +54,7 @@ from syndication.extensions import db
 from syndication.models import OutletType, Partner, PartnerStatus
 from syndication.models.base import utcnow
 from syndication.services import jobs, outbound, webhooks
-from syndication.tasks import queue_of
+from syndication.tasks import BATCH, queue_of
 
 TARGET = 300.0
 QUEUE_NAME = "bench-webhooks"
@@ -255,9 +255,11 @@ def main() -> None:
     stop(worker, signal.SIGKILL)
     at_kill = receiver.distinct(ids)
     with app.app_context():
-        # The minute-by-minute sweep, run now with its clock past the dead worker's lease.
+        # The minute-by-minute sweep, run now with its clock past the dead worker's lease
+        # (a batch's lease is the longest: it grows with the jobs the batch holds).
+        lapsed = utcnow() + jobs.LEASE + jobs.LEASE_PER_BATCHED_JOB * BATCH + timedelta(minutes=1)
         swept = 0
-        while found := jobs.sweep(now=utcnow() + jobs.LEASE + timedelta(minutes=1)):
+        while found := jobs.sweep(now=lapsed):
             swept += found
     worker = start_worker(app, ca_bundle)
     try:

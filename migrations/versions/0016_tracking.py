@@ -249,25 +249,30 @@ def upgrade():
     op.add_column(
         "pixel_hits", sa.Column("domain", sa.String(length=253), nullable=False, server_default="")
     )
-    op.add_column(
-        "pixel_hits",
-        sa.Column(
-            "verdict",
-            sa.Enum(
-                "counted",
-                "bot",
-                "prefetch",
-                "preview",
-                "repeat",
-                name="hit_verdict",
-                native_enum=False,
-                create_constraint=True,
-                length=32,
+    verdicts = ("counted", "bot", "prefetch", "preview", "repeat")
+    if op.get_bind().dialect.name == "sqlite":
+        # SQLite adds a column with its CHECK in place (Alembic would skip the CHECK).
+        listed = ", ".join(f"'{v}'" for v in verdicts)
+        op.execute(
+            "ALTER TABLE pixel_hits ADD COLUMN verdict VARCHAR(32) DEFAULT 'counted' NOT NULL "
+            f"CONSTRAINT ck_pixel_hits_hit_verdict CHECK (verdict IN ({listed}))"
+        )
+    else:
+        op.add_column(
+            "pixel_hits",
+            sa.Column(
+                "verdict",
+                sa.Enum(
+                    *verdicts,
+                    name="hit_verdict",
+                    native_enum=False,
+                    create_constraint=True,
+                    length=32,
+                ),
+                nullable=False,
+                server_default="counted",
             ),
-            nullable=False,
-            server_default="counted",
-        ),
-    )
+        )
 
 
 def downgrade():

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from syndication.delivery import webhooks as wire
 from syndication.delivery.outbound import OutboundError, Refused
@@ -292,11 +292,25 @@ def page_of(
 
 @dataclass(frozen=True)
 class _Send:
+    delivery_id: int
     url: str
     message_id: str
     body: str
     signing_secrets: list[str]
     attempt: int
+
+
+@dataclass(frozen=True)
+class _Attempt:
+    """What one attempt came to: the row to record, and what the job does next."""
+
+    delivery_id: int
+    status: int | None
+    elapsed: float
+    error: str
+    state: WebhookState
+    raise_: Exception | None = None  # GiveUp, RetryAfter or OutboundError: the job's outcome
+    disable: bool = False  # the endpoint answered 410
 
 
 def deliver(delivery_id: int, *, now: datetime | None = None) -> None:
@@ -307,13 +321,36 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> None:
     emailed. 429, 5xx, timeouts: tried again by the job's policy, honouring
     Retry-After. Any other answer, or an address that is refused: failed at once.
     """
+    (outcome,) = deliver_many([delivery_id], now=now)
+    if outcome is not None:
+        raise outcome
+
+
+def deliver_many(delivery_ids: list[int], *, now: datetime | None = None) -> list[Exception | None]:
+    """One attempt at each delivery, as :func:`deliver` makes it, at a batch's cost.
+
+    The deliveries (with their partners and secrets) are read in one query and
+    every attempt is recorded in one transaction, instead of a read and a write
+    per delivery: at thousands of deliveries those, not the network, were the
+    limit. Returns, per id, None (delivered, or nothing to do) or the exception
+    that tells the job to retry or give up.
+    """
     now = now or utcnow()
-    prepared = _prepare(delivery_id, now)
-    if prepared is None:
-        return
+    prepared = _prepare(delivery_ids, now)
+    attempts = [_attempt(send) for send in prepared.values()]
+    _record(attempts, now)
+    for attempt in attempts:
+        if attempt.disable:
+            _disable(attempt.delivery_id, now)
+    raised = {a.delivery_id: a.raise_ for a in attempts}
+    return [raised.get(delivery_id) for delivery_id in delivery_ids]
+
+
+def _attempt(send: _Send) -> _Attempt:
+    """POST one delivery through the outbound client and classify the answer."""
     # The signature's timestamp is the wall clock, not ``now`` (which tests inject):
     # receivers compare it with their own clock to refuse replays.
-    headers = wire.headers(prepared.signing_secrets, prepared.message_id, utcnow(), prepared.body)
+    headers = wire.headers(send.signing_secrets, send.message_id, utcnow(), send.body)
     status: int | None = None
     error = ""
     elapsed = 0.0
@@ -321,112 +358,131 @@ def deliver(delivery_id: int, *, now: datetime | None = None) -> None:
     try:
         answer = outbound.client().request(
             "POST",
-            prepared.url,
+            send.url,
             headers=headers,
-            body=prepared.body.encode("utf-8"),
+            body=send.body.encode("utf-8"),
             max_bytes=wire.ANSWER_MAX_BYTES,
         )
         status, elapsed = answer.status, answer.elapsed
     except Refused as exc:
-        _record(delivery_id, now, None, 0.0, exc.reason, WebhookState.FAILED)
-        raise GiveUp(exc.reason) from exc
+        return _Attempt(
+            send.delivery_id, None, 0.0, exc.reason, WebhookState.FAILED, GiveUp(exc.reason)
+        )
     except OutboundError as exc:
         error = exc.reason
     outcome = wire.classify(status)
     if outcome is wire.Outcome.DELIVERED:
-        _record(delivery_id, now, status, elapsed, "", WebhookState.DELIVERED)
-        return
+        return _Attempt(send.delivery_id, status, elapsed, "", WebhookState.DELIVERED)
     if outcome is wire.Outcome.DISABLE:
-        _record(
-            delivery_id, now, status, elapsed, "410 Gone: endpoint disabled", WebhookState.DISABLED
+        message = "410 Gone: endpoint disabled"
+        return _Attempt(
+            send.delivery_id, status, elapsed, message, WebhookState.DISABLED, disable=True
         )
-        _disable(delivery_id, now)
-        return
     if outcome is wire.Outcome.FAIL:
         message = f"The endpoint answered {status}."
-        _record(delivery_id, now, status, elapsed, message, WebhookState.FAILED)
-        raise GiveUp(message)
+        return _Attempt(
+            send.delivery_id, status, elapsed, message, WebhookState.FAILED, GiveUp(message)
+        )
     message = error or f"The endpoint answered {status}."
-    last = prepared.attempt >= wire.RETRY_POLICY.max_attempts
-    _record(
-        delivery_id,
-        now,
-        status,
-        elapsed,
-        message,
-        WebhookState.FAILED if last else WebhookState.PENDING,
-    )
-    if last:
-        raise GiveUp(f"{message} Out of attempts.")
-    if answer is not None:
-        raise retry_after(answer, message)
-    raise OutboundError(message)
+    if send.attempt >= wire.RETRY_POLICY.max_attempts:
+        return _Attempt(
+            send.delivery_id,
+            status,
+            elapsed,
+            message,
+            WebhookState.FAILED,
+            GiveUp(f"{message} Out of attempts."),
+        )
+    retry = retry_after(answer, message) if answer is not None else OutboundError(message)
+    return _Attempt(send.delivery_id, status, elapsed, message, WebhookState.PENDING, retry)
 
 
-def _prepare(delivery_id: int, now: datetime) -> _Send | None:
-    """Read what to send; None when there is nothing to send.
+def _prepare(delivery_ids: list[int], now: datetime) -> dict[int, _Send]:
+    """What to send, by delivery id; a delivery with nothing to send is left out.
 
-    Only reads (the attempt is counted when it is recorded), so no lock is held
-    while the receiver answers and each attempt costs one write transaction.
+    Only reads (each attempt is counted when it is recorded), so no lock is held
+    while receivers answer. A delivery whose endpoint was cleared or disabled
+    meanwhile is marked disabled instead.
     """
-    delivery = db.session.get(WebhookDelivery, delivery_id)
-    if delivery is None or delivery.state is not WebhookState.PENDING:
-        db.session.rollback()
-        return None
-    partner = delivery.partner
-    if not is_enabled(partner):
-        db.session.rollback()
+    found = db.session.scalars(
+        sa.select(WebhookDelivery)
+        .where(
+            WebhookDelivery.id.in_(delivery_ids),
+            WebhookDelivery.state == WebhookState.PENDING,
+        )
+        .options(joinedload(WebhookDelivery.partner))
+        .order_by(WebhookDelivery.id)
+    ).all()
+    prepared: dict[int, _Send] = {}
+    secrets: dict[int, list[str]] = {}  # decrypted once per partner
+    stopped: list[int] = []
+    for delivery in found:
+        partner = delivery.partner
+        if not is_enabled(partner):
+            stopped.append(delivery.id)
+            continue
+        if partner.id not in secrets:
+            secrets[partner.id] = _signing_secrets(partner, now)
+        prepared[delivery.id] = _Send(
+            delivery_id=delivery.id,
+            url=partner.webhook_url or "",
+            message_id=delivery.message_id,
+            body=wire.body_of(delivery.payload),
+            signing_secrets=secrets[partner.id],
+            attempt=delivery.attempts + 1,
+        )
+    db.session.rollback()
+    if stopped:
         jobs.begin_write()
         db.session.execute(
             sa.update(WebhookDelivery)
-            .where(WebhookDelivery.id == delivery_id)
+            .where(WebhookDelivery.id.in_(stopped))
             .values(
                 state=WebhookState.DISABLED,
                 last_error="The webhook was cleared or disabled before this was sent.",
             )
         )
         db.session.commit()
-        return None
-    prepared = _Send(
-        url=partner.webhook_url or "",
-        message_id=delivery.message_id,
-        body=wire.body_of(delivery.payload),
-        signing_secrets=_signing_secrets(partner, now),
-        attempt=delivery.attempts + 1,
-    )
-    db.session.rollback()
     return prepared
 
 
-def _record(
-    delivery_id: int,
-    now: datetime,
-    status: int | None,
-    elapsed: float,
-    error: str,
-    state: WebhookState,
-) -> None:
+def _record(attempts: list[_Attempt], now: datetime) -> None:
+    """Every attempt of a batch in one transaction: the attempt rows in one INSERT, and
+    one UPDATE per distinct outcome (a batch that all arrived is one)."""
+    if not attempts:
+        return
     jobs.begin_write()
-    db.session.add(
-        WebhookAttempt(
-            delivery_id=delivery_id,
-            at=now,
-            status_code=status,
-            latency_ms=round(elapsed * 1000),
-            error=error[:ERROR_LIMIT],
-        )
-    )
-    values: dict = {
-        "state": state,
-        "attempts": WebhookDelivery.attempts + 1,
-        "last_status": status,
-        "last_error": error[:ERROR_LIMIT],
-    }
-    if state is WebhookState.DELIVERED:
-        values["delivered_at"] = now
     db.session.execute(
-        sa.update(WebhookDelivery).where(WebhookDelivery.id == delivery_id).values(**values)
+        sa.insert(WebhookAttempt),
+        [
+            {
+                "delivery_id": a.delivery_id,
+                "at": now,
+                "status_code": a.status,
+                "latency_ms": round(a.elapsed * 1000),
+                "error": a.error[:ERROR_LIMIT],
+            }
+            for a in attempts
+        ],
     )
+    outcomes: dict[tuple[WebhookState, int | None, str], list[int]] = {}
+    for a in attempts:
+        outcomes.setdefault((a.state, a.status, a.error[:ERROR_LIMIT]), []).append(a.delivery_id)
+    for (state, status, error), ids in outcomes.items():
+        values: dict = {
+            "state": state,
+            "attempts": WebhookDelivery.attempts + 1,
+            "last_status": status,
+            "last_error": error,
+        }
+        if state is WebhookState.DELIVERED:
+            values["delivered_at"] = now
+        db.session.execute(
+            sa.update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_(ids))
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
     db.session.commit()
 
 

@@ -55,12 +55,20 @@ class JobKind:
     handle: Callable[[dict, datetime], None]
     policy: RetryPolicy = INTERNAL
     outside: bool = False
+    # Optional, for outside work claimed in batches: (payloads, now) -> one outcome per
+    # payload, None for done or the exception that attempt raised. It lets a kind read
+    # and record a whole batch in one transaction each instead of one per job.
+    handle_batch: Callable[[list[dict], datetime], list[Exception | None]] | None = None
 
 
 # How an idle worker polls the queue: Redis blocks on the list and answers at once,
 # SQLite is asked again after 50 ms, backing off to once a second (Huey's own default
 # backs off to 10 s, a long wait for an email).
 POLLING = {"initial_delay": 0.05, "backoff": 1.15, "max_delay": 1.0}
+
+# Ids per queue message for jobs due at once; small enough that a batch's deliveries,
+# worked one after another by one thread, still spread over the worker's threads.
+BATCH = 20
 
 _TASKS: dict[str, _TaskSpec] = {}
 JOB_KINDS: dict[str, JobKind] = {}
@@ -86,11 +94,20 @@ def periodic(name: str, schedule: Callable[[datetime], bool]):
     return register
 
 
-def job_kind(name: str, *, policy: RetryPolicy = INTERNAL, outside: bool = False):
-    """Register the handler of jobs of kind ``name``: (payload, now), raises to fail."""
+def job_kind(
+    name: str,
+    *,
+    policy: RetryPolicy = INTERNAL,
+    outside: bool = False,
+    batch: Callable[[list[dict], datetime], list[Exception | None]] | None = None,
+):
+    """Register the handler of jobs of kind ``name``: (payload, now), raises to fail.
+
+    ``batch`` optionally handles many payloads of a claimed batch at once (see JobKind).
+    """
 
     def register(handle: Callable[[dict, datetime], None]) -> Callable[[dict, datetime], None]:
-        JOB_KINDS[name] = JobKind(name, handle, policy, outside)
+        JOB_KINDS[name] = JobKind(name, handle, policy, outside, batch)
         return handle
 
     return register
@@ -166,12 +183,21 @@ def _enqueue_after_commit(session: Session) -> None:
     from flask import current_app
 
     app = current_app._get_current_object()
-    for job_id, eta in pending:
+    due_now = [job_id for job_id, eta in pending if eta is None]
+    messages = [("run_job", job_id, eta) for job_id, eta in pending if eta is not None]
+    # Jobs due together travel together: one message per BATCH ids, so a notice to ten
+    # thousand holders is a few hundred queue writes, and a worker claims each batch at once.
+    for start in range(0, len(due_now), BATCH):
+        batch = due_now[start : start + BATCH]
+        messages.append(
+            ("run_jobs", batch, None) if len(batch) > 1 else ("run_job", batch[0], None)
+        )
+    for name, argument, eta in messages:
         try:
-            enqueue(app, "run_job", job_id, eta=eta)
+            enqueue(app, name, argument, eta=eta)
         except Exception:
-            # The row is committed: the sweep hands it to the queue once the queue is back.
-            app.logger.exception("Could not enqueue job %s; the sweep will", job_id)
+            # The rows are committed: the sweep hands them to the queue once it is back.
+            app.logger.exception("Could not enqueue job(s) %s; the sweep will", argument)
 
 
 def _forget_on_rollback(session: Session, previous_transaction) -> None:

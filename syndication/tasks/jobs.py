@@ -14,6 +14,12 @@ def run_job(job_id: int) -> None:
     jobs.run(job_id, JOB_KINDS)
 
 
+@task("run_jobs")
+def run_jobs(job_ids: list[int]) -> None:
+    """Run a batch of jobs that fell due together (a notice's deliveries); each on its own."""
+    jobs.run_batch(job_ids, JOB_KINDS)
+
+
 @periodic("sweep_jobs", crontab(minute="*"))
 def sweep_jobs() -> None:
     """Every minute: enqueue again the due jobs whose queue message was lost."""

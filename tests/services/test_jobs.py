@@ -24,7 +24,7 @@ from syndication.policy.jobs import (
     move,
 )
 from syndication.services import jobs, mail
-from syndication.tasks import JOB_KINDS, enqueue, queue_of
+from syndication.tasks import JOB_KINDS, JobKind, enqueue, queue_of
 from tests.conftest import ROOT
 from tests.factories import PASSWORD
 from tests.services.test_partners import _form
@@ -155,6 +155,61 @@ def test_out_of_attempts_the_job_fails_with_its_last_error_and_staff_can_retry(
     assert job.state is JobState.DONE
 
 
+def test_jobs_due_together_reach_the_queue_in_batches_and_all_run(mailbox, worker):
+    ids = jobs.add_many(
+        mail.JOB_KIND,
+        [
+            {"to": f"ed{i}@p.example", "subject": "Hi", "text": "Hi.", "html": "<p>Hi.</p>"}
+            for i in range(45)
+        ],
+    )
+    db.session.commit()
+    assert worker.pending() == 3, "45 ids in messages of 20, 20 and 5"
+    assert worker.drain() == 3
+    assert sum(len(mailbox.to(f"ed{i}@p.example")) for i in range(45)) == 45
+    states = db.session.scalars(sa.select(Job.state).where(Job.id.in_(ids))).all()
+    assert set(states) == {JobState.DONE}
+
+
+def test_a_batch_delivered_twice_sends_each_job_once(mailbox, worker):
+    batch = [email_job(f"b{i}@p.example").id for i in range(3)]
+    db.session.commit()
+    assert jobs.run_batch(batch, JOB_KINDS) == dict.fromkeys(batch, JobState.DONE)
+    assert jobs.run_batch(batch, JOB_KINDS) == dict.fromkeys(batch, None)
+    assert [len(mailbox.to(f"b{i}@p.example")) for i in range(3)] == [1, 1, 1]
+
+
+def test_one_failing_job_of_a_batch_is_retried_alone(mailbox, worker):
+    first, second = email_job("one@p.example"), email_job("two@p.example")
+    db.session.commit()
+    mailbox.refuse_next = 1  # the first message of the batch gets a 451
+    results = jobs.run_batch([first.id, second.id], JOB_KINDS, rng=random.Random(3))
+    assert results == {first.id: JobState.QUEUED, second.id: JobState.DONE}
+    db.session.refresh(first)
+    assert "451" in first.last_error and first.attempts == 1 and first.run_at > utcnow()
+    assert first.lease_until is None
+    assert len(mailbox.to("two@p.example")) == 1
+
+
+def test_a_batch_leaves_jobs_not_yet_due_and_runs_database_work_exactly_once(app, worker):
+    def schedule_email(payload, now):  # work inside the database: commits with its claim
+        jobs.add(mail.JOB_KIND, {"to": payload["to"], "subject": "s", "text": "t", "html": "h"})
+
+    kinds = {**JOB_KINDS, "schedule-email": JobKind("schedule-email", schedule_email)}
+    inside = jobs.add("schedule-email", {"to": "in@p.example"})
+    later = jobs.add(mail.JOB_KIND, {"to": "x@p.example"}, run_at=utcnow() + timedelta(hours=1))
+    db.session.commit()
+    assert jobs.run_batch([inside.id, later.id], kinds) == {
+        inside.id: JobState.DONE,
+        later.id: None,
+    }
+    assert jobs.run_batch([inside.id, later.id], kinds) == {inside.id: None, later.id: None}
+    emails = db.session.scalars(sa.select(Job).where(Job.kind == mail.JOB_KIND)).all()
+    assert [job.payload["to"] for job in emails] == ["x@p.example", "in@p.example"]
+    db.session.refresh(later)
+    assert later.state is JobState.QUEUED and later.attempts == 0
+
+
 def test_an_unknown_kind_fails_at_once_with_the_reason(app):
     job = jobs.add("no-such-kind", {})
     db.session.commit()
@@ -172,7 +227,7 @@ def test_the_sweep_requeues_a_lost_job_and_a_lapsed_lease_but_not_a_fresh_one(ap
     lapsed.state, lapsed.lease_until = JobState.RUNNING, T0 - timedelta(seconds=1)
     db.session.commit()
     assert jobs.sweep(now=T0) == 2
-    assert worker.pending() == 2
+    assert worker.pending() == 1, "the two found together go to the queue together"
     assert jobs.sweep(now=T0) == 0, "what was just enqueued is not enqueued again"
 
 

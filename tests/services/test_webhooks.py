@@ -125,6 +125,50 @@ def test_500_twice_then_200_is_three_attempts_at_the_policys_times(hooked, https
     assert len({r.body for r in https_receiver.received}) == 1
 
 
+def test_a_batch_is_read_and_recorded_together_and_each_delivery_keeps_its_own_outcome(
+    hooked, https_receiver
+):
+    partner, secret = hooked
+    by_article = {1: 200, 2: 503, 3: 200, 4: 422}
+
+    def answer(got: Received) -> Answer:
+        body = Webhook(secret).verify(got.body, got.headers)  # every one signed
+        return Answer(by_article[body["data"]["article"]["id"]])
+
+    https_receiver.answers = [answer]
+    deliveries = [
+        webhooks.queue_event(partner.id, "notice.update", {**DATA, "article": {"id": n}})
+        for n in by_article
+    ]
+    db.session.commit()
+    batch = [_job_of(d).id for d in deliveries]
+    results = jobs.run_batch(batch, JOB_KINDS, rng=random.Random(4))
+    assert list(results.values()) == [
+        JobState.DONE,
+        JobState.QUEUED,  # a 503 is tried again by the policy
+        JobState.DONE,
+        JobState.FAILED,  # another 4xx fails at once
+    ]
+    for delivery in deliveries:
+        db.session.refresh(delivery)
+    assert [d.state for d in deliveries] == [
+        WebhookState.DELIVERED,
+        WebhookState.PENDING,
+        WebhookState.DELIVERED,
+        WebhookState.FAILED,
+    ]
+    assert [[a.status_code for a in d.attempt_log] for d in deliveries] == [
+        [200],
+        [503],
+        [200],
+        [422],
+    ]
+    assert [d.attempts for d in deliveries] == [1, 1, 1, 1]
+    # The same batch delivered twice by the queue sends nothing more.
+    assert jobs.run_batch(batch, JOB_KINDS) == dict.fromkeys(batch)
+    assert len(https_receiver.received) == 4
+
+
 def test_a_busy_receiver_is_tried_again_after_its_retry_after(hooked, https_receiver):
     partner, _ = hooked
     https_receiver.answers = [Answer(429, b"slow down", {"Retry-After": "3600"}), Answer(200)]
