@@ -158,18 +158,7 @@ def run(
         _finish(job, now)
         db.session.commit()
     except Exception as exc:
-        db.session.rollback()
-        message = "".join(traceback.format_exception_only(exc)).strip()
-        begin_write()
-        return _record_failure(
-            db.session.get(Job, job_id),
-            kind,
-            message,
-            now,
-            rng,
-            give_up=isinstance(exc, GiveUp),
-            not_before=exc.delay if isinstance(exc, RetryAfter) else None,
-        )
+        return _failed(job_id, kind, exc, now, rng)
     return JobState.DONE
 
 
@@ -221,18 +210,7 @@ def run_batch(
         kind = kinds[kind_name]
         for (job_id, _payload), error in zip(group, _attempts(kind, group, now), strict=True):
             if error is not None:
-                db.session.rollback()
-                message = "".join(traceback.format_exception_only(error)).strip()
-                begin_write()
-                results[job_id] = _record_failure(
-                    db.session.get(Job, job_id),
-                    kind,
-                    message,
-                    now,
-                    rng,
-                    give_up=isinstance(error, GiveUp),
-                    not_before=error.delay if isinstance(error, RetryAfter) else None,
-                )
+                results[job_id] = _failed(job_id, kind, error, now, rng)
                 continue
             done.append(job_id)
             results[job_id] = JobState.DONE
@@ -313,6 +291,24 @@ def _finish(job: Job, now: datetime) -> None:
     job.finished_at = now
     job.lease_until = None
     job.last_error = ""
+
+
+def _failed(
+    job_id: int, kind: JobKind, error: Exception, now: datetime, rng: random.Random | None
+) -> JobState | None:
+    """Record what a handler raised: GiveUp fails the job, RetryAfter sets the next try."""
+    db.session.rollback()
+    message = "".join(traceback.format_exception_only(error)).strip()
+    begin_write()
+    return _record_failure(
+        db.session.get(Job, job_id),
+        kind,
+        message,
+        now,
+        rng,
+        give_up=isinstance(error, GiveUp),
+        not_before=error.delay if isinstance(error, RetryAfter) else None,
+    )
 
 
 def _record_failure(
