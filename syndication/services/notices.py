@@ -124,22 +124,31 @@ class Holder:
     channels: tuple[str, ...]
 
 
-def holders(article_id: int, *, now: datetime | None = None) -> list[Holder]:
-    """Every partner holding the article: a live grant, one that ran out within the
-    syndication window, or a download of it; with the channels a notice reaches them on."""
-    now = now or utcnow()
+def _holding(article_id: int, now: datetime) -> sa.Select:
+    """(partner_id, grant_id, downloads) of every holder of the article: one row per partner,
+    with its newest grant that is live, ran out within the window, or was downloaded."""
     recent = sa.or_(
         sa.and_(Grant.status == GrantStatus.ACTIVE, Grant.valid_until.is_(None)),
         Grant.valid_until > now - HOLDER_WINDOW,
     )
     downloads = sa.func.count(Download.id)
-    rows = db.session.execute(
-        sa.select(Grant.partner_id, sa.func.max(Grant.id), downloads)
+    return (
+        sa.select(
+            Grant.partner_id.label("partner_id"),
+            sa.func.max(Grant.id).label("grant_id"),
+            downloads.label("downloads"),
+        )
         .outerjoin(Download, Download.grant_id == Grant.id)
         .where(Grant.article_id == article_id, Grant.status != GrantStatus.REVOKED)
         .group_by(Grant.partner_id)
         .having(sa.or_(sa.func.max(sa.case((recent, 1), else_=0)) == 1, downloads > 0))
-    ).all()
+    )
+
+
+def holders(article_id: int, *, now: datetime | None = None) -> list[Holder]:
+    """Every partner holding the article: a live grant, one that ran out within the
+    syndication window, or a download of it; with the channels a notice reaches them on."""
+    rows = db.session.execute(_holding(article_id, now or utcnow())).all()
     partners = {
         p.id: p
         for p in db.session.scalars(sa.select(Partner).where(Partner.id.in_([r[0] for r in rows])))
@@ -202,7 +211,6 @@ def create(
             )
         if article.withdrawn_at is not None:
             raise Conflict("This article has already been taken down.")
-    reached = holders(article.id, now=now)
     if kind is not NoticeKind.TAKEDOWN and body_html is not None:
         changed = (
             headline != article.headline or dek != article.dek or body_html != article.body_html
@@ -230,47 +238,47 @@ def create(
     )
     db.session.add(notice)
     db.session.flush()
+    # Thousands of holders: their deliveries are written by one INSERT … SELECT from the
+    # holders query, before a takedown revokes the grants that make them holders.
+    holding = _holding(article.id, now).subquery()
+    column = NoticeDelivery.__table__.c
+    reached = db.session.execute(
+        sa.insert(NoticeDelivery).from_select(
+            ["notice_id", "partner_id", "grant_id", "due_at", "created_at"],
+            sa.select(
+                sa.literal(notice.id, column.notice_id.type),
+                holding.c.partner_id,
+                holding.c.grant_id,
+                sa.literal(now + timedelta(hours=ack_hours(kind)), column.due_at.type),
+                sa.literal(now, column.created_at.type),
+            ),
+        )
+    ).rowcount
     if kind is NoticeKind.TAKEDOWN:
         _take_down(article, notice, actor, now)
     elif note:
         # Every package of the article shows it from now on (the article's content
         # version moves with it, so remembered packages are rebuilt).
         article.public_note, article.public_note_kind = note, kind.value
-    due = now + timedelta(hours=ack_hours(kind))
-    # Thousands of holders: the deliveries and their email jobs go in one INSERT each.
-    rows = [
-        {
-            "notice_id": notice.id,
-            "partner_id": h.partner.id,
-            "grant_id": h.grant_id,
-            "due_at": due,
-            "created_at": now,
-        }
-        for h in reached
-    ]
-    ids = (
-        list(
-            db.session.scalars(
-                sa.insert(NoticeDelivery).returning(
-                    NoticeDelivery.id, sort_by_parameter_order=True
-                ),
-                rows,
-            )
-        )
-        if rows
-        else []
+    this_notice = NoticeDelivery.notice_id == notice.id
+    jobs.add_for_each(
+        NOTICE_EMAIL_JOB, "delivery_id", sa.select(NoticeDelivery.id).where(this_notice)
     )
-    jobs.add_many(NOTICE_EMAIL_JOB, [{"delivery_id": i} for i in ids])
-    for delivery_id, holder, row in zip(ids, reached, rows, strict=True):
-        if holder.partner.webhook_url:
-            _queue_webhook(notice, NoticeDelivery(id=delivery_id, **row), f"notice.{kind.value}")
+    hooked = db.session.scalars(
+        sa.select(NoticeDelivery)
+        .join(Partner, Partner.id == NoticeDelivery.partner_id)
+        .where(this_notice, Partner.webhook_url.is_not(None))
+        .order_by(NoticeDelivery.id)
+    ).all()
+    for delivery in hooked:
+        _queue_webhook(notice, delivery, f"notice.{kind.value}")
     db.session.expire(notice, ["deliveries"])
     audit.record(
         actor,
         f"notice_{kind.value}",
         article,
         notice_id=notice.id,
-        holders=len(ids),
+        holders=reached,
         note=note,
         reason=record_reason,
     )
