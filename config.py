@@ -115,7 +115,8 @@ class Config:
     OUTBOUND_CA_BUNDLE = os.environ.get("OUTBOUND_CA_BUNDLE", "")
     # Never in production: the test suite's receivers listen on 127.0.0.1.
     OUTBOUND_ALLOW_LOOPBACK = False
-    # Fernet keys that encrypt webhook signing secrets at rest, comma-separated: the first
+    # Fernet keys that encrypt secrets at rest (webhook signing secrets, second-factor
+    # secrets), comma-separated: the first
     # encrypts, every one decrypts (so the key can be rotated). Empty in development: a
     # key is generated once and kept under instance/ (services/webhooks.py).
     WEBHOOK_SECRET_KEYS = os.environ.get("WEBHOOK_SECRET_KEYS", "")

@@ -19,6 +19,7 @@ from syndication.models.articles import (
     Origin,
     SyndicationPolicy,
 )
+from syndication.models.imports import ImportRun
 from syndication.models.jobs import Job, WorkerBeat
 from syndication.models.licensing import (
     ArticleRequest,
@@ -57,6 +58,7 @@ __all__ = [
     "Grant",
     "GrantStatus",
     "ImportFinding",
+    "ImportRun",
     "IntakeState",
     "Job",
     "LoginSession",
