@@ -20,9 +20,21 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from syndication.extensions import db
-from syndication.models import AuditEvent, LoginThrottle, PartnerStatus, User
+from syndication.models import (
+    AuditEvent,
+    LoginSession,
+    LoginThrottle,
+    PartnerStatus,
+    RecoveryCode,
+    User,
+)
 from syndication.models.base import utcnow
-from syndication.services import audit, mail, settings, users
+from syndication.services import audit, jobs, mail, settings, users
+from syndication.services.sessions import IDLE_LIMIT
+
+# Ended login sessions and used recovery codes are kept this long (a week of history for
+# whoever looks into an incident; the audit log keeps the events themselves), then deleted.
+KEEP_ENDED = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -203,3 +215,37 @@ def logged_in(user: User, *, ip_address: str = "", second_factor: str = "") -> N
     user.last_login_at = utcnow()
     audit.record(user, "logged_in", user, ip_address=ip_address, second_factor=second_factor)
     db.session.commit()
+
+
+def forget_expired(*, now: datetime | None = None) -> dict[str, int]:
+    """Delete what no longer guards anything, in one transaction; how many rows of each.
+
+    Login throttles whose window has passed and whose lock (if any) is over, login
+    sessions that ended (or sat idle past ``IDLE_LIMIT``) ``KEEP_ENDED`` ago, and
+    recovery codes used that long ago. A deleted session's cookies stay refused: a
+    cookie is accepted only while its session's row says it is live.
+    """
+    now = now or utcnow()
+    _, window = _limits()
+    jobs.begin_write()
+    removed = {
+        "login_throttles": db.session.execute(
+            sa.delete(LoginThrottle).where(
+                LoginThrottle.window_started_at <= now - window,
+                sa.or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
+            )
+        ).rowcount,
+        "login_sessions": db.session.execute(
+            sa.delete(LoginSession).where(
+                sa.or_(
+                    LoginSession.ended_at <= now - KEEP_ENDED,
+                    LoginSession.last_seen_at <= now - IDLE_LIMIT - KEEP_ENDED,
+                )
+            )
+        ).rowcount,
+        "recovery_codes": db.session.execute(
+            sa.delete(RecoveryCode).where(RecoveryCode.used_at <= now - KEEP_ENDED)
+        ).rowcount,
+    }
+    db.session.commit()
+    return removed
