@@ -164,6 +164,11 @@ def check_password(
     user = users.find_by_email(email)
     # The hash is checked whether or not the account exists: the same time either way.
     matches = users.password_matches(user, password)
+    # Every outcome below writes (a failure counted, an event, the throttle cleared). On
+    # SQLite the write lock is taken now, after the hash, so concurrent logins wait their
+    # turn for it instead of failing with "database is locked" (and none holds it while
+    # hashing).
+    jobs.begin_write()
     if user is not None and matches and not user.active:
         # The right password of a closed account: saying so reveals nothing a guesser lacks.
         audit.record(None, "login_refused", user, reason="deactivated", ip_address=ip_address)
@@ -201,6 +206,7 @@ def second_factor_locked(user: User, now: datetime | None = None) -> str:
 def second_factor_failed(user: User, now: datetime | None = None) -> str:
     """Count a wrong code (audited); the lock-out message if it locked the account, else ""."""
     now = now or utcnow()
+    jobs.begin_write()
     audit.record(None, "two_factor_failed", user)
     just_locked = _count_failure(f"totp:{user.id}", now)
     if just_locked:
