@@ -202,3 +202,49 @@ def test_mixed_concurrent_writes_wait_their_turn_and_none_fails(separate_app):
             sa.select(Grant).where(Grant.article_id.in_([a for _, a in keyed]))
         ).all()
         assert len(grants) == 3
+
+
+@pytest.fixture
+def strict_outbound(app):
+    """Production's rule: loopback refused like any private address (the suite allows it)."""
+    app.config["OUTBOUND_ALLOW_LOOPBACK"] = False
+    app.extensions.pop("syndication.outbound", None)
+    yield
+    app.config["OUTBOUND_ALLOW_LOOPBACK"] = True
+    app.extensions.pop("syndication.outbound", None)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://127.1/hook",
+        "https://0x7f000001/hook",
+        "https://2130706433/hook",
+        "https://169.254.169.254/latest/meta-data/",
+        "https://10.0.0.5/hook",
+        "https://[::ffff:10.0.0.1]/hook",
+        "https://localhost/hook",
+    ],
+)
+def test_webhook_urls_of_private_and_metadata_addresses_are_refused(
+    client, make_partner, make_api_key, strict_outbound, url
+):
+    partner = make_partner()
+    _, key = make_api_key(partner)
+    response = client.put(
+        "/api/v1/webhook", json={"url": url}, headers={"Authorization": f"Bearer {key}"}
+    )
+    assert response.status_code in (400, 422) and response.mimetype == "application/problem+json"
+    db.session.refresh(partner)
+    assert partner.webhook_url is None
+
+
+def test_an_upload_over_the_size_limit_is_refused_not_a_server_error(app, client, auth, make_user):
+    auth.login(make_user(Role.STAFF).email)
+    too_big = b"<rss>" + b" " * app.config["MAX_CONTENT_LENGTH"]
+    response = client.post(
+        "/staff/articles/import",
+        data={"file": (io.BytesIO(too_big), "huge.xml")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
