@@ -51,6 +51,11 @@ class Config:
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = 32 * 1024 * 1024  # uploads of feeds and WXR exports
+    # An upload (or `flask articles import`) larger than this, or with more items, is imported
+    # by a background job, IMPORT_BATCH items per transaction, while its page shows progress.
+    IMPORT_INLINE_MAX_BYTES = int(os.environ.get("IMPORT_INLINE_MAX_BYTES", str(2 * 1024 * 1024)))
+    IMPORT_INLINE_MAX_ITEMS = int(os.environ.get("IMPORT_INLINE_MAX_ITEMS", "200"))
+    IMPORT_BATCH = int(os.environ.get("IMPORT_BATCH", "100"))
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "") == "1"
@@ -115,7 +120,8 @@ class Config:
     OUTBOUND_CA_BUNDLE = os.environ.get("OUTBOUND_CA_BUNDLE", "")
     # Never in production: the test suite's receivers listen on 127.0.0.1.
     OUTBOUND_ALLOW_LOOPBACK = False
-    # Fernet keys that encrypt webhook signing secrets at rest, comma-separated: the first
+    # Fernet keys that encrypt secrets at rest (webhook signing secrets, second-factor
+    # secrets), comma-separated: the first
     # encrypts, every one decrypts (so the key can be rotated). Empty in development: a
     # key is generated once and kept under instance/ (services/webhooks.py).
     WEBHOOK_SECRET_KEYS = os.environ.get("WEBHOOK_SECRET_KEYS", "")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from syndication.services.errors import DomainError
@@ -52,21 +52,41 @@ def import_command(path: Path, headline: str | None, url: str, as_json: bool) ->
     Ends with the import report: items found, created, revised, unchanged and
     skipped (with why), and what was noticed. Exits non-zero when the file
     cannot be read, holds no items, or none of its items could be imported.
+    A large file (IMPORT_INLINE_MAX_BYTES, IMPORT_INLINE_MAX_ITEMS) is handed to the
+    background worker instead; `flask articles import-status ID` follows it.
     """
     import json
 
     from syndication.ingest.enrich import absolute_url
+    from syndication.models import ImportRun
     from syndication.services import importing
 
     if url and not absolute_url(url):
         raise click.BadParameter("must be an http:// or https:// URL.", param_hint="--url")
     try:
-        report = importing.import_file(path.read_bytes(), path.name, headline=headline, url=url)
+        result = importing.import_upload(path.read_bytes(), path.name, headline=headline, url=url)
     except ValueError as exc:
         if as_json:
             click.echo(json.dumps({"file": path.name, "error": str(exc)}, ensure_ascii=False))
             click.get_current_context().exit(1)
         raise click.ClickException(f"{path.name}: {exc}") from exc
+    if isinstance(result, ImportRun):
+        progress = importing.progress(result)
+        if as_json:
+            click.echo(json.dumps(progress.as_dict(), ensure_ascii=False, indent=2))
+        else:
+            click.echo(
+                f"{path.name} is large: it is imported in the background (import {result.id}). "
+                f"Follow it with `flask articles import-status {result.id}` or at "
+                f"{current_app.config['PUBLIC_BASE_URL']}/staff/articles/imports/{result.id}"
+            )
+        return
+    _print_report(result, as_json)
+
+
+def _print_report(report, as_json: bool) -> None:
+    import json
+
     if as_json:
         click.echo(json.dumps(report.as_dict(), ensure_ascii=False, indent=2))
     else:
@@ -75,6 +95,40 @@ def import_command(path: Path, headline: str | None, url: str, as_json: bool) ->
     if not report.items:
         if not as_json:
             click.echo("Nothing imported: every item was skipped.", err=True)
+        click.get_current_context().exit(1)
+
+
+@articles_cli.command("import-status")
+@click.argument("run_id", type=int)
+@click.option("--wait", is_flag=True, help="Wait until the import ends, then print its report.")
+@click.option("--json", "as_json", is_flag=True, help="Print the progress or report as JSON.")
+def import_status_command(run_id: int, wait: bool, as_json: bool) -> None:
+    """How far a background import got; once it ended, its import report."""
+    import json
+    import time
+
+    from syndication.extensions import db
+    from syndication.models import ImportRun
+    from syndication.services import importing
+    from syndication.services.errors import NotFound
+
+    try:
+        run = importing.get_run(run_id)
+    except NotFound as exc:
+        raise click.ClickException(str(exc)) from exc
+    progress = importing.progress(run)
+    while wait and not progress.finished:
+        time.sleep(2)  # a person at a terminal waits; nothing here holds a lock
+        db.session.rollback()  # see what the worker committed since
+        progress = importing.progress(db.session.get(ImportRun, run_id))
+    if progress.state == "done":
+        _print_report(importing.report_of(db.session.get(ImportRun, run_id)), as_json)
+        return
+    if as_json:
+        click.echo(json.dumps(progress.as_dict(), ensure_ascii=False, indent=2))
+    else:
+        click.echo(f"{progress.filename} (import {run_id}): {progress.message}")
+    if progress.state == "failed":
         click.get_current_context().exit(1)
 
 

@@ -36,11 +36,12 @@ _counter = itertools.count(1)
 
 def totp_code(user, step: int) -> str:
     """The code an authenticator app holding the user's secret shows at time step ``step``."""
-    return pyotp.TOTP(user.totp_secret).generate_otp(step)
+    return pyotp.TOTP(two_factor_service.secret_of(user)).generate_otp(step)
 
 
 def current_step(user) -> int:
-    return pyotp.TOTP(user.totp_secret or pyotp.random_base32()).timecode(datetime.now(UTC))
+    secret = two_factor_service.secret_of(user) or pyotp.random_base32()
+    return pyotp.TOTP(secret).timecode(datetime.now(UTC))
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from syndication.models.articles import (
     Origin,
     SyndicationPolicy,
 )
+from syndication.models.imports import ImportRun
 from syndication.models.jobs import Job, WorkerBeat
 from syndication.models.licensing import (
     ArticleRequest,
@@ -81,6 +82,7 @@ __all__ = [
     "GrantStatus",
     "HitVerdict",
     "ImportFinding",
+    "ImportRun",
     "IntakeState",
     "Job",
     "LoginSession",

@@ -45,9 +45,10 @@ class User(UserMixin, TimestampMixin, db.Model):
     # Bumped to end every session of the user at once (suspension, password change).
     session_version: Mapped[int] = mapped_column(default=1)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # The TOTP second factor (RFC 6238): the shared secret, set once confirmed, and the
-    # last time step a code was accepted for, so no code works twice.
-    totp_secret: Mapped[str | None] = mapped_column(sa.String(64))
+    # The TOTP second factor (RFC 6238): the shared secret, set once confirmed and
+    # Fernet-encrypted at rest (services/two_factor.py), and the last time step a code
+    # was accepted for, so no code works twice.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(500))
     totp_last_step: Mapped[int | None]
     two_factor_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

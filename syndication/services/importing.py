@@ -5,20 +5,37 @@ Every import, from the CLI, the upload form or a background job, goes through
 which were created, revised or unchanged, which were skipped and why, and
 what reading the file noticed (its encoding, a compression, shared GUIDs).
 An import is all or nothing: if one item cannot be stored, none is.
+
+A file too large to import while a request waits (``IMPORT_INLINE_MAX_BYTES``,
+``IMPORT_INLINE_MAX_ITEMS``) is queued instead (:func:`queue`): an
+:class:`~syndication.models.ImportRun` keeps it, and a background job
+(:func:`resume`) stores its items a batch per transaction, each batch committed
+with the count of items done, so a worker lost mid-way resumes after the last
+committed batch: the file is imported resumably, item by item, never half a batch.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
+
+import sqlalchemy as sa
+from flask import current_app
 
 from syndication.extensions import db
 from syndication.ingest.detect import Reading, read_file
 from syndication.ingest.drafts import ArticleDraft, Skipped
-from syndication.models import IntakeState, User
-from syndication.services import audit, settings
-from syndication.services.articles import import_draft
+from syndication.models import ImportRun, IntakeState, Job, User
+from syndication.models.base import utcnow
+from syndication.policy.jobs import JobState
+from syndication.services import audit, jobs, settings
+from syndication.services.articles import by_ids, import_draft
+from syndication.services.errors import NotFound
+
+# The job kind that imports a queued file (syndication/tasks/imports.py).
+IMPORT_JOB = "import_file"
 
 
 def known_footers() -> list[str]:
@@ -177,25 +194,257 @@ def store(reading: Reading, filename: str, *, actor: User | None = None) -> Impo
     )
     try:
         for draft in reading.drafts:
-            result = import_draft(draft, actor=actor, note=f"Imported from {name}", commit=False)
-            db.session.flush()
-            state = "created" if result.created else "revised" if result.revised else "unchanged"
-            article = result.article
-            if state != "unchanged":
-                audit.record(
-                    actor, "imported", article, file=name, importer=reading.importer, state=state
-                )
-            report.items.append(
-                ItemOutcome(
-                    article_id=article.id,
-                    headline=article.headline,
-                    state=state,
-                    awaiting_review=article.intake is IntakeState.AWAITING_REVIEW,
-                    findings=dict(Counter(f.kind for f in draft.findings)),
-                )
-            )
+            report.items.append(_store_one(draft, name, reading.importer, actor))
         db.session.commit()
     except Exception:
         db.session.rollback()
         raise
     return report
+
+
+def _store_one(draft: ArticleDraft, name: str, importer: str, actor: User | None) -> ItemOutcome:
+    """Store one item in the current transaction (the caller commits) and say what became of it."""
+    result = import_draft(draft, actor=actor, note=f"Imported from {name}", commit=False)
+    db.session.flush()
+    state = "created" if result.created else "revised" if result.revised else "unchanged"
+    article = result.article
+    if state != "unchanged":
+        audit.record(actor, "imported", article, file=name, importer=importer, state=state)
+    return ItemOutcome(
+        article_id=article.id,
+        headline=article.headline,
+        state=state,
+        awaiting_review=article.intake is IntakeState.AWAITING_REVIEW,
+        findings=dict(Counter(f.kind for f in draft.findings)),
+    )
+
+
+# --- files too large for a request: imported in the background ---------------------------
+
+
+def import_upload(
+    data: bytes,
+    filename: str,
+    *,
+    actor: User | None = None,
+    headline: str | None = None,
+    url: str = "",
+) -> ImportReport | ImportRun:
+    """Import a file now when it is small, else queue it: the report, or the queued run.
+
+    A file over ``IMPORT_INLINE_MAX_BYTES`` is queued unread (reading it alone could
+    outlast a request); a smaller one is read here, so a file that is no feed at all is
+    refused at once (ImportFormatError), and queued when it holds more than
+    ``IMPORT_INLINE_MAX_ITEMS`` items.
+    """
+    config = current_app.config
+    if len(data) > config["IMPORT_INLINE_MAX_BYTES"]:
+        return queue(data, filename, actor=actor, headline=headline, url=url)
+    reading = read(data, filename, headline=headline, url=url)
+    if len(reading.drafts) > config["IMPORT_INLINE_MAX_ITEMS"]:
+        return queue(data, filename, actor=actor, headline=headline, url=url)
+    return store(reading, filename, actor=actor)
+
+
+def queue(
+    data: bytes,
+    filename: str,
+    *,
+    actor: User | None = None,
+    headline: str | None = None,
+    url: str = "",
+) -> ImportRun:
+    """Keep the file and hand it to a background job, in one transaction; the run."""
+    jobs.begin_write()
+    run = ImportRun(
+        actor_id=actor.id if actor is not None else None,
+        filename=Path(filename).name[:500] or "upload",
+        headline=(headline or "")[:500],
+        url=url[:1000],
+        size=len(data),
+        data=data,
+        done=0,
+        report={},
+        error="",
+    )
+    db.session.add(run)
+    db.session.flush()
+    run.job_id = jobs.add(IMPORT_JOB, {"run_id": run.id}).id
+    audit.record(actor, "import_queued", run, file=run.filename, size=run.size)
+    db.session.commit()
+    return run
+
+
+def resume(run_id: int, *, now: datetime | None = None, batch: int | None = None) -> None:
+    """Store the queued file's items not stored yet, one transaction per batch (the job).
+
+    Each batch commits with the new count of items done, moved by a conditional
+    UPDATE from the count it started at: a second worker on the same run (a
+    duplicate message, a lease that ran out) stores nothing twice. A file that
+    cannot be read ends the run with the reason; an item that cannot be stored
+    rolls back its batch and raises, for the job to try again from there.
+    """
+    started, clock = now or utcnow(), utcnow()
+    batch = batch or current_app.config["IMPORT_BATCH"]
+    run = db.session.get(ImportRun, run_id)
+    if run is None or run.finished_at is not None:
+        return
+    actor = db.session.get(User, run.actor_id) if run.actor_id is not None else None
+    try:
+        reading = read(run.data or b"", run.filename, headline=run.headline or None, url=run.url)
+    except ValueError as exc:
+        jobs.begin_write()
+        run.error = str(exc)
+        _finish(run, actor, started)
+        return
+    drafts = reading.drafts
+    header = {
+        "importer": reading.importer,
+        "encoding": [reading.notes.encoding, reading.notes.encoding_reason],
+        "skipped": [[s.item, s.reason] for s in reading.notes.skipped],
+        "notes": list(reading.notes.notes),
+    }
+    while True:
+        jobs.begin_write()
+        db.session.refresh(run)
+        start = run.done
+        if start >= len(drafts):
+            break
+        try:
+            outcomes = [
+                _store_one(draft, run.filename, reading.importer, actor)
+                for draft in drafts[start : start + batch]
+            ]
+            report = {**header, "items": list(run.report.get("items", []))}
+            report["items"] += [
+                [o.article_id, o.state, o.awaiting_review, o.findings] for o in outcomes
+            ]
+            moved = db.session.execute(
+                sa.update(ImportRun)
+                .where(ImportRun.id == run.id, ImportRun.done == start)
+                .values(done=start + len(outcomes), total=len(drafts), report=report)
+                .execution_options(synchronize_session=False)
+            ).rowcount
+            if not moved:  # another worker stored this batch first
+                db.session.rollback()
+                return
+            if run.job_id is not None:
+                jobs.renew_lease(run.job_id, now=started + (utcnow() - clock))
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            raise
+        current_app.logger.info(
+            "Import %s: %s of %s items stored", run_id, start + len(outcomes), len(drafts)
+        )
+    _finish(run, actor, started + (utcnow() - clock))
+
+
+def _finish(run: ImportRun, actor: User | None, now: datetime) -> None:
+    run.finished_at = now
+    run.data = None  # the file is no longer needed; its report stays
+    items = run.report.get("items", [])
+    counts = Counter(item[1] for item in items)
+    audit.record(
+        actor,
+        "import_finished",
+        run,
+        file=run.filename,
+        found=len(items) + len(run.report.get("skipped", [])),
+        error=run.error[:200],
+        **{state: counts.get(state, 0) for state in ("created", "revised", "unchanged")},
+    )
+    db.session.commit()
+    current_app.logger.info("Import %s finished: %s", run.id, run.error or "every item stored")
+
+
+@dataclass(frozen=True, slots=True)
+class Progress:
+    """How far a background import got, for its page, its JSON and the CLI."""
+
+    run_id: int
+    filename: str
+    state: str  # "waiting", "importing", "done" or "failed"
+    done: int
+    total: int | None
+    message: str
+
+    @property
+    def finished(self) -> bool:
+        return self.state in ("done", "failed")
+
+    @property
+    def percent(self) -> int:
+        if self.state == "done":
+            return 100
+        return int(100 * self.done / self.total) if self.total else 0
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.run_id,
+            "file": self.filename,
+            "state": self.state,
+            "done": self.done,
+            "total": self.total,
+            "percent": self.percent,
+            "finished": self.finished,
+            "message": self.message,
+        }
+
+
+def get_run(run_id: int) -> ImportRun:
+    run = db.session.get(ImportRun, run_id)
+    if run is None:
+        raise NotFound("There is no such import.")
+    return run
+
+
+def progress(run: ImportRun) -> Progress:
+    """The run's state in words: waiting for a worker, importing, done, or failed and why."""
+    job = db.session.get(Job, run.job_id) if run.job_id is not None else None
+    of = f" of {run.total:,}" if run.total is not None else ""
+    stored = f"{run.done:,}{of} items stored"
+    if run.finished_at is not None:
+        if run.error:
+            state, message = "failed", f"The file could not be read: {run.error}"
+        else:
+            state, message = "done", f"Done: {stored}."
+    elif job is not None and job.state is JobState.FAILED:
+        state = "failed"
+        message = (
+            f"Stopped after {stored}: {job.last_error} An admin can try it again at "
+            "Background work; it goes on from there."
+        )
+    elif job is not None and job.last_error:
+        state = "importing"
+        message = f"{stored}. An attempt failed ({job.last_error}); it will be tried again."
+    elif run.total is None and run.done == 0:
+        state, message = "waiting", "Waiting for a worker to read the file."
+    else:
+        state, message = "importing", f"Importing: {stored}."
+    return Progress(run.id, run.filename, state, run.done, run.total, message)
+
+
+def report_of(run: ImportRun) -> ImportReport:
+    """The report of a background import, so far; headlines read back from the articles."""
+    data = run.report or {}
+    items = data.get("items", [])
+    headlines = {a.id: a.headline for a in by_ids([item[0] for item in items])}
+    encoding = data.get("encoding", ["", ""])
+    return ImportReport(
+        filename=run.filename,
+        importer=data.get("importer", ""),
+        encoding=encoding[0],
+        encoding_reason=encoding[1],
+        items=[
+            ItemOutcome(article_id, headlines.get(article_id, ""), state, review, findings)
+            for article_id, state, review, findings in items
+        ],
+        skipped=[Skipped(item, reason) for item, reason in data.get("skipped", [])],
+        notes=list(data.get("notes", [])),
+    )
+
+
+def recent_runs(limit: int = 10) -> list[ImportRun]:
+    """The latest background imports, newest first (the import page lists them)."""
+    return list(db.session.scalars(sa.select(ImportRun).order_by(ImportRun.id.desc()).limit(limit)))

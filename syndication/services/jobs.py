@@ -306,6 +306,20 @@ def _claimable(now: datetime):
     )
 
 
+def renew_lease(job_id: int, *, now: datetime | None = None) -> None:
+    """Hold a long piece of work a while longer (in the caller's transaction).
+
+    A handler that commits as it goes (a background import, batch by batch) calls
+    this with each commit, so its lease runs out only if its worker stops.
+    """
+    db.session.execute(
+        sa.update(Job)
+        .where(Job.id == job_id, Job.state == JobState.RUNNING)
+        .values(lease_until=(now or utcnow()) + LEASE)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def _claim(job: Job, now: datetime, *, lease: timedelta | None) -> bool:
     """Take the job for one attempt: one UPDATE that only one worker can win."""
     values: dict = {"attempts": Job.attempts + 1}

@@ -20,9 +20,21 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from syndication.extensions import db
-from syndication.models import AuditEvent, LoginThrottle, PartnerStatus, User
+from syndication.models import (
+    AuditEvent,
+    LoginSession,
+    LoginThrottle,
+    PartnerStatus,
+    RecoveryCode,
+    User,
+)
 from syndication.models.base import utcnow
-from syndication.services import audit, mail, settings, users
+from syndication.services import audit, jobs, mail, settings, users
+from syndication.services.sessions import IDLE_LIMIT
+
+# Ended login sessions and used recovery codes are kept this long (a week of history for
+# whoever looks into an incident; the audit log keeps the events themselves), then deleted.
+KEEP_ENDED = timedelta(days=7)
 
 
 @dataclass(frozen=True)
@@ -152,6 +164,11 @@ def check_password(
     user = users.find_by_email(email)
     # The hash is checked whether or not the account exists: the same time either way.
     matches = users.password_matches(user, password)
+    # Every outcome below writes (a failure counted, an event, the throttle cleared). On
+    # SQLite the write lock is taken now, after the hash, so concurrent logins wait their
+    # turn for it instead of failing with "database is locked" (and none holds it while
+    # hashing).
+    jobs.begin_write()
     if user is not None and matches and not user.active:
         # The right password of a closed account: saying so reveals nothing a guesser lacks.
         audit.record(None, "login_refused", user, reason="deactivated", ip_address=ip_address)
@@ -189,6 +206,7 @@ def second_factor_locked(user: User, now: datetime | None = None) -> str:
 def second_factor_failed(user: User, now: datetime | None = None) -> str:
     """Count a wrong code (audited); the lock-out message if it locked the account, else ""."""
     now = now or utcnow()
+    jobs.begin_write()
     audit.record(None, "two_factor_failed", user)
     just_locked = _count_failure(f"totp:{user.id}", now)
     if just_locked:
@@ -203,3 +221,37 @@ def logged_in(user: User, *, ip_address: str = "", second_factor: str = "") -> N
     user.last_login_at = utcnow()
     audit.record(user, "logged_in", user, ip_address=ip_address, second_factor=second_factor)
     db.session.commit()
+
+
+def forget_expired(*, now: datetime | None = None) -> dict[str, int]:
+    """Delete what no longer guards anything, in one transaction; how many rows of each.
+
+    Login throttles whose window has passed and whose lock (if any) is over, login
+    sessions that ended (or sat idle past ``IDLE_LIMIT``) ``KEEP_ENDED`` ago, and
+    recovery codes used that long ago. A deleted session's cookies stay refused: a
+    cookie is accepted only while its session's row says it is live.
+    """
+    now = now or utcnow()
+    _, window = _limits()
+    jobs.begin_write()
+    removed = {
+        "login_throttles": db.session.execute(
+            sa.delete(LoginThrottle).where(
+                LoginThrottle.window_started_at <= now - window,
+                sa.or_(LoginThrottle.locked_until.is_(None), LoginThrottle.locked_until <= now),
+            )
+        ).rowcount,
+        "login_sessions": db.session.execute(
+            sa.delete(LoginSession).where(
+                sa.or_(
+                    LoginSession.ended_at <= now - KEEP_ENDED,
+                    LoginSession.last_seen_at <= now - IDLE_LIMIT - KEEP_ENDED,
+                )
+            )
+        ).rowcount,
+        "recovery_codes": db.session.execute(
+            sa.delete(RecoveryCode).where(RecoveryCode.used_at <= now - KEEP_ENDED)
+        ).rowcount,
+    }
+    db.session.commit()
+    return removed

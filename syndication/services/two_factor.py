@@ -3,7 +3,9 @@
 Required for staff and admins (they enrol at their first login), offered to
 partner users. A secret is stored only once a code from it was entered; each
 code works once (the last accepted time step is kept); ten recovery codes,
-shown once and stored as hashes, each stand in for one code.
+shown once and stored as hashes, each stand in for one code. The secret is
+Fernet-encrypted at rest with the keys that seal webhook secrets
+(``WEBHOOK_SECRET_KEYS``): a copy of the database alone yields no codes.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from syndication.models import RecoveryCode, User
 from syndication.models.base import utcnow
 from syndication.services import audit
 from syndication.services.errors import DomainError
+from syndication.services.webhooks import secret_box
 
 ISSUER = "Syndication Desk"
 RECOVERY_CODES = 10
@@ -41,6 +44,11 @@ def new_secret() -> str:
 def provisioning_uri(user: User, secret: str) -> str:
     """The otpauth:// address an authenticator app reads (typed in, or as a QR code)."""
     return pyotp.TOTP(secret).provisioning_uri(name=user.email, issuer_name=ISSUER)
+
+
+def secret_of(user: User) -> str | None:
+    """The user's TOTP secret in clear (stored encrypted), or None without a second factor."""
+    return secret_box().open(user.totp_secret) if user.totp_secret is not None else None
 
 
 def _matching_step(secret: str, code: str, now: datetime) -> int | None:
@@ -72,7 +80,7 @@ def enable(user: User, secret: str, code: str, *, now: datetime | None = None) -
     step = _matching_step(secret, code, now)
     if step is None:
         raise DomainError("That code is not right: type the six digits your app shows now.")
-    user.totp_secret = secret
+    user.totp_secret = secret_box().seal(secret)
     user.totp_last_step = step
     user.two_factor_since = now
     codes = _new_recovery_codes(user)
@@ -89,7 +97,7 @@ def verify(user: User, code: str, *, now: datetime | None = None) -> str | None:
     if user.totp_secret is None:
         return None
     now = now or utcnow()
-    step = _matching_step(user.totp_secret, code, now)
+    step = _matching_step(secret_of(user), code, now)
     if step is not None:
         # One conditional UPDATE: two requests with the same code cannot both pass.
         claimed = db.session.execute(

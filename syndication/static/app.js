@@ -93,5 +93,27 @@
         }
       });
     });
+
+    // A background import's page follows it: poll its progress as JSON every two
+    // seconds, move the bar, and load the page again (with the report) once it ends.
+    var importProgress = document.querySelector("[data-progress-url]");
+    if (importProgress && importProgress.dataset.finished !== "yes" && window.fetch) {
+      var bar = importProgress.querySelector("progress");
+      var message = importProgress.querySelector(".import-progress-message");
+      var poll = function () {
+        fetch(importProgress.dataset.progressUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (response) { return response.ok ? response.json() : null; })
+          .then(function (state) {
+            if (!state) return;
+            if (state.finished) { window.location.reload(); return; }
+            if (state.total) { bar.max = state.total; bar.value = state.done; }
+            bar.textContent = state.percent + "%";
+            if (message.textContent !== state.message) message.textContent = state.message;
+            window.setTimeout(poll, 2000);
+          })
+          .catch(function () { window.setTimeout(poll, 5000); });
+      };
+      window.setTimeout(poll, 2000);
+    }
   });
 })();

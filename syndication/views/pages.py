@@ -59,6 +59,7 @@ PAGES: dict[str, PageSpec] = {
     "staff.revise_article": PageSpec((STAFF,), {"article_id": "article"}),
     "staff.revision_diff": PageSpec((STAFF,), {"article_id": "revised_article", "number": "two"}),
     "staff.import_articles": PageSpec((STAFF,)),
+    "staff.import_run": PageSpec((STAFF,), {"run_id": "import_run"}),
     "staff.intake_queue": PageSpec((STAFF,)),
     "staff.partners": PageSpec((STAFF,)),
     "staff.partner": PageSpec((STAFF,), {"partner_id": "partner"}),
@@ -88,6 +89,7 @@ NOT_PAGES: dict[str, str] = {
     "public.signed_download": "a package download",
     "portal.download": "a package download",
     "staff.audit_csv": "the audit log as CSV",
+    "staff.import_progress": "a background import's progress (JSON, polled by app.js)",
     # Pages the walk cannot reach without state it does not make (gaps, not exemptions).
     "auth.second_factor": "the login's second step: needs the first step's session",
     "auth.enrol": "the login's enrolment step: needs the first step's session",

@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page
 from syndication.demo.loader import SEED_HEADLINE
 from syndication.extensions import db
 from syndication.models import Article, Notice, NoticeDelivery, NoticeKind, Partner, User
-from syndication.services import apikeys, articles, grants, rulesets, tokens, users
+from syndication.services import apikeys, articles, grants, importing, rulesets, tokens, users
 from syndication.views.pages import (
     ADMIN,
     MACHINE_BLUEPRINTS,
@@ -87,6 +87,11 @@ def facts(live_app) -> dict[str, object]:
         invited = users.invite_colleague("walk-colleague@example.org", "staff", actor=admin)
         rule = rulesets.rules_in_order(rulesets.ensure_current())[0]
         db.session.commit()
+        run = importing.queue(
+            (live_app.config["CORPUS_DIR"] / "feeds" / "guardian-us.rss").read_bytes(),
+            "guardian-us.rss",
+            actor=admin,
+        )
         return {
             "article": seed.id,
             "grant": grant.id,
@@ -95,6 +100,7 @@ def facts(live_app) -> dict[str, object]:
             "two": 2,
             "rule": rule.key,
             "invitation": tokens.invitation_token(invited),
+            "import_run": run.id,
         }
 
 

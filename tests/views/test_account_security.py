@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from syndication import security
 from syndication.extensions import db
@@ -179,6 +180,44 @@ def test_a_code_works_once_and_a_recovery_code_stands_in_for_it(app, client, mak
     third = app.test_client()
     third.post("/login", data={"email": user.email, "password": PASSWORD})
     assert third.post("/login/code", data={"code": codes[0]}).status_code == 422
+
+
+def test_the_second_factor_secret_is_stored_encrypted(make_user):
+    from syndication.services import two_factor
+
+    user = make_user(Role.STAFF)
+    stored = db.session.scalar(
+        sa.text("SELECT totp_secret FROM users WHERE id = :id"), {"id": user.id}
+    )
+    secret = two_factor.secret_of(user)
+    assert re.fullmatch(r"[A-Z2-7]{32}", secret)
+    assert secret not in stored and stored.startswith("gAAAAA")
+    assert two_factor.verify(user, totp_code(user, current_step(user))) == "totp"
+
+
+def test_the_migration_encrypts_secrets_stored_in_clear_and_the_codes_still_work(make_user):
+    from syndication.services import two_factor
+    from tests.test_migrations import _migration
+
+    user = make_user(Role.STAFF)
+    secret = two_factor.secret_of(user)
+    # What revision 0011 stored: the secret in clear.
+    db.session.execute(
+        sa.text("UPDATE users SET totp_secret = :s WHERE id = :id"), {"s": secret, "id": user.id}
+    )
+    migration = _migration("0050_security")
+    assert migration.seal_secrets(db.session.connection()) >= 1
+    db.session.commit()
+    db.session.refresh(user)
+    assert user.totp_secret != secret and two_factor.secret_of(user) == secret
+    assert two_factor.verify(user, totp_code(user, current_step(user))) == "totp"
+    # Running it again seals nothing twice; the downgrade opens them again.
+    migration.seal_secrets(db.session.connection())
+    db.session.refresh(user)
+    assert two_factor.secret_of(user) == secret
+    migration.open_secrets(db.session.connection())
+    db.session.refresh(user)
+    assert user.totp_secret == secret
 
 
 def test_partners_may_turn_on_a_second_factor(client, auth, make_user):

@@ -26,7 +26,10 @@ ROLES = ("anonymous", "partner", "staff", "admin")
 @pytest.fixture
 def world(make_user, make_partner, make_article, make_grant, make_api_key):
     """One of each object a route can name, and a user of each role."""
+    from syndication.services import importing
+
     partner = make_partner(status=PartnerStatus.APPROVED)
+    run = importing.queue(b"<rss><channel></channel></rss>", "queued.xml")
     article = make_article()
     grant = make_grant(partner, article)
     _, api_key = make_api_key(partner)
@@ -50,6 +53,7 @@ def world(make_user, make_partner, make_article, make_grant, make_api_key):
             "job_id": 1,
             "session_id": 1,
             "number": 1,
+            "run_id": run.id,
         },
     }
 
@@ -327,6 +331,8 @@ ACCESS: dict[str, str] = {
             "revision_diff",
             "article_rights",
             "import_articles",
+            "import_run",
+            "import_progress",
             "intake_queue",
             "release_selected",
             "partners",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 
 from syndication.errors import redirect_refusals
 from syndication.ingest.drafts import Skipped
 from syndication.inputs import Id, QueryArgs, form_ids, query_args
-from syndication.models import ArticleRevision, Origin, SyndicationPolicy
+from syndication.models import ArticleRevision, ImportRun, Origin, SyndicationPolicy
 from syndication.services import articles, assets, audit, holders, importing, search
 from syndication.services.errors import DomainError
 from syndication.services.pagination import parse_sort
@@ -190,7 +190,7 @@ def import_articles():
     if form.validate_on_submit():
         upload = form.file.data
         try:
-            report = importing.import_file(
+            result = importing.import_upload(
                 upload.read(),
                 upload.filename or "upload",
                 actor=current_user,
@@ -200,6 +200,14 @@ def import_articles():
         except ValueError as exc:
             form.file.errors.append(f"{upload.filename}: {exc}")
         else:
+            if isinstance(result, ImportRun):
+                flash(
+                    f"{result.filename} is large: it is imported in the background, "
+                    "and this page shows how far it got.",
+                    "success",
+                )
+                return redirect(url_for("staff.import_run", run_id=result.id))
+            report = result
             flash(f"{report.filename}: {report.summary()}.", "success" if report.items else "error")
             # The report is shown after the redirect, so a reload imports nothing again;
             # the cookie holds it compactly (ids, not headlines) and capped.
@@ -207,9 +215,26 @@ def import_articles():
             return redirect(url_for("staff.import_articles"))
     if request.method == "GET" and "import_report" in session:
         report = _expand(session.pop("import_report"))
-    return render_template("staff/import.html", form=form, report=report), (
-        422 if form.errors else 200
-    )
+    return render_template(
+        "staff/import.html", form=form, report=report, runs=importing.recent_runs()
+    ), (422 if form.errors else 200)
+
+
+@bp.route("/articles/imports/<int:run_id>")
+@staff_required
+def import_run(run_id: int):
+    """A background import: its progress bar while it runs (app.js polls), then its report."""
+    run = importing.get_run(run_id)
+    progress = importing.progress(run)
+    report = importing.report_of(run) if progress.finished else None
+    return render_template("staff/import_run.html", run=run, progress=progress, report=report)
+
+
+@bp.route("/articles/imports/<int:run_id>/progress")
+@staff_required
+def import_progress(run_id: int):
+    """The same progress as JSON, for the page's script to poll."""
+    return jsonify(importing.progress(importing.get_run(run_id)).as_dict())
 
 
 def _compact(report: importing.ImportReport) -> dict:
