@@ -544,20 +544,23 @@ def check_results(scope: Scope, period: Period) -> Table:
     )
 
 
-def compliance_status(scope: Scope, period: Period | None = None) -> Table:
-    """Every copy by the result of its latest finished check, and its open flags (now,
-    whatever the range)."""
+def compliance_status(scope: Scope, period: Period) -> Table:
+    """Every copy by the result of its latest check finished in the range, then the flags
+    open on the copies now (handled ones left out)."""
     latest = _scoped_checks(
-        sa.select(sa.func.max(CopyCheck.id).label("id"))
-        .where(CopyCheck.finished_at.is_not(None))
-        .group_by(CopyCheck.copy_id),
+        sa.select(
+            CopyCheck.state,
+            sa.func.row_number()
+            .over(partition_by=CopyCheck.copy_id, order_by=CopyCheck.id.desc())
+            .label("nth"),
+        ).where(CopyCheck.finished_at >= period.since, CopyCheck.finished_at < period.before),
         scope,
     ).subquery()
     states = dict(
         db.session.execute(
-            sa.select(CopyCheck.state, sa.func.count())
-            .join(latest, latest.c.id == CopyCheck.id)
-            .group_by(CopyCheck.state)
+            sa.select(latest.c.state, sa.func.count())
+            .where(latest.c.nth == 1)
+            .group_by(latest.c.state)
         ).all()
     )
     copies = sa.select(sa.func.count()).select_from(Copy)
@@ -574,14 +577,13 @@ def compliance_status(scope: Scope, period: Period | None = None) -> Table:
     total = db.session.scalar(copies) or 0
     open_flags = dict(db.session.execute(flags).all())
     rows = [(name, int(states.get(state, 0))) for state, name in _STATE_NAMES.items()]
-    rows.append(("Not checked yet", total - sum(n for _, n in rows)))
+    rows.append(("Not checked in the range", max(total - sum(n for _, n in rows), 0)))
     rows += [(name, int(open_flags.get(kind, 0))) for kind, name in _FLAG_NAMES.items()]
     return Table(
         key="status",
-        title="Copies now",
-        description=f"All {total:,} republished copies by the result of their latest check, "
-        "then the flags still open on them (not handled yet). These are today's figures, "
-        "whatever the dates chosen.",
+        title="Copies by status",
+        description=f"All {total:,} republished copies by the result of their latest check "
+        "in the range, then the flags open on them now (not handled yet).",
         columns=(Column("status", "Status", numeric=False), Column("copies", "Copies")),
         rows=rows,
         chart=Chart("bar", ("copies",), horizontal=True),

@@ -208,18 +208,23 @@ def test_compliance_counts_checks_by_result_and_copies_by_their_latest_check(two
     db.session.commit()
 
     checks = reports.check_results(DESK, Period(DAY, DAY + timedelta(days=1)))
-    status = reports.compliance_status(DESK)
+    status = reports.compliance_status(DESK, Period(DAY, DAY + timedelta(days=1)))
+    a_day_later = reports.compliance_status(
+        DESK, Period(DAY + timedelta(days=1), DAY + timedelta(days=1))
+    )
 
     assert checks.rows == [("2026-03-02", 1, 1, 0), ("2026-03-03", 0, 1, 0)]
     assert rows_of(status) == {
         "Passed": (1,),
         "Failed": (1,),
         "Could not be read": (0,),
-        "Not checked yet": (1,),
+        "Not checked in the range": (1,),
         "On an unknown domain": (0,),  # handled
         "Still up after revocation": (0,),
         "Failed its latest check": (1,),
     }
+    assert rows_of(a_day_later)["Passed"] == (0,)
+    assert rows_of(a_day_later)["Not checked in the range"] == (2,)
 
 
 def test_a_partner_sees_its_own_grants_numbers_only(two_partners, add_views):
@@ -239,7 +244,7 @@ def test_a_partner_sees_its_own_grants_numbers_only(two_partners, add_views):
     assert reports.top_domains(alpha, period).rows == [("alpha.example", 5, 6)]
     assert rows_of(reports.acknowledgements(alpha, Period.of(None, None)))["Updates"][0] == 0
     assert reports.check_results(alpha, period).rows == [("2026-03-02", 0, 0, 0)]
-    assert sum(n for _, n in reports.compliance_status(alpha).rows) == 0
+    assert sum(n for _, n in reports.compliance_status(alpha, period).rows) == 0
     with pytest.raises(NotFound):
         reports.table("top-partners", alpha, period)
     with pytest.raises(NotFound):  # an article it holds no grant of
