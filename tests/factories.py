@@ -213,3 +213,48 @@ def correct(make_user):
         )
 
     return make
+
+
+def record_views(grant: Grant, day, *, counted: int, raw: int, domain: str = "") -> None:
+    """Add a day's views of a grant to every roll-up, as the hit flush does (not committed).
+
+    The reports read only these tables; the flush that fills them from pixel hits
+    has tests of its own.
+    """
+    from syndication.models import (
+        DailyArticleViews,
+        DailyDomainViews,
+        DailyGrantViews,
+        DailyPartnerViews,
+    )
+
+    domain = domain or grant.partner.domains[0].domain
+    for model, key in (
+        (DailyGrantViews, {"grant_id": grant.id, "domain": domain}),
+        (DailyArticleViews, {"article_id": grant.article_id}),
+        (DailyPartnerViews, {"partner_id": grant.partner_id}),
+        (DailyDomainViews, {"domain": domain}),
+    ):
+        row = db.session.get(model, {**key, "day": day})
+        if row is None:
+            extra = (
+                {"article_id": grant.article_id, "partner_id": grant.partner_id}
+                if model is DailyGrantViews
+                else {}
+            )
+            row = model(**key, **extra, day=day, raw=0, counted=0)
+            db.session.add(row)
+        row.raw += raw
+        row.counted += counted
+    db.session.flush()
+
+
+@pytest.fixture
+def add_views():
+    """record_views as a fixture, committed."""
+
+    def add(grant: Grant, day, *, counted: int, raw: int, domain: str = "") -> None:
+        record_views(grant, day, counted=counted, raw=raw, domain=domain)
+        db.session.commit()
+
+    return add

@@ -213,8 +213,8 @@ def log_csv(filters: LogFilters, *, batch: int = 500) -> Iterator[str]:
         for e in rows:
             writer.writerow([
                 e.id, e.created_at.isoformat(), actor_name(e.actor), e.action, e.object_type,
-                e.object_id, e.from_status or "", e.to_status or "", _safe_cell(e.reason),
-                _safe_cell(describe(e)),
+                e.object_id, e.from_status or "", e.to_status or "", safe_cell(e.reason),
+                safe_cell(describe(e)),
             ])  # fmt: skip
         last_id = rows[-1].id
         yield _drain(out)
@@ -227,8 +227,9 @@ def _drain(out: io.StringIO) -> str:
     return text
 
 
-def _safe_cell(text: str) -> str:
-    # A cell starting with = + - @ is a formula to a spreadsheet: make it plain text.
+def safe_cell(text: str) -> str:
+    """A CSV cell that a spreadsheet reads as text: one starting with = + - @ would be a
+    formula, so it gets a leading quote (the audit log and the reports use it)."""
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 

@@ -51,6 +51,11 @@ PAGES: dict[str, PageSpec] = {
     "portal.keys": PageSpec((PARTNER,)),
     "portal.feeds_page": PageSpec((PARTNER,)),
     "portal.webhook": PageSpec((PARTNER,)),
+    "portal.reports_views": PageSpec((PARTNER,)),
+    "portal.reports_top": PageSpec((PARTNER,)),
+    "portal.reports_grants": PageSpec((PARTNER,)),
+    "portal.reports_notices": PageSpec((PARTNER,)),
+    "portal.reports_compliance": PageSpec((PARTNER,)),
     # Staff.
     "staff.dashboard": PageSpec((STAFF,)),
     "staff.articles": PageSpec((STAFF,)),
@@ -73,6 +78,11 @@ PAGES: dict[str, PageSpec] = {
     "staff.notices_list": PageSpec((STAFF,)),
     "staff.new_notice": PageSpec((STAFF,), {"article_id": "article"}, query="kind=correction"),
     "staff.revoke_grant": PageSpec((STAFF,), {"grant_id": "grant"}),
+    "staff.reports_views": PageSpec((STAFF,)),
+    "staff.reports_top": PageSpec((STAFF,)),
+    "staff.reports_grants": PageSpec((STAFF,)),
+    "staff.reports_notices": PageSpec((STAFF,)),
+    "staff.reports_compliance": PageSpec((STAFF,)),
     # Admins.
     "staff.eligibility": PageSpec((ADMIN,)),
     "staff.own_sources": PageSpec((ADMIN,)),
@@ -90,6 +100,8 @@ NOT_PAGES: dict[str, str] = {
     "portal.download": "a package download",
     "staff.audit_csv": "the audit log as CSV",
     "staff.import_progress": "a background import's progress (JSON, polled by app.js)",
+    "staff.report_csv": "a report's numbers as CSV",
+    "portal.report_csv": "a report's numbers as CSV",
     # Pages the walk cannot reach without state it does not make (gaps, not exemptions).
     "auth.second_factor": "the login's second step: needs the first step's session",
     "auth.enrol": "the login's enrolment step: needs the first step's session",

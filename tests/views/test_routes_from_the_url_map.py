@@ -309,6 +309,12 @@ ACCESS: dict[str, str] = {
             "redeliver_webhook",
             "rotate_webhook_secret",
             "send_webhook_test",
+            "reports_views",
+            "reports_top",
+            "reports_grants",
+            "reports_notices",
+            "reports_compliance",
+            "report_csv",
         )
     },
     **{
@@ -346,6 +352,12 @@ ACCESS: dict[str, str] = {
             "edit_rule",
             "new_rule",
             "preview",
+            "reports_views",
+            "reports_top",
+            "reports_grants",
+            "reports_notices",
+            "reports_compliance",
+            "report_csv",
         )
     },
     **{

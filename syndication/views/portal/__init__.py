@@ -7,4 +7,4 @@ from flask import Blueprint
 bp = Blueprint("portal", __name__)
 
 # Each module adds its routes to bp.
-from syndication.views.portal import feeds, routes  # noqa: E402, F401
+from syndication.views.portal import feeds, reports, routes  # noqa: E402, F401

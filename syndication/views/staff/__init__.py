@@ -14,5 +14,6 @@ from syndication.views.staff import (  # noqa: E402, F401
     licensing,
     notices,
     people,
+    reports,
     routes,
 )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from syndication.inputs import Id, QueryArgs, query_args
 from syndication.models import NoticeKind
 from syndication.models.base import utcnow
 from syndication.services import articles, grants, notices, settings
@@ -70,12 +71,18 @@ def notices_list():
     return render_template("staff/notices.html", rows=notices.summaries())
 
 
+class NoticeArgs(QueryArgs):
+    """A notice's holders filtered by partner: an id, or a 400 (never an overflow in SQL)."""
+
+    partner: Id | None = None
+
+
 @bp.route("/notices/<int:notice_id>")
 @staff_required
 def notice(notice_id: int):
     """One notice's holders, filtered by state (acknowledged, pending, overdue) or partner."""
     state = request.args.get("state", "")
-    partner_id = request.args.get("partner", type=int)
+    partner_id = query_args(NoticeArgs).partner
     found, rows = notices.deliveries_of(notice_id, state=state, partner_id=partner_id)
     return render_template(
         "staff/notice.html",

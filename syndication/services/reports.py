@@ -1,0 +1,671 @@
+"""Reports: views, use, notices and compliance over a date range, as tables (read only).
+
+Every report is one function returning a :class:`Table`; the page draws its chart
+from it, shows it as a table below the chart and offers it as CSV (:func:`csv_text`),
+so the three can never disagree. Views come from the daily roll-ups
+(``daily_*_views``), never from the raw pixel hits. A :class:`Scope` with a partner
+narrows every report to that partner's own grants: the portal passes one, staff none.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from syndication.extensions import db
+from syndication.models import (
+    Article,
+    CheckState,
+    Copy,
+    CopyCheck,
+    CopyFlag,
+    DailyArticleViews,
+    DailyDomainViews,
+    DailyGrantViews,
+    DailyPartnerViews,
+    Download,
+    FlagKind,
+    Grant,
+    Notice,
+    NoticeDelivery,
+    NoticeKind,
+    Partner,
+)
+from syndication.models.base import utcnow
+from syndication.services.audit import safe_cell
+from syndication.services.errors import NotFound
+
+# The longest range a report covers, and the longest one shown day by day.
+MAX_RANGE_DAYS = 3_660
+MAX_DAILY_DAYS = 366
+DEFAULT_RANGE_DAYS = 30
+TOP = 10
+BUCKETS = ("day", "week", "month")
+
+
+# --- the period ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Whole days from ``start`` to ``end`` (both included), shown by day, week or month."""
+
+    start: date
+    end: date
+    bucket: str = "day"
+
+    @classmethod
+    def of(cls, start: date | None, end: date | None, bucket: str = "") -> Period:
+        """The range asked for; a missing end is today, a missing start 30 days before it;
+        no bucket chosen: days up to two months, weeks up to two years, then months."""
+        if end is None:
+            end = max(utcnow().date(), start) if start else utcnow().date()
+        if start is None:
+            start = end - timedelta(days=DEFAULT_RANGE_DAYS - 1)
+        days = (end - start).days + 1
+        if bucket not in BUCKETS:
+            bucket = "day" if days <= 62 else "week" if days <= 731 else "month"
+        return cls(start, end, bucket)
+
+    @property
+    def since(self) -> datetime:
+        return datetime.combine(self.start, time(), UTC)
+
+    @property
+    def before(self) -> datetime:
+        return datetime.combine(self.end + timedelta(days=1), time(), UTC)
+
+    def bucket_of(self, day: date) -> date:
+        """The first day of the bucket holding ``day`` (weeks start on Monday)."""
+        if self.bucket == "week":
+            return day - timedelta(days=day.weekday())
+        if self.bucket == "month":
+            return day.replace(day=1)
+        return day
+
+    def buckets(self) -> list[date]:
+        """Every bucket of the range, empty ones included, so a chart's axis has no gaps."""
+        found, day = [], self.bucket_of(self.start)
+        while day <= self.end:
+            found.append(day)
+            if self.bucket == "week":
+                day += timedelta(days=7)
+            elif self.bucket == "month":
+                day = (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+            else:
+                day += timedelta(days=1)
+        return found
+
+    def label(self, first: date) -> str:
+        if self.bucket == "month":
+            return first.strftime("%Y-%m")
+        return first.isoformat()
+
+    def describe(self) -> str:
+        return f"{self.start:%-d %b %Y} to {self.end:%-d %b %Y}, by {self.bucket}"
+
+
+@dataclass(frozen=True, slots=True)
+class Scope:
+    """Whose numbers: the whole desk (staff) or one partner's own grants (the portal)."""
+
+    partner_id: int | None = None
+
+    @property
+    def is_partner(self) -> bool:
+        return self.partner_id is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What a views report is about: everything, one article, one partner or one domain."""
+
+    article_id: int | None = None
+    partner_id: int | None = None
+    domain: str | None = None
+
+
+# --- tables -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    key: str
+    label: str
+    numeric: bool = True
+    percent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Chart:
+    """How a table is drawn: ``kind`` is line or bar; ``series`` names numeric columns."""
+
+    kind: str
+    series: tuple[str, ...]
+    stacked: bool = False
+    horizontal: bool = False
+
+
+@dataclass(slots=True)
+class Table:
+    """A report's numbers: what the chart draws, the table shows and the CSV holds."""
+
+    key: str
+    title: str
+    description: str
+    columns: tuple[Column, ...]
+    rows: list[tuple]
+    chart: Chart
+    # Per row, the views report's query arguments for that row's subject (top tables).
+    links: list[dict[str, Any] | None] = field(default_factory=list)
+
+    def column(self, key: str) -> int:
+        return next(i for i, c in enumerate(self.columns) if c.key == key)
+
+    def chart_data(self) -> dict[str, Any]:
+        """What static/reports.js hands to Chart.js: labels, datasets and the layout."""
+        return {
+            "type": self.chart.kind,
+            "stacked": self.chart.stacked,
+            "horizontal": self.chart.horizontal,
+            "labels": [_short(str(row[0])) for row in self.rows],
+            "datasets": [
+                {
+                    "label": self.columns[self.column(key)].label,
+                    "data": [row[self.column(key)] for row in self.rows],
+                }
+                for key in self.chart.series
+            ],
+        }
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def csv_text(table: Table) -> str:
+    """The table as CSV, with the table's column labels; text cells never run as formulas."""
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow([c.label for c in table.columns])
+    for row in table.rows:
+        writer.writerow(
+            [
+                value if c.numeric else safe_cell(str(value))
+                for c, value in zip(table.columns, row, strict=True)
+            ]
+        )
+    return out.getvalue()
+
+
+def _rate(part: int, whole: int) -> float:
+    return round(100 * part / whole, 1) if whole else 0.0
+
+
+# --- SQL pieces ---------------------------------------------------------------------
+
+
+class utc_day(FunctionElement):
+    """The UTC calendar day of a timestamp column, on SQLite and PostgreSQL alike."""
+
+    type = sa.Date()
+    inherit_cache = True
+
+
+@compiles(utc_day)
+def _utc_day_default(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(utc_day, "postgresql")
+def _utc_day_postgresql(element, compiler, **kw):
+    return f"CAST(({compiler.process(element.clauses, **kw)} AT TIME ZONE 'UTC') AS DATE)"
+
+
+def _as_date(value: date | str) -> date:
+    # SQLite answers date() as text.
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _over_time(
+    period: Period, rows: Iterable[tuple], width: int
+) -> list[tuple[str, *tuple[int, ...]]]:
+    """Per-day sums (day, n1, n2, …) folded into the period's buckets, empty ones as 0."""
+    sums = {first: [0] * width for first in period.buckets()}
+    for day, *values in rows:
+        bucket = sums.get(period.bucket_of(_as_date(day)))
+        if bucket is not None:
+            for i, value in enumerate(values):
+                bucket[i] += int(value or 0)
+    return [(period.label(first), *values) for first, values in sums.items()]
+
+
+# --- views --------------------------------------------------------------------------
+
+_VIEW_COLUMNS = (Column("counted", "Counted views"), Column("raw", "Raw hits"))
+
+
+def _views_source(scope: Scope, subject: Subject):
+    """The roll-up that answers the question with the fewest rows, and its filter."""
+    if scope.is_partner:
+        table = DailyGrantViews
+        where = [DailyGrantViews.partner_id == scope.partner_id]
+        if subject.article_id:
+            where.append(DailyGrantViews.article_id == subject.article_id)
+        if subject.domain:
+            where.append(DailyGrantViews.domain == subject.domain)
+        return table, where
+    if subject.article_id:
+        return DailyArticleViews, [DailyArticleViews.article_id == subject.article_id]
+    if subject.domain:
+        return DailyDomainViews, [DailyDomainViews.domain == subject.domain]
+    if subject.partner_id:
+        return DailyPartnerViews, [DailyPartnerViews.partner_id == subject.partner_id]
+    # Every counted hit is one partner's: the partner roll-up sums to the whole desk.
+    return DailyPartnerViews, []
+
+
+def subject_name(scope: Scope, subject: Subject) -> str:
+    """What the views report is about, in words; NotFound for an article or partner that
+    does not exist or, for a partner, that it holds no grant of."""
+    if subject.article_id:
+        article = db.session.get(Article, subject.article_id)
+        if article is None:
+            raise NotFound("There is no such article.")
+        if scope.is_partner and not db.session.scalar(
+            sa.select(
+                sa.exists().where(
+                    Grant.partner_id == scope.partner_id, Grant.article_id == article.id
+                )
+            )
+        ):
+            raise NotFound("There is no such article.")
+        return f"“{article.headline}”"
+    if subject.partner_id and not scope.is_partner:
+        partner = db.session.get(Partner, subject.partner_id)
+        if partner is None:
+            raise NotFound("There is no such partner.")
+        return partner.name
+    if subject.domain:
+        return subject.domain
+    return "your grants" if scope.is_partner else "every partner"
+
+
+def views_over_time(scope: Scope, period: Period, subject: Subject | None = None) -> Table:
+    """Counted views and raw hits per day, week or month."""
+    subject = subject or Subject()
+    roll_up, where = _views_source(scope, subject)
+    query = (
+        sa.select(roll_up.day, sa.func.sum(roll_up.counted), sa.func.sum(roll_up.raw))
+        .where(*where, roll_up.day >= period.start, roll_up.day <= period.end)
+        .group_by(roll_up.day)
+    )
+    return Table(
+        key="views",
+        title=f"Views of {subject_name(scope, subject)}",
+        description="Counted views (after bots, prefetches, editor previews and repeats are "
+        "left out) beside every hit the pixel received.",
+        columns=(Column("when", period.bucket.capitalize(), numeric=False), *_VIEW_COLUMNS),
+        rows=_over_time(period, db.session.execute(query), 2),
+        chart=Chart("line", ("counted", "raw")),
+    )
+
+
+def _top(query, period: Period, roll_up) -> list[tuple]:
+    total_counted = sa.func.sum(roll_up.counted)
+    total_raw = sa.func.sum(roll_up.raw)
+    return list(
+        db.session.execute(
+            query.add_columns(total_counted, total_raw)
+            .where(roll_up.day >= period.start, roll_up.day <= period.end)
+            .order_by(total_counted.desc(), total_raw.desc())
+            .limit(TOP)
+        )
+    )
+
+
+def top_articles(scope: Scope, period: Period) -> Table:
+    """The articles read most in the range."""
+    roll_up = DailyGrantViews if scope.is_partner else DailyArticleViews
+    query = sa.select(roll_up.article_id).group_by(roll_up.article_id)
+    if scope.is_partner:
+        query = query.where(DailyGrantViews.partner_id == scope.partner_id)
+    ranked = _top(query, period, roll_up)
+    headlines = dict(
+        db.session.execute(
+            sa.select(Article.id, Article.headline).where(Article.id.in_([r[0] for r in ranked]))
+        ).all()
+    )
+    return Table(
+        key="top-articles",
+        title="Top articles",
+        description=f"The {TOP} articles with the most counted views in the range.",
+        columns=(Column("article", "Article", numeric=False), *_VIEW_COLUMNS),
+        rows=[(headlines.get(a, f"Article {a}"), c, r) for a, c, r in ranked],
+        chart=Chart("bar", ("counted", "raw"), horizontal=True),
+        links=[{"article": a} for a, _, _ in ranked],
+    )
+
+
+def top_partners(scope: Scope, period: Period) -> Table:
+    """The partners whose copies were read most in the range (staff only)."""
+    if scope.is_partner:
+        raise NotFound("Partners see their own figures only.")
+    query = sa.select(DailyPartnerViews.partner_id).group_by(DailyPartnerViews.partner_id)
+    ranked = _top(query, period, DailyPartnerViews)
+    names = dict(
+        db.session.execute(
+            sa.select(Partner.id, Partner.name).where(Partner.id.in_([r[0] for r in ranked]))
+        ).all()
+    )
+    return Table(
+        key="top-partners",
+        title="Top partners",
+        description=f"The {TOP} partners whose copies had the most counted views in the range.",
+        columns=(Column("partner", "Partner", numeric=False), *_VIEW_COLUMNS),
+        rows=[(names.get(p, f"Partner {p}"), c, r) for p, c, r in ranked],
+        chart=Chart("bar", ("counted", "raw"), horizontal=True),
+        links=[{"partner": p} for p, _, _ in ranked],
+    )
+
+
+def top_domains(scope: Scope, period: Period) -> Table:
+    """The sites where the copies were read most in the range."""
+    roll_up = DailyGrantViews if scope.is_partner else DailyDomainViews
+    query = sa.select(roll_up.domain).group_by(roll_up.domain)
+    if scope.is_partner:
+        query = query.where(DailyGrantViews.partner_id == scope.partner_id)
+    ranked = _top(query, period, roll_up)
+    return Table(
+        key="top-domains",
+        title="Top domains",
+        description=f"The {TOP} sites whose copies had the most counted views in the range "
+        "(a hit without a page address counts under “unknown”).",
+        columns=(Column("domain", "Domain", numeric=False), *_VIEW_COLUMNS),
+        rows=[(d or "unknown", c, r) for d, c, r in ranked],
+        chart=Chart("bar", ("counted", "raw"), horizontal=True),
+        links=[{"domain": d} if d else None for d, _, _ in ranked],
+    )
+
+
+# --- grants and downloads -----------------------------------------------------------
+
+
+def grants_and_downloads(scope: Scope, period: Period) -> Table:
+    """Grants issued and packages downloaded per day, week or month."""
+    per_day = {}
+    for model in (Grant, Download):
+        day = utc_day(model.created_at)
+        query = (
+            sa.select(day, sa.func.count())
+            .where(model.created_at >= period.since, model.created_at < period.before)
+            .group_by(day)
+        )
+        if scope.is_partner:
+            query = query.where(model.partner_id == scope.partner_id)
+        per_day[model] = {_as_date(d): n for d, n in db.session.execute(query)}
+    days = sorted(set(per_day[Grant]) | set(per_day[Download]))
+    rows = [(d, per_day[Grant].get(d, 0), per_day[Download].get(d, 0)) for d in days]
+    return Table(
+        key="grants",
+        title="Grants and downloads",
+        description="Grants issued and packages downloaded (any file, from the portal, the "
+        "API or an emailed link).",
+        columns=(
+            Column("when", period.bucket.capitalize(), numeric=False),
+            Column("grants", "Grants issued"),
+            Column("downloads", "Downloads"),
+        ),
+        rows=_over_time(period, rows, 2),
+        chart=Chart("bar", ("grants", "downloads")),
+    )
+
+
+# --- notices ------------------------------------------------------------------------
+
+_KIND_NAMES = {
+    NoticeKind.CORRECTION: "Corrections",
+    NoticeKind.UPDATE: "Updates",
+    NoticeKind.TAKEDOWN: "Takedowns",
+    NoticeKind.REVOCATION: "Revocations",
+}
+
+
+def acknowledgements(scope: Scope, period: Period) -> Table:
+    """Per kind of notice sent in the range: how many holders acknowledged it by the
+    deadline, after it, not yet (still in time) or not at all (overdue)."""
+    now = utcnow()
+    d = NoticeDelivery
+    acked = d.acknowledged_at.is_not(None)
+    on_time = sa.and_(acked, sa.or_(d.due_at.is_(None), d.acknowledged_at <= d.due_at))
+    late = sa.and_(acked, d.due_at.is_not(None), d.acknowledged_at > d.due_at)
+    overdue = sa.and_(d.acknowledged_at.is_(None), d.due_at.is_not(None), d.due_at <= now)
+
+    def count_if(condition):
+        return sa.func.sum(sa.case((condition, 1), else_=0))
+
+    query = (
+        sa.select(
+            Notice.kind,
+            sa.func.count(),
+            count_if(on_time),
+            count_if(late),
+            count_if(overdue),
+        )
+        .join(Notice, Notice.id == d.notice_id)
+        .where(d.created_at >= period.since, d.created_at < period.before)
+        .group_by(Notice.kind)
+    )
+    if scope.is_partner:
+        query = query.where(d.partner_id == scope.partner_id)
+    found = {NoticeKind(kind): row for kind, *row in db.session.execute(query)}
+    rows = []
+    for kind, name in _KIND_NAMES.items():
+        total, in_time, after, overdue_n = (int(n or 0) for n in found.get(kind, (0, 0, 0, 0)))
+        waiting = total - in_time - after - overdue_n
+        rows.append(
+            (name, total, in_time, after, waiting, overdue_n, _rate(in_time + after, total))
+        )
+    return Table(
+        key="acknowledgements",
+        title="Notice acknowledgements",
+        description="Deliveries of the notices sent in the range, by kind: acknowledged by the "
+        "deadline, after it, waiting (the deadline has not passed) and overdue.",
+        columns=(
+            Column("kind", "Kind", numeric=False),
+            Column("sent", "Sent"),
+            Column("on_time", "Acknowledged in time"),
+            Column("late", "Acknowledged late"),
+            Column("waiting", "Waiting"),
+            Column("overdue", "Overdue"),
+            Column("rate", "Acknowledged (%)", percent=True),
+        ),
+        rows=rows,
+        chart=Chart("bar", ("on_time", "late", "waiting", "overdue"), stacked=True),
+    )
+
+
+# --- compliance ---------------------------------------------------------------------
+
+_STATE_NAMES = {
+    CheckState.PASSED: "Passed",
+    CheckState.FAILED: "Failed",
+    CheckState.ERROR: "Could not be read",
+}
+_FLAG_NAMES = {
+    FlagKind.UNKNOWN_DOMAIN: "On an unknown domain",
+    FlagKind.AFTER_REVOCATION: "Still up after revocation",
+    FlagKind.CHECK_FAILED: "Failed its latest check",
+}
+
+
+def _scoped_checks(query, scope: Scope):
+    if scope.is_partner:
+        query = query.join(Copy, Copy.id == CopyCheck.copy_id).where(
+            Copy.partner_id == scope.partner_id
+        )
+    return query
+
+
+def check_results(scope: Scope, period: Period) -> Table:
+    """Compliance checks finished per day, week or month, by result."""
+    day = utc_day(CopyCheck.finished_at)
+    query = _scoped_checks(
+        sa.select(day, CopyCheck.state, sa.func.count())
+        .where(CopyCheck.finished_at >= period.since, CopyCheck.finished_at < period.before)
+        .group_by(day, CopyCheck.state),
+        scope,
+    )
+    states = list(_STATE_NAMES)
+    rows = []
+    for d, state, n in db.session.execute(query):
+        if state in _STATE_NAMES:
+            counts = [0] * len(states)
+            counts[states.index(CheckState(state))] = n
+            rows.append((d, *counts))
+    return Table(
+        key="checks",
+        title="Compliance checks",
+        description="Checks of republished copies against their grant's terms, by result.",
+        columns=(
+            Column("when", period.bucket.capitalize(), numeric=False),
+            *(Column(s.value, name) for s, name in _STATE_NAMES.items()),
+        ),
+        rows=_over_time(period, rows, len(states)),
+        chart=Chart("bar", tuple(s.value for s in states), stacked=True),
+    )
+
+
+def compliance_status(scope: Scope, period: Period) -> Table:
+    """Every copy by the result of its latest check finished in the range, then the flags
+    open on the copies now (handled ones left out)."""
+    latest = _scoped_checks(
+        sa.select(
+            CopyCheck.state,
+            sa.func.row_number()
+            .over(partition_by=CopyCheck.copy_id, order_by=CopyCheck.id.desc())
+            .label("nth"),
+        ).where(CopyCheck.finished_at >= period.since, CopyCheck.finished_at < period.before),
+        scope,
+    ).subquery()
+    states = dict(
+        db.session.execute(
+            sa.select(latest.c.state, sa.func.count())
+            .where(latest.c.nth == 1)
+            .group_by(latest.c.state)
+        ).all()
+    )
+    copies = sa.select(sa.func.count()).select_from(Copy)
+    flags = (
+        sa.select(CopyFlag.kind, sa.func.count())
+        .where(CopyFlag.handled_at.is_(None))
+        .group_by(CopyFlag.kind)
+    )
+    if scope.is_partner:
+        copies = copies.where(Copy.partner_id == scope.partner_id)
+        flags = flags.join(Copy, Copy.id == CopyFlag.copy_id).where(
+            Copy.partner_id == scope.partner_id
+        )
+    total = db.session.scalar(copies) or 0
+    open_flags = dict(db.session.execute(flags).all())
+    rows = [(name, int(states.get(state, 0))) for state, name in _STATE_NAMES.items()]
+    rows.append(("Not checked in the range", max(total - sum(n for _, n in rows), 0)))
+    rows += [(name, int(open_flags.get(kind, 0))) for kind, name in _FLAG_NAMES.items()]
+    return Table(
+        key="status",
+        title="Copies by status",
+        description=f"All {total:,} republished copies by the result of their latest check "
+        "in the range, then the flags open on them now (not handled yet).",
+        columns=(Column("status", "Status", numeric=False), Column("copies", "Copies")),
+        rows=rows,
+        chart=Chart("bar", ("copies",), horizontal=True),
+    )
+
+
+# --- the pages ----------------------------------------------------------------------
+
+Report = Callable[[Scope, Period], Table]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A report page: its title, what it answers, and the tables it shows in order."""
+
+    slug: str
+    title: str
+    intro: str
+    tables: tuple[str, ...]
+    staff_only_tables: tuple[str, ...] = ()
+
+    def tables_for(self, scope: Scope) -> tuple[str, ...]:
+        hidden = self.staff_only_tables if scope.is_partner else ()
+        return tuple(t for t in self.tables if t not in hidden)
+
+
+TABLES: dict[str, Report] = {
+    "views": views_over_time,
+    "top-articles": top_articles,
+    "top-partners": top_partners,
+    "top-domains": top_domains,
+    "grants": grants_and_downloads,
+    "acknowledgements": acknowledgements,
+    "checks": check_results,
+    "status": compliance_status,
+}
+
+# The keys as a URL converter's arguments: ``<any(…):table>``.
+TABLE_KEYS = ", ".join(f'"{key}"' for key in TABLES)
+
+PAGES: dict[str, Page] = {
+    page.slug: page
+    for page in (
+        Page(
+            "views",
+            "Views over time",
+            "How often the republished copies were read: counted views beside raw hits.",
+            ("views",),
+        ),
+        Page(
+            "top",
+            "Top articles, partners and domains",
+            "What was read most in the range, and where.",
+            ("top-articles", "top-partners", "top-domains"),
+            staff_only_tables=("top-partners",),
+        ),
+        Page(
+            "grants",
+            "Grants and downloads",
+            "How many grants were issued and packages downloaded.",
+            ("grants",),
+        ),
+        Page(
+            "notices",
+            "Notice acknowledgements",
+            "Whether holders acknowledged corrections, updates and takedowns, and in time.",
+            ("acknowledgements",),
+        ),
+        Page(
+            "compliance",
+            "Compliance",
+            "How the republished copies fare against their terms.",
+            ("checks", "status"),
+        ),
+    )
+}
+
+
+def table(key: str, scope: Scope, period: Period, subject: Subject | None = None) -> Table:
+    """One report's table by its key; NotFound for one the scope may not see."""
+    if key not in TABLES or (scope.is_partner and key == "top-partners"):
+        raise NotFound("There is no such report.")
+    if key == "views":
+        return views_over_time(scope, period, subject)
+    return TABLES[key](scope, period)
