@@ -319,6 +319,8 @@ ACCESS: dict[str, str] = {
             "notices_list",
             "notice",
             "revoke_grant",
+            "copies_list",
+            "handle_copy_flag",
             "audit_log",
             "audit_csv",
             "redeliver_webhook",
