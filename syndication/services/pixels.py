@@ -24,6 +24,7 @@ from datetime import UTC, datetime, timedelta
 
 import orjson
 import sqlalchemy as sa
+from cachetools import LRUCache
 from flask import Flask, current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -76,6 +77,23 @@ def pixel_url(grant_id: int) -> str:
     return mail.external_url("public.pixel", token=_serializer().dumps(grant_id))
 
 
+def _grant_of(token: str) -> int | None:
+    """The grant a pixel token names; None when forged. Checked tokens are remembered:
+    a page's readers all send the same one, and checking the signature is the slow part."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    known: LRUCache = app.extensions.setdefault("pixel_tokens", LRUCache(maxsize=10_000))
+    grant_id = known.get(token)
+    if grant_id is None:
+        try:
+            grant_id = _serializer().loads(token)
+        except BadSignature:
+            return None
+        if not isinstance(grant_id, int):
+            return None
+        known[token] = grant_id
+    return grant_id
+
+
 def buffer(app: Flask | None = None) -> HitBuffer:
     """This app's hit buffer (one per process; Redis connections are made after a fork)."""
     app = app or current_app._get_current_object()  # type: ignore[attr-defined]
@@ -110,11 +128,8 @@ def record_hit(
     now: datetime | None = None,
 ) -> bool:
     """Buffer one hit of a grant's pixel; False for a forged token. No database here."""
-    try:
-        grant_id = _serializer().loads(token)
-    except BadSignature:
-        return False
-    if not isinstance(grant_id, int):
+    grant_id = _grant_of(token)
+    if grant_id is None:
         return False
     now = now or utcnow()
     buf = buffer()

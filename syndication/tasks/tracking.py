@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from flask import current_app
 from huey import crontab
 
+from syndication import tasks
+from syndication.models.base import utcnow
 from syndication.services import pixels
 from syndication.tasks import periodic, task
 
 
 @task(pixels.FLUSH_TASK)
 def flush_hits() -> None:
-    """Write what the buffer holds; asked for by the pixel at most once a second."""
+    """Write what the buffer holds; asked for by the pixel at most once a second.
+
+    Hits still claimed afterwards belong to a flush running elsewhere, or to one
+    that died: look again once their lease has run out, rather than leave them
+    to the minute's sweep.
+    """
     pixels.flush()
+    if pixels.buffer().waiting():
+        lease = timedelta(seconds=current_app.config["PIXEL_BATCH_LEASE"])
+        tasks.enqueue(current_app._get_current_object(), pixels.FLUSH_TASK, eta=utcnow() + lease)
 
 
 @periodic("tracking.flush_hits_sweep", crontab(minute="*"))

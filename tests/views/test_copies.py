@@ -38,7 +38,9 @@ def copies(make_partner, make_article, make_grant):
 
 
 def test_copies_page_lists_copies_with_views_and_flags(client, staff, copies):
-    page = client.get("/staff/copies").text
+    response = client.get("/staff/copies")
+    assert response.status_code == 200
+    page = response.text
     assert "Lone Star Ledger" in page and "Water rights in the valley" in page
     assert "https://scraper.example/valley" in page
     assert "unknown domain" in page and "scraper.example is not one of" in page
@@ -47,6 +49,8 @@ def test_copies_page_lists_copies_with_views_and_flags(client, staff, copies):
     assert "valley-water" not in only_flagged
     assert "valley-water" in client.get("/staff/copies?q=valley-water").text
     assert "No copies match" in client.get("/staff/copies?partner=nobody").text
+    # A flag the list does not know filters nothing.
+    assert "valley-water" in client.get("/staff/copies?flag=nonsense&state=x").text
 
 
 def test_a_reversed_date_range_is_a_form_error_on_the_copies_page(client, staff, copies):

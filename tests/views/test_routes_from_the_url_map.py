@@ -49,6 +49,7 @@ def world(make_user, make_partner, make_article, make_grant, make_api_key):
             "notice_id": 1,
             "job_id": 1,
             "session_id": 1,
+            "flag_id": 1,
             "number": 1,
         },
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
+from syndication.models import FlagKind
 from syndication.services import copies
 from syndication.services.errors import DomainError
 from syndication.services.pagination import page_number, paginate, parse_sort
@@ -23,9 +24,11 @@ def _copies_page(failed: HandleFlagForm | None = None, failed_id: int = 0, statu
     form = CopyFilters()
     form.validate()
     sort = parse_sort(request.args.get("sort"), copies.COPY_SORTS, "-last_seen")
+    # A value that is not one of the choices filters nothing, like an empty one.
+    flag, state = form.flag.data or "", form.state.data or ""
     filters = copies.CopyFilters(
-        flag=valid_or_empty(form.flag) or "",
-        state=valid_or_empty(form.state) or "",
+        flag=flag if flag in {kind.value for kind in FlagKind} else "",
+        state=state if state in ("open", "handled") else "",
         q=(form.q.data or "").strip(),
         partner=(form.partner.data or "").strip(),
         seen_from=valid_or_empty(form.date_from),

@@ -319,6 +319,7 @@ class CopyFilters(FilterForm):
             SelectChoice("after_revocation", "still up after revocation"),
             SelectChoice("check_failed", "check failed"),
         ],
+        validate_choice=False,
     )
     state = SelectField(
         "Flag state",
@@ -327,6 +328,7 @@ class CopyFilters(FilterForm):
             SelectChoice("open", "open flags"),
             SelectChoice("handled", "handled flags"),
         ],
+        validate_choice=False,
     )
     date_from, date_to = date_range_fields("Last seen from", "Last seen to")
 
