@@ -63,6 +63,12 @@ class HitBuffer(Protocol):
     def waiting(self) -> int:
         """Hits not yet in the database: waiting plus claimed."""
 
+    def claimed(self) -> int:
+        """Batches claimed and not yet acknowledged (being written, or their flush died)."""
+
+    def once(self, name: str, seconds: float, now: float) -> bool:
+        """True for the first caller in ``seconds`` (across every process sharing the buffer)."""
+
     def clear(self) -> None:
         """Drop everything (tests and benchmarks only)."""
 
@@ -80,6 +86,7 @@ class MemoryHitBuffer:
         self._claimed: dict[str, tuple[float, list[bytes]]] = {}
         self._salts: dict[date, bytes] = {}
         self._asked = False
+        self._once: dict[str, float] = {}
 
     def push(self, record: bytes) -> bool:
         with self._lock:
@@ -120,10 +127,22 @@ class MemoryHitBuffer:
         with self._lock:
             return len(self._waiting) + sum(len(r) for _, r in self._claimed.values())
 
+    def claimed(self) -> int:
+        with self._lock:
+            return len(self._claimed)
+
+    def once(self, name: str, seconds: float, now: float) -> bool:
+        with self._lock:
+            if self._once.get(name, float("-inf")) > now - seconds:
+                return False
+            self._once[name] = now
+            return True
+
     def clear(self) -> None:
         with self._lock:
             self._waiting.clear()
             self._claimed.clear()
+            self._once.clear()
             self._asked = False
 
 
@@ -159,6 +178,7 @@ class RedisHitBuffer:
         self._batch = f"{prefix}:batch:"
         self._asked = f"{prefix}:flush-asked"
         self._salt = f"{prefix}:salt:"
+        self._once = f"{prefix}:once:"
         self._salts: dict[date, bytes] = {}
         self._claim = self._redis.register_script(_CLAIM)
         self._reclaim = self._redis.register_script(_RECLAIM)
@@ -208,9 +228,16 @@ class RedisHitBuffer:
             pipe.llen(self._batch + batch_id.decode())
         return sum(pipe.execute())
 
+    def claimed(self) -> int:
+        return self._redis.zcard(self._claimed)
+
+    def once(self, name: str, seconds: float, now: float) -> bool:
+        return bool(self._redis.set(self._once + name, b"1", nx=True, px=int(seconds * 1000)))
+
     def clear(self) -> None:
         claimed = [self._batch + b.decode() for b in self._redis.zrange(self._claimed, 0, -1)]
-        self._redis.delete(self._waiting, self._claimed, self._asked, *claimed)
+        once = list(self._redis.scan_iter(f"{self._once}*"))
+        self._redis.delete(self._waiting, self._claimed, self._asked, *claimed, *once)
 
 
 def make_buffer(url: str, *, prefix: str) -> HitBuffer:

@@ -17,14 +17,17 @@ from syndication.tasks import periodic, task
 def flush_hits() -> None:
     """Write what the buffer holds; asked for by the pixel at most once a second.
 
-    Hits still claimed afterwards belong to a flush running elsewhere, or to one
-    that died: look again once their lease has run out, rather than leave them
-    to the minute's sweep.
+    Batches still claimed afterwards belong to a flush running elsewhere, or to
+    one that died: look again once their lease has run out (one such look per
+    lease, whichever worker asks), rather than leave them to the minute's sweep.
     """
     pixels.flush()
-    if pixels.buffer().waiting():
-        lease = timedelta(seconds=current_app.config["PIXEL_BATCH_LEASE"])
-        tasks.enqueue(current_app._get_current_object(), pixels.FLUSH_TASK, eta=utcnow() + lease)
+    buffer = pixels.buffer()
+    seconds = float(current_app.config["PIXEL_BATCH_LEASE"])
+    now = utcnow()
+    if buffer.claimed() and buffer.once("recheck", seconds, now.timestamp()):
+        app = current_app._get_current_object()
+        tasks.enqueue(app, pixels.FLUSH_TASK, eta=now + timedelta(seconds=seconds + 1))
 
 
 @periodic("tracking.flush_hits_sweep", crontab(minute="*"))

@@ -317,3 +317,15 @@ def test_the_worker_flushes_when_hits_arrive_on_redis(app, redis_buffer, worker,
     # The queue keeps naive UTC times.
     assert worker.drain(now=datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=2)) == 1
     assert _count(PixelHit) == 2
+
+
+def test_a_dead_batch_is_looked_at_again_once_per_lease_whoever_asks(hit_buffer, grant):
+    """The flush task asks for one re-check per lease while batches stay claimed."""
+    _hit(grant, at=T0)
+    hit_buffer.claim(10, T0.timestamp())
+    assert hit_buffer.claimed() == 1
+    assert hit_buffer.once("recheck", 30, T0.timestamp())
+    assert not hit_buffer.once("recheck", 30, T0.timestamp() + 1)
+    lease = timedelta(seconds=pixels.current_app.config["PIXEL_BATCH_LEASE"])
+    pixels.flush(now=T0 + lease)
+    assert hit_buffer.claimed() == 0
