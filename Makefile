@@ -52,9 +52,11 @@ test-browser: setup chromium
 
 test: lint test-unit test-browser
 
-# Tasks run on Redis here, on a db number of their own (the rate limits use db 0).
+# Tasks run on Redis here, on a db number of their own (the rate limits use db 0), and
+# pixel hits wait in Redis too, on another.
 test-postgres: setup
-	DATABASE_URL=$(PG_URL) TASK_QUEUE_URL=redis://127.0.0.1:6379/2 $(BIN)/pytest -m "not browser"
+	DATABASE_URL=$(PG_URL) TASK_QUEUE_URL=redis://127.0.0.1:6379/2 \
+	  PIXEL_BUFFER_URL=redis://127.0.0.1:6379/3 $(BIN)/pytest -m "not browser"
 
 # The lock: requirements/test.txt (runtime and test), requirements/main.txt (runtime only,
 # what production installs, pinned to the same versions) and requirements/pip.txt (the pip

@@ -107,6 +107,14 @@ class Config:
     TASK_QUEUE_URL = os.environ.get("TASK_QUEUE_URL", f"sqlite:///{INSTANCE_DIR / 'tasks.db'}")
     # Apps sharing one Redis db keep apart by queue name.
     TASK_QUEUE_NAME = os.environ.get("TASK_QUEUE_NAME", "syndication")
+    # Where pixel hits wait for the flush (services/hit_buffer.py): "memory://" keeps them in
+    # the web process and writes them from a thread every PIXEL_FLUSH_INTERVAL seconds;
+    # redis://host:port/db (production, a db of its own) shares one list between every web
+    # worker, written by the `tracking.flush_hits` task. A batch claimed by a flush that
+    # died is claimed again after PIXEL_BATCH_LEASE seconds.
+    PIXEL_BUFFER_URL = os.environ.get("PIXEL_BUFFER_URL", "memory://")
+    PIXEL_FLUSH_INTERVAL = float(os.environ.get("PIXEL_FLUSH_INTERVAL", "1"))
+    PIXEL_BATCH_LEASE = float(os.environ.get("PIXEL_BATCH_LEASE", "30"))
     # Threads per `flask worker` process (each runs one task at a time).
     WORKER_THREADS = int(os.environ.get("WORKER_THREADS", "4"))
     # Staff pages warn when no worker has beaten its heartbeat for this many seconds.
@@ -148,6 +156,8 @@ class TestingConfig(Config):
     # The rate-limit test lowers this for itself; generated API tests must not trip it.
     API_RATE_LIMIT = "100000 per minute"
     LOGIN_RATE_LIMIT = "100000 per minute"
+    # The tests flush the pixel's buffer themselves, at the time they choose.
+    PIXEL_FLUSH_INTERVAL = 0
     # The suite's HTTP servers (webhook receiver, image host) listen on loopback.
     OUTBOUND_ALLOW_LOOPBACK = True
     CURRENT_PASSWORD_RATE_LIMIT = "100000 per minute"
@@ -199,6 +209,8 @@ class ProductionConfig(Config):
         )
         # Workers on several machines share one queue; db 1, apart from the rate limits.
         self.TASK_QUEUE_URL = os.environ.get("TASK_QUEUE_URL", "redis://127.0.0.1:6379/1")
+        # Pixel hits wait in Redis, shared by every web worker; db 3, apart from the others.
+        self.PIXEL_BUFFER_URL = os.environ.get("PIXEL_BUFFER_URL", "redis://127.0.0.1:6379/3")
 
 
 CONFIGS: dict[str, type[Config]] = {

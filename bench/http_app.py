@@ -9,6 +9,8 @@ trip, all from the environment (set by bench/http.py):
   as they are by ``/_bench/bare``, the floor the cached download is held to,
   by ``/_bench/bare-login`` behind the portal's login check, and by
   ``/_bench/bare-logged`` after writing one downloads row;
+* ``/_bench/gif``: the tracking pixel's GIF with the pixel's own headers, and
+  nothing else: the floor bench/pixel.py holds the pixel to;
 * ``BENCH_PROFILE``: when set, requests to a ``/download/`` path run under
   cProfile, with their SQL statements counted and timed; ``/_bench/profile``
   writes the totals (pstats file plus a JSON summary) next to it and resets them.
@@ -31,7 +33,7 @@ from flask import Response
 from syndication import create_app
 from syndication.extensions import db
 from syndication.models import Grant
-from syndication.services import packages
+from syndication.services import packages, pixels
 from syndication.views.access import partner_required
 
 app = create_app(os.environ.get("SYNDICATION_CONFIG", "development"))
@@ -73,7 +75,17 @@ def bare_logged() -> Response:
     return bare()
 
 
+def bare_gif() -> Response:
+    """The pixel's answer without the pixel's work: the same GIF and headers."""
+    return Response(
+        pixels.PIXEL_GIF,
+        mimetype="image/gif",
+        headers={"Cache-Control": "no-store, max-age=0", "Referrer-Policy": "no-referrer"},
+    )
+
+
 app.add_url_rule("/_bench/bare", "bench_bare", bare)
+app.add_url_rule("/_bench/gif", "bench_gif", bare_gif)
 app.add_url_rule("/_bench/bare-logged", "bench_bare_logged", bare_logged)
 # The same bytes behind the portal's login check: what the session and user load cost.
 app.add_url_rule("/_bench/bare-login", "bench_bare_login", partner_required(bare))

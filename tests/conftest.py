@@ -26,6 +26,7 @@ from hypothesis import HealthCheck, settings
 from config import TestingConfig
 from syndication import create_app
 from syndication.extensions import db
+from syndication.services import pixels
 from syndication.services.worker_memory import forget_everything
 from syndication.tasks import queue_of, run_now
 
@@ -60,6 +61,14 @@ def migrated_app(database_url: str, **overrides):
         os.environ.get("TASK_QUEUE_URL")
         or f"sqlite:///{Path(tempfile.mkdtemp(prefix='queue-')) / 'tasks.db'}",
     )
+    # Pixel hits wait in Redis whenever the queue runs on Redis (as `make test-postgres`
+    # sets it), else in memory; the keys carry the queue name, so runs never share them.
+    queue_url = overrides["TASK_QUEUE_URL"]
+    overrides.setdefault(
+        "PIXEL_BUFFER_URL",
+        os.environ.get("PIXEL_BUFFER_URL")
+        or (queue_url if queue_url.startswith("redis://") else "memory://"),
+    )
     # A queue name of this run's own: two runs sharing a Redis db never see each other's tasks.
     overrides["TASK_QUEUE_NAME"] = f"{overrides.get('TASK_QUEUE_NAME', 'tests')}-{os.getpid()}"
     config = type(
@@ -67,6 +76,7 @@ def migrated_app(database_url: str, **overrides):
     )
     app = create_app(config)
     queue_of(app).flush()
+    pixels.buffer(app).clear()
     with app.app_context():
         if db.engine.dialect.name == "postgresql":
             with db.engine.begin() as conn:
@@ -252,6 +262,7 @@ def _rollback(app):
             db.session.remove()
             # Task messages naming rows that are about to be rolled back go with them.
             queue_of(app).flush()
+            pixels.buffer(app).clear()
             engines[None] = original
             outer.rollback()
             connection.close()

@@ -53,6 +53,7 @@ from syndication.models.tracking import (
     DailyPartnerViews,
     FlagKind,
     HitVerdict,
+    PixelBatch,
 )
 from syndication.models.users import LoginSession, LoginThrottle, RecoveryCode, Role, User
 from syndication.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookState
@@ -97,6 +98,7 @@ __all__ = [
     "PartnerDomain",
     "PartnerStatus",
     "PartnerTier",
+    "PixelBatch",
     "PixelHit",
     "RecoveryCode",
     "RequestStatus",

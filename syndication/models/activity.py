@@ -50,7 +50,11 @@ class PixelHit(TimestampMixin, db.Model):
     """A page view of a republished copy, reported by the tracking pixel."""
 
     __tablename__ = "pixel_hits"
-    __table_args__ = (sa.Index("ix_pixel_hits_grant_created", "grant_id", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_pixel_hits_grant_created", "grant_id", "created_at"),
+        # The flush looks up each visitor's latest counted views to tell repeats.
+        sa.Index("ix_pixel_hits_visitor_created", "visitor_hash", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     grant_id: Mapped[int] = mapped_column(sa.ForeignKey("grants.id", ondelete="CASCADE"))

@@ -180,3 +180,19 @@ class DailyDomainViews(_DailyViews, db.Model):
     __table_args__ = (sa.Index("ix_daily_domain_views_domain_day", "domain", "day"),)
 
     domain: Mapped[str] = mapped_column(sa.String(253), primary_key=True)
+
+
+class PixelBatch(db.Model):
+    """A batch of buffered pixel hits, written once.
+
+    The flush writes a batch's hits, roll-ups and copies in the transaction that
+    records its id here. A worker killed after that commit but before it told
+    the buffer leaves the batch to be re-claimed; finding its id here, the next
+    flush drops it instead of counting it twice. Kept a day, then pruned.
+    """
+
+    __tablename__ = "pixel_batches"
+
+    id: Mapped[str] = mapped_column(sa.String(64), primary_key=True)
+    written_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    hits: Mapped[int] = mapped_column(default=0)

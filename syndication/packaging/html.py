@@ -45,12 +45,20 @@ def _snippet(inp: PackageInput, fmt: str) -> str:
     if terms["footer"]:
         parts.append(f'<p class="syndication-footer">{terms["footer"]}</p>')
     if terms["tracking_pixel"] and inp.tracking_pixel_url:
-        parts.append(
-            f'<img src="{escape(inp.tracking_pixel_url)}" width="1" height="1" alt=""'
-            ' style="border:0;width:1px;height:1px" referrerpolicy="no-referrer-when-downgrade">'
-        )
+        parts.append(pixel_tag(inp.tracking_pixel_url))
     parts.append("</article>\n")
     return "\n".join(parts)
+
+
+def pixel_tag(url: str) -> str:
+    """The tracking pixel as HTML: also written into Markdown (CommonMark allows inline HTML).
+
+    The referrer policy asks the browser to send the page's full URL: the copy's address.
+    """
+    return (
+        f'<img src="{escape(url)}" width="1" height="1" alt=""'
+        ' style="border:0;width:1px;height:1px" referrerpolicy="no-referrer-when-downgrade">'
+    )
 
 
 def build(inp: PackageInput) -> bytes:

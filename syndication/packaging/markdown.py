@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from html import escape as html_escape
 from typing import Any
 
+from syndication.packaging.html import pixel_tag
 from syndication.packaging.inputs import PackageInput
 from syndication.packaging.markup import Element
 from syndication.packaging.text import TextWriter
@@ -383,4 +384,7 @@ def build(inp: PackageInput) -> bytes:
         parts.append(f"<{html_escape(article.canonical_url)}>")
     if terms["footer"]:
         parts.append(terms["footer"])
+    if terms["tracking_pixel"] and inp.tracking_pixel_url:
+        # Inline HTML in a paragraph of its own: CommonMark passes it through as it is.
+        parts.append(pixel_tag(inp.tracking_pixel_url))
     return ("\n\n".join(parts) + "\n").encode()

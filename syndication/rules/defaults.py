@@ -34,7 +34,8 @@ THIRD_PARTY_FOOTER = (
 
 
 def default_rules() -> list[Rule]:
-    """The default rule set: house credit and flags, one footer per policy, pixel in HTML."""
+    """The default rule set: house credit and flags, one footer per policy, the pixel
+    wherever HTML can reach a page."""
     return [
         Rule(
             id=1,
@@ -66,11 +67,13 @@ def default_rules() -> list[Rule]:
         ),
         Rule(
             id=4,
-            name="Tracking pixel in HTML",
+            name="Tracking pixel in HTML, Markdown and feeds",
             priority=0,
-            # Only HTML that lands on a page can load the pixel; feeds are read by
-            # aggregators whose fetches are not page views.
-            conditions=Conditions(formats=frozenset({"html", "page_html"})),
+            # Every format whose HTML can land on a page: the snippet, the standalone page,
+            # Markdown (as inline HTML) and feed entries, which CMSs import as they are. A
+            # feed reader's fetch of the feed loads no image; the flush sets aside what is
+            # not a reader (tracking/classify.py). Text, ninjs and NewsML-G2 cannot carry it.
+            conditions=Conditions(formats=frozenset({"html", "page_html", "markdown", "feed"})),
             actions=Actions(tracking_pixel=True),
         ),
         Rule(

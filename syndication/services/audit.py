@@ -87,6 +87,7 @@ SENTENCES: dict[str, str] = {
     "role_changed": "Role changed {by}",
     "staff_deactivated": "Deactivated {by}",
     "staff_reactivated": "Reactivated {by}",
+    "copy_flag_handled": "Flag on a copy marked handled {by}",
 }
 
 # What object types are called in the log.
@@ -104,6 +105,7 @@ OBJECT_NAMES: dict[str, str] = {
     "eligibility_policies": "eligibility policy",
     "organisation_settings": "settings",
     "tier_settings": "quotas",
+    "copies": "copy",
 }
 
 

@@ -75,8 +75,8 @@ def _feed_html(inp: packaging.PackageInput) -> str:
     """The paste-ready article.html snippet under the grant's terms for feed output.
 
     The snapshot freezes terms per output format, and the rules have a "feed"
-    format of their own (by default it carries no tracking pixel: a feed reader
-    fetching it is not a page view). So the article.html builder runs with the
+    format of their own (by default it carries the tracking pixel, which a CMS
+    importing the entry publishes with it). So the article.html builder runs with the
     feed terms in place of the HTML ones; the bytes are cached by content hash
     like every package file.
     """

@@ -2,7 +2,8 @@
 
 Answers the staff question "who republished this, since when, how much was it
 used, and did they apply our notices?": each grant with its download count,
-its pixel views and its notices (sent, acknowledged).
+its pixel views (counted and raw, from the daily roll-ups the pixel's flush keeps)
+and its notices (sent, acknowledged).
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from syndication.extensions import db
-from syndication.models import Article, Download, Grant, NoticeDelivery, Partner, PixelHit, User
+from syndication.models import (
+    Article,
+    DailyGrantViews,
+    Download,
+    Grant,
+    NoticeDelivery,
+    Partner,
+    User,
+)
 from syndication.models.base import utcnow
 from syndication.services.pagination import Sort, sorted_by
 
@@ -26,7 +35,8 @@ class Holding:
     grant: Grant
     downloads: int
     last_download: datetime | None
-    pixel_views: int
+    pixel_views: int  # counted views: no bots, prefetches, previews or repeats
+    raw_hits: int
     notices: int
     acknowledged: int
 
@@ -51,9 +61,14 @@ def _counts():
         .group_by(Download.grant_id)
         .subquery()
     )
+    # The roll-ups, never the raw hits: one row per grant, domain and day.
     views = (
-        sa.select(PixelHit.grant_id, sa.func.count().label("n"))
-        .group_by(PixelHit.grant_id)
+        sa.select(
+            DailyGrantViews.grant_id,
+            sa.func.sum(DailyGrantViews.counted).label("n"),
+            sa.func.sum(DailyGrantViews.raw).label("raw"),
+        )
+        .group_by(DailyGrantViews.grant_id)
         .subquery()
     )
     notices = (
@@ -77,6 +92,7 @@ def _holdings(where: sa.ColumnElement[bool], sort: Sort, columns: dict) -> list[
             sa.func.coalesce(downloads.c.n, 0),
             downloads.c.last,
             sa.func.coalesce(views.c.n, 0),
+            sa.func.coalesce(views.c.raw, 0),
             sa.func.coalesce(notices.c.n, 0),
             sa.func.coalesce(notices.c.acked, 0),
         )

@@ -1,48 +1,530 @@
-"""The tracking pixel in republished copies: a signed URL per grant, hits counted."""
+"""The tracking pixel: a signed URL per grant; hits buffered, then written in batches.
+
+The pixel's request only checks the token, hashes the reader's address with
+the day's salt and pushes the hit to the buffer (services/hit_buffer.py): no
+database. :func:`flush` (the ``tracking.flush_hits`` task in production, a
+thread of the web process with the embedded buffer) writes the hits in batches,
+each in one transaction: the raw hits with their verdicts
+(tracking/classify.py), the daily roll-ups the reports and holder lists read,
+the copies found from the referrers with their first and last sighting, and
+the flags staff must look at (a copy on a domain that is not the partner's, a
+copy read after its grant was revoked or its article taken down).
+"""
 
 from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
+import orjson
 import sqlalchemy as sa
-from flask import current_app
+from cachetools import LRUCache
+from flask import Flask, current_app
 from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from syndication.extensions import db
-from syndication.models import PixelHit
+from syndication.models import (
+    Article,
+    Copy,
+    CopyFlag,
+    DailyArticleViews,
+    DailyDomainViews,
+    DailyGrantViews,
+    DailyPartnerViews,
+    FlagKind,
+    Grant,
+    HitVerdict,
+    Partner,
+    PartnerDomain,
+    PixelBatch,
+    PixelHit,
+)
+from syndication.models.base import utcnow
 from syndication.services import mail
+from syndication.services.hit_buffer import BATCH_SIZE, Batch, HitBuffer, make_buffer
+from syndication.tracking import classify, pages
 
 PIXEL_SALT = "tracking-pixel"
 # The smallest transparent GIF: 1x1, one colour.
 PIXEL_GIF = base64.b64decode("R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7")
+FLUSH_TASK = "tracking.flush_hits"
+# Written batch ids are kept this long: far beyond any lease, so a re-claimed batch is known.
+BATCH_MEMORY = timedelta(days=1)
+# Any number: flushes on PostgreSQL take this transaction-level lock, so repeats are
+# judged against every hit written before (two flushes never interleave).
+_FLUSH_LOCK = 0x5059_4C48
 
 
 def _serializer() -> URLSafeSerializer:
-    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=PIXEL_SALT)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    serializer = app.extensions.get("pixel_serializer")
+    if serializer is None:
+        serializer = URLSafeSerializer(app.config["SECRET_KEY"], salt=PIXEL_SALT)
+        app.extensions["pixel_serializer"] = serializer
+    return serializer
 
 
 def pixel_url(grant_id: int) -> str:
-    """The absolute URL of a grant's pixel; signed, so hits cannot be forged per grant id."""
+    """The absolute URL of a grant's pixel under PUBLIC_BASE_URL; one signed token per grant."""
     return mail.external_url("public.pixel", token=_serializer().dumps(grant_id))
 
 
-def record_hit(token: str, *, referrer: str, remote_addr: str, user_agent: str) -> bool:
-    """Count one view of a republished copy; False for a forged or unknown token."""
-    try:
-        grant_id = _serializer().loads(token)
-    except BadSignature:
+def _grant_of(token: str) -> int | None:
+    """The grant a pixel token names; None when forged. Checked tokens are remembered:
+    a page's readers all send the same one, and checking the signature is the slow part."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    known: LRUCache = app.extensions.setdefault("pixel_tokens", LRUCache(maxsize=10_000))
+    grant_id = known.get(token)
+    if grant_id is None:
+        try:
+            grant_id = _serializer().loads(token)
+        except BadSignature:
+            return None
+        if not isinstance(grant_id, int):
+            return None
+        known[token] = grant_id
+    return grant_id
+
+
+def buffer(app: Flask | None = None) -> HitBuffer:
+    """This app's hit buffer (one per process; Redis connections are made after a fork)."""
+    app = app or current_app._get_current_object()  # type: ignore[attr-defined]
+    found = app.extensions.get("pixel_buffer")
+    if found is None or found[0] != os.getpid():
+        made = make_buffer(
+            app.config["PIXEL_BUFFER_URL"], prefix=f"{app.config['TASK_QUEUE_NAME']}:pixel"
+        )
+        found = app.extensions["pixel_buffer"] = (os.getpid(), made)
+    return found[1]
+
+
+def visitor_hash(buf: HitBuffer, remote_addr: str, user_agent: str, now: datetime) -> str:
+    """Tells readers apart for a day: the address never leaves this function.
+
+    The salt is random and changes every UTC day, and is forgotten after two:
+    once it is gone, not even someone holding the database and the secret key
+    can test an address against a hash.
+    """
+    salt = buf.salt(now.astimezone(UTC).date())
+    return hashlib.sha256(salt + f"|{remote_addr}|{user_agent}".encode()).hexdigest()
+
+
+def record_hit(
+    token: str,
+    *,
+    referrer: str,
+    remote_addr: str,
+    user_agent: str,
+    purpose: str = "",
+    sec_purpose: str = "",
+    now: datetime | None = None,
+) -> bool:
+    """Buffer one hit of a grant's pixel; False for a forged token. No database here."""
+    grant_id = _grant_of(token)
+    if grant_id is None:
         return False
-    # Enough to tell visitors apart for counting, nothing that identifies a reader.
-    visitor = hashlib.sha256(
-        f"{current_app.config['SECRET_KEY']}|{remote_addr}|{user_agent}".encode()
-    ).hexdigest()
-    # A single INSERT (no read first): pixels are the busiest write there is.
-    db.session.add(PixelHit(grant_id=grant_id, referrer=referrer[:1000], visitor_hash=visitor))
-    try:
-        db.session.commit()
-    except sa.exc.IntegrityError:
-        # A validly signed token for a grant that was deleted since.
-        db.session.rollback()
-        return False
+    now = now or utcnow()
+    buf = buffer()
+    record = orjson.dumps(
+        [
+            grant_id,
+            now.timestamp(),
+            visitor_hash(buf, remote_addr, user_agent, now),
+            referrer[:2000],
+            user_agent[:512],
+            purpose[:64],
+            sec_purpose[:64],
+        ]
+    )
+    if buf.push(record):
+        _ask_for_flush(now)
     return True
+
+
+def _ask_for_flush(now: datetime) -> None:
+    """At most once a second: a flush task a second from now, or the in-process flusher."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config["PIXEL_BUFFER_URL"] == "memory://":
+        _start_flusher(app)
+        return
+    from syndication import tasks
+
+    try:
+        tasks.enqueue(app, FLUSH_TASK, eta=now + timedelta(seconds=1))
+    except Exception:
+        # The hit is buffered: the minute's periodic flush writes it.
+        app.logger.exception("Could not ask for a pixel flush; the periodic one will")
+
+
+_flusher_lock = threading.Lock()
+
+
+def _start_flusher(app: Flask) -> None:
+    """The embedded buffer's flusher: a thread of this process, once a second."""
+    interval = app.config["PIXEL_FLUSH_INTERVAL"]
+    if interval <= 0 or app.extensions.get("pixel_flusher") == os.getpid():
+        return
+    with _flusher_lock:
+        if app.extensions.get("pixel_flusher") == os.getpid():
+            return
+        app.extensions["pixel_flusher"] = os.getpid()
+        threading.Thread(
+            target=_flush_forever, args=(app, interval), name="pixel-flush", daemon=True
+        ).start()
+
+
+def _flush_forever(app: Flask, interval: float) -> None:
+    while True:
+        time.sleep(interval)
+        try:
+            with app.app_context():
+                flush()
+        except Exception:
+            app.logger.exception("Pixel flush failed; its hits stay buffered and are retried")
+
+
+# --- the flush ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    grant_id: int
+    at: datetime
+    visitor: str
+    referrer: str
+    request: classify.Request
+
+
+def _decode(record: bytes) -> _Hit | None:
+    try:
+        grant_id, at, visitor, referrer, agent, purpose, sec_purpose = orjson.loads(record)
+        return _Hit(
+            int(grant_id),
+            datetime.fromtimestamp(float(at), UTC),
+            str(visitor),
+            str(referrer),
+            classify.Request(str(agent), str(referrer), str(purpose), str(sec_purpose)),
+        )
+    except (ValueError, TypeError, orjson.JSONDecodeError):
+        current_app.logger.warning("Dropped a malformed pixel hit: %r", record[:200])
+        return None
+
+
+def flush(*, now: datetime | None = None, limit: int = BATCH_SIZE) -> int:
+    """Write every buffered hit, batch by batch; returns how many hits were written.
+
+    First the batches whose flush died (claimed longer ago than
+    ``PIXEL_BATCH_LEASE`` seconds and never acknowledged), then what waits.
+    """
+    now = now or utcnow()
+    buf = buffer()
+    lease = float(current_app.config["PIXEL_BATCH_LEASE"])
+    written = 0
+    while (batch := buf.reclaim(now.timestamp(), lease)) is not None:
+        written += _write(batch, now)
+        buf.ack(batch.id)
+    while (batch := buf.claim(limit, now.timestamp())) is not None:
+        written += _write(batch, now)
+        buf.ack(batch.id)
+    return written
+
+
+def prune_batches(now: datetime | None = None) -> int:
+    """Forget written batch ids older than :data:`BATCH_MEMORY`."""
+    now = now or utcnow()
+    gone = db.session.execute(
+        sa.delete(PixelBatch).where(PixelBatch.written_at < now - BATCH_MEMORY)
+    ).rowcount
+    db.session.commit()
+    return gone
+
+
+def _insert(table: sa.Table):
+    dialect = db.session.get_bind().dialect.name
+    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
+
+
+@dataclass(frozen=True, slots=True)
+class _GrantFacts:
+    article_id: int
+    partner_id: int
+    partner_name: str
+    # Views from this moment on are of a copy that should be gone.
+    ended_at: datetime | None
+    ended_why: str
+
+
+def _grant_facts(grant_ids: set[int]) -> dict[int, _GrantFacts]:
+    rows = db.session.execute(
+        sa.select(
+            Grant.id,
+            Grant.article_id,
+            Grant.partner_id,
+            Partner.name,
+            Grant.revoked_at,
+            Article.withdrawn_at,
+        )
+        .join(Article, Article.id == Grant.article_id)
+        .join(Partner, Partner.id == Grant.partner_id)
+        .where(Grant.id.in_(grant_ids))
+    ).all()
+    facts = {}
+    for grant_id, article_id, partner_id, name, revoked_at, withdrawn_at in rows:
+        ends = [(t, why) for t, why in ((revoked_at, "revoked"), (withdrawn_at, "taken down")) if t]
+        ended_at, why = min(ends) if ends else (None, "")
+        facts[grant_id] = _GrantFacts(article_id, partner_id, name, ended_at, why)
+    return facts
+
+
+def _last_counted(hits: list[_Hit], keys: list[classify.ViewKey]) -> dict:
+    """Each visitor's latest counted view, per grant and page, within the repeat window."""
+    visitors = {key[1] for key in keys}
+    if not visitors:
+        return {}
+    since = min(hit.at for hit in hits) - classify.REPEAT_WINDOW
+    rows = db.session.execute(
+        sa.select(
+            PixelHit.grant_id,
+            PixelHit.visitor_hash,
+            PixelHit.page_url,
+            sa.func.max(PixelHit.created_at),
+        )
+        .where(
+            PixelHit.visitor_hash.in_(visitors),
+            PixelHit.created_at >= since,
+            PixelHit.verdict == HitVerdict.COUNTED,
+        )
+        .group_by(PixelHit.grant_id, PixelHit.visitor_hash, PixelHit.page_url)
+    ).all()
+    return {(g, v, p): at for g, v, p, at in rows}
+
+
+def _write(batch: Batch, now: datetime) -> int:
+    """One batch in one transaction, recorded under its id so it is written only once."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_FLUSH_LOCK)))
+    if db.session.get(PixelBatch, batch.id) is not None:
+        # Written by a flush that died before it could acknowledge the batch.
+        db.session.rollback()
+        return 0
+    decoded = [hit for hit in map(_decode, batch.records) if hit is not None]
+    facts = _grant_facts({hit.grant_id for hit in decoded})
+    # A hit of a grant deleted since is dropped; the rest in the order they came.
+    hits = sorted((h for h in decoded if h.grant_id in facts), key=lambda h: h.at)
+    first = [classify.verdict(hit.request) for hit in hits]
+    found = [pages.normalise(hit.referrer) for hit in hits]
+    keys = [(h.grant_id, h.visitor, p.url) for h, p in zip(hits, found, strict=True)]
+    repeats = classify.Repeats(
+        _last_counted(hits, [k for k, v in zip(keys, first, strict=True) if v == "counted"])
+    )
+    verdicts = [
+        repeats.judge(key, hit.at, verdict)
+        for key, hit, verdict in zip(keys, hits, first, strict=True)
+    ]
+    if hits:
+        db.session.execute(
+            sa.insert(PixelHit),
+            [
+                {
+                    "grant_id": hit.grant_id,
+                    "created_at": hit.at,
+                    "referrer": hit.referrer[:1000],
+                    "visitor_hash": hit.visitor,
+                    "page_url": page.url,
+                    "domain": page.domain,
+                    "verdict": HitVerdict(verdict),
+                }
+                for hit, page, verdict in zip(hits, found, verdicts, strict=True)
+            ],
+        )
+        _roll_up(hits, found, verdicts, facts)
+        _copies(hits, found, verdicts, facts, now)
+    db.session.add(PixelBatch(id=batch.id, written_at=now, hits=len(hits)))
+    db.session.commit()
+    return len(hits)
+
+
+def _roll_up(hits, found, verdicts, facts: dict[int, _GrantFacts]) -> None:
+    """Add the batch to the daily roll-ups: per grant and domain, article, partner, domain."""
+    per_grant: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    per_article: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    per_partner: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    per_domain: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    for hit, page, verdict in zip(hits, found, verdicts, strict=True):
+        day = hit.at.date()
+        grant = facts[hit.grant_id]
+        counted = int(verdict == classify.COUNTED)
+        for table, key in (
+            (per_grant, (hit.grant_id, page.domain, day)),
+            (per_article, (grant.article_id, day)),
+            (per_partner, (grant.partner_id, day)),
+            (per_domain, (page.domain, day)),
+        ):
+            table[key][0] += 1
+            table[key][1] += counted
+    _add_up(
+        DailyGrantViews,
+        ("grant_id", "domain", "day"),
+        [
+            {
+                "grant_id": g,
+                "domain": d,
+                "day": day,
+                "article_id": facts[g].article_id,
+                "partner_id": facts[g].partner_id,
+                "raw": raw,
+                "counted": counted,
+            }
+            for (g, d, day), (raw, counted) in sorted(per_grant.items())
+        ],
+    )
+    for model, name, table in (
+        (DailyArticleViews, "article_id", per_article),
+        (DailyPartnerViews, "partner_id", per_partner),
+        (DailyDomainViews, "domain", per_domain),
+    ):
+        _add_up(
+            model,
+            (name, "day"),
+            [
+                {name: key, "day": day, "raw": raw, "counted": counted}
+                for (key, day), (raw, counted) in sorted(table.items())
+            ],
+        )
+
+
+def _add_up(model, keys: tuple[str, ...], rows: list[dict]) -> None:
+    """INSERT … ON CONFLICT DO UPDATE adding the counts (SQLite and PostgreSQL alike)."""
+    if not rows:
+        return
+    table = model.__table__
+    statement = _insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c[k] for k in keys],
+        set_={
+            "raw": table.c.raw + statement.excluded.raw,
+            "counted": table.c.counted + statement.excluded.counted,
+        },
+    )
+    db.session.execute(statement, rows)
+
+
+def _copies(hits, found, verdicts, facts: dict[int, _GrantFacts], now: datetime) -> None:
+    """Copies found from the referrers, their counts and sightings, and their flags.
+
+    A hit from inside a CMS preview names no published copy. Every other hit
+    does, a bot's included (a crawler found the page); only counted views count
+    as its views, and only those can show it is still read after revocation.
+    """
+    seen: dict[tuple[int, str], dict] = {}
+    late: dict[tuple[int, str], int] = defaultdict(int)
+    for hit, page, verdict in zip(hits, found, verdicts, strict=True):
+        if not page.url or verdict == classify.PREVIEW:
+            continue
+        grant = facts[hit.grant_id]
+        key = (hit.grant_id, page.url)
+        copy = seen.get(key)
+        if copy is None:
+            copy = seen[key] = {
+                "grant_id": hit.grant_id,
+                "article_id": grant.article_id,
+                "partner_id": grant.partner_id,
+                "url": page.url,
+                "domain": page.domain,
+                "first_seen_at": hit.at,
+                "last_seen_at": hit.at,
+                "raw_hits": 0,
+                "views": 0,
+                "created_at": now,
+            }
+        copy["last_seen_at"] = hit.at
+        copy["raw_hits"] += 1
+        if verdict == classify.COUNTED:
+            copy["views"] += 1
+            if grant.ended_at is not None and hit.at >= grant.ended_at:
+                late[key] += 1
+    if not seen:
+        return
+    table = Copy.__table__
+    statement = _insert(table)
+    statement = statement.on_conflict_do_update(
+        index_elements=[table.c.grant_id, table.c.url],
+        set_={
+            "raw_hits": table.c.raw_hits + statement.excluded.raw_hits,
+            "views": table.c.views + statement.excluded.views,
+            "first_seen_at": sa.case(
+                (table.c.first_seen_at.is_(None), statement.excluded.first_seen_at),
+                (
+                    statement.excluded.first_seen_at < table.c.first_seen_at,
+                    statement.excluded.first_seen_at,
+                ),
+                else_=table.c.first_seen_at,
+            ),
+            "last_seen_at": sa.case(
+                (table.c.last_seen_at.is_(None), statement.excluded.last_seen_at),
+                (
+                    statement.excluded.last_seen_at > table.c.last_seen_at,
+                    statement.excluded.last_seen_at,
+                ),
+                else_=table.c.last_seen_at,
+            ),
+        },
+    )
+    db.session.execute(statement, [seen[key] for key in sorted(seen)])
+    _raise_flags(seen, late, facts)
+
+
+def _raise_flags(seen: dict, late: dict, facts: dict[int, _GrantFacts]) -> None:
+    grant_ids = {grant_id for grant_id, _ in seen}
+    ids = {
+        (grant_id, url): copy_id
+        for copy_id, grant_id, url in db.session.execute(
+            sa.select(Copy.id, Copy.grant_id, Copy.url).where(
+                Copy.grant_id.in_(grant_ids), Copy.url.in_({url for _, url in seen})
+            )
+        )
+    }
+    partner_domains: dict[int, set[str]] = defaultdict(set)
+    for partner_id, domain in db.session.execute(
+        sa.select(PartnerDomain.partner_id, PartnerDomain.domain).where(
+            PartnerDomain.partner_id.in_({facts[g].partner_id for g in grant_ids})
+        )
+    ):
+        partner_domains[partner_id].add(pages.domain_of(domain))
+    flags = []
+    for key, copy in seen.items():
+        grant = facts[key[0]]
+        domains = frozenset(partner_domains[grant.partner_id])
+        if not pages.is_on(copy["domain"], domains):
+            listed = ", ".join(sorted(domains)) or "none"
+            flags.append(
+                {
+                    "copy_id": ids[key],
+                    "kind": FlagKind.UNKNOWN_DOMAIN,
+                    "detail": f"{copy['domain']} is not one of {grant.partner_name}'s domains"
+                    f" ({listed}).",
+                }
+            )
+        if late.get(key):
+            when = grant.ended_at.strftime("%Y-%m-%d %H:%M UTC")
+            flags.append(
+                {
+                    "copy_id": ids[key],
+                    "kind": FlagKind.AFTER_REVOCATION,
+                    "detail": f"Read after the grant was {grant.ended_why} on {when}.",
+                }
+            )
+    if flags:
+        table = CopyFlag.__table__
+        statement = _insert(table).on_conflict_do_nothing(
+            index_elements=[table.c.copy_id, table.c.kind]
+        )
+        db.session.execute(statement, sorted(flags, key=lambda f: (f["copy_id"], f["kind"])))

@@ -136,6 +136,7 @@ def init_app(app: Flask) -> None:
         mail,
         notices,
         requests,
+        tracking,
         upkeep,
         webhooks,
     )

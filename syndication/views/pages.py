@@ -76,6 +76,7 @@ PAGES: dict[str, PageSpec] = {
     "staff.audit_log": PageSpec((STAFF,)),
     "staff.colleagues": PageSpec((STAFF, ADMIN)),
     "staff.notices_list": PageSpec((STAFF,)),
+    "staff.copies_list": PageSpec((STAFF,)),
     "staff.new_notice": PageSpec((STAFF,), {"article_id": "article"}, query="kind=correction"),
     "staff.revoke_grant": PageSpec((STAFF,), {"grant_id": "grant"}),
     "staff.reports_views": PageSpec((STAFF,)),

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from lxml import etree
+from markdown_it import MarkdownIt
 
 from syndication.packaging import (
     FILE_NAMES,
@@ -68,8 +69,15 @@ def test_html_carries_the_footer_with_a_mailto_link_and_the_canonical_link() -> 
 def test_html_has_the_tracking_pixel_only_when_the_snapshot_says_so() -> None:
     assert f'<img src="{PIXEL}" width="1" height="1"' in html.build(make_input()).decode()
     assert PIXEL not in html.build(make_input(tracking_pixel=False)).decode()
-    # The default rules put the pixel in HTML only, never in text formats.
+    # The default rules put the pixel wherever HTML can reach a page, never in plain text.
     assert PIXEL.encode() not in text.build(make_input())
+
+
+def test_markdown_carries_the_pixel_as_inline_html_that_commonmark_keeps() -> None:
+    out = markdown.build(make_input()).decode()
+    rendered = MarkdownIt("commonmark").render(out)
+    assert f'<img src="{PIXEL}" width="1" height="1" alt=""' in rendered
+    assert PIXEL not in markdown.build(make_input(tracking_pixel=False)).decode()
 
 
 def test_article_values_are_escaped_in_html() -> None:
@@ -142,7 +150,9 @@ def test_markdown_links_escapes_and_ends_with_the_footer() -> None:
     assert out.startswith("# Ukrainian Minister")
     assert "1\\. A \\*star\\* and [a\\_link](<https://x.example/a_(b)>)" in out
     assert "\n\n## Sub\n\n> Quoted\n\n" in out
-    assert out.rstrip("\n").endswith("please contact <licensing@dailycallernewsfoundation.org>.")
+    text, pixel = out.rstrip("\n").rsplit("\n\n", 1)
+    assert text.endswith("please contact <licensing@dailycallernewsfoundation.org>.")
+    assert pixel.startswith(f'<img src="{PIXEL}" width="1" height="1" alt=""')
 
 
 def test_json_ld_is_a_news_article_based_on_the_original() -> None:

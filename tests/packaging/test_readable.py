@@ -101,5 +101,7 @@ def test_seed_text_and_markdown_keep_every_paragraph_and_end_with_the_footer() -
     assert "\n\nKyiv on March 9. (DCNF/Staff)\n\n" in out
     assert out.endswith(seed_footer())
     assert "\n\n![](images/kyiv-street.png)\n\nKyiv on March 9. (DCNF/Staff)\n\n" in md
-    assert md.count("\n\n") == out.count("\n\n") + 1  # the image is a block of its own
+    # The image is a block of its own, and so is the tracking pixel (inline HTML, last).
+    assert md.count("\n\n") == out.count("\n\n") + 2
+    assert md.rstrip("\n").rsplit("\n\n", 1)[1].startswith("<img src=")
     assert "<" not in out and "&amp;" not in out and "\\" not in out

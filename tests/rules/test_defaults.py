@@ -72,9 +72,18 @@ def test_credit_and_originally_appeared_lines() -> None:
 
 
 @pytest.mark.parametrize(
-    ("fmt", "pixel"), [("html", True), ("page_html", True), ("text", False), ("feed", False)]
+    ("fmt", "pixel"),
+    [
+        ("html", True),
+        ("page_html", True),
+        ("markdown", True),
+        ("feed", True),
+        ("text", False),
+        ("ninjs", False),
+        ("newsml", False),
+    ],
 )
-def test_tracking_pixel_only_in_html(fmt: str, pixel: bool) -> None:
+def test_tracking_pixel_wherever_html_reaches_a_page(fmt: str, pixel: bool) -> None:
     rendered = terms(fmt)
     assert rendered.tracking_pixel is pixel
     assert rendered.strip_promos and rendered.strip_third_party_assets and rendered.canonical_link

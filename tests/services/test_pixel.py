@@ -1,29 +1,331 @@
-"""The tracking pixel counts views of republished copies, per grant."""
+"""The tracking pixel: hits answered from a buffer, classified, counted once, rolled up,
+and the copies they come from listed and flagged. Time is injected; buffers are real."""
 
 from __future__ import annotations
 
+import hashlib
+import os
+import uuid
+from datetime import UTC, datetime, timedelta
+
+import pytest
 import sqlalchemy as sa
 
 from syndication.extensions import db
-from syndication.models import PixelHit
-from syndication.services import pixels
+from syndication.models import (
+    Copy,
+    CopyFlag,
+    DailyArticleViews,
+    DailyDomainViews,
+    DailyGrantViews,
+    DailyPartnerViews,
+    FlagKind,
+    HitVerdict,
+    NoticeKind,
+    PixelBatch,
+    PixelHit,
+)
+from syndication.services import notices, pixels
+from syndication.services.hit_buffer import MemoryHitBuffer, RedisHitBuffer
+
+CHROME = (
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
+    " Chrome/120.0.0.0 Safari/537.36"
+)
+GOOGLEBOT = "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"
+# A fixed morning, a little in the past, so the grants made "now" cover it.
+T0 = datetime.now(UTC).replace(hour=8, minute=0, second=0, microsecond=0) - timedelta(days=1)
 
 
-def test_pixel_counts_a_view_of_the_grant(client, make_partner, make_article, make_grant):
-    grant = make_grant(make_partner(), make_article())
-    url = pixels.pixel_url(grant.id)
-    path = url.split("://", 1)[1].split("/", 1)[1]
-    response = client.get("/" + path, headers={"Referer": "https://outlet.example/story"})
+def _token(grant) -> str:
+    return pixels.pixel_url(grant.id).rsplit("/", 1)[1].removesuffix(".gif")
+
+
+def _hit(grant, *, at, referrer="", agent=CHROME, addr="203.0.113.7", **headers) -> None:
+    assert pixels.record_hit(
+        _token(grant), referrer=referrer, remote_addr=addr, user_agent=agent, now=at, **headers
+    )
+
+
+def _count(model, *where) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(model).where(*where))
+
+
+@pytest.fixture
+def redis_buffer(app):
+    made = _redis_buffer()
+    saved = app.extensions.get("pixel_buffer")
+    app.extensions["pixel_buffer"] = (os.getpid(), made)
+    yield made
+    made.clear()
+    app.extensions["pixel_buffer"] = saved
+
+
+@pytest.fixture
+def grant(make_partner, make_article, make_grant):
+    partner = make_partner(name="Lone Star Ledger")
+    return make_grant(partner, make_article())
+
+
+@pytest.fixture
+def page(grant) -> str:
+    """A page on the partner's own domain."""
+    return f"https://www.{grant.partner.domains[0].domain}/2026/story/"
+
+
+def _redis_buffer() -> RedisHitBuffer:
+    url = os.environ.get("PIXEL_BUFFER_URL", "")
+    return RedisHitBuffer(
+        url if url.startswith("redis://") else "redis://127.0.0.1:6379/3",
+        prefix=f"tests-{os.getpid()}-{uuid.uuid4().hex}:pixel",
+    )
+
+
+@pytest.fixture(params=["memory", "redis"])
+def hit_buffer(request, app):
+    """The app's buffer for this test: the in-process one, or a real Redis list."""
+    made = MemoryHitBuffer() if request.param == "memory" else _redis_buffer()
+    saved = app.extensions.get("pixel_buffer")
+    app.extensions["pixel_buffer"] = (os.getpid(), made)
+    yield made
+    made.clear()
+    app.extensions["pixel_buffer"] = saved
+
+
+def test_the_pixel_answers_without_writing_and_the_flush_counts_the_view(client, grant, page):
+    response = client.get(
+        pixels.pixel_url(grant.id).removeprefix("http://localhost"),
+        headers={"Referer": page + "?utm_source=newsletter#top", "User-Agent": CHROME},
+        environ_base={"REMOTE_ADDR": "198.51.100.23"},
+    )
     assert response.status_code == 200
     assert response.mimetype == "image/gif"
+    assert response.data == pixels.PIXEL_GIF
     assert response.headers["Cache-Control"].startswith("no-store")
+    assert _count(PixelHit) == 0  # buffered, not written
+    assert pixels.flush() == 1
     hit = db.session.scalar(sa.select(PixelHit))
-    assert hit.grant_id == grant.id
-    assert hit.referrer == "https://outlet.example/story"
-    assert len(hit.visitor_hash) == 64
+    assert (hit.grant_id, hit.verdict, hit.page_url) == (grant.id, HitVerdict.COUNTED, page)
+    assert hit.domain == grant.partner.domains[0].domain
+    assert hit.referrer == page + "?utm_source=newsletter#top"
+    assert len(hit.visitor_hash) == 64 and "198.51.100.23" not in hit.visitor_hash
 
 
-def test_forged_pixel_is_served_but_not_counted(client):
+def test_forged_pixel_is_served_but_not_buffered(client):
     response = client.get("/px/not-a-real-token.gif")
     assert response.status_code == 200
-    assert db.session.scalar(sa.select(sa.func.count()).select_from(PixelHit)) == 0
+    assert pixels.buffer().waiting() == 0
+    assert pixels.flush() == 0
+
+
+def test_pixel_urls_start_with_the_public_base_url_one_token_per_grant(app, grant):
+    app.config["PUBLIC_BASE_URL"] = "https://desk.example.org"
+    try:
+        url = pixels.pixel_url(grant.id)
+    finally:
+        app.config["PUBLIC_BASE_URL"] = "http://localhost"
+    assert url.startswith("https://desk.example.org/px/") and url.endswith(".gif")
+    assert pixels.pixel_url(grant.id) == pixels.pixel_url(grant.id)
+    assert _token(grant) == url.rsplit("/", 1)[1].removesuffix(".gif")
+
+
+def test_a_bot_a_prefetch_a_preview_and_a_reload_are_raw_hits_but_not_views(grant, page):
+    domain = grant.partner.domains[0].domain
+    _hit(grant, at=T0, referrer=page)
+    _hit(grant, at=T0 + timedelta(minutes=10), referrer=page)  # reload
+    _hit(grant, at=T0 + timedelta(minutes=1), referrer=page, agent=GOOGLEBOT, addr="66.249.66.1")
+    _hit(grant, at=T0 + timedelta(minutes=2), referrer=page, agent="")
+    _hit(
+        grant, at=T0 + timedelta(minutes=3), referrer=page, addr="192.0.2.9", sec_purpose="prefetch"
+    )
+    _hit(
+        grant,
+        at=T0 + timedelta(minutes=4),
+        referrer=f"https://{domain}/wp-admin/post.php?post=7&action=edit",
+        addr="192.0.2.10",
+    )
+    _hit(grant, at=T0 + timedelta(minutes=5), referrer=f"https://{domain}/?p=7&preview=true")
+    assert pixels.flush(now=T0 + timedelta(minutes=11)) == 7
+
+    verdicts = db.session.scalars(sa.select(PixelHit.verdict).order_by(PixelHit.created_at)).all()
+    assert verdicts == [
+        HitVerdict.COUNTED,
+        HitVerdict.BOT,
+        HitVerdict.BOT,
+        HitVerdict.PREFETCH,
+        HitVerdict.PREVIEW,
+        HitVerdict.PREVIEW,
+        HitVerdict.REPEAT,
+    ]
+    day = T0.date()
+    article = db.session.get(DailyArticleViews, (grant.article_id, day))
+    partner = db.session.get(DailyPartnerViews, (grant.partner_id, day))
+    by_domain = db.session.get(DailyDomainViews, (domain, day))
+    by_grant = db.session.get(DailyGrantViews, (grant.id, domain, day))
+    for row in (article, partner, by_domain, by_grant):
+        assert (row.raw, row.counted) == (7, 1)
+    assert (by_grant.article_id, by_grant.partner_id) == (grant.article_id, grant.partner_id)
+    # The previews name no published copy; the page read is one copy with one view.
+    (copy,) = db.session.scalars(sa.select(Copy)).all()
+    assert (copy.url, copy.domain, copy.raw_hits, copy.views) == (page, domain, 5, 1)
+    assert (copy.first_seen_at, copy.last_seen_at) == (T0, T0 + timedelta(minutes=10))
+    assert copy.flags == []
+
+
+def test_a_reload_counts_once_across_flushes_and_again_after_thirty_minutes(grant, page):
+    _hit(grant, at=T0, referrer=page)
+    pixels.flush(now=T0)
+    _hit(grant, at=T0 + timedelta(minutes=29), referrer=page)
+    _hit(grant, at=T0 + timedelta(minutes=29), referrer=page, addr="198.51.100.99")
+    pixels.flush(now=T0 + timedelta(minutes=29))
+    _hit(grant, at=T0 + timedelta(minutes=31), referrer=page)
+    pixels.flush(now=T0 + timedelta(minutes=31))
+    assert _count(PixelHit) == 4
+    assert _count(PixelHit, PixelHit.verdict == HitVerdict.COUNTED) == 3
+    copy = db.session.scalar(sa.select(Copy))
+    assert (copy.raw_hits, copy.views) == (4, 3)
+    assert db.session.get(DailyArticleViews, (grant.article_id, T0.date())).counted == 3
+
+
+def test_visitor_hashes_change_with_the_day_and_never_hold_the_address(grant):
+    _hit(grant, at=T0, addr="203.0.113.7")
+    _hit(grant, at=T0 + timedelta(days=1), addr="203.0.113.7")
+    pixels.flush(now=T0 + timedelta(days=1))
+    first, second = db.session.scalars(
+        sa.select(PixelHit.visitor_hash).order_by(PixelHit.created_at)
+    ).all()
+    assert first != second
+    # The day's salt is random, not derived from anything stored.
+    for salted in (first, second):
+        assert salted not in {
+            hashlib.sha256(f"{s}|203.0.113.7|{CHROME}".encode()).hexdigest()
+            for s in ("", "testing-secret")
+        }
+    assert "203.0.113.7" not in first + second
+
+
+def test_a_copy_on_a_domain_not_the_partners_is_flagged_and_a_subdomain_is_not(grant):
+    domain = grant.partner.domains[0].domain
+    _hit(grant, at=T0, referrer="https://scraper.example/stolen/story")
+    _hit(grant, at=T0, referrer=f"https://news.{domain}/story", addr="198.51.100.1")
+    pixels.flush(now=T0)
+    copies = {c.domain: c for c in db.session.scalars(sa.select(Copy))}
+    (flag,) = copies["scraper.example"].flags
+    assert flag.kind is FlagKind.UNKNOWN_DOMAIN and flag.handled_at is None
+    assert "scraper.example is not one of Lone Star Ledger's domains" in flag.detail
+    assert copies[f"news.{domain}"].flags == []
+    # Seen again: still one flag.
+    _hit(grant, at=T0 + timedelta(hours=1), referrer="https://scraper.example/stolen/story")
+    pixels.flush(now=T0 + timedelta(hours=1))
+    assert _count(CopyFlag) == 1
+
+
+def test_views_after_the_grant_is_revoked_are_flagged(grant, page, make_user):
+    _hit(grant, at=T0, referrer=page)
+    pixels.flush(now=T0)
+    notices.revoke_grant(
+        grant.id,
+        actor=make_user(),
+        reason="Edited the text.",
+        public_reason="The terms were broken.",
+        now=T0 + timedelta(hours=1),
+    )
+    assert _count(CopyFlag) == 0
+    # A crawler after the revocation is no reader: it flags nothing.
+    _hit(grant, at=T0 + timedelta(hours=2), referrer=page, agent=GOOGLEBOT)
+    pixels.flush(now=T0 + timedelta(hours=2))
+    assert _count(CopyFlag) == 0
+    _hit(grant, at=T0 + timedelta(hours=3), referrer=page)
+    pixels.flush(now=T0 + timedelta(hours=3))
+    (flag,) = db.session.scalars(sa.select(CopyFlag)).all()
+    assert flag.kind is FlagKind.AFTER_REVOCATION
+    assert flag.detail.startswith("Read after the grant was revoked on ")
+    assert flag.copy.views == 2
+
+
+def test_views_after_the_article_is_taken_down_are_flagged(grant, page, make_user):
+    notices.create(
+        grant.article_id,
+        NoticeKind.TAKEDOWN,
+        actor=make_user(),
+        note="Withdrawn after a legal complaint.",
+        record_reason="Letter from counsel.",
+        now=T0,
+    )
+    _hit(grant, at=T0 + timedelta(minutes=5), referrer=page)
+    pixels.flush(now=T0 + timedelta(minutes=5))
+    (flag,) = db.session.scalars(sa.select(CopyFlag)).all()
+    assert flag.kind is FlagKind.AFTER_REVOCATION
+
+
+def test_a_hit_of_a_deleted_grant_is_dropped_and_the_rest_written(grant, make_grant, make_article):
+    other = make_grant(grant.partner, make_article())
+    _hit(grant, at=T0)
+    _hit(other, at=T0)
+    db.session.delete(other)
+    db.session.commit()
+    assert pixels.flush(now=T0) == 1
+    assert db.session.scalar(sa.select(PixelHit.grant_id)) == grant.id
+
+
+def test_no_hit_is_lost_when_the_flush_dies_before_writing(hit_buffer, grant, page):
+    for n in range(25):
+        _hit(grant, at=T0, referrer=page, addr=f"198.51.100.{n}")
+    # A flush claims a batch and its worker is killed before it writes anything.
+    died = hit_buffer.claim(10, T0.timestamp())
+    assert len(died.records) == 10
+    # The next flush writes what waits; the claimed batch is not yet given up on.
+    assert pixels.flush(now=T0) == 15
+    assert hit_buffer.waiting() == 10
+    # Once its lease has run out, the batch is claimed again and written.
+    lease = timedelta(seconds=pixels.current_app.config["PIXEL_BATCH_LEASE"])
+    assert pixels.flush(now=T0 + lease) == 10
+    assert hit_buffer.waiting() == 0
+    assert _count(PixelHit) == 25
+    assert db.session.get(DailyArticleViews, (grant.article_id, T0.date())).counted == 25
+
+
+def test_no_hit_is_counted_twice_when_the_flush_dies_after_writing(hit_buffer, grant, page):
+    for n in range(5):
+        _hit(grant, at=T0, referrer=page, addr=f"198.51.100.{n}")
+    # The batch was committed, and the worker killed before it told the buffer.
+    batch = hit_buffer.claim(100, T0.timestamp())
+    pixels._write(batch, T0)
+    lease = timedelta(seconds=pixels.current_app.config["PIXEL_BATCH_LEASE"])
+    assert pixels.flush(now=T0 + lease) == 0
+    assert hit_buffer.waiting() == 0
+    assert _count(PixelHit) == 5
+    assert db.session.scalar(sa.select(Copy.views)) == 5
+    assert db.session.get(PixelBatch, batch.id).hits == 5
+
+
+def test_written_batch_ids_are_forgotten_after_a_day(hit_buffer, grant):
+    _hit(grant, at=T0)
+    pixels.flush(now=T0)
+    assert pixels.prune_batches(T0 + timedelta(hours=23)) == 0
+    assert pixels.prune_batches(T0 + timedelta(days=1, seconds=1)) == 1
+
+
+def test_the_worker_flushes_when_hits_arrive_on_redis(app, redis_buffer, worker, grant, page):
+    """On Redis, the first hit of a second asks the queue for a flush a second later."""
+    app.config["PIXEL_BUFFER_URL"] = "redis://buffer"  # any Redis URL: the buffer is set
+    try:
+        _hit(grant, at=T0, referrer=page)
+        _hit(grant, at=T0, referrer=page, addr="198.51.100.5")
+    finally:
+        app.config["PIXEL_BUFFER_URL"] = "memory://"
+    # The queue keeps naive UTC times.
+    assert worker.drain(now=datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=2)) == 1
+    assert _count(PixelHit) == 2
+
+
+def test_a_dead_batch_is_looked_at_again_once_per_lease_whoever_asks(hit_buffer, grant):
+    """The flush task asks for one re-check per lease while batches stay claimed."""
+    _hit(grant, at=T0)
+    hit_buffer.claim(10, T0.timestamp())
+    assert hit_buffer.claimed() == 1
+    assert hit_buffer.once("recheck", 30, T0.timestamp())
+    assert not hit_buffer.once("recheck", 30, T0.timestamp() + 1)
+    lease = timedelta(seconds=pixels.current_app.config["PIXEL_BATCH_LEASE"])
+    pixels.flush(now=T0 + lease)
+    assert hit_buffer.claimed() == 0

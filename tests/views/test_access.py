@@ -74,6 +74,7 @@ def _url_values(rule, world) -> dict:
         "job_id": 1,
         "session_id": 1,
         "asset_id": 1,
+        "flag_id": 1,
         "key": "1",
         "change": "up",
         "decision": "grant",

@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import date
 
 import pytest
 
 from syndication.extensions import db
 from syndication.models import (
+    DailyGrantViews,
     Download,
     Notice,
     NoticeDelivery,
@@ -203,7 +205,14 @@ def test_article_page_lists_every_holder_with_use_and_notices(
                      package_hash="x" * 64, format="bundle"),
             Download(grant_id=seed_grant.id, partner_id=seed_grant.partner_id,
                      package_hash="x" * 64, format="article.html"),
+            # The holders read the pixel's daily roll-ups, not the raw hits.
             PixelHit(grant_id=seed_grant.id, visitor_hash="a"),
+            DailyGrantViews(grant_id=seed_grant.id, domain="a.example", day=date(2026, 3, 1),
+                            article_id=seed_grant.article_id, partner_id=seed_grant.partner_id,
+                            raw=5, counted=1),
+            DailyGrantViews(grant_id=seed_grant.id, domain="b.example", day=date(2026, 3, 2),
+                            article_id=seed_grant.article_id, partner_id=seed_grant.partner_id,
+                            raw=3, counted=2),
         ]
     )  # fmt: skip
     notice = Notice(article=seed_grant.article, kind=NoticeKind.CORRECTION, title="Fix")
@@ -212,9 +221,12 @@ def test_article_page_lists_every_holder_with_use_and_notices(
     )
     db.session.commit()
     rows = holders.of_article(seed_grant.article_id, sort=Sort("downloads", True))
-    assert [(h.grant.id, h.downloads, h.pixel_views, h.notices, h.acknowledged) for h in rows] == [
-        (seed_grant.id, 2, 1, 1, 0),
-        (other.id, 0, 0, 0, 0),
+    assert [
+        (h.grant.id, h.downloads, h.pixel_views, h.raw_hits, h.notices, h.acknowledged)
+        for h in rows
+    ] == [
+        (seed_grant.id, 2, 3, 8, 1, 0),
+        (other.id, 0, 0, 0, 0, 0),
     ]
     page = client.get(f"/staff/articles/{seed_grant.article_id}").text
     assert "Holders" in page and "Second Holder" in page and "0 of 1 notice acknowledged" in page

@@ -77,12 +77,18 @@ def apply():
 
 @bp.route("/px/<token>.gif")
 def pixel(token: str):
-    """The tracking pixel: always the same GIF, never cached, so every view is counted."""
+    """The tracking pixel: always the same GIF, never cached, so every view is seen.
+
+    The hit is only buffered here; it is classified and counted by the flush.
+    """
+    headers = request.headers
     pixels.record_hit(
         token,
         referrer=request.referrer or "",
         remote_addr=request.remote_addr or "",
         user_agent=request.user_agent.string,
+        purpose=headers.get("Purpose") or headers.get("X-Purpose") or headers.get("X-Moz", ""),
+        sec_purpose=headers.get("Sec-Purpose", ""),
     )
     return Response(
         pixels.PIXEL_GIF,

@@ -11,7 +11,7 @@ from syndication.errors import redirect_refusals
 from syndication.ingest.drafts import Skipped
 from syndication.inputs import Id, QueryArgs, form_ids, query_args
 from syndication.models import ArticleRevision, ImportRun, Origin, SyndicationPolicy
-from syndication.services import articles, assets, audit, holders, importing, search
+from syndication.services import articles, assets, audit, copies, holders, importing, search
 from syndication.services.errors import DomainError
 from syndication.services.pagination import parse_sort
 from syndication.views import catalogue
@@ -51,6 +51,7 @@ def _article_page(article_id: int, file_errors: dict[int, str] | None = None, st
         file_form=AssetFileForm(),
         file_errors=file_errors or {},
         holdings=holders.of_article(found.id, sort=sort),
+        copies=copies.of_article(found.id),
         sort=sort.param,
         history=audit.about("articles", found.id),
         describe=audit.describe,

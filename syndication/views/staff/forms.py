@@ -304,3 +304,38 @@ class RoleForm(Form):
     """A colleague's new role."""
 
     role = SelectField("Role", choices=STAFF_ROLE_CHOICES)
+
+
+class CopyFilters(FilterForm):
+    """The Copies list's filters: which flags, whose, where, last seen when."""
+
+    q = SearchField("Page or domain")
+    partner = SearchField("Partner")
+    flag = SelectField(
+        "Flag",
+        choices=[
+            SelectChoice("", "any or none"),
+            SelectChoice("unknown_domain", "unknown domain"),
+            SelectChoice("after_revocation", "still up after revocation"),
+            SelectChoice("check_failed", "check failed"),
+        ],
+        validate_choice=False,
+    )
+    state = SelectField(
+        "Flag state",
+        choices=[
+            SelectChoice("", "every copy"),
+            SelectChoice("open", "open flags"),
+            SelectChoice("handled", "handled flags"),
+        ],
+        validate_choice=False,
+    )
+    date_from, date_to = date_range_fields("Last seen from", "Last seen to")
+
+
+class HandleFlagForm(Form):
+    note = TextAreaField(
+        "What was done",
+        description="Kept with the flag and in the audit log.",
+        validators=[DataRequired("Say what was done about it."), Length(max=2000)],
+    )

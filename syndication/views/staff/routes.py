@@ -8,7 +8,7 @@ from flask_login import current_user
 from syndication.models import Partner, PartnerStatus, SyndicationPolicy
 from syndication.policy.lifecycle import REASON_REQUIRED, allowed_actions
 from syndication.services import articles as article_service
-from syndication.services import audit, grants, holders, settings, webhooks
+from syndication.services import audit, copies, grants, holders, settings, webhooks
 from syndication.services import partners as partner_service
 from syndication.services.errors import DomainError
 from syndication.services.pagination import page_number, paginate_list, parse_sort
@@ -79,6 +79,7 @@ def _render_partner(partner: Partner, form: DecisionForm | None = None, status: 
             reason_required=REASON_REQUIRED,
             confirm_actions=CONFIRM_DECISIONS,
             holdings=holders.of_partner(partner.id, sort=sort),
+            copies=copies.of_partner(partner.id),
             sort=sort.param,
             downloads=holders.recent_downloads(partner.id),
             contacts=holders.contacts(partner.id),
