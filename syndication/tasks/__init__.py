@@ -112,7 +112,16 @@ def make_queue(url: str, *, name: str = "syndication") -> Huey:
 def init_app(app: Flask) -> None:
     """Build the app's queue and register every task on it, each in the app's context."""
     # The modules that register tasks and job kinds, imported for that side effect.
-    from syndication.tasks import assets, jobs, mail, notices, requests, upkeep, webhooks  # noqa: F401
+    from syndication.tasks import (  # noqa: F401
+        assets,
+        copy_checks,
+        jobs,
+        mail,
+        notices,
+        requests,
+        upkeep,
+        webhooks,
+    )
 
     queue = make_queue(app.config["TASK_QUEUE_URL"], name=app.config["TASK_QUEUE_NAME"])
     wrappers: dict[str, TaskWrapper] = {}
