@@ -14,7 +14,7 @@ from werkzeug.routing import AnyConverter, Rule
 
 from syndication.extensions import db
 from syndication.inputs import QueryArgs
-from syndication.models import PartnerStatus, Role, User
+from syndication.models import Copy, PartnerStatus, Role, User
 from syndication.services import sessions
 from syndication.views.forms import Form
 
@@ -30,6 +30,15 @@ def world(make_user, make_partner, make_article, make_grant, make_api_key):
     article = make_article()
     grant = make_grant(partner, article)
     _, api_key = make_api_key(partner)
+    copy = Copy(
+        grant_id=grant.id,
+        article_id=article.id,
+        partner_id=partner.id,
+        url="https://outlet.example/story",
+        domain="outlet.example",
+    )
+    db.session.add(copy)
+    db.session.commit()
     return {
         "users": {
             "partner": make_user(Role.PARTNER, partner=partner, partner_admin=True),
@@ -50,6 +59,8 @@ def world(make_user, make_partner, make_article, make_grant, make_api_key):
             "job_id": 1,
             "session_id": 1,
             "number": 1,
+            "copy_id": copy.id,
+            "licence_id": grant.licence_id,
         },
     }
 
@@ -237,6 +248,8 @@ ACCESS: dict[str, str] = {
     "public.pixel": TOKEN,
     "public.signed_download": TOKEN,
     "public.acknowledge_notice": TOKEN,
+    "public.licence": ANYONE,
+    "public.licence_json": ANYONE,
     "auth.login": ANYONE,
     "auth.second_factor": AFTER_PASSWORD,
     "auth.enrol": AFTER_PASSWORD,
@@ -319,6 +332,9 @@ ACCESS: dict[str, str] = {
             "notices_list",
             "notice",
             "revoke_grant",
+            "copy",
+            "check_copy",
+            "new_copy",
             "audit_log",
             "audit_csv",
             "redeliver_webhook",

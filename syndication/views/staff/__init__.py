@@ -10,6 +10,7 @@ bp = Blueprint("staff", __name__)
 from syndication.views.staff import (  # noqa: E402, F401
     articles,
     background,
+    copies,
     intake,
     licensing,
     notices,

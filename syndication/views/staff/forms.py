@@ -304,3 +304,14 @@ class RoleForm(Form):
     """A colleague's new role."""
 
     role = SelectField("Role", choices=STAFF_ROLE_CHOICES)
+
+
+class CopyForm(Form):
+    """A republished page of the article, entered by staff, and the grant it belongs to."""
+
+    url = URLField(
+        "Address of the republished page",
+        description="The partner's page carrying the article (http or https).",
+        validators=[DataRequired(), Length(max=1000)],
+    )
+    grant_id = SelectField("Grant", coerce=int, validators=[DataRequired()])
