@@ -128,9 +128,13 @@ class Config:
     OUTBOUND_CA_BUNDLE = os.environ.get("OUTBOUND_CA_BUNDLE", "")
     # Never in production: the test suite's receivers listen on 127.0.0.1.
     OUTBOUND_ALLOW_LOOPBACK = False
+    # Compliance checks of republished copies: the body text's least similarity to ours
+    # that still counts as unchanged (style edits only), and the most of a page read.
+    COPY_CHECK_MIN_SIMILARITY = float(os.environ.get("COPY_CHECK_MIN_SIMILARITY", "0.97"))
+    COPY_CHECK_MAX_BYTES = int(os.environ.get("COPY_CHECK_MAX_BYTES", str(4 * 1024 * 1024)))
     # Fernet keys that encrypt secrets at rest (webhook signing secrets, second-factor
-    # secrets), comma-separated: the first
-    # encrypts, every one decrypts (so the key can be rotated). Empty in development: a
+    # secrets), comma-separated: the first encrypts, every one decrypts (so the key can be
+    # rotated). Empty in development: a
     # key is generated once and kept under instance/ (services/webhooks.py).
     WEBHOOK_SECRET_KEYS = os.environ.get("WEBHOOK_SECRET_KEYS", "")
     # Where tests and demo loading find the shared corpus (seed article, feeds).

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from lxml import etree
 
 from syndication.packaging import markup
+from syndication.rules.odrl import licence_uri
 
 T = TypeVar("T")
 
@@ -212,6 +213,17 @@ class PackageInput:
         except KeyError:
             value = self._memo[key] = build()
             return value
+
+    @property
+    def licence_uri(self) -> str:
+        """The licence URI every file names: the one the grant froze in its ODRL terms.
+
+        A grant's URI never changes after it is issued, whatever later happens to the
+        organisation's or the app's address; a package without a grant (a preview)
+        names one under the organisation's site.
+        """
+        uid = self.odrl.get("uid") if self.odrl else None
+        return str(uid) if uid else licence_uri(self.organisation.url, self.grant.licence_id)
 
     @property
     def hold_until(self) -> datetime | None:

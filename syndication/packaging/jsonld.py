@@ -7,7 +7,6 @@ from typing import Any
 import orjson
 
 from syndication.packaging.inputs import PackageInput
-from syndication.rules.odrl import licence_uri
 
 # Sorted keys and a trailing newline: equal inputs, equal bytes.
 _OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
@@ -37,7 +36,7 @@ def _document(inp: PackageInput) -> dict[str, Any]:
             else publisher
         ),
         "copyrightYear": article.first_published.year,
-        "license": licence_uri(org.url, inp.grant.licence_id),
+        "license": inp.licence_uri,
         "isBasedOn": article.canonical_url,
         "wordCount": article.word_count,
     }

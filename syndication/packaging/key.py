@@ -11,7 +11,7 @@ import orjson
 from syndication.packaging.inputs import PackageInput
 
 # Bump when any builder's output changes, so that cached packages are rebuilt.
-PACKAGER_VERSION = 1
+PACKAGER_VERSION = 2
 
 
 def _default(value: Any) -> Any:

@@ -84,6 +84,8 @@ def build(inp: PackageInput) -> bytes:
         f"  Licensing questions: {org.licensing_email}",
         "",
         "The same terms, machine-readable (ODRL), are in manifest.json.",
+        "Whether this licence still holds (valid, expired, revoked or taken down):",
+        f"  {inp.licence_uri}",
         "",
     ]
     return "\n".join(lines).encode()

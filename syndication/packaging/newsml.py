@@ -23,7 +23,6 @@ import orjson
 from lxml import etree
 
 from syndication.packaging.inputs import PackageInput, xml_clean
-from syndication.rules.odrl import licence_uri
 
 NAR = "http://iptc.org/std/nar/2006-10-01/"
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -166,7 +165,7 @@ def _rights(rights: Any, inp: PackageInput) -> None:
             _sub(rights, "usageTerms", text)
     for restriction in inp.terms.get("restrictions", ()):
         _sub(rights, "usageTerms", restriction)
-    link.set("href", licence_uri(org.url, inp.grant.licence_id))
+    link.set("href", inp.licence_uri)
     link.set("title", f"Licence {inp.grant.licence_id}")
     rights.append(link)
     if inp.odrl:

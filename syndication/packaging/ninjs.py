@@ -14,7 +14,6 @@ from typing import Any
 import orjson
 
 from syndication.packaging.inputs import PackageInput
-from syndication.rules.odrl import licence_uri
 
 NINJS_VERSION = "2.2"
 SCHEMA_URI = "http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json#"
@@ -97,7 +96,7 @@ def document(inp: PackageInput) -> dict[str, Any]:
             {"role": "licence", "value": inp.grant.licence_id},
             {"role": "grant", "value": str(inp.grant.grant_id)},
         ],
-        "rightsinfo": {"linkedrights": licence_uri(org.url, inp.grant.licence_id)},
+        "rightsinfo": {"linkedrights": inp.licence_uri},
         "infosources": [{"name": org.name, "uri": org.url, "role": "originator"}],
     }
     if usage:

@@ -23,9 +23,9 @@ from syndication.models import (
 )
 from syndication.models.base import utcnow
 from syndication.policy.requests import InvalidRequestTransition, Outcome, decide_request, move
-from syndication.rules.odrl import licence_uri, odrl_policy
+from syndication.rules.odrl import odrl_policy
 from syndication.rules.snapshot import snapshot_hash, terms_snapshot
-from syndication.services import audit, jobs, mail, pagination, rulesets, settings
+from syndication.services import audit, jobs, licences, mail, pagination, rulesets, settings
 from syndication.services.errors import Conflict, DomainError, NotFound
 
 MAX_ARTICLES_PER_REQUEST = 100
@@ -184,7 +184,9 @@ def issue_grant(request: ArticleRequest, *, actor: User | None, now=None) -> Gra
         hold_until=hold_until,
     )
     odrl = odrl_policy(
-        uid=licence_uri(org.website_url, licence_id),
+        # The app's public page of the licence, under PUBLIC_BASE_URL; frozen with the terms,
+        # so every file of every package of this grant names the same URI for good.
+        uid=licences.uri_for(licence_id),
         organisation=org.name,
         organisation_uri=org.website_url,
         partner_name=partner.name,

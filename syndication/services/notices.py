@@ -28,7 +28,7 @@ from syndication.models import (
     User,
 )
 from syndication.models.base import utcnow
-from syndication.services import audit, jobs, mail, pagination, settings
+from syndication.services import audit, copy_checks, jobs, mail, pagination, settings
 from syndication.services.errors import Conflict, Forbidden, Invalid, NotFound
 
 
@@ -273,6 +273,8 @@ def create(
     for delivery in hooked:
         _queue_webhook(notice, delivery, f"notice.{kind.value}")
     db.session.expire(notice, ["deliveries"])
+    # Every known copy is checked again: does it carry the correction, is it gone?
+    copy_checks.queue_for_article(article.id)
     audit.record(
         actor,
         f"notice_{kind.value}",
@@ -335,6 +337,7 @@ def revoke_grant(
     db.session.add(delivery)
     db.session.flush()
     _send_on_every_channel(notice, delivery, "grant.revoked")
+    copy_checks.queue_for_grant(grant.id)
     audit.record(actor, "grant_revoked", grant, reason=reason, public_reason=public_reason)
     db.session.commit()
     return notice

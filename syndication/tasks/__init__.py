@@ -131,6 +131,7 @@ def init_app(app: Flask) -> None:
     # The modules that register tasks and job kinds, imported for that side effect.
     from syndication.tasks import (  # noqa: F401
         assets,
+        copy_checks,
         imports,
         jobs,
         mail,

@@ -16,7 +16,21 @@ from playwright.sync_api import Browser, Page
 
 from syndication.demo.loader import SEED_HEADLINE
 from syndication.extensions import db
-from syndication.models import Article, Notice, NoticeDelivery, NoticeKind, Partner, User
+from syndication.models import (
+    Article,
+    CheckState,
+    Copy,
+    CopyCheck,
+    CopyFlag,
+    CopySource,
+    FlagKind,
+    Notice,
+    NoticeDelivery,
+    NoticeKind,
+    Partner,
+    User,
+)
+from syndication.models.base import utcnow
 from syndication.services import apikeys, articles, grants, importing, rulesets, tokens, users
 from syndication.views.pages import (
     ADMIN,
@@ -86,6 +100,31 @@ def facts(live_app) -> dict[str, object]:
         )
         invited = users.invite_colleague("walk-colleague@example.org", "staff", actor=admin)
         rule = rulesets.rules_in_order(rulesets.ensure_current())[0]
+        copy = Copy(
+            grant_id=grant.id,
+            article_id=seed.id,
+            partner_id=partner.id,
+            url="https://maplecurrent.example/world/kuleba-lavrov-talks-with-a-long-address",
+            domain="maplecurrent.example",
+            source=CopySource.STAFF,
+        )
+        db.session.add(copy)
+        db.session.flush()
+        db.session.add(CopyFlag(copy_id=copy.id, kind=FlagKind.CHECK_FAILED, detail="Footer"))
+        db.session.add(
+            CopyCheck(
+                copy_id=copy.id,
+                state=CheckState.FAILED,
+                revision_number=1,
+                http_status=200,
+                similarity=0.991,
+                finished_at=utcnow(),
+                results=[
+                    {"check": "text", "passed": True, "evidence": "Similarity 0.991."},
+                    {"check": "footer", "passed": False, "evidence": "Missing “Content…”."},
+                ],
+            )
+        )
         db.session.commit()
         run = importing.queue(
             (live_app.config["CORPUS_DIR"] / "feeds" / "guardian-us.rss").read_bytes(),
@@ -101,6 +140,8 @@ def facts(live_app) -> dict[str, object]:
             "rule": rule.key,
             "invitation": tokens.invitation_token(invited),
             "import_run": run.id,
+            "licence": grant.licence_id,
+            "copy": copy.id,
         }
 
 

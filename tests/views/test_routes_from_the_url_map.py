@@ -14,7 +14,7 @@ from werkzeug.routing import AnyConverter, Rule
 
 from syndication.extensions import db
 from syndication.inputs import QueryArgs
-from syndication.models import PartnerStatus, Role, User
+from syndication.models import Copy, PartnerStatus, Role, User
 from syndication.services import sessions
 from syndication.views.forms import Form
 
@@ -33,6 +33,15 @@ def world(make_user, make_partner, make_article, make_grant, make_api_key):
     article = make_article()
     grant = make_grant(partner, article)
     _, api_key = make_api_key(partner)
+    copy = Copy(
+        grant_id=grant.id,
+        article_id=article.id,
+        partner_id=partner.id,
+        url="https://outlet.example/story",
+        domain="outlet.example",
+    )
+    db.session.add(copy)
+    db.session.commit()
     return {
         "users": {
             "partner": make_user(Role.PARTNER, partner=partner, partner_admin=True),
@@ -55,6 +64,8 @@ def world(make_user, make_partner, make_article, make_grant, make_api_key):
             "flag_id": 1,
             "number": 1,
             "run_id": run.id,
+            "copy_id": copy.id,
+            "licence_id": grant.licence_id,
         },
     }
 
@@ -242,6 +253,8 @@ ACCESS: dict[str, str] = {
     "public.pixel": TOKEN,
     "public.signed_download": TOKEN,
     "public.acknowledge_notice": TOKEN,
+    "public.licence": ANYONE,
+    "public.licence_json": ANYONE,
     "auth.login": ANYONE,
     "auth.second_factor": AFTER_PASSWORD,
     "auth.enrol": AFTER_PASSWORD,
@@ -332,6 +345,9 @@ ACCESS: dict[str, str] = {
             "revoke_grant",
             "copies_list",
             "handle_copy_flag",
+            "copy",
+            "check_copy",
+            "new_copy",
             "audit_log",
             "audit_csv",
             "redeliver_webhook",

@@ -6,16 +6,18 @@ from flask import (
     Response,
     current_app,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
     url_for,
 )
 
+from syndication.errors import problem
 from syndication.extensions import limiter
-from syndication.services import downloads, notices, packages, partners, pixels
+from syndication.services import downloads, licences, notices, packages, partners, pixels
 from syndication.services import health as health_service
-from syndication.services.errors import DomainError
+from syndication.services.errors import DomainError, NotFound
 from syndication.views.downloads import package_response, url_root
 from syndication.views.forms import split_domains
 from syndication.views.public import bp
@@ -124,3 +126,43 @@ def acknowledge_notice(token: str):
 @bp.route("/apply/received")
 def applied():
     return render_template("public/applied.html")
+
+
+# Machines that ask for JSON at the licence URI itself get the same answer as the .json twin.
+_JSON_TYPES = ("application/json", "application/ld+json")
+# Public facts that change when a licence is revoked: caches keep them five minutes at most.
+_LICENCE_CACHE = "public, max-age=300"
+
+
+@bp.route("/licences/<licence_id>")
+def licence(licence_id: str):
+    """The page behind every package's licence URI: who may republish what, and if it holds."""
+    best = request.accept_mimetypes.best_match([*_JSON_TYPES, "text/html"], default="text/html")
+    if (
+        best in _JSON_TYPES
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    ):
+        response = licence_json(licence_id)
+    else:
+        found = licences.public(licence_id)
+        response = current_app.make_response(render_template("public/licence.html", licence=found))
+        response.headers["Cache-Control"] = _LICENCE_CACHE
+        twin = url_for("public.licence_json", licence_id=found.licence_id)
+        response.headers["Link"] = f'<{twin}>; rel="alternate"; type="application/json"'
+    response.vary.add("Accept")
+    return response
+
+
+@bp.route("/licences/<licence_id>.json")
+def licence_json(licence_id: str):
+    """The licence page for machines."""
+    try:
+        found = licences.public(licence_id)
+    except NotFound as exc:
+        response = problem(404, "Not Found", str(exc))
+    else:
+        response = jsonify(found.as_json())
+        response.headers["Cache-Control"] = _LICENCE_CACHE
+    # Anyone may read it, from any site: it is what the licence URI is for.
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -11,6 +11,7 @@ from syndication.views.staff import (  # noqa: E402, F401
     articles,
     background,
     copies,
+    copy_checks,
     intake,
     licensing,
     notices,

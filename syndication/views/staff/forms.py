@@ -339,3 +339,14 @@ class HandleFlagForm(Form):
         description="Kept with the flag and in the audit log.",
         validators=[DataRequired("Say what was done about it."), Length(max=2000)],
     )
+
+
+class CopyForm(Form):
+    """A republished page of the article, entered by staff, and the grant it belongs to."""
+
+    url = URLField(
+        "Address of the republished page",
+        description="The partner's page carrying the article (http or https).",
+        validators=[DataRequired(), Length(max=1000)],
+    )
+    grant_id = SelectField("Grant", coerce=int, validators=[DataRequired()])
