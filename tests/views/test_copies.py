@@ -8,7 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from syndication.extensions import db
-from syndication.models import AuditEvent, CopyFlag, FlagKind, Role
+from syndication.models import AuditEvent, Copy, CopyFlag, FlagKind, Role
 from syndication.services import pixels
 
 CHROME = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0"
@@ -51,6 +51,11 @@ def test_copies_page_lists_copies_with_views_and_flags(client, staff, copies):
     assert "No copies match" in client.get("/staff/copies?partner=nobody").text
     # A flag the list does not know filters nothing.
     assert "valley-water" in client.get("/staff/copies?flag=nonsense&state=x").text
+    # Each copy leads to its own page, with its compliance checks.
+    found = db.session.scalars(sa.select(Copy).where(Copy.grant_id == copies.id)).all()
+    for copy in found:
+        assert f'href="/staff/copies/{copy.id}"' in page
+        assert client.get(f"/staff/copies/{copy.id}").status_code == 200
 
 
 def test_a_reversed_date_range_is_a_form_error_on_the_copies_page(client, staff, copies):
