@@ -240,6 +240,7 @@ def test_staff_create_a_correction_from_the_article_page_after_seeing_its_holder
         },
     )
     assert response.status_code == 302
+    assert "sent to 1 holder." in client.get(response.location).text
     listing = client.get("/staff/notices").text
     assert "The harbour is in Cork" in listing or article.headline in listing
     bad = client.post(

@@ -10,6 +10,7 @@ from syndication.models.base import utcnow
 from syndication.services import articles, grants, notices, settings
 from syndication.services.errors import DomainError
 from syndication.services.pagination import page_number, parse_sort
+from syndication.templating import plural
 from syndication.views.access import admin_required, staff_required
 from syndication.views.confirm import confirm_first
 from syndication.views.forms import valid_or_empty
@@ -32,7 +33,7 @@ def _takedown_question(article_id: int, *, asking: bool = True) -> str | None:
     if asking and not all(request.form.get(name, "").strip() for name in ("note", "record_reason")):
         return None
     holders = len(notices.holders(article_id))
-    reached = f"{holders} holder" if holders == 1 else f"{holders} holders"
+    reached = plural(holders, "holder")
     return (
         f"Take down “{articles.get(article_id).headline}”? Every grant on it is revoked at "
         f"once and {reached} told to remove it. This cannot be undone."
@@ -73,7 +74,7 @@ def new_notice(article_id: int):
         except DomainError as exc:
             error = str(exc)
         else:
-            flash(f"{notice.title} — sent to {len(notice.deliveries)} holders.", "success")
+            flash(f"{notice.title}: sent to {plural(len(notice.deliveries), 'holder')}.", "success")
             return redirect(url_for("staff.notice", notice_id=notice.id))
     status = 422 if (form.errors or error) else 200
     return render_template(
