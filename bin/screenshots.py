@@ -13,10 +13,13 @@ import sys
 import urllib.request
 from pathlib import Path
 
+import pyotp
 from playwright.sync_api import Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "demo-password"
+sys.path.insert(0, str(ROOT))
+from syndication.demo.loader import DEMO_PASSWORD, DEMO_TOTP_SECRET  # noqa: E402
+
 PARTNER = "editor@lonestarledger.example"
 STAFF = "staff@example.org"
 # (file stem, who, path, then the link to follow there, if any)
@@ -25,16 +28,23 @@ SHOTS = [
     ("intake-staff", STAFF, "/staff/intake", None),
     ("partners-staff", STAFF, "/staff/partners?status=applied", None),
     ("partner-review-staff", STAFF, "/staff/partners?status=applied", "td a"),
+    ("notices-staff", STAFF, "/staff/notices", None),
+    ("webhook-partner", PARTNER, "/portal/webhook", None),
 ]
 WIDTHS = {"wide": 1280, "phone": 375}
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
 
 
 def log_in(page: Page, base: str, email: str) -> None:
+    """Log in through the form; staff give a code computed from the demo's authenticator key."""
     page.goto(f"{base}/login")
     page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+    if page.url.endswith("/login/code"):
+        page.get_by_role("textbox", name="Code").fill(pyotp.TOTP(DEMO_TOTP_SECRET).now())
+        page.get_by_role("button", name="Log in").click()
     page.wait_for_url(lambda url: "/login" not in url)
 
 
@@ -58,10 +68,12 @@ def main() -> int:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=FLAGS)
         for who in (PARTNER, STAFF):
+            # One login per person: a second-factor code works once.
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            log_in(page, base, who)
             for label, width in WIDTHS.items():
-                context = browser.new_context(viewport={"width": width, "height": 900})
-                page = context.new_page()
-                log_in(page, base, who)
+                page.set_viewport_size({"width": width, "height": 900})
                 for stem, owner, path, follow in SHOTS:
                     if owner != who:
                         continue
@@ -72,7 +84,7 @@ def main() -> int:
                     target = out / f"{stem}-{label}.png"
                     page.screenshot(path=str(target))
                     print(target.relative_to(ROOT) if target.is_relative_to(ROOT) else target)
-                context.close()
+            context.close()
         browser.close()
     return 0
 

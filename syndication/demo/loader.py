@@ -29,6 +29,10 @@ from syndication.services import articles, audit, partners, settings, users
 from syndication.services.importing import known_footers
 
 DEMO_PASSWORD = "demo-password"
+# Staff log in with a second factor; the demo's admin and staff share this authenticator
+# key (base32), public like the demo password: add it to an app to log in as them, and
+# bin/screenshots.py computes their codes from it. Demo data only.
+DEMO_TOTP_SECRET = "DEMODESKDEMODESKDEMODESKDEMODESK"
 STAFF_LOGINS = [
     ("admin@example.org", Role.ADMIN, "Alex Admin"),
     ("staff@example.org", Role.STAFF, "Sam Staff"),
@@ -44,9 +48,16 @@ def _data(name: str) -> list[dict]:
 def _ensure_staff() -> list[str]:
     lines = []
     for email, role, name in STAFF_LOGINS:
-        if users.find_by_email(email) is None:
-            users.create_user(email, role, password=DEMO_PASSWORD, name=name, commit=False)
-            lines.append(f"user {email} ({role.value}) / {DEMO_PASSWORD}")
+        user = users.find_by_email(email)
+        if user is None:
+            user = users.create_user(email, role, password=DEMO_PASSWORD, name=name, commit=False)
+            lines.append(
+                f"user {email} ({role.value}) / {DEMO_PASSWORD}, "
+                f"authenticator key {DEMO_TOTP_SECRET}"
+            )
+        if not user.has_two_factor:
+            user.totp_secret = DEMO_TOTP_SECRET
+            user.two_factor_since = datetime.now(UTC)
     return lines
 
 

@@ -457,6 +457,22 @@ def update_rights(
     return article
 
 
+def _revision_draft(article: Article, headline: str, dek: str, body_html: str) -> ArticleDraft:
+    return ArticleDraft(
+        headline=headline.strip(),
+        dek=dek.strip(),
+        bylines=list(article.bylines),
+        body_html=sanitise_html(body_html),
+        summary=article.summary,
+    )
+
+
+def would_change(article: Article, *, headline: str, dek: str, body_html: str) -> bool:
+    """Whether these texts, cleaned as a revision cleans them, differ from the article's own
+    (a form sends the body back with its line endings changed: that is no change)."""
+    return not _unchanged(article, content_hash(_revision_draft(article, headline, dek, body_html)))
+
+
 def edit_content(
     article: Article,
     *,
@@ -471,13 +487,7 @@ def edit_content(
     note = note.strip()
     if not note:
         raise DomainError("Every revision needs a note saying what changed.")
-    draft = ArticleDraft(
-        headline=headline.strip(),
-        dek=dek.strip(),
-        bylines=list(article.bylines),
-        body_html=sanitise_html(body_html),
-        summary=article.summary,
-    )
+    draft = _revision_draft(article, headline, dek, body_html)
     if not draft.headline or not draft.body_html.strip():
         raise DomainError("A revision needs a headline and a body.")
     digest = content_hash(draft)

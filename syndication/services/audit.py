@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
@@ -80,6 +81,10 @@ SENTENCES: dict[str, str] = {
     "eligibility_policy_saved": "Eligibility policy saved {by}",
     "own_sources_changed": "Our sources changed {by}",
     "quotas_changed": "Quotas changed {by}",
+    "tier_terms_changed": "Tier terms changed {by}",
+    "notice_deadlines_changed": "Notice deadlines changed {by}",
+    "imported": "Imported {by}",
+    "demo_status": "Status set by the demo data",
     "job_retried": "Job retried {by}",
     "import_queued": "File queued for a background import {by}",
     "import_finished": "Background import ended",
@@ -88,6 +93,34 @@ SENTENCES: dict[str, str] = {
     "staff_deactivated": "Deactivated {by}",
     "staff_reactivated": "Reactivated {by}",
     "copy_flag_handled": "Flag on a copy marked handled {by}",
+    "copy_added": "Copy entered for a compliance check {by}",
+    "asset_fetch_queued": "Image fetch queued {by}",
+    # Notices and grants.
+    "notice_correction": "Correction sent {by}",
+    "notice_update": "Update sent {by}",
+    "notice_takedown": "Takedown sent {by}",
+    "taken_down": "Taken down {by}",
+    "grant_revoked": "Grant revoked {by}",
+    # Webhooks.
+    "webhook_secret_rotated": "Webhook signing secret rotated {by}",
+    "webhook_test_sent": "Webhook test event sent {by}",
+    "webhook_redelivered": "Webhook delivery sent again {by}",
+    "webhook_disabled": "Webhook turned off after failed deliveries",
+    # Logging in and the account's security; the actor is the account itself or nobody.
+    "logged_in": "Logged in",
+    "login_failed": "Login failed: wrong password",
+    "login_refused": "Login refused",
+    "account_locked": "Account locked after repeated failures",
+    "two_factor_failed": "Login failed: wrong second-factor code",
+    "two_factor_enabled": "Second factor turned on {by}",
+    "two_factor_disabled": "Second factor turned off {by}",
+    "recovery_code_used": "Logged in with a recovery code",
+    "recovery_codes_regenerated": "New recovery codes made {by}",
+    "password_changed": "Password changed {by}",
+    "password_reset_requested": "Password reset link requested",
+    "password_reset": "Password reset from an emailed link",
+    "session_ended": "A session logged out {by}",
+    "logged_out_everywhere": "Logged out everywhere {by}",
 }
 
 # What object types are called in the log.
@@ -106,6 +139,8 @@ OBJECT_NAMES: dict[str, str] = {
     "organisation_settings": "settings",
     "tier_settings": "quotas",
     "copies": "copy",
+    "webhook_deliveries": "webhook delivery",
+    "notice_deliveries": "notice delivery",
 }
 
 
@@ -130,10 +165,15 @@ def describe(event: AuditEvent) -> str:
     # A decision's verb says where it led; a change of rights says from what to what.
     if event.action in _SHOWS_CHANGE and event.from_status != event.to_status:
         details.append(f"{_words(event.from_status or '—')} → {_words(event.to_status or '—')}")
+    data = event.data or {}
     for key in ("tier", "label", "email", "role", "licence_id", "revision"):
-        value = (event.data or {}).get(key)
+        value = data.get(key)
         if value not in (None, ""):
             details.append(f"{key.replace('_', ' ')} {value}")
+    for key, say in _DETAILS.items():
+        value = data.get(key)
+        if value not in (None, ""):
+            details.append(say(value))
     if details:
         text += f" ({'; '.join(details)})"
     if event.reason:
@@ -141,7 +181,24 @@ def describe(event: AuditEvent) -> str:
     return text
 
 
-_SHOWS_CHANGE = frozenset({"rights_changed"})
+_SHOWS_CHANGE = frozenset({"rights_changed", "webhook_redelivered"})
+
+
+def _count(n: object, singular: str) -> str:
+    return f"{n} {singular}" if n == 1 else f"{n} {singular}s"
+
+
+# Details some events carry, said in words; anything else stays in the CSV's data only.
+_DETAILS: dict[str, Callable[[Any], str]] = {
+    "holders": lambda n: "reached " + _count(n, "holder"),
+    "second_factor": lambda kind: "with a recovery code" if kind == "recovery" else "with a code",
+    "left": lambda n: _count(n, "recovery code") + " left",
+    "url": lambda url: str(url),
+    "overlap_hours": lambda h: f"the old secret also signs for {_count(int(h), 'hour')}",
+    "note": lambda note: f"note “{note}”",
+    "public_reason": lambda why: f"partner told “{why}”",
+    "ip_address": lambda ip: f"from {ip}",
+}
 
 
 def _words(code: str) -> str:

@@ -6,7 +6,7 @@ Webhook endpoints and deliveries are ``services/webhooks.py``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
@@ -211,20 +211,21 @@ def create(
             )
         if article.withdrawn_at is not None:
             raise Conflict("This article has already been taken down.")
-    if kind is not NoticeKind.TAKEDOWN and body_html is not None:
-        changed = (
-            headline != article.headline or dek != article.dek or body_html != article.body_html
+    edits = {"headline": headline or article.headline, "dek": dek or "", "body_html": body_html}
+    # The texts as a form sends them back (line endings changed) are no change: the notice
+    # is about the current revision then.
+    if (
+        kind is not NoticeKind.TAKEDOWN
+        and body_html is not None
+        and articles.would_change(article, **edits)
+    ):
+        articles.edit_content(
+            article,
+            actor=actor,
+            **edits,
+            note=note or f"{_KIND_WORDS[kind]} of {now:%d %b %Y}",
+            commit=False,
         )
-        if changed:
-            articles.edit_content(
-                article,
-                actor=actor,
-                headline=headline or article.headline,
-                dek=dek or "",
-                body_html=body_html,
-                note=note or f"{_KIND_WORDS[kind]} of {now:%d %b %Y}",
-                commit=False,
-            )
     notice = Notice(
         article_id=article.id,
         kind=kind,
@@ -407,10 +408,14 @@ def _ack_serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=ACK_SALT)
 
 
+def ack_token(delivery: NoticeDelivery) -> str:
+    """The signed token of this delivery's acknowledgement link."""
+    return _ack_serializer().dumps({"d": delivery.id, "p": delivery.partner_id})
+
+
 def ack_link(delivery: NoticeDelivery) -> str:
     """A signed link that acknowledges this delivery without logging in (in the email)."""
-    token = _ack_serializer().dumps({"d": delivery.id, "p": delivery.partner_id})
-    return mail.external_url("public.acknowledge_notice", token=token)
+    return mail.external_url("public.acknowledge_notice", token=ack_token(delivery))
 
 
 def _from_link(token: str) -> tuple[int, int]:
@@ -501,7 +506,7 @@ def send_reminders(*, now: datetime | None = None, limit: int = 1000) -> int:
     return sent
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class NoticeSummary:
     notice: Notice
     acknowledged: int
@@ -509,25 +514,80 @@ class NoticeSummary:
     overdue: int
 
 
-def summaries(*, limit: int = 100, now: datetime | None = None) -> list[NoticeSummary]:
-    """The newest notices with how many holders acknowledged, are pending or overdue."""
+@dataclass(frozen=True, slots=True)
+class NoticeFilters:
+    """What the Notices table is narrowed to; empty values do not filter."""
+
+    kind: str = ""
+    # "overdue": only notices with a late holder; "open": with any holder still to answer.
+    state: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+SUMMARY_STATES = ("open", "overdue")
+
+
+def summaries(
+    filters: NoticeFilters | None = None,
+    *,
+    sort: pagination.Sort | None = None,
+    page: int = 1,
+    per_page: int = 50,
+    now: datetime | None = None,
+) -> pagination.Page[NoticeSummary]:
+    """Notices (newest first unless sorted) with how many holders acknowledged, are
+    pending or overdue; filtered by kind, state and the day they were sent."""
+    filters = filters or NoticeFilters()
     now = now or utcnow()
     acked = sa.func.count(NoticeDelivery.acknowledged_at)
-    overdue = sa.func.sum(
-        sa.case(
-            (sa.and_(NoticeDelivery.acknowledged_at.is_(None), NoticeDelivery.due_at < now), 1),
-            else_=0,
-        )
+    overdue = sa.func.coalesce(
+        sa.func.sum(
+            sa.case(
+                (sa.and_(NoticeDelivery.acknowledged_at.is_(None), NoticeDelivery.due_at < now), 1),
+                else_=0,
+            )
+        ),
+        0,
     )
     total = sa.func.count(NoticeDelivery.id)
-    rows = db.session.execute(
+    query = (
         sa.select(Notice, acked, overdue, total)
         .outerjoin(NoticeDelivery, NoticeDelivery.notice_id == Notice.id)
         .group_by(Notice.id)
-        .order_by(Notice.id.desc())
-        .limit(limit)
+    )
+    if filters.kind:
+        query = query.where(Notice.kind == NoticeKind(filters.kind))
+    if filters.date_from:
+        query = query.where(Notice.created_at >= datetime.combine(filters.date_from, time.min, UTC))
+    if filters.date_to:
+        end = datetime.combine(filters.date_to + timedelta(days=1), time.min, UTC)
+        query = query.where(Notice.created_at < end)
+    if filters.state == "overdue":
+        query = query.having(overdue > 0)
+    elif filters.state == "open":
+        query = query.having(total > acked)
+    columns = {
+        "sent": Notice.created_at,
+        "title": Notice.title,
+        "kind": Notice.kind,
+        "acknowledged": acked,
+        "pending": total - acked - overdue,
+        "overdue": overdue,
+    }
+    sort = sort or pagination.Sort("sent", descending=True)
+    counted = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
+    pagination.check_page(page, pagination.Page([], counted, page, per_page).pages)
+    rows = db.session.execute(
+        pagination.sorted_by(query, sort, columns, Notice.id)
+        .offset((page - 1) * per_page)
+        .limit(per_page)
     ).all()
-    return [NoticeSummary(n, a, (t - a) - (o or 0), o or 0) for n, a, o, t in rows]
+    items = [NoticeSummary(n, a, (t - a) - (o or 0), o or 0) for n, a, o, t in rows]
+    return pagination.Page(items, counted, page, per_page)
+
+
+SUMMARY_SORTS = frozenset({"sent", "title", "kind", "acknowledged", "pending", "overdue"})
 
 
 def deliveries_of(

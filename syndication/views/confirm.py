@@ -53,6 +53,10 @@ def ask(question: str):
     # Only a way back to this site, never to wherever a referrer points.
     if not back.startswith(request.host_url):
         back = ""
+    # The same address, query string included (it may say what the form does).
+    action = request.path
+    if request.query_string:
+        action += "?" + request.query_string.decode("latin-1")
     return render_template(
-        "confirm.html", question=question, action=request.path, fields=fields, back=back
+        "confirm.html", question=question, action=action, fields=fields, back=back
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+import pyotp
 import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
@@ -16,6 +17,7 @@ from syndication.demo.loader import SEED_HEADLINE
 from syndication.extensions import db
 from syndication.models import (
     Article,
+    Grant,
     IntakeState,
     Notice,
     NoticeDelivery,
@@ -23,7 +25,7 @@ from syndication.models import (
     Partner,
     SyndicationPolicy,
 )
-from syndication.services import grants
+from syndication.services import grants, notices
 from tests.browser.conftest import log_in
 
 TABLES = (
@@ -39,13 +41,16 @@ TABLES = (
     "rule_sets",
     "eligibility_policies",
     "downloads",
+    "notices",
     "notice_deliveries",
+    "webhook_deliveries",
 )
 # What a form may change without adding a row.
 STATES = {
     "acknowledged notices": (
         "SELECT count(*) FROM notice_deliveries WHERE acknowledged_at IS NOT NULL"
     ),
+    "live sessions": "SELECT count(*) FROM login_sessions WHERE ended_at IS NULL",
 }
 PARTNER = "editor@prairieweekly.example"
 
@@ -118,7 +123,13 @@ def test_partner_forms_once(server, live_app, fresh: Page):
         seed = db.session.scalar(sa.select(Article).where(Article.headline == SEED_HEADLINE))
         notice = Notice(article=seed, kind=NoticeKind.UPDATE, title="Reload notice")
         db.session.add(NoticeDelivery(notice=notice, partner=partner))
+        by_link = NoticeDelivery(
+            notice=Notice(article=seed, kind=NoticeKind.CORRECTION, title="Emailed notice"),
+            partner=partner,
+        )
+        db.session.add(by_link)
         db.session.commit()
+        link_token = notices.ack_token(by_link)
     log_in(page, server, PARTNER)
     r = Reloads(page, live_app)
 
@@ -137,6 +148,23 @@ def test_partner_forms_once(server, live_app, fresh: Page):
     page.get_by_label("Webhook URL").fill("https://127.0.0.1:8443/hook")
     r.check("set the webhook", lambda: page.get_by_role("button", name="Save").click())
     expect(page.locator("#webhook-secret")).to_have_count(0)
+    r.check(
+        "rotate the signing secret",
+        lambda: page.get_by_role("button", name="Rotate the secret").click(),
+    )
+    expect(page.locator("#webhook-secret")).to_have_count(0)
+    r.check(
+        "send a test event", lambda: page.get_by_role("button", name="Send a test event").click()
+    )
+    page.get_by_role("button", name="Stop webhook deliveries").click()
+    r.check("stop webhook deliveries", r.confirm)
+    expect(page.get_by_text("No webhook: notices reach you")).to_be_visible()
+
+    page.goto(f"{server}/account/two-factor")
+    key = page.locator("code").first.inner_text()
+    page.get_by_label("Code from your app").fill(pyotp.TOTP(key).now())
+    r.check("turn on the second factor", lambda: page.get_by_role("button", name="Turn on").click())
+    expect(page.locator("#recovery-codes")).to_have_count(0)  # shown once, before the reload
 
     page.goto(f"{server}/portal/catalogue")
     page.get_by_role("searchbox").fill("Kuleba")
@@ -162,6 +190,12 @@ def test_partner_forms_once(server, live_app, fresh: Page):
         ).click(),
     )
 
+    page.goto(f"{server}/notices/ack/{link_token}")
+    r.check(
+        "acknowledge by the emailed link",
+        lambda: page.get_by_role("button", name="We have applied it").click(),
+    )
+
     page.goto(f"{server}/portal/users")
     page.get_by_label("Email").fill("second@prairieweekly.example")
     r.check("invite a user", lambda: page.get_by_role("button", name="Send invitation").click())
@@ -184,6 +218,7 @@ def test_staff_forms_once(server, live_app, fresh: Page, shared_dir):
         ).first()
         (pending,) = grants.request_articles(partner, [licensed])
         assert pending.request.status.value == "pending"
+        partner_id = partner.id
     log_in(page, server, "staff@example.org")
     r = Reloads(page, live_app)
 
@@ -231,6 +266,32 @@ def test_staff_forms_once(server, live_app, fresh: Page, shared_dir):
         "grant a request",
         lambda: page.get_by_role("button", name=re.compile("^Grant .* to Maple Current")).click(),
     )
+    with live_app.app_context():
+        granted = db.session.scalar(
+            sa.select(Grant).where(Grant.article_id == licensed, Grant.partner_id == partner_id)
+        )
+        licence = granted.licence_id
+
+    page.goto(f"{server}/staff/articles/{licensed}")
+    page.get_by_role("link", name="Correct", exact=True).click()
+    page.get_by_label("Public note").fill("A name was misspelled.")
+    r.check(
+        "send a correction", lambda: page.get_by_role("button", name=re.compile("^Send to")).click()
+    )
+
+    page.goto(f"{server}/staff/partners/{partner_id}")
+    page.get_by_role("link", name=f"Revoke licence {licence}").click()
+    page.get_by_label("Reason for the record").fill("Republished behind a paywall.")
+    page.get_by_label("Reason for the partner").fill("Our articles may not be paywalled.")
+    page.get_by_role("button", name="Revoke the grant").click()
+    r.check("revoke a grant", r.confirm)
+
+    page.goto(f"{server}/staff/articles/{article_id}")
+    page.get_by_role("link", name="Take down", exact=True).click()
+    page.get_by_label("Public note").fill("Withdrawn at the source's request.")
+    page.get_by_label("Reason for the record").fill("Legal asked us to.")
+    page.get_by_role("button", name=re.compile("^Take down and tell")).click()
+    r.check("take an article down", r.confirm)
 
 
 def test_admin_forms_once(server, live_app, fresh: Page):
@@ -241,6 +302,10 @@ def test_admin_forms_once(server, live_app, fresh: Page):
     page.goto(f"{server}/staff/settings/eligibility")
     page.get_by_label("Minimum monthly unique visitors").fill("110000")
     r.check("save the policy", lambda: page.get_by_role("button", name="Save policy").click())
+
+    page.goto(f"{server}/staff/settings/notices")
+    page.get_by_label("Updates: hours to acknowledge").fill("96")
+    r.check("save the deadlines", lambda: page.get_by_role("button", name="Save deadlines").click())
 
     page.goto(f"{server}/staff/colleagues")
     page.get_by_label("Email").fill("reload-colleague@example.org")

@@ -8,13 +8,16 @@ Screenshots of every page land in each test's temporary folder.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+import pyotp
 import pytest
 import sqlalchemy as sa
 from axe_playwright_python.sync_playwright import Axe
 from flask import url_for
 from playwright.sync_api import Browser, Page
 
-from syndication.demo.loader import SEED_HEADLINE
+from syndication.demo.loader import DEMO_PASSWORD, SEED_HEADLINE
 from syndication.extensions import db
 from syndication.models import (
     Article,
@@ -29,9 +32,23 @@ from syndication.models import (
     NoticeKind,
     Partner,
     User,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookState,
 )
 from syndication.models.base import utcnow
-from syndication.services import apikeys, articles, grants, importing, rulesets, tokens, users
+from syndication.services import (
+    apikeys,
+    articles,
+    grants,
+    importing,
+    notices,
+    rulesets,
+    tokens,
+    two_factor,
+    users,
+    webhooks,
+)
 from syndication.views.pages import (
     ADMIN,
     MACHINE_BLUEPRINTS,
@@ -74,19 +91,55 @@ def problems_on(page: Page, where: str) -> list[str]:
     return found
 
 
+# Accounts only the walk logs in as, for the login's second step and its enrolment step.
+TWO_FACTOR_USER = "walk-two-factor@maplecurrent.example"
+ENROL_USER = "walk-enrol@example.org"
+
+
 @pytest.fixture(scope="module")
 def facts(live_app) -> dict[str, object]:
     """What the pages' URLs name, made in the live app: the walk partner holds a grant with
-    a notice, an article has a second revision, a colleague has an invitation."""
+    a notice (one holder acknowledged it, one is late) and a webhook with a failed delivery,
+    an article has a second revision, a colleague has an invitation, an account has a
+    reset link, and the login's second step and enrolment have an account each."""
     with live_app.test_request_context():
         partner = db.session.scalar(sa.select(Partner).where(Partner.name == "Maple Current"))
+        other = db.session.scalar(sa.select(Partner).where(Partner.name == "The Prairie Weekly"))
         editor = users.find_by_email(LOGINS[PARTNER])
         admin = users.find_by_email(LOGINS[ADMIN])
         seed = db.session.scalar(sa.select(Article).where(Article.headline == SEED_HEADLINE))
         (result,) = grants.request_articles(partner, [seed.id], requested_by=editor)
         grant = result.grant
-        notice = Notice(article=seed, kind=NoticeKind.CORRECTION, title="Corrected a date")
-        db.session.add(NoticeDelivery(notice=notice, partner=partner, grant_id=grant.id))
+        now = utcnow()
+        notice = Notice(
+            article=seed,
+            kind=NoticeKind.CORRECTION,
+            title="Corrected a date",
+            public_note="The meeting was on 10 March, not 11 March.",
+            revision_number=seed.current_revision,
+        )
+        delivery = NoticeDelivery(
+            notice=notice, partner=partner, grant_id=grant.id, due_at=now + timedelta(hours=72)
+        )
+        late = NoticeDelivery(notice=notice, partner=other, due_at=now - timedelta(hours=1))
+        db.session.add_all([delivery, late])
+        partner.webhook_url = "https://hooks.maplecurrent.example/syndication"
+        partner.webhook_secret = webhooks.secret_box().seal("whsec_" + "A" * 32)
+        failed = WebhookDelivery(
+            partner=partner,
+            event_type="notice.correction",
+            message_id="msg_walk_failed_delivery_0001",
+            payload={"type": "notice.correction", "data": {}},
+            state=WebhookState.FAILED,
+            attempts=2,
+            last_status=500,
+        )
+        failed.attempt_log = [
+            WebhookAttempt(at=now - timedelta(minutes=30), status_code=None, latency_ms=5000,
+                           error="timed out after 5 s"),
+            WebhookAttempt(at=now - timedelta(minutes=5), status_code=500, latency_ms=87),
+        ]  # fmt: skip
+        db.session.add(failed)
         revised = db.session.scalars(
             sa.select(Article).where(Article.headline != SEED_HEADLINE).order_by(Article.id)
         ).first()
@@ -125,6 +178,14 @@ def facts(live_app) -> dict[str, object]:
                 ],
             )
         )
+        with_code = users.create_user(
+            TWO_FACTOR_USER, "partner", password=DEMO_PASSWORD, partner=partner
+        )
+        secret = two_factor.new_secret()
+        two_factor.enable(
+            with_code, secret, pyotp.TOTP(secret).generate_otp(pyotp.TOTP(secret).timecode(now))
+        )
+        users.create_user(ENROL_USER, "staff", password=DEMO_PASSWORD)
         db.session.commit()
         run = importing.queue(
             (live_app.config["CORPUS_DIR"] / "feeds" / "guardian-us.rss").read_bytes(),
@@ -142,7 +203,25 @@ def facts(live_app) -> dict[str, object]:
             "import_run": run.id,
             "licence": grant.licence_id,
             "copy": copy.id,
+            "notice": notice.id,
+            "acknowledgement": notices.ack_token(delivery),
+            "reset": tokens.reset_token(editor),
         }
+
+
+def password_step(page: Page, server: str, email: str) -> None:
+    """The first step of a login, which leaves the browser at the second."""
+    page.goto(f"{server}/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(lambda url: "/login/" in url)
+
+
+BEFORE = {
+    "password:two_factor": lambda page, server: password_step(page, server, TWO_FACTOR_USER),
+    "password:enrol": lambda page, server: password_step(page, server, ENROL_USER),
+}
 
 
 def address(live_app, endpoint: str, facts: dict) -> str:
@@ -178,6 +257,8 @@ def test_every_page_passes_axe_and_fits_the_screen(
     for endpoint, spec in PAGES.items():
         if role not in spec.roles:
             continue
+        if spec.before:
+            BEFORE[spec.before](page, server)
         response = page.goto(server + address(live_app, endpoint, facts))
         where = f"{role} {width} {endpoint}"
         if response is None or response.status != 200:

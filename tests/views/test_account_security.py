@@ -12,7 +12,7 @@ from syndication import security
 from syndication.extensions import db
 from syndication.models import AuditEvent, PartnerStatus, Role
 from syndication.models.base import utcnow
-from syndication.services import logins, partners
+from syndication.services import logins, partners, two_factor
 from tests.factories import PASSWORD, current_step, totp_code
 
 
@@ -155,8 +155,12 @@ def test_staff_must_set_up_a_second_factor_at_first_login(client, make_user):
     import pyotp
 
     done = client.post("/login/enrol", data={"code": pyotp.TOTP(secret).now()})
-    assert "recovery codes" in done.text
-    assert done.headers["Cache-Control"] == "no-store"
+    # The codes are on the page the redirect leads to, once; from there, where it was going.
+    assert done.status_code == 302 and "/account/two-factor" in done.location
+    shown = client.get(done.location)
+    assert "recovery codes" in shown.text and 'href="/staff/"' in shown.text
+    assert shown.headers["Cache-Control"] == "no-store"
+    assert "Your recovery codes" not in client.get(done.location).text
     assert client.get("/staff/").status_code == 200
     db.session.refresh(user)
     assert user.has_two_factor and _events(user, "two_factor_enabled") == 1
@@ -173,8 +177,6 @@ def test_a_code_works_once_and_a_recovery_code_stands_in_for_it(app, client, mak
     again.post("/login", data={"email": user.email, "password": PASSWORD})
     replay = again.post("/login/code", data={"code": totp_code(user, step)})
     assert replay.status_code == 422 and "not right" in replay.text
-    from syndication.services import two_factor
-
     codes = two_factor.regenerate_codes(user)
     assert again.post("/login/code", data={"code": codes[0]}).status_code == 302
     third = app.test_client()
@@ -232,7 +234,13 @@ def test_partners_may_turn_on_a_second_factor(client, auth, make_user):
         "/account/two-factor",
         data={"action": "enable", "code": pyotp.TOTP(secret).generate_otp(step)},
     )
-    assert on.status_code == 200 and "recovery codes" in on.text
+    assert on.status_code == 302
+    shown = client.get(on.location).text
+    codes = re.findall(r"<li><code>([^<]+)</code></li>", shown)
+    assert len(codes) == 10 and "Your recovery codes" in shown
+    assert "Your recovery codes" not in client.get("/account/two-factor").text
+    db.session.refresh(user)
+    assert two_factor.verify(user, codes[0]) == "recovery"
     auth.logout()
     assert client.post(
         "/login", data={"email": user.email, "password": PASSWORD}
@@ -249,10 +257,18 @@ def test_your_sessions_lists_each_browser_and_logs_out_one_or_all(app, client, a
     page = client.get("/account/sessions")
     assert "Your sessions" in page.text and page.text.count("this browser") == 1
     other_id = re.search(r"/account/sessions/(\d+)/end", page.text).group(1)
-    assert client.post(f"/account/sessions/{other_id}/end").status_code == 302
+    # Each asks first; nothing happens until the answer.
+    asked = client.post(f"/account/sessions/{other_id}/end")
+    assert asked.status_code == 200 and "Please confirm" in asked.text
+    assert other.get("/portal/").status_code == 200
+    ended = client.post(f"/account/sessions/{other_id}/end", data={"confirmed": "yes"})
+    assert ended.status_code == 302
     assert other.get("/portal/").status_code == 302
     assert client.get("/portal/").status_code == 200
-    assert client.post("/account/sessions/end-all").status_code == 302
+    assert "Please confirm" in client.post("/account/sessions/end-all").text
+    assert client.get("/portal/").status_code == 200
+    everywhere = client.post("/account/sessions/end-all", data={"confirmed": "yes"})
+    assert everywhere.status_code == 302
     assert client.get("/portal/").status_code == 302
     assert _events(user, "logged_out_everywhere") == 1
 

@@ -147,6 +147,61 @@ def test_events_read_as_sentences(admin, make_partner):
     assert "partner_decided" not in audit.describe(unknown)
 
 
+def test_notice_webhook_and_login_events_read_as_sentences(admin, make_partner, make_user):
+    partner = make_partner(name="Harbour Gazette")
+    editor = make_user(Role.PARTNER, partner=partner, email="ed@harbour.example", name="Ed Hall")
+
+    def said(actor, action, obj, **kw) -> str:
+        event = audit.record(actor, action, obj, **kw)
+        db.session.flush()
+        return audit.describe(event)
+
+    assert said(admin, "notice_correction", partner, holders=3, note="Date fixed") == (
+        "Correction sent by Ana Ruiz (reached 3 holders; note “Date fixed”)"
+    )
+    assert said(admin, "notice_takedown", partner, holders=1) == (
+        "Takedown sent by Ana Ruiz (reached 1 holder)"
+    )
+    assert said(
+        admin, "grant_revoked", partner, reason="Paywalled", public_reason="No paywalls"
+    ) == ("Grant revoked by Ana Ruiz (partner told “No paywalls”): Paywalled")
+    assert said(editor, "webhook_secret_rotated", partner, overlap_hours=24.0) == (
+        "Webhook signing secret rotated by Ed Hall (the old secret also signs for 24 hours)"
+    )
+    assert said(None, "webhook_disabled", partner, reason="The endpoint answered 410 Gone.") == (
+        "Webhook turned off after failed deliveries: The endpoint answered 410 Gone."
+    )
+    assert said(editor, "logged_in", editor, ip_address="192.0.2.7", second_factor="recovery") == (
+        "Logged in (with a recovery code; from 192.0.2.7)"
+    )
+    assert said(None, "login_failed", editor, ip_address="192.0.2.7") == (
+        "Login failed: wrong password (from 192.0.2.7)"
+    )
+    assert said(None, "account_locked", editor) == "Account locked after repeated failures"
+    assert said(editor, "two_factor_enabled", editor) == "Second factor turned on by Ed Hall"
+    # Every action the code records reads as a sentence of its own, not its code in words.
+    recorded = _recorded_actions() - {"approve", "reject", "suspend", "reinstate", "terminate"}
+    assert recorded - set(audit.SENTENCES) == set()
+
+
+def _recorded_actions() -> set[str]:
+    """Every action name written by an ``audit.record`` call in the package's source."""
+    import pathlib
+    import re
+
+    import syndication
+
+    found: set[str] = set()
+    for source in pathlib.Path(syndication.__file__).parent.rglob("*.py"):
+        text = source.read_text()
+        for call in re.finditer(r"audit\.record\(\s*\w+,\s*(f?)\"([a-z_{}.]+)\"", text):
+            if call.group(1):  # notice_{kind.value}
+                found |= {"notice_correction", "notice_update", "notice_takedown"}
+            else:
+                found.add(call.group(2))
+    return found
+
+
 def test_partner_history_shows_sentences_not_codes(client, admin, make_partner):
     partner = make_partner(PartnerStatus.APPLIED)
     client.post(
@@ -243,6 +298,103 @@ def test_grant_page_offers_the_embed_code_to_copy(client, auth, seed_grant):
     page = client.get(f"/portal/grants/{seed_grant.id}").text
     assert 'id="embed-code"' in page and 'data-copy="embed-code"' in page
     assert "syndicated-article" in page  # the article.html snippet, escaped in a textarea
+
+
+# --- notices -----------------------------------------------------------------------------
+
+
+def _notice(article, kind: NoticeKind, title: str, partners_due: list, *, days_ago: int = 0):
+    from datetime import timedelta
+
+    from syndication.models.base import utcnow
+
+    sent = utcnow() - timedelta(days=days_ago)
+    notice = Notice(article=article, kind=kind, title=title, created_at=sent)
+    for partner, due_in_hours, acknowledged in partners_due:
+        db.session.add(
+            NoticeDelivery(
+                notice=notice,
+                partner=partner,
+                due_at=utcnow() + timedelta(hours=due_in_hours),
+                acknowledged_at=utcnow() if acknowledged else None,
+            )
+        )
+    db.session.add(notice)
+    db.session.flush()
+    return notice
+
+
+def test_the_notices_table_sorts_and_filters_by_kind_state_and_date(
+    client, admin, make_article, make_partner
+):
+    article = make_article()
+    one, two = make_partner(), make_partner()
+    _notice(article, NoticeKind.CORRECTION, "Old correction", [(one, 72, True)], days_ago=10)
+    _notice(article, NoticeKind.TAKEDOWN, "Late takedown", [(one, -2, False), (two, -1, False)])
+    _notice(article, NoticeKind.UPDATE, "Open update", [(one, 48, False), (two, 48, True)])
+    page = client.get("/staff/notices").text
+    assert page.index("Open update") < page.index("Late takedown") < page.index("Old correction")
+    assert "3 notices" in page and "2 holders overdue" in page
+    by_overdue = client.get("/staff/notices?sort=-overdue").text
+    assert by_overdue.index("Late takedown") < by_overdue.index("Open update")
+    by_title = client.get("/staff/notices?sort=title").text
+    assert by_title.index("Late takedown") < by_title.index("Old correction")
+    takedowns = client.get("/staff/notices?kind=takedown").text
+    assert "Late takedown" in takedowns and "Open update" not in takedowns
+    overdue = client.get("/staff/notices?state=overdue").text
+    assert "Late takedown" in overdue and "Open update" not in overdue and "1 notice" in overdue
+    still_open = client.get("/staff/notices?state=open").text
+    assert "Open update" in still_open and "Old correction" not in still_open
+    from datetime import timedelta
+
+    from syndication.models.base import utcnow
+
+    since = (utcnow() - timedelta(days=2)).date().isoformat()
+    recent = client.get(f"/staff/notices?from={since}").text
+    assert "Old correction" not in recent and "Open update" in recent
+    reversed_range = client.get("/staff/notices?from=2026-02-01&to=2026-01-01")
+    assert reversed_range.status_code == 422 and "comes before" in reversed_range.text
+    assert client.get("/staff/notices?page=9").status_code == 404
+
+
+def test_one_notices_holders_filter_by_state(client, admin, make_article, make_partner):
+    article = make_article()
+    late, done = make_partner(name="Late Ledger"), make_partner(name="Done Daily")
+    notice = _notice(article, NoticeKind.CORRECTION, "A fix", [(late, -1, False), (done, 5, True)])
+    page = client.get(f"/staff/notices/{notice.id}").text
+    assert "Late Ledger" in page and "Done Daily" in page and "2 holders" in page
+    overdue = client.get(f"/staff/notices/{notice.id}?state=overdue").text
+    assert "Late Ledger" in overdue and "Done Daily" not in overdue
+
+
+def test_a_takedown_and_a_revocation_ask_first(client, admin, make_article, make_partner):
+    from syndication.models import Grant, GrantStatus
+    from syndication.services import grants
+
+    article, partner = make_article(), make_partner(name="Harbour Gazette")
+    (result,) = grants.request_articles(partner, [article.id])
+    grant = result.grant
+    form = f"/staff/articles/{article.id}/notices/new?kind=takedown"
+    assert "data-confirm=" in client.get(form).text
+    reasons = {"note": "Legal request", "record_reason": "Court order 12"}
+    asked = client.post(form, data=reasons)
+    # Without scripts the page asks, and its form goes back to the same address, kind and all.
+    assert asked.status_code == 200 and "Please confirm" in asked.text
+    assert f'action="{form}"' in asked.text.replace("&amp;", "&")
+    assert "1 holder told" in asked.text
+    assert db.session.get(Grant, grant.id).status is GrantStatus.ACTIVE
+    revoke = f"/staff/grants/{grant.id}/revoke"
+    why = {"reason": "Paywalled", "public_reason": "No paywalls, please."}
+    assert "Please confirm" in client.post(revoke, data=why).text
+    assert db.session.get(Grant, grant.id).status is GrantStatus.ACTIVE
+    # A missing reason is a form error first, before anything is asked.
+    assert client.post(revoke, data={"reason": "", "public_reason": ""}).status_code == 422
+    done = client.post(revoke, data={**why, "confirmed": "yes"})
+    assert done.status_code == 302
+    db.session.refresh(grant)
+    assert grant.status is GrantStatus.REVOKED
+    history = client.get("/staff/audit").text
+    assert "Grant revoked by Ana Ruiz" in history
 
 
 # --- sorting, pages, plurals, sections --------------------------------------------------

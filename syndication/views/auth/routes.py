@@ -23,6 +23,7 @@ from syndication.extensions import limiter
 from syndication.models import User
 from syndication.services import logins, partners, sessions, tokens, two_factor, users
 from syndication.services.errors import DomainError
+from syndication.views import once
 from syndication.views.access import log_in, log_out
 from syndication.views.auth import bp
 from syndication.views.auth.forms import (
@@ -32,12 +33,14 @@ from syndication.views.auth.forms import (
     SetPasswordForm,
     TwoFactorForm,
 )
+from syndication.views.confirm import confirm_first
 from syndication.views.forms import ActionForm
 
 # The password step is remembered this long while the second factor is asked for.
 PENDING_FOR = timedelta(minutes=10)
 _PENDING = "pending_login"
 _ENROL_SECRET = "enrol_secret"
+_CODES = "recovery_codes"
 # Pages that show secrets (recovery codes, a new TOTP secret) must never be cached.
 _NO_STORE = {"Cache-Control": "no-store"}
 
@@ -159,8 +162,11 @@ def enrol():
         except DomainError as exc:
             form.code.errors.append(str(exc))
         else:
-            _finish(user, second_factor="totp")
-            return render_template("auth/recovery_codes.html", codes=codes), 200, _NO_STORE
+            finished = _finish(user, second_factor="totp")
+            # The codes are shown once, on the page the redirect leads to (a reload of
+            # it shows them no more); from there the login goes where it was going.
+            once.keep(_CODES, "\n".join(codes))
+            return redirect(url_for("auth.two_factor_page", next=finished.location))
     return (
         render_template(
             "auth/enrol.html",
@@ -258,13 +264,13 @@ def sessions_page():
         "auth/sessions.html",
         rows=rows,
         current={row.id for row in rows if sessions.is_current(user, row)},
-        action_form=ActionForm(),
     )
 
 
 @bp.route("/account/sessions/<int:session_id>/end", methods=["POST"])
 @login_required
 @redirect_refusals("auth.sessions_page")
+@confirm_first("Log that browser out? Whoever uses it must log in again.")
 def end_session(session_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -275,6 +281,7 @@ def end_session(session_id: int):
 
 @bp.route("/account/sessions/end-all", methods=["POST"])
 @login_required
+@confirm_first("Log out every browser of your account, this one too?")
 def end_all_sessions():
     """Log out everywhere, this browser included."""
     if not ActionForm().validate_on_submit():
@@ -285,14 +292,23 @@ def end_all_sessions():
     return redirect(url_for("auth.login"))
 
 
+def _turning_off_question() -> str | None:
+    if request.form.get("action") != "disable":
+        return None
+    return "Turn off the second factor? Your password alone will then log you in."
+
+
 @bp.route("/account/two-factor", methods=["GET", "POST"])
 @login_required
 @limiter.limit(_login_limit, methods=["POST"])
+@confirm_first(_turning_off_question)
 def two_factor_page():
-    """The second factor: turn it on (partners may; staff have it), renew codes, turn off."""
+    """The second factor: turn it on (partners may; staff have it), renew codes, turn off.
+
+    New recovery codes are shown once, on the page the redirect after the form leads to.
+    """
     user = current_user._get_current_object()
     form = TwoFactorForm()
-    codes: list[str] = []
     secret = None
     if not user.has_two_factor:
         secret = session.get(_ENROL_SECRET) or two_factor.new_secret()
@@ -305,11 +321,12 @@ def two_factor_page():
             if form.action.data == "enable" and secret:
                 codes = two_factor.enable(user, secret, form.code.data)
                 session.pop(_ENROL_SECRET, None)
-                secret = None
+                flash("The second factor is on.", "success")
             elif form.action.data == "regenerate":
                 if two_factor.verify(user, form.code.data) is None:
                     raise DomainError("That code is not right.")
                 codes = two_factor.regenerate_codes(user)
+                flash("New recovery codes are made; the old ones no longer work.", "success")
             elif form.action.data == "disable":
                 two_factor.disable(user, form.code.data)
                 flash("The second factor is off.", "success")
@@ -319,7 +336,10 @@ def two_factor_page():
         except DomainError as exc:
             form.code.errors.append(logins.second_factor_failed(user) or str(exc))
         else:
-            form = TwoFactorForm(formdata=None)
+            once.keep(_CODES, "\n".join(codes))
+            return redirect(url_for("auth.two_factor_page"))
+    kept = once.take(_CODES) if request.method == "GET" else None
+    next_url = request.args.get("next", "")
     return (
         render_template(
             "auth/two_factor.html",
@@ -327,7 +347,8 @@ def two_factor_page():
             user=user,
             secret=secret,
             uri=two_factor.provisioning_uri(user, secret) if secret else None,
-            codes=codes,
+            codes=kept.split("\n") if kept else [],
+            next_url=_safe_next(next_url, user) if next_url else "",
             required=two_factor.required_for(user),
             remaining=two_factor.remaining_codes(user) if user.has_two_factor else 0,
         ),

@@ -366,7 +366,6 @@ def _render_webhook(form: WebhookForm, secret: str | None, status: int = 200):
             partner=partner,
             endpoint=webhooks.endpoint(partner),
             deliveries=webhooks.log_of(partner.id),
-            action_form=ActionForm(),
             can_manage=current_user.is_partner_admin,
         ),
         status,

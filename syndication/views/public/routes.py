@@ -119,7 +119,9 @@ def acknowledge_notice(token: str):
     delivery = notices.delivery_by_link(token)
     form = AcknowledgeForm()
     if form.validate_on_submit():
-        delivery = notices.acknowledge_by_link(token)
+        notices.acknowledge_by_link(token)
+        flash("Thank you: the notice is acknowledged.", "success")
+        return redirect(url_for("public.acknowledge_notice", token=token))
     return render_template("public/acknowledge.html", delivery=delivery, form=form)
 
 

@@ -29,7 +29,7 @@ from wtforms.validators import (
 )
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from syndication.models import Origin, PartnerTier, SyndicationPolicy
+from syndication.models import NoticeKind, Origin, PartnerTier, SyndicationPolicy
 from syndication.views.forms import AUDIENCE, FilterForm, Form, date_range_fields
 
 TIER_CHOICES = [SelectChoice(t.value, t.value.capitalize()) for t in PartnerTier]
@@ -277,6 +277,41 @@ class RequestFilters(FilterForm):
         validate_choice=False,
     )
     date_from, date_to = date_range_fields("Requested from", "Requested to")
+
+
+class NoticeListFilters(FilterForm):
+    """The Notices table's filters: which kind, whose answers are missing, when sent."""
+
+    kind = SelectField(
+        "Kind",
+        choices=[SelectChoice("", "any")] + [SelectChoice(k.value, k.value) for k in NoticeKind],
+        validate_choice=False,
+    )
+    state = SelectField(
+        "Holders",
+        choices=[
+            SelectChoice("", "any"),
+            SelectChoice("open", "some have not acknowledged"),
+            SelectChoice("overdue", "some are overdue"),
+        ],
+        validate_choice=False,
+    )
+    date_from, date_to = date_range_fields("Sent from", "Sent to")
+
+
+class NoticeHolderFilters(FilterForm):
+    """One notice's holders, by whether they answered."""
+
+    state = SelectField(
+        "Show",
+        choices=[
+            SelectChoice("", "every holder"),
+            SelectChoice("acknowledged", "acknowledged"),
+            SelectChoice("pending", "pending"),
+            SelectChoice("overdue", "overdue"),
+        ],
+        validate_choice=False,
+    )
 
 
 class AuditFilters(FilterForm):

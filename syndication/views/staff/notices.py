@@ -10,15 +10,40 @@ from syndication.models import NoticeKind
 from syndication.models.base import utcnow
 from syndication.services import articles, grants, notices, settings
 from syndication.services.errors import DomainError
+from syndication.services.pagination import page_number, parse_sort
+from syndication.templating import plural
 from syndication.views.access import admin_required, staff_required
+from syndication.views.confirm import confirm_first
+from syndication.views.forms import valid_or_empty
 from syndication.views.staff import bp
-from syndication.views.staff.forms import NoticeDeadlinesForm, NoticeForm, RevokeGrantForm
+from syndication.views.staff.forms import (
+    NoticeDeadlinesForm,
+    NoticeForm,
+    NoticeHolderFilters,
+    NoticeListFilters,
+    RevokeGrantForm,
+)
 
 _KINDS = {"correction", "update", "takedown"}
 
 
+def _takedown_question(article_id: int, *, asking: bool = True) -> str | None:
+    if request.args.get("kind") != "takedown":
+        return None
+    # A takedown missing a reason is shown again with its errors before anything is asked.
+    if asking and not all(request.form.get(name, "").strip() for name in ("note", "record_reason")):
+        return None
+    holders = len(notices.holders(article_id))
+    reached = plural(holders, "holder")
+    return (
+        f"Take down “{articles.get(article_id).headline}”? Every grant on it is revoked at "
+        f"once and {reached} told to remove it. This cannot be undone."
+    )
+
+
 @bp.route("/articles/<int:article_id>/notices/new", methods=["GET", "POST"])
 @staff_required
+@confirm_first(_takedown_question)
 def new_notice(article_id: int):
     """Correct, update or take down: the holders it will reach are shown before sending."""
     kind = request.args.get("kind", "correction")
@@ -50,7 +75,7 @@ def new_notice(article_id: int):
         except DomainError as exc:
             error = str(exc)
         else:
-            flash(f"{notice.title} — sent to {len(notice.deliveries)} holders.", "success")
+            flash(f"{notice.title}: sent to {plural(len(notice.deliveries), 'holder')}.", "success")
             return redirect(url_for("staff.notice", notice_id=notice.id))
     status = 422 if (form.errors or error) else 200
     return render_template(
@@ -61,14 +86,32 @@ def new_notice(article_id: int):
         error=error,
         holders=notices.holders(article.id),
         hours=notices.ack_hours(NoticeKind(kind)),
+        question=_takedown_question(article.id, asking=False),
     ), status
 
 
 @bp.route("/notices")
 @staff_required
 def notices_list():
-    """Every notice, newest first, with how many holders acknowledged, wait or are late."""
-    return render_template("staff/notices.html", rows=notices.summaries())
+    """Every notice with how many holders acknowledged, wait or are late; sorted and
+    filtered by kind, state and the day it was sent."""
+    form = NoticeListFilters()
+    form.validate()
+    kind = form.kind.data or ""
+    state = form.state.data or ""
+    found = notices.summaries(
+        notices.NoticeFilters(
+            kind=kind if kind in {k.value for k in NoticeKind} else "",
+            state=state if state in notices.SUMMARY_STATES else "",
+            date_from=valid_or_empty(form.date_from),
+            date_to=valid_or_empty(form.date_to),
+        ),
+        sort=(sort := parse_sort(request.args.get("sort"), notices.SUMMARY_SORTS, "-sent")),
+        page=page_number(request.args.get("page")),
+    )
+    return render_template("staff/notices.html", found=found, form=form, sort=sort.param), (
+        422 if form.errors else 200
+    )
 
 
 class NoticeArgs(QueryArgs):
@@ -81,21 +124,39 @@ class NoticeArgs(QueryArgs):
 @staff_required
 def notice(notice_id: int):
     """One notice's holders, filtered by state (acknowledged, pending, overdue) or partner."""
-    state = request.args.get("state", "")
+    form = NoticeHolderFilters()
+    form.validate()
     partner_id = query_args(NoticeArgs).partner
-    found, rows = notices.deliveries_of(notice_id, state=state, partner_id=partner_id)
+    found, rows = notices.deliveries_of(
+        notice_id, state=form.state.data or "", partner_id=partner_id
+    )
     return render_template(
         "staff/notice.html",
         notice=found,
         rows=rows,
-        state=state,
+        form=form,
         partner_id=partner_id,
         now=utcnow(),
     )
 
 
+def _revoke_question(grant_id: int) -> str | None:
+    # A form missing a reason is shown again with its errors before anything is asked.
+    if not all(request.form.get(name, "").strip() for name in ("reason", "public_reason")):
+        return None
+    return _revoke_words(grants.get(grant_id))
+
+
+def _revoke_words(grant) -> str:
+    return (
+        f"Revoke licence {grant.licence_id} of {grant.partner.name}? Its downloads stop at "
+        "once and the partner is told to remove the article."
+    )
+
+
 @bp.route("/grants/<int:grant_id>/revoke", methods=["GET", "POST"])
 @staff_required
+@confirm_first(_revoke_question)
 def revoke_grant(grant_id: int):
     """Revoke one partner's grant (it broke the terms), with reasons for both sides."""
     grant = grants.get(grant_id)
@@ -115,7 +176,13 @@ def revoke_grant(grant_id: int):
             flash(f"Grant {grant.licence_id} is revoked; the partner is told.", "success")
             return redirect(url_for("staff.notice", notice_id=notice.id))
     status = 422 if (form.errors or error) else 200
-    return render_template("staff/grant_revoke.html", grant=grant, form=form, error=error), status
+    return render_template(
+        "staff/grant_revoke.html",
+        grant=grant,
+        form=form,
+        error=error,
+        question=_revoke_words(grant),
+    ), status
 
 
 @bp.route("/settings/notices", methods=["GET", "POST"])

@@ -85,7 +85,6 @@ def _render_partner(partner: Partner, form: DecisionForm | None = None, status: 
             contacts=holders.contacts(partner.id),
             webhook_endpoint=webhooks.endpoint(partner),
             failed_webhooks=webhooks.failed_of(partner.id),
-            webhook_action_form=ActionForm(),
         ),
         status,
     )
