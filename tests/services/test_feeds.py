@@ -88,6 +88,11 @@ def _text(html: str) -> str:
     return " ".join(lxml.html.fromstring(f"<div>{html}</div>").text_content().split())
 
 
+def _uri(grant) -> str:
+    """The article's URI as the grant's ninjs package gives it."""
+    return orjson.loads(packages.build(source_of(grant), "article.ninjs.json").data)["uri"]
+
+
 def _footer(grant) -> str:
     return " ".join(grant.terms["formats"]["text"]["footer"].split())
 
@@ -107,8 +112,8 @@ def test_seed_feed_parses_and_carries_the_grants_footer_without_promos(
     assert response.status_code == 200
     assert b"(RELATED:" not in response.data
     (entry,) = _parse(response)["entries"]
-    assert entry["id"] == seed_grant.odrl["uid"]
-    assert seed_grant.licence_id in entry["id"]
+    # The article's own URI, the one its ninjs and NewsML-G2 carry; the link is the article.
+    assert entry["id"] == _uri(seed_grant) and entry["id"].startswith("tag:")
     assert entry["title"] == "Kuleba and Lavrov"
     assert entry["link"] == "https://dcnf.example/kuleba/"
     text = _text(entry["content"])
@@ -155,7 +160,7 @@ def test_items_carry_summary_authors_dates_and_categories(
         assert entry["summary"] == "The port wins its vote.", name
         assert entry["authors"] == ["Ana Reyes", "Bo Lind"], name
         assert sorted(entry["tags"]) == ["budget", "ports"], name
-        assert entry["id"] == grant.odrl["uid"], name
+        assert entry["id"] == _uri(grant), name
     atom = feedparser.parse(_get(client, "atom.xml", token=token).data).entries[0]
     assert datetime(*atom.published_parsed[:6], tzinfo=UTC) == published
     assert datetime(*atom.updated_parsed[:6], tzinfo=UTC) == revision_time.replace(microsecond=0)
@@ -178,10 +183,10 @@ def test_only_live_grants_newest_first_one_per_article(
     db.session.commit()
     token = feeds.issue_feed_token(partner)
     ids = [e["id"] for e in _parse(_get(client, "feed.json", token=token))["entries"]]
-    assert ids == [new.odrl["uid"], old.odrl["uid"]]
+    assert ids == [_uri(new), _uri(old)]
     monkeypatch.setattr(feeds, "FEED_LIMIT", 1)
     ids = [e["id"] for e in _parse(_get(client, "atom.xml", token=token))["entries"]]
-    assert ids == [new.odrl["uid"]]
+    assert ids == [_uri(new)]
 
 
 def test_another_partners_token_shows_only_that_partners_grants(
@@ -193,7 +198,7 @@ def test_another_partners_token_shows_only_that_partners_grants(
     for name in FORMATS:
         mine = _get(client, name, token=token)
         entries = _parse(_get(client, name, token=their_token))["entries"]
-        assert [e["id"] for e in entries] == [theirs.odrl["uid"]], name
+        assert [e["id"] for e in entries] == [_uri(theirs)], name
         assert seed_grant.licence_id not in _get(client, name, token=their_token).text
         assert theirs.licence_id not in mine.text and "Elsewhere Gazette" not in mine.text
 
