@@ -15,6 +15,7 @@ from wtforms import (
     PasswordField,
     SelectField,
 )
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, ValidationError
 
 from syndication.inputs import EARLIEST_DATE, LATEST_DATE, MAX_ID
@@ -135,9 +136,9 @@ def valid_or_empty(field) -> object:
 
 # The ninjs versions a partner's packages can be written in (packaging.ninjs.VERSIONS).
 NINJS_CHOICES = [
-    ("1.6", "ninjs 1.6: what most deployed newsroom systems ingest (ASCII-safe JSON)"),
-    ("2.2", "ninjs 2.2"),
-    ("3.1", "ninjs 3.1"),
+    SelectChoice("1.6", "ninjs 1.6: what most deployed newsroom systems ingest (ASCII-safe JSON)"),
+    SelectChoice("2.2", "ninjs 2.2"),
+    SelectChoice("3.1", "ninjs 3.1"),
 ]
 
 

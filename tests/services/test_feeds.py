@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import feedparser
+import lxml.etree
 import lxml.html
 import orjson
 import pytest
@@ -420,3 +421,33 @@ def test_portal_issues_a_token_shown_once_and_revokes_it(client, auth, seed_gran
 def test_portal_feeds_page_is_linked_from_the_partner_menu(client, auth, seed_grant):
     auth.login("ed@p.example", PASSWORD)
     assert 'href="/portal/feeds"' in client.get("/portal/").text
+
+
+def test_every_feed_says_the_articles_uri_its_web_page_and_its_language(
+    client, make_partner, make_article, make_grant
+):
+    article = make_article(
+        headline="Río crece", canonical_url="https://news.example/rio/", language="es"
+    )
+    partner = make_partner()
+    grant = make_grant(partner, article)
+    token = feeds.issue_feed_token(partner)
+    ns = {"a": "http://www.w3.org/2005/Atom", "dc": "http://purl.org/dc/elements/1.1/"}
+    atom = lxml.etree.fromstring(_get(client, "atom.xml", token=token).data)
+    (entry,) = atom.xpath("//a:entry", namespaces=ns)
+    # The id is the article's own URI, never a web address a reader would follow.
+    assert entry.xpath("string(a:id)", namespaces=ns) == _uri(grant)
+    assert _uri(grant).startswith("tag:")
+    assert entry.xpath("a:link[@rel='alternate']/@href", namespaces=ns) == [
+        "https://news.example/rio/"
+    ]
+    assert entry.get("{http://www.w3.org/XML/1998/namespace}lang") == "es"
+    rss = lxml.etree.fromstring(_get(client, "rss.xml", token=token).data)
+    assert rss.xpath("string(//item/dc:language)", namespaces=ns) == "es"
+    assert rss.xpath("string(//item/guid)") == _uri(grant)
+    item = orjson.loads(_get(client, "feed.json", token=token).data)["items"][0]
+    assert (item["id"], item["url"], item["language"]) == (
+        _uri(grant),
+        "https://news.example/rio/",
+        "es",
+    )
