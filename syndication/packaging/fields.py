@@ -18,9 +18,12 @@ of the HTML snippet, or a rendition or link relation, as the meaning says.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import ItemsView, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
+from functools import lru_cache
+from types import SimpleNamespace
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from syndication.packaging.inputs import PackageInput
@@ -123,14 +126,15 @@ FIELDS: Mapping[str, Fact] = {
 # fmt: on
 
 
-class Names(dict[str, str]):
-    """The names of one format, read as attributes: ``names("newsml").copyright_notice``."""
+class Names(SimpleNamespace):
+    """The names of one format as attributes: ``names("newsml").copyright_notice``.
 
-    def __getattr__(self, fact: str) -> str:
-        try:
-            return self[fact]
-        except KeyError:
-            raise AttributeError(fact) from None
+    Plain attributes, not a lookup method: builders read them on every build.
+    """
+
+    def items(self) -> ItemsView[str, str]:
+        """(fact, name) pairs."""
+        return vars(self).items()
 
 
 def names(fmt: str) -> Names:
@@ -138,7 +142,7 @@ def names(fmt: str) -> Names:
     return _NAMES[fmt]
 
 
-_NAMES = {fmt: Names({key: fact.names[fmt] for key, fact in FIELDS.items()}) for fmt in FORMATS}
+_NAMES = {fmt: Names(**{key: fact.names[fmt] for key, fact in FIELDS.items()}) for fmt in FORMATS}
 
 
 # --- values -----------------------------------------------------------------------------------
@@ -146,7 +150,20 @@ _NAMES = {fmt: Names({key: fact.names[fmt] for key, fact in FIELDS.items()}) for
 
 def timestamp(moment: datetime) -> str:
     """RFC 3339 in whole seconds, in UTC with an explicit offset: what every consumer reads."""
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat()
+    # The database's times are UTC already: then nothing is converted.
+    if moment.tzinfo is not UTC and moment.utcoffset() != _ZERO:
+        moment = moment.astimezone(UTC)
+    if moment.microsecond:
+        moment = moment.replace(microsecond=0)
+    return moment.isoformat()
+
+
+_ZERO = timedelta(0)
+
+
+@lru_cache(maxsize=64)
+def _host(organisation_url: str) -> str:
+    return (urlsplit(organisation_url).hostname or "localhost").removeprefix("www.")
 
 
 def article_uri(organisation_url: str, article_id: str, day: datetime) -> str:
@@ -156,8 +173,8 @@ def article_uri(organisation_url: str, article_id: str, day: datetime) -> str:
     unknown): the organisation held its domain then, and the date never
     changes, so neither does the URI.
     """
-    host = (urlsplit(organisation_url).hostname or "localhost").removeprefix("www.")
-    return f"tag:{host},{day.astimezone(UTC).date().isoformat()}:article:{article_id}"
+    date = day.astimezone(UTC).date().isoformat()
+    return f"tag:{_host(organisation_url)},{date}:article:{article_id}"
 
 
 def revision_uri(article: str, revision: int) -> str:
@@ -165,9 +182,12 @@ def revision_uri(article: str, revision: int) -> str:
     return f"{article}:revision:{max(1, revision)}"
 
 
-@dataclass(frozen=True, slots=True)
-class Facts:
-    """The value of each fact of ``FIELDS`` for one package and terms format ("" = none)."""
+class Facts(NamedTuple):
+    """The value of each fact of ``FIELDS`` for one package and terms format ("" = none).
+
+    A named tuple: built for every package, and a frozen dataclass of this many
+    fields costs several times more to make.
+    """
 
     identifier: str
     version: str
@@ -190,37 +210,47 @@ class Facts:
 
 def facts(inp: PackageInput, terms_format: str) -> Facts:
     """The package's facts under the texts that terms format ``terms_format`` was given."""
-    return inp.cached(f"facts:{terms_format}", lambda: _facts(inp, terms_format))
-
-
-def _facts(inp: PackageInput, terms_format: str) -> Facts:
-    article, org = inp.article, inp.organisation
     terms = inp.format_terms(terms_format)
-    holder = article.rights_holder or org.name
-    identifier = article_uri(org.url, article.article_id, article.identity_date)
-    credit = terms["credit_line"] or ""
+    # Formats given the same texts (ninjs, NewsML-G2 and JSON-LD, as a rule) share one Facts.
+    texts = (terms["credit_line"] or "", terms["footer"] or "", terms["originally_appeared"] or "")
+    return inp.cached(("facts", *texts), lambda: _facts(inp, *texts))
+
+
+def _facts(inp: PackageInput, credit: str, footer: str, originally_appeared: str) -> Facts:
+    head, tail = inp.cached("facts", lambda: _base(inp))
     usage = [
         f"Credit line: {credit}{'' if credit.endswith(('.', '!', '?')) else '.'}" if credit else "",
-        terms["footer"] or "",
-        terms["originally_appeared"] or "",
+        footer,
+        originally_appeared,
         *inp.terms.get("restrictions", ()),
     ]
-    return Facts(
-        identifier=identifier,
-        version=str(max(1, article.revision)),
-        revision_identifier=revision_uri(identifier, article.revision),
-        canonical_link=article.canonical_url,
-        headline=article.headline,
-        byline=", ".join(article.bylines),
-        published=timestamp(article.first_published),
-        updated=timestamp(article.updated_at),
-        language=article.language or "en",
-        copyright_holder=holder,
-        copyright_notice=f"Copyright {article.first_published.year} {holder}",
-        credit_line=credit,
-        usage_terms=" ".join(text.strip() for text in usage if text and text.strip()),
-        editorial_note=article.public_note_line,
-        embargo=timestamp(inp.hold_until) if inp.hold_until else "",
-        status=inp.status,
-        licence=licence_uri(org.url, inp.grant.licence_id),
+    terms = (credit, " ".join([text for text in map(str.strip, usage) if text]))
+    return Facts._make(head + terms + tail)
+
+
+def _base(inp: PackageInput) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The facts no terms text changes, in Facts' order before and after the two that do."""
+    article, org = inp.article, inp.organisation
+    holder = article.rights_holder or org.name
+    identifier = article_uri(org.url, article.article_id, article.identity_date)
+    hold = inp.hold_until
+    head = (
+        identifier,
+        str(max(1, article.revision)),
+        revision_uri(identifier, article.revision),
+        article.canonical_url,
+        article.headline,
+        ", ".join(article.bylines),
+        timestamp(article.first_published),
+        timestamp(article.updated_at),
+        article.language or "en",
+        holder,
+        f"Copyright {article.first_published.year} {holder}",
     )
+    tail = (
+        article.public_note_line,
+        timestamp(hold) if hold else "",
+        inp.status,
+        licence_uri(org.url, inp.grant.licence_id),
+    )
+    return head, tail

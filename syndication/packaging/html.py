@@ -20,16 +20,16 @@ N = fields.names("html")
 def _snippet(inp: PackageInput, fmt: str) -> str:
     article = inp.article
     terms = inp.format_terms(fmt)
-    facts = fields.facts(inp, fmt)
-    parts = [
-        f'<article class="syndicated-article" {N.language}="{escape(facts.language)}">',
-    ]
+    # The facts the snippet shows need no terms: read straight from the article
+    # (the same values packaging.fields gives, without building them per format).
+    language = article.language or "en"
+    parts = [f'<article class="syndicated-article" {N.language}="{escape(language)}">']
     if inp.hold_until:
         # First, where an editor looks before anything else: the copy is under embargo.
         parts.append(
             f'<p class="hold-for-release"><strong>{escape(inp.hold_notice())}</strong></p>'
         )
-    parts.append(f"<{N.headline}>{escape(facts.headline)}</{N.headline}>")
+    parts.append(f"<{N.headline}>{escape(article.headline)}</{N.headline}>")
     if article.dek:
         parts.append(f'<p class="dek">{escape(article.dek)}</p>')
     if terms["credit_line"]:
@@ -37,9 +37,9 @@ def _snippet(inp: PackageInput, fmt: str) -> str:
     if article.dateline:
         parts.append(f'<p class="dateline">{escape(article.dateline)}</p>')
     parts.append(inp.body(fmt).html)
-    if facts.editorial_note:
+    if article.public_note:
         kind = escape(article.public_note_kind or "update")
-        note = escape(facts.editorial_note)
+        note = escape(article.public_note_line)
         parts.append(f'<p class="{N.editorial_note} {kind}-note"><em>{note}</em></p>')
     if terms["originally_appeared"]:
         parts.append(f'<p class="originally-appeared">{terms["originally_appeared"]}</p>')

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -216,7 +216,7 @@ class PackageInput:
     def __post_init__(self) -> None:
         object.__setattr__(self, "assets", tuple(self.assets))
 
-    def cached(self, key: str, build: Callable[[], T]) -> T:
+    def cached(self, key: Hashable, build: Callable[[], T]) -> T:
         """``build()`` once per package: derived data several formats share."""
         try:
             return self._memo[key]

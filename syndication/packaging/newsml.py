@@ -97,6 +97,8 @@ def _skeleton() -> Any:
     _sub(meta, N.updated)
     _sub(meta, N.published)
     _sub(meta, N.status, qcode="stat:usable")
+    # The original's web address: the one link every item has (removed when there is none).
+    _sub(meta, "link", rel=N.canonical_link, href="", contenttype="text/html")
     content = _sub(root, "contentMeta")
     _sub(content, "contentCreated")
     _sub(content, "contentModified")
@@ -173,8 +175,6 @@ def _rights(rights: Any, inp: PackageInput, facts: fields.Facts) -> None:
 
 def _links(meta: Any, inp: PackageInput, facts: fields.Facts) -> None:
     """The original's web address and each shipped picture, as links at the end of itemMeta."""
-    if facts.canonical_link:
-        _sub(meta, "link", rel=N.canonical_link, href=facts.canonical_link, contenttype="text/html")
     for name, asset in inp.images():
         hrefs = [f"images/{name}"]
         if asset.source_url.startswith(("http://", "https://")):
@@ -206,7 +206,11 @@ def build(inp: PackageInput) -> bytes:
     root.set(XML_LANG, facts.language)
     _rights(rights, inp, facts)
 
-    _, provider, version_created, first_created, pub_status = meta
+    _, provider, version_created, first_created, pub_status, canonical = meta
+    if facts.canonical_link:
+        canonical.set("href", facts.canonical_link)
+    else:
+        meta.remove(canonical)
     if inp.status != "usable":
         pub_status.set("qcode", f"stat:{inp.status}")
     provider.set("uri", org.url)
@@ -217,9 +221,11 @@ def build(inp: PackageInput) -> bytes:
         # Hold for release: the schema puts embargoed right after firstCreated.
         first_created.addnext(_sub(meta, N.embargo, facts.embargo))
     if facts.editorial_note:
-        _sub(meta, N.editorial_note, facts.editorial_note)
-        # The IPTC signal saying what kind of change this version is.
-        _sub(meta, "signal", qcode=f"sig:{article.public_note_kind or 'update'}")
+        # Before the links, as the schema orders them; with the IPTC signal saying
+        # what kind of change this version is.
+        note = _sub(meta, N.editorial_note, facts.editorial_note)
+        pub_status.addnext(note)
+        note.addnext(_sub(meta, "signal", qcode=f"sig:{article.public_note_kind or 'update'}"))
     _links(meta, inp, facts)
 
     created, modified, alt_id, revision_id, language_element, headline = content

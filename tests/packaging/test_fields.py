@@ -55,7 +55,7 @@ def test_every_fact_has_a_meaning_and_a_name_in_every_ninjs_version_and_in_newsm
         assert fact.meaning and set(fact.names) == set(fields.FORMATS), key
         if key != "credit_line":  # ninjs has no field for it: it opens the usage terms
             assert all(fact.names[f] for f in (*fields.NINJS_FORMATS, "newsml")), key
-    assert set(fields.Facts.__dataclass_fields__) == set(fields.FIELDS)
+    assert set(fields.Facts._fields) == set(fields.FIELDS)
 
 
 @pytest.mark.parametrize("version", ninjs.VERSIONS)
