@@ -17,6 +17,7 @@ from syndication.ingest.identity import normalise_url, text_words
 from syndication.ingest.ninjs import parse_ninjs
 from syndication.ingest.page import parse_page
 from syndication.ingest.seed import SeedFormatError, parse_seed_text
+from syndication.ingest.tidy import tidy_draft
 from syndication.ingest.wxr import parse_wxr
 
 __all__ = ["FORMATS", "ImportFormatError", "Reading", "detect_format", "parse_any", "read_file"]
@@ -163,6 +164,8 @@ def read_file(
         drafts = FORMATS[found](data, known_footers=known_footers, notes=notes)
     if headline and headline.strip() and len(drafts) == 1:
         drafts[0].headline = headline.strip()
+    for draft in drafts:
+        tidy_draft(draft)
     drafts = drop_empty(drafts, notes)
     if not drafts and not notes.skipped:
         raise ImportFormatError(f"{filename} holds no items: there is nothing to import.")

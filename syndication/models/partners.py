@@ -47,6 +47,7 @@ class Partner(TimestampMixin, db.Model):
         sa.CheckConstraint("monthly_unique_visitors >= 0", name="visitors_non_negative"),
         sa.CheckConstraint("newsletter_subscribers >= 0", name="subscribers_non_negative"),
         sa.CheckConstraint("print_circulation >= 0", name="circulation_non_negative"),
+        sa.CheckConstraint("ninjs_version IN ('1.6', '2.2', '3.1')", name="ninjs_version_known"),
         sa.Index("ix_partners_status_created", "status", "created_at"),
     )
 
@@ -78,6 +79,8 @@ class Partner(TimestampMixin, db.Model):
     # Set when the endpoint answered 410 Gone (or its secret must be issued again).
     webhook_disabled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     webhook_disabled_reason: Mapped[str] = mapped_column(sa.String(500), default="")
+    # The ninjs version its system reads (packaging.ninjs.VERSIONS): its packages' profile.
+    ninjs_version: Mapped[str] = mapped_column(sa.String(8), default="2.2", server_default="2.2")
     feed_token_hash: Mapped[str | None] = mapped_column(sa.String(128), unique=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
     # Optimistic locking: two staff deciding at once cannot both win.

@@ -113,6 +113,7 @@ def rss(feed: Feed) -> bytes:
         _sub(entry, f"{{{NS_CONTENT}}}encoded", item.content_html)
         for author in item.authors:
             _sub(entry, f"{{{NS_DC}}}creator", author)
+        _sub(entry, f"{{{NS_DC}}}language", item.language)
         for tag in item.tags:
             _sub(entry, "category", tag)
         _sub(entry, "pubDate", format_datetime(item.published.astimezone(UTC), usegmt=True))

@@ -10,32 +10,37 @@ from __future__ import annotations
 import re
 from html import escape
 
-from syndication.packaging import jsonld
+from syndication.packaging import fields, jsonld
 from syndication.packaging.inputs import PackageInput
+
+# What each package fact is called here (packaging.fields): elements, classes, relations.
+N = fields.names("html")
 
 
 def _snippet(inp: PackageInput, fmt: str) -> str:
     article = inp.article
     terms = inp.format_terms(fmt)
-    parts = [
-        f'<article class="syndicated-article" lang="{escape(article.language)}">',
-    ]
+    # The facts the snippet shows need no terms: read straight from the article
+    # (the same values packaging.fields gives, without building them per format).
+    language = article.language or "en"
+    parts = [f'<article class="syndicated-article" {N.language}="{escape(language)}">']
     if inp.hold_until:
         # First, where an editor looks before anything else: the copy is under embargo.
         parts.append(
             f'<p class="hold-for-release"><strong>{escape(inp.hold_notice())}</strong></p>'
         )
-    parts.append(f"<h1>{escape(article.headline)}</h1>")
+    parts.append(f"<{N.headline}>{escape(article.headline)}</{N.headline}>")
     if article.dek:
         parts.append(f'<p class="dek">{escape(article.dek)}</p>')
     if terms["credit_line"]:
-        parts.append(f'<p class="credit">{terms["credit_line"]}</p>')
+        parts.append(f'<p class="{N.credit_line}">{terms["credit_line"]}</p>')
     if article.dateline:
         parts.append(f'<p class="dateline">{escape(article.dateline)}</p>')
     parts.append(inp.body(fmt).html)
     if article.public_note:
         kind = escape(article.public_note_kind or "update")
-        parts.append(f'<p class="{kind}-note"><em>{escape(article.public_note_line)}</em></p>')
+        note = escape(article.public_note_line)
+        parts.append(f'<p class="{N.editorial_note} {kind}-note"><em>{note}</em></p>')
     if terms["originally_appeared"]:
         parts.append(f'<p class="originally-appeared">{terms["originally_appeared"]}</p>')
     elif terms["canonical_link"] and article.canonical_url:
@@ -79,7 +84,8 @@ def build_page(inp: PackageInput) -> bytes:
         f"<title>{escape(article.headline)}</title>",
     ]
     if terms["canonical_link"] and article.canonical_url:
-        head.append(f'<link rel="canonical" href="{escape(article.canonical_url)}">')
+        href = escape(article.canonical_url)
+        head.append(f'<link rel="{N.canonical_link}" href="{href}">')
     if terms["noindex"]:
         head.append('<meta name="robots" content="noindex">')
     head.append(f'<script type="application/ld+json">{jsonld.script_json(inp)}</script>')

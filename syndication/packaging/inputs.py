@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -84,6 +84,9 @@ class ArticleRevision:
     # The latest correction or update note sent to holders, and which of the two it is.
     public_note: str = ""
     public_note_kind: str = ""  # "correction" or "update"
+    # When the article was first stored: the date in its own URI when it has no
+    # publication time (packaging.fields.article_uri), so that the URI never changes.
+    created_at: datetime | None = None
 
     @property
     def public_note_line(self) -> str:
@@ -95,12 +98,17 @@ class ArticleRevision:
 
     def __post_init__(self) -> None:
         # Naive times would make every timestamp in the package depend on the server.
-        for name in ("updated_at", "published_at"):
+        for name in ("updated_at", "published_at", "created_at"):
             value = getattr(self, name)
             if value is not None and value.utcoffset() is None:
                 raise ValueError(f"{name} must include a time zone")
         object.__setattr__(self, "bylines", tuple(self.bylines))
         object.__setattr__(self, "tags", tuple(self.tags))
+
+    @property
+    def identity_date(self) -> datetime:
+        """The date in the article's URI: its publication time, else when it was stored."""
+        return self.published_at or self.created_at or self.updated_at
 
     @property
     def first_published(self) -> datetime:
@@ -198,6 +206,9 @@ class PackageInput:
     # "usable", or "canceled" once the grant is revoked or the article taken down: the
     # item's status in ninjs (pubstatus) and NewsML-G2 (pubStatus).
     status: str = "usable"
+    # The ninjs version the partner's system reads ("1.6", "2.2" or "3.1"): the
+    # profile of article.ninjs.json (packaging.ninjs.VERSIONS).
+    profile: str = "2.2"
     # Per-package memo (prepared bodies, image names): built once, read by every format.
     _memo: dict[Any, Any] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
@@ -206,7 +217,7 @@ class PackageInput:
     def __post_init__(self) -> None:
         object.__setattr__(self, "assets", tuple(self.assets))
 
-    def cached(self, key: str, build: Callable[[], T]) -> T:
+    def cached(self, key: Hashable, build: Callable[[], T]) -> T:
         """``build()`` once per package: derived data several formats share."""
         try:
             return self._memo[key]
@@ -314,6 +325,10 @@ def _drop(element: Any) -> None:
     parent.remove(element)
 
 
+def _is_empty(element: Any) -> bool:
+    return len(element) == 0 and not (element.text or "").strip()
+
+
 def _rewrite_tree(
     html: str, inp: PackageInput, *, strip_promos: bool, strip_third_party: bool
 ) -> str:
@@ -334,7 +349,11 @@ def _rewrite_tree(
             # An image we cannot show we own is treated as third-party: it never ships.
             parent = img.getparent()
             target = parent if parent is not None and parent.tag == "figure" else img
+            holder = target.getparent()
             _drop(target)
+            if holder is not None and holder.tag == "p" and _is_empty(holder):
+                # A paragraph that held only the picture would open the body empty.
+                _drop(holder)
         elif asset is not None and id(asset) in shipped:
             img.set("src", f"images/{shipped[id(asset)]}")
     out = etree.tostring(root, encoding="unicode", method="html")

@@ -6,7 +6,11 @@ from typing import Any
 
 import orjson
 
+from syndication.packaging import fields, ninjs
 from syndication.packaging.inputs import PackageInput
+
+# What each package fact is called here (packaging.fields).
+N = fields.names("jsonld")
 
 # Sorted keys and a trailing newline: equal inputs, equal bytes.
 _OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
@@ -19,25 +23,28 @@ def document(inp: PackageInput) -> dict[str, Any]:
 
 def _document(inp: PackageInput) -> dict[str, Any]:
     article, org = inp.article, inp.organisation
-    terms = inp.format_terms("jsonld")
+    facts = fields.facts(inp, "jsonld")
     publisher = {"@type": "NewsMediaOrganization", "name": org.name, "url": org.url}
     doc: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
-        "headline": article.headline,
-        "datePublished": article.first_published.isoformat(),
-        "dateModified": article.updated_at.isoformat(),
-        "inLanguage": article.language,
-        "author": [{"@type": "Person", "name": name} for name in article.bylines],
+        N.identifier: facts.identifier,
+        N.version: facts.version,
+        N.headline: facts.headline,
+        N.published: facts.published,
+        N.updated: facts.updated,
+        N.language: facts.language,
+        N.byline: [{"@type": "Person", "name": name} for name in article.bylines],
         "publisher": publisher,
-        "copyrightHolder": (
+        N.copyright_holder: (
             {"@type": "Organization", "name": article.rights_holder}
             if article.rights_holder
             else publisher
         ),
+        N.copyright_notice: facts.copyright_notice,
         "copyrightYear": article.first_published.year,
-        "license": inp.licence_uri,
-        "isBasedOn": article.canonical_url,
+        N.licence: facts.licence,
+        N.canonical_link: facts.canonical_link,
         "wordCount": article.word_count,
     }
     optional = {
@@ -45,8 +52,7 @@ def _document(inp: PackageInput) -> dict[str, Any]:
         "description": article.summary,
         "articleSection": article.section,
         "keywords": list(article.tags),
-        "creditText": terms["credit_line"],
-        "copyrightNotice": terms["footer"],
+        N.credit_line: facts.credit_line,
     }
     doc.update((key, value) for key, value in optional.items() if value)
     images = [
@@ -66,8 +72,9 @@ def _document(inp: PackageInput) -> dict[str, Any]:
 
 
 def build(inp: PackageInput) -> bytes:
-    """The NewsArticle as pretty, key-sorted JSON-LD."""
-    return orjson.dumps(document(inp), option=_OPTIONS)
+    """The NewsArticle as pretty, key-sorted JSON-LD (ASCII-safe where the profile says so)."""
+    data = orjson.dumps(document(inp), option=_OPTIONS)
+    return ninjs.ascii_safe(data) if inp.profile in ninjs.ASCII_VERSIONS else data
 
 
 def script_json(inp: PackageInput) -> str:

@@ -37,6 +37,9 @@ def package_key(inp: PackageInput, formats: Iterable[str]) -> str:
         "organisation": inp.organisation,
         "odrl": inp.odrl,
         "tracking_pixel_url": inp.tracking_pixel_url,
+        # The partner's ninjs profile: the same grant gives another article.ninjs.json.
+        "profile": inp.profile,
+        "status": inp.status,
         "formats": sorted(set(formats)),
         "assets": [
             {

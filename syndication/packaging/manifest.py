@@ -32,16 +32,17 @@ def file_entries(files: Mapping[str, bytes]) -> list[dict[str, Any]]:
 def build(inp: PackageInput, files: Mapping[str, bytes]) -> bytes:
     """The manifest of ``files``; built at the revision's time, never "now"."""
     article, grant = inp.article, inp.grant
+    updated = article.updated_at.isoformat()
     document = {
         "manifest_version": MANIFEST_VERSION,
         # The build time is the revision's time, so a rebuild gives the same bytes.
-        "built_at": article.updated_at.isoformat(),
+        "built_at": updated,
         "article": {
             "id": str(article.article_id),
             "revision": article.revision,
             "headline": article.headline,
             "canonical_url": article.canonical_url,
-            "updated_at": article.updated_at.isoformat(),
+            "updated_at": updated,
         },
         "grant": {
             "id": str(grant.grant_id),

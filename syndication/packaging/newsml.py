@@ -22,6 +22,7 @@ from typing import Any
 import orjson
 from lxml import etree
 
+from syndication.packaging import fields
 from syndication.packaging.inputs import PackageInput, xml_clean
 
 NAR = "http://iptc.org/std/nar/2006-10-01/"
@@ -32,6 +33,9 @@ CATALOG = "http://www.iptc.org/std/catalog/catalog.IPTC-G2-Standards_38.xml"
 ODRL_LANGID = "http://www.w3.org/ns/odrl/2/"
 _NSMAP = {None: NAR}
 _XHTML_BODY = f"{{{XHTML}}}body"
+# What each package fact is called here (packaging.fields): the only source of these names.
+N = fields.names("newsml")
+_GUID, _VERSION = N.identifier.lstrip("@"), N.version.lstrip("@")
 
 # What turns a simple-shape body (HTML syntax) into XML syntax: void elements
 # closed, the one named entity XML lacks as a number. Attribute values holding a
@@ -71,8 +75,8 @@ def _skeleton() -> Any:
     root = etree.Element(
         _tag("newsItem"),
         {
-            "guid": "",
-            "version": "",
+            _GUID: "",
+            _VERSION: "",
             "standard": "NewsML-G2",
             "standardversion": STANDARD_VERSION,
             "conformance": "power",
@@ -82,26 +86,27 @@ def _skeleton() -> Any:
     )
     _sub(root, "catalogRef", href=CATALOG)
     rights = _sub(root, "rightsInfo")
-    _named(rights, "copyrightHolder", "", uri="")
-    _sub(rights, "copyrightNotice")
-    # Usage terms go between the notice and the link: the link and the ODRL
-    # data are moved after them per build (a move costs less than a build).
-    _sub(rights, "link", href="", rel="irel:seeAlso", title="")
+    _named(rights, N.copyright_holder, "", uri="")
+    _sub(rights, N.copyright_notice)
+    _sub(rights, N.usage_terms)
+    _sub(rights, "link", href="", rel=N.licence, title="")
     _sub(rights, "rightsExpressionData", langid=ODRL_LANGID, enctype="application/ld+json")
     meta = _sub(root, "itemMeta")
     _sub(meta, "itemClass", qcode="ninat:text")
     _named(meta, "provider", "", uri="")
-    _sub(meta, "versionCreated")
-    _sub(meta, "firstCreated")
-    _sub(meta, "pubStatus", qcode="stat:usable")
-    _sub(meta, "edNote")
+    _sub(meta, N.updated)
+    _sub(meta, N.published)
+    _sub(meta, N.status, qcode="stat:usable")
+    # The original's web address: the one link every item has (removed when there is none).
+    _sub(meta, "link", rel=N.canonical_link, href="", contenttype="text/html")
     content = _sub(root, "contentMeta")
     _sub(content, "contentCreated")
     _sub(content, "contentModified")
     # Creators go before altId, keywords before the headline: inserted per build.
     _sub(content, "altId", type="idtype:articleId")
-    _sub(content, "language", tag="")
-    _sub(content, "headline")
+    _sub(content, "altId", type=N.revision_identifier)
+    _sub(content, N.language, tag="")
+    _sub(content, N.headline)
     inline = _sub(
         _sub(root, "contentSet"), "inlineXML", contenttype="application/xhtml+xml", wordcount=""
     )
@@ -149,30 +154,36 @@ def xhtml_body(inp: PackageInput) -> Any:
     return xhtml_from_tree(prepared.tree)
 
 
-def _rights(rights: Any, inp: PackageInput) -> None:
-    org, terms = inp.organisation, inp.format_terms("newsml")
-    holder, notice, link, expression = rights
-    owner = inp.article.rights_holder or org.name
+def _rights(rights: Any, inp: PackageInput, facts: fields.Facts) -> None:
+    holder, notice, usage, link, expression = rights
     if inp.article.rights_holder:
         # Someone else's work: no URI of ours on their name.
         del holder.attrib["uri"]
     else:
-        holder.set("uri", org.url)
-    _text(holder[0], owner)
-    _text(notice, f"Copyright {inp.article.first_published.year} {owner}")
-    for text in (terms["footer"], terms["originally_appeared"]):
-        if text:
-            _sub(rights, "usageTerms", text)
-    for restriction in inp.terms.get("restrictions", ()):
-        _sub(rights, "usageTerms", restriction)
-    link.set("href", inp.licence_uri)
+        holder.set("uri", inp.organisation.url)
+    _text(holder[0], facts.copyright_holder)
+    _text(notice, facts.copyright_notice)
+    # One usageTerms, the same text as ninjs usageterms: consumers keep only the first.
+    _text(usage, facts.usage_terms)
+    link.set("href", facts.licence)
     link.set("title", f"Licence {inp.grant.licence_id}")
-    rights.append(link)
     if inp.odrl:
         expression.text = _odrl_json(inp.odrl)
-        rights.append(expression)
     else:
         rights.remove(expression)
+
+
+def _links(meta: Any, inp: PackageInput, facts: fields.Facts) -> None:
+    """The original's web address and each shipped picture, as links at the end of itemMeta."""
+    for name, asset in inp.images():
+        hrefs = [f"images/{name}"]
+        if asset.source_url.startswith(("http://", "https://")):
+            hrefs.append(asset.source_url)
+        for href in hrefs:
+            link = _sub(meta, "link", rel="irel:seeAlso", href=href, contenttype=asset.mime_type)
+            _sub(link, "itemClass", qcode="ninat:picture")
+            if asset.caption:
+                _sub(link, "title", asset.caption)
 
 
 def _odrl_json(odrl: Mapping[str, Any]) -> str:
@@ -186,64 +197,66 @@ def _odrl_json(odrl: Mapping[str, Any]) -> str:
 def build(inp: PackageInput) -> bytes:
     """The newsItem as UTF-8 XML with a declaration."""
     article, org = inp.article, inp.organisation
-    terms = inp.format_terms("newsml")
-    guid = article.canonical_url or f"{org.url.rstrip('/')}/articles/{article.article_id}"
-    first_published = article.first_published.isoformat()
-    updated = article.updated_at.isoformat()
-    language = article.language or "en"
+    facts = fields.facts(inp, "newsml")
 
     root = copy.deepcopy(_SKELETON)
     _, rights, meta, content, content_set = root
-    root.set("guid", guid)
-    root.set("version", str(max(1, article.revision)))
-    root.set(XML_LANG, language)
-    _rights(rights, inp)
+    root.set(_GUID, facts.identifier)
+    root.set(_VERSION, facts.version)
+    root.set(XML_LANG, facts.language)
+    _rights(rights, inp, facts)
 
-    _, provider, version_created, first_created, pub_status, ed_note = meta
+    _, provider, version_created, first_created, pub_status, canonical = meta
+    if facts.canonical_link:
+        canonical.set("href", facts.canonical_link)
+    else:
+        meta.remove(canonical)
     if inp.status != "usable":
         pub_status.set("qcode", f"stat:{inp.status}")
     provider.set("uri", org.url)
     _text(provider[0], org.name)
-    version_created.text = updated
-    first_created.text = first_published
-    if inp.hold_until:
+    version_created.text = facts.updated
+    first_created.text = facts.published
+    if facts.embargo:
         # Hold for release: the schema puts embargoed right after firstCreated.
-        first_created.addnext(_sub(meta, "embargoed", inp.hold_until.isoformat()))
-    _text(ed_note, f"Licence {inp.grant.licence_id}, grant {inp.grant.grant_id}")
-    if article.public_note:
-        # Its own edNote, and the IPTC signal saying what kind of change this version is.
-        note = _sub(meta, "edNote", article.public_note_line)
-        ed_note.addnext(note)
+        first_created.addnext(_sub(meta, N.embargo, facts.embargo))
+    if facts.editorial_note:
+        # Before the links, as the schema orders them; with the IPTC signal saying
+        # what kind of change this version is.
+        note = _sub(meta, N.editorial_note, facts.editorial_note)
+        pub_status.addnext(note)
         note.addnext(_sub(meta, "signal", qcode=f"sig:{article.public_note_kind or 'update'}"))
+    _links(meta, inp, facts)
 
-    created, modified, alt_id, language_element, headline = content
-    created.text = first_published
-    modified.text = updated
+    created, modified, alt_id, revision_id, language_element, headline = content
+    created.text = facts.published
+    modified.text = facts.updated
     for byline in article.bylines:
         alt_id.addprevious(_named(content, "creator", byline))
     _text(alt_id, str(article.article_id))
-    language_element.set("tag", language)
+    _text(revision_id, facts.revision_identifier)
+    language_element.set("tag", facts.language)
     for tag in article.tags:
         headline.addprevious(_sub(content, "keyword", tag))
-    _text(headline, article.headline)
+    _text(headline, facts.headline)
     if article.dek:
-        _sub(content, "headline", article.dek, role="hlrole:sub")
+        _sub(content, N.headline, article.dek, role="hlrole:sub")
     if article.dateline:
         _sub(content, "dateline", article.dateline)
-    if article.bylines:
-        _sub(content, "by", ", ".join(article.bylines))
-    if terms["credit_line"]:
-        _sub(content, "creditline", terms["credit_line"])
+    if facts.byline:
+        _sub(content, N.byline, facts.byline)
+    if facts.credit_line:
+        _sub(content, N.credit_line, facts.credit_line)
     # Each image that ships in images/ keeps its own credit (creditline repeats).
     for name, asset in inp.images():
         if asset.credit:
-            _sub(content, "creditline", f"images/{name}: {asset.credit}")
+            _sub(content, N.credit_line, f"images/{name}: {asset.credit}")
     if article.summary:
         _sub(content, "description", article.summary, role="drol:summary")
 
     inline = content_set[0]
     inline.set("wordcount", str(article.word_count))
     html = inline[0]
-    html[0][0].text = xml_clean(inp.article.headline)
+    html[0][0].text = xml_clean(facts.headline)
     html.append(xhtml_body(inp))
     return etree.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"

@@ -1,122 +1,251 @@
-"""article.ninjs.json: IPTC ninjs 2.2 (News in JSON), valid against the official schema.
+"""article.ninjs.json: IPTC ninjs (News in JSON) in the version the partner's system reads.
 
-Field choices: ``uri`` is the original's canonical URL (the news object's
-identity; ``version`` is the revision); the licence, grant and article ids are
-``altids``; the terms' credit, footer and restrictions fill ``copyrightnotice``,
-``usageterms`` and ``ednote``; ``rightsinfo.linkedrights`` points at the licence.
-Only the images that ship in images/ become ``associations``.
+Three profiles, each valid against its official schema: ninjs 1.6 (what most
+deployed newsroom systems still ingest: ``headline``, ``body_html``,
+``byline``, object-shaped ``associations`` and ``renditions``; written
+ASCII-safe, ``\\u`` escapes, for consumers that read with the platform's
+default encoding), 2.2 and 3.1 (camelCase names). The facts and the names
+they go by come from :mod:`~syndication.packaging.fields`, so every version,
+and the NewsML-G2 beside it, says the same thing.
+
+Field choices: ``uri`` is our own tag: URI for the article (``version`` is
+the revision; the revision's own URI is an alternative id), never the web
+address, which is the ``canonical`` rendition of the text. Each image that
+ships in images/ is an association of type picture, with its caption,
+credit and rights, and two renditions: the file in the package (a relative
+reference, resolved against the package) and, where the organisation
+publishes it, its absolute URL.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
 
-from syndication.packaging.inputs import PackageInput
+from syndication.packaging import fields
+from syndication.packaging.inputs import AssetInput, PackageInput
 
-NINJS_VERSION = "2.2"
-SCHEMA_URI = "http://www.iptc.org/std/ninjs/ninjs-schema_2.2.json#"
+VERSIONS = ("1.6", "2.2", "3.1")
+DEFAULT_VERSION = "2.2"
+# The versions whose JSON is written ASCII-safe.
+ASCII_VERSIONS = frozenset({"1.6"})
 _OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
-def _item_uri(inp: PackageInput) -> str:
+def schema_uri(version: str) -> str:
+    """The official schema's URI for a ninjs version."""
+    return f"http://www.iptc.org/std/ninjs/ninjs-schema_{version}.json#"
+
+
+def _absolute(url: str) -> bool:
+    # Ingest keeps http(s) URLs only (ingest.urls), so the scheme says it all.
+    return url.startswith(("http://", "https://"))
+
+
+class _Shape:
+    """How one ninjs version spells the structures around the facts (lists or objects)."""
+
+    def __init__(self, version: str) -> None:
+        self.version = version
+        self.names = fields.names(f"ninjs-{version}")
+        self.camel = version.startswith("3")
+        self.objects = version.startswith("1")  # 1.x: associations and renditions are objects
+
+    def key(self, lower: str, camel: str) -> str:
+        return camel if self.camel else lower
+
+    def complete(self) -> dict[str, str]:
+        """The representation type of a whole item (1.x spells "full" "complete")."""
+        if self.objects:
+            return {"representationtype": "complete"}
+        return {self.key("representationtype", "representationType"): "full"}
+
+    def named(self, items: list[tuple[str, dict[str, Any]]]) -> Any:
+        """A list of named objects (2.x, 3.x) or an object keyed by name (1.x)."""
+        if self.objects:
+            return dict(items)
+        return [{"name": name, **item} for name, item in items]
+
+    def rendition(self, href: str, content_type: str, title: str, size: int | None) -> dict:
+        out: dict[str, Any] = {"href": href, "title": title}
+        out[self.key("mimetype" if self.objects else "contenttype", "contentType")] = content_type
+        if size is not None:
+            out[self.key("sizeinbytes", "sizeInBytes")] = size
+        return out
+
+    def text(self, doc: dict[str, Any], kind: str, role: str, value: str, **extra: Any) -> None:
+        """A headline, body or description: ``headline``/``body_html`` (1.x), else a list."""
+        if not value:
+            return
+        if self.objects:
+            # 1.x has one headline, one body and one description: the names its
+            # consumers read; the dek keeps a pattern property of its own.
+            doc.setdefault(_ONE_X[kind, role], value)
+            return
+        entry: dict[str, Any] = {"role": role, "value": value}
+        for lower, camel, item in extra.get("attrs", ()):
+            entry[self.key(lower, camel)] = item
+        doc.setdefault(kind, []).append(entry)
+
+    def alt_ids(self, pairs: list[tuple[str, str]]) -> tuple[str, Any]:
+        if self.objects:
+            return "altids", dict(pairs)
+        return self.key("altids", "altIds"), [{"role": r, "value": v} for r, v in pairs]
+
+
+# ninjs 1.x's names for (list, role); body_text is a picture's alternative text there.
+_ONE_X = {
+    ("headlines", "main"): "headline",
+    ("headlines", "sub"): "headline_sub",
+    ("bodies", "main"): "body_html",
+    ("descriptions", "summary"): "description_text",
+    ("descriptions", "caption"): "description_text",
+    ("descriptions", "alt"): "body_text",
+}
+
+_SHAPES = {version: _Shape(version) for version in VERSIONS}
+
+
+def _picture(
+    shape: _Shape, facts: fields.Facts, name: str, asset: AssetInput, holder: str
+) -> dict[str, Any]:
+    n = shape.names
+    item: dict[str, Any] = {
+        n.identifier: f"{facts.identifier}:image:{asset.sha256[:16]}",
+        "type": "picture",
+        **shape.complete(),
+        n.copyright_holder: asset.rights_holder or holder,
+        n.usage_terms: "Publish only with its credit, and only with this article.",
+    }
+    if asset.caption:
+        shape.text(item, "descriptions", "caption", asset.caption)
+    if asset.alt:
+        shape.text(item, "descriptions", "alt", asset.alt)
+    if asset.credit:
+        item[n.byline] = asset.credit
+    path = f"images/{name}"
+    size = len(asset.data or b"")
+    renditions = [("package", shape.rendition(path, asset.mime_type, path, size))]
+    if asset.source_url and _absolute(asset.source_url):
+        renditions.append(
+            ("original", shape.rendition(asset.source_url, asset.mime_type, path, None))
+        )
+    item["renditions"] = shape.named(renditions)
+    return item
+
+
+def document(inp: PackageInput, version: str | None = None) -> dict[str, Any]:
+    """The ninjs object of ``version`` (the package's profile by default) as a dict."""
+    shape = _SHAPES[version or inp.profile]
+    n = shape.names
     article = inp.article
-    if article.canonical_url:
-        return article.canonical_url
-    return f"{inp.organisation.url.rstrip('/')}/articles/{article.article_id}"
-
-
-def _associations(inp: PackageInput) -> list[dict[str, Any]]:
-    out: list[dict[str, Any]] = []
-    for index, (name, asset) in enumerate(inp.images(), start=1):
-        association: dict[str, Any] = {
-            "name": f"image{index}",
-            "uri": asset.source_url or f"urn:sha256:{asset.sha256}",
-            "type": "picture",
-            "representationtype": "partial",
-            "renditions": [
-                {
-                    # The file in the package's images/ folder; ninjs hrefs must be
-                    # absolute, so the package path is the rendition's title.
-                    "name": "package",
-                    "title": f"images/{name}",
-                    "contenttype": asset.mime_type,
-                    "sizeinbytes": len(asset.data or b""),
-                }
-            ],
-        }
-        if asset.caption:
-            association["descriptions"] = [{"role": "caption", "value": asset.caption}]
-        if asset.credit:
-            association["by"] = asset.credit
-        if asset.rights_holder:
-            association["copyrightholder"] = asset.rights_holder
-        out.append(association)
-    return out
-
-
-def document(inp: PackageInput) -> dict[str, Any]:
-    """The ninjs object as a dict."""
-    article, org = inp.article, inp.organisation
-    terms = inp.format_terms("ninjs")
-    body = inp.body("ninjs").html
-    usage = [text for text in (terms["footer"], terms["originally_appeared"]) if text]
+    facts = fields.facts(inp, "ninjs")
     doc: dict[str, Any] = {
-        "uri": _item_uri(inp),
+        n.identifier: facts.identifier,
         "type": "text",
-        "representationtype": "full",
-        "version": str(article.revision),
-        "firstcreated": article.first_published.isoformat(),
-        "versioncreated": article.updated_at.isoformat(),
-        "pubstatus": inp.status,
-        "language": article.language,
-        "standard": {"name": "ninjs", "version": NINJS_VERSION, "schema": SCHEMA_URI},
-        "headlines": [{"role": "main", "value": article.headline}],
-        "bodies": [
+        **shape.complete(),
+        n.version: facts.version,
+        n.published: facts.published,
+        n.updated: facts.updated,
+        n.status: facts.status,
+        n.language: facts.language,
+        shape.key("$standard" if shape.objects else "standard", "standard"): {
+            "name": "ninjs",
+            "version": shape.version,
+            "schema": schema_uri(shape.version),
+        },
+        n.copyright_holder: facts.copyright_holder,
+        n.copyright_notice: facts.copyright_notice,
+        n.usage_terms: facts.usage_terms,
+        shape.key("rightsinfo", "rightsInfo"): {n.licence: facts.licence},
+        shape.key("infosource" if shape.objects else "infosources", "infoSources"): [
+            # 1.x's info sources have no uri.
             {
-                "role": "main",
-                "contenttype": "text/html",
-                "wordcount": article.word_count,
-                "value": body,
+                "name": inp.organisation.name,
+                **({} if shape.objects else {"uri": inp.organisation.url}),
             }
         ],
-        "copyrightholder": article.rights_holder or org.name,
-        "copyrightnotice": terms["credit_line"]
-        or f"© {article.first_published.year} {article.rights_holder or org.name}",
-        # The correction or update note first: a receiving editor reads it before the terms.
-        "ednote": " ".join(
-            [
-                *([article.public_note_line] if article.public_note else []),
-                *inp.terms.get("restrictions", ()),
-            ]
-        ),
-        "altids": [
-            {"role": "article", "value": str(article.article_id)},
-            {"role": "licence", "value": inp.grant.licence_id},
-            {"role": "grant", "value": str(inp.grant.grant_id)},
-        ],
-        "rightsinfo": {"linkedrights": inp.licence_uri},
-        "infosources": [{"name": org.name, "uri": org.url, "role": "originator"}],
     }
-    if usage:
-        doc["usageterms"] = " ".join(usage)
-    if inp.hold_until:
-        doc["embargoed"] = inp.hold_until.isoformat()
-    if article.dek:
-        doc["headlines"].append({"role": "sub", "value": article.dek})
-    if article.summary:
-        doc["descriptions"] = [{"role": "summary", "value": article.summary}]
-    if article.bylines:
-        doc["by"] = ", ".join(article.bylines)
+    shape.text(doc, "headlines", "main", facts.headline)
+    shape.text(doc, "headlines", "sub", article.dek)
+    shape.text(
+        doc,
+        "bodies",
+        "main",
+        inp.body("ninjs").html,
+        attrs=[
+            ("contenttype", "contentType", "text/html"),
+            ("wordcount", "wordCount", article.word_count),
+        ],
+    )
+    if shape.objects:
+        doc["wordcount"] = article.word_count
+    shape.text(doc, "descriptions", "summary", article.summary)
+    if facts.byline:
+        doc[n.byline] = facts.byline
+    if facts.editorial_note:
+        doc[n.editorial_note] = facts.editorial_note
+    if facts.embargo:
+        doc[n.embargo] = facts.embargo
+    key, alt_ids = shape.alt_ids(
+        [
+            (n.revision_identifier, facts.revision_identifier),
+            ("article", str(article.article_id)),
+            ("licence", inp.grant.licence_id),
+            ("grant", str(inp.grant.grant_id)),
+        ]
+    )
+    doc[key] = alt_ids
+    if facts.canonical_link and _absolute(facts.canonical_link):
+        doc["renditions"] = shape.named(
+            [
+                (
+                    n.canonical_link,
+                    shape.rendition(
+                        facts.canonical_link, "text/html", "The original article", None
+                    ),
+                )
+            ]
+        )
     if article.tags:
-        doc["subjects"] = [{"name": tag, "rel": "about", "literal": tag} for tag in article.tags]
-    associations = _associations(inp)
-    if associations:
-        doc["associations"] = associations
+        subjects = [{"name": tag, "rel": "about"} for tag in article.tags]
+        if not shape.objects:
+            for subject in subjects:
+                subject["literal"] = subject["name"]
+        doc["subject" if shape.objects else "subjects"] = subjects
+    images = inp.images()
+    if images:
+        doc["associations"] = shape.named(
+            [
+                (f"image{index}", _picture(shape, facts, name, asset, facts.copyright_holder))
+                for index, (name, asset) in enumerate(images, start=1)
+            ]
+        )
     return doc
 
 
+def ascii_safe(data: bytes) -> bytes:
+    """JSON with every non-ASCII character as a ``\\u`` escape (surrogate pairs above U+FFFF).
+
+    Outside strings JSON is ASCII already, so escaping every such character is exact.
+    """
+    if data.isascii():
+        return data
+
+    def escape(match: re.Match[str]) -> str:
+        code = ord(match.group())
+        if code < 0x10000:
+            return f"\\u{code:04x}"
+        code -= 0x10000
+        return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+    return _NON_ASCII.sub(escape, data.decode()).encode()
+
+
 def build(inp: PackageInput) -> bytes:
-    """The ninjs document as pretty, key-sorted JSON."""
-    return orjson.dumps(document(inp), option=_OPTIONS)
+    """The ninjs document of the package's profile as pretty, key-sorted JSON."""
+    data = orjson.dumps(document(inp), option=_OPTIONS)
+    return ascii_safe(data) if inp.profile in ASCII_VERSIONS else data

@@ -7,7 +7,8 @@ with the *fingerprint* of everything that package is built from:
 * the article's ``content_version``, which any change to the article, its
   revisions, assets or tags bumps (see ``models.articles``);
 * the grant's licence id and terms hash, frozen when it was issued;
-* the partner's name and the organisation's details, read as they are now;
+* the partner's name and ninjs profile, and the organisation's details, read
+  as they are now;
 * the URL root the tracking pixel's address is made from (part of the key).
 
 Every download reads the grant with that fingerprint in one statement and
@@ -71,6 +72,7 @@ _FINGERPRINT = (
     "terms_hash",
     "content_version",
     "partner_name",
+    "ninjs_version",
     "org_name",
     "org_url",
     "org_email",

@@ -20,8 +20,16 @@ from flask import Flask
 
 from syndication import packaging
 from syndication.extensions import db
-from syndication.models import Article, Grant, GrantStatus, Partner, PartnerStatus, User
+from syndication.models import (
+    Article,
+    Grant,
+    GrantStatus,
+    Partner,
+    PartnerStatus,
+    User,
+)
 from syndication.models.base import utcnow
+from syndication.packaging import fields
 from syndication.packaging.feeds import FORMATS, Feed, FeedItem, Tombstone
 from syndication.security import hash_api_key
 from syndication.services import audit, package_sources, packages, settings, worker_memory
@@ -93,8 +101,8 @@ def _item(source: package_sources.Source) -> FeedItem:
     inp = source.input
     article = inp.article
     return FeedItem(
-        # The licence's URI as frozen in its ODRL terms: stable for as long as the grant lives.
-        id=str(inp.odrl.get("uid") or f"urn:syndication-desk:licence:{source.grant.licence_id}"),
+        # The article's own URI, as ninjs and NewsML-G2 give it; the link is the article.
+        id=fields.facts(inp, "feed").identifier,
         title=article.headline,
         url=article.canonical_url,
         content_html=_feed_html(inp),
@@ -107,14 +115,25 @@ def _item(source: package_sources.Source) -> FeedItem:
     )
 
 
+def _aware(moment: datetime) -> datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 # Withdrawn entries stay in the feed as tombstones this long, so every reader polls one.
 TOMBSTONE_DAYS = 30
 
 
 def _tombstones(partner_id: int, now: datetime) -> tuple[Tombstone, ...]:
     """The partner's grants revoked lately (takedowns, revocations), as withdrawn entries."""
+    org_url = settings.organisation().website_url
     rows = db.session.execute(
-        sa.select(Grant.licence_id, Grant.odrl, Grant.revoked_at, Grant.revoked_public_reason)
+        sa.select(
+            Article.id,
+            sa.func.coalesce(Article.published_at, Article.created_at),
+            Grant.revoked_at,
+            Grant.revoked_public_reason,
+        )
+        .join(Article, Article.id == Grant.article_id)
         .where(
             Grant.partner_id == partner_id,
             Grant.status == GrantStatus.REVOKED,
@@ -125,11 +144,11 @@ def _tombstones(partner_id: int, now: datetime) -> tuple[Tombstone, ...]:
     return tuple(
         Tombstone(
             # The same id the entry had while it was live (see _item).
-            id=str((odrl or {}).get("uid") or f"urn:syndication-desk:licence:{licence_id}"),
-            when=when if when.tzinfo else when.replace(tzinfo=UTC),
+            id=fields.article_uri(org_url, str(article_id), _aware(published)),
+            when=_aware(when),
             comment=f"Withdrawn: {reason}" if reason else "Withdrawn.",
         )
-        for licence_id, odrl, when, reason in rows
+        for article_id, published, when, reason in rows
     )
 
 

@@ -89,6 +89,7 @@ GRANT_STATE_COLUMNS = (
     _grants.c.revoked_notice_id,
     _partners.c.name.label("partner_name"),
     _partners.c.status.label("partner_status"),
+    _partners.c.ninjs_version,
 )
 
 _ARTICLE_COLUMNS = (
@@ -97,6 +98,7 @@ _ARTICLE_COLUMNS = (
     _articles.c.section,
     _articles.c.language,
     _articles.c.published_at,
+    _articles.c.created_at.label("article_created_at"),
     _articles.c.word_count,
     _articles.c.rights_holder,
     _articles.c.public_note,
@@ -197,6 +199,7 @@ def _revision(row: Any, tags: Sequence[str]) -> packaging.ArticleRevision:
         tags=tuple(tags),
         language=row.language,
         published_at=row.published_at,
+        created_at=row.article_created_at,
         summary=row.summary,
         word_count=row.word_count,
         rights_holder=row.rights_holder,
@@ -264,6 +267,7 @@ def for_grants(grant_ids: Iterable[int], partner_id: int) -> dict[int, Source]:
             tracking_pixel_url=pixels.pixel_url(row.grant_id),
             assets=tuple(assets[row.article_id]),
             status="canceled" if state.status is GrantStatus.REVOKED else "usable",
+            profile=row.ninjs_version,
         )
         sources[row.grant_id] = Source(state, inp)
     return sources

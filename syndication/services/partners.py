@@ -23,6 +23,7 @@ from syndication.models import (
     User,
 )
 from syndication.models.base import utcnow
+from syndication.packaging import ninjs
 from syndication.policy import eligibility
 from syndication.policy.lifecycle import (
     PAST,
@@ -444,4 +445,17 @@ def remove_user(partner: Partner, user_id: int, *, actor: User) -> None:
     user.active = False
     user.session_version += 1
     audit.record(actor, "user_removed", partner, email=user.email)
+    db.session.commit()
+
+
+def set_ninjs_version(partner: Partner, version: str, *, actor: User) -> None:
+    """Choose the ninjs version of the partner's packages (the partner's admin, or staff)."""
+    if version not in ninjs.VERSIONS:
+        raise DomainError(f"Choose one of the ninjs versions {', '.join(ninjs.VERSIONS)}.")
+    if not actor.is_staff and not (actor.is_partner_admin and actor.partner_id == partner.id):
+        raise DomainError("Only an administrator of this partner or staff can change this.")
+    if partner.ninjs_version == version:
+        return
+    previous, partner.ninjs_version = partner.ninjs_version, version
+    audit.record(actor, "ninjs_version_set", partner, previous=previous, version=version)
     db.session.commit()

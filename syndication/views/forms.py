@@ -7,7 +7,15 @@ from datetime import datetime
 
 from flask import request
 from flask_wtf import FlaskForm
-from wtforms import DateField, DateTimeField, DateTimeLocalField, IntegerField, PasswordField
+from wtforms import (
+    DateField,
+    DateTimeField,
+    DateTimeLocalField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+)
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, ValidationError
 
 from syndication.inputs import EARLIEST_DATE, LATEST_DATE, MAX_ID
@@ -124,3 +132,21 @@ def canonical_section(value: str | None, sections: list[str]) -> str | None:
 def valid_or_empty(field) -> object:
     """A filter's value, or None when the field was refused (so it does not filter)."""
     return None if field.errors else field.data
+
+
+# The ninjs versions a partner's packages can be written in (packaging.ninjs.VERSIONS).
+NINJS_CHOICES = [
+    SelectChoice("1.6", "ninjs 1.6: what most deployed newsroom systems ingest (ASCII-safe JSON)"),
+    SelectChoice("2.2", "ninjs 2.2"),
+    SelectChoice("3.1", "ninjs 3.1"),
+]
+
+
+class PackageProfileForm(Form):
+    """The ninjs version of a partner's packages: chosen by its administrator or by staff."""
+
+    ninjs_version = SelectField(
+        "ninjs version",
+        choices=NINJS_CHOICES,
+        description="The version of article.ninjs.json in every package and download.",
+    )

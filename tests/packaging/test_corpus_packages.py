@@ -3,8 +3,9 @@
 The corpus holds feeds, WordPress exports and article pages nobody here wrote:
 bodies with tables, embeds, odd entities, right-to-left scripts and broken
 markup that the importers repaired. Whatever the importer kept, each package
-must build, its ninjs must pass the IPTC JSON Schema, its NewsML-G2 the IPTC
-XSD, and its manifest must describe the zip it sits in.
+must build, its ninjs must pass the IPTC JSON Schema of every profile (1.6,
+2.2, 3.1) and come back whole through an independent ninjs reader, its
+NewsML-G2 must pass the IPTC XSD, and its manifest must describe the zip it sits in.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import pytest
 
 from syndication.ingest.detect import ImportFormatError, parse_any
 from syndication.ingest.drafts import ArticleDraft
-from syndication.packaging import ArticleRevision, AssetInput
+from syndication.packaging import ArticleRevision, AssetInput, ninjs
 from syndication.packaging.bundle import build_zip
 from syndication.services.articles import word_count
 from tests.packaging import (
@@ -29,6 +30,7 @@ from tests.packaging import (
     make_input,
     newsml_errors,
     ninjs_errors,
+    round_trip,
     snapshot,
     unzip,
 )
@@ -87,7 +89,9 @@ def test_the_corpus_is_all_here() -> None:
 
 
 @pytest.mark.parametrize("path", CORPUS_FILES, ids=[path.name for path in CORPUS_FILES])
-def test_every_corpus_article_packages_into_valid_ninjs_and_newsml(path: Path) -> None:
+def test_every_corpus_article_packages_into_valid_ninjs_of_every_profile_and_newsml(
+    path: Path,
+) -> None:
     if path.name in CORPUS_REFUSED:
         with pytest.raises(ImportFormatError):
             parse_any(path.read_bytes(), path.name)
@@ -96,10 +100,14 @@ def test_every_corpus_article_packages_into_valid_ninjs_and_newsml(path: Path) -
     assert bool(drafts) is (path.name not in CORPUS_NOTHING_PUBLISHED)
     for n, draft in enumerate(drafts):
         article = _revision(n, draft)
-        inp = make_input(article, terms=snapshot(article), assets=_assets(draft))
-        files = unzip(build_zip(inp))
-        where = f"{path.name} #{n} {article.headline[:40]!r}"
-        assert ninjs_errors(files["article.ninjs.json"]) == [], where
+        terms = snapshot(article)
+        for version in ninjs.VERSIONS:
+            inp = make_input(article, terms=terms, assets=_assets(draft), profile=version)
+            files = unzip(build_zip(inp))
+            where = f"{path.name} #{n} ninjs {version} {article.headline[:40]!r}"
+            assert ninjs_errors(files["article.ninjs.json"], version, files) == [], where
+            # Read back by a reader written from the spec: nothing lost, nothing changed.
+            assert round_trip.problems(inp, files) == [], where
         assert newsml_errors(files["article.newsml.xml"]) == [], where
         listed = json.loads(files.pop("manifest.json"))["files"]
         assert {entry["path"]: entry["sha256"] for entry in listed} == {

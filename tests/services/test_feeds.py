@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import feedparser
+import lxml.etree
 import lxml.html
 import orjson
 import pytest
@@ -88,6 +89,11 @@ def _text(html: str) -> str:
     return " ".join(lxml.html.fromstring(f"<div>{html}</div>").text_content().split())
 
 
+def _uri(grant) -> str:
+    """The article's URI as the grant's ninjs package gives it."""
+    return orjson.loads(packages.build(source_of(grant), "article.ninjs.json").data)["uri"]
+
+
 def _footer(grant) -> str:
     return " ".join(grant.terms["formats"]["text"]["footer"].split())
 
@@ -107,8 +113,8 @@ def test_seed_feed_parses_and_carries_the_grants_footer_without_promos(
     assert response.status_code == 200
     assert b"(RELATED:" not in response.data
     (entry,) = _parse(response)["entries"]
-    assert entry["id"] == seed_grant.odrl["uid"]
-    assert seed_grant.licence_id in entry["id"]
+    # The article's own URI, the one its ninjs and NewsML-G2 carry; the link is the article.
+    assert entry["id"] == _uri(seed_grant) and entry["id"].startswith("tag:")
     assert entry["title"] == "Kuleba and Lavrov"
     assert entry["link"] == "https://dcnf.example/kuleba/"
     text = _text(entry["content"])
@@ -155,7 +161,7 @@ def test_items_carry_summary_authors_dates_and_categories(
         assert entry["summary"] == "The port wins its vote.", name
         assert entry["authors"] == ["Ana Reyes", "Bo Lind"], name
         assert sorted(entry["tags"]) == ["budget", "ports"], name
-        assert entry["id"] == grant.odrl["uid"], name
+        assert entry["id"] == _uri(grant), name
     atom = feedparser.parse(_get(client, "atom.xml", token=token).data).entries[0]
     assert datetime(*atom.published_parsed[:6], tzinfo=UTC) == published
     assert datetime(*atom.updated_parsed[:6], tzinfo=UTC) == revision_time.replace(microsecond=0)
@@ -178,10 +184,10 @@ def test_only_live_grants_newest_first_one_per_article(
     db.session.commit()
     token = feeds.issue_feed_token(partner)
     ids = [e["id"] for e in _parse(_get(client, "feed.json", token=token))["entries"]]
-    assert ids == [new.odrl["uid"], old.odrl["uid"]]
+    assert ids == [_uri(new), _uri(old)]
     monkeypatch.setattr(feeds, "FEED_LIMIT", 1)
     ids = [e["id"] for e in _parse(_get(client, "atom.xml", token=token))["entries"]]
-    assert ids == [new.odrl["uid"]]
+    assert ids == [_uri(new)]
 
 
 def test_another_partners_token_shows_only_that_partners_grants(
@@ -193,7 +199,7 @@ def test_another_partners_token_shows_only_that_partners_grants(
     for name in FORMATS:
         mine = _get(client, name, token=token)
         entries = _parse(_get(client, name, token=their_token))["entries"]
-        assert [e["id"] for e in entries] == [theirs.odrl["uid"]], name
+        assert [e["id"] for e in entries] == [_uri(theirs)], name
         assert seed_grant.licence_id not in _get(client, name, token=their_token).text
         assert theirs.licence_id not in mine.text and "Elsewhere Gazette" not in mine.text
 
@@ -415,3 +421,33 @@ def test_portal_issues_a_token_shown_once_and_revokes_it(client, auth, seed_gran
 def test_portal_feeds_page_is_linked_from_the_partner_menu(client, auth, seed_grant):
     auth.login("ed@p.example", PASSWORD)
     assert 'href="/portal/feeds"' in client.get("/portal/").text
+
+
+def test_every_feed_says_the_articles_uri_its_web_page_and_its_language(
+    client, make_partner, make_article, make_grant
+):
+    article = make_article(
+        headline="Río crece", canonical_url="https://news.example/rio/", language="es"
+    )
+    partner = make_partner()
+    grant = make_grant(partner, article)
+    token = feeds.issue_feed_token(partner)
+    ns = {"a": "http://www.w3.org/2005/Atom", "dc": "http://purl.org/dc/elements/1.1/"}
+    atom = lxml.etree.fromstring(_get(client, "atom.xml", token=token).data)
+    (entry,) = atom.xpath("//a:entry", namespaces=ns)
+    # The id is the article's own URI, never a web address a reader would follow.
+    assert entry.xpath("string(a:id)", namespaces=ns) == _uri(grant)
+    assert _uri(grant).startswith("tag:")
+    assert entry.xpath("a:link[@rel='alternate']/@href", namespaces=ns) == [
+        "https://news.example/rio/"
+    ]
+    assert entry.get("{http://www.w3.org/XML/1998/namespace}lang") == "es"
+    rss = lxml.etree.fromstring(_get(client, "rss.xml", token=token).data)
+    assert rss.xpath("string(//item/dc:language)", namespaces=ns) == "es"
+    assert rss.xpath("string(//item/guid)") == _uri(grant)
+    item = orjson.loads(_get(client, "feed.json", token=token).data)["items"][0]
+    assert (item["id"], item["url"], item["language"]) == (
+        _uri(grant),
+        "https://news.example/rio/",
+        "es",
+    )

@@ -39,7 +39,7 @@ from syndication.views import once
 from syndication.views.access import log_in, partner_admin_required, partner_required
 from syndication.views.confirm import confirm_first
 from syndication.views.downloads import package_response, url_root
-from syndication.views.forms import ActionForm
+from syndication.views.forms import ActionForm, PackageProfileForm
 from syndication.views.portal import bp
 from syndication.views.portal.forms import ApiKeyForm, ChangePasswordForm, InviteForm, WebhookForm
 
@@ -271,15 +271,32 @@ def keys():
             once.keep("api_key", secret)
             flash(f"The key “{form.label.data}” is created.", "success")
             return redirect(url_for("portal.keys"))
+    profile_form = PackageProfileForm(ninjs_version=current_user.partner.ninjs_version)
     response = render_template(
         "portal/keys.html",
         form=form,
+        profile_form=profile_form,
         keys=apikeys.keys_of(current_user.partner_id),
         secret=once.take("api_key") if request.method == "GET" else None,
         can_manage=current_user.is_partner_admin,
     )
     # The page that shows a new key once must never be cached anywhere.
     return response, (422 if form.errors else 200), once.NO_STORE
+
+
+@bp.route("/keys/profile", methods=["POST"])
+@partner_admin_required
+def package_profile():
+    """Choose the ninjs version the partner's system reads; every package follows it."""
+    form = PackageProfileForm()
+    if form.validate_on_submit():
+        partners.set_ninjs_version(
+            current_user.partner, form.ninjs_version.data, actor=current_user
+        )
+        flash(f"Packages now carry ninjs {form.ninjs_version.data}.", "success")
+    else:
+        flash("Choose one of the ninjs versions listed.", "error")
+    return redirect(url_for("portal.keys"))
 
 
 def _key_question(key_id: int) -> str:

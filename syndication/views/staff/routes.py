@@ -14,7 +14,7 @@ from syndication.services.errors import DomainError
 from syndication.services.pagination import page_number, paginate_list, parse_sort
 from syndication.views.access import admin_required, staff_required
 from syndication.views.confirm import confirm_first
-from syndication.views.forms import ActionForm, split_domains, valid_or_empty
+from syndication.views.forms import ActionForm, PackageProfileForm, split_domains, valid_or_empty
 from syndication.views.staff import bp
 from syndication.views.staff.forms import DecisionForm, EligibilityForm, PartnerFilters
 
@@ -85,6 +85,7 @@ def _render_partner(partner: Partner, form: DecisionForm | None = None, status: 
             contacts=holders.contacts(partner.id),
             webhook_endpoint=webhooks.endpoint(partner),
             failed_webhooks=webhooks.failed_of(partner.id),
+            profile_form=PackageProfileForm(formdata=None, ninjs_version=partner.ninjs_version),
         ),
         status,
     )
@@ -122,6 +123,20 @@ def redeliver_webhook(partner_id: int, delivery_id: int):
             flash(str(exc), "error")
         else:
             flash("The delivery will be sent again, with the same webhook-id.", "success")
+    return redirect(url_for("staff.partner", partner_id=partner_id))
+
+
+@bp.route("/partners/<int:partner_id>/profile", methods=["POST"])
+@staff_required
+def partner_package_profile(partner_id: int):
+    """Choose, for the partner, the ninjs version its system reads."""
+    partner = partner_service.get(partner_id)
+    form = PackageProfileForm()
+    if form.validate_on_submit():
+        partner_service.set_ninjs_version(partner, form.ninjs_version.data, actor=current_user)
+        flash(f"{partner.name} now gets ninjs {form.ninjs_version.data}.", "success")
+    else:
+        flash("Choose one of the ninjs versions listed.", "error")
     return redirect(url_for("staff.partner", partner_id=partner_id))
 
 

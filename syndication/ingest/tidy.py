@@ -1,0 +1,63 @@
+"""The last step of every import: each byline once, one tag per tag, no empty end paragraphs.
+
+Pure. Sources repeat a byline in another case ("Jeffrey Gettleman", "JEFFREY
+GETTLEMAN"), join several tags into one with commas ("Sudan,South Sudan"),
+and open or close a body with an empty paragraph. Tidied here, at import, so
+every format of every package benefits.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from syndication.ingest.drafts import ArticleDraft
+
+# A paragraph holding nothing a reader sees: spaces, no-break spaces, line breaks.
+_EMPTY = r"<p(?:\s[^>]*)?>(?:\s|&nbsp;|&#160;|&#xa0;|\xa0|<br\s*/?>)*</p>"
+_LEADING = re.compile(rf"^(?:\s*{_EMPTY})+\s*", re.IGNORECASE)
+_TRAILING = re.compile(rf"\s*(?:{_EMPTY}\s*)+$", re.IGNORECASE)
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _shouting(text: str) -> bool:
+    return text.isupper()
+
+
+def tidy_bylines(bylines: Iterable[str]) -> list[str]:
+    """Each byline once, whatever its case; of two spellings the one not in capitals stays."""
+    kept: dict[str, str] = {}
+    for byline in bylines:
+        text = " ".join(byline.split())
+        if not text:
+            continue
+        key = _key(text)
+        if key not in kept or (_shouting(kept[key]) and not _shouting(text)):
+            kept[key] = text
+    return list(kept.values())
+
+
+def tidy_tags(tags: Iterable[str]) -> list[str]:
+    """Tags split on commas and trimmed, blanks dropped, each once whatever its case."""
+    kept: dict[str, str] = {}
+    for tag in tags:
+        for part in tag.split(","):
+            text = " ".join(part.split())
+            if text:
+                kept.setdefault(_key(text), text)
+    return list(kept.values())
+
+
+def trim_empty_paragraphs(html: str) -> str:
+    """The body without empty paragraphs before its first or after its last content."""
+    return _TRAILING.sub("", _LEADING.sub("", html))
+
+
+def tidy_draft(draft: ArticleDraft) -> None:
+    """Tidy one draft in place (bylines, tags, the ends of its body)."""
+    draft.bylines = tidy_bylines(draft.bylines)
+    draft.tags = tidy_tags(draft.tags)
+    draft.body_html = trim_empty_paragraphs(draft.body_html)

@@ -1,0 +1,63 @@
+"""Tidy at import: bylines once each, one tag per tag, no empty paragraphs at the ends.
+
+Each on a real file of the shared corpus, read by the importer as staff would.
+"""
+
+from __future__ import annotations
+
+from lxml import html as lxml_html
+
+from syndication.ingest.detect import parse_any
+from syndication.ingest.tidy import tidy_bylines, tidy_tags, trim_empty_paragraphs
+from syndication.packaging.bundle import package_files
+from tests.packaging import CORPUS, make_input, seed_article
+
+NYTIMES = CORPUS / "articles" / "readability-nytimes-1.html"
+
+
+def _nytimes():
+    (draft,) = parse_any(NYTIMES.read_bytes(), NYTIMES.name)
+    return draft
+
+
+def test_a_byline_the_page_gives_in_two_cases_is_kept_once_in_the_readers_case() -> None:
+    page = lxml_html.fromstring(NYTIMES.read_bytes())
+    # The page names its author twice: "Jeffrey Gettleman" and "By JEFFREY GETTLEMAN".
+    spelled = [page.xpath("//meta[@name='author']/@content")[0]]
+    spelled.append(page.xpath("//meta[@name='byl']/@content")[0].removeprefix("By "))
+    assert spelled == ["Jeffrey Gettleman", "JEFFREY GETTLEMAN"]
+    assert tidy_bylines(reversed(spelled)) == ["Jeffrey Gettleman"]
+    assert tidy_bylines(spelled) == ["Jeffrey Gettleman"]
+    assert _nytimes().bylines == ["Jeffrey Gettleman"]
+
+
+def test_tags_joined_by_commas_are_split_trimmed_and_kept_once() -> None:
+    # The page's keywords repeat its four subjects as one comma-joined tag.
+    assert _nytimes().tags == ["Embargoes and Sanctions", "Sudan", "South Sudan", "United States"]
+    assert tidy_tags(["U.S. , poverty ,", " ", "Poverty", "welfare state"]) == [
+        "U.S.",
+        "poverty",
+        "welfare state",
+    ]
+
+
+def test_empty_paragraphs_at_either_end_of_a_body_are_dropped() -> None:
+    body = "<p>\xa0</p>\n<p><br></p><p>Text.</p><p>&nbsp;</p>\n"
+    assert trim_empty_paragraphs(body) == "<p>Text.</p>"
+    assert trim_empty_paragraphs("<p>A</p><p></p><p>B</p>") == "<p>A</p><p></p><p>B</p>"
+
+
+def test_a_body_that_opens_with_a_wire_photo_does_not_open_with_an_empty_paragraph() -> None:
+    # The real page's body starts with a paragraph holding only a third-party photo:
+    # the packages strip the photo, and its paragraph goes with it.
+    draft = _nytimes()
+    assert draft.body_html.startswith("<p><img ")
+    inp = make_input(
+        seed_article(body_html=draft.body_html, bylines=tuple(draft.bylines)), assets=()
+    )
+    for name in ("article.html", "article.ninjs.json", "article.md"):
+        text = package_files(inp)[name].decode()
+        assert "<p></p>" not in text and "<p>\\n</p>" not in text, name
+    ninjs_body = package_files(inp)["article.html"].decode()
+    first = lxml_html.fromstring(ninjs_body).xpath("//p[not(@class)]")[0]
+    assert first.text_content().startswith("LONDON")
