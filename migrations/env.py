@@ -99,10 +99,25 @@ def run_migrations_online():
     connectable = get_engine()
 
     with connectable.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+        if sqlite:
+            # SQLite changes a table by copying it (batch mode): dropping the old copy of a
+            # parent table with foreign keys on would cascade and delete its children's rows.
+            # The pragma only takes effect outside a transaction, so it goes straight to the
+            # driver before SQLAlchemy begins one; the keys are checked after.
+            connection.connection.driver_connection.execute("PRAGMA foreign_keys=OFF")
         context.configure(connection=connection, target_metadata=get_metadata(), **conf_args)
 
         with context.begin_transaction():
             context.run_migrations()
+        if sqlite:
+            driver = connection.connection.driver_connection
+            broken = driver.execute("PRAGMA foreign_key_check").fetchall()
+            driver.execute("PRAGMA foreign_keys=ON")
+            if broken:
+                raise RuntimeError(
+                    f"the migrations left rows with broken foreign keys: {broken[:5]}"
+                )
 
 
 if context.is_offline_mode():

@@ -10,7 +10,10 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
+from flask_migrate import upgrade
 
+from config import TestingConfig
+from syndication import create_app
 from syndication.extensions import db
 from syndication.models import Article
 from syndication.services.search import include_object, is_search_object
@@ -117,3 +120,46 @@ def test_fold_sections_makes_world_and_world_one_section(make_article):
     db.session.refresh(later)
     assert first.section == later.section == "World"
     assert later.content_version == version + 1
+
+
+def test_upgrading_a_sqlite_database_with_data_keeps_every_row(tmp_path):
+    """Batch-mode table copies drop the old parent table: with foreign keys on, that would
+    cascade and delete every grant, request and download (0015 rebuilds ``partners``)."""
+    config = type(
+        "OldConfig",
+        (TestingConfig,),
+        {
+            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}",
+            "TASK_QUEUE_URL": "memory://",
+        },
+    )
+    app = create_app(config)
+    with app.app_context():
+        # The schema as 0015 found it, and the rows an installation of that day had.
+        upgrade(revision="0014_ingest_findings")
+        now = "2026-12-01 10:00:00"
+        for statement in (
+            "INSERT INTO partners (id, name, website, outlet_type, region, contact_name,"
+            " contact_email, intended_use, status, updated_at, version, created_at)"
+            " VALUES (1, 'Ledger', 'https://ledger.example', 'newspaper', '', 'Ed',"
+            f" 'ed@ledger.example', '', 'approved', '{now}', 1, '{now}')",
+            "INSERT INTO articles (id, slug, headline, dek, bylines, dateline, section, language,"
+            " canonical_url, summary, body_html, word_count, updated_at, current_revision,"
+            " origin, policy, territory, created_at) VALUES (1, 'a', 'A', '', '[]', '', '',"
+            f" 'en', '', '', '<p>A</p>', 1, '{now}', 1, 'original', 'free_eligible', '',"
+            f" '{now}')",
+            f"INSERT INTO rule_sets (id, version, note, created_at) VALUES (1, 1, '', '{now}')",
+            "INSERT INTO grants (id, licence_id, partner_id, article_id, rule_set_id,"
+            " revision_number, status, valid_from, terms, odrl, terms_hash, created_at)"
+            f" VALUES (1, 'SD-1', 1, 1, 1, 1, 'active', '{now}', '{{}}', '{{}}', 'h', '{now}')",
+            "INSERT INTO downloads (grant_id, partner_id, package_hash, format, size, created_at)"
+            f" VALUES (1, 1, 'h', 'zip', 1, '{now}')",
+        ):
+            db.session.execute(sa.text(statement))
+        db.session.commit()
+        upgrade()
+        counts = {
+            table: db.session.scalar(sa.text(f"SELECT count(*) FROM {table}"))
+            for table in ("partners", "grants", "downloads")
+        }
+    assert counts == {"partners": 1, "grants": 1, "downloads": 1}
