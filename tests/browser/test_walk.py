@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, Page
 from syndication.demo.loader import SEED_HEADLINE
 from syndication.extensions import db
 from syndication.models import Article, Notice, NoticeDelivery, NoticeKind, Partner, User
-from syndication.services import apikeys, articles, grants, rulesets, tokens, users
+from syndication.services import apikeys, articles, grants, pixels, rulesets, tokens, users
 from syndication.views.pages import (
     ADMIN,
     MACHINE_BLUEPRINTS,
@@ -87,6 +87,19 @@ def facts(live_app) -> dict[str, object]:
         invited = users.invite_colleague("walk-colleague@example.org", "staff", actor=admin)
         rule = rulesets.rules_in_order(rulesets.ensure_current())[0]
         db.session.commit()
+        # Readers of two copies of the grant, one on a site that is not the partner's:
+        # the Copies, article and partner pages show copies, views and an open flag.
+        token = pixels.pixel_url(grant.id).rsplit("/", 1)[1].removesuffix(".gif")
+        for n, copy in enumerate(
+            ("https://maplecurrent.example/story/", "https://copied.example/a")
+        ):
+            pixels.record_hit(
+                token,
+                referrer=copy,
+                remote_addr=f"198.51.100.{n}",
+                user_agent="Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36",
+            )
+        pixels.flush()
         return {
             "article": seed.id,
             "grant": grant.id,
