@@ -36,6 +36,10 @@ import redis
 BATCH_SIZE = 1000
 
 
+class Unavailable(Exception):
+    """The buffer cannot take a hit now (Redis is down): the pixel still answers."""
+
+
 @dataclass(frozen=True, slots=True)
 class Batch:
     """Hits claimed by one flush, under an id the database records once written."""
@@ -188,16 +192,22 @@ class RedisHitBuffer:
         pipe = self._redis.pipeline(transaction=False)
         pipe.rpush(self._waiting, record)
         pipe.set(self._asked, b"1", nx=True, px=1000)
-        _, first = pipe.execute()
+        try:
+            _, first = pipe.execute()
+        except redis.RedisError as exc:
+            raise Unavailable(str(exc)) from exc
         return bool(first)
 
     def salt(self, day: date) -> bytes:
         known = self._salts.get(day)
         if known is None:
             key = f"{self._salt}{day.isoformat()}"
-            # The first worker to need it makes it; it is gone two days later.
-            self._redis.set(key, secrets.token_bytes(32), nx=True, ex=2 * 86400)
-            known = self._salts[day] = self._redis.get(key)
+            try:
+                # The first worker to need it makes it; it is gone two days later.
+                self._redis.set(key, secrets.token_bytes(32), nx=True, ex=2 * 86400)
+                known = self._salts[day] = self._redis.get(key)
+            except redis.RedisError as exc:
+                raise Unavailable(str(exc)) from exc
             self._salts = {d: s for d, s in self._salts.items() if d >= day}
         return known
 

@@ -49,7 +49,13 @@ from syndication.models import (
 )
 from syndication.models.base import utcnow
 from syndication.services import mail
-from syndication.services.hit_buffer import BATCH_SIZE, Batch, HitBuffer, make_buffer
+from syndication.services.hit_buffer import (
+    BATCH_SIZE,
+    Batch,
+    HitBuffer,
+    Unavailable,
+    make_buffer,
+)
 from syndication.tracking import classify, pages
 
 PIXEL_SALT = "tracking-pixel"
@@ -133,18 +139,24 @@ def record_hit(
         return False
     now = now or utcnow()
     buf = buffer()
-    record = orjson.dumps(
-        [
-            grant_id,
-            now.timestamp(),
-            visitor_hash(buf, remote_addr, user_agent, now),
-            referrer[:2000],
-            user_agent[:512],
-            purpose[:64],
-            sec_purpose[:64],
-        ]
-    )
-    if buf.push(record):
+    try:
+        record = orjson.dumps(
+            [
+                grant_id,
+                now.timestamp(),
+                visitor_hash(buf, remote_addr, user_agent, now),
+                referrer[:2000],
+                user_agent[:512],
+                purpose[:64],
+                sec_purpose[:64],
+            ]
+        )
+        first = buf.push(record)
+    except Unavailable:
+        # The reader still gets the image; the hit is lost, and the log says so.
+        current_app.logger.exception("Pixel hit of grant %s not buffered", grant_id)
+        return False
+    if first:
         _ask_for_flush(now)
     return True
 

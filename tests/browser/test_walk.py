@@ -43,6 +43,7 @@ from syndication.services import (
     grants,
     importing,
     notices,
+    pixels,
     rulesets,
     tokens,
     two_factor,
@@ -187,6 +188,19 @@ def facts(live_app) -> dict[str, object]:
         )
         users.create_user(ENROL_USER, "staff", password=DEMO_PASSWORD)
         db.session.commit()
+        # Readers of two copies of the grant, one on a site that is not the partner's:
+        # the Copies, article and partner pages show copies, views and an open flag.
+        token = pixels.pixel_url(grant.id).rsplit("/", 1)[1].removesuffix(".gif")
+        for n, copy in enumerate(
+            ("https://maplecurrent.example/story/", "https://copied.example/a")
+        ):
+            pixels.record_hit(
+                token,
+                referrer=copy,
+                remote_addr=f"198.51.100.{n}",
+                user_agent="Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36",
+            )
+        pixels.flush()
         run = importing.queue(
             (live_app.config["CORPUS_DIR"] / "feeds" / "guardian-us.rss").read_bytes(),
             "guardian-us.rss",

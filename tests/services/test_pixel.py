@@ -329,3 +329,14 @@ def test_a_dead_batch_is_looked_at_again_once_per_lease_whoever_asks(hit_buffer,
     lease = timedelta(seconds=pixels.current_app.config["PIXEL_BATCH_LEASE"])
     pixels.flush(now=T0 + lease)
     assert hit_buffer.claimed() == 0
+
+
+def test_the_pixel_still_answers_when_redis_is_down(app, client, grant):
+    """Nothing listens on port 1: the hit cannot be buffered, the reader still gets the GIF."""
+    saved = app.extensions.get("pixel_buffer")
+    app.extensions["pixel_buffer"] = (os.getpid(), RedisHitBuffer("redis://127.0.0.1:1/0", "x"))
+    try:
+        response = client.get(pixels.pixel_url(grant.id).removeprefix("http://localhost"))
+    finally:
+        app.extensions["pixel_buffer"] = saved
+    assert response.status_code == 200 and response.data == pixels.PIXEL_GIF

@@ -27,7 +27,7 @@ def test_referrers_are_normalised_to_their_page_and_domain(referrer: str, page: 
 
 
 @pytest.mark.parametrize(
-    "referrer", ["", "android-app://com.example", "file:///tmp/x.html", "https://", "http://[::1"]
+    "referrer", ["", "android-app://com.example", "file:///home/x.html", "https://", "http://[::1"]
 )
 def test_anything_but_a_web_page_names_no_page(referrer: str) -> None:
     assert normalise(referrer) == NO_PAGE
