@@ -85,6 +85,7 @@ SENTENCES: dict[str, str] = {
     "role_changed": "Role changed {by}",
     "staff_deactivated": "Deactivated {by}",
     "staff_reactivated": "Reactivated {by}",
+    "copy_added": "Republished copy entered {by}",
 }
 
 # What object types are called in the log.
@@ -101,6 +102,7 @@ OBJECT_NAMES: dict[str, str] = {
     "eligibility_policies": "eligibility policy",
     "organisation_settings": "settings",
     "tier_settings": "quotas",
+    "copies": "republished copy",
 }
 
 
