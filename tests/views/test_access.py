@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 
 from syndication.extensions import db
-from syndication.models import Notice, NoticeDelivery, NoticeKind, PartnerStatus, Role
+from syndication.models import Copy, Notice, NoticeDelivery, NoticeKind, PartnerStatus, Role
 from tests.factories import PASSWORD
 
 PUBLIC_ENDPOINTS = {
@@ -21,6 +21,10 @@ PUBLIC_ENDPOINTS = {
     "public.pixel",
     "public.signed_download",
     "public.acknowledge_notice",
+    # The page behind every package's licence URI: public by design (its own tests say
+    # what it shows and what it never shows).
+    "public.licence",
+    "public.licence_json",
     "api.openapi_document",
     "auth.login",
     "auth.accept_invitation",
@@ -56,6 +60,14 @@ def world(make_user, make_partner, make_article, make_grant, make_api_key):
     notice = Notice(article=article, kind=NoticeKind.CORRECTION, title="Corrected date")
     world["other_notice"] = NoticeDelivery(notice=notice, partner=other)
     db.session.add(world["other_notice"])
+    world["other_copy"] = Copy(
+        grant=world["other_grant"],
+        article_id=article.id,
+        partner_id=other.id,
+        url="https://other.example/story",
+        domain="other.example",
+    )
+    db.session.add(world["other_copy"])
     db.session.commit()
     return world
 
@@ -75,6 +87,8 @@ def _url_values(rule, world) -> dict:
         "session_id": 1,
         "asset_id": 1,
         "flag_id": 1,
+        "copy_id": world["other_copy"].id,
+        "licence_id": world["other_grant"].licence_id,
         "key": "1",
         "change": "up",
         "decision": "grant",

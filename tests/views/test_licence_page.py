@@ -152,3 +152,11 @@ def test_a_grant_issued_before_keeps_the_uri_its_packages_name(client, seed_gran
     assert set(_named_uris(seed_grant).values()) == {old}
     data = client.get(f"/licences/{seed_grant.licence_id}.json").json
     assert data["uri"] == old and data["state"] == "valid"
+
+
+def test_the_page_is_cached_publicly_only_when_nobody_is_logged_in(client, auth, seed_grant):
+    path = f"/licences/{seed_grant.licence_id}"
+    assert client.get(path).headers["Cache-Control"] == "public, max-age=300"
+    auth.login("ed@p.example")
+    logged_in = client.get(path)
+    assert logged_in.status_code == 200 and logged_in.headers["Cache-Control"] == "no-store"

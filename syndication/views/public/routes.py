@@ -12,6 +12,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_login import current_user
 
 from syndication.errors import problem
 from syndication.extensions import limiter
@@ -148,7 +149,8 @@ def licence(licence_id: str):
     else:
         found = licences.public(licence_id)
         response = current_app.make_response(render_template("public/licence.html", licence=found))
-        response.headers["Cache-Control"] = _LICENCE_CACHE
+        if not current_user.is_authenticated:  # a logged-in page names its user: never shared
+            response.headers["Cache-Control"] = _LICENCE_CACHE
         twin = url_for("public.licence_json", licence_id=found.licence_id)
         response.headers["Link"] = f'<{twin}>; rel="alternate"; type="application/json"'
     response.vary.add("Accept")
