@@ -25,6 +25,7 @@ class Download(TimestampMixin, db.Model):
     __tablename__ = "downloads"
     __table_args__ = (
         sa.Index("ix_downloads_partner_created", "partner_id", "created_at"),
+        sa.Index("ix_downloads_created", "created_at"),  # reports: downloads over time
         sa.CheckConstraint("size >= 0", name="size_non_negative"),
     )
 
@@ -99,7 +100,10 @@ class NoticeDelivery(TimestampMixin, db.Model):
     """One notice addressed to one partner; acknowledged by that partner."""
 
     __tablename__ = "notice_deliveries"
-    __table_args__ = (sa.UniqueConstraint("notice_id", "partner_id"),)
+    __table_args__ = (
+        sa.UniqueConstraint("notice_id", "partner_id"),
+        sa.Index("ix_notice_deliveries_created", "created_at"),  # reports: notices in a range
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     notice_id: Mapped[int] = mapped_column(sa.ForeignKey("notices.id", ondelete="CASCADE"))

@@ -122,6 +122,7 @@ class Grant(TimestampMixin, db.Model):
     __tablename__ = "grants"
     __table_args__ = (
         sa.Index("ix_grants_partner_article", "partner_id", "article_id"),
+        sa.Index("ix_grants_created", "created_at"),  # reports: grants over time
         # Concurrent requests for one article by one partner make one grant: the loser's
         # insert fails here and it is answered with the winner's grant.
         sa.Index(

@@ -96,6 +96,7 @@ def _url_values(rule, world) -> dict:
         "fmt": "bundle",
         "token": "not-a-token",
         "filename": "app.css",
+        "table": "views",
     }
     if rule.endpoint.startswith("staff."):
         # Staff pages name the notice itself; partners' routes name their delivery of it.
