@@ -290,8 +290,10 @@ def resume(run_id: int, *, now: datetime | None = None, batch: int | None = None
     if run is None or run.finished_at is not None:
         return
     actor = db.session.get(User, run.actor_id) if run.actor_id is not None else None
+    data, filename, headline, url = run.data or b"", run.filename, run.headline, run.url
+    db.session.commit()  # end the read: no snapshot is held while a large file is parsed
     try:
-        reading = read(run.data or b"", run.filename, headline=run.headline or None, url=run.url)
+        reading = read(data, filename, headline=headline or None, url=url)
     except ValueError as exc:
         jobs.begin_write()
         run.error = str(exc)
@@ -312,7 +314,7 @@ def resume(run_id: int, *, now: datetime | None = None, batch: int | None = None
             break
         try:
             outcomes = [
-                _store_one(draft, run.filename, reading.importer, actor)
+                _store_one(draft, filename, reading.importer, actor)
                 for draft in drafts[start : start + batch]
             ]
             report = {**header, "items": list(run.report.get("items", []))}
@@ -341,8 +343,18 @@ def resume(run_id: int, *, now: datetime | None = None, batch: int | None = None
 
 
 def _finish(run: ImportRun, actor: User | None, now: datetime) -> None:
-    run.finished_at = now
-    run.data = None  # the file is no longer needed; its report stays
+    """End the run once (a second worker finding it done records nothing); commits."""
+    ended = db.session.execute(
+        sa.update(ImportRun)
+        .where(ImportRun.id == run.id, ImportRun.finished_at.is_(None))
+        # The file is no longer needed; its report stays.
+        .values(finished_at=now, data=None)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if not ended:
+        db.session.rollback()
+        return
+    db.session.refresh(run)
     items = run.report.get("items", [])
     counts = Counter(item[1] for item in items)
     audit.record(
