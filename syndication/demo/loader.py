@@ -27,6 +27,7 @@ from syndication.models import (
 )
 from syndication.services import articles, audit, partners, settings, users
 from syndication.services.importing import known_footers
+from syndication.templating import plural
 
 DEMO_PASSWORD = "demo-password"
 # Staff log in with a second factor; the demo's admin and staff share this authenticator
@@ -195,7 +196,7 @@ def _ensure_articles() -> list[str]:
         )
         draft = finish_draft(draft, body, known_footers=known_footers())
         created += articles.import_draft(draft, note="Demo feed", commit=False).created
-    return [f"{created} articles created"] if created else []
+    return [f"{plural(created, 'article')} created"] if created else []
 
 
 def load_demo() -> list[str]:
@@ -207,7 +208,7 @@ def load_demo() -> list[str]:
     db.session.commit()
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Article))
     return (
-        [*lines, f"catalogue holds {total} articles"]
+        [*lines, f"catalogue holds {plural(total, 'article')}"]
         if lines
-        else [f"demo data already loaded ({total} articles)"]
+        else [f"demo data already loaded ({plural(total, 'article')})"]
     )
