@@ -114,6 +114,8 @@ class Decoded:
     reason: str
     # False when the encoding was simply the declared (or BOM's) one, confirmed by the bytes.
     notable: bool = False
+    # True when ``text`` is the bytes read as UTF-8, unchanged: parsers may take the bytes.
+    verbatim: bool = False
 
 
 def _undefined_as_latin1(error: UnicodeDecodeError) -> tuple[str, int]:
@@ -157,12 +159,12 @@ def declared_encoding(data: bytes, *, markup: str) -> str:
     return ""
 
 
-def _is_utf8(data: bytes) -> bool:
+def _utf8_text(data: bytes) -> str | None:
+    """The bytes read as UTF-8, or None if they are not UTF-8."""
     try:
-        data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        return False
-    return True
+        return None
 
 
 def _decode(data: bytes, encoding: str) -> str:
@@ -220,11 +222,13 @@ def decode(data: bytes, *, markup: str = "xml") -> Decoded:
             return Decoded(text, name, f"the file starts with a {name} byte order mark")
     label = declared_encoding(data, markup=markup)
     declared = canonical_encoding(label) if label else None
-    utf8 = _is_utf8(data)
+    utf8 = _utf8_text(data)
     if declared in (None, "utf-8"):
-        if utf8:
+        if utf8 is not None:
             reason = "declared UTF-8" if declared else "no declaration; the bytes are valid UTF-8"
-            return Decoded(data.decode("utf-8"), "utf-8", reason, notable=declared is None)
+            # Bytes that say UTF-8, or nothing, need no new declaration to be parsed.
+            verbatim = label.lower() in {"", "utf-8"}
+            return Decoded(utf8, "utf-8", reason, notable=declared is None, verbatim=verbatim)
         mixed = _mostly_utf8(data)
         if mixed is not None:
             text, strays = mixed
@@ -235,10 +239,8 @@ def decode(data: bytes, *, markup: str = "xml") -> Decoded:
                 f"UTF-8, with {strays} stray byte{plural} read as windows-1252",
                 notable=True,
             )
-    elif utf8 and not data.isascii():
-        return Decoded(
-            data.decode("utf-8"), "utf-8", f"declared {label} but the bytes are UTF-8", notable=True
-        )
+    elif utf8 is not None and not data.isascii():
+        return Decoded(utf8, "utf-8", f"declared {label} but the bytes are UTF-8", notable=True)
     else:
         try:
             text = _decode(data, declared)

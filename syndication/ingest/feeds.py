@@ -88,7 +88,12 @@ def load_xml(data: bytes, notes: FileNotes | None = None) -> tuple[etree._Elemen
     text = decoded.text.lstrip(_LEADING_JUNK)
     if not text.startswith("<"):
         raise ImportFormatError("The file is not XML: it does not start with a tag.")
-    data = as_utf8_xml(replace(decoded, text=text))
+    stripped = data.lstrip(b" \t\r\n")
+    if decoded.verbatim and stripped.startswith(b"<"):
+        # UTF-8 as declared (or undeclared): the bytes are what re-encoding would give.
+        data = stripped
+    else:
+        data = as_utf8_xml(replace(decoded, text=text))
     try:
         return etree.fromstring(data, _parser()), ""
     except etree.XMLSyntaxError as error:
@@ -207,7 +212,10 @@ def _assets(item: _Children, base: str) -> list[AssetDraft]:
 
 
 def _rss_draft(
-    item: etree._Element, channel: _Children, known_footers: Sequence[str]
+    item: etree._Element,
+    channel: _Children,
+    known_footers: Sequence[str],
+    locales: list[str] | None = None,
 ) -> ArticleDraft:
     fields = _children(item)
     channel_link = _text(channel, ("", "link"))
@@ -237,9 +245,10 @@ def _rss_draft(
         body_html="",
         bylines=[_byline(a) for a in authors],
         published_at=parse_datetime(
-            _text(fields, ("", "pubDate"), (DC, "date"), (ATOM, "published"), (ATOM, "updated"))
+            _text(fields, ("", "pubDate"), (DC, "date"), (ATOM, "published"), (ATOM, "updated")),
+            locales,
         ),
-        updated_at=parse_datetime(_text(fields, (ATOM, "updated"))),
+        updated_at=parse_datetime(_text(fields, (ATOM, "updated")), locales),
         tags=tags,
         language=_language(channel),
         canonical_url=link,
@@ -284,7 +293,11 @@ def _atom_link(entry: _Children, base: str) -> str:
 
 
 def _atom_draft(
-    entry: etree._Element, known_footers: Sequence[str], language: str, feed_base: str
+    entry: etree._Element,
+    known_footers: Sequence[str],
+    language: str,
+    feed_base: str,
+    locales: list[str] | None = None,
 ) -> ArticleDraft:
     fields = _children(entry)
     link = _atom_link(fields, _base(entry, feed_base))
@@ -304,8 +317,8 @@ def _atom_draft(
         headline=text_of(_atom_content(title)),
         body_html="",
         bylines=[_text(a, (ATOM, "name")) for a in authors],
-        published_at=parse_datetime(_text(fields, (ATOM, "published"), (ATOM, "updated"))),
-        updated_at=parse_datetime(_text(fields, (ATOM, "updated"))),
+        published_at=parse_datetime(_text(fields, (ATOM, "published"), (ATOM, "updated")), locales),
+        updated_at=parse_datetime(_text(fields, (ATOM, "updated")), locales),
         tags=[e.get("label") or e.get("term") or "" for e in fields.get((ATOM, "category"), ())],
         language=_language_tag(entry.get(XML_LANG) or language),
         canonical_url=link,
@@ -339,12 +352,14 @@ def parse_feed(
     """
     root, problem = load_xml(data, notes)
     namespace, local = _split_tag(root.tag) if isinstance(root.tag, str) else ("", "")
+    # The locales the feed's dates turn out to be written in: one search for the first.
+    locales: list[str] = []
     if local == "feed" and namespace == ATOM:
         language = root.get(XML_LANG) or "en"
         # Relative entry links are relative to the site the feed is about.
         feed_base = _atom_link(_children(root), _base(root))
         entries = root.findall(f"{{{ATOM}}}entry")
-        drafts = [_atom_draft(e, known_footers, language, feed_base) for e in entries]
+        drafts = [_atom_draft(e, known_footers, language, feed_base, locales) for e in entries]
         _provenance(drafts, _text(_children(root), (ATOM, "title")), feed_base)
     elif (local == "rss" and namespace == "") or (local == "RDF" and namespace == RDF):
         channel_element = next(
@@ -354,7 +369,7 @@ def parse_feed(
         channel = _children(channel_element) if channel_element is not None else {}
         # RSS 2.0 items sit in <channel>; RSS 1.0 items are siblings of it.
         items = channel.get(("", "item"), []) + _children(root).get(("", "item"), [])
-        drafts = [_rss_draft(item, channel, known_footers) for item in items]
+        drafts = [_rss_draft(item, channel, known_footers, locales) for item in items]
         _provenance(drafts, _text(channel, ("", "title")), _text(channel, ("", "link")))
     else:
         raise ImportFormatError(

@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from functools import lru_cache
 from html import escape, unescape
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import nh3
@@ -62,8 +63,8 @@ _CLEANER = _make_cleaner(None)
 @lru_cache(maxsize=64)
 def _cleaner_for_base(base_url: str) -> nh3.Cleaner:
     # nh3 takes the base when a Cleaner is built, which costs about as much as one
-    # clean: items sharing a base share one. Most feed items have a link of their own,
-    # so in a feed import this is mostly a miss.
+    # clean: items sharing a base share one. _clean builds one only for a body with
+    # relative URLs.
     return _make_cleaner(("rewrite_with_base", base_url))
 
 
@@ -219,7 +220,9 @@ def sanitise_html(html: str, *, base_url: str = "") -> str:
     return _clean(html, base_url)
 
 
-def sanitise_pieces(pieces: Iterable[str], *, base_url: str = "") -> str:
+def sanitise_pieces(
+    pieces: Iterable[str], *, base_url: str = "", pixels_removed: bool = False
+) -> str:
     """Sanitise the pieces joined by newlines: ``sanitise_html("\n".join(pieces))``, cheaper.
 
     Each piece must be markup as lxml serialises an element (the importers' body
@@ -227,13 +230,36 @@ def sanitise_pieces(pieces: Iterable[str], *, base_url: str = "") -> str:
     tokeniser, the slowest step of all: it then only needs to see the pieces that
     hold an image or embed, not the whole body (a tokeniser ends every complete
     piece in the state it started in, so the result is the same), and pieces whose
-    only concern is images are handled without it.
+    only concern is images are handled without it. ``pixels_removed`` says the
+    caller took the tracking pixels out of the tree the pieces were written from
+    (:func:`remove_tracking_pixels`): then only embeds are looked for.
     """
     pieces = list(pieces)
     html = "\n".join(pieces)
-    if any(needle in html for needle in _IMAGES_OR_EMBEDS):  # else no piece has any
-        html = "\n".join(_rewrite_serialised(piece) for piece in pieces)
+    needles = _EMBEDS if pixels_removed else _IMAGES_OR_EMBEDS
+    if any(needle in html for needle in needles):  # else no piece has any
+        html = "\n".join(_rewrite_serialised(piece, needles) for piece in pieces)
     return _clean(html, base_url)
+
+
+def remove_tracking_pixels(root: Any) -> None:
+    """Remove the tracking pixels from an lxml tree, as the embed and pixel pass would.
+
+    Each image's attributes are read from the tree, which costs less than finding
+    them again in serialised markup; the text after a removed image stays.
+    """
+    for image in list(root.iter("img")):
+        if _is_tracking_pixel({name.lower(): value for name, value in image.attrib.items()}):
+            parent, tail = image.getparent(), image.tail
+            if parent is None:
+                continue
+            if tail:
+                previous = image.getprevious()
+                if previous is None:
+                    parent.text = (parent.text or "") + tail
+                else:
+                    previous.tail = (previous.tail or "") + tail
+            parent.remove(image)
 
 
 # Markup as lxml writes it from a sound tree: lower-case tag names, attribute values
@@ -247,12 +273,13 @@ _SERIALISED_ATTRIBUTE = re.compile(r"""([^\s"'=<>/]+)(?:="([^"]*)"|='([^']*)')?"
 # writes tag names in lower case, so plain substring tests do (a case-blind regex
 # over every body costs more than the rest of the pass).
 _IMAGES_OR_EMBEDS = ("<img", "<iframe", "twitter-tweet", "instagram-media")
+_EMBEDS = _IMAGES_OR_EMBEDS[1:]
 _NEEDS_TOKENISER = ("<iframe", "twitter-tweet", "instagram-media", "<script", "<style")
 
 
-def _rewrite_serialised(piece: str) -> str:
+def _rewrite_serialised(piece: str, needles: tuple[str, ...] = _IMAGES_OR_EMBEDS) -> str:
     """``_rewrite_embeds(piece)`` for one lxml-serialised piece, as cheaply as it can be."""
-    if not any(needle in piece for needle in _IMAGES_OR_EMBEDS):
+    if not any(needle in piece for needle in needles):
         return piece
     if any(needle in piece for needle in _NEEDS_TOKENISER) or not _REGULAR_MARKUP.fullmatch(piece):
         # Comments, processing instructions, odd tag names kept from broken markup.
@@ -276,9 +303,81 @@ def _rewrite_serialised(piece: str) -> str:
     return "".join(kept)
 
 
+# A URL attribute in nh3's output (always double-quoted) that is relative: no scheme.
+# One pattern per name: each starts with a literal, which the regex engine scans for
+# fast, where "\b(?:href|src)" is tried at every position (ten times the cost).
+_RELATIVE_HREF = re.compile(r"""href="(?![a-zA-Z][a-zA-Z0-9+.-]*:)""")
+_RELATIVE_SRC = re.compile(r"""src="(?![a-zA-Z][a-zA-Z0-9+.-]*:)""")
+# Start tags of any name, to tell whether nh3 will unwrap an element (below).
+_START_TAG = re.compile(r"<([a-zA-Z][^\s/>]*)")
+_KEPT_OR_DROPPED_WHOLE = frozenset(_TAGS | _CLEAN_CONTENT_TAGS)
+# Elements whose removal leaves a tree the parser builds the same way, but for a
+# heading inside a heading (checked apart). The parser never lets a <div> or any of
+# these stand between a <p>, <li> or <a> and another of its kind (a new one closes
+# the old one through them), nor between table parts. Not so <section>, <dd> and
+# other "special" elements: "<li><section><li>" nests, and without the section it
+# would not.
+_UNWRAPPED_SAFELY = frozenset(
+    {
+        "div", "abbr", "acronym", "big", "cite", "data", "del", "dfn", "font", "ins",
+        "kbd", "label", "mark", "q", "samp", "small", "strike", "time", "tt", "var",
+        "bdi", "bdo", "wbr", "audio", "video", "picture", "source", "track",
+    }
+)  # fmt: skip
+_NESTED_HEADING = re.compile(r"<h([1-6])>(?:(?!</h\1>).)*?<h[1-6]>", re.DOTALL)
+
+
+def has_relative_url(html: str) -> bool:
+    """True when sanitised ``html`` may hold a relative link or image (never a false no)."""
+    return bool(_RELATIVE_HREF.search(html) or _RELATIVE_SRC.search(html))
+
+
+def _check_base(base_url: str) -> None:
+    if base_url.startswith(("https://", "http://")) and len(base_url) > 8:
+        return
+    parts = urlsplit(base_url)
+    if not (parts.scheme and parts.netloc):
+        raise ValueError(f"{base_url!r} is not an absolute URL")
+
+
+def _may_change_when_reparsed(html: str, cleaned: str) -> bool:
+    """False when nh3's output ``cleaned`` of ``html`` is sure to sanitise to itself.
+
+    nh3 parses the markup as a browser would, removes what is not allowed and
+    writes the tree out. A tree the parser built reads back as the same tree;
+    what can read back differently is one where an element was *unwrapped*
+    (its tag removed, its children moved up: "<li><section><li>" leaves
+    "<li><li>", which the parser splits), a table the parser moved misplaced
+    content out of ("<li><table><li>" nests the second item in the first), and
+    a <pre> whose text starts with a line break (the parser drops the first
+    one). So one pass is the answer when there is no table, no such <pre>, and
+    nothing was unwrapped but elements known to leave a tree the parser builds
+    alike; otherwise clean until stable. The sanitiser's property tests hold
+    both paths to stability.
+    """
+    if "<pre>\n" in cleaned or "<table>" in cleaned:
+        return True
+    unknown = {name.lower() for name in _START_TAG.findall(html)} - _KEPT_OR_DROPPED_WHOLE
+    if not unknown:
+        return False
+    if unknown <= _UNWRAPPED_SAFELY:
+        return "<h" in cleaned and _NESTED_HEADING.search(cleaned) is not None
+    return True
+
+
 def _clean(html: str, base_url: str) -> str:
-    cleaner = _cleaner_for_base(base_url) if base_url else _CLEANER
+    cleaner = _CLEANER
     cleaned = cleaner.clean(html)
+    if base_url:
+        _check_base(base_url)
+        # nh3 takes a base only when a Cleaner is built, which costs as much as a clean,
+        # and most items have a base of their own: it is built only when nh3's output
+        # holds a relative URL to resolve (without one, both give the same output).
+        if has_relative_url(cleaned):
+            cleaner = _cleaner_for_base(base_url)
+            cleaned = cleaner.clean(html)
+    if not _may_change_when_reparsed(html, cleaned):
+        return cleaned
     # Dropping a disallowed wrapper can leave markup that parses into a different
     # tree next time ("<li><form><li>" -> "<li><li></li></li>"), so clean until the
     # output is stable: importers and rules must be able to re-sanitise safely.

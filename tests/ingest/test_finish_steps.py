@@ -69,7 +69,7 @@ def test_drop_headline_keeps_everything_else() -> None:
 
 
 def test_drop_footer_removes_the_footer_and_what_follows_it() -> None:
-    blocks, _ = split_body(f"<p>Body.</p><p>{FOOTER}</p><p><img src='pixel.gif'></p>")
+    blocks, _ = split_body(f"<p>Body.</p><p>{FOOTER}</p><p><img src='photo.jpg'></p>")
     kept, footer = drop_footer(blocks)
     assert _texts(kept) == ["Body."]
     assert footer is not None and footer.kind == "footer" and footer.text == FOOTER

@@ -153,3 +153,27 @@ def test_items_sharing_a_link_keep_their_own_guids() -> None:
     )
     drafts = read_file(rss(items), "feed.xml").drafts
     assert [d.source_id for d in drafts] == ["live-1", "live-2"]
+
+
+# --- wire copy ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("creator", "agency"),
+    [
+        ("CNN Newsource", "CNN Newsource"),  # a broadcast wire
+        ("NBC News Channel", "NBC News Channel"),
+        ("Agencia EFE", "EFE"),  # national agencies writing in their own languages
+        ("Redazione ANSA", "ANSA"),
+        ("新华社记者 张三", "Xinhua"),
+    ],
+)
+def test_an_item_bylined_to_a_wire_service_is_flagged_as_wire_copy(creator, agency) -> None:
+    item = ITEM.replace(
+        "<guid>",
+        f'<dc:creator xmlns:dc="http://purl.org/dc/elements/1.1/">{creator}</dc:creator><guid>',
+    )
+    [draft] = read_file(rss(item), "feed.xml").drafts
+    assert [(f.kind, f.detail) for f in draft.findings if f.kind == "wire_byline"] == [
+        ("wire_byline", agency)
+    ]

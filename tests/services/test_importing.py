@@ -157,13 +157,23 @@ def test_cli_json_gives_the_report_to_scripts(runner, tmp_path) -> None:
     assert report["items"][0]["state"] == "created"
 
 
+# A WordPress export of a site with nothing in it: a channel, its author, no items.
+EMPTY_EXPORT = (
+    b'<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+    b'xmlns:wp="http://wordpress.org/export/1.2/"><channel><title>Blog</title>'
+    b"<link>https://blog.example</link><wp:wxr_version>1.2</wp:wxr_version>"
+    b"<wp:author><wp:author_login>ana</wp:author_login></wp:author></channel></rss>"
+)
+
+
 @pytest.mark.parametrize(
     ("content", "message"),
     [
         (rss(""), "has no items"),
+        (EMPTY_EXPORT, "The WordPress export has no posts to import"),
         (gzip.compress(rss(item("x")))[:30], "is gzip-compressed but"),
     ],
-    ids=["no-items", "broken-gzip"],
+    ids=["no-items", "empty-wordpress-export", "broken-gzip"],
 )
 def test_cli_says_why_and_exits_non_zero(runner, tmp_path, content, message) -> None:
     path = tmp_path / "feed.xml"
