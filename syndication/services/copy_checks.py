@@ -11,14 +11,13 @@ its evidence (tracking/compliance.py). A failed check raises the copy's
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin
 
 import sqlalchemy as sa
 from flask import current_app
 
 from syndication.delivery.outbound import OutboundError, Refused, Response, check_url
 from syndication.extensions import db
-from syndication.ingest.identity import TRACKING_PARAMS, TRACKING_PREFIXES
 from syndication.models import (
     CheckState,
     Copy,
@@ -33,7 +32,7 @@ from syndication.models import (
 from syndication.models.base import utcnow
 from syndication.services import audit, jobs, outbound, package_sources
 from syndication.services.errors import Invalid, NotFound
-from syndication.tracking import compliance
+from syndication.tracking import compliance, pages
 
 CHECK_JOB = "copies.check"
 # Each copy is checked again when its latest check is this old.
@@ -52,31 +51,21 @@ def user_agent() -> str:
     )
 
 
-def page_url(url: str) -> str:
-    """A copy's URL as copies are kept: scheme and host in lower case, no fragment, no
-    tracking parameters; Invalid for anything but an absolute http(s) URL."""
+def page(url: str) -> pages.Page:
+    """A copy's page as copies are kept (``tracking.pages``, as the pixel keeps them);
+    Invalid for anything but an absolute http(s) URL the outbound client may fetch."""
     url = (url or "").strip()
     try:
         check_url(url)
-        parts = urlsplit(url)
-        port = parts.port
     except (Refused, ValueError) as exc:
         reason = exc.reason if isinstance(exc, Refused) else "The URL is not well formed."
         raise Invalid(reason) from exc
-    host = (parts.hostname or "").lower().rstrip(".")
-    if port and port != (443 if parts.scheme.lower() == "https" else 80):
-        host = f"{host}:{port}"
-    query = urlencode(
-        [
-            (key, value)
-            for key, value in parse_qsl(parts.query, keep_blank_values=True)
-            if key.lower() not in TRACKING_PARAMS and not key.lower().startswith(TRACKING_PREFIXES)
-        ]
-    )
-    normal = urlunsplit((parts.scheme.lower(), host, parts.path or "/", query, ""))
-    if len(normal) > 1000:
+    found = pages.normalise(url)
+    if not found.url:
+        raise Invalid("The URL is not well formed.")
+    if len(found.url) >= pages.MAX_URL:
         raise Invalid("The URL is longer than 1,000 characters.")
-    return normal
+    return found
 
 
 def get(copy_id: int) -> Copy:
@@ -106,7 +95,8 @@ def add_copy(article_id: int, grant_id: int, url: str, *, actor: User) -> Copy:
     )
     if grant is None:
         raise Invalid("Choose one of this article's grants.")
-    url = page_url(url)
+    entered = page(url)
+    url = entered.url
     found = db.session.scalar(sa.select(Copy).where(Copy.grant_id == grant.id, Copy.url == url))
     if found is None:
         found = Copy(
@@ -114,7 +104,7 @@ def add_copy(article_id: int, grant_id: int, url: str, *, actor: User) -> Copy:
             article_id=grant.article_id,
             partner_id=grant.partner_id,
             url=url,
-            domain=(urlsplit(url).hostname or "").removeprefix("www."),
+            domain=entered.domain,
             source=CopySource.STAFF,
         )
         db.session.add(found)
