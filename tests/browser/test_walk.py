@@ -191,12 +191,12 @@ def facts(live_app) -> dict[str, object]:
         # Readers of two copies of the grant, one on a site that is not the partner's:
         # the Copies, article and partner pages show copies, views and an open flag.
         token = pixels.pixel_url(grant.id).rsplit("/", 1)[1].removesuffix(".gif")
-        for n, copy in enumerate(
+        for n, page_address in enumerate(
             ("https://maplecurrent.example/story/", "https://copied.example/a")
         ):
             pixels.record_hit(
                 token,
-                referrer=copy,
+                referrer=page_address,
                 remote_addr=f"198.51.100.{n}",
                 user_agent="Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0 Safari/537.36",
             )
