@@ -69,6 +69,9 @@ def world(make_user, make_partner, make_article, make_grant, make_api_key):
     )
     db.session.add(world["other_copy"])
     db.session.commit()
+    from syndication.services import importing
+
+    world["import_run"] = importing.queue(b"<rss><channel></channel></rss>", "queued.xml")
     return world
 
 
@@ -84,6 +87,7 @@ def _url_values(rule, world) -> dict:
         "notice_id": world["other_notice"].id,
         "delivery_id": world["other_notice"].id,
         "job_id": 1,
+        "run_id": world["import_run"].id,
         "session_id": 1,
         "asset_id": 1,
         "flag_id": 1,
