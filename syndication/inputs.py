@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, TypeVar
 
 import orjson
@@ -116,6 +116,22 @@ BoundedDate = Annotated[
     date,
     Field(ge=EARLIEST_DATE, le=LATEST_DATE),
     WithJsonSchema({"type": "string", "format": "date", "pattern": r"^(19\d\d|2[01]\d\d|2200)-"}),
+]
+
+
+def _in_range(value: datetime) -> datetime:
+    if not EARLIEST_DATE.year <= value.year <= LATEST_DATE.year:
+        raise ValueError(f"must be between {EARLIEST_DATE.year} and {LATEST_DATE.year}")
+    return value
+
+
+# A time (RFC 3339) in the same years as BoundedDate.
+BoundedDateTime = Annotated[
+    datetime,
+    AfterValidator(_in_range),
+    WithJsonSchema(
+        {"type": "string", "format": "date-time", "pattern": r"^(19\d\d|2[01]\d\d|2200)-"}
+    ),
 ]
 PageNumber = Annotated[int, Field(ge=1, le=10_000)]
 Text = Annotated[str, Field(max_length=500), AfterValidator(_no_control)]

@@ -10,7 +10,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from syndication.delivery.webhooks import EVENT_TYPES, URL_MAX_LENGTH, WEBHOOK_URL
-from syndication.inputs import LINE_PATTERN, TEXT_PATTERN, BoundedDate, Id
+from syndication.inputs import LINE_PATTERN, TEXT_PATTERN, BoundedDate, BoundedDateTime, Id
 from syndication.services.packages import DOWNLOAD_FORMATS
 
 ProblemSchema = {
@@ -212,7 +212,7 @@ class NoticeQuery(PageQuery):
 
 class ChangeQuery(QueryModel):
     cursor: str | None = Field(None, max_length=200, pattern=LINE_PATTERN)
-    updated_since: datetime | None = Field(
+    updated_since: BoundedDateTime | None = Field(
         None, description="Only changes from this time on (RFC 3339)."
     )
     limit: int = Field(100, ge=1, le=500)
