@@ -2,7 +2,7 @@
 
 Run from the project root: ``python bench/tasks.py`` (``--tasks N`` changes the
 10,000; ``--postgresql URL`` writes the rows to PostgreSQL instead of SQLite;
-``--redis URL`` picks the Redis db, default ``redis://127.0.0.1:6379/3``).
+``--redis URL`` picks the Redis db, default ``redis://127.0.0.1:6379/7``).
 
 For each queue (SqliteHuey on a file, RedisHuey) and each kind of task (a
 no-op; a one-row write: an app context, one INSERT, one COMMIT, as every real
@@ -202,7 +202,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--postgresql", help="write rows to this PostgreSQL database instead")
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/3")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/7")
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
     database = args.postgresql or f"sqlite:///{OUT / 'tasks-bench.db'}"

@@ -1,7 +1,7 @@
 """Webhook delivery: throughput to a local HTTPS receiver, and a worker killed mid-run.
 
 Run from the project root: ``python bench/webhooks.py`` (``--deliveries N`` changes
-the 3,000; ``--redis URL`` picks the queue, default ``redis://127.0.0.1:6379/3``;
+the 3,000; ``--redis URL`` picks the queue, default ``redis://127.0.0.1:6379/6``;
 ``--postgresql URL`` keeps the rows in PostgreSQL instead of a SQLite file).
 
 A receiver on 127.0.0.1 (HTTPS, a certificate from a CA made for the run, as in
@@ -202,7 +202,7 @@ def baseline(app, receiver: Counting, secret: str, n: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--deliveries", type=int, default=3000)
-    parser.add_argument("--redis", default="redis://127.0.0.1:6379/3")
+    parser.add_argument("--redis", default="redis://127.0.0.1:6379/6")
     parser.add_argument("--postgresql", default="")
     args = parser.parse_args()
     n = args.deliveries
