@@ -94,6 +94,7 @@ SENTENCES: dict[str, str] = {
     "staff_reactivated": "Reactivated {by}",
     "copy_flag_handled": "Flag on a copy marked handled {by}",
     "copy_added": "Copy entered for a compliance check {by}",
+    "ninjs_version_set": "ninjs version for packages chosen {by}",
     "asset_fetch_queued": "Image fetch queued {by}",
     # Notices and grants.
     "notice_correction": "Correction sent {by}",

@@ -79,10 +79,13 @@ def problems(inp: PackageInput, files: Mapping[str, bytes]) -> list[str]:
     for text in (terms["credit_line"], terms["footer"], *inp.terms.get("restrictions", ())):
         if text and text not in story.usage_terms:
             found.append(f"usage terms lack {text[:60]!r}")
+    # The licence page the grant froze in its ODRL terms when it was issued (a package
+    # without one names the page under the organisation's site).
+    frozen = (inp.odrl or {}).get("uid")
     same(
         "linked rights",
         story.linked_rights,
-        f"{org.url.rstrip('/')}/licences/{inp.grant.licence_id}",
+        frozen or f"{org.url.rstrip('/')}/licences/{inp.grant.licence_id}",
     )
     same("editorial note", story.editorial_note, article.public_note_line)
     hold = inp.terms.get("hold_until")
