@@ -344,14 +344,11 @@ def top_articles(scope: Scope, period: Period) -> Table:
             sa.select(Article.id, Article.headline).where(Article.id.in_([r[0] for r in ranked]))
         ).all()
     )
-    return Table(
-        key="top-articles",
-        title="Top articles",
-        description=f"The {TOP} articles with the most counted views in the range.",
-        columns=(Column("article", "Article", numeric=False), *_VIEW_COLUMNS),
-        rows=[(headlines.get(a, f"Article {a}"), c, r) for a, c, r in ranked],
-        chart=Chart("bar", ("counted", "raw"), horizontal=True),
-        links=[{"article": a} for a, _, _ in ranked],
+    return _top_table(
+        "article",
+        f"The {TOP} articles with the most counted views in the range.",
+        ranked,
+        [headlines.get(a, f"Article {a}") for a, _, _ in ranked],
     )
 
 
@@ -366,14 +363,11 @@ def top_partners(scope: Scope, period: Period) -> Table:
             sa.select(Partner.id, Partner.name).where(Partner.id.in_([r[0] for r in ranked]))
         ).all()
     )
-    return Table(
-        key="top-partners",
-        title="Top partners",
-        description=f"The {TOP} partners whose copies had the most counted views in the range.",
-        columns=(Column("partner", "Partner", numeric=False), *_VIEW_COLUMNS),
-        rows=[(names.get(p, f"Partner {p}"), c, r) for p, c, r in ranked],
-        chart=Chart("bar", ("counted", "raw"), horizontal=True),
-        links=[{"partner": p} for p, _, _ in ranked],
+    return _top_table(
+        "partner",
+        f"The {TOP} partners whose copies had the most counted views in the range.",
+        ranked,
+        [names.get(p, f"Partner {p}") for p, _, _ in ranked],
     )
 
 
@@ -384,15 +378,26 @@ def top_domains(scope: Scope, period: Period) -> Table:
     if scope.is_partner:
         query = query.where(DailyGrantViews.partner_id == scope.partner_id)
     ranked = _top(query, period, roll_up)
-    return Table(
-        key="top-domains",
-        title="Top domains",
-        description=f"The {TOP} sites whose copies had the most counted views in the range "
+    return _top_table(
+        "domain",
+        f"The {TOP} sites whose copies had the most counted views in the range "
         "(a hit without a page address counts under “unknown”).",
-        columns=(Column("domain", "Domain", numeric=False), *_VIEW_COLUMNS),
-        rows=[(d or "unknown", c, r) for d, c, r in ranked],
+        ranked,
+        [d or "unknown" for d, _, _ in ranked],
+    )
+
+
+def _top_table(subject: str, description: str, ranked: list, labels: list[str]) -> Table:
+    """One top-N table: each ranked (key, counted, raw) under its label, linked to its own
+    views report (a key that is empty, such as an unknown domain, has nothing to link to)."""
+    return Table(
+        key=f"top-{subject}s",
+        title=f"Top {subject}s",
+        description=description,
+        columns=(Column(subject, subject.capitalize(), numeric=False), *_VIEW_COLUMNS),
+        rows=[(label, c, r) for label, (_, c, r) in zip(labels, ranked, strict=True)],
         chart=Chart("bar", ("counted", "raw"), horizontal=True),
-        links=[{"domain": d} if d else None for d, _, _ in ranked],
+        links=[{subject: key} if key else None for key, _, _ in ranked],
     )
 
 
