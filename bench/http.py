@@ -46,6 +46,7 @@ the server is stopped at the end, on errors and on Ctrl-C.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import multiprocessing
 import os
@@ -336,19 +337,26 @@ def log_in(port: int) -> str:
 # --- the load -----------------------------------------------------------------------------
 
 
-def _client(port: int, target: Target, count: int, deadline: float, start, results) -> None:
-    """One client process on one connection (reopened when the server closes it)."""
+def _client(
+    port: int, target: Target, count: int, deadline: float, start, results, headers_of=None
+) -> None:
+    """One client process on one connection (reopened when the server closes it).
+
+    ``headers_of(n)``, when given, makes the headers of the n-th request (a bench whose
+    requests must differ, as readers of a pixel do); else every request sends the target's.
+    """
     latencies: list[float] = []
     errors: dict[str, int] = {}
     conn = http.client.HTTPConnection(HOST, port, timeout=30)
     start.wait()
     began = time.monotonic()
-    for _ in range(count):
+    for n in range(count):
         if time.monotonic() > deadline:
             break
+        headers = headers_of(n) if headers_of else target.headers
         t0 = time.perf_counter()
         try:
-            conn.request("GET", target.path, headers=target.headers)
+            conn.request("GET", target.path, headers=headers)
             response = conn.getresponse()
             response.read()
             status = str(response.status)
@@ -366,15 +374,32 @@ def _client(port: int, target: Target, count: int, deadline: float, start, resul
     conn.close()
 
 
-def load(port: int, target: Target, count: int, concurrency: int, time_cap: float) -> Result:
-    """``count`` requests from ``concurrency`` client processes, started together."""
+def load(
+    port: int, target: Target, count: int, concurrency: int, time_cap: float, headers_of=None
+) -> Result:
+    """``count`` requests from ``concurrency`` client processes, started together.
+
+    ``headers_of(client, n)``, when given, makes each request's headers (client numbers
+    0 … concurrency-1); the processes are forked, so it may be any callable.
+    """
     context = multiprocessing.get_context("fork")
     start, results = context.Barrier(concurrency + 1), context.Queue()
     deadline = time.monotonic() + time_cap
     shares = [count // concurrency + (i < count % concurrency) for i in range(concurrency)]
     clients = [
-        context.Process(target=_client, args=(port, target, n, deadline, start, results))
-        for n in shares
+        context.Process(
+            target=_client,
+            args=(
+                port,
+                target,
+                n,
+                deadline,
+                start,
+                results,
+                functools.partial(headers_of, client) if headers_of else None,
+            ),
+        )
+        for client, n in enumerate(shares)
     ]
     result = Result(target)
     try:

@@ -32,7 +32,6 @@ worker, the database and the Redis keys are removed at the end, also on errors.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import os
 import signal
 import subprocess
@@ -49,11 +48,11 @@ for entry in [p for p in sys.path if Path(p or ".").resolve() == HERE]:
     sys.path.remove(entry)
 sys.path.insert(0, str(ROOT))
 
-import http.client
 
 import sqlalchemy as sa
 
-from bench.http import HOST, OUT, Result, Server, Target, free_port, prepare, request
+from bench.http import OUT, Result, Server, Target, free_port, prepare, request
+from bench.http import load as http_load
 
 PG_ADMIN = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_DATABASE = "syndication_bench_pixel"
@@ -78,72 +77,20 @@ AGENT = (
 # --- the load: one user agent per request, so each hit is another reader ------------------
 
 
-def _client(port: int, path: str, vary: bool, client: int, count, deadline, start, results):
-    latencies: list[float] = []
-    errors: dict[str, int] = {}
-    conn = http.client.HTTPConnection(HOST, port, timeout=30)
-    start.wait()
-    began = time.monotonic()
-    for n in range(count):
-        if time.monotonic() > deadline:
-            break
-        headers = {"Referer": PAGE, "User-Agent": AGENT.format(client=client, n=n if vary else 0)}
-        t0 = time.perf_counter()
-        try:
-            conn.request("GET", path, headers=headers)
-            response = conn.getresponse()
-            response.read()
-            status = str(response.status)
-            if response.will_close:
-                conn.close()
-        except (OSError, http.client.HTTPException) as exc:
-            conn.close()
-            status = type(exc).__name__
-        if status == "200":
-            latencies.append(time.perf_counter() - t0)
-        else:
-            errors[status] = errors.get(status, 0) + 1
-    results.put((latencies, errors, began, time.monotonic()))
-    conn.close()
-
-
 _CLIENT_IDS = iter(range(1, 1_000_000))
 
 
 def load(port: int, target: Target, count: int, *, vary: bool) -> Result:
-    """``count`` requests from CONCURRENCY client processes started together."""
-    context = multiprocessing.get_context("fork")
-    start, results = context.Barrier(CONCURRENCY + 1), context.Queue()
-    deadline = time.monotonic() + TIME_CAP
-    shares = [count // CONCURRENCY + (i < count % CONCURRENCY) for i in range(CONCURRENCY)]
-    clients = [
-        context.Process(
-            target=_client,
-            args=(port, target.path, vary, next(_CLIENT_IDS), n, deadline, start, results),
-        )
-        for n in shares
-    ]
-    result = Result(target)
-    try:
-        for client in clients:
-            client.start()
-        start.wait()
-        begins, ends = [], []
-        for _ in clients:
-            latencies, errors, began, ended = results.get(timeout=TIME_CAP + 60)
-            result.latencies += latencies
-            for status, n in errors.items():
-                result.errors[status] = result.errors.get(status, 0) + n
-            begins.append(began)
-            ends.append(ended)
-        result.seconds = max(ends) - min(begins)
-        result.capped = len(result.latencies) + sum(result.errors.values()) < count
-    finally:
-        for client in clients:
-            if client.is_alive():
-                client.terminate()
-            client.join()
-    return result
+    """``count`` requests from CONCURRENCY client processes started together (bench/http.py's
+    loop), each client a reader of its own, and with ``vary`` each request too (a new visitor,
+    so none is a repeat that the pixel would not count)."""
+    readers = [next(_CLIENT_IDS) for _ in range(CONCURRENCY)]
+
+    def headers_of(client: int, n: int) -> dict[str, str]:
+        agent = AGENT.format(client=readers[client], n=n if vary else 0)
+        return {"Referer": PAGE, "User-Agent": agent}
+
+    return http_load(port, target, count, CONCURRENCY, TIME_CAP, headers_of)
 
 
 # --- the worker ------------------------------------------------------------------------
