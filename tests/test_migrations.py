@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.operations import Operations
-from flask_migrate import upgrade
+from flask_migrate import downgrade, upgrade
 
 from config import TestingConfig
 from syndication import create_app
@@ -32,6 +32,16 @@ def _tables(engine_or_conn) -> dict[str, set[str]]:
         for name in inspector.get_table_names()
         if name != "alembic_version" and not is_search_object("table", name)
     }
+
+
+def _unmigrated_sqlite_app(path):
+    """An app on an empty SQLite file, for tests that run migrations step by step."""
+    config = type(
+        "UnmigratedConfig",
+        (TestingConfig,),
+        {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "TASK_QUEUE_URL": "memory://"},
+    )
+    return create_app(config)
 
 
 def test_models_and_migrations_agree(app):
@@ -125,15 +135,7 @@ def test_fold_sections_makes_world_and_world_one_section(make_article):
 def test_upgrading_a_sqlite_database_with_data_keeps_every_row(tmp_path):
     """Batch-mode table copies drop the old parent table: with foreign keys on, that would
     cascade and delete every grant, request and download (0015 rebuilds ``partners``)."""
-    config = type(
-        "OldConfig",
-        (TestingConfig,),
-        {
-            "SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'old.db'}",
-            "TASK_QUEUE_URL": "memory://",
-        },
-    )
-    app = create_app(config)
+    app = _unmigrated_sqlite_app(tmp_path / "old.db")
     with app.app_context():
         # The schema as 0015 found it, and the rows an installation of that day had.
         upgrade(revision="0014_ingest_findings")
@@ -163,3 +165,16 @@ def test_upgrading_a_sqlite_database_with_data_keeps_every_row(tmp_path):
             for table in ("partners", "grants", "downloads")
         }
     assert counts == {"partners": 1, "grants": 1, "downloads": 1}
+
+
+def test_every_migration_downgrades_to_base_and_upgrades_again(tmp_path):
+    """The chain runs both ways on SQLite, whose table copies drop what a copy forgets
+    (a column's CHECK, the search triggers)."""
+    app = _unmigrated_sqlite_app(tmp_path / "both-ways.db")
+    with app.app_context():
+        upgrade()
+        before = _tables(db.engine)
+        downgrade(revision="base")
+        assert _tables(db.engine) == {}
+        upgrade()
+        assert _tables(db.engine) == before

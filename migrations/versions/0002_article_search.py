@@ -101,7 +101,8 @@ def downgrade():
         op.execute("DROP INDEX ix_articles_search_vector")
         op.execute("ALTER TABLE articles DROP COLUMN search_vector")
     else:
+        # IF EXISTS: 0003's downgrade copies the articles table, which drops its triggers.
         for trigger in ("articles_fts_insert", "articles_fts_delete", "articles_fts_update"):
-            op.execute(f"DROP TRIGGER {trigger}")
+            op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         op.execute("DROP TABLE articles_fts")
     op.drop_index("ix_articles_embargo_until", table_name="articles")
