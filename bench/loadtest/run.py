@@ -47,6 +47,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -197,12 +198,16 @@ class Probe:
 
 @dataclass
 class Refusal:
+    """How B answered one probe after the action on A."""
+
     probe: str
-    seconds: float | None  # from A's answer to B's first refusal; None: never
-    polls: int
-    refused_after: int  # of the repeat polls after the first refusal
-    repeats: int
-    status: int
+    warm_ms: float  # B's median round trip for the probe before the action: its load now
+    seconds: float | None = None  # from A's answer until B's first refusal arrived
+    sent_after: float | None = None  # from A's answer until that refused poll was sent
+    polls: int = 0  # polls sent until the first refusal, that one included
+    status: int = 200
+    refused_after: int = 0  # of the repeat polls after the first refusal
+    repeats: int = 0
 
 
 class Probes:
@@ -211,43 +216,60 @@ class Probes:
     def __init__(self, port: int) -> None:
         self.port = port
         self.downloads_answered = 0
+        self._lock = threading.Lock()
 
     def ask(self, probe: Probe) -> int:
         status = probe.status(self.port)
         if status == 200 and probe.download:
-            self.downloads_answered += 1
+            with self._lock:
+                self.downloads_answered += 1
         return status
 
-    def warm(self, probes: list[Probe], times: int = 8) -> None:
-        """Ask B for each while it is still allowed, so every B process remembers it."""
+    def warm(self, probes: list[Probe], times: int = 8) -> list[Refusal]:
+        """Ask B for each while it is still allowed (so every B process remembers it),
+        timing its answers: the baseline of the same moment for the refusal's time."""
+        watched = []
         for probe in probes:
-            answers = [self.ask(probe) for _ in range(times)]
+            answers, took = [], []
+            for _ in range(times):
+                began = time.monotonic()
+                answers.append(self.ask(probe))
+                took.append(time.monotonic() - began)
             if set(answers) != {200}:
                 raise RuntimeError(f"{probe.name} on B answered {answers} before the action")
+            watched.append(Refusal(probe.name, statistics.median(took) * 1000))
+        return watched
 
     def until_refused(
-        self, probes: list[Probe], since: float, timeout: float = 10, repeats: int = 10
-    ) -> list[Refusal]:
-        """Poll B (no pause) until each probe is refused; then ask each ``repeats`` times more."""
-        found: dict[str, Refusal] = {}
-        polls = dict.fromkeys((p.name for p in probes), 0)
-        while len(found) < len(probes) and time.monotonic() - since < timeout:
-            for probe in probes:
-                if probe.name in found:
-                    continue
+        self,
+        probes: list[Probe],
+        watched: list[Refusal],
+        since: float,
+        timeout: float = 10,
+        repeats: int = 10,
+    ) -> None:
+        """Poll B for each probe, in a thread of its own and without pause, until it is
+        refused; then ask ``repeats`` times more, to reach every B process."""
+
+        def poll(probe: Probe, refusal: Refusal) -> None:
+            while time.monotonic() - since < timeout:
+                sent = time.monotonic()
                 status = self.ask(probe)
-                polls[probe.name] += 1
+                refusal.polls += 1
                 if status != 200:
-                    found[probe.name] = Refusal(
-                        probe.name, time.monotonic() - since, polls[probe.name], 0, repeats, status
-                    )
-        for probe in probes:
-            refusal = found.get(probe.name)
-            if refusal is None:
-                found[probe.name] = Refusal(probe.name, None, polls[probe.name], 0, 0, 200)
-                continue
-            refusal.refused_after = sum(self.ask(probe) != 200 for _ in range(repeats))
-        return [found[p.name] for p in probes]
+                    refusal.seconds = time.monotonic() - since
+                    refusal.sent_after, refusal.status = sent - since, status
+                    refusal.repeats = repeats
+                    refusal.refused_after = sum(self.ask(probe) != 200 for _ in range(repeats))
+                    return
+
+        threads = [
+            threading.Thread(target=poll, args=pair) for pair in zip(probes, watched, strict=True)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
 
 
 # --- results ----------------------------------------------------------------------------------
@@ -280,7 +302,7 @@ def wait_for_pixels(engine: sa.Engine, buffer, expected: int, timeout: float = 9
 def arguments() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--duration", type=float, default=120, help="seconds of traffic")
-    parser.add_argument("--rate", type=float, default=40, help="requests per second, all users")
+    parser.add_argument("--rate", type=float, default=30, help="requests per second, all users")
     parser.add_argument("--users", type=int, default=30, help="simulated partner users")
     parser.add_argument(
         "--max-requests", type=int, default=0, help="request bound (default: 1.25 × rate × time)"
@@ -367,7 +389,12 @@ def main() -> int:
             subprocess.run(["bin/production", "migrate"], env=env, cwd=ROOT, check=True)
             fixtures = prepare(env, args)
             (OUT / "fixtures.json").write_text(fixtures.to_json())
-            print(f"  prepared in {time.monotonic() - began:.1f} s")
+            held = sum(len(p.grants) for p in fixtures.partners)
+            print(
+                f"  prepared in {time.monotonic() - began:.1f} s: {len(fixtures.partners)} "
+                f"partners in the traffic holding {held} grants it uses, "
+                f"{len(fixtures.partners[0].requestable)} articles each may request"
+            )
 
             engine = sa.create_engine(database_url)
             for label, port in (("a", port_a), ("b", port_b)):
@@ -521,12 +548,13 @@ def act(staff: Browser, editor: Browser, probes: Probes, fixtures) -> list[Refus
     results: list[Refusal] = []
 
     def timed(action: Callable[[], int], watched: list[Probe]) -> None:
-        probes.warm(watched)
+        refusals = probes.warm(watched)
         status = action()
         answered = time.monotonic()
         if status != 302:
             raise RuntimeError(f"the staff action answered {status} on A")
-        results.extend(probes.until_refused(watched, answered))
+        probes.until_refused(watched, refusals, answered)
+        results.extend(refusals)
 
     timed(
         lambda: staff.submit(
@@ -591,17 +619,22 @@ def report(
     print(f"errors (any answer but the expected 2xx): {errors:,}", end="")
     print(f"; 5xx or no answer: {server_errors:,}")
 
-    print("\nServer B after the staff action on A (seconds from A's answer to B's first refusal):")
+    print(
+        "\nServer B after each staff action on A: from A's answer until B's first refusal"
+        " arrived,\nbeside B's own round trip for the same request just before the action"
+    )
     slow = 0
     for r in refusals:
         if r.seconds is None:
             slow += 1
-            print(f"  {r.probe:42} NOT refused after {r.polls} polls")
+            print(f"  {r.probe:40} NOT refused after {r.polls} polls")
             continue
         slow += r.seconds > REFUSAL_TARGET or r.refused_after < r.repeats
         print(
-            f"  {r.probe:42} {r.seconds * 1000:7.1f} ms  (poll {r.polls}, answer {r.status}; "
-            f"refused again {r.refused_after}/{r.repeats})"
+            f"  {r.probe:40} {r.seconds * 1000:7.1f} ms (B's round trip before: "
+            f"{r.warm_ms:.1f} ms); answer {r.status} to poll {r.polls}, sent "
+            f"{r.sent_after * 1000:.1f} ms after A's answer; refused again "
+            f"{r.refused_after}/{r.repeats}"
         )
 
     print(f"\nRows (pixel buffer flushed {took:.1f} s after the traffic ended):")

@@ -85,6 +85,8 @@ def _copies_of_demo_articles(count: int) -> None:
         item["slug"] = f"{item['slug']}-load-{n}"
         item["headline"] = f"{item['headline']} ({n + 1})"
         item["canonical_path"] = f"{item['canonical_path'].rstrip('/')}-load-{n}/"
+        # A body of its own too: the importer knows a story by its text as well as its URL.
+        item["paragraphs"] = [*item["paragraphs"], f"Load test copy {n + 1}."]
         item.pop("embargo_hours", None)
         articles.import_draft(
             loader._demo_draft(item, now),
