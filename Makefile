@@ -5,7 +5,8 @@ BIN := $(VENV)/bin
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := syndication
 
-.PHONY: setup run test test-unit test-browser test-postgres lint lock lock-check chromium bench screenshots
+.PHONY: setup run test test-unit test-browser test-postgres lint lock lock-check chromium bench screenshots \
+	loadtest
 
 # Installs exactly the lock (every package pinned, every file hashed), starting with the
 # locked pip itself: neither an upstream release nor the pip a virtualenv happens to ship
@@ -86,3 +87,9 @@ lock-check: setup
 
 bench: setup
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+# Two app servers and two workers on one PostgreSQL and Redis under Locust's mixed traffic
+# while staff act on one server (bench/loadtest/run.py); not part of `make test`.
+# LOADTEST_ARGS passes flags on, e.g. LOADTEST_ARGS="--duration 60 --rate 30".
+loadtest: setup
+	$(BIN)/python bench/loadtest/run.py $(LOADTEST_ARGS)

@@ -58,3 +58,17 @@ def test_the_demo_leaves_two_other_publishers_stories_in_intake(app):
     assert all(a.intake is IntakeState.AWAITING_REVIEW for a in waiting)
     load_demo()
     assert intake.waiting_count() == 2, "loading again adds nothing"
+
+
+def test_demo_staff_pass_the_second_factor_with_the_published_key():
+    # The secret is stored sealed like any other, so the login's second step can open it.
+    import pyotp
+
+    from syndication.demo.loader import DEMO_TOTP_SECRET, STAFF_LOGINS
+    from syndication.services import two_factor, users
+
+    load_demo()
+    for email, _, _ in STAFF_LOGINS:
+        user = users.find_by_email(email)
+        assert two_factor.secret_of(user) == DEMO_TOTP_SECRET
+        assert two_factor.verify(user, pyotp.TOTP(DEMO_TOTP_SECRET).now()) == "totp"

@@ -240,3 +240,35 @@ def test_a_remember_me_cookie_alone_still_downloads(client, seed_grant):
     download = client.get(f"/portal/grants/{seed_grant.id}/download/bundle")
     assert download.status_code == 200 and download.mimetype == "application/zip"
     assert db.session.scalar(sa.select(Download.user_id)) is not None
+
+
+@pytest.mark.parametrize("action", ["take down the article", "suspend the partner"])
+def test_a_remembered_api_download_is_refused_once_staff_act(
+    client, seed_grant, make_api_key, make_user, action
+):
+    # What `make loadtest` measures across two servers: the memory holds the package, the
+    # database says no, and the database wins at the very next request.
+    from syndication.services import notices, partners
+
+    downloads.memory_of(client.application).clear()
+    _, secret = make_api_key(seed_grant.partner)
+    url = f"/api/v1/grants/{seed_grant.id}/package"
+    headers = {"Authorization": f"Bearer {secret}"}
+    assert client.get(url, headers=headers).status_code == 200
+    assert client.get(url, headers=headers).status_code == 200  # answered from memory
+    staff = make_user(Role.STAFF)
+    if action == "take down the article":
+        notices.create(
+            seed_grant.article_id, "takedown", actor=staff, note="Gone.", record_reason="Legal."
+        )
+        expected = 410
+    else:
+        partner = seed_grant.partner
+        partners.decide(
+            partner.id, "suspend", actor=staff, expected_version=partner.version, reason="Terms."
+        )
+        expected = 403
+    refused = client.get(url, headers=headers)
+    assert refused.status_code == expected
+    assert refused.mimetype == "application/problem+json"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Download)) == 2
