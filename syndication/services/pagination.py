@@ -1,13 +1,22 @@
-"""Pages of lists: keyset pages for the API's cursors; numbered, sorted pages for staff."""
+"""Pages of lists, walked by keyset: a signed cursor names the last row seen (its sort
+value and id), so a page costs the same however deep, and rows added meanwhile are
+neither skipped nor shown twice. Sorted staff tables sort by any column, nulls last."""
 
 from __future__ import annotations
 
+import enum
+import hashlib
 import math
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from syndication.extensions import db
 from syndication.services.errors import DomainError, NotFound
@@ -24,6 +33,248 @@ def newest_first(
         query = query.where(model.id < before)
     rows = list(db.session.scalars(query.order_by(model.id.desc()).limit(limit + 1)))
     return rows[:limit], len(rows) > limit
+
+
+CURSOR_SALT = "syndication.pagination.cursor"
+# A page's "N results" counts this many rows at most: past it the heading says "1,000+",
+# so no page ever counts a whole big table.
+COUNT_CAP = 1_000
+
+
+class BadCursor(DomainError):
+    """A cursor that was altered, or that belongs to another list, sort or filter."""
+
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This page link is not valid for this list (it was changed, or it belongs to "
+            "another list, sort or filter); start again from the first page."
+        )
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=CURSOR_SALT)
+
+
+def scope_of(*parts: object) -> str:
+    """A short fingerprint of what a cursor belongs to: the list, and its sort and filters."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def sign_cursor(scope: str, position: Mapping[str, Any]) -> str:
+    """A signed, URL-safe cursor for ``position`` in the list named by ``scope``."""
+    return _serializer().dumps({"s": scope, **position})
+
+
+def read_cursor(raw: str | None, scope: str) -> dict | None:
+    """The position a cursor holds, or None without one; BadCursor if it was altered or
+    signed for another list, sort or filter."""
+    if not raw:
+        return None
+    try:
+        value = _serializer().loads(raw)
+    except (BadSignature, UnicodeError, ValueError):
+        raise BadCursor() from None
+    if not isinstance(value, dict) or value.pop("s", None) != scope:
+        raise BadCursor()
+    return value
+
+
+def encode_value(value: Any) -> Any:
+    """A sort value as JSON: dates, datetimes and enums are tagged to come back as such."""
+    if isinstance(value, enum.Enum):
+        return {"e": value.value}
+    if isinstance(value, datetime):
+        return {"t": value.isoformat()}
+    if isinstance(value, date):
+        return {"d": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"n": str(value)}
+    return value
+
+
+def decode_value(value: Any, column: Any) -> Any:
+    """The sort value a cursor carries, as the column compares it; BadCursor if malformed."""
+    try:
+        if isinstance(value, dict):
+            (tag, raw), *rest = value.items()
+            if rest or not isinstance(raw, str):
+                raise ValueError(tag)
+            if tag == "e":
+                enum_class = getattr(getattr(column, "type", None), "enum_class", None)
+                return enum_class(raw) if enum_class else raw
+            if tag in ("t", "d", "n"):
+                return {"t": datetime.fromisoformat, "d": date.fromisoformat, "n": Decimal}[tag](
+                    raw
+                )
+            raise ValueError(tag)
+        if value is None or isinstance(value, (str, int, float)):
+            return value
+    except (ValueError, ArithmeticError):
+        pass
+    raise BadCursor()
+
+
+@dataclass(frozen=True, slots=True)
+class Keyset(Generic[T]):
+    """One page of a list walked by keyset, and what a pager needs: signed cursors for the
+    pages either side (None where there is none) and, optionally, a capped count."""
+
+    items: list[T]
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+    total: int | None = None
+    # True when the list holds more than ``total`` (COUNT_CAP) rows.
+    more: bool = False
+
+    @property
+    def has_next(self) -> bool:
+        return self.next_cursor is not None
+
+    @property
+    def has_prev(self) -> bool:
+        return self.prev_cursor is not None
+
+
+def _after(column: Any, tiebreak: Any, value: Any, last_id: int, descending: bool):
+    """Rows after (value, last_id) in "column (descending or not) nulls last, then id"."""
+    beyond = operator.lt if descending else operator.gt
+    if value is None:
+        return sa.and_(column.is_(None), beyond(tiebreak, last_id))
+    return sa.or_(
+        beyond(column, value),
+        sa.and_(column == value, beyond(tiebreak, last_id)),
+        column.is_(None),
+    )
+
+
+def _before(column: Any, tiebreak: Any, value: Any, last_id: int, descending: bool):
+    """Rows before (value, last_id) in the same order: the NULLs come last, so a non-NULL
+    position has none of them before it."""
+    short = operator.gt if descending else operator.lt
+    if value is None:
+        return sa.or_(column.is_not(None), sa.and_(column.is_(None), short(tiebreak, last_id)))
+    return sa.or_(short(column, value), sa.and_(column == value, short(tiebreak, last_id)))
+
+
+def count_capped(query: sa.Select, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """How many rows ``query`` gives, reading at most ``cap`` + 1 of them: (the count or the
+    cap, whether there are more)."""
+    limited = query.order_by(None).limit(cap + 1).subquery()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(limited)) or 0
+    return min(total, cap), total > cap
+
+
+def keyset(
+    query: sa.Select,
+    *,
+    sort: Sort,
+    columns: Mapping[str, Any],
+    tiebreak: Any,
+    cursor: str | None,
+    scope: str,
+    per_page: int = 50,
+    having: bool = False,
+    count: bool = False,
+) -> Keyset:
+    """One page of ``query`` in the sort's order (nulls last, then ``tiebreak``, an id),
+    starting after or ending before the row a signed cursor names.
+
+    ``scope`` (see scope_of) names the list and its filters; the sort is added to it, so a
+    cursor from another list, sort or filter is refused (BadCursor). Authorisation stays in
+    ``query``: a cursor only says where to start, never which rows may be seen. ``having``
+    puts the position test in HAVING, for a grouped query sorted by an aggregate. ``count``
+    adds a count capped at COUNT_CAP. Items are the query's first column, or tuples of its
+    columns when it selects several.
+    """
+    signed_for = scope_of(scope, sort.param)
+    return _page(query, sort, columns, tiebreak, read_cursor(cursor, signed_for), signed_for,
+                 per_page=per_page, having=having, count=count)  # fmt: skip
+
+
+def _page(query, sort, columns, tiebreak, position, scope, *, per_page, having, count) -> Keyset:
+    column = columns[sort.key]
+    width = len(query.column_descriptions)
+    base = query.order_by(None)
+    paged = base.add_columns(column.label("_keyset_value"), tiebreak.label("_keyset_id"))
+    backward = False
+    if position is not None:
+        last_id = position.get("i")
+        if not isinstance(last_id, int) or isinstance(last_id, bool) or "v" not in position:
+            raise BadCursor()
+        value = decode_value(position["v"], column)
+        backward = position.get("b") is True
+        test = (_before if backward else _after)(column, tiebreak, value, last_id, sort.descending)
+        paged = paged.having(test) if having else paged.where(test)
+    if backward:
+        # Back from a page: the reversed order, read from the cursor towards the start.
+        reverse = sa.desc if not sort.descending else sa.asc
+        paged = paged.order_by(reverse(column).nulls_first(), reverse(tiebreak))
+    else:
+        paged = sorted_by(paged, sort, columns, tiebreak)
+    rows = db.session.execute(paged.limit(per_page + 1)).all()
+    if backward and len(rows) <= per_page:
+        # Fewer than a page before it: that is the first page, shown whole.
+        return _page(query, sort, columns, tiebreak, None, scope,
+                     per_page=per_page, having=having, count=count)  # fmt: skip
+    more_beyond = len(rows) > per_page
+    rows = rows[:per_page]
+    if backward:
+        rows.reverse()
+
+    def at(row, *, back: bool) -> str:
+        return sign_cursor(scope, {"v": encode_value(row[-2]), "i": row[-1], "b": back})
+
+    has_next = (more_beyond or position is not None) if backward else more_beyond
+    has_prev = more_beyond if backward else position is not None
+    items = [row[0] if width == 1 else tuple(row[:width]) for row in rows]
+    total, more = count_capped(base) if count else (None, False)
+    return Keyset(
+        items,
+        next_cursor=at(rows[-1], back=False) if rows and has_next else None,
+        prev_cursor=at(rows[0], back=True) if rows and has_prev else None,
+        total=total,
+        more=more,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Sort:
+    """A table's sort order as the query string spells it: ``key`` or ``-key`` (descending)."""
+
+    key: str
+    descending: bool
+
+    @property
+    def param(self) -> str:
+        return ("-" if self.descending else "") + self.key
+
+
+def parse_sort(raw: str | None, columns: Mapping[str, object], default: str) -> Sort:
+    """The sort a query string asks for, if it names one of ``columns``; else ``default``."""
+    for candidate in (raw or "", default):
+        key = candidate.removeprefix("-")
+        if key in columns:
+            return Sort(key, candidate.startswith("-"))
+    raise ValueError(f"the default sort {default!r} is not one of the columns")
+
+
+def sorted_by(
+    query: sa.Select,
+    sort: Sort,
+    columns: Mapping[str, sa.ColumnElement | Any],
+    tiebreak: sa.ColumnElement | Any,
+) -> sa.Select:
+    """``query`` ordered by the sort's column, then ``tiebreak`` (an id) the same way, so
+    rows with equal values keep one order from page to page."""
+    column = columns[sort.key]
+    if sort.descending:
+        return query.order_by(sa.desc(column).nulls_last(), tiebreak.desc())
+    return query.order_by(sa.asc(column).nulls_last(), tiebreak.asc())
+
+
+# --- offset pages, until every list has moved to keyset --------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,38 +345,3 @@ def paginate_list(rows: list[T], *, page: int, per_page: int = 50) -> Page[T]:
     check_page(page, page_of.pages)
     start = (page - 1) * per_page
     return Page(rows[start : start + per_page], len(rows), page, per_page)
-
-
-@dataclass(frozen=True, slots=True)
-class Sort:
-    """A table's sort order as the query string spells it: ``key`` or ``-key`` (descending)."""
-
-    key: str
-    descending: bool
-
-    @property
-    def param(self) -> str:
-        return ("-" if self.descending else "") + self.key
-
-
-def parse_sort(raw: str | None, columns: Mapping[str, object], default: str) -> Sort:
-    """The sort a query string asks for, if it names one of ``columns``; else ``default``."""
-    for candidate in (raw or "", default):
-        key = candidate.removeprefix("-")
-        if key in columns:
-            return Sort(key, candidate.startswith("-"))
-    raise ValueError(f"the default sort {default!r} is not one of the columns")
-
-
-def sorted_by(
-    query: sa.Select,
-    sort: Sort,
-    columns: Mapping[str, sa.ColumnElement | Any],
-    tiebreak: sa.ColumnElement | Any,
-) -> sa.Select:
-    """``query`` ordered by the sort's column, then ``tiebreak`` (an id) the same way, so
-    rows with equal values keep one order from page to page."""
-    column = columns[sort.key]
-    if sort.descending:
-        return query.order_by(sa.desc(column).nulls_last(), tiebreak.desc())
-    return query.order_by(sa.asc(column).nulls_last(), tiebreak.asc())
