@@ -173,7 +173,7 @@ def keyset(
     columns: Mapping[str, Any],
     tiebreak: Any,
     cursor: str | None,
-    scope: str,
+    scope: object,
     per_page: int = 50,
     having: bool = False,
     count: bool = False,
