@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import enum
 import hashlib
-import math
 import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from syndication.extensions import db
-from syndication.services.errors import DomainError, NotFound
+from syndication.services.errors import DomainError
 
 T = TypeVar("T")
 
@@ -229,7 +228,12 @@ def _page(query, sort, columns, tiebreak, position, scope, *, per_page, having, 
     has_next = (more_beyond or position is not None) if backward else more_beyond
     has_prev = more_beyond if backward else position is not None
     items = [row[0] if width == 1 else tuple(row[:width]) for row in rows]
-    total, more = count_capped(base) if count else (None, False)
+    total, more = None, False
+    if count and position is None and not more_beyond:
+        # The first page holds the whole list: nothing more to count.
+        total = len(items)
+    elif count:
+        total, more = count_capped(base)
     return Keyset(
         items,
         next_cursor=at(rows[-1], back=False) if rows and has_next else None,
@@ -272,76 +276,3 @@ def sorted_by(
     if sort.descending:
         return query.order_by(sa.desc(column).nulls_last(), tiebreak.desc())
     return query.order_by(sa.asc(column).nulls_last(), tiebreak.asc())
-
-
-# --- offset pages, until every list has moved to keyset --------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    """One numbered page of a list and what a pager needs."""
-
-    items: list[T]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
-
-
-# Deeper than any list this app shows; beyond it an offset would overflow the database.
-MAX_PAGE = 10_000
-
-
-def page_number(raw: str | None) -> int:
-    """The page a query string asks for: a positive whole number, else the first.
-
-    A number beyond MAX_PAGE is refused (400) rather than sent to the database.
-    """
-    raw = (raw or "").strip()
-    if not raw:
-        return 1
-    if (
-        not raw.isascii()
-        or not raw.isdigit()
-        or len(raw) > len(str(MAX_PAGE))
-        or int(raw) > MAX_PAGE
-    ):
-        raise DomainError(f"“page” is not valid: give a whole number from 1 to {MAX_PAGE:,}.")
-    return max(1, int(raw))
-
-
-def check_page(page: int, pages: int) -> None:
-    """NotFound for a page past the end (an empty list still has its first page)."""
-    if page > max(pages, 1):
-        noun = "page" if pages == 1 else "pages"
-        raise NotFound(f"There is no page {page}: this list has {max(pages, 1)} {noun}.")
-
-
-def paginate(query: sa.Select, *, page: int, per_page: int = 50) -> Page:
-    """Page ``page`` of ``query`` (already ordered); NotFound past the last page."""
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-    )
-    page_of = Page([], total or 0, page, per_page)
-    check_page(page, page_of.pages)
-    rows = db.session.scalars(query.offset((page - 1) * per_page).limit(per_page))
-    return Page(list(rows.unique()), total or 0, page, per_page)
-
-
-def paginate_list(rows: list[T], *, page: int, per_page: int = 50) -> Page[T]:
-    """Page ``page`` of rows already in hand; NotFound past the last page."""
-    page_of = Page([], len(rows), page, per_page)
-    check_page(page, page_of.pages)
-    start = (page - 1) * per_page
-    return Page(rows[start : start + per_page], len(rows), page, per_page)

@@ -413,7 +413,7 @@ def test_staff_pages_refuse_a_changed_or_foreign_cursor(client, admin, make_arti
     make_article()
     for path in ("partners", "audit", "requests", "notices", "copies"):
         assert client.get(f"/staff/{path}?cursor=nonsense").status_code == 400
-    assert client.get("/staff/articles?page=nonsense").status_code == 400
+    assert client.get("/staff/articles?cursor=nonsense").status_code == 400
     # A real cursor of one list (or one sort of it) is not a cursor of another.
     _make_partners(52)
     cursor = _next_link(client.get("/staff/partners?sort=name").text)

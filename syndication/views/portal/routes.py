@@ -130,8 +130,12 @@ def catalogue():
         [SyndicationPolicy.FREE_ELIGIBLE, SyndicationPolicy.LICENSED],
         show_embargo=False,
     )
-    filters = catalogue_filters.filters_of(form, request.args.get("page"))
-    found = catalogue_filters.run_search(filters, offered_only=True)
+    found = catalogue_filters.run_search(
+        catalogue_filters.filters_of(form),
+        cursor=request.args.get("cursor"),
+        offered_only=True,
+        scope=("partner", current_user.partner_id),
+    )
     return render_template(
         "portal/catalogue.html",
         found=found,

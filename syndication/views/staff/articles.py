@@ -25,7 +25,7 @@ from syndication.views.staff.forms import AssetFileForm, ImportForm, RevisionFor
 def catalogue_page():
     policies = list(SyndicationPolicy)
     form = catalogue.filter_form(search.sections(), policies)
-    found = catalogue.run_search(catalogue.filters_of(form, request.args.get("page")))
+    found = catalogue.run_search(catalogue.filters_of(form), cursor=request.args.get("cursor"))
     return render_template("staff/articles.html", found=found, form=form), (
         422 if form.errors else 200
     )
