@@ -51,7 +51,7 @@ def dashboard():
         "portal/dashboard.html",
         partner=current_user.partner,
         grants=grants.grants_of(current_user.partner_id, limit=20),
-        requests=grants.requests_of(current_user.partner_id, limit=20),
+        requests=grants.requests_of(current_user.partner_id, per_page=20).items,
         action_form=ActionForm(),
     )
 
@@ -117,7 +117,8 @@ def bundle():
 @partner_required
 def downloads():
     return render_template(
-        "portal/downloads.html", rows=packages.downloads_of(current_user.partner_id)
+        "portal/downloads.html",
+        found=packages.downloads_of(current_user.partner_id, cursor=request.args.get("cursor")),
     )
 
 
@@ -186,7 +187,7 @@ def requests():
         return redirect(url_for("portal.requests"))
     return render_template(
         "portal/requests.html",
-        rows=grants.requests_of(current_user.partner_id),
+        found=grants.requests_of(current_user.partner_id, cursor=request.args.get("cursor")),
         form=ActionForm(),
     )
 
