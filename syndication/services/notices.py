@@ -32,17 +32,25 @@ from syndication.models.base import utcnow
 from syndication.services import audit, copy_checks, jobs, mail, pagination, settings
 from syndication.services.errors import Conflict, Forbidden, Invalid, NotFound
 
+# Unacknowledged (1) before acknowledged (0), each newest first: one direction for both,
+# so the inbox pages by keyset on (open, id).
+_OPEN_FIRST = {"open": sa.case((NoticeDelivery.acknowledged_at.is_(None), 1), else_=0)}
 
-def inbox(partner_id: int, limit: int = 100) -> list[NoticeDelivery]:
-    """The partner's notices, unacknowledged first, newest first."""
-    return list(
-        db.session.scalars(
-            sa.select(NoticeDelivery)
-            .where(NoticeDelivery.partner_id == partner_id)
-            .options(selectinload(NoticeDelivery.notice))
-            .order_by(NoticeDelivery.acknowledged_at.is_not(None), NoticeDelivery.id.desc())
-            .limit(limit)
-        )
+
+def inbox(
+    partner_id: int, *, cursor: str | None = None, per_page: int = 100
+) -> pagination.Keyset[NoticeDelivery]:
+    """A page of the partner's notices, unacknowledged first, newest first."""
+    return pagination.keyset(
+        sa.select(NoticeDelivery)
+        .where(NoticeDelivery.partner_id == partner_id)
+        .options(selectinload(NoticeDelivery.notice)),
+        sort=pagination.Sort("open", descending=True),
+        columns=_OPEN_FIRST,
+        tiebreak=NoticeDelivery.id,
+        cursor=cursor,
+        scope=("notice inbox", partner_id),
+        per_page=per_page,
     )
 
 

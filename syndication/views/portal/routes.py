@@ -324,7 +324,7 @@ def revoke_key(key_id: int):
 def notices_inbox():
     return render_template(
         "portal/notices.html",
-        rows=notices.inbox(current_user.partner_id),
+        found=notices.inbox(current_user.partner_id, cursor=request.args.get("cursor")),
         action_form=ActionForm(),
     )
 
