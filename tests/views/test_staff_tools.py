@@ -275,7 +275,7 @@ def test_article_page_lists_every_holder_with_use_and_notices(
         NoticeDelivery(notice=notice, partner_id=seed_grant.partner_id, grant_id=seed_grant.id)
     )
     db.session.commit()
-    rows = holders.of_article(seed_grant.article_id, sort=Sort("downloads", True))
+    rows = holders.of_article(seed_grant.article_id, sort=Sort("downloads", True)).items
     assert [
         (h.grant.id, h.downloads, h.pixel_views, h.raw_hits, h.notices, h.acknowledged)
         for h in rows
@@ -285,6 +285,26 @@ def test_article_page_lists_every_holder_with_use_and_notices(
     ]
     page = client.get(f"/staff/articles/{seed_grant.article_id}").text
     assert "Holders" in page and "Second Holder" in page and "0 of 1 notice acknowledged" in page
+
+
+def test_holders_page_by_cursor_and_a_cursor_stays_with_its_article(
+    make_article, make_partner, make_grant
+):
+    from syndication.services.pagination import BadCursor
+
+    article, elsewhere = make_article(), make_article()
+    for name in ("Bay Herald", "Cove Times", "Alder Post"):
+        make_grant(make_partner(name=name), article)
+    sort = Sort("partner", False)
+    pages = [holders.of_article(article.id, sort=sort, per_page=2)]
+    pages.append(holders.of_article(article.id, sort=sort, per_page=2, cursor=pages[0].next_cursor))
+    names = [h.grant.partner.name for page in pages for h in page.items]
+    assert names == ["Alder Post", "Bay Herald", "Cove Times"] and not pages[1].has_next
+    assert pages[0].total == 3
+    back = holders.of_article(article.id, sort=sort, per_page=2, cursor=pages[1].prev_cursor)
+    assert back.items == pages[0].items
+    with pytest.raises(BadCursor):
+        holders.of_article(elsewhere.id, sort=sort, per_page=2, cursor=pages[0].next_cursor)
 
 
 def test_partner_page_shows_grants_downloads_and_contacts(client, admin, seed_grant):

@@ -50,7 +50,7 @@ def _article_page(article_id: int, file_errors: dict[int, str] | None = None, st
         missing_files={a.id for a in assets.missing_files(found.assets)},
         file_form=AssetFileForm(),
         file_errors=file_errors or {},
-        holdings=holders.of_article(found.id, sort=sort),
+        holdings=holders.of_article(found.id, sort=sort, cursor=request.args.get("cursor")),
         copies=copies.of_article(found.id),
         sort=sort.param,
         history=audit.about("articles", found.id),

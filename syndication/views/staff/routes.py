@@ -79,7 +79,7 @@ def _render_partner(partner: Partner, form: DecisionForm | None = None, status: 
             current_recommendation=partner_service.recommendation_for(partner),
             reason_required=REASON_REQUIRED,
             confirm_actions=CONFIRM_DECISIONS,
-            holdings=holders.of_partner(partner.id, sort=sort),
+            holdings=holders.of_partner(partner.id, sort=sort, cursor=request.args.get("cursor")),
             copies=copies.of_partner(partner.id),
             sort=sort.param,
             downloads=holders.recent_downloads(partner.id),
