@@ -136,25 +136,25 @@ class Keyset(Generic[T]):
         return self.prev_cursor is not None
 
 
-def _after(column: Any, tiebreak: Any, value: Any, last_id: int, descending: bool):
-    """Rows after (value, last_id) in "column (descending or not) nulls last, then id"."""
-    beyond = operator.lt if descending else operator.gt
+def _segments(column: Any, tiebreak: Any, value: Any, last_id: int, descending: bool, back: bool):
+    """The conditions, read one after the other, that give the rows after (or, ``back``,
+    before) the position (value, last_id) in "column nulls last, then id".
+
+    Each condition bounds the sort column itself (``column <= value`` and so on) rather
+    than OR-ing in the NULLs, so an index on (column, id) starts the scan at the cursor:
+    a deep page costs what the first does. The NULLs, last in the order, are a segment
+    of their own, read only when the rows before them run out.
+    """
+    later = operator.lt if descending ^ back else operator.gt
+    later_or_same = operator.le if descending ^ back else operator.ge
     if value is None:
-        return sa.and_(column.is_(None), beyond(tiebreak, last_id))
-    return sa.or_(
-        beyond(column, value),
-        sa.and_(column == value, beyond(tiebreak, last_id)),
-        column.is_(None),
+        nulls = sa.and_(column.is_(None), later(tiebreak, last_id))
+        return [nulls, column.is_not(None)] if back else [nulls]
+    bounded = sa.and_(
+        later_or_same(column, value),
+        sa.or_(later(column, value), later(tiebreak, last_id)),
     )
-
-
-def _before(column: Any, tiebreak: Any, value: Any, last_id: int, descending: bool):
-    """Rows before (value, last_id) in the same order: the NULLs come last, so a non-NULL
-    position has none of them before it."""
-    short = operator.gt if descending else operator.lt
-    if value is None:
-        return sa.or_(column.is_not(None), sa.and_(column.is_(None), short(tiebreak, last_id)))
-    return sa.or_(short(column, value), sa.and_(column == value, short(tiebreak, last_id)))
+    return [bounded] if back else [bounded, column.is_(None)]
 
 
 def count_capped(query: sa.Select, cap: int = COUNT_CAP) -> tuple[int, bool]:
@@ -198,21 +198,26 @@ def _page(query, sort, columns, tiebreak, position, scope, *, per_page, having, 
     base = query.order_by(None)
     paged = base.add_columns(column.label("_keyset_value"), tiebreak.label("_keyset_id"))
     backward = False
+    segments: list = [None]
     if position is not None:
         last_id = position.get("i")
         if not isinstance(last_id, int) or isinstance(last_id, bool) or "v" not in position:
             raise BadCursor()
         value = decode_value(position["v"], column)
         backward = position.get("b") is True
-        test = (_before if backward else _after)(column, tiebreak, value, last_id, sort.descending)
-        paged = paged.having(test) if having else paged.where(test)
+        segments = _segments(column, tiebreak, value, last_id, sort.descending, backward)
     if backward:
         # Back from a page: the reversed order, read from the cursor towards the start.
         reverse = sa.desc if not sort.descending else sa.asc
         paged = paged.order_by(reverse(column).nulls_first(), reverse(tiebreak))
     else:
         paged = sorted_by(paged, sort, columns, tiebreak)
-    rows = db.session.execute(paged.limit(per_page + 1)).all()
+    rows: list = []
+    for test in segments:
+        segment = paged if test is None else paged.having(test) if having else paged.where(test)
+        rows += db.session.execute(segment.limit(per_page + 1 - len(rows))).all()
+        if len(rows) > per_page:
+            break
     if backward and len(rows) <= per_page:
         # Fewer than a page before it: that is the first page, shown whole.
         return _page(query, sort, columns, tiebreak, None, scope,
