@@ -15,7 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from syndication.extensions import db
 from syndication.models import AuditEvent, User
-from syndication.services.pagination import Page, Sort, paginate, sorted_by
+from syndication.services.pagination import Keyset, Sort, keyset
 
 
 def record(
@@ -251,10 +251,21 @@ def _log_query(filters: LogFilters) -> sa.Select:
     return query
 
 
-def log(filters: LogFilters, *, sort: Sort, page: int, per_page: int = 50) -> Page[AuditEvent]:
-    """One page of the audit log, newest first unless sorted otherwise."""
-    query = sorted_by(_log_query(filters), sort, SORT_COLUMNS, AuditEvent.id)
-    return paginate(query, page=page, per_page=per_page)
+def log(
+    filters: LogFilters, *, sort: Sort, cursor: str | None = None, per_page: int = 50
+) -> Keyset[AuditEvent]:
+    """One page of the audit log, newest first unless sorted otherwise, after or before
+    the event ``cursor`` names."""
+    return keyset(
+        _log_query(filters),
+        sort=sort,
+        columns=SORT_COLUMNS,
+        tiebreak=AuditEvent.id,
+        cursor=cursor,
+        scope=("audit log", filters),
+        per_page=per_page,
+        count=True,
+    )
 
 
 def log_csv(filters: LogFilters, *, batch: int = 500) -> Iterator[str]:

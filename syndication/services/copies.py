@@ -19,7 +19,7 @@ from syndication.models import Copy, CopyFlag, FlagKind, Grant, Partner, User
 from syndication.models.base import utcnow
 from syndication.services import audit
 from syndication.services.errors import Conflict, Invalid, NotFound
-from syndication.services.pagination import Sort, sorted_by
+from syndication.services.pagination import Keyset, Sort, keyset
 
 COPY_SORTS = ("last_seen", "first_seen", "views", "raw", "domain", "partner")
 
@@ -38,8 +38,11 @@ def _day_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=UTC)
 
 
-def search(filters: CopyFilters, *, sort: Sort) -> sa.Select:
-    """Every copy the filters let through, in the order asked (for paginate)."""
+def search(
+    filters: CopyFilters, *, sort: Sort, cursor: str | None = None, per_page: int = 50
+) -> Keyset[Copy]:
+    """One page of the copies the filters let through, in the order asked, after or
+    before the copy ``cursor`` names."""
     query = (
         sa.select(Copy)
         .join(Partner, Partner.id == Copy.partner_id)
@@ -75,7 +78,16 @@ def search(filters: CopyFilters, *, sort: Sort) -> sa.Select:
         "domain": Copy.domain,
         "partner": Partner.name,
     }
-    return sorted_by(query, sort, columns, Copy.id)
+    return keyset(
+        query,
+        sort=sort,
+        columns=columns,
+        tiebreak=Copy.id,
+        cursor=cursor,
+        scope=("copies", filters),
+        per_page=per_page,
+        count=True,
+    )
 
 
 def _listed(where: sa.ColumnElement[bool], limit: int) -> list[Copy]:

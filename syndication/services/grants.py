@@ -498,13 +498,19 @@ def _notify(request: ArticleRequest, grant: Grant | None) -> None:
             )
 
 
-def requests_of(partner_id: int, *, limit: int = 200) -> list[ArticleRequest]:
-    return list(
-        db.session.scalars(
-            sa.select(ArticleRequest)
-            .where(ArticleRequest.partner_id == partner_id)
-            .options(selectinload(ArticleRequest.article))
-            .order_by(ArticleRequest.created_at.desc(), ArticleRequest.id.desc())
-            .limit(limit)
-        )
+def requests_of(
+    partner_id: int, *, cursor: str | None = None, per_page: int = 100
+) -> pagination.Keyset[ArticleRequest]:
+    """A page of the partner's requests, newest first, after or before ``cursor``'s."""
+    return pagination.keyset(
+        sa.select(ArticleRequest)
+        .where(ArticleRequest.partner_id == partner_id)
+        .options(selectinload(ArticleRequest.article)),
+        sort=pagination.Sort("when", descending=True),
+        columns={"when": ArticleRequest.created_at},
+        tiebreak=ArticleRequest.id,
+        cursor=cursor,
+        scope=("requests", partner_id),
+        per_page=per_page,
+        count=True,
     )

@@ -8,6 +8,7 @@ and its notices (sent, acknowledged).
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -25,7 +26,7 @@ from syndication.models import (
     User,
 )
 from syndication.models.base import utcnow
-from syndication.services.pagination import Sort, sorted_by
+from syndication.services.pagination import Keyset, Sort, keyset
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,7 +85,15 @@ def _counts():
     return downloads, views, notices
 
 
-def _holdings(where: sa.ColumnElement[bool], sort: Sort, columns: dict) -> list[Holding]:
+def _holdings(
+    where: sa.ColumnElement[bool],
+    sort: Sort,
+    columns: dict,
+    *,
+    cursor: str | None,
+    scope: object,
+    per_page: int,
+) -> Keyset[Holding]:
     downloads, views, notices = _counts()
     query = (
         sa.select(
@@ -109,21 +118,41 @@ def _holdings(where: sa.ColumnElement[bool], sort: Sort, columns: dict) -> list[
         "views": sa.func.coalesce(views.c.n, 0),
         "since": Grant.valid_from,
     }
-    rows = db.session.execute(sorted_by(query, sort, sortable, Grant.id)).all()
-    return [Holding(*row) for row in rows]
+    found = keyset(
+        query,
+        sort=sort,
+        columns=sortable,
+        tiebreak=Grant.id,
+        cursor=cursor,
+        scope=scope,
+        per_page=per_page,
+        count=True,
+    )
+    return dataclasses.replace(found, items=[Holding(*row) for row in found.items])
 
 
 HOLDER_SORTS = ("partner", "since", "downloads", "views")
 GRANT_SORTS = ("article", "since", "downloads", "views")
 
 
-def of_article(article_id: int, *, sort: Sort) -> list[Holding]:
-    """Every grant on an article (live or not), with each partner's use of it."""
-    return _holdings(Grant.article_id == article_id, sort, {"partner": Partner.name})
+def of_article(
+    article_id: int, *, sort: Sort, cursor: str | None = None, per_page: int = 50
+) -> Keyset[Holding]:
+    """A page of the grants on an article (live or not), with each partner's use of it."""
+    return _holdings(
+        Grant.article_id == article_id,
+        sort,
+        {"partner": Partner.name},
+        cursor=cursor,
+        scope=("holders of article", article_id),
+        per_page=per_page,
+    )
 
 
-def of_partner(partner_id: int, *, sort: Sort) -> list[Holding]:
-    """Every grant a partner holds, with its use."""
+def of_partner(
+    partner_id: int, *, sort: Sort, cursor: str | None = None, per_page: int = 50
+) -> Keyset[Holding]:
+    """A page of the grants a partner holds, with their use."""
     return _holdings(
         Grant.partner_id == partner_id,
         sort,
@@ -132,6 +161,9 @@ def of_partner(partner_id: int, *, sort: Sort) -> list[Holding]:
             .where(Article.id == Grant.article_id)
             .scalar_subquery()
         },
+        cursor=cursor,
+        scope=("grants of partner", partner_id),
+        per_page=per_page,
     )
 
 

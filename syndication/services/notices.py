@@ -5,6 +5,7 @@ Webhook endpoints and deliveries are ``services/webhooks.py``.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
@@ -31,17 +32,25 @@ from syndication.models.base import utcnow
 from syndication.services import audit, copy_checks, jobs, mail, pagination, settings
 from syndication.services.errors import Conflict, Forbidden, Invalid, NotFound
 
+# Unacknowledged (1) before acknowledged (0), each newest first: one direction for both,
+# so the inbox pages by keyset on (open, id).
+_OPEN_FIRST = {"open": sa.case((NoticeDelivery.acknowledged_at.is_(None), 1), else_=0)}
 
-def inbox(partner_id: int, limit: int = 100) -> list[NoticeDelivery]:
-    """The partner's notices, unacknowledged first, newest first."""
-    return list(
-        db.session.scalars(
-            sa.select(NoticeDelivery)
-            .where(NoticeDelivery.partner_id == partner_id)
-            .options(selectinload(NoticeDelivery.notice))
-            .order_by(NoticeDelivery.acknowledged_at.is_not(None), NoticeDelivery.id.desc())
-            .limit(limit)
-        )
+
+def inbox(
+    partner_id: int, *, cursor: str | None = None, per_page: int = 100
+) -> pagination.Keyset[NoticeDelivery]:
+    """A page of the partner's notices, unacknowledged first, newest first."""
+    return pagination.keyset(
+        sa.select(NoticeDelivery)
+        .where(NoticeDelivery.partner_id == partner_id)
+        .options(selectinload(NoticeDelivery.notice)),
+        sort=pagination.Sort("open", descending=True),
+        columns=_OPEN_FIRST,
+        tiebreak=NoticeDelivery.id,
+        cursor=cursor,
+        scope=("notice inbox", partner_id),
+        per_page=per_page,
     )
 
 
@@ -532,12 +541,13 @@ def summaries(
     filters: NoticeFilters | None = None,
     *,
     sort: pagination.Sort | None = None,
-    page: int = 1,
+    cursor: str | None = None,
     per_page: int = 50,
     now: datetime | None = None,
-) -> pagination.Page[NoticeSummary]:
+) -> pagination.Keyset[NoticeSummary]:
     """Notices (newest first unless sorted) with how many holders acknowledged, are
-    pending or overdue; filtered by kind, state and the day they were sent."""
+    pending or overdue; filtered by kind, state and the day they were sent; the page
+    after or before the notice ``cursor`` names."""
     filters = filters or NoticeFilters()
     now = now or utcnow()
     acked = sa.func.count(NoticeDelivery.acknowledged_at)
@@ -576,15 +586,20 @@ def summaries(
         "overdue": overdue,
     }
     sort = sort or pagination.Sort("sent", descending=True)
-    counted = db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery())) or 0
-    pagination.check_page(page, pagination.Page([], counted, page, per_page).pages)
-    rows = db.session.execute(
-        pagination.sorted_by(query, sort, columns, Notice.id)
-        .offset((page - 1) * per_page)
-        .limit(per_page)
-    ).all()
-    items = [NoticeSummary(n, a, (t - a) - (o or 0), o or 0) for n, a, o, t in rows]
-    return pagination.Page(items, counted, page, per_page)
+    found = pagination.keyset(
+        query,
+        sort=sort,
+        columns=columns,
+        tiebreak=Notice.id,
+        cursor=cursor,
+        # The states filter on counts per notice, so the position is tested after grouping.
+        scope=("notices", filters),
+        per_page=per_page,
+        having=True,
+        count=True,
+    )
+    items = [NoticeSummary(n, a, (t - a) - (o or 0), o or 0) for n, a, o, t in found.items]
+    return dataclasses.replace(found, items=items)
 
 
 SUMMARY_SORTS = frozenset({"sent", "title", "kind", "acknowledged", "pending", "overdue"})

@@ -28,7 +28,7 @@ from syndication.models import (
 from syndication.models.base import utcnow
 from syndication.packaging.bundle import build_zip, stream_bundle
 from syndication.rules.snapshot import terms_snapshot
-from syndication.services import mail, package_sources, rulesets, settings
+from syndication.services import mail, package_sources, pagination, rulesets, settings
 from syndication.services.errors import DomainError, Forbidden, Gone, NotFound
 from syndication.services.package_sources import GrantState, Source
 
@@ -270,14 +270,19 @@ def stream_many(
     return f"syndication-bundle-{len(inputs)}-articles.zip", stream_bundle(inputs)
 
 
-def downloads_of(partner_id: int, limit: int = 100) -> list[Download]:
-    return list(
-        db.session.scalars(
-            sa.select(Download)
-            .where(Download.partner_id == partner_id)
-            .order_by(Download.created_at.desc(), Download.id.desc())
-            .limit(limit)
-        )
+def downloads_of(
+    partner_id: int, *, cursor: str | None = None, per_page: int = 100
+) -> pagination.Keyset[Download]:
+    """A page of the partner's downloads, newest first, after or before ``cursor``'s."""
+    return pagination.keyset(
+        sa.select(Download).where(Download.partner_id == partner_id),
+        sort=pagination.Sort("when", descending=True),
+        columns={"when": Download.created_at},
+        tiebreak=Download.id,
+        cursor=cursor,
+        scope=("downloads", partner_id),
+        per_page=per_page,
+        count=True,
     )
 
 

@@ -1,16 +1,24 @@
-"""Pages of lists: keyset pages for the API's cursors; numbered, sorted pages for staff."""
+"""Pages of lists, walked by keyset: a signed cursor names the last row seen (its sort
+value and id), so a page costs the same however deep, and rows added meanwhile are
+neither skipped nor shown twice. Sorted staff tables sort by any column, nulls last."""
 
 from __future__ import annotations
 
-import math
+import enum
+import hashlib
+import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeSerializer
 
 from syndication.extensions import db
-from syndication.services.errors import DomainError, NotFound
+from syndication.services.errors import DomainError
 
 T = TypeVar("T")
 
@@ -26,74 +34,218 @@ def newest_first(
     return rows[:limit], len(rows) > limit
 
 
+CURSOR_SALT = "syndication.pagination.cursor"
+# A page's "N results" counts this many rows at most: past it the heading says "1,000+",
+# so no page ever counts a whole big table.
+COUNT_CAP = 1_000
+
+
+class BadCursor(DomainError):
+    """A cursor that was altered, or that belongs to another list, sort or filter."""
+
+    status = 400
+
+    def __init__(self) -> None:
+        super().__init__(
+            "This page link is not valid for this list (it was changed, or it belongs to "
+            "another list, sort or filter); start again from the first page."
+        )
+
+
+def _serializer() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=CURSOR_SALT)
+
+
+def scope_of(*parts: object) -> str:
+    """A short fingerprint of what a cursor belongs to: the list, and its sort and filters."""
+    return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
+
+
+def sign_cursor(scope: str, position: Mapping[str, Any]) -> str:
+    """A signed, URL-safe cursor for ``position`` in the list named by ``scope``."""
+    return _serializer().dumps({"s": scope, **position})
+
+
+def read_cursor(raw: str | None, scope: str) -> dict | None:
+    """The position a cursor holds, or None without one; BadCursor if it was altered or
+    signed for another list, sort or filter."""
+    if not raw:
+        return None
+    try:
+        value = _serializer().loads(raw)
+    except (BadSignature, UnicodeError, ValueError):
+        raise BadCursor() from None
+    if not isinstance(value, dict) or value.pop("s", None) != scope:
+        raise BadCursor()
+    return value
+
+
+def encode_value(value: Any) -> Any:
+    """A sort value as JSON: dates, datetimes and enums are tagged to come back as such."""
+    if isinstance(value, enum.Enum):
+        return {"e": value.value}
+    if isinstance(value, datetime):
+        return {"t": value.isoformat()}
+    if isinstance(value, date):
+        return {"d": value.isoformat()}
+    if isinstance(value, Decimal):
+        return {"n": str(value)}
+    return value
+
+
+def decode_value(value: Any, column: Any) -> Any:
+    """The sort value a cursor carries, as the column compares it; BadCursor if malformed."""
+    try:
+        if isinstance(value, dict):
+            (tag, raw), *rest = value.items()
+            if rest or not isinstance(raw, str):
+                raise ValueError(tag)
+            if tag == "e":
+                enum_class = getattr(getattr(column, "type", None), "enum_class", None)
+                return enum_class(raw) if enum_class else raw
+            if tag in ("t", "d", "n"):
+                return {"t": datetime.fromisoformat, "d": date.fromisoformat, "n": Decimal}[tag](
+                    raw
+                )
+            raise ValueError(tag)
+        if value is None or isinstance(value, (str, int, float)):
+            return value
+    except (ValueError, ArithmeticError):
+        pass
+    raise BadCursor()
+
+
 @dataclass(frozen=True, slots=True)
-class Page(Generic[T]):
-    """One numbered page of a list and what a pager needs."""
+class Keyset(Generic[T]):
+    """One page of a list walked by keyset, and what a pager needs: signed cursors for the
+    pages either side (None where there is none) and, optionally, a capped count."""
 
     items: list[T]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, math.ceil(self.total / self.per_page))
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
+    next_cursor: str | None = None
+    prev_cursor: str | None = None
+    total: int | None = None
+    # True when the list holds more than ``total`` (COUNT_CAP) rows.
+    more: bool = False
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
+        return self.next_cursor is not None
+
+    @property
+    def has_prev(self) -> bool:
+        return self.prev_cursor is not None
 
 
-# Deeper than any list this app shows; beyond it an offset would overflow the database.
-MAX_PAGE = 10_000
+def _segments(column: Any, tiebreak: Any, value: Any, last_id: int, descending: bool, back: bool):
+    """The conditions, read one after the other, that give the rows after (or, ``back``,
+    before) the position (value, last_id) in "column nulls last, then id".
 
-
-def page_number(raw: str | None) -> int:
-    """The page a query string asks for: a positive whole number, else the first.
-
-    A number beyond MAX_PAGE is refused (400) rather than sent to the database.
+    Each condition bounds the sort column itself (``column <= value`` and so on) rather
+    than OR-ing in the NULLs, so an index on (column, id) starts the scan at the cursor:
+    a deep page costs what the first does. The NULLs, last in the order, are a segment
+    of their own, read only when the rows before them run out.
     """
-    raw = (raw or "").strip()
-    if not raw:
-        return 1
-    if (
-        not raw.isascii()
-        or not raw.isdigit()
-        or len(raw) > len(str(MAX_PAGE))
-        or int(raw) > MAX_PAGE
-    ):
-        raise DomainError(f"“page” is not valid: give a whole number from 1 to {MAX_PAGE:,}.")
-    return max(1, int(raw))
-
-
-def check_page(page: int, pages: int) -> None:
-    """NotFound for a page past the end (an empty list still has its first page)."""
-    if page > max(pages, 1):
-        noun = "page" if pages == 1 else "pages"
-        raise NotFound(f"There is no page {page}: this list has {max(pages, 1)} {noun}.")
-
-
-def paginate(query: sa.Select, *, page: int, per_page: int = 50) -> Page:
-    """Page ``page`` of ``query`` (already ordered); NotFound past the last page."""
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
+    later = operator.lt if descending ^ back else operator.gt
+    later_or_same = operator.le if descending ^ back else operator.ge
+    if value is None:
+        nulls = sa.and_(column.is_(None), later(tiebreak, last_id))
+        return [nulls, column.is_not(None)] if back else [nulls]
+    bounded = sa.and_(
+        later_or_same(column, value),
+        sa.or_(later(column, value), later(tiebreak, last_id)),
     )
-    page_of = Page([], total or 0, page, per_page)
-    check_page(page, page_of.pages)
-    rows = db.session.scalars(query.offset((page - 1) * per_page).limit(per_page))
-    return Page(list(rows.unique()), total or 0, page, per_page)
+    return [bounded] if back else [bounded, column.is_(None)]
 
 
-def paginate_list(rows: list[T], *, page: int, per_page: int = 50) -> Page[T]:
-    """Page ``page`` of rows already in hand; NotFound past the last page."""
-    page_of = Page([], len(rows), page, per_page)
-    check_page(page, page_of.pages)
-    start = (page - 1) * per_page
-    return Page(rows[start : start + per_page], len(rows), page, per_page)
+def count_capped(query: sa.Select, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """How many rows ``query`` gives, reading at most ``cap`` + 1 of them: (the count or the
+    cap, whether there are more)."""
+    limited = query.order_by(None).limit(cap + 1).subquery()
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(limited)) or 0
+    return min(total, cap), total > cap
+
+
+def keyset(
+    query: sa.Select,
+    *,
+    sort: Sort,
+    columns: Mapping[str, Any],
+    tiebreak: Any,
+    cursor: str | None,
+    scope: object,
+    per_page: int = 50,
+    having: bool = False,
+    count: bool = False,
+) -> Keyset:
+    """One page of ``query`` in the sort's order (nulls last, then ``tiebreak``, an id),
+    starting after or ending before the row a signed cursor names.
+
+    ``scope`` (see scope_of) names the list and its filters; the sort is added to it, so a
+    cursor from another list, sort or filter is refused (BadCursor). Authorisation stays in
+    ``query``: a cursor only says where to start, never which rows may be seen. ``having``
+    puts the position test in HAVING, for a grouped query sorted by an aggregate. ``count``
+    adds a count capped at COUNT_CAP. Items are the query's first column, or tuples of its
+    columns when it selects several.
+    """
+    signed_for = scope_of(scope, sort.param)
+    return _page(query, sort, columns, tiebreak, read_cursor(cursor, signed_for), signed_for,
+                 per_page=per_page, having=having, count=count)  # fmt: skip
+
+
+def _page(query, sort, columns, tiebreak, position, scope, *, per_page, having, count) -> Keyset:
+    column = columns[sort.key]
+    width = len(query.column_descriptions)
+    base = query.order_by(None)
+    paged = base.add_columns(column.label("_keyset_value"), tiebreak.label("_keyset_id"))
+    backward = False
+    segments: list = [None]
+    if position is not None:
+        last_id = position.get("i")
+        if not isinstance(last_id, int) or isinstance(last_id, bool) or "v" not in position:
+            raise BadCursor()
+        value = decode_value(position["v"], column)
+        backward = position.get("b") is True
+        segments = _segments(column, tiebreak, value, last_id, sort.descending, backward)
+    if backward:
+        # Back from a page: the reversed order, read from the cursor towards the start.
+        reverse = sa.desc if not sort.descending else sa.asc
+        paged = paged.order_by(reverse(column).nulls_first(), reverse(tiebreak))
+    else:
+        paged = sorted_by(paged, sort, columns, tiebreak)
+    rows: list = []
+    for test in segments:
+        segment = paged if test is None else paged.having(test) if having else paged.where(test)
+        rows += db.session.execute(segment.limit(per_page + 1 - len(rows))).all()
+        if len(rows) > per_page:
+            break
+    if backward and len(rows) <= per_page:
+        # Fewer than a page before it: that is the first page, shown whole.
+        return _page(query, sort, columns, tiebreak, None, scope,
+                     per_page=per_page, having=having, count=count)  # fmt: skip
+    more_beyond = len(rows) > per_page
+    rows = rows[:per_page]
+    if backward:
+        rows.reverse()
+
+    def at(row, *, back: bool) -> str:
+        return sign_cursor(scope, {"v": encode_value(row[-2]), "i": row[-1], "b": back})
+
+    has_next = (more_beyond or position is not None) if backward else more_beyond
+    has_prev = more_beyond if backward else position is not None
+    items = [row[0] if width == 1 else tuple(row[:width]) for row in rows]
+    total, more = None, False
+    if count and position is None and not more_beyond:
+        # The first page holds the whole list: nothing more to count.
+        total = len(items)
+    elif count:
+        total, more = count_capped(base)
+    return Keyset(
+        items,
+        next_cursor=at(rows[-1], back=False) if rows and has_next else None,
+        prev_cursor=at(rows[0], back=True) if rows and has_prev else None,
+        total=total,
+        more=more,
+    )
 
 
 @dataclass(frozen=True, slots=True)

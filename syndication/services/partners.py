@@ -40,7 +40,7 @@ from syndication.services.errors import (
     NotFound,
     write_conflicts_as,
 )
-from syndication.services.pagination import Sort, sorted_by
+from syndication.services.pagination import Keyset, Sort, keyset
 
 # Statuses in which a partner still holds its domains: a new application for
 # one of them is refused.
@@ -220,14 +220,17 @@ def search(
     created_from: date | None = None,
     created_to: date | None = None,
     sort: Sort | None = None,
-) -> list[Partner]:
-    """Partners for the staff list, newest application first unless sorted, filtered as asked.
+    cursor: str | None = None,
+    per_page: int = 50,
+) -> Keyset[Partner]:
+    """A page of partners for the staff list, newest application first unless sorted,
+    filtered as asked, after or before the partner ``cursor`` names.
 
     ``q`` matches the name, contact email or a domain; the dates are whole UTC
     days, both included; ``recommendation`` is "approve" or "reject". Unknown
     values of ``status`` or ``recommendation`` do not filter.
     """
-    query = sorted_by(sa.select(Partner), sort or Sort("applied", True), PARTNER_SORTS, Partner.id)
+    query = sa.select(Partner).options(selectinload(Partner.domains))
     if status in PartnerStatus.__members__.values():
         query = query.where(Partner.status == status)
     if q:
@@ -244,11 +247,19 @@ def search(
     if created_to:
         next_day = datetime.combine(created_to + timedelta(days=1), time.min, UTC)
         query = query.where(Partner.created_at < next_day)
-    rows = list(db.session.scalars(query.options(selectinload(Partner.domains))))
     if recommendation in ("approve", "reject"):
-        # The recommendation is JSON; filtering it in Python keeps one query for both databases.
-        rows = [p for p in rows if (p.recommendation or {}).get("decision") == recommendation]
-    return rows
+        # JSON ->> on PostgreSQL, json_extract on SQLite: filtered before paging.
+        query = query.where(Partner.recommendation["decision"].as_string() == recommendation)
+    return keyset(
+        query,
+        sort=sort or Sort("applied", True),
+        columns=PARTNER_SORTS,
+        tiebreak=Partner.id,
+        cursor=cursor,
+        scope=("partners", status, recommendation, q, created_from, created_to),
+        per_page=per_page,
+        count=True,
+    )
 
 
 PARTNER_SORTS = {

@@ -1,5 +1,5 @@
 """The staff request queue as a table: filtered by status, partner, policy and date, sorted
-by any column, in numbered pages (read only; decisions are in services.grants)."""
+by any column, in pages walked by keyset (read only; decisions are in services.grants)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from syndication.models import Article, ArticleRequest, Partner, RequestStatus, SyndicationPolicy
-from syndication.services.pagination import Page, Sort, paginate, sorted_by
+from syndication.services.pagination import Keyset, Sort, keyset
 
 SORT_COLUMNS = {
     "requested": ArticleRequest.created_at,
@@ -32,8 +32,11 @@ class QueueFilters:
     date_to: date | None = None
 
 
-def page(filters: QueueFilters, *, sort: Sort, page: int, per_page: int = 50) -> Page:
-    """One page of requests matching the filters; an unknown status or policy does not filter."""
+def page(
+    filters: QueueFilters, *, sort: Sort, cursor: str | None = None, per_page: int = 50
+) -> Keyset:
+    """One page of requests matching the filters, after or before the row ``cursor`` names;
+    an unknown status or policy does not filter."""
     query = (
         sa.select(ArticleRequest)
         .join(Article, Article.id == ArticleRequest.article_id)
@@ -52,6 +55,13 @@ def page(filters: QueueFilters, *, sort: Sort, page: int, per_page: int = 50) ->
     if filters.date_to:
         end = datetime.combine(filters.date_to + timedelta(days=1), time.min, UTC)
         query = query.where(ArticleRequest.created_at < end)
-    return paginate(
-        sorted_by(query, sort, SORT_COLUMNS, ArticleRequest.id), page=page, per_page=per_page
+    return keyset(
+        query,
+        sort=sort,
+        columns=SORT_COLUMNS,
+        tiebreak=ArticleRequest.id,
+        cursor=cursor,
+        scope=("staff requests", filters),
+        per_page=per_page,
+        count=True,
     )

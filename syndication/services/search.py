@@ -9,7 +9,6 @@ Alembic's comparison (``include_object``).
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ from sqlalchemy.sql.selectable import ScalarSelect
 from syndication.extensions import db
 from syndication.models import Article, ArticleTag, SyndicationPolicy
 from syndication.models.base import utcnow
+from syndication.services import pagination
 from syndication.services.errors import Invalid
 
 # Schema objects owned by the search migration rather than by the models.
@@ -82,28 +82,6 @@ def include_object(object_, name, type_, reflected, compare_to) -> bool:
         return True
     table = getattr(object_, "table", None)
     return not is_search_object(type_, name, getattr(table, "name", None))
-
-
-@dataclass(frozen=True, slots=True)
-class SearchPage:
-    """One page of results and what a pager needs."""
-
-    items: list[Article]
-    total: int
-    page: int
-    per_page: int
-    pages: int
-    # True when a text search matched more than COUNT_CAP articles: total is then
-    # the cap ("1,000+"), and pages go on while they come back full.
-    more: bool = False
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages or (self.more and len(self.items) == self.per_page)
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,44 +363,146 @@ def _articles(ids: list[int]) -> list[Article]:
     return [found[i] for i in ids if i in found]
 
 
-def _ranked_items(
-    text: _TextMatch, filters: list[_Filter], offset: int, limit: int
-) -> tuple[list[Article], int | None]:
-    """Best matches first within the window, then the older ones newest first.
+# The catalogue without text: newest published first (nulls last), then newest id.
+NEWEST = pagination.Sort("published", descending=True)
+NEWEST_COLUMNS = {"published": Article.published_at}
 
-    Also returns the total (or, past COUNT_CAP, a number above it) whenever
-    the page lies in the window: the one scan that fetches the window also
-    counts, so no second query reads the matches again.
+
+@dataclass(frozen=True, slots=True)
+class _Hit:
+    """One match in a text search's walk: in the ranked window (score) or past it."""
+
+    id: int
+    score: float | None = None  # None: past the window, newest first
+
+    @property
+    def cursor(self) -> dict:
+        return {"i": self.id} if self.score is None else {"i": self.id, "v": self.score}
+
+
+def _window(text: _TextMatch, filters: list[_Filter], newest_first, *, top=None, floor=None):
+    """The newest matches with their scores (ids from ``floor`` to ``top`` when given):
+    enough to rank the window and to tell whether there are more than COUNT_CAP."""
+    select = _matching(text, filters, score=True)
+    match_id = select.selected_columns[0]
+    if top is not None:
+        select = select.where(match_id <= top)
+    if floor is not None:
+        select = select.where(match_id >= floor)
+    fetch = max(RANK_WINDOW, COUNT_CAP + 1)
+    return db.session.execute(select.order_by(newest_first).limit(fetch)).all()
+
+
+def _older(text: _TextMatch, filters: list[_Filter], newest_first, *, below=None, above=None,
+           under: int, limit: int) -> list[_Hit]:  # fmt: skip
+    """Matches past the window (ids under ``under``), newest first: those below ``below``,
+    or the ``limit`` just above ``above`` (for a page backwards)."""
+    select = _matching(text, filters)
+    match_id = select.selected_columns[0]
+    select = select.where(match_id < under)
+    if below is not None:
+        select = select.where(match_id < below).order_by(newest_first)
+    else:
+        select = select.where(match_id > above).order_by(sa.literal_column("id").asc())
+    found = [_Hit(i) for i in db.session.scalars(select.limit(limit))]
+    return found if below is not None else found[::-1]
+
+
+def _text_page(
+    text: _TextMatch, filters: list[_Filter], position: dict | None, scope: str, per_page: int
+) -> pagination.Keyset[Article]:
+    """A page of text matches: best first within the newest RANK_WINDOW, then the older
+    ones newest first, so every match appears exactly once.
+
+    The first page fixes the window's bounds (its newest and oldest ids) in every cursor
+    after it: articles published while someone pages neither shift the ranking nor
+    push a match from one page to the next.
     """
-    items: list[Article] = []
     # "id + 0" is not the primary key's order: PostgreSQL then takes the GIN
     # index and sorts, rather than walking the key backwards. Same order.
     gin_sort = text.gin_first and text.loosened is None
     newest_first = (Article.id + 0 if gin_sort else sa.literal_column("id")).desc()
-    if offset < RANK_WINDOW:
-        # The newest matches with their scores: enough to rank the window and
-        # to tell whether there are more than COUNT_CAP. Sorting at most that
-        # many (id, score) pairs here is cheaper than a second query.
-        fetch = max(RANK_WINDOW, COUNT_CAP + 1)
-        newest = db.session.execute(
-            _matching(text, filters, score=True).order_by(newest_first).limit(fetch)
-        ).all()
-        # Fewer than fetched: the exact total; as many: more than COUNT_CAP.
-        total = len(newest)
+    try:
+        top, floor = (position["top"], position["floor"]) if position else (None, None)
+        last = _Hit(position["i"], position.get("v")) if position and "i" in position else None
+        backward = bool(position and position.get("b") is True)
+        assert all(isinstance(x, int | None) for x in (top, floor))
+        assert last is None or isinstance(last.id, int)
+        assert last is None or isinstance(last.score, int | float | None)
+    except (KeyError, AssertionError, TypeError):
+        raise pagination.BadCursor() from None
+    total: int | None = None
+    ranked: list[_Hit] = []
+    if last is None or last.score is not None or backward:
+        newest = _window(text, filters, newest_first, top=top, floor=floor)
+        if position is None:
+            # Fewer than fetched: the exact total; as many: more than COUNT_CAP.
+            total = len(newest)
+            top = newest[0].id if newest else None
+            floor = newest[RANK_WINDOW - 1].id if len(newest) >= RANK_WINDOW else None
         window = newest[:RANK_WINDOW]
-        ranked = sorted(window, key=lambda row: (row.score, -row.id))
-        items = _articles([row.id for row in ranked[offset : offset + limit]])
-        if len(window) < RANK_WINDOW or len(items) == limit:
-            return items, total
-        older = (
-            _matching(text, filters)
-            .order_by(newest_first)
-            .offset(RANK_WINDOW)
-            .limit(limit - len(items))
-        )
-        return items + _articles(list(db.session.scalars(older))), total
-    older = _matching(text, filters).order_by(newest_first).offset(offset).limit(limit)
-    return _articles(list(db.session.scalars(older))), None
+        ranked = [_Hit(row.id, row.score) for row in sorted(window, key=lambda r: (r.score, -r.id))]
+
+    def after(hit: _Hit) -> list[_Hit]:
+        """The ranked hits after ``hit``. Found by id first: SQLite's bm25 weighs words by
+        how rare they are in the whole catalogue, so scores move as articles arrive; the
+        order within the window's fixed ids barely does."""
+        place = next((n for n, h in enumerate(ranked) if h.id == hit.id), None)
+        if place is not None:
+            return ranked[place + 1 :]
+        return [h for h in ranked if (h.score, -h.id) > (hit.score, -hit.id)]
+
+    def before(hit: _Hit) -> list[_Hit]:
+        place = next((n for n, h in enumerate(ranked) if h.id == hit.id), None)
+        if place is not None:
+            return ranked[:place]
+        return [h for h in ranked if (h.score, -h.id) < (hit.score, -hit.id)]
+
+    if last is None:
+        hits = ranked[: per_page + 1]
+        if len(hits) <= per_page and floor is not None:
+            hits += _older(text, filters, newest_first, below=floor, under=floor,
+                           limit=per_page + 1 - len(hits))  # fmt: skip
+    elif not backward:
+        if last.score is not None:
+            hits = after(last)[: per_page + 1]
+            if len(hits) <= per_page and floor is not None:
+                hits += _older(text, filters, newest_first, below=floor, under=floor,
+                               limit=per_page + 1 - len(hits))  # fmt: skip
+        else:
+            hits = _older(text, filters, newest_first, below=last.id, under=floor or 0,
+                          limit=per_page + 1)  # fmt: skip
+    else:
+        if last.score is not None:
+            hits = before(last)[-(per_page + 1) :]
+        else:
+            hits = _older(text, filters, newest_first, above=last.id, under=floor or 0,
+                          limit=per_page + 1)  # fmt: skip
+            if len(hits) <= per_page:
+                hits = ranked[-(per_page + 1 - len(hits)) :] + hits
+        if len(hits) <= per_page:
+            # Fewer than a page before it: that is the first page (of the same window),
+            # shown whole.
+            return _text_page(text, filters, {"top": top, "floor": floor}, scope, per_page)
+    beyond = len(hits) > per_page
+    hits = hits[-per_page:] if backward else hits[:per_page]
+    has_next = beyond or backward
+    has_prev = beyond if backward else last is not None
+
+    def at(hit: _Hit, back: bool) -> str:
+        return pagination.sign_cursor(scope, {**hit.cursor, "top": top, "floor": floor, "b": back})
+
+    if total is None:
+        # LIMIT inside the count lets the database stop at the cap.
+        capped = _matching(text, filters).limit(COUNT_CAP + 1).subquery()
+        total = db.session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0
+    return pagination.Keyset(
+        _articles([h.id for h in hits]),
+        next_cursor=at(hits[-1], False) if hits and has_next else None,
+        prev_cursor=at(hits[0], True) if hits and has_prev else None,
+        total=min(total, COUNT_CAP),
+        more=total > COUNT_CAP,
+    )
 
 
 def search_articles(
@@ -435,22 +515,47 @@ def search_articles(
     published_to: date | None = None,
     embargoed: bool | None = None,
     now: datetime | None = None,
-    page: int = 1,
+    cursor: str | None = None,
     per_page: int = 25,
     article_ids: Collection[int] | None = None,
     offered_only: bool = False,
-) -> SearchPage:
-    """Search the catalogue: best matches first with text, else newest published first.
+    scope: object = None,
+) -> pagination.Keyset[Article]:
+    """Search the catalogue: best matches first with text, else newest published first;
+    the page after or before the one ``cursor`` (a signed keyset cursor) names.
 
     ``offered_only`` leaves out articles that are not syndicated: what partners see.
+    ``scope`` names who is looking (a partner's id): a cursor is refused for anyone else.
     """
-    page = max(1, page)
     per_page = min(max(1, per_page), MAX_PER_PAGE)
-    offset = (page - 1) * per_page
     # PostgreSQL text cannot hold NUL, and nothing typed in a form needs it.
     query = query.replace("\x00", " ")[:MAX_QUERY_LENGTH]
-    if article_ids is not None and not article_ids:
-        return SearchPage([], 0, page, per_page, 0)
+    ids = None if article_ids is None else sorted(article_ids)
+    asked = (policy, section, tag, published_from, published_to, embargoed, ids, offered_only)
+    if not query.strip():
+        newest = sa.select(Article).where(*_kept_by(_filters(
+            policy=policy, section=section, tag=tag, published_from=published_from,
+            published_to=published_to, embargoed=embargoed, now=now or utcnow(),
+            article_ids=ids, offered_only=offered_only,
+        ))).options(selectinload(Article.tag_rows))  # fmt: skip
+        return pagination.keyset(
+            newest,
+            sort=NEWEST,
+            columns=NEWEST_COLUMNS,
+            tiebreak=Article.id,
+            cursor=cursor,
+            scope=("catalogue", *asked, scope),
+            per_page=per_page,
+            count=True,
+        )
+    signed_for = pagination.scope_of("catalogue search", query, *asked, scope)
+    position = pagination.read_cursor(cursor, signed_for)
+    if ids is not None and not ids:
+        return pagination.Keyset([], total=0)
+    parsed = _parse(query)
+    if not parsed.groups:
+        # Only punctuation, emoji or exclusions: nothing to look for.
+        return pagination.Keyset([], total=0)
     filters = _filters(
         policy=policy,
         section=section,
@@ -459,33 +564,11 @@ def search_articles(
         published_to=published_to,
         embargoed=embargoed,
         now=now or utcnow(),
-        article_ids=article_ids,
+        article_ids=ids,
         offered_only=offered_only,
     )
-    if query.strip():
-        parsed = _parse(query)
-        if not parsed.groups:
-            # Only punctuation, emoji or exclusions: nothing to look for.
-            return SearchPage([], 0, page, per_page, 0)
-        text = _text_match(parsed, db.session.get_bind().dialect.name)
-        items, total = _ranked_items(text, filters, offset, per_page)
-        # LIMIT inside the count lets the database stop at the cap.
-        capped = _matching(text, filters).limit(COUNT_CAP + 1).subquery()
-        count = sa.select(sa.func.count()).select_from(capped)
-    else:
-        newest = sa.select(Article).where(*_kept_by(filters))
-        newest = newest.order_by(Article.published_at.desc().nulls_last(), Article.id.desc())
-        newest = newest.options(selectinload(Article.tag_rows))
-        items = list(db.session.scalars(newest.offset(offset).limit(per_page)))
-        count = sa.select(sa.func.count()).select_from(Article).where(*_kept_by(filters))
-        total = None
-    if total is None:
-        # A short first page is the whole result: no need to count.
-        short = page == 1 and len(items) < per_page
-        total = len(items) if short else db.session.scalar(count)
-    more = bool(query.strip()) and total > COUNT_CAP
-    total = min(total, COUNT_CAP) if more else total
-    return SearchPage(items, total, page, per_page, math.ceil(total / per_page), more)
+    text = _text_match(parsed, db.session.get_bind().dialect.name)
+    return _text_page(text, filters, position, signed_for, per_page)
 
 
 def sections(*, offered_only: bool = False) -> list[str]:

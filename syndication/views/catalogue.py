@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 
 from syndication.models import SyndicationPolicy
 from syndication.services import search
-from syndication.services.pagination import check_page, page_number
+from syndication.services.pagination import Keyset
 from syndication.views.forms import FilterForm, canonical_section, date_range_fields, valid_or_empty
 
 PAGE_SIZE = 25
@@ -51,7 +51,7 @@ def filter_form(
     return form
 
 
-def filters_of(form: CatalogueFilters, page: str | None) -> dict:
+def filters_of(form: CatalogueFilters) -> dict:
     """The filters as search_articles takes them; a refused filter does not filter."""
     policy = form.policy.data or ""
     embargoed = form.embargoed.data if "embargoed" in form else ""
@@ -63,22 +63,19 @@ def filters_of(form: CatalogueFilters, page: str | None) -> dict:
         "published_from": valid_or_empty(form.date_from),
         "published_to": valid_or_empty(form.date_to),
         "embargoed": {"yes": True, "no": False}.get(embargoed or ""),
-        "page": page_number(page),
     }
 
 
-def run_search(filters: dict, *, offered_only: bool = False) -> search.SearchPage:
-    """One page of the catalogue for these filters (offered_only: what partners see);
-    a page past the last is NotFound, never "page 99 of 2"."""
-    found = search.search_articles(
+def run_search(
+    filters: dict, *, cursor: str | None, offered_only: bool = False, scope: object = None
+) -> Keyset:
+    """The page of the catalogue for these filters that ``cursor`` names, else the first
+    (offered_only: what partners see; scope: whose cursors these are)."""
+    return search.search_articles(
         filters["q"],
-        **{key: value for key, value in filters.items() if key not in ("q", "page")},
-        page=filters["page"],
+        **{key: value for key, value in filters.items() if key != "q"},
+        cursor=cursor,
         per_page=PAGE_SIZE,
         offered_only=offered_only,
+        scope=scope,
     )
-    if not found.more:
-        check_page(found.page, found.pages)
-    elif found.page > 1 and not found.items:
-        check_page(found.page, found.page - 1)
-    return found

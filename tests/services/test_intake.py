@@ -41,7 +41,7 @@ def _import_file(path, **kwargs) -> list[Article]:
 
 
 def _offered_ids() -> set[int]:
-    page = search.search_articles("", offered_only=True, page=1, per_page=10_000)
+    page = search.search_articles("", offered_only=True, per_page=10_000)
     return {a.id for a in page.items}
 
 

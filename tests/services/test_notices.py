@@ -13,6 +13,8 @@ from syndication.extensions import db
 from syndication.models import (
     Download,
     GrantStatus,
+    Notice,
+    NoticeDelivery,
     NoticeKind,
     RequestStatus,
     Role,
@@ -48,7 +50,7 @@ def test_a_correction_reaches_the_inbox_and_the_email_with_the_corrected_package
         body_html="<p>First paragraph, corrected.</p><p>Second paragraph.</p>",
     )
     assert notice.revision_number == 2
-    (delivery,) = notices.inbox(partner.id)
+    (delivery,) = notices.inbox(partner.id).items
     assert delivery.notice_id == notice.id and delivery.grant_id == grant.id
     assert delivery.due_at == notice.created_at + timedelta(hours=72)
 
@@ -258,7 +260,7 @@ def test_the_cli_creates_a_notice_for_scripts(runner, desk, make_partner, make_a
     )
     assert result.exit_code == 0, result.output
     assert "1 holder" in result.output
-    assert notices.inbox(partner.id)[0].notice.public_note == "New quote."
+    assert notices.inbox(partner.id).items[0].notice.public_note == "New quote."
 
 
 def test_the_correction_note_is_in_every_format_and_schema_valid(
@@ -386,7 +388,7 @@ def test_a_correction_reaches_the_webhook_signed_and_verified_by_the_library(
     )
     assert json.loads(received.body)["data"]["acknowledge_by"]
     # The same notice reached the inbox and the email too.
-    assert notices.inbox(partner.id)[0].notice_id == notice.id
+    assert notices.inbox(partner.id).items[0].notice_id == notice.id
     assert mailbox.to(partner.contact_email)
 
 
@@ -414,5 +416,28 @@ def test_a_correction_sent_with_the_text_as_the_form_gives_it_back_makes_no_revi
     assert response.status_code == 302, response.text
     db.session.refresh(article)
     assert article.current_revision == revision
-    (delivery,) = notices.inbox(partner.id)
+    (delivery,) = notices.inbox(partner.id).items
     assert delivery.notice.revision_number == revision
+
+
+def test_the_inbox_pages_open_notices_first_newest_first(make_article, make_partner):
+    from syndication.models.base import utcnow
+
+    article, partner = make_article(), make_partner()
+    made = []
+    for n in range(5):
+        delivery = NoticeDelivery(
+            notice=Notice(article=article, kind=NoticeKind.UPDATE, title=f"Inbox {n}"),
+            partner=partner,
+            acknowledged_at=utcnow() if n % 2 else None,
+        )
+        db.session.add(delivery)
+        db.session.commit()
+        made.append(delivery.id)
+    expected = [made[4], made[2], made[0], made[3], made[1]]
+    pages = [notices.inbox(partner.id, per_page=2)]
+    while pages[-1].has_next:
+        pages.append(notices.inbox(partner.id, per_page=2, cursor=pages[-1].next_cursor))
+    assert [d.id for page in pages for d in page.items] == expected
+    back = notices.inbox(partner.id, per_page=2, cursor=pages[1].prev_cursor)
+    assert back.items == pages[0].items

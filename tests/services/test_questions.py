@@ -66,11 +66,11 @@ def test_an_article_not_syndicated_is_not_offered(make_article):
 def test_partner_search_filters_by_status_text_and_day(make_partner):
     applied = make_partner(PartnerStatus.APPLIED, name="Harbour Gazette")
     make_partner(name="Mountain Times")
-    assert partners.search(status="applied") == [applied]
-    assert partners.search(q="harbour") == [applied]
+    assert partners.search(status="applied").items == [applied]
+    assert partners.search(q="harbour").items == [applied]
     today = datetime.now(UTC).date()
-    assert applied in partners.search(created_from=today, created_to=today)
-    assert partners.search(created_to=date(2000, 1, 1)) == []
+    assert applied in partners.search(created_from=today, created_to=today).items
+    assert partners.search(created_to=date(2000, 1, 1)).items == []
 
 
 def test_rules_preview_renders_the_terms_a_partner_would_get(make_article):

@@ -11,13 +11,30 @@ from syndication.ingest.drafts import ArticleDraft
 from syndication.models import Article, SyndicationPolicy
 from syndication.services import articles, importing, search
 from syndication.services.errors import DomainError
-from syndication.services.search import SearchPage, search_articles
+from syndication.services.pagination import BadCursor, Keyset
+from syndication.services.search import search_articles
 
 NOW = datetime(2024, 6, 1, 12, tzinfo=UTC)
 
 
-def ids(page: SearchPage) -> list[int]:
+def ids(page: Keyset) -> list[int]:
     return [article.id for article in page.items]
+
+
+def walk(query: str = "", **kw) -> list[Keyset]:
+    """Every page of a search, following each page's Next cursor."""
+    pages = [search_articles(query, **kw)]
+    while pages[-1].has_next:
+        pages.append(search_articles(query, cursor=pages[-1].next_cursor, **kw))
+    return pages
+
+
+def walk_back(last: Keyset, query: str = "", **kw) -> list[Keyset]:
+    """From a page back to the first, following each page's Previous cursor (first first)."""
+    pages = [last]
+    while pages[-1].has_prev:
+        pages.append(search_articles(query, cursor=pages[-1].prev_cursor, **kw))
+    return pages[::-1]
 
 
 @pytest.fixture
@@ -219,16 +236,54 @@ def test_pages_split_the_results_and_the_total_counts_them_all(make_article):
             published_at=datetime(2024, 2, 1, tzinfo=UTC) + timedelta(days=n),
         )
     make_article(headline="Unrelated story")
-    first = search_articles("budget", per_page=3)
-    assert (first.total, first.pages, first.has_prev, first.has_next) == (7, 3, False, True)
-    last = search_articles("budget", page=3, per_page=3)
+    pages = walk("budget", per_page=3)
+    first, last = pages[0], pages[-1]
+    assert (first.total, len(pages), first.has_prev, first.has_next) == (7, 3, False, True)
     assert (len(last.items), last.total, last.has_prev, last.has_next) == (1, 7, True, False)
-    everything = [i for p in (1, 2, 3) for i in ids(search_articles("budget", page=p, per_page=3))]
+    everything = [i for p in pages for i in ids(p)]
     assert len(set(everything)) == 7
-    browse = search_articles(section="", page=2, per_page=5)
-    assert (browse.total, browse.pages, len(browse.items)) == (8, 2, 3)
-    beyond = search_articles("budget", page=9, per_page=3)
-    assert (beyond.items, beyond.total) == ([], 7)
+    back = walk_back(last, "budget", per_page=3)
+    assert [ids(p) for p in back] == [ids(p) for p in pages]
+    browse = walk(section="", per_page=5)
+    assert [(p.total, len(p.items)) for p in browse] == [(8, 5), (8, 3)]
+    assert [ids(p) for p in walk_back(browse[-1], section="", per_page=5)] == [
+        ids(p) for p in browse
+    ]
+    # A cursor of the text search is not one of browsing, nor of another search.
+    with pytest.raises(BadCursor):
+        search_articles(cursor=first.next_cursor, per_page=3)
+    with pytest.raises(BadCursor):
+        search_articles("hearing", cursor=first.next_cursor, per_page=3)
+    with pytest.raises(BadCursor):
+        search_articles("budget", cursor=first.next_cursor + "x", per_page=3)
+
+
+def test_a_cursor_belongs_to_whoever_asked(make_article):
+    for n in range(3):
+        make_article(headline=f"Ferry timetable {n}")
+    mine = search_articles("ferry", per_page=2, scope=1)
+    assert len(search_articles("ferry", per_page=2, scope=1, cursor=mine.next_cursor).items) == 1
+    with pytest.raises(BadCursor):
+        search_articles("ferry", per_page=2, scope=2, cursor=mine.next_cursor)
+
+
+def test_articles_published_while_paging_are_neither_skipped_nor_repeated(make_article):
+    canal = [
+        make_article(headline=f"Canal works {n}", published_at=datetime(2024, 3, n + 1, tzinfo=UTC))
+        for n in range(5)
+    ]
+    for query in ("", "canal"):
+        first = search_articles(query, per_page=2, section="")
+        # Newer than the first page: it belongs before it, so the walk on never shows it.
+        make_article(headline=f"Canal works later {query}")
+        seen = ids(first)
+        page = first
+        while page.has_next:
+            page = search_articles(query, per_page=2, section="", cursor=page.next_cursor)
+            seen += ids(page)
+        # Offset pages would show the first page's second article again.
+        assert len(seen) == len(set(seen))
+        assert {a.id for a in canal} <= set(seen)
 
 
 def test_past_the_ranking_window_pages_go_on_newest_first(make_article, monkeypatch):
@@ -239,7 +294,10 @@ def test_past_the_ranking_window_pages_go_on_newest_first(make_article, monkeypa
     made.append(make_article(headline="Regatta regatta regatta"))
     newest = sorted((a.id for a in made), reverse=True)
     window = newest[:4]  # the last three body matches and the triple headline
-    pages = [ids(search_articles("regatta ", page=p, per_page=3)) for p in (1, 2, 3)]
+    walked = walk("regatta ", per_page=3)
+    pages = [ids(p) for p in walked]
+    assert len(pages) == 3
+    assert [ids(p) for p in walk_back(walked[-1], "regatta ", per_page=3)] == pages
     assert pages[0][0] == made[-1].id  # best headline match, ranked within the window
     assert set(pages[0] + pages[1][:1]) == set(window)
     assert pages[1][1:] + pages[2] == newest[4:]
@@ -248,9 +306,9 @@ def test_past_the_ranking_window_pages_go_on_newest_first(make_article, monkeypa
 
 def test_a_short_first_page_reports_its_own_length_as_the_total(catalogue):
     page = search_articles("glacier", per_page=25)
-    assert (page.total, page.pages, page.has_next) == (4, 1, False)
+    assert (page.total, page.has_prev, page.has_next) == (4, False, False)
     empty = search_articles("zzzyzzx")
-    assert (empty.items, empty.total, empty.pages, empty.has_next) == ([], 0, 0, False)
+    assert (empty.items, empty.total, empty.has_next) == ([], 0, False)
 
 
 @pytest.mark.parametrize(
@@ -351,8 +409,9 @@ def test_text_matches_are_counted_up_to_the_cap(make_article, monkeypatch):
         make_article(headline=f"Lighthouse keeper number {n}")
     first = search_module.search_articles("lighthouse", per_page=2)
     assert first.total == 3 and first.more and first.has_next
-    last = search_module.search_articles("lighthouse", per_page=2, page=3)
-    assert len(last.items) == 1 and not last.has_next
+    pages = walk("lighthouse", per_page=2)
+    assert [len(p.items) for p in pages] == [2, 2, 1]
+    assert all(p.total == 3 and p.more for p in pages)
 
 
 @pytest.mark.parametrize("gin_first_max_rows", [0, 10**9])
@@ -369,7 +428,8 @@ def test_a_phrase_finds_the_same_pages_whichever_index_path(
     ]
     make_article(headline="Master of the harbour")
     newest = sorted((a.id for a in made), reverse=True)
-    pages = [search_articles('"harbour master"', page=p, per_page=3) for p in (1, 2, 3)]
+    pages = walk('"harbour master"', per_page=3)
+    assert len(pages) == 3
     assert [p.total for p in pages] == [7, 7, 7]
     found = [i for p in pages for i in ids(p)]
     assert sorted(found, reverse=True) == newest

@@ -91,6 +91,58 @@ def test_cursor_pagination_walks_every_grant_once(client, headers, partner, make
     assert sorted(seen) == sorted(made) and len(seen) == len(set(seen))
 
 
+def _walk_articles(client, headers, query: str) -> list[int]:
+    seen, cursor = [], None
+    while True:
+        url = f"/api/v1/articles?limit=2&{query}" + (f"&cursor={cursor}" if cursor else "")
+        page = client.get(url, headers=headers).json
+        seen += [item["id"] for item in page["items"]]
+        if not (cursor := page["next_cursor"]):
+            return seen
+
+
+@pytest.mark.parametrize("query", ["section=Harbour", "q=harbour&section=Harbour"])
+def test_the_article_list_walks_every_article_once_while_more_arrive(
+    client, headers, make_article, query
+):
+    made = [make_article(headline=f"Harbour story {n}", section="Harbour") for n in range(5)]
+    first = client.get(f"/api/v1/articles?limit=2&{query}", headers=headers).json
+    assert first["prev_cursor"] is None and first["next_cursor"]
+    # A new article arrives between pages: it sorts first, before the page already seen.
+    make_article(headline="Harbour story late", section="Harbour")
+    second = client.get(
+        f"/api/v1/articles?limit=2&{query}&cursor={first['next_cursor']}", headers=headers
+    ).json
+    assert not {i["id"] for i in first["items"]} & {i["id"] for i in second["items"]}
+    back = client.get(
+        f"/api/v1/articles?limit=2&{query}&cursor={second['prev_cursor']}", headers=headers
+    ).json
+    assert [i["id"] for i in back["items"]] == [i["id"] for i in first["items"]]
+    walked = [i["id"] for i in first["items"]] + _walk_articles(client, headers, query)[2:]
+    assert {a.id for a in made} <= set(walked)
+
+
+def test_an_article_cursor_is_refused_when_changed_or_not_yours(
+    client, headers, make_article, make_partner, make_api_key
+):
+    for n in range(3):
+        make_article(headline=f"Quay story {n}", section="Quay")
+    cursor = client.get("/api/v1/articles?limit=2&section=Quay", headers=headers).json[
+        "next_cursor"
+    ]
+    other = {"Authorization": f"Bearer {make_api_key(make_partner())[1]}"}
+    for who, url in [
+        (headers, f"/api/v1/articles?limit=2&section=Quay&cursor={cursor[:-3]}abc"),
+        (headers, f"/api/v1/articles?limit=2&section=Harbour&cursor={cursor}"),
+        (headers, f"/api/v1/grants?cursor={cursor}"),
+        (other, f"/api/v1/articles?limit=2&section=Quay&cursor={cursor}"),
+    ]:
+        refused = client.get(url, headers=who)
+        assert refused.status_code == 400, url
+        assert refused.mimetype == "application/problem+json"
+        assert "not valid for this list" in refused.json["detail"]
+
+
 def test_grant_detail_and_package(client, headers, partner, catalogue):
     (result,) = grants.request_articles(partner, [catalogue["free"].id])
     detail = client.get(f"/api/v1/grants/{result.grant.id}", headers=headers).json

@@ -31,7 +31,7 @@ def test_out_of_range_ids_and_nul_in_paths_are_not_found(staff_client, url):
     assert staff_client.get(url).status_code == 404
 
 
-@pytest.mark.parametrize("query", [f"page={2**63}", "page=-1", "q=a%00b"])
+@pytest.mark.parametrize("query", [f"cursor={2**63}", "cursor=-1", "q=a%00b"])
 def test_bad_catalogue_parameters_are_a_400_that_says_which(staff_client, query):
     response = staff_client.get(f"/staff/articles?{query}")
     assert response.status_code == 400

@@ -151,3 +151,29 @@ def test_partner_changes_password_and_other_sessions_end(app, client, editor):
     assert changed.status_code == 302
     assert client.get("/portal/account").status_code == 200
     assert other.get("/portal/").status_code == 302
+
+
+def test_a_partners_requests_page_by_cursor_that_no_other_partner_can_use(
+    client, editor, make_article, make_partner
+):
+    from syndication.services.pagination import BadCursor
+
+    made = [make_article() for _ in range(3)]
+    for article in made:
+        grants.request_articles(editor.partner, [article.id])
+    other = make_partner()
+    grants.request_articles(other, [made[0].id])
+    first = grants.requests_of(editor.partner_id, per_page=2)
+    rest = grants.requests_of(editor.partner_id, per_page=2, cursor=first.next_cursor)
+    walked = [r.article_id for r in first.items + rest.items]
+    assert walked == [a.id for a in reversed(made)] and not rest.has_next
+    back = grants.requests_of(editor.partner_id, per_page=2, cursor=rest.prev_cursor)
+    assert back.items == first.items
+    with pytest.raises(BadCursor):
+        grants.requests_of(other.id, per_page=2, cursor=first.next_cursor)
+    page = client.get("/portal/requests").text
+    assert "3 requests" in page and 'rel="next"' not in page
+    assert client.get(f"/portal/requests?cursor={first.next_cursor}").status_code == 200
+    other_cursor = grants.requests_of(other.id, per_page=1).prev_cursor or first.next_cursor
+    refused = client.get(f"/portal/downloads?cursor={other_cursor}")
+    assert refused.status_code == 400 and "not valid for this list" in refused.text

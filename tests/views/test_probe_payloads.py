@@ -89,7 +89,7 @@ def test_ids_past_bigint_in_forms_and_json_are_refused(
     answer = client.post("/portal/requests", data={"article_id": HUGE})
     assert answer.status_code in (302, 400, 404), answer.status_code
     assert client.get(f"/portal/grants/{HUGE}").status_code == 404
-    assert client.get(f"/portal/catalogue?page={HUGE}").status_code == 400
+    assert client.get(f"/portal/catalogue?cursor={HUGE}").status_code == 400
     auth.logout()
     auth.login(make_user(Role.STAFF).email)
     assert client.post("/staff/intake/release", data={"article_id": HUGE}).status_code in (

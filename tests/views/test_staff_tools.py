@@ -22,8 +22,8 @@ from syndication.models import (
     User,
 )
 from syndication.services import audit, holders, users
-from syndication.services.errors import Conflict, DomainError, Forbidden, NotFound
-from syndication.services.pagination import Sort, check_page, page_number, parse_sort
+from syndication.services.errors import Conflict, Forbidden, NotFound
+from syndication.services.pagination import Sort, parse_sort
 from syndication.templating import plural
 from tests.factories import PASSWORD
 
@@ -275,7 +275,7 @@ def test_article_page_lists_every_holder_with_use_and_notices(
         NoticeDelivery(notice=notice, partner_id=seed_grant.partner_id, grant_id=seed_grant.id)
     )
     db.session.commit()
-    rows = holders.of_article(seed_grant.article_id, sort=Sort("downloads", True))
+    rows = holders.of_article(seed_grant.article_id, sort=Sort("downloads", True)).items
     assert [
         (h.grant.id, h.downloads, h.pixel_views, h.raw_hits, h.notices, h.acknowledged)
         for h in rows
@@ -285,6 +285,26 @@ def test_article_page_lists_every_holder_with_use_and_notices(
     ]
     page = client.get(f"/staff/articles/{seed_grant.article_id}").text
     assert "Holders" in page and "Second Holder" in page and "0 of 1 notice acknowledged" in page
+
+
+def test_holders_page_by_cursor_and_a_cursor_stays_with_its_article(
+    make_article, make_partner, make_grant
+):
+    from syndication.services.pagination import BadCursor
+
+    article, elsewhere = make_article(), make_article()
+    for name in ("Bay Herald", "Cove Times", "Alder Post"):
+        make_grant(make_partner(name=name), article)
+    sort = Sort("partner", False)
+    pages = [holders.of_article(article.id, sort=sort, per_page=2)]
+    pages.append(holders.of_article(article.id, sort=sort, per_page=2, cursor=pages[0].next_cursor))
+    names = [h.grant.partner.name for page in pages for h in page.items]
+    assert names == ["Alder Post", "Bay Herald", "Cove Times"] and not pages[1].has_next
+    assert pages[0].total == 3
+    back = holders.of_article(article.id, sort=sort, per_page=2, cursor=pages[1].prev_cursor)
+    assert back.items == pages[0].items
+    with pytest.raises(BadCursor):
+        holders.of_article(elsewhere.id, sort=sort, per_page=2, cursor=pages[0].next_cursor)
 
 
 def test_partner_page_shows_grants_downloads_and_contacts(client, admin, seed_grant):
@@ -354,7 +374,7 @@ def test_the_notices_table_sorts_and_filters_by_kind_state_and_date(
     assert "Old correction" not in recent and "Open update" in recent
     reversed_range = client.get("/staff/notices?from=2026-02-01&to=2026-01-01")
     assert reversed_range.status_code == 422 and "comes before" in reversed_range.text
-    assert client.get("/staff/notices?page=9").status_code == 404
+    assert client.get("/staff/notices?cursor=9").status_code == 400
 
 
 def test_one_notices_holders_filter_by_state(client, admin, make_article, make_partner):
@@ -409,19 +429,56 @@ def test_staff_tables_sort_by_their_columns(client, admin, make_partner):
     assert 'aria-sort="descending"' in descending
 
 
-def test_pages_past_the_end_are_not_found(client, admin, make_article):
+def test_staff_pages_refuse_a_changed_or_foreign_cursor(client, admin, make_article):
     make_article()
-    assert client.get("/staff/articles?page=99").status_code == 404
-    assert client.get("/staff/partners?page=99").status_code == 404
-    assert client.get("/staff/audit?page=99").status_code == 404
-    assert client.get("/staff/requests?page=99").status_code == 404
-    assert client.get("/staff/articles?page=nonsense").status_code == 400
-    with pytest.raises(NotFound, match="has 2 pages"):
-        check_page(3, 2)
-    assert page_number("0") == 1 and page_number("") == 1 and page_number("4") == 4
-    with pytest.raises(DomainError, match="not valid"):
-        page_number("x")
+    for path in ("partners", "audit", "requests", "notices", "copies"):
+        assert client.get(f"/staff/{path}?cursor=nonsense").status_code == 400
+    assert client.get("/staff/articles?cursor=nonsense").status_code == 400
+    # A real cursor of one list (or one sort of it) is not a cursor of another.
+    _make_partners(52)
+    cursor = _next_link(client.get("/staff/partners?sort=name").text)
+    assert client.get(cursor).status_code == 200
+    assert client.get(cursor.replace("sort=name", "sort=-name")).status_code == 400
+    foreign = cursor.replace("/staff/partners", "/staff/audit").replace("sort=name", "")
+    assert "not valid for this list" in client.get(foreign).text
     assert parse_sort("-bogus", {"name": 1}, "name") == Sort("name", False)
+
+
+def _make_partners(n: int) -> None:
+    from syndication.models import OutletType, Partner, PartnerStatus
+
+    for i in range(n):
+        db.session.add(
+            Partner(
+                name=f"Walk Outlet {i:03}",
+                website=f"https://walk{i}.example",
+                outlet_type=OutletType.NEWSPAPER,
+                contact_name="Pat",
+                contact_email=f"pat@walk{i}.example",
+                status=PartnerStatus.APPROVED,
+            )
+        )
+    db.session.commit()
+
+
+def _next_link(page: str, rel: str = "next") -> str:
+    import html
+    import re
+
+    return html.unescape(re.search(rf'rel="{rel}" href="([^"]+)"', page).group(1))
+
+
+def test_a_staff_table_pages_forwards_and_back_by_cursor(client, admin):
+    _make_partners(52)
+    first = client.get("/staff/partners?sort=name").text
+    assert "Walk Outlet 000" in first and "Walk Outlet 049" in first
+    assert "Walk Outlet 050" not in first and 'rel="prev"' not in first
+    second = client.get(_next_link(first)).text
+    assert "Walk Outlet 050" in second and "Walk Outlet 051" in second
+    assert "Walk Outlet 049" not in second and 'rel="next"' not in second
+    assert "52 partners" in second
+    back = client.get(_next_link(second, "prev")).text
+    assert "Walk Outlet 000" in back and "Walk Outlet 050" not in back
 
 
 def test_counts_have_the_right_plural(client, admin, make_partner):

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -30,6 +27,7 @@ from syndication.services import (
     downloads,
     grants,
     notices,
+    pagination,
     partners,
     rulesets,
     search,
@@ -77,21 +75,18 @@ def openapi_document():
 # --- pagination ------------------------------------------------------------------------
 
 
+def _scope() -> tuple:
+    """What a cursor belongs to: this list, for this partner. A cursor is signed, so it
+    cannot be altered, and it is refused on another list or for another partner."""
+    return ("api", request.endpoint, g.partner_id)
+
+
 def _encode(value: dict) -> str:
-    return base64.urlsafe_b64encode(json.dumps(value).encode()).decode().rstrip("=")
+    return pagination.sign_cursor(pagination.scope_of(*_scope()), value)
 
 
 def _decode(cursor: str | None) -> dict:
-    if not cursor:
-        return {}
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        value = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (binascii.Error, ValueError, UnicodeDecodeError):
-        value = None
-    if not isinstance(value, dict):
-        abort(400, "This cursor is not valid; start again without one.")
-    return value
+    return pagination.read_cursor(cursor, pagination.scope_of(*_scope())) or {}
 
 
 def _keyset(
@@ -100,7 +95,7 @@ def _keyset(
     """A page of the partner's rows, newest first by id; the cursor holds the last id seen."""
     before = _decode(page.cursor).get("before")
     if before is not None and not isinstance(before, int):
-        abort(400, "This cursor is not valid; start again without one.")
+        raise pagination.BadCursor()
     rows, more = page_of(g.partner_id, before=before, limit=page.limit)
     return rows, (_encode({"before": rows[-1].id}) if more and rows else None)
 
@@ -152,9 +147,6 @@ def _article_out(article: Article, held: dict[int, int], now) -> dict:
 @bp.get("/articles", tags=[CATALOGUE], responses={200: s.ArticlePage})
 def list_articles(query: s.ArticleQuery):
     """Search the articles offered for syndication."""
-    page_number = _decode(query.cursor).get("page", 1)
-    if not isinstance(page_number, int) or page_number < 1:
-        abort(400, "This cursor is not valid; start again without one.")
     found = search.search_articles(
         query.q,
         policy=query.policy,
@@ -163,8 +155,9 @@ def list_articles(query: s.ArticleQuery):
         published_from=query.published_from,
         published_to=query.published_to,
         offered_only=True,
-        page=page_number,
+        cursor=query.cursor,
         per_page=query.limit,
+        scope=_scope(),
     )
     now = utcnow()
     held = grants.held_by(g.partner_id, [a.id for a in found.items])
@@ -173,7 +166,8 @@ def list_articles(query: s.ArticleQuery):
             items=[s.ArticleOut(**_article_out(a, held, now)) for a in found.items],
             total=found.total,
             more=found.more,
-            next_cursor=_encode({"page": page_number + 1}) if found.has_next else None,
+            next_cursor=found.next_cursor,
+            prev_cursor=found.prev_cursor,
         )
     )
 
@@ -333,7 +327,7 @@ def list_notices(query: s.NoticeQuery):
     """
     before = _decode(query.cursor).get("before")
     if before is not None and not isinstance(before, int):
-        abort(400, "This cursor is not valid; start again without one.")
+        raise pagination.BadCursor()
     rows, more = notices.page_of(
         g.partner_id, before=before, limit=query.limit, unacknowledged=query.unacknowledged
     )
@@ -350,7 +344,7 @@ def list_changes(query: s.ChangeQuery):
     """
     after = _decode(query.cursor).get("after")
     if after is not None and not isinstance(after, int):
-        abort(400, "This cursor is not valid; start again without one.")
+        raise pagination.BadCursor()
     rows, _ = notices.changes(
         g.partner_id, after=after, since=query.updated_since, limit=query.limit
     )

@@ -49,9 +49,12 @@ class Model(BaseModel):
 
 
 class Page(Model):
-    """Cursor pagination: pass next_cursor back as ?cursor= for the next page."""
+    """Keyset pagination: pass next_cursor back as ?cursor= for the next page. A cursor
+    holds the position after the last item (not a page number), so items added while you
+    page are neither skipped nor repeated; it is signed, and valid only for the list, the
+    filters and the key that received it (else 400)."""
 
-    next_cursor: str | None = Field(description="Opaque; absent on the last page")
+    next_cursor: str | None = Field(description="Opaque and signed; null on the last page")
 
 
 class QueryModel(Model):
@@ -75,7 +78,12 @@ def _query_schema(cls: type[QueryModel], args: tuple, kwargs: tuple) -> dict[str
 
 
 class PageQuery(QueryModel):
-    cursor: str | None = Field(None, max_length=200, pattern=LINE_PATTERN)
+    cursor: str | None = Field(
+        None,
+        max_length=400,
+        pattern=LINE_PATTERN,
+        description="The next_cursor (or prev_cursor) of a page of the same list",
+    )
     limit: int = Field(25, ge=1, le=100)
 
 
@@ -122,6 +130,9 @@ class ArticleOut(Model):
 
 class ArticlePage(Page):
     items: list[ArticleOut]
+    prev_cursor: str | None = Field(
+        None, description="Pass as ?cursor= for the page before this one; null on the first"
+    )
     total: int = Field(description="Exact, or the cap when more is true")
     more: bool = Field(description="True when more than `total` articles matched")
 
@@ -211,7 +222,12 @@ class NoticeQuery(PageQuery):
 
 
 class ChangeQuery(QueryModel):
-    cursor: str | None = Field(None, max_length=200, pattern=LINE_PATTERN)
+    cursor: str | None = Field(
+        None,
+        max_length=400,
+        pattern=LINE_PATTERN,
+        description="The next_cursor (or prev_cursor) of a page of the same list",
+    )
     updated_since: BoundedDateTime | None = Field(
         None, description="Only changes from this time on (RFC 3339)."
     )

@@ -51,7 +51,7 @@ def dashboard():
         "portal/dashboard.html",
         partner=current_user.partner,
         grants=grants.grants_of(current_user.partner_id, limit=20),
-        requests=grants.requests_of(current_user.partner_id, limit=20),
+        requests=grants.requests_of(current_user.partner_id, per_page=20).items,
         action_form=ActionForm(),
     )
 
@@ -117,7 +117,8 @@ def bundle():
 @partner_required
 def downloads():
     return render_template(
-        "portal/downloads.html", rows=packages.downloads_of(current_user.partner_id)
+        "portal/downloads.html",
+        found=packages.downloads_of(current_user.partner_id, cursor=request.args.get("cursor")),
     )
 
 
@@ -130,8 +131,12 @@ def catalogue():
         [SyndicationPolicy.FREE_ELIGIBLE, SyndicationPolicy.LICENSED],
         show_embargo=False,
     )
-    filters = catalogue_filters.filters_of(form, request.args.get("page"))
-    found = catalogue_filters.run_search(filters, offered_only=True)
+    found = catalogue_filters.run_search(
+        catalogue_filters.filters_of(form),
+        cursor=request.args.get("cursor"),
+        offered_only=True,
+        scope=("partner", current_user.partner_id),
+    )
     return render_template(
         "portal/catalogue.html",
         found=found,
@@ -182,7 +187,7 @@ def requests():
         return redirect(url_for("portal.requests"))
     return render_template(
         "portal/requests.html",
-        rows=grants.requests_of(current_user.partner_id),
+        found=grants.requests_of(current_user.partner_id, cursor=request.args.get("cursor")),
         form=ActionForm(),
     )
 
@@ -319,7 +324,7 @@ def revoke_key(key_id: int):
 def notices_inbox():
     return render_template(
         "portal/notices.html",
-        rows=notices.inbox(current_user.partner_id),
+        found=notices.inbox(current_user.partner_id, cursor=request.args.get("cursor")),
         action_form=ActionForm(),
     )
 

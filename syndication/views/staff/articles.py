@@ -25,7 +25,7 @@ from syndication.views.staff.forms import AssetFileForm, ImportForm, RevisionFor
 def catalogue_page():
     policies = list(SyndicationPolicy)
     form = catalogue.filter_form(search.sections(), policies)
-    found = catalogue.run_search(catalogue.filters_of(form, request.args.get("page")))
+    found = catalogue.run_search(catalogue.filters_of(form), cursor=request.args.get("cursor"))
     return render_template("staff/articles.html", found=found, form=form), (
         422 if form.errors else 200
     )
@@ -50,7 +50,7 @@ def _article_page(article_id: int, file_errors: dict[int, str] | None = None, st
         missing_files={a.id for a in assets.missing_files(found.assets)},
         file_form=AssetFileForm(),
         file_errors=file_errors or {},
-        holdings=holders.of_article(found.id, sort=sort),
+        holdings=holders.of_article(found.id, sort=sort, cursor=request.args.get("cursor")),
         copies=copies.of_article(found.id),
         sort=sort.param,
         history=audit.about("articles", found.id),

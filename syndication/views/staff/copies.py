@@ -8,7 +8,7 @@ from flask_login import current_user
 from syndication.models import FlagKind
 from syndication.services import copies
 from syndication.services.errors import DomainError
-from syndication.services.pagination import page_number, paginate, parse_sort
+from syndication.services.pagination import parse_sort
 from syndication.views.access import staff_required
 from syndication.views.forms import valid_or_empty
 from syndication.views.staff import bp
@@ -34,7 +34,7 @@ def _copies_page(failed: HandleFlagForm | None = None, failed_id: int = 0, statu
         seen_from=valid_or_empty(form.date_from),
         seen_to=valid_or_empty(form.date_to),
     )
-    found = paginate(copies.search(filters, sort=sort), page=page_number(request.args.get("page")))
+    found = copies.search(filters, sort=sort, cursor=request.args.get("cursor"))
     return render_template(
         "staff/copies.html",
         found=found,

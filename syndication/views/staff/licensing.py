@@ -16,7 +16,7 @@ from syndication.services import articles as article_service
 from syndication.services import grants, request_queue, rulesets
 from syndication.services import partners as partner_service
 from syndication.services.errors import DomainError
-from syndication.services.pagination import page_number, parse_sort
+from syndication.services.pagination import parse_sort
 from syndication.views.access import staff_required
 from syndication.views.confirm import confirm_first
 from syndication.views.forms import ActionForm, valid_or_empty
@@ -169,7 +169,7 @@ def requests():
             date_to=valid_or_empty(form.date_to),
         ),
         sort=sort,
-        page=page_number(request.args.get("page")),
+        cursor=request.args.get("cursor"),
     )
     return render_template(
         "staff/requests.html",

@@ -10,7 +10,7 @@ from syndication.models import NoticeKind
 from syndication.models.base import utcnow
 from syndication.services import articles, grants, notices, settings
 from syndication.services.errors import DomainError
-from syndication.services.pagination import page_number, parse_sort
+from syndication.services.pagination import parse_sort
 from syndication.templating import plural
 from syndication.views.access import admin_required, staff_required
 from syndication.views.confirm import confirm_first
@@ -107,7 +107,7 @@ def notices_list():
             date_to=valid_or_empty(form.date_to),
         ),
         sort=(sort := parse_sort(request.args.get("sort"), notices.SUMMARY_SORTS, "-sent")),
-        page=page_number(request.args.get("page")),
+        cursor=request.args.get("cursor"),
     )
     return render_template("staff/notices.html", found=found, form=form, sort=sort.param), (
         422 if form.errors else 200

@@ -18,7 +18,7 @@ from syndication.errors import redirect_refusals
 from syndication.models import Role
 from syndication.services import audit, users
 from syndication.services.errors import DomainError
-from syndication.services.pagination import page_number, parse_sort
+from syndication.services.pagination import parse_sort
 from syndication.views.access import admin_required, staff_required
 from syndication.views.confirm import confirm_first
 from syndication.views.forms import ActionForm, valid_or_empty
@@ -137,7 +137,7 @@ def audit_log():
     """Every audited event, filtered by actor, object, action and date."""
     form, filters = _audit_filters()
     sort = parse_sort(request.args.get("sort"), audit.SORT_COLUMNS, "-when")
-    found = audit.log(filters, sort=sort, page=page_number(request.args.get("page")))
+    found = audit.log(filters, sort=sort, cursor=request.args.get("cursor"))
     return render_template(
         "staff/audit.html",
         form=form,

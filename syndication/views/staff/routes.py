@@ -11,7 +11,7 @@ from syndication.services import articles as article_service
 from syndication.services import audit, copies, grants, holders, settings, webhooks
 from syndication.services import partners as partner_service
 from syndication.services.errors import DomainError
-from syndication.services.pagination import page_number, paginate_list, parse_sort
+from syndication.services.pagination import parse_sort
 from syndication.views.access import admin_required, staff_required
 from syndication.views.confirm import confirm_first
 from syndication.views.forms import ActionForm, PackageProfileForm, split_domains, valid_or_empty
@@ -45,17 +45,18 @@ def partners():
     form = PartnerFilters()
     form.validate()
     sort = parse_sort(request.args.get("sort"), PARTNER_SORTS, "-applied")
-    rows = partner_service.search(
+    found = partner_service.search(
         status=status,
         recommendation=form.recommendation.data or "",
         q=(form.q.data or "").strip(),
         created_from=valid_or_empty(form.date_from),
         created_to=valid_or_empty(form.date_to),
         sort=sort,
+        cursor=request.args.get("cursor"),
     )
     return render_template(
         "staff/partners.html",
-        found=paginate_list(rows, page=page_number(request.args.get("page"))),
+        found=found,
         status=status,
         statuses=list(PartnerStatus),
         form=form,
@@ -78,7 +79,7 @@ def _render_partner(partner: Partner, form: DecisionForm | None = None, status: 
             current_recommendation=partner_service.recommendation_for(partner),
             reason_required=REASON_REQUIRED,
             confirm_actions=CONFIRM_DECISIONS,
-            holdings=holders.of_partner(partner.id, sort=sort),
+            holdings=holders.of_partner(partner.id, sort=sort, cursor=request.args.get("cursor")),
             copies=copies.of_partner(partner.id),
             sort=sort.param,
             downloads=holders.recent_downloads(partner.id),
