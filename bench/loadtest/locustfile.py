@@ -22,6 +22,7 @@ is an error. The tally (latencies, statuses, downloads and pixels answered
 
 from __future__ import annotations
 
+import html
 import itertools
 import json
 import os
@@ -127,7 +128,7 @@ class Partner(HttpUser):
             # Production cookies are Secure; this balancer speaks plain HTTP on loopback.
             for cookie in self.client.cookies:
                 cookie.secure = False
-            return answer.text if kind == "login" else ""
+            return answer.text if kind in ("login", "catalogue") else ""
 
     def _log_in(self) -> None:
         page = self._send("GET", "/login", "login")
@@ -141,8 +142,12 @@ class Partner(HttpUser):
 
     @task(2)
     def catalogue(self) -> None:
-        page = random.choice(["", "?page=2", "?q=border", "?section=World"])
-        self._send("GET", f"/portal/catalogue{page}", "catalogue")
+        query = random.choice(["", "?q=border", "?section=World"])
+        page = self._send("GET", f"/portal/catalogue{query}", "catalogue")
+        # Half the readers go on to the next page by the page's own signed link.
+        following = re.search(r'rel="next" href="([^"]+)"', page)
+        if following and random.random() < 0.5:
+            self._send("GET", html.unescape(following[1]), "catalogue")
 
     @task(2)
     def feed(self) -> None:
