@@ -385,7 +385,9 @@ class _Splitter:
         self.last_was_br = False
 
     def add_text(self, text: str | None) -> None:
-        if text:
+        # Blank text with no run to join (between two blocks, mostly) would only be
+        # trimmed off the run's start by flush: it is not added at all.
+        if text and (self.run or not text.isspace()):
             # html.escape(text, quote=False), without its call.
             self.run.append(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
             self.run_text.append(text)
@@ -432,6 +434,8 @@ class _Splitter:
 
 def _text(element: etree._Element) -> str:
     """An element's text, with a line break for each <br>: promos and footers go by line."""
+    if not len(element):  # a paragraph of text alone, the usual block
+        return element.text or ""
     if next(element.iter("br"), None) is None:
         return text_content(element)
     parts: list[str] = []

@@ -357,7 +357,7 @@ def _may_change_when_reparsed(html: str, cleaned: str) -> bool:
     """
     if "<pre>\n" in cleaned or "<table>" in cleaned:
         return True
-    unknown = {name.lower() for name in _START_TAG.findall(html)} - _KEPT_OR_DROPPED_WHOLE
+    unknown = set(map(str.lower, _START_TAG.findall(html))) - _KEPT_OR_DROPPED_WHOLE
     if not unknown:
         return False
     if unknown <= _UNWRAPPED_SAFELY:
