@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
 from html import escape, unescape
@@ -153,7 +153,9 @@ def parse_datetime(value: str | None, locales: list[str] | None = None) -> datet
     ("Seg, 24 Set 2018 19:42:40 -0300"), because it is slow to load and run.
     ``locales``, when given, is what one file's dates have shown so far: dateparser
     tries those first and adds the locale of any date it had to search every
-    language for (a search costs some 70 ms, a known locale some 4 ms).
+    language for (a search costs some 70 ms, a known locale some 4 ms). A date
+    shaped like RFC 822 in another language is read without dateparser once it
+    has read one with the same words (:func:`_learnt_date`).
     """
     text = collapse(value)
     if not text or text.startswith("0000-00-00"):  # WordPress's "no date"
@@ -167,7 +169,18 @@ def parse_datetime(value: str | None, locales: list[str] | None = None) -> datet
             continue
         if parsed is not None:
             return as_utc(parsed)
-    return _parse_dateparser(text, locales)
+    shaped = _RFC822_SHAPE.fullmatch(text)
+    if shaped is None:
+        return _parse_dateparser(text, locales)
+    key = (None if locales is None else tuple(locales), shaped["weekday"], shaped["month"])
+    learnt = _LEARNT_DATE_WORDS.get(key)
+    known = _learnt_date(shaped, learnt, locales) if learnt is not None else None
+    if known is not None:
+        return known
+    found = _parse_dateparser(text, locales)
+    if found is not None:
+        _learn_date_words(key, shaped, found, locales)
+    return found
 
 
 def _parse_dateutil(text: str) -> datetime | None:
@@ -177,6 +190,70 @@ def _parse_dateutil(text: str) -> datetime | None:
 
 
 _DATE_PARSERS = (datetime.fromisoformat, parsedate_to_datetime, _parse_dateutil)
+
+# RFC 822's shape with words of any language: "Seg, 24 Set 2018 19:42:40 -0300".
+_RFC822_SHAPE = re.compile(
+    r"(?:(?P<weekday>[^\W\d_]+),\s)?(?P<day>\d{1,2})\s(?P<month>[^\W\d_]+)\s(?P<year>\d{4})\s"
+    r"(?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?\s(?P<offset>[+-]\d{4})"
+)
+
+
+def _shaped_date(shaped: re.Match[str], month: int) -> datetime | None:
+    offset = shaped["offset"]
+    minutes = int(offset[1:3]) * 60 + int(offset[3:])
+    zone = timezone(timedelta(minutes=-minutes if offset[0] == "-" else minutes))
+    try:
+        return datetime(
+            int(shaped["year"]),
+            month,
+            int(shaped["day"]),
+            int(shaped["hour"]),
+            int(shaped["minute"]),
+            int(shaped["second"] or 0),
+            tzinfo=zone,
+        ).astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
+
+
+# What dateparser made of the words of dates of that shape, by (the locales the file
+# had shown before, weekday, month): the month, and the locale dateparser added to
+# the file's list. Kept for the process, as dateparser's own parsers are.
+_DateWords = tuple[tuple[str, ...] | None, str | None, str]
+_LEARNT_DATE_WORDS: dict[_DateWords, tuple[int, str | None]] = {}
+_LEARNT_MAX = 4096
+
+
+def _learnt_date(
+    shaped: re.Match[str], learnt: tuple[int, str | None], locales: list[str] | None
+) -> datetime | None:
+    """The date dateparser would read, from words it read the same way before, or None.
+
+    Its side effect too: the locale it would have added to the file's list. None
+    for fields that make no date (the 31st of a short month): dateparser decides.
+    """
+    month, locale = learnt
+    found = _shaped_date(shaped, month)
+    if found is not None and locales is not None and locale and locale not in locales:
+        locales.append(locale)
+    return found
+
+
+def _learn_date_words(
+    key: _DateWords,
+    shaped: re.Match[str],
+    found: datetime,
+    locales: list[str] | None,
+) -> None:
+    # The month dateparser read is the one that, put in the date's own fields, gives
+    # its answer back: then the words mean what it read them to mean.
+    month = next((m for m in range(1, 13) if _shaped_date(shaped, m) == found), None)
+    if month is None:
+        return
+    added = locales[-1] if locales and len(locales) > len(key[0] or ()) else None
+    if len(_LEARNT_DATE_WORDS) >= _LEARNT_MAX:
+        _LEARNT_DATE_WORDS.clear()
+    _LEARNT_DATE_WORDS[key] = (month, added)
 
 
 @lru_cache(maxsize=32)
@@ -308,7 +385,9 @@ class _Splitter:
         self.last_was_br = False
 
     def add_text(self, text: str | None) -> None:
-        if text:
+        # Blank text with no run to join (between two blocks, mostly) would only be
+        # trimmed off the run's start by flush: it is not added at all.
+        if text and (self.run or not text.isspace()):
             # html.escape(text, quote=False), without its call.
             self.run.append(text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
             self.run_text.append(text)
@@ -355,6 +434,8 @@ class _Splitter:
 
 def _text(element: etree._Element) -> str:
     """An element's text, with a line break for each <br>: promos and footers go by line."""
+    if not len(element):  # a paragraph of text alone, the usual block
+        return element.text or ""
     if next(element.iter("br"), None) is None:
         return text_content(element)
     parts: list[str] = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from html import escape
 
 from syndication.ingest.drafts import Finding
@@ -88,7 +89,7 @@ def split_footer(
     if isinstance(known_footers, str):  # one footer passed bare, not a list of characters
         known_footers = [known_footers]
     body = [p for p in paragraphs if p.strip()]
-    known = {_normalise(f).casefold(): f for f in known_footers if f.strip()}
+    known = _known_footers(tuple(known_footers))
     removed: list[str] = []
     while body and len(removed) < _MAX_FOOTER_PARAGRAPHS:
         matched = _match_known_footer(body, known) or (1 if _is_generic_footer(body[-1]) else 0)
@@ -104,11 +105,23 @@ def split_footer(
     )
 
 
-def _match_known_footer(body: Sequence[str], known: dict[str, str]) -> int:
+@lru_cache(maxsize=16)
+def _known_footers(known_footers: tuple[str, ...]) -> tuple[tuple[str, int], ...]:
+    """Each known footer normalised for comparison, with how many paragraphs it spans.
+
+    Cached: every item of an import is checked against the same footers.
+    """
+    known = {_normalise(f).casefold(): f for f in known_footers if f.strip()}
+    return tuple(
+        (footer, len([p for p in _BLANK_LINE.split(original) if p.strip()]))
+        for footer, original in known.items()
+    )
+
+
+def _match_known_footer(body: Sequence[str], known: Iterable[tuple[str, int]]) -> int:
     """Return how many trailing paragraphs equal a known footer (0 if none)."""
-    for footer in known:
+    for footer, count in known:
         # A configured footer may itself span paragraphs; compare that many.
-        count = len([p for p in _BLANK_LINE.split(known[footer]) if p.strip()])
         if 0 < count <= len(body) and _normalise(" ".join(body[-count:])).casefold() == footer:
             return count
     return 0

@@ -55,6 +55,23 @@ def normalise_url(url: str) -> str:
     'example.org/news/story?id=3'
     """
     url = (url or "").strip()
+    plain = _PLAIN_URL.fullmatch(url) if url.isascii() else None
+    if plain is not None:
+        host = plain[1].rstrip(".").removeprefix("www.")
+        if host:
+            return host + _DOUBLE_SLASHES.sub("/", plain[2] or "/").rstrip("/")
+    return _normalise_parsed_url(url)
+
+
+# A plain link, as most canonical links are: lower-case http(s) and host, no port, user
+# or query, nothing urlsplit removes or checks. Its canonical form needs no parsing:
+# the host and the path (a fragment goes); _normalise_parsed_url gives the same.
+_PLAIN_URL = re.compile(r"https?://([a-z0-9.-]+)(/[^?#\s\x00-\x1f\x7f]*)?(?:#[^\t\r\n]*)?")
+_DOUBLE_SLASHES = re.compile(r"/{2,}")
+
+
+def _normalise_parsed_url(url: str) -> str:
+    """:func:`normalise_url` for any URL, through urlsplit."""
     try:
         parts = urlsplit(url)
         port = parts.port
@@ -66,7 +83,7 @@ def normalise_url(url: str) -> str:
     host = host.removeprefix("www.")
     if port and port not in (80, 443):
         host = f"{host}:{port}"
-    path = re.sub(r"/{2,}", "/", parts.path or "/").rstrip("/")
+    path = _DOUBLE_SLASHES.sub("/", parts.path or "/").rstrip("/")
     query = sorted(
         (key, value)
         for key, value in parse_qsl(parts.query, keep_blank_values=True)

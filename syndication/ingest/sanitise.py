@@ -357,7 +357,7 @@ def _may_change_when_reparsed(html: str, cleaned: str) -> bool:
     """
     if "<pre>\n" in cleaned or "<table>" in cleaned:
         return True
-    unknown = {name.lower() for name in _START_TAG.findall(html)} - _KEPT_OR_DROPPED_WHOLE
+    unknown = set(map(str.lower, _START_TAG.findall(html))) - _KEPT_OR_DROPPED_WHOLE
     if not unknown:
         return False
     if unknown <= _UNWRAPPED_SAFELY:
@@ -367,15 +367,22 @@ def _may_change_when_reparsed(html: str, cleaned: str) -> bool:
 
 def _clean(html: str, base_url: str) -> str:
     cleaner = _CLEANER
-    cleaned = cleaner.clean(html)
     if base_url:
         _check_base(base_url)
         # nh3 takes a base only when a Cleaner is built, which costs as much as a clean,
-        # and most items have a base of their own: it is built only when nh3's output
-        # holds a relative URL to resolve (without one, both give the same output).
-        if has_relative_url(cleaned):
+        # and most items have a base of their own: it is built only when there is a
+        # relative URL to resolve (without one, both give the same output). One in the
+        # markup: clean once, with the base. Else one may still appear in nh3's output.
+        if has_relative_url(html):
             cleaner = _cleaner_for_base(base_url)
             cleaned = cleaner.clean(html)
+        else:
+            cleaned = cleaner.clean(html)
+            if has_relative_url(cleaned):
+                cleaner = _cleaner_for_base(base_url)
+                cleaned = cleaner.clean(html)
+    else:
+        cleaned = cleaner.clean(html)
     if not _may_change_when_reparsed(html, cleaned):
         return cleaned
     # Dropping a disallowed wrapper can leave markup that parses into a different

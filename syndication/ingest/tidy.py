@@ -17,6 +17,7 @@ from syndication.ingest.drafts import ArticleDraft
 _EMPTY = r"<p(?:\s[^>]*)?>(?:\s|&nbsp;|&#160;|&#xa0;|\xa0|<br\s*/?>)*</p>"
 _LEADING = re.compile(rf"^(?:\s*{_EMPTY})+\s*", re.IGNORECASE)
 _TRAILING = re.compile(rf"\s*(?:{_EMPTY}\s*)+$", re.IGNORECASE)
+_EMPTY_PARAGRAPH = re.compile(_EMPTY, re.IGNORECASE)
 
 
 def _key(text: str) -> str:
@@ -53,7 +54,41 @@ def tidy_tags(tags: Iterable[str]) -> list[str]:
 
 def trim_empty_paragraphs(html: str) -> str:
     """The body without empty paragraphs before its first or after its last content."""
-    return _TRAILING.sub("", _LEADING.sub("", html))
+    return _trim_trailing(_LEADING.sub("", html))
+
+
+def _last_paragraph_start(html: str, stop: int) -> int:
+    return max(html.rfind("<p", 0, stop), html.rfind("<P", 0, stop))
+
+
+def _trim_trailing(html: str) -> str:
+    """``_TRAILING.sub("", html)``, without trying the pattern at every position of the body.
+
+    The empty paragraphs are taken off the end one at a time. Their content
+    holds no "<p", so one that ends a body starts at the last "<p" before its
+    "</p>"; when that is a plain ``<p>`` (as the sanitiser writes it) that no
+    unclosed tag holds, it starts there and nowhere else. Anything else
+    (attributes, capitals, a stray "<p") is left to the pattern itself.
+    """
+    end = len(html)
+    while True:
+        stop = len(html[:end].rstrip())
+        closing = html[max(0, stop - 4) : stop]
+        if closing != "</p>":
+            if closing.lower() == "</p>":
+                return _TRAILING.sub("", html)
+            break
+        start = _last_paragraph_start(html, stop)
+        if start < 0:
+            break
+        if not html.startswith("<p>", start) or html.rfind(">", 0, start) < _last_paragraph_start(
+            html, start
+        ):
+            return _TRAILING.sub("", html)
+        if not _EMPTY_PARAGRAPH.fullmatch(html, start, stop):
+            break
+        end = start
+    return html[:end].rstrip() if end < len(html) else html
 
 
 def tidy_draft(draft: ArticleDraft) -> None:

@@ -266,13 +266,13 @@ def _post_identity(site: str, post_id: str) -> str:
 def _publishable(fields: _Fields, notes: FileNotes) -> bool:
     """True for a published, public post; anything else is noted as skipped, with why."""
     status = _text(fields, "wp", "status") or "publish"
+    if status == "publish" and not _text(fields, "wp", "post_password"):
+        return True  # the usual case: no label to write
     title = text_of(_text(fields, "", "title")) or "(untitled)"
     label = f"post {_text(fields, 'wp', 'post_id') or '?'} “{title}”"
     if status == "publish":
-        if _text(fields, "wp", "post_password"):
-            notes.skip(label, "password-protected: not public")
-            return False
-        return True
+        notes.skip(label, "password-protected: not public")
+        return False
     if status == "future":
         when = parse_datetime(_text(fields, "wp", "post_date_gmt")) or parse_datetime(
             _text(fields, "wp", "post_date")

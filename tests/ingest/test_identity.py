@@ -7,6 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from syndication.ingest.identity import (
+    _normalise_parsed_url,
     identify,
     normalise_url,
     similarity,
@@ -58,6 +59,24 @@ def test_normalising_is_idempotent_on_anything(text):
     key = normalise_url(text)
     if key:
         assert normalise_url(f"https://{key}") == key
+
+
+# Pieces of links, the awkward ones included: spaces, controls, ports, users, brackets.
+_URL_PIECES = st.sampled_from(
+    (
+        *("http://", "https://", "HTTP://", "ftp://", "www.", "WWW.", "example", ".org", "."),
+        *("-", ":", ":80", ":8443", "@", "[", "]", "/", "//", "a", "B", "%2F", "?", "=", "&"),
+        *("#", "utm_source=x", "id=3", " ", "\t", "\n", "\x01", "\x7f", "é", "0"),
+    )
+)
+
+
+@given(st.lists(_URL_PIECES, max_size=12))
+def test_a_plain_link_is_normalised_as_a_parsed_one(pieces):
+    # Plain links skip urlsplit: whatever the link, the key is the one urlsplit gives.
+    url = "".join(pieces)
+    assert normalise_url(url) == _normalise_parsed_url(url.strip())
+    assert normalise_url("https://" + url) == _normalise_parsed_url(("https://" + url).strip())
 
 
 def test_markup_case_and_spacing_do_not_change_the_fingerprint():

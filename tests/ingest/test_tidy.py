@@ -5,10 +5,12 @@ Each on a real file of the shared corpus, read by the importer as staff would.
 
 from __future__ import annotations
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from lxml import html as lxml_html
 
 from syndication.ingest.detect import parse_any
-from syndication.ingest.tidy import tidy_bylines, tidy_tags, trim_empty_paragraphs
+from syndication.ingest.tidy import _TRAILING, tidy_bylines, tidy_tags, trim_empty_paragraphs
 from syndication.packaging.bundle import package_files
 from tests.packaging import CORPUS, make_input, seed_article
 
@@ -45,6 +47,23 @@ def test_empty_paragraphs_at_either_end_of_a_body_are_dropped() -> None:
     body = "<p>\xa0</p>\n<p><br></p><p>Text.</p><p>&nbsp;</p>\n"
     assert trim_empty_paragraphs(body) == "<p>Text.</p>"
     assert trim_empty_paragraphs("<p>A</p><p></p><p>B</p>") == "<p>A</p><p></p><p>B</p>"
+
+
+# Pieces of bodies, the awkward ones included: capitals, attributes, a "<p" in one.
+_PIECES = st.sampled_from(
+    (
+        *("<p>", "</p>", "<P>", "</P>", "<p class='x'>", "<p a=<p>", "<p", ">", "<pre>"),
+        *("</pre>", "&nbsp;", "&#160;", "\xa0", " ", "\n", "<br>", "<br/>", "<BR />", "x"),
+    )
+)
+
+
+@settings(max_examples=500)
+@given(st.lists(_PIECES, max_size=14))
+def test_empty_paragraphs_are_trimmed_from_the_end_as_the_pattern_says(pieces: list[str]) -> None:
+    # The end is trimmed without running the pattern over the whole body: same result.
+    body = "<p>Text.</p>" + "".join(pieces)
+    assert trim_empty_paragraphs(body) == _TRAILING.sub("", body)
 
 
 def test_a_body_that_opens_with_a_wire_photo_does_not_open_with_an_empty_paragraph() -> None:
