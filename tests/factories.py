@@ -227,6 +227,7 @@ def record_views(grant: Grant, day, *, counted: int, raw: int, domain: str = "")
         DailyGrantViews,
         DailyPartnerViews,
     )
+    from syndication.services import view_months
 
     domain = domain or grant.partner.domains[0].domain
     for model, key in (
@@ -246,6 +247,7 @@ def record_views(grant: Grant, day, *, counted: int, raw: int, domain: str = "")
             db.session.add(row)
         row.raw += raw
         row.counted += counted
+    view_months.note_changes([day])
     db.session.flush()
 
 

@@ -53,7 +53,12 @@ from syndication.models.tracking import (
     DailyPartnerViews,
     FlagKind,
     HitVerdict,
+    MonthlyArticleViews,
+    MonthlyDomainViews,
+    MonthlyGrantViews,
+    MonthlyPartnerViews,
     PixelBatch,
+    ViewMonth,
 )
 from syndication.models.users import LoginSession, LoginThrottle, RecoveryCode, Role, User
 from syndication.models.webhooks import WebhookAttempt, WebhookDelivery, WebhookState
@@ -88,6 +93,10 @@ __all__ = [
     "Job",
     "LoginSession",
     "LoginThrottle",
+    "MonthlyArticleViews",
+    "MonthlyDomainViews",
+    "MonthlyGrantViews",
+    "MonthlyPartnerViews",
     "Notice",
     "NoticeDelivery",
     "NoticeKind",
@@ -109,6 +118,7 @@ __all__ = [
     "TermsVersion",
     "TierSettings",
     "User",
+    "ViewMonth",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookState",

@@ -277,8 +277,23 @@ def _finish(
         check.similarity = report.similarity
         check.results = report.results()
         _flag(check, report, now)
+    _keep_latest(check)
     db.session.commit()
     return check
+
+
+def _keep_latest(check: CopyCheck) -> None:
+    """The copy keeps its latest finished check's result, which the reports count copies by
+    (an older check finishing after a newer one leaves the newer result standing)."""
+    db.session.execute(
+        sa.update(Copy)
+        .where(
+            Copy.id == check.copy_id,
+            sa.or_(Copy.latest_check_at.is_(None), Copy.latest_check_at <= check.finished_at),
+        )
+        .values(latest_check_state=check.state, latest_check_at=check.finished_at)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _flag(check: CopyCheck, report: compliance.Report, now: datetime) -> None:

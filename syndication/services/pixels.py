@@ -48,7 +48,7 @@ from syndication.models import (
     PixelHit,
 )
 from syndication.models.base import utcnow
-from syndication.services import mail
+from syndication.services import mail, view_months
 from syndication.services.hit_buffer import (
     BATCH_SIZE,
     Batch,
@@ -411,6 +411,8 @@ def _roll_up(hits, found, verdicts, facts: dict[int, _GrantFacts]) -> None:
                 for (key, day), (raw, counted) in sorted(table.items())
             ],
         )
+    # The months these days fall in must be folded (again) before reports read them whole.
+    view_months.note_changes(day for _, _, day in per_grant)
 
 
 def _add_up(model, keys: tuple[str, ...], rows: list[dict]) -> None:

@@ -2,9 +2,11 @@
 
 Every report is one function returning a :class:`Table`; the page draws its chart
 from it, shows it as a table below the chart and offers it as CSV (:func:`csv_text`),
-so the three can never disagree. Views come from the daily roll-ups
-(``daily_*_views``), never from the raw pixel hits. A :class:`Scope` with a partner
-narrows every report to that partner's own grants: the portal passes one, staff none.
+so the three can never disagree. Views come from the roll-ups, never from the raw
+pixel hits: whole months from the monthly roll-ups while they hold every change
+(services/view_months.py), the other days from the daily ones (``daily_*_views``).
+A :class:`Scope` with a partner narrows every report to that partner's own grants:
+the portal passes one, staff none.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from syndication.models import (
     Partner,
 )
 from syndication.models.base import utcnow
+from syndication.services import view_months
 from syndication.services.audit import safe_cell
 from syndication.services.errors import NotFound
 
@@ -254,23 +257,27 @@ _VIEW_COLUMNS = (Column("counted", "Counted views"), Column("raw", "Raw hits"))
 
 
 def _views_source(scope: Scope, subject: Subject):
-    """The roll-up that answers the question with the fewest rows, and its filter."""
+    """The daily roll-up that answers the question with the fewest rows, and its filter
+    (a function of the roll-up, daily or monthly, the rows are read from)."""
     if scope.is_partner:
-        table = DailyGrantViews
-        where = [DailyGrantViews.partner_id == scope.partner_id]
-        if subject.article_id:
-            where.append(DailyGrantViews.article_id == subject.article_id)
-        if subject.domain:
-            where.append(DailyGrantViews.domain == subject.domain)
-        return table, where
+
+        def of_partner(model) -> list:
+            where = [model.partner_id == scope.partner_id]
+            if subject.article_id:
+                where.append(model.article_id == subject.article_id)
+            if subject.domain:
+                where.append(model.domain == subject.domain)
+            return where
+
+        return DailyGrantViews, of_partner
     if subject.article_id:
-        return DailyArticleViews, [DailyArticleViews.article_id == subject.article_id]
+        return DailyArticleViews, lambda model: [model.article_id == subject.article_id]
     if subject.domain:
-        return DailyDomainViews, [DailyDomainViews.domain == subject.domain]
+        return DailyDomainViews, lambda model: [model.domain == subject.domain]
     if subject.partner_id:
-        return DailyPartnerViews, [DailyPartnerViews.partner_id == subject.partner_id]
+        return DailyPartnerViews, lambda model: [model.partner_id == subject.partner_id]
     # Every counted hit is one partner's: the partner roll-up sums to the whole desk.
-    return DailyPartnerViews, []
+    return DailyPartnerViews, lambda model: []
 
 
 def subject_name(scope: Scope, subject: Subject) -> str:
@@ -299,14 +306,62 @@ def subject_name(scope: Scope, subject: Subject) -> str:
     return "your grants" if scope.is_partner else "every partner"
 
 
+def _spans(period: Period, *, months: bool = True) -> list[tuple[bool, date, date]]:
+    """The period as runs of (monthly?, first, last) days: runs of folded whole months read
+    from the monthly roll-ups, the days around and between them from the daily ones."""
+    spans, day = [], period.start
+    folded = view_months.folded_months(period.start, period.end) if months else []
+    for first in folded:
+        if day < first:
+            spans.append((False, day, first - timedelta(days=1)))
+        last = view_months.next_month(first) - timedelta(days=1)
+        if spans and spans[-1][0] and spans[-1][2] + timedelta(days=1) == first:
+            spans[-1] = (True, spans[-1][1], last)
+        else:
+            spans.append((True, first, last))
+        day = last + timedelta(days=1)
+    if day <= period.end:
+        spans.append((False, day, period.end))
+    return spans
+
+
+def _view_rows(
+    daily,
+    period: Period,
+    keys: Callable[[Any], list],
+    where: Callable[[Any], list],
+    *,
+    months: bool = True,
+):
+    """The period's (keys…, counted, raw) rows, as a subquery: one branch per span, each a
+    plain range of its roll-up's days, so every branch is one index range."""
+    branches = []
+    for monthly, first, last in _spans(period, months=months):
+        model = view_months.MONTHLY[daily] if monthly else daily
+        branches.append(
+            sa.select(*keys(model), model.counted, model.raw).where(
+                *where(model), model.day >= first, model.day <= last
+            )
+        )
+    if not branches:  # an empty period: no row, with the columns all the same
+        branches.append(sa.select(*keys(daily), daily.counted, daily.raw).where(sa.false()))
+    return (branches[0] if len(branches) == 1 else sa.union_all(*branches)).subquery()
+
+
 def views_over_time(scope: Scope, period: Period, subject: Subject | None = None) -> Table:
     """Counted views and raw hits per day, week or month."""
     subject = subject or Subject()
     roll_up, where = _views_source(scope, subject)
-    query = (
-        sa.select(roll_up.day, sa.func.sum(roll_up.counted), sa.func.sum(roll_up.raw))
-        .where(*where, roll_up.day >= period.start, roll_up.day <= period.end)
-        .group_by(roll_up.day)
+    # A month's sums can stand for its days only when the chart is drawn by month.
+    rows = _view_rows(
+        roll_up,
+        period,
+        lambda model: [model.day.label("day")],
+        lambda model: where(model),
+        months=period.bucket == "month",
+    )
+    query = sa.select(rows.c.day, sa.func.sum(rows.c.counted), sa.func.sum(rows.c.raw)).group_by(
+        rows.c.day
     )
     return Table(
         key="views",
@@ -319,26 +374,36 @@ def views_over_time(scope: Scope, period: Period, subject: Subject | None = None
     )
 
 
-def _top(query, period: Period, roll_up) -> list[tuple]:
-    total_counted = sa.func.sum(roll_up.counted)
-    total_raw = sa.func.sum(roll_up.raw)
+def _top(daily, period: Period, key: str, where: Callable[[Any], list]) -> list[tuple]:
+    """The TOP keys of the roll-up by counted views in the period: (key, counted, raw)."""
+    rows = _view_rows(daily, period, lambda model: [getattr(model, key).label("key")], where)
+    total_counted = sa.func.sum(rows.c.counted)
+    total_raw = sa.func.sum(rows.c.raw)
     return list(
         db.session.execute(
-            query.add_columns(total_counted, total_raw)
-            .where(roll_up.day >= period.start, roll_up.day <= period.end)
-            .order_by(total_counted.desc(), total_raw.desc())
+            sa.select(rows.c.key, total_counted, total_raw)
+            .group_by(rows.c.key)
+            .order_by(total_counted.desc(), total_raw.desc(), rows.c.key)
             .limit(TOP)
         )
     )
 
 
+def _of_scope(scope: Scope) -> Callable[[Any], list]:
+    """The filter of a top table's roll-up: a partner's own grants, or none for staff."""
+    if scope.is_partner:
+        return lambda model: [model.partner_id == scope.partner_id]
+    return lambda model: []
+
+
 def top_articles(scope: Scope, period: Period) -> Table:
     """The articles read most in the range."""
-    roll_up = DailyGrantViews if scope.is_partner else DailyArticleViews
-    query = sa.select(roll_up.article_id).group_by(roll_up.article_id)
-    if scope.is_partner:
-        query = query.where(DailyGrantViews.partner_id == scope.partner_id)
-    ranked = _top(query, period, roll_up)
+    ranked = _top(
+        DailyGrantViews if scope.is_partner else DailyArticleViews,
+        period,
+        "article_id",
+        _of_scope(scope),
+    )
     headlines = dict(
         db.session.execute(
             sa.select(Article.id, Article.headline).where(Article.id.in_([r[0] for r in ranked]))
@@ -356,8 +421,7 @@ def top_partners(scope: Scope, period: Period) -> Table:
     """The partners whose copies were read most in the range (staff only)."""
     if scope.is_partner:
         raise NotFound("Partners see their own figures only.")
-    query = sa.select(DailyPartnerViews.partner_id).group_by(DailyPartnerViews.partner_id)
-    ranked = _top(query, period, DailyPartnerViews)
+    ranked = _top(DailyPartnerViews, period, "partner_id", _of_scope(scope))
     names = dict(
         db.session.execute(
             sa.select(Partner.id, Partner.name).where(Partner.id.in_([r[0] for r in ranked]))
@@ -373,11 +437,12 @@ def top_partners(scope: Scope, period: Period) -> Table:
 
 def top_domains(scope: Scope, period: Period) -> Table:
     """The sites where the copies were read most in the range."""
-    roll_up = DailyGrantViews if scope.is_partner else DailyDomainViews
-    query = sa.select(roll_up.domain).group_by(roll_up.domain)
-    if scope.is_partner:
-        query = query.where(DailyGrantViews.partner_id == scope.partner_id)
-    ranked = _top(query, period, roll_up)
+    ranked = _top(
+        DailyGrantViews if scope.is_partner else DailyDomainViews,
+        period,
+        "domain",
+        _of_scope(scope),
+    )
     return _top_table(
         "domain",
         f"The {TOP} sites whose copies had the most counted views in the range "
@@ -549,9 +614,22 @@ def check_results(scope: Scope, period: Period) -> Table:
     )
 
 
-def compliance_status(scope: Scope, period: Period) -> Table:
-    """Every copy by the result of its latest check finished in the range, then the flags
-    open on the copies now (handled ones left out)."""
+def _latest_states(scope: Scope, period: Period) -> dict[str, int]:
+    """How many copies' latest check finished in the period, by its result.
+
+    A period reaching today asks the copies themselves, which keep their latest
+    result (services/copy_checks.py): the latest check of all is then the latest
+    of the period, if it finished in it. An earlier period reads its checks.
+    """
+    if period.end >= utcnow().date():
+        query = (
+            sa.select(Copy.latest_check_state, sa.func.count())
+            .where(Copy.latest_check_at >= period.since, Copy.latest_check_at < period.before)
+            .group_by(Copy.latest_check_state)
+        )
+        if scope.is_partner:
+            query = query.where(Copy.partner_id == scope.partner_id)
+        return dict(db.session.execute(query).all())
     latest = _scoped_checks(
         sa.select(
             CopyCheck.state,
@@ -561,13 +639,19 @@ def compliance_status(scope: Scope, period: Period) -> Table:
         ).where(CopyCheck.finished_at >= period.since, CopyCheck.finished_at < period.before),
         scope,
     ).subquery()
-    states = dict(
+    return dict(
         db.session.execute(
             sa.select(latest.c.state, sa.func.count())
             .where(latest.c.nth == 1)
             .group_by(latest.c.state)
         ).all()
     )
+
+
+def compliance_status(scope: Scope, period: Period) -> Table:
+    """Every copy by the result of its latest check finished in the range, then the flags
+    open on the copies now (handled ones left out)."""
+    states = _latest_states(scope, period)
     copies = sa.select(sa.func.count()).select_from(Copy)
     flags = (
         sa.select(CopyFlag.kind, sa.func.count())
