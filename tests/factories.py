@@ -226,6 +226,7 @@ def record_views(grant: Grant, day, *, counted: int, raw: int, domain: str = "")
         DailyDomainViews,
         DailyGrantViews,
         DailyPartnerViews,
+        DailyTotalViews,
     )
     from syndication.services import view_months
 
@@ -235,6 +236,7 @@ def record_views(grant: Grant, day, *, counted: int, raw: int, domain: str = "")
         (DailyArticleViews, {"article_id": grant.article_id}),
         (DailyPartnerViews, {"partner_id": grant.partner_id}),
         (DailyDomainViews, {"domain": domain}),
+        (DailyTotalViews, {}),
     ):
         row = db.session.get(model, {**key, "day": day})
         if row is None:

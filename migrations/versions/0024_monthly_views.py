@@ -1,4 +1,4 @@
-"""monthly views: monthly roll-ups folded from the daily ones; each copy's latest check
+"""monthly views: monthly and daily-total view roll-ups; each copy's latest check
 
 Revision ID: 0024_monthly_views
 Revises: 0023_reports
@@ -7,7 +7,9 @@ Create Date: 2026-12-07 15:30:00.000000
 Reports over long ranges read whole months from monthly roll-ups (one per daily one),
 which an hourly task folds from the days of every ended month; ``view_months``
 counts the changes each month received and how many its fold took in. Every month
-that holds views now is marked changed, so the first fold sums it. Each copy keeps
+that holds views now is marked changed, so the first fold sums it. The desk's views
+over time read one row a day (``daily_total_views``, written by the hit flush and
+filled here from the partners' days) instead of every partner's. Each copy keeps
 the result and time of its latest finished check, filled here from the checks, so
 the compliance report counts copies without reading every check.
 """
@@ -70,6 +72,18 @@ def upgrade():
             else:
                 batch_op.create_index(f"ix_{table}_partner_day", ["partner_id", "day"])
     op.create_table(
+        "daily_total_views",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("raw", sa.Integer(), nullable=False, server_default="0"),
+        sa.Column("counted", sa.Integer(), nullable=False, server_default="0"),
+        sa.PrimaryKeyConstraint("day", name=op.f("pk_daily_total_views")),
+    )
+    # Every counted hit is one partner's: the partner roll-up sums to the day's total.
+    op.execute(
+        "INSERT INTO daily_total_views (day, raw, counted) "
+        "SELECT day, sum(raw), sum(counted) FROM daily_partner_views GROUP BY day"
+    )
+    op.create_table(
         "view_months",
         sa.Column("day", sa.Date(), nullable=False),
         sa.Column("changes", sa.Integer(), nullable=False, server_default="0"),
@@ -128,5 +142,6 @@ def downgrade():
         batch_op.drop_column("latest_check_at")
         batch_op.drop_column("latest_check_state")
     op.drop_table("view_months")
+    op.drop_table("daily_total_views")
     for table in MONTHLY:
         op.drop_table(table)

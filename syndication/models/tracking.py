@@ -218,6 +218,13 @@ class DailyDomainViews(_DailyViews, db.Model):
     domain: Mapped[str] = mapped_column(sa.String(253), primary_key=True)
 
 
+class DailyTotalViews(_DailyViews, db.Model):
+    """Every partner's views of a day in one row: the desk's views over time, read by
+    day or week without summing every partner's rows."""
+
+    __tablename__ = "daily_total_views"
+
+
 class _MonthlyViews:
     """A calendar month's sums of a daily roll-up, folded from its days by
     services/view_months.py once the month has ended; ``day`` is the month's first day,

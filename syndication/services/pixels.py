@@ -39,6 +39,7 @@ from syndication.models import (
     DailyDomainViews,
     DailyGrantViews,
     DailyPartnerViews,
+    DailyTotalViews,
     FlagKind,
     Grant,
     HitVerdict,
@@ -365,11 +366,13 @@ def _write(batch: Batch, now: datetime) -> int:
 
 
 def _roll_up(hits, found, verdicts, facts: dict[int, _GrantFacts]) -> None:
-    """Add the batch to the daily roll-ups: per grant and domain, article, partner, domain."""
+    """Add the batch to the daily roll-ups: per grant and domain, article, partner, domain,
+    and the day's total."""
     per_grant: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     per_article: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     per_partner: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     per_domain: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    per_total: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     for hit, page, verdict in zip(hits, found, verdicts, strict=True):
         day = hit.at.date()
         grant = facts[hit.grant_id]
@@ -379,6 +382,7 @@ def _roll_up(hits, found, verdicts, facts: dict[int, _GrantFacts]) -> None:
             (per_article, (grant.article_id, day)),
             (per_partner, (grant.partner_id, day)),
             (per_domain, (page.domain, day)),
+            (per_total, (day,)),
         ):
             table[key][0] += 1
             table[key][1] += counted
@@ -411,6 +415,14 @@ def _roll_up(hits, found, verdicts, facts: dict[int, _GrantFacts]) -> None:
                 for (key, day), (raw, counted) in sorted(table.items())
             ],
         )
+    _add_up(
+        DailyTotalViews,
+        ("day",),
+        [
+            {"day": day, "raw": raw, "counted": counted}
+            for (day,), (raw, counted) in sorted(per_total.items())
+        ],
+    )
     # The months these days fall in must be folded (again) before reports read them whole.
     view_months.note_changes(day for _, _, day in per_grant)
 

@@ -33,6 +33,7 @@ from syndication.models import (
     DailyDomainViews,
     DailyGrantViews,
     DailyPartnerViews,
+    DailyTotalViews,
     Download,
     FlagKind,
     Grant,
@@ -276,8 +277,7 @@ def _views_source(scope: Scope, subject: Subject):
         return DailyDomainViews, lambda model: [model.domain == subject.domain]
     if subject.partner_id:
         return DailyPartnerViews, lambda model: [model.partner_id == subject.partner_id]
-    # Every counted hit is one partner's: the partner roll-up sums to the whole desk.
-    return DailyPartnerViews, lambda model: []
+    return DailyTotalViews, lambda model: []
 
 
 def subject_name(scope: Scope, subject: Subject) -> str:
@@ -336,6 +336,7 @@ def _view_rows(
     """The period's (keys…, counted, raw) rows, as a subquery: one branch per span, each a
     plain range of its roll-up's days, so every branch is one index range."""
     branches = []
+    months = months and daily in view_months.MONTHLY
     for monthly, first, last in _spans(period, months=months):
         model = view_months.MONTHLY[daily] if monthly else daily
         branches.append(
