@@ -615,22 +615,26 @@ def check_results(scope: Scope, period: Period) -> Table:
     )
 
 
-def _latest_states(scope: Scope, period: Period) -> dict[str, int]:
-    """How many copies' latest check finished in the period, by its result.
+def _latest_states(scope: Scope, period: Period) -> tuple[dict[str, int], int]:
+    """How many copies' latest check finished in the period, by its result; and how many
+    copies there are.
 
-    A period reaching today asks the copies themselves, which keep their latest
-    result (services/copy_checks.py): the latest check of all is then the latest
+    A period reaching today asks the copies themselves, in one pass, as they keep their
+    latest result (services/copy_checks.py): the latest check of all is then the latest
     of the period, if it finished in it. An earlier period reads its checks.
     """
     if period.end >= utcnow().date():
-        query = (
-            sa.select(Copy.latest_check_state, sa.func.count())
-            .where(Copy.latest_check_at >= period.since, Copy.latest_check_at < period.before)
-            .group_by(Copy.latest_check_state)
+        in_period = sa.and_(
+            Copy.latest_check_at >= period.since, Copy.latest_check_at < period.before
         )
+        state = sa.case((in_period, Copy.latest_check_state), else_=None).label("state")
+        query = sa.select(state, sa.func.count()).select_from(Copy).group_by(state)
         if scope.is_partner:
             query = query.where(Copy.partner_id == scope.partner_id)
-        return dict(db.session.execute(query).all())
+        states = dict(db.session.execute(query).all())
+        total = sum(states.values())
+        states.pop(None, None)  # the copies not checked in the period
+        return states, total
     latest = _scoped_checks(
         sa.select(
             CopyCheck.state,
@@ -640,31 +644,32 @@ def _latest_states(scope: Scope, period: Period) -> dict[str, int]:
         ).where(CopyCheck.finished_at >= period.since, CopyCheck.finished_at < period.before),
         scope,
     ).subquery()
-    return dict(
+    states = dict(
         db.session.execute(
             sa.select(latest.c.state, sa.func.count())
             .where(latest.c.nth == 1)
             .group_by(latest.c.state)
         ).all()
     )
+    copies = sa.select(sa.func.count()).select_from(Copy)
+    if scope.is_partner:
+        copies = copies.where(Copy.partner_id == scope.partner_id)
+    return states, db.session.scalar(copies) or 0
 
 
 def compliance_status(scope: Scope, period: Period) -> Table:
     """Every copy by the result of its latest check finished in the range, then the flags
     open on the copies now (handled ones left out)."""
-    states = _latest_states(scope, period)
-    copies = sa.select(sa.func.count()).select_from(Copy)
+    states, total = _latest_states(scope, period)
     flags = (
         sa.select(CopyFlag.kind, sa.func.count())
         .where(CopyFlag.handled_at.is_(None))
         .group_by(CopyFlag.kind)
     )
     if scope.is_partner:
-        copies = copies.where(Copy.partner_id == scope.partner_id)
         flags = flags.join(Copy, Copy.id == CopyFlag.copy_id).where(
             Copy.partner_id == scope.partner_id
         )
-    total = db.session.scalar(copies) or 0
     open_flags = dict(db.session.execute(flags).all())
     rows = [(name, int(states.get(state, 0))) for state, name in _STATE_NAMES.items()]
     rows.append(("Not checked in the range", max(total - sum(n for _, n in rows), 0)))
