@@ -4,16 +4,21 @@ Run from the project root: ``python bench/reports.py`` (``--server URL`` names t
 PostgreSQL server, ``--hits N`` changes the 10 million, ``--runs N`` the timed runs).
 The script creates its own database, ``syndication_bench_reports``, migrates it like
 production, fills it in bulk with SQL (``generate_series``, never the ORM) and drops it
-when it ends, whatever happens.
+when it ends, whatever happens; ``--keep`` leaves it, and ``python bench/reports.py
+--reuse --keep`` times the kept one again (migrated to head, folded) without a refill.
 
 The data: 2,000 partners, 20,000 articles, 100,000 grants issued over two years, and
 10 million pixel hits generated in SQL (popular grants get most; a grant's hits fade
 over the days after it was issued; 60% count as views; 5% come from copies on 500
 other domains). The hits are folded into the daily roll-ups by SQL as they are
 generated (per grant and domain, then per article, partner and domain from those),
-the way the hit flush writes them; reports never read raw hits, so none are kept.
+the way the hit flush writes them, with each day's total; reports never read raw
+hits, so none are kept. Every month holding views is marked changed, as the flush
+marks them, and the hourly fold's own function (services/view_months.py) folds the
+ended ones into the monthly roll-ups; the fold's time is printed.
 Beside them: 300,000 downloads, 3,000 notices with 60,000 deliveries, 150,000 copies
-with 450,000 compliance checks and 20,000 flags.
+with 450,000 compliance checks (counted per day and result, and each copy's latest
+kept on it, as a finished check records them) and 20,000 flags.
 
 Then each report page's queries (``services.reports``: every table the page shows) are
 timed, for staff and for one partner, over the last 30 days and the last year, with
@@ -187,6 +192,12 @@ FILL = {
         FROM (SELECT DISTINCT ON (copy_id) copy_id, state, finished_at AS at FROM copy_checks
               WHERE finished_at IS NOT NULL ORDER BY copy_id, finished_at DESC, id DESC) latest
         WHERE latest.copy_id = copies.id;
+        INSERT INTO daily_check_results (partner_id, day, state, checks)
+        SELECT c.partner_id, CAST(k.finished_at AT TIME ZONE 'UTC' AS DATE), k.state, count(*)
+        FROM copy_checks k JOIN copies c ON c.id = k.copy_id
+        WHERE k.finished_at IS NOT NULL GROUP BY 1, 2, 3;
+        INSERT INTO daily_check_totals (day, state, checks)
+        SELECT day, state, sum(checks) FROM daily_check_results GROUP BY 1, 2;
         INSERT INTO copy_flags (copy_id, kind, detail, handled_at, handled_note, created_at)
         SELECT 1 + (f * 7) % :copies,
             (ARRAY['unknown_domain', 'after_revocation', 'check_failed'])[1 + f % 3], '',
@@ -251,7 +262,7 @@ def fill(figures: dict[str, int]) -> None:
         for table in FILL:
             conn.execute(sa.text(f"VACUUM ANALYZE {table}"))
         for table in ("partner_domains", "rule_sets", "notice_deliveries", "copy_checks",
-                      "copy_flags"):  # fmt: skip
+                      "copy_flags", "daily_check_results", "daily_check_totals"):  # fmt: skip
             conn.execute(sa.text(f"VACUUM ANALYZE {table}"))
 
 

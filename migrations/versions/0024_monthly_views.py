@@ -10,8 +10,9 @@ counts the changes each month received and how many its fold took in. Every mont
 that holds views now is marked changed, so the first fold sums it. The desk's views
 over time read one row a day (``daily_total_views``, written by the hit flush and
 filled here from the partners' days) instead of every partner's. Each copy keeps
-the result and time of its latest finished check, filled here from the checks, so
-the compliance report counts copies without reading every check.
+the result and time of its latest finished check, and finished checks are counted
+per day and result (per partner and for the desk), all filled here from the checks,
+so the compliance report reads neither every check nor every copy's history.
 """
 
 import sqlalchemy as sa
@@ -123,6 +124,51 @@ def upgrade():
             ["latest_check_at"],
             postgresql_include=["latest_check_state"],
         )
+    check_state = sa.Enum(
+        "queued",
+        "passed",
+        "failed",
+        "error",
+        name="check_state",
+        native_enum=False,
+        create_constraint=True,
+        length=32,
+    )
+    op.create_table(
+        "daily_check_results",
+        sa.Column("partner_id", sa.Integer(), nullable=False),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("state", check_state, nullable=False),
+        sa.Column("checks", sa.Integer(), nullable=False, server_default="0"),
+        sa.ForeignKeyConstraint(
+            ["partner_id"],
+            ["partners.id"],
+            name=op.f("fk_daily_check_results_partner_id_partners"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("partner_id", "day", "state", name=op.f("pk_daily_check_results")),
+    )
+    op.create_table(
+        "daily_check_totals",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("state", check_state.copy(), nullable=False),
+        sa.Column("checks", sa.Integer(), nullable=False, server_default="0"),
+        sa.PrimaryKeyConstraint("day", "state", name=op.f("pk_daily_check_totals")),
+    )
+    if op.get_bind().dialect.name == "postgresql":
+        finished_day = "CAST(k.finished_at AT TIME ZONE 'UTC' AS DATE)"
+    else:
+        finished_day = "date(k.finished_at)"
+    op.execute(
+        "INSERT INTO daily_check_results (partner_id, day, state, checks) "
+        f"SELECT c.partner_id, {finished_day}, k.state, count(*) "
+        "FROM copy_checks k JOIN copies c ON c.id = k.copy_id "
+        "WHERE k.finished_at IS NOT NULL GROUP BY 1, 2, 3"
+    )
+    op.execute(
+        "INSERT INTO daily_check_totals (day, state, checks) "
+        "SELECT day, state, sum(checks) FROM daily_check_results GROUP BY 1, 2"
+    )
     op.execute(
         """
         UPDATE copies SET
@@ -141,6 +187,8 @@ def downgrade():
         batch_op.drop_index("ix_copies_latest_check")
         batch_op.drop_column("latest_check_at")
         batch_op.drop_column("latest_check_state")
+    op.drop_table("daily_check_totals")
+    op.drop_table("daily_check_results")
     op.drop_table("view_months")
     op.drop_table("daily_total_views")
     for table in MONTHLY:

@@ -225,6 +225,34 @@ class DailyTotalViews(_DailyViews, db.Model):
     __tablename__ = "daily_total_views"
 
 
+class DailyCheckResults(db.Model):
+    """Compliance checks finished per UTC day, by result, of one partner's copies; kept by
+    services/copy_checks.py as each check finishes, read by the reports."""
+
+    __tablename__ = "daily_check_results"
+
+    partner_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    state: Mapped[CheckState] = mapped_column(
+        enum_column(CheckState, "check_state"), primary_key=True
+    )
+    checks: Mapped[int] = mapped_column(default=0)
+
+
+class DailyCheckTotals(db.Model):
+    """Every partner's compliance checks of a day in one row per result."""
+
+    __tablename__ = "daily_check_totals"
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    state: Mapped[CheckState] = mapped_column(
+        enum_column(CheckState, "check_state"), primary_key=True
+    )
+    checks: Mapped[int] = mapped_column(default=0)
+
+
 class _MonthlyViews:
     """A calendar month's sums of a daily roll-up, folded from its days by
     services/view_months.py once the month has ended; ``day`` is the month's first day,

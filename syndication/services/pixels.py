@@ -27,8 +27,6 @@ import sqlalchemy as sa
 from cachetools import LRUCache
 from flask import Flask, current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from syndication.extensions import db
 from syndication.models import (
@@ -49,7 +47,7 @@ from syndication.models import (
     PixelHit,
 )
 from syndication.models.base import utcnow
-from syndication.services import mail, view_months
+from syndication.services import mail, upsert, view_months
 from syndication.services.hit_buffer import (
     BATCH_SIZE,
     Batch,
@@ -260,11 +258,6 @@ def prune_batches(now: datetime | None = None) -> int:
     return gone
 
 
-def _insert(table: sa.Table):
-    dialect = db.session.get_bind().dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
-
-
 @dataclass(frozen=True, slots=True)
 class _GrantFacts:
     article_id: int
@@ -432,7 +425,7 @@ def _add_up(model, keys: tuple[str, ...], rows: list[dict]) -> None:
     if not rows:
         return
     table = model.__table__
-    statement = _insert(table)
+    statement = upsert.insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c[k] for k in keys],
         set_={
@@ -480,7 +473,7 @@ def _copies(hits, found, verdicts, facts: dict[int, _GrantFacts], now: datetime)
     if not seen:
         return
     table = Copy.__table__
-    statement = _insert(table)
+    statement = upsert.insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.grant_id, table.c.url],
         set_={
@@ -550,7 +543,7 @@ def _raise_flags(seen: dict, late: dict, facts: dict[int, _GrantFacts]) -> None:
             )
     if flags:
         table = CopyFlag.__table__
-        statement = _insert(table).on_conflict_do_nothing(
+        statement = upsert.insert(table).on_conflict_do_nothing(
             index_elements=[table.c.copy_id, table.c.kind]
         )
         db.session.execute(statement, sorted(flags, key=lambda f: (f["copy_id"], f["kind"])))

@@ -30,6 +30,8 @@ from syndication.models import (
     CopyCheck,
     CopyFlag,
     DailyArticleViews,
+    DailyCheckResults,
+    DailyCheckTotals,
     DailyDomainViews,
     DailyGrantViews,
     DailyPartnerViews,
@@ -587,14 +589,16 @@ def _scoped_checks(query, scope: Scope):
 
 
 def check_results(scope: Scope, period: Period) -> Table:
-    """Compliance checks finished per day, week or month, by result."""
-    day = utc_day(CopyCheck.finished_at)
-    query = _scoped_checks(
-        sa.select(day, CopyCheck.state, sa.func.count())
-        .where(CopyCheck.finished_at >= period.since, CopyCheck.finished_at < period.before)
-        .group_by(day, CopyCheck.state),
-        scope,
+    """Compliance checks finished per day, week or month, by result (from the daily counts
+    kept as each check finishes)."""
+    kept = DailyCheckResults if scope.is_partner else DailyCheckTotals
+    query = (
+        sa.select(kept.day, kept.state, sa.func.sum(kept.checks))
+        .where(kept.day >= period.start, kept.day <= period.end)
+        .group_by(kept.day, kept.state)
     )
+    if scope.is_partner:
+        query = query.where(DailyCheckResults.partner_id == scope.partner_id)
     states = list(_STATE_NAMES)
     rows = []
     for d, state, n in db.session.execute(query):

@@ -16,8 +16,6 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from syndication.extensions import db
 from syndication.models import (
@@ -32,6 +30,7 @@ from syndication.models import (
     ViewMonth,
 )
 from syndication.models.base import utcnow
+from syndication.services import upsert
 
 # Each daily roll-up, the monthly one folded from it, and the columns a row is keyed by
 # besides its day (with, for the per-grant roll-up, the grant's article and partner).
@@ -56,11 +55,6 @@ def next_month(first: date) -> date:
     return date(first.year + first.month // 12, first.month % 12 + 1, 1)
 
 
-def _insert(table: sa.Table):
-    dialect = db.session.get_bind().dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
-
-
 def note_changes(days: Iterable[date]) -> None:
     """Count a change for each month of ``days``: call it in the transaction that adds
     to the daily roll-ups, so the change commits with the rows it stands for."""
@@ -68,7 +62,7 @@ def note_changes(days: Iterable[date]) -> None:
     if not months:
         return
     table = ViewMonth.__table__
-    statement = _insert(table)
+    statement = upsert.insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.day], set_={"changes": table.c.changes + 1}
     )

@@ -355,3 +355,14 @@ def test_the_copy_keeps_its_latest_result_which_the_compliance_report_counts(
     earlier = Period.of(today - timedelta(days=6), today - timedelta(days=1))
     counts = {row[0]: row[1] for row in reports.compliance_status(Scope(), earlier).rows}
     assert (counts["Passed"], counts["Failed"], counts["Not checked in the range"]) == (0, 0, 1)
+    # Both runs are counted on their day, for the desk and for the grant's partner.
+    week = Period.of(today - timedelta(days=6), today)
+    for scope in (Scope(), Scope(partner_id=seed_grant.partner_id)):
+        (*_, last_day) = reports.check_results(scope, week).rows
+        assert last_day == (today.isoformat(), 1, 1, 0)
+    assert reports.check_results(Scope(partner_id=seed_grant.partner_id + 1), week).rows[-1] == (
+        today.isoformat(),
+        0,
+        0,
+        0,
+    )
