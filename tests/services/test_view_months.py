@@ -95,18 +95,17 @@ def test_folding_again_changes_nothing(grants):
     db.session.commit()
     assert view_months.fold(now=MARCH_10) == [JAN, FEB]
     folded = monthly_rows()
-    states = db.session.execute(sa.select(ViewMonth.day, ViewMonth.changes, ViewMonth.folded))
-    states = states.all()
+    month_states = sa.select(ViewMonth.day, ViewMonth.changes, ViewMonth.folded).order_by(
+        ViewMonth.day
+    )
+    states = db.session.execute(month_states).all()
 
     assert view_months.fold(now=MARCH_10) == []  # nothing changed since
     view_months.fold_month(JAN, now=MARCH_10)  # forced: the same sums again
     db.session.commit()
 
     assert monthly_rows() == folded
-    assert (
-        db.session.execute(sa.select(ViewMonth.day, ViewMonth.changes, ViewMonth.folded)).all()
-        == states
-    )
+    assert db.session.execute(month_states).all() == states
 
 
 # --- the reports read months and days to the same sums as days alone --------------------
