@@ -192,3 +192,13 @@ def test_reports_over_months_and_days_equal_the_sums_of_the_days(
     assert {m: list(v) for m, v in by_month(shown).items() if v != (0, 0)} == {
         m: v for m, v in per_month.items() if v != [0, 0]
     }
+
+
+def test_the_fold_runs_hourly_as_a_periodic_task(app, grants):
+    task = app.extensions["huey.tasks"]["tracking.fold_view_months"]
+    assert task.task_class().validate_datetime(datetime(2026, 12, 7, 3, 17))
+    assert not task.task_class().validate_datetime(datetime(2026, 12, 7, 3, 18))
+    record_views(grants[0], JAN + timedelta(days=3), counted=1, raw=1)  # long ended
+    db.session.commit()
+    task.call_local()  # as a worker runs it, now
+    assert view_months.folded_months(JAN, date(2026, 1, 31)) == [JAN]
