@@ -103,29 +103,33 @@ def fold_month(first: date, *, now: datetime | None = None) -> None:
 
 def fold(*, now: datetime | None = None) -> list[date]:
     """Fold every ended month changed since its last fold, one transaction each; the
-    months folded. Another fold running (PostgreSQL) makes this one do nothing."""
+    months folded. On PostgreSQL each month's transaction holds a lock that a fold
+    running elsewhere at the same time also takes: this one then stops."""
     now = now or utcnow()
-    this_month = month_of(now.date())
-    if db.session.get_bind().dialect.name == "postgresql" and not db.session.scalar(
-        sa.select(sa.func.pg_try_advisory_lock(_FOLD_LOCK))
-    ):
-        db.session.rollback()
-        return []
-    try:
-        due = db.session.scalars(
-            sa.select(ViewMonth.day)
-            .where(ViewMonth.day < this_month, ViewMonth.folded != ViewMonth.changes)
-            .order_by(ViewMonth.day)
-        ).all()
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    due = db.session.scalars(
+        sa.select(ViewMonth.day)
+        .where(ViewMonth.day < month_of(now.date()), ViewMonth.folded != ViewMonth.changes)
+        .order_by(ViewMonth.day)
+    ).all()
+    db.session.commit()
+    done = []
+    for first in due:
+        if postgresql and not db.session.scalar(
+            sa.select(sa.func.pg_try_advisory_xact_lock(_FOLD_LOCK))
+        ):
+            break
+        # Folded by another run since the list was read: nothing to do.
+        if db.session.scalar(
+            sa.select(ViewMonth.folded == ViewMonth.changes).where(ViewMonth.day == first)
+        ):
+            db.session.rollback()
+            continue
+        fold_month(first, now=now)
         db.session.commit()
-        for first in due:
-            fold_month(first, now=now)
-            db.session.commit()
-        return list(due)
-    finally:
-        if db.session.get_bind().dialect.name == "postgresql":
-            db.session.execute(sa.select(sa.func.pg_advisory_unlock(_FOLD_LOCK)))
-            db.session.commit()
+        done.append(first)
+    db.session.rollback()
+    return done
 
 
 def folded_months(start: date, end: date) -> list[date]:
