@@ -185,6 +185,7 @@ def upgrade():
 def downgrade():
     with op.batch_alter_table("copies", schema=None) as batch_op:
         batch_op.drop_index("ix_copies_latest_check")
+        batch_op.drop_constraint(op.f("ck_copies_latest_check_state"), type_="check")
         batch_op.drop_column("latest_check_at")
         batch_op.drop_column("latest_check_state")
     op.drop_table("daily_check_totals")
