@@ -308,23 +308,46 @@ def subject_name(scope: Scope, subject: Subject) -> str:
     return "your grants" if scope.is_partner else "every partner"
 
 
-def _spans(period: Period, *, months: bool = True) -> list[tuple[bool, date, date]]:
-    """The period as runs of (monthly?, first, last) days: runs of folded whole months read
-    from the monthly roll-ups, the days around and between them from the daily ones."""
-    spans, day = [], period.start
-    folded = view_months.folded_months(period.start, period.end) if months else []
-    for first in folded:
-        if day < first:
-            spans.append((False, day, first - timedelta(days=1)))
-        last = view_months.next_month(first) - timedelta(days=1)
-        if spans and spans[-1][0] and spans[-1][2] + timedelta(days=1) == first:
-            spans[-1] = (True, spans[-1][1], last)
+def _spans(period: Period, *, months: bool = True) -> list[tuple[int, bool, date, date]]:
+    """The period as runs of (sign, monthly?, first, last) days whose rows, summed with
+    their sign, make the period's sums.
+
+    A folded month read from the monthly roll-up stands for its days: whole when the
+    period covers it, and when the period covers most of it, less the days it leaves
+    out (read from the daily roll-up and taken away), which are fewer to read than the
+    days it covers. Any other month's days are read from the daily roll-up.
+    """
+    if not months:
+        return [(1, False, period.start, period.end)]
+    folded = set(
+        view_months.folded_between(
+            view_months.month_of(period.start), view_months.month_of(period.end)
+        )
+    )
+    runs: dict[tuple[int, bool], list[list[date]]] = {}
+
+    def add(sign: int, monthly: bool, first: date, last: date) -> None:
+        same = runs.setdefault((sign, monthly), [])
+        if same and same[-1][1] + timedelta(days=1) == first:
+            same[-1][1] = last  # one range of days, one index range
         else:
-            spans.append((True, first, last))
-        day = last + timedelta(days=1)
-    if day <= period.end:
-        spans.append((False, day, period.end))
-    return spans
+            same.append([first, last])
+
+    month = view_months.month_of(period.start)
+    while month <= period.end:
+        after = view_months.next_month(month)
+        month_end = after - timedelta(days=1)
+        first, last = max(month, period.start), min(month_end, period.end)
+        if month in folded and 2 * ((last - first).days + 1) > (month_end - month).days + 1:
+            add(1, True, month, month_end)
+            if first > month:
+                add(-1, False, month, first - timedelta(days=1))
+            if last < month_end:
+                add(-1, False, last + timedelta(days=1), month_end)
+        else:
+            add(1, False, first, last)
+        month = after
+    return [(sign, monthly, a, b) for (sign, monthly), found in runs.items() for a, b in found]
 
 
 def _view_rows(
@@ -335,14 +358,16 @@ def _view_rows(
     *,
     months: bool = True,
 ):
-    """The period's (keys…, counted, raw) rows, as a subquery: one branch per span, each a
-    plain range of its roll-up's days, so every branch is one index range."""
+    """The period's (keys…, counted, raw) rows, as a subquery, to be summed: one branch
+    per span, each a plain range of its roll-up's days (one index range), the days a
+    month's sums must lose with their counts negated."""
     branches = []
     months = months and daily in view_months.MONTHLY
-    for monthly, first, last in _spans(period, months=months):
+    for sign, monthly, first, last in _spans(period, months=months):
         model = view_months.MONTHLY[daily] if monthly else daily
+        counted, raw = (model.counted, model.raw) if sign > 0 else (-model.counted, -model.raw)
         branches.append(
-            sa.select(*keys(model), model.counted, model.raw).where(
+            sa.select(*keys(model), counted.label("counted"), raw.label("raw")).where(
                 *where(model), model.day >= first, model.day <= last
             )
         )
@@ -386,6 +411,8 @@ def _top(daily, period: Period, key: str, where: Callable[[Any], list]) -> list[
         db.session.execute(
             sa.select(rows.c.key, total_counted, total_raw)
             .group_by(rows.c.key)
+            # A key read only in days a month's sums lose nets to nothing: not a row.
+            .having(total_raw > 0)
             .order_by(total_counted.desc(), total_raw.desc(), rows.c.key)
             .limit(TOP)
         )

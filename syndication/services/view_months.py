@@ -150,3 +150,19 @@ def folded_months(start: date, end: date) -> list[date]:
             .order_by(ViewMonth.day)
         )
     )
+
+
+def folded_between(first: date, last: date) -> list[date]:
+    """The months from the one starting on ``first`` to the one starting on ``last`` whose
+    monthly rows hold every change."""
+    return list(
+        db.session.scalars(
+            sa.select(ViewMonth.day)
+            .where(
+                ViewMonth.day >= first,
+                ViewMonth.day <= last,
+                ViewMonth.folded == ViewMonth.changes,
+            )
+            .order_by(ViewMonth.day)
+        )
+    )
