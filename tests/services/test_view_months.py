@@ -158,7 +158,7 @@ def _ranked(sums: dict) -> list:
 
 @settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
-    before=st.lists(views, max_size=40),
+    before=st.lists(views, min_size=10, max_size=40),
     late=st.lists(views, max_size=6),
     start=st.integers(0, DAYS - 1),
     length=st.integers(1, DAYS),
