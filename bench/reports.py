@@ -4,16 +4,21 @@ Run from the project root: ``python bench/reports.py`` (``--server URL`` names t
 PostgreSQL server, ``--hits N`` changes the 10 million, ``--runs N`` the timed runs).
 The script creates its own database, ``syndication_bench_reports``, migrates it like
 production, fills it in bulk with SQL (``generate_series``, never the ORM) and drops it
-when it ends, whatever happens.
+when it ends, whatever happens; ``--keep`` leaves it, and ``python bench/reports.py
+--reuse --keep`` times the kept one again (migrated to head, folded) without a refill.
 
 The data: 2,000 partners, 20,000 articles, 100,000 grants issued over two years, and
 10 million pixel hits generated in SQL (popular grants get most; a grant's hits fade
 over the days after it was issued; 60% count as views; 5% come from copies on 500
 other domains). The hits are folded into the daily roll-ups by SQL as they are
 generated (per grant and domain, then per article, partner and domain from those),
-the way the hit flush writes them; reports never read raw hits, so none are kept.
+the way the hit flush writes them, with each day's total; reports never read raw
+hits, so none are kept. Every month holding views is marked changed, as the flush
+marks them, and the hourly fold's own function (services/view_months.py) folds the
+ended ones into the monthly roll-ups; the fold's time is printed.
 Beside them: 300,000 downloads, 3,000 notices with 60,000 deliveries, 150,000 copies
-with 450,000 compliance checks and 20,000 flags.
+with 450,000 compliance checks (counted per day and result, and each copy's latest
+kept on it, as a finished check records them) and 20,000 flags.
 
 Then each report page's queries (``services.reports``: every table the page shows) are
 timed, for staff and for one partner, over the last 30 days and the last year, with
@@ -45,7 +50,7 @@ from syndication import create_app
 from syndication.extensions import db
 from syndication.models import Grant
 from syndication.models.base import utcnow
-from syndication.services import reports
+from syndication.services import reports, view_months
 from syndication.services.reports import Period, Scope, Subject
 
 DATABASE = "syndication_bench_reports"
@@ -133,6 +138,16 @@ FILL = {
         INSERT INTO daily_domain_views (domain, day, raw, counted)
         SELECT domain, day, sum(raw), sum(counted) FROM daily_grant_views GROUP BY 1, 2
     """,
+    "daily_total_views": """
+        INSERT INTO daily_total_views (day, raw, counted)
+        SELECT day, sum(raw), sum(counted) FROM daily_partner_views GROUP BY 1
+    """,
+    # The months the hits fall in, as the hit flush marks them; folded below by the task's
+    # own function.
+    "view_months": """
+        INSERT INTO view_months (day, changes, folded)
+        SELECT DISTINCT CAST(date_trunc('month', day) AS DATE), 1, 0 FROM daily_partner_views
+    """,
     "downloads": """
         INSERT INTO downloads (grant_id, partner_id, package_hash, format, size, created_at)
         SELECT g.id, g.partner_id, repeat('a', 64), 'zip', 1000,
@@ -173,6 +188,16 @@ FILL = {
                                  WHEN r < 0.95 THEN 'error' ELSE 'queued' END AS state,
                             now() - (k % :days) * interval '1 day' AS at
                      FROM (SELECT random() + k * 0 AS r) x) s;
+        UPDATE copies SET latest_check_state = latest.state, latest_check_at = latest.at
+        FROM (SELECT DISTINCT ON (copy_id) copy_id, state, finished_at AS at FROM copy_checks
+              WHERE finished_at IS NOT NULL ORDER BY copy_id, finished_at DESC, id DESC) latest
+        WHERE latest.copy_id = copies.id;
+        INSERT INTO daily_check_results (partner_id, day, state, checks)
+        SELECT c.partner_id, CAST(k.finished_at AT TIME ZONE 'UTC' AS DATE), k.state, count(*)
+        FROM copy_checks k JOIN copies c ON c.id = k.copy_id
+        WHERE k.finished_at IS NOT NULL GROUP BY 1, 2, 3;
+        INSERT INTO daily_check_totals (day, state, checks)
+        SELECT day, state, sum(checks) FROM daily_check_results GROUP BY 1, 2;
         INSERT INTO copy_flags (copy_id, kind, detail, handled_at, handled_note, created_at)
         SELECT 1 + (f * 7) % :copies,
             (ARRAY['unknown_domain', 'after_revocation', 'check_failed'])[1 + f % 3], '',
@@ -237,7 +262,13 @@ def fill(figures: dict[str, int]) -> None:
         for table in FILL:
             conn.execute(sa.text(f"VACUUM ANALYZE {table}"))
         for table in ("partner_domains", "rule_sets", "notice_deliveries", "copy_checks",
-                      "copy_flags"):  # fmt: skip
+                      "copy_flags", "daily_check_results", "daily_check_totals"):  # fmt: skip
+            conn.execute(sa.text(f"VACUUM ANALYZE {table}"))
+
+
+def vacuum(*tables: str) -> None:
+    with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        for table in tables:
             conn.execute(sa.text(f"VACUUM ANALYZE {table}"))
 
 
@@ -356,6 +387,15 @@ def main() -> None:
                 started = time.perf_counter()
                 fill(figures)
                 print(f"  filled in {time.perf_counter() - started:.0f} s")
+            started = time.perf_counter()
+            folded = view_months.fold()
+            print(f"  folded {len(folded)} months into the monthly roll-ups in "
+                  f"{time.perf_counter() - started:.0f} s")  # fmt: skip
+            # What the fold wrote, and copies' latest checks as a migration fills them,
+            # as autovacuum would leave them in production: index-only scans need it.
+            vacuum(
+                "view_months", "copies", *(m.__tablename__ for m in view_months.MONTHLY.values())
+            )
             worst = measure(args.runs)
             db.session.remove()
             db.engine.dispose()

@@ -191,10 +191,11 @@ def notice_create_command(
 
 @demo_cli.command("load")
 def demo_load_command() -> None:
-    """Load demo users, partners and articles (safe to run again)."""
+    """Load demo users, partners, articles and readership (safe to run again)."""
     from syndication.demo.loader import load_demo
+    from syndication.demo.traffic import load_traffic
 
-    summary = load_demo()
+    summary = load_demo() + load_traffic()
     for line in summary:
         click.echo(line)
 

@@ -226,7 +226,9 @@ def record_views(grant: Grant, day, *, counted: int, raw: int, domain: str = "")
         DailyDomainViews,
         DailyGrantViews,
         DailyPartnerViews,
+        DailyTotalViews,
     )
+    from syndication.services import view_months
 
     domain = domain or grant.partner.domains[0].domain
     for model, key in (
@@ -234,6 +236,7 @@ def record_views(grant: Grant, day, *, counted: int, raw: int, domain: str = "")
         (DailyArticleViews, {"article_id": grant.article_id}),
         (DailyPartnerViews, {"partner_id": grant.partner_id}),
         (DailyDomainViews, {"domain": domain}),
+        (DailyTotalViews, {}),
     ):
         row = db.session.get(model, {**key, "day": day})
         if row is None:
@@ -246,6 +249,7 @@ def record_views(grant: Grant, day, *, counted: int, raw: int, domain: str = "")
             db.session.add(row)
         row.raw += raw
         row.counted += counted
+    view_months.note_changes([day])
     db.session.flush()
 
 

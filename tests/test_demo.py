@@ -72,3 +72,28 @@ def test_demo_staff_pass_the_second_factor_with_the_published_key():
         user = users.find_by_email(email)
         assert two_factor.secret_of(user) == DEMO_TOTP_SECRET
         assert two_factor.verify(user, pyotp.TOTP(DEMO_TOTP_SECRET).now()) == "totp"
+
+
+def test_the_demo_readership_fills_the_reports_through_the_pixel_once():
+    from datetime import timedelta
+
+    from syndication.demo.traffic import load_traffic
+    from syndication.models import Copy, CopyFlag, FlagKind
+    from syndication.models.base import utcnow
+    from syndication.services import reports
+
+    load_demo()
+    (summary,) = load_traffic()
+    assert "grants read" in summary
+    today = utcnow().date()
+    period = reports.Period.of(today - timedelta(days=29), today)
+    views = reports.views_over_time(reports.Scope(), period)
+    counted = sum(row[1] for row in views.rows)
+    raw = sum(row[2] for row in views.rows)
+    # Crawlers and prefetches were hits, not views.
+    assert 0 < counted < raw
+    assert reports.top_articles(reports.Scope(), period).rows
+    assert _count(Copy) > 0
+    assert _count(CopyFlag, CopyFlag.kind == FlagKind.UNKNOWN_DOMAIN) > 0
+    assert load_traffic() == ["demo readership already loaded"]
+    assert sum(row[2] for row in reports.views_over_time(reports.Scope(), period).rows) == raw

@@ -55,6 +55,10 @@ class Copy(TimestampMixin, db.Model):
         sa.UniqueConstraint("grant_id", "url"),
         sa.Index("ix_copies_article_last_seen", "article_id", "last_seen_at"),
         sa.Index("ix_copies_partner_last_seen", "partner_id", "last_seen_at"),
+        # Reports: copies by the result of their latest check, from the index alone.
+        sa.Index(
+            "ix_copies_latest_check", "latest_check_at", postgresql_include=["latest_check_state"]
+        ),
         sa.CheckConstraint("raw_hits >= 0 AND views >= 0", name="counts_non_negative"),
     )
 
@@ -73,6 +77,12 @@ class Copy(TimestampMixin, db.Model):
     last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     raw_hits: Mapped[int] = mapped_column(default=0)
     views: Mapped[int] = mapped_column(default=0)
+    # The result of the latest check to finish, and when (services/copy_checks.py keeps
+    # them), so the reports count copies by status without reading every check.
+    latest_check_state: Mapped[CheckState | None] = mapped_column(
+        enum_column(CheckState, "latest_check_state")
+    )
+    latest_check_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     grant = relationship("Grant")
     article = relationship("Article")
@@ -206,6 +216,124 @@ class DailyDomainViews(_DailyViews, db.Model):
     )
 
     domain: Mapped[str] = mapped_column(sa.String(253), primary_key=True)
+
+
+class DailyTotalViews(_DailyViews, db.Model):
+    """Every partner's views of a day in one row: the desk's views over time, read by
+    day or week without summing every partner's rows."""
+
+    __tablename__ = "daily_total_views"
+
+
+class DailyCheckResults(db.Model):
+    """Compliance checks finished per UTC day, by result, of one partner's copies; kept by
+    services/copy_checks.py as each check finishes, read by the reports."""
+
+    __tablename__ = "daily_check_results"
+
+    partner_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True
+    )
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    state: Mapped[CheckState] = mapped_column(
+        enum_column(CheckState, "check_state"), primary_key=True
+    )
+    checks: Mapped[int] = mapped_column(default=0)
+
+
+class DailyCheckTotals(db.Model):
+    """Every partner's compliance checks of a day in one row per result."""
+
+    __tablename__ = "daily_check_totals"
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    state: Mapped[CheckState] = mapped_column(
+        enum_column(CheckState, "check_state"), primary_key=True
+    )
+    checks: Mapped[int] = mapped_column(default=0)
+
+
+class _MonthlyViews:
+    """A calendar month's sums of a daily roll-up, folded from its days by
+    services/view_months.py once the month has ended; ``day`` is the month's first day,
+    so a report reads months and days alike."""
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    raw: Mapped[int] = mapped_column(default=0)
+    counted: Mapped[int] = mapped_column(default=0)
+
+
+class MonthlyGrantViews(_MonthlyViews, db.Model):
+    __tablename__ = "monthly_grant_views"
+    __table_args__ = (sa.Index("ix_monthly_grant_views_partner_day", "partner_id", "day"),)
+
+    grant_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("grants.id", ondelete="CASCADE"), primary_key=True
+    )
+    domain: Mapped[str] = mapped_column(sa.String(253), primary_key=True)
+    article_id: Mapped[int] = mapped_column(sa.ForeignKey("articles.id", ondelete="CASCADE"))
+    partner_id: Mapped[int] = mapped_column(sa.ForeignKey("partners.id", ondelete="CASCADE"))
+
+
+class MonthlyArticleViews(_MonthlyViews, db.Model):
+    __tablename__ = "monthly_article_views"
+    __table_args__ = (
+        sa.Index(
+            "ix_monthly_article_views_day",
+            "day",
+            "article_id",
+            postgresql_include=["counted", "raw"],
+        ),
+    )
+
+    article_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class MonthlyPartnerViews(_MonthlyViews, db.Model):
+    __tablename__ = "monthly_partner_views"
+    __table_args__ = (
+        sa.Index(
+            "ix_monthly_partner_views_day",
+            "day",
+            "partner_id",
+            postgresql_include=["counted", "raw"],
+        ),
+    )
+
+    partner_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("partners.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class MonthlyDomainViews(_MonthlyViews, db.Model):
+    __tablename__ = "monthly_domain_views"
+    __table_args__ = (
+        sa.Index(
+            "ix_monthly_domain_views_day", "day", "domain", postgresql_include=["counted", "raw"]
+        ),
+    )
+
+    domain: Mapped[str] = mapped_column(sa.String(253), primary_key=True)
+
+
+class ViewMonth(db.Model):
+    """Whether a month's monthly roll-ups hold its days' sums.
+
+    Every hit flush adds one to ``changes`` of each month its hits fall in, in the
+    transaction that adds them to the daily roll-ups; the fold records the ``changes``
+    it summed. A month is read from the monthly roll-ups only while the two are equal:
+    a late hit for a folded month sends the reports back to its days until it is folded
+    again.
+    """
+
+    __tablename__ = "view_months"
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)  # the month's first day
+    changes: Mapped[int] = mapped_column(default=0)
+    folded: Mapped[int] = mapped_column(default=0)
+    folded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class PixelBatch(db.Model):

@@ -10,7 +10,7 @@ its evidence (tracking/compliance.py). A failed check raises the copy's
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin
 
 import sqlalchemy as sa
@@ -24,13 +24,15 @@ from syndication.models import (
     CopyCheck,
     CopyFlag,
     CopySource,
+    DailyCheckResults,
+    DailyCheckTotals,
     FlagKind,
     Grant,
     GrantStatus,
     User,
 )
 from syndication.models.base import utcnow
-from syndication.services import audit, jobs, outbound, package_sources
+from syndication.services import audit, jobs, outbound, package_sources, upsert
 from syndication.services.errors import Invalid, NotFound
 from syndication.tracking import compliance, pages
 
@@ -277,8 +279,37 @@ def _finish(
         check.similarity = report.similarity
         check.results = report.results()
         _flag(check, report, now)
+    record_finished(check)
     db.session.commit()
     return check
+
+
+def record_finished(check: CopyCheck) -> None:
+    """What the reports read of a finished check (not committed): the copy keeps its
+    latest result, and the day's count of checks by result goes up by one, per partner
+    and for the desk. An older check finishing after a newer one leaves the newer
+    result standing on the copy."""
+    db.session.execute(
+        sa.update(Copy)
+        .where(
+            Copy.id == check.copy_id,
+            sa.or_(Copy.latest_check_at.is_(None), Copy.latest_check_at <= check.finished_at),
+        )
+        .values(latest_check_state=check.state, latest_check_at=check.finished_at)
+        .execution_options(synchronize_session=False)
+    )
+    day = check.finished_at.astimezone(UTC).date()
+    partner_id = db.session.scalar(sa.select(Copy.partner_id).where(Copy.id == check.copy_id))
+    for model, keys in (
+        (DailyCheckResults, {"partner_id": partner_id, "day": day, "state": check.state}),
+        (DailyCheckTotals, {"day": day, "state": check.state}),
+    ):
+        table = model.__table__
+        statement = upsert.insert(table).values(**keys, checks=1)
+        statement = statement.on_conflict_do_update(
+            index_elements=[table.c[k] for k in keys], set_={"checks": table.c.checks + 1}
+        )
+        db.session.execute(statement)
 
 
 def _flag(check: CopyCheck, report: compliance.Report, now: datetime) -> None:

@@ -27,8 +27,6 @@ import sqlalchemy as sa
 from cachetools import LRUCache
 from flask import Flask, current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from syndication.extensions import db
 from syndication.models import (
@@ -39,6 +37,7 @@ from syndication.models import (
     DailyDomainViews,
     DailyGrantViews,
     DailyPartnerViews,
+    DailyTotalViews,
     FlagKind,
     Grant,
     HitVerdict,
@@ -48,7 +47,7 @@ from syndication.models import (
     PixelHit,
 )
 from syndication.models.base import utcnow
-from syndication.services import mail
+from syndication.services import mail, upsert, view_months
 from syndication.services.hit_buffer import (
     BATCH_SIZE,
     Batch,
@@ -259,11 +258,6 @@ def prune_batches(now: datetime | None = None) -> int:
     return gone
 
 
-def _insert(table: sa.Table):
-    dialect = db.session.get_bind().dialect.name
-    return (pg_insert if dialect == "postgresql" else sqlite_insert)(table)
-
-
 @dataclass(frozen=True, slots=True)
 class _GrantFacts:
     article_id: int
@@ -365,11 +359,13 @@ def _write(batch: Batch, now: datetime) -> int:
 
 
 def _roll_up(hits, found, verdicts, facts: dict[int, _GrantFacts]) -> None:
-    """Add the batch to the daily roll-ups: per grant and domain, article, partner, domain."""
+    """Add the batch to the daily roll-ups: per grant and domain, article, partner, domain,
+    and the day's total."""
     per_grant: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     per_article: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     per_partner: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     per_domain: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
+    per_total: dict[tuple, list[int]] = defaultdict(lambda: [0, 0])
     for hit, page, verdict in zip(hits, found, verdicts, strict=True):
         day = hit.at.date()
         grant = facts[hit.grant_id]
@@ -379,6 +375,7 @@ def _roll_up(hits, found, verdicts, facts: dict[int, _GrantFacts]) -> None:
             (per_article, (grant.article_id, day)),
             (per_partner, (grant.partner_id, day)),
             (per_domain, (page.domain, day)),
+            (per_total, (day,)),
         ):
             table[key][0] += 1
             table[key][1] += counted
@@ -411,6 +408,16 @@ def _roll_up(hits, found, verdicts, facts: dict[int, _GrantFacts]) -> None:
                 for (key, day), (raw, counted) in sorted(table.items())
             ],
         )
+    _add_up(
+        DailyTotalViews,
+        ("day",),
+        [
+            {"day": day, "raw": raw, "counted": counted}
+            for (day,), (raw, counted) in sorted(per_total.items())
+        ],
+    )
+    # The months these days fall in must be folded (again) before reports read them whole.
+    view_months.note_changes(day for _, _, day in per_grant)
 
 
 def _add_up(model, keys: tuple[str, ...], rows: list[dict]) -> None:
@@ -418,7 +425,7 @@ def _add_up(model, keys: tuple[str, ...], rows: list[dict]) -> None:
     if not rows:
         return
     table = model.__table__
-    statement = _insert(table)
+    statement = upsert.insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c[k] for k in keys],
         set_={
@@ -466,7 +473,7 @@ def _copies(hits, found, verdicts, facts: dict[int, _GrantFacts], now: datetime)
     if not seen:
         return
     table = Copy.__table__
-    statement = _insert(table)
+    statement = upsert.insert(table)
     statement = statement.on_conflict_do_update(
         index_elements=[table.c.grant_id, table.c.url],
         set_={
@@ -536,7 +543,7 @@ def _raise_flags(seen: dict, late: dict, facts: dict[int, _GrantFacts]) -> None:
             )
     if flags:
         table = CopyFlag.__table__
-        statement = _insert(table).on_conflict_do_nothing(
+        statement = upsert.insert(table).on_conflict_do_nothing(
             index_elements=[table.c.copy_id, table.c.kind]
         )
         db.session.execute(statement, sorted(flags, key=lambda f: (f["copy_id"], f["kind"])))

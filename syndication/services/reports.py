@@ -2,9 +2,11 @@
 
 Every report is one function returning a :class:`Table`; the page draws its chart
 from it, shows it as a table below the chart and offers it as CSV (:func:`csv_text`),
-so the three can never disagree. Views come from the daily roll-ups
-(``daily_*_views``), never from the raw pixel hits. A :class:`Scope` with a partner
-narrows every report to that partner's own grants: the portal passes one, staff none.
+so the three can never disagree. Views come from the roll-ups, never from the raw
+pixel hits: whole months from the monthly roll-ups while they hold every change
+(services/view_months.py), the other days from the daily ones (``daily_*_views``).
+A :class:`Scope` with a partner narrows every report to that partner's own grants:
+the portal passes one, staff none.
 """
 
 from __future__ import annotations
@@ -28,9 +30,12 @@ from syndication.models import (
     CopyCheck,
     CopyFlag,
     DailyArticleViews,
+    DailyCheckResults,
+    DailyCheckTotals,
     DailyDomainViews,
     DailyGrantViews,
     DailyPartnerViews,
+    DailyTotalViews,
     Download,
     FlagKind,
     Grant,
@@ -40,6 +45,7 @@ from syndication.models import (
     Partner,
 )
 from syndication.models.base import utcnow
+from syndication.services import view_months
 from syndication.services.audit import safe_cell
 from syndication.services.errors import NotFound
 
@@ -254,23 +260,26 @@ _VIEW_COLUMNS = (Column("counted", "Counted views"), Column("raw", "Raw hits"))
 
 
 def _views_source(scope: Scope, subject: Subject):
-    """The roll-up that answers the question with the fewest rows, and its filter."""
+    """The daily roll-up that answers the question with the fewest rows, and its filter
+    (a function of the roll-up, daily or monthly, the rows are read from)."""
     if scope.is_partner:
-        table = DailyGrantViews
-        where = [DailyGrantViews.partner_id == scope.partner_id]
-        if subject.article_id:
-            where.append(DailyGrantViews.article_id == subject.article_id)
-        if subject.domain:
-            where.append(DailyGrantViews.domain == subject.domain)
-        return table, where
+
+        def of_partner(model) -> list:
+            where = [model.partner_id == scope.partner_id]
+            if subject.article_id:
+                where.append(model.article_id == subject.article_id)
+            if subject.domain:
+                where.append(model.domain == subject.domain)
+            return where
+
+        return DailyGrantViews, of_partner
     if subject.article_id:
-        return DailyArticleViews, [DailyArticleViews.article_id == subject.article_id]
+        return DailyArticleViews, lambda model: [model.article_id == subject.article_id]
     if subject.domain:
-        return DailyDomainViews, [DailyDomainViews.domain == subject.domain]
+        return DailyDomainViews, lambda model: [model.domain == subject.domain]
     if subject.partner_id:
-        return DailyPartnerViews, [DailyPartnerViews.partner_id == subject.partner_id]
-    # Every counted hit is one partner's: the partner roll-up sums to the whole desk.
-    return DailyPartnerViews, []
+        return DailyPartnerViews, lambda model: [model.partner_id == subject.partner_id]
+    return DailyTotalViews, lambda model: []
 
 
 def subject_name(scope: Scope, subject: Subject) -> str:
@@ -299,14 +308,88 @@ def subject_name(scope: Scope, subject: Subject) -> str:
     return "your grants" if scope.is_partner else "every partner"
 
 
+def _spans(period: Period, *, months: bool = True) -> list[tuple[int, bool, date, date]]:
+    """The period as runs of (sign, monthly?, first, last) days whose rows, summed with
+    their sign, make the period's sums.
+
+    A folded month read from the monthly roll-up stands for its days: whole when the
+    period covers it, and when the period covers most of it, less the days it leaves
+    out (read from the daily roll-up and taken away), which are fewer to read than the
+    days it covers. Any other month's days are read from the daily roll-up.
+    """
+    if not months:
+        return [(1, False, period.start, period.end)]
+    folded = set(
+        view_months.folded_between(
+            view_months.month_of(period.start), view_months.month_of(period.end)
+        )
+    )
+    runs: dict[tuple[int, bool], list[list[date]]] = {}
+
+    def add(sign: int, monthly: bool, first: date, last: date) -> None:
+        same = runs.setdefault((sign, monthly), [])
+        if same and same[-1][1] + timedelta(days=1) == first:
+            same[-1][1] = last  # one range of days, one index range
+        else:
+            same.append([first, last])
+
+    month = view_months.month_of(period.start)
+    while month <= period.end:
+        after = view_months.next_month(month)
+        month_end = after - timedelta(days=1)
+        first, last = max(month, period.start), min(month_end, period.end)
+        if month in folded and 2 * ((last - first).days + 1) > (month_end - month).days + 1:
+            add(1, True, month, month_end)
+            if first > month:
+                add(-1, False, month, first - timedelta(days=1))
+            if last < month_end:
+                add(-1, False, last + timedelta(days=1), month_end)
+        else:
+            add(1, False, first, last)
+        month = after
+    return [(sign, monthly, a, b) for (sign, monthly), found in runs.items() for a, b in found]
+
+
+def _view_rows(
+    daily,
+    period: Period,
+    keys: Callable[[Any], list],
+    where: Callable[[Any], list],
+    *,
+    months: bool = True,
+):
+    """The period's (keys…, counted, raw) rows, as a subquery, to be summed: one branch
+    per span, each a plain range of its roll-up's days (one index range), the days a
+    month's sums must lose with their counts negated."""
+    branches = []
+    months = months and daily in view_months.MONTHLY
+    for sign, monthly, first, last in _spans(period, months=months):
+        model = view_months.MONTHLY[daily] if monthly else daily
+        counted, raw = (model.counted, model.raw) if sign > 0 else (-model.counted, -model.raw)
+        branches.append(
+            sa.select(*keys(model), counted.label("counted"), raw.label("raw")).where(
+                *where(model), model.day >= first, model.day <= last
+            )
+        )
+    if not branches:  # an empty period: no row, with the columns all the same
+        branches.append(sa.select(*keys(daily), daily.counted, daily.raw).where(sa.false()))
+    return (branches[0] if len(branches) == 1 else sa.union_all(*branches)).subquery()
+
+
 def views_over_time(scope: Scope, period: Period, subject: Subject | None = None) -> Table:
     """Counted views and raw hits per day, week or month."""
     subject = subject or Subject()
     roll_up, where = _views_source(scope, subject)
-    query = (
-        sa.select(roll_up.day, sa.func.sum(roll_up.counted), sa.func.sum(roll_up.raw))
-        .where(*where, roll_up.day >= period.start, roll_up.day <= period.end)
-        .group_by(roll_up.day)
+    # A month's sums can stand for its days only when the chart is drawn by month.
+    rows = _view_rows(
+        roll_up,
+        period,
+        lambda model: [model.day.label("day")],
+        lambda model: where(model),
+        months=period.bucket == "month",
+    )
+    query = sa.select(rows.c.day, sa.func.sum(rows.c.counted), sa.func.sum(rows.c.raw)).group_by(
+        rows.c.day
     )
     return Table(
         key="views",
@@ -319,26 +402,38 @@ def views_over_time(scope: Scope, period: Period, subject: Subject | None = None
     )
 
 
-def _top(query, period: Period, roll_up) -> list[tuple]:
-    total_counted = sa.func.sum(roll_up.counted)
-    total_raw = sa.func.sum(roll_up.raw)
+def _top(daily, period: Period, key: str, where: Callable[[Any], list]) -> list[tuple]:
+    """The TOP keys of the roll-up by counted views in the period: (key, counted, raw)."""
+    rows = _view_rows(daily, period, lambda model: [getattr(model, key).label("key")], where)
+    total_counted = sa.func.sum(rows.c.counted)
+    total_raw = sa.func.sum(rows.c.raw)
     return list(
         db.session.execute(
-            query.add_columns(total_counted, total_raw)
-            .where(roll_up.day >= period.start, roll_up.day <= period.end)
-            .order_by(total_counted.desc(), total_raw.desc())
+            sa.select(rows.c.key, total_counted, total_raw)
+            .group_by(rows.c.key)
+            # A key read only in days a month's sums lose nets to nothing: not a row.
+            .having(total_raw > 0)
+            .order_by(total_counted.desc(), total_raw.desc(), rows.c.key)
             .limit(TOP)
         )
     )
 
 
+def _of_scope(scope: Scope) -> Callable[[Any], list]:
+    """The filter of a top table's roll-up: a partner's own grants, or none for staff."""
+    if scope.is_partner:
+        return lambda model: [model.partner_id == scope.partner_id]
+    return lambda model: []
+
+
 def top_articles(scope: Scope, period: Period) -> Table:
     """The articles read most in the range."""
-    roll_up = DailyGrantViews if scope.is_partner else DailyArticleViews
-    query = sa.select(roll_up.article_id).group_by(roll_up.article_id)
-    if scope.is_partner:
-        query = query.where(DailyGrantViews.partner_id == scope.partner_id)
-    ranked = _top(query, period, roll_up)
+    ranked = _top(
+        DailyGrantViews if scope.is_partner else DailyArticleViews,
+        period,
+        "article_id",
+        _of_scope(scope),
+    )
     headlines = dict(
         db.session.execute(
             sa.select(Article.id, Article.headline).where(Article.id.in_([r[0] for r in ranked]))
@@ -356,8 +451,7 @@ def top_partners(scope: Scope, period: Period) -> Table:
     """The partners whose copies were read most in the range (staff only)."""
     if scope.is_partner:
         raise NotFound("Partners see their own figures only.")
-    query = sa.select(DailyPartnerViews.partner_id).group_by(DailyPartnerViews.partner_id)
-    ranked = _top(query, period, DailyPartnerViews)
+    ranked = _top(DailyPartnerViews, period, "partner_id", _of_scope(scope))
     names = dict(
         db.session.execute(
             sa.select(Partner.id, Partner.name).where(Partner.id.in_([r[0] for r in ranked]))
@@ -373,11 +467,12 @@ def top_partners(scope: Scope, period: Period) -> Table:
 
 def top_domains(scope: Scope, period: Period) -> Table:
     """The sites where the copies were read most in the range."""
-    roll_up = DailyGrantViews if scope.is_partner else DailyDomainViews
-    query = sa.select(roll_up.domain).group_by(roll_up.domain)
-    if scope.is_partner:
-        query = query.where(DailyGrantViews.partner_id == scope.partner_id)
-    ranked = _top(query, period, roll_up)
+    ranked = _top(
+        DailyGrantViews if scope.is_partner else DailyDomainViews,
+        period,
+        "domain",
+        _of_scope(scope),
+    )
     return _top_table(
         "domain",
         f"The {TOP} sites whose copies had the most counted views in the range "
@@ -521,14 +616,16 @@ def _scoped_checks(query, scope: Scope):
 
 
 def check_results(scope: Scope, period: Period) -> Table:
-    """Compliance checks finished per day, week or month, by result."""
-    day = utc_day(CopyCheck.finished_at)
-    query = _scoped_checks(
-        sa.select(day, CopyCheck.state, sa.func.count())
-        .where(CopyCheck.finished_at >= period.since, CopyCheck.finished_at < period.before)
-        .group_by(day, CopyCheck.state),
-        scope,
+    """Compliance checks finished per day, week or month, by result (from the daily counts
+    kept as each check finishes)."""
+    kept = DailyCheckResults if scope.is_partner else DailyCheckTotals
+    query = (
+        sa.select(kept.day, kept.state, sa.func.sum(kept.checks))
+        .where(kept.day >= period.start, kept.day <= period.end)
+        .group_by(kept.day, kept.state)
     )
+    if scope.is_partner:
+        query = query.where(DailyCheckResults.partner_id == scope.partner_id)
     states = list(_STATE_NAMES)
     rows = []
     for d, state, n in db.session.execute(query):
@@ -549,9 +646,26 @@ def check_results(scope: Scope, period: Period) -> Table:
     )
 
 
-def compliance_status(scope: Scope, period: Period) -> Table:
-    """Every copy by the result of its latest check finished in the range, then the flags
-    open on the copies now (handled ones left out)."""
+def _latest_states(scope: Scope, period: Period) -> tuple[dict[str, int], int]:
+    """How many copies' latest check finished in the period, by its result; and how many
+    copies there are.
+
+    A period reaching today asks the copies themselves, in one pass, as they keep their
+    latest result (services/copy_checks.py): the latest check of all is then the latest
+    of the period, if it finished in it. An earlier period reads its checks.
+    """
+    if period.end >= utcnow().date():
+        in_period = sa.and_(
+            Copy.latest_check_at >= period.since, Copy.latest_check_at < period.before
+        )
+        state = sa.case((in_period, Copy.latest_check_state), else_=None).label("state")
+        query = sa.select(state, sa.func.count()).select_from(Copy).group_by(state)
+        if scope.is_partner:
+            query = query.where(Copy.partner_id == scope.partner_id)
+        states = dict(db.session.execute(query).all())
+        total = sum(states.values())
+        states.pop(None, None)  # the copies not checked in the period
+        return states, total
     latest = _scoped_checks(
         sa.select(
             CopyCheck.state,
@@ -569,17 +683,24 @@ def compliance_status(scope: Scope, period: Period) -> Table:
         ).all()
     )
     copies = sa.select(sa.func.count()).select_from(Copy)
+    if scope.is_partner:
+        copies = copies.where(Copy.partner_id == scope.partner_id)
+    return states, db.session.scalar(copies) or 0
+
+
+def compliance_status(scope: Scope, period: Period) -> Table:
+    """Every copy by the result of its latest check finished in the range, then the flags
+    open on the copies now (handled ones left out)."""
+    states, total = _latest_states(scope, period)
     flags = (
         sa.select(CopyFlag.kind, sa.func.count())
         .where(CopyFlag.handled_at.is_(None))
         .group_by(CopyFlag.kind)
     )
     if scope.is_partner:
-        copies = copies.where(Copy.partner_id == scope.partner_id)
         flags = flags.join(Copy, Copy.id == CopyFlag.copy_id).where(
             Copy.partner_id == scope.partner_id
         )
-    total = db.session.scalar(copies) or 0
     open_flags = dict(db.session.execute(flags).all())
     rows = [(name, int(states.get(state, 0))) for state, name in _STATE_NAMES.items()]
     rows.append(("Not checked in the range", max(total - sum(n for _, n in rows), 0)))

@@ -9,7 +9,7 @@ from huey import crontab
 
 from syndication import tasks
 from syndication.models.base import utcnow
-from syndication.services import pixels
+from syndication.services import pixels, view_months
 from syndication.tasks import periodic, task
 
 
@@ -36,3 +36,10 @@ def sweep_hits() -> None:
     and forget the ids of batches written more than a day ago."""
     pixels.flush()
     pixels.prune_batches()
+
+
+@periodic("tracking.fold_view_months", crontab(minute="17"))
+def fold_view_months() -> None:
+    """Hourly: sum the days of every ended month changed since its last fold into the
+    monthly roll-ups the reports read long ranges from."""
+    view_months.fold()

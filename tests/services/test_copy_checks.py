@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from syndication.extensions import db
 from syndication.models import CheckState, Copy, CopyCheck, CopyFlag, FlagKind, Job, Role
 from syndication.models.base import utcnow
-from syndication.services import copy_checks, notices, packages
+from syndication.services import copy_checks, notices, packages, reports
 from syndication.services.errors import Invalid
+from syndication.services.reports import Period, Scope
 from tests.factories import source_of
 from tests.receivers import Answer
 
@@ -331,3 +332,37 @@ def test_copies_are_checked_again_weekly(seed_grant, desk, http_receiver, worker
     assert copy_checks.history(check.copy_id)[0].state is CheckState.QUEUED
     jobs = db.session.scalars(sa.select(Job).where(Job.kind == copy_checks.CHECK_JOB)).all()
     assert len(jobs) == 2
+
+
+def test_the_copy_keeps_its_latest_result_which_the_compliance_report_counts(
+    seed_grant, desk, http_receiver, worker
+):
+    faithful = _page(seed_grant)
+    failed = _check(worker, http_receiver, seed_grant, desk, _without_footer(faithful))
+    copy = db.session.get(Copy, failed.copy_id)
+    assert copy.latest_check_state is CheckState.FAILED
+    assert copy.latest_check_at == failed.finished_at
+
+    passed = _check(worker, http_receiver, seed_grant, desk, faithful)
+    db.session.refresh(copy)
+    assert copy.latest_check_state is CheckState.PASSED
+    assert copy.latest_check_at == passed.finished_at
+    # A range reaching today reads the copies; one ending yesterday reads the checks.
+    today = utcnow().date()
+    status = reports.compliance_status(Scope(), Period.of(today - timedelta(days=6), today))
+    counts = {row[0]: row[1] for row in status.rows}
+    assert (counts["Passed"], counts["Failed"], counts["Not checked in the range"]) == (1, 0, 0)
+    earlier = Period.of(today - timedelta(days=6), today - timedelta(days=1))
+    counts = {row[0]: row[1] for row in reports.compliance_status(Scope(), earlier).rows}
+    assert (counts["Passed"], counts["Failed"], counts["Not checked in the range"]) == (0, 0, 1)
+    # Both runs are counted on their day, for the desk and for the grant's partner.
+    week = Period.of(today - timedelta(days=6), today)
+    for scope in (Scope(), Scope(partner_id=seed_grant.partner_id)):
+        (*_, last_day) = reports.check_results(scope, week).rows
+        assert last_day == (today.isoformat(), 1, 1, 0)
+    assert reports.check_results(Scope(partner_id=seed_grant.partner_id + 1), week).rows[-1] == (
+        today.isoformat(),
+        0,
+        0,
+        0,
+    )

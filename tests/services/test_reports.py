@@ -22,7 +22,7 @@ from syndication.models import (
     NoticeKind,
 )
 from syndication.models.base import utcnow
-from syndication.services import reports
+from syndication.services import copy_checks, reports
 from syndication.services.errors import NotFound
 from syndication.services.reports import Period, Scope, Subject
 
@@ -190,8 +190,12 @@ def _copy(grant, url: str) -> Copy:
 
 
 def _check(copy: Copy, state: CheckState, finished: datetime | None) -> None:
-    db.session.add(CopyCheck(copy_id=copy.id, state=state, finished_at=finished))
+    """A check as the worker leaves it: finished ones recorded where the reports read them."""
+    check = CopyCheck(copy_id=copy.id, state=state, finished_at=finished)
+    db.session.add(check)
     db.session.flush()
+    if finished is not None:
+        copy_checks.record_finished(check)
 
 
 def test_compliance_counts_checks_by_result_and_copies_by_their_latest_check(two_partners):
