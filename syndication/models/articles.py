@@ -189,6 +189,10 @@ class ArticleRevision(TimestampMixin, db.Model):
     note: Mapped[str] = mapped_column(sa.Text, default="")
     # sha256 of the content fields: re-imports add a revision only when it changes.
     content_hash: Mapped[str] = mapped_column(sa.String(64))
+    # The body's forms every package of this revision is put together from
+    # (packaging.forms, as JSON): made with the revision, made again when its
+    # article's assets change; None for revisions made before they were stored.
+    forms: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )

@@ -23,7 +23,7 @@ import orjson
 from lxml import etree
 
 from syndication.packaging import fields
-from syndication.packaging.inputs import PackageInput, xml_clean
+from syndication.packaging.inputs import PackageInput, PreparedBody, xml_clean
 
 NAR = "http://iptc.org/std/nar/2006-10-01/"
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -146,12 +146,40 @@ def xhtml_from_simple(html: str) -> Any | None:
 
 def xhtml_body(inp: PackageInput) -> Any:
     """The prepared body as an XHTML <body> element, new for each call."""
-    prepared = inp.body("newsml")
+    return _xhtml_element(inp.body("newsml"))
+
+
+def _xhtml_element(prepared: PreparedBody) -> Any:
     if prepared.simple is not None:
         body = xhtml_from_simple(prepared.html)
         if body is not None:
             return body
     return xhtml_from_tree(prepared.tree)
+
+
+_XHTML_HTML = f"{{{XHTML}}}html"
+_HTML_OPEN = f'<html xmlns="{XHTML}">'.encode()
+_HTML_CLOSE = b"</html>"
+
+
+def prepared_xhtml(prepared: PreparedBody) -> bytes:
+    """A prepared body's XHTML <body>, serialised as it sits in the item's <html>.
+
+    Made once per revision (packaging.forms) and spliced into each item, where
+    building and serialising the body's elements would be most of an item's cost.
+    """
+    # Inside an <html> declaring the XHTML namespace, as in the item: the body
+    # then serialises with no declaration of its own, byte for byte as there.
+    html = etree.Element(_XHTML_HTML, nsmap={None: XHTML})
+    html.append(_xhtml_element(prepared))
+    data = etree.tostring(html, encoding="UTF-8")
+    return data[len(_HTML_OPEN) : -len(_HTML_CLOSE)]
+
+
+def body_xhtml(inp: PackageInput) -> bytes:
+    """The NewsML-G2 body of the package: stored with the revision, else made here."""
+    prepared = inp.body("newsml")
+    return prepared.stored.xhtml if prepared.stored is not None else prepared_xhtml(prepared)
 
 
 def _rights(rights: Any, inp: PackageInput, facts: fields.Facts) -> None:
@@ -256,7 +284,9 @@ def build(inp: PackageInput) -> bytes:
 
     inline = content_set[0]
     inline.set("wordcount", str(article.word_count))
-    html = inline[0]
-    html[0][0].text = xml_clean(facts.headline)
-    html.append(xhtml_body(inp))
-    return etree.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"
+    inline[0][0][0].text = xml_clean(facts.headline)
+    # The <html> is the item's last element, so its end tag is the last one in the
+    # output (every "<" in a value is escaped): the body goes in just before it.
+    data = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+    end = data.rindex(_HTML_CLOSE)
+    return b"".join((data[:end], body_xhtml(inp), data[end:], b"\n"))
