@@ -20,7 +20,7 @@ import hashlib
 import posixpath
 import re
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -295,6 +295,17 @@ class PackageInput:
     def images(self) -> tuple[tuple[str, AssetInput], ...]:
         """The assets that ship in images/, each with its safe, unique file name."""
         return self.cached("images", lambda: image_names(self.assets))
+
+    def image_refs(self) -> tuple[tuple[str, AssetInput, int], ...]:
+        """The shipped images as the formats describe them: name, facts without the bytes,
+        size. A light key for what is worked out once per revision (no image bytes kept)."""
+        return self.cached(
+            "image_refs",
+            lambda: tuple(
+                (name, replace(asset, data=None), len(asset.data or b""))
+                for name, asset in self.images()
+            ),
+        )
 
     def body(self, fmt: str) -> PreparedBody:
         """The body as format ``fmt`` must show it, prepared once per distinct pair of flags."""
