@@ -28,6 +28,11 @@ from urllib.parse import urlsplit
 
 from syndication.packaging.inputs import ArticleRevision, Organisation, PackageInput
 
+# How many revisions the packagers keep what they work out once per revision for: a
+# notice's packages are of one revision, and a streamed bundle must not grow with its
+# articles (each is kept with its whole text).
+REVISIONS_KEPT = 8
+
 NINJS_FORMATS = ("ninjs-1.6", "ninjs-2.2", "ninjs-3.1")
 FORMATS = (*NINJS_FORMATS, "newsml", "jsonld", "html", "rss", "atom", "json_feed")
 
@@ -240,7 +245,7 @@ def _base(inp: PackageInput) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return revision_facts(article, inp.organisation), tail
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=REVISIONS_KEPT)
 def revision_facts(article: ArticleRevision, org: Organisation) -> tuple[str, ...]:
     """The facts of a revision and the organisation alone, in Facts' order: the same for every
     grant of the revision, so worked out once (a notice's ten thousand packages share them)."""

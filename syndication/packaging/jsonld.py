@@ -31,7 +31,7 @@ def _document(inp: PackageInput) -> dict[str, Any]:
     return doc
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=fields.REVISIONS_KEPT)
 def _revision_document(
     article: ArticleRevision, org: Organisation, images: tuple[tuple[str, AssetInput, int], ...]
 ) -> dict[str, Any]:

@@ -211,7 +211,7 @@ def _odrl_json(odrl: Mapping[str, Any]) -> str:
     return text if text.isascii() else xml_clean(text)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=fields.REVISIONS_KEPT)
 def _revision_item(
     article: ArticleRevision, org: Organisation, images: tuple[tuple[str, AssetInput, int], ...]
 ) -> tuple[Any, int]:

@@ -177,7 +177,7 @@ def document(inp: PackageInput, version: str | None = None) -> dict[str, Any]:
     return doc
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=fields.REVISIONS_KEPT)
 def _revision_document(
     version: str,
     article: ArticleRevision,
