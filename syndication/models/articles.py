@@ -176,6 +176,14 @@ class ArticleRevision(TimestampMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("article_id", "number"),
         sa.CheckConstraint("number >= 1", name="number_positive"),
+        # The revisions whose forms the worker's upkeep has yet to store.
+        sa.Index(
+            "ix_article_revisions_without_forms",
+            "article_id",
+            "number",
+            postgresql_where=sa.text("forms IS NULL"),
+            sqlite_where=sa.text("forms IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
