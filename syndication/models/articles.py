@@ -176,6 +176,14 @@ class ArticleRevision(TimestampMixin, db.Model):
     __table_args__ = (
         sa.UniqueConstraint("article_id", "number"),
         sa.CheckConstraint("number >= 1", name="number_positive"),
+        # The revisions whose forms the worker's upkeep has yet to store.
+        sa.Index(
+            "ix_article_revisions_without_forms",
+            "article_id",
+            "number",
+            postgresql_where=sa.text("forms IS NULL"),
+            sqlite_where=sa.text("forms IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -189,6 +197,10 @@ class ArticleRevision(TimestampMixin, db.Model):
     note: Mapped[str] = mapped_column(sa.Text, default="")
     # sha256 of the content fields: re-imports add a revision only when it changes.
     content_hash: Mapped[str] = mapped_column(sa.String(64))
+    # The body's forms every package of this revision is put together from
+    # (packaging.forms, as JSON): made with the revision, made again when its
+    # article's assets change; None for revisions made before they were stored.
+    forms: Mapped[str | None] = mapped_column(sa.Text)
     created_by_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("users.id", ondelete="SET NULL")
     )

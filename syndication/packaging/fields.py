@@ -26,7 +26,12 @@ from types import SimpleNamespace
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from syndication.packaging.inputs import PackageInput
+from syndication.packaging.inputs import ArticleRevision, Organisation, PackageInput
+
+# How many revisions the packagers keep what they work out once per revision for: a
+# notice's packages are of one revision, and a streamed bundle must not grow with its
+# articles (each is kept with its whole text).
+REVISIONS_KEPT = 8
 
 NINJS_FORMATS = ("ninjs-1.6", "ninjs-2.2", "ninjs-3.1")
 FORMATS = (*NINJS_FORMATS, "newsml", "jsonld", "html", "rss", "atom", "json_feed")
@@ -229,11 +234,24 @@ def _facts(inp: PackageInput, credit: str, footer: str, originally_appeared: str
 
 def _base(inp: PackageInput) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """The facts no terms text changes, in Facts' order before and after the two that do."""
-    article, org = inp.article, inp.organisation
+    article = inp.article
+    hold = inp.hold_until
+    tail = (
+        article.public_note_line,
+        timestamp(hold) if hold else "",
+        inp.status,
+        inp.licence_uri,
+    )
+    return revision_facts(article, inp.organisation), tail
+
+
+@lru_cache(maxsize=REVISIONS_KEPT)
+def revision_facts(article: ArticleRevision, org: Organisation) -> tuple[str, ...]:
+    """The facts of a revision and the organisation alone, in Facts' order: the same for every
+    grant of the revision, so worked out once (a notice's ten thousand packages share them)."""
     holder = article.rights_holder or org.name
     identifier = article_uri(org.url, article.article_id, article.identity_date)
-    hold = inp.hold_until
-    head = (
+    return (
         identifier,
         str(max(1, article.revision)),
         revision_uri(identifier, article.revision),
@@ -246,10 +264,3 @@ def _base(inp: PackageInput) -> tuple[tuple[str, ...], tuple[str, ...]]:
         holder,
         f"Copyright {article.first_published.year} {holder}",
     )
-    tail = (
-        article.public_note_line,
-        timestamp(hold) if hold else "",
-        inp.status,
-        inp.licence_uri,
-    )
-    return head, tail

@@ -7,6 +7,11 @@ here reads a clock or the database: equal inputs give equal packages.
 The body is prepared (promos stripped, third-party images removed, kept images
 pointed at ``images/``) at most once per distinct pair of flags and reused by
 every format; the prepared variants are memoised on the input itself.
+
+What depends on the revision alone (each prepared body and its text, Markdown
+and NewsML-G2 forms) can come in ready-made as :class:`RevisionForms`, made
+once per revision by :func:`syndication.packaging.forms.revision_forms`: a
+grant's package then only puts them together with the grant's terms and pixel.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import hashlib
 import posixpath
 import re
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -159,11 +164,46 @@ class AssetInput:
             object.__setattr__(self, "sha256", hashlib.sha256(self.data).hexdigest())
 
 
+# A pair of body flags: (strip promos, strip third-party assets).
+Flags = tuple[bool, bool]
+
+
 @dataclass(frozen=True, slots=True)
-class PreparedBody:
-    """The body for one pair of flags, as HTML text, read lazily into nodes or an lxml tree."""
+class BodyForms:
+    """One prepared body in every form a format writes it, made once per revision.
+
+    ``text`` and ``markdown`` are the body blocks of article.txt and article.md,
+    ``xhtml`` the NewsML-G2 ``<body>`` as serialised inside the item.
+    """
 
     html: str
+    text: str
+    markdown: str
+    xhtml: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class RevisionForms:
+    """The body forms of one revision under one state of its assets, per pair of flags.
+
+    ``key`` (:func:`syndication.packaging.forms.forms_key`) says which body,
+    assets and packager version they were made from: whoever stores them
+    checks it before handing them in, since assets change apart from revisions.
+    """
+
+    key: str
+    bodies: Mapping[Flags, BodyForms]
+
+
+@dataclass(frozen=True, slots=True)
+class PreparedBody:
+    """The body for one pair of flags, as HTML text, read lazily into nodes or an lxml tree.
+
+    ``stored`` holds its forms when they came made with the revision.
+    """
+
+    html: str
+    stored: BodyForms | None = None
     _tree: list[Any] = field(default_factory=list, repr=False, compare=False)
     _nodes: list[Any] = field(default_factory=list, repr=False, compare=False)
 
@@ -209,6 +249,8 @@ class PackageInput:
     # The ninjs version the partner's system reads ("1.6", "2.2" or "3.1"): the
     # profile of article.ninjs.json (packaging.ninjs.VERSIONS).
     profile: str = "2.2"
+    # The revision's body forms, made once per revision (packaging.forms); None: made here.
+    forms: RevisionForms | None = None
     # Per-package memo (prepared bodies, image names): built once, read by every format.
     _memo: dict[Any, Any] = field(
         default_factory=dict, init=False, repr=False, compare=False, hash=False
@@ -252,7 +294,18 @@ class PackageInput:
 
     def images(self) -> tuple[tuple[str, AssetInput], ...]:
         """The assets that ship in images/, each with its safe, unique file name."""
-        return self.cached("images", lambda: _image_names(self.assets))
+        return self.cached("images", lambda: image_names(self.assets))
+
+    def image_refs(self) -> tuple[tuple[str, AssetInput, int], ...]:
+        """The shipped images as the formats describe them: name, facts without the bytes,
+        size. A light key for what is worked out once per revision (no image bytes kept)."""
+        return self.cached(
+            "image_refs",
+            lambda: tuple(
+                (name, replace(asset, data=None), len(asset.data or b""))
+                for name, asset in self.images()
+            ),
+        )
 
     def body(self, fmt: str) -> PreparedBody:
         """The body as format ``fmt`` must show it, prepared once per distinct pair of flags."""
@@ -260,12 +313,19 @@ class PackageInput:
         key = (bool(terms["strip_promos"]), bool(terms["strip_third_party_assets"]))
         prepared = self._memo.get(key)
         if prepared is None:
-            prepared = PreparedBody(_prepare(self, *key))
+            stored = self.forms.bodies.get(key) if self.forms is not None else None
+            if stored is not None:
+                prepared = PreparedBody(stored.html, stored)
+            else:
+                prepared = PreparedBody(
+                    prepare_body(self.article.body_html, self.assets, self.images(), *key)
+                )
             self._memo[key] = prepared
         return prepared
 
 
-def _image_names(assets: tuple[AssetInput, ...]) -> tuple[tuple[str, AssetInput], ...]:
+def image_names(assets: tuple[AssetInput, ...]) -> tuple[tuple[str, AssetInput], ...]:
+    """The assets that ship in images/ (syndicatable, with data), each with its zip name."""
     # A name from the database could hold "../" or clash with another; the zip
     # gets a plain, unique base name whatever it was.
     used: set[str] = set()
@@ -287,15 +347,24 @@ def _image_names(assets: tuple[AssetInput, ...]) -> tuple[tuple[str, AssetInput]
     return tuple(out)
 
 
-def _prepare(inp: PackageInput, strip_promos: bool, strip_third_party: bool) -> str:
-    html = xml_clean(inp.article.body_html)
+def prepare_body(
+    body_html: str,
+    assets: tuple[AssetInput, ...],
+    images: tuple[tuple[str, AssetInput], ...],
+    strip_promos: bool,
+    strip_third_party: bool,
+) -> str:
+    """The body as the flags want it, kept images pointed at their ``images/`` names."""
+    html = xml_clean(body_html)
     if strip_promos and 'class="promo"' in html:
         html = _strip_simple_promos(html)
         if 'class="promo"' in html:  # a promo with nested spans: let lxml find its end
-            html = _rewrite_tree(html, inp, strip_promos=True, strip_third_party=False)
+            html = _rewrite_tree(html, assets, images, strip_promos=True, strip_third_party=False)
         html = _EMPTY_PARAGRAPH.sub("", html)
     if "<img" in html:
-        html = _rewrite_tree(html, inp, strip_promos=False, strip_third_party=strip_third_party)
+        html = _rewrite_tree(
+            html, assets, images, strip_promos=False, strip_third_party=strip_third_party
+        )
     return html
 
 
@@ -330,15 +399,20 @@ def _is_empty(element: Any) -> bool:
 
 
 def _rewrite_tree(
-    html: str, inp: PackageInput, *, strip_promos: bool, strip_third_party: bool
+    html: str,
+    assets: tuple[AssetInput, ...],
+    images: tuple[tuple[str, AssetInput], ...],
+    *,
+    strip_promos: bool,
+    strip_third_party: bool,
 ) -> str:
     root = parse_fragment(html)
     if strip_promos:
         for span in root.xpath('//span[@class="promo"]'):
             _drop(span)
-    shipped = {id(asset): name for name, asset in inp.images()}
+    shipped = {id(asset): name for name, asset in images}
     by_source: dict[str, AssetInput] = {}
-    for asset in inp.assets:
+    for asset in assets:
         for ref in (asset.source_url, asset.filename):
             if ref:
                 by_source.setdefault(ref, asset)

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import orjson
 
 from syndication.packaging import fields, ninjs
-from syndication.packaging.inputs import PackageInput
+from syndication.packaging.inputs import ArticleRevision, AssetInput, Organisation, PackageInput
 
 # What each package fact is called here (packaging.fields).
 N = fields.names("jsonld")
@@ -22,18 +23,42 @@ def document(inp: PackageInput) -> dict[str, Any]:
 
 
 def _document(inp: PackageInput) -> dict[str, Any]:
-    article, org = inp.article, inp.organisation
     facts = fields.facts(inp, "jsonld")
+    doc = dict(_revision_document(inp.article, inp.organisation, inp.image_refs()))
+    doc[N.licence] = facts.licence
+    if facts.credit_line:
+        doc[N.credit_line] = facts.credit_line
+    return doc
+
+
+@lru_cache(maxsize=fields.REVISIONS_KEPT)
+def _revision_document(
+    article: ArticleRevision, org: Organisation, images: tuple[tuple[str, AssetInput, int], ...]
+) -> dict[str, Any]:
+    """What the NewsArticle says that is the same for every grant of the revision (read-only)."""
+    (
+        identifier,
+        version,
+        _,
+        canonical_link,
+        headline,
+        _,
+        published,
+        updated,
+        language,
+        _,
+        notice,
+    ) = fields.revision_facts(article, org)
     publisher = {"@type": "NewsMediaOrganization", "name": org.name, "url": org.url}
     doc: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "NewsArticle",
-        N.identifier: facts.identifier,
-        N.version: facts.version,
-        N.headline: facts.headline,
-        N.published: facts.published,
-        N.updated: facts.updated,
-        N.language: facts.language,
+        N.identifier: identifier,
+        N.version: version,
+        N.headline: headline,
+        N.published: published,
+        N.updated: updated,
+        N.language: language,
         N.byline: [{"@type": "Person", "name": name} for name in article.bylines],
         "publisher": publisher,
         N.copyright_holder: (
@@ -41,10 +66,9 @@ def _document(inp: PackageInput) -> dict[str, Any]:
             if article.rights_holder
             else publisher
         ),
-        N.copyright_notice: facts.copyright_notice,
+        N.copyright_notice: notice,
         "copyrightYear": article.first_published.year,
-        N.licence: facts.licence,
-        N.canonical_link: facts.canonical_link,
+        N.canonical_link: canonical_link,
         "wordCount": article.word_count,
     }
     optional = {
@@ -52,10 +76,9 @@ def _document(inp: PackageInput) -> dict[str, Any]:
         "description": article.summary,
         "articleSection": article.section,
         "keywords": list(article.tags),
-        N.credit_line: facts.credit_line,
     }
     doc.update((key, value) for key, value in optional.items() if value)
-    images = [
+    pictures = [
         {
             "@type": "ImageObject",
             "contentUrl": f"images/{name}",
@@ -64,10 +87,10 @@ def _document(inp: PackageInput) -> dict[str, Any]:
             "creditText": asset.credit,
             "copyrightHolder": {"@type": "Organization", "name": asset.rights_holder},
         }
-        for name, asset in inp.images()
+        for name, asset, _ in images
     ]
-    if images:
-        doc["image"] = images
+    if pictures:
+        doc["image"] = pictures
     return doc
 
 

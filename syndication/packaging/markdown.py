@@ -21,7 +21,7 @@ from html import escape as html_escape
 from typing import Any
 
 from syndication.packaging.html import pixel_tag
-from syndication.packaging.inputs import PackageInput
+from syndication.packaging.inputs import PackageInput, PreparedBody
 from syndication.packaging.markup import Element
 from syndication.packaging.text import TextWriter
 
@@ -357,7 +357,13 @@ _GUARDED_WRITER = _GuardedWriter()
 
 def body_markdown(inp: PackageInput) -> str:
     """The prepared body as Markdown, blocks separated by blank lines."""
-    return "\n\n".join(_WRITER.blocks(inp.body("markdown").nodes))
+    prepared = inp.body("markdown")
+    return prepared.stored.markdown if prepared.stored is not None else prepared_markdown(prepared)
+
+
+def prepared_markdown(prepared: PreparedBody) -> str:
+    """A prepared body as Markdown (what :func:`body_markdown` gives when nothing is stored)."""
+    return "\n\n".join(_WRITER.blocks(prepared.nodes))
 
 
 def build(inp: PackageInput) -> bytes:

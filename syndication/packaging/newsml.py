@@ -17,13 +17,21 @@ from __future__ import annotations
 import copy
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any
 
 import orjson
 from lxml import etree
 
 from syndication.packaging import fields
-from syndication.packaging.inputs import PackageInput, xml_clean
+from syndication.packaging.inputs import (
+    ArticleRevision,
+    AssetInput,
+    Organisation,
+    PackageInput,
+    PreparedBody,
+    xml_clean,
+)
 
 NAR = "http://iptc.org/std/nar/2006-10-01/"
 XHTML = "http://www.w3.org/1999/xhtml"
@@ -146,7 +154,10 @@ def xhtml_from_simple(html: str) -> Any | None:
 
 def xhtml_body(inp: PackageInput) -> Any:
     """The prepared body as an XHTML <body> element, new for each call."""
-    prepared = inp.body("newsml")
+    return _xhtml_element(inp.body("newsml"))
+
+
+def _xhtml_element(prepared: PreparedBody) -> Any:
     if prepared.simple is not None:
         body = xhtml_from_simple(prepared.html)
         if body is not None:
@@ -154,28 +165,34 @@ def xhtml_body(inp: PackageInput) -> Any:
     return xhtml_from_tree(prepared.tree)
 
 
-def _rights(rights: Any, inp: PackageInput, facts: fields.Facts) -> None:
-    holder, notice, usage, link, expression = rights
-    if inp.article.rights_holder:
-        # Someone else's work: no URI of ours on their name.
-        del holder.attrib["uri"]
-    else:
-        holder.set("uri", inp.organisation.url)
-    _text(holder[0], facts.copyright_holder)
-    _text(notice, facts.copyright_notice)
-    # One usageTerms, the same text as ninjs usageterms: consumers keep only the first.
-    _text(usage, facts.usage_terms)
-    link.set("href", facts.licence)
-    link.set("title", f"Licence {inp.grant.licence_id}")
-    if inp.odrl:
-        expression.text = _odrl_json(inp.odrl)
-    else:
-        rights.remove(expression)
+_XHTML_HTML = f"{{{XHTML}}}html"
+_HTML_OPEN = f'<html xmlns="{XHTML}">'.encode()
+_HTML_CLOSE = b"</html>"
 
 
-def _links(meta: Any, inp: PackageInput, facts: fields.Facts) -> None:
-    """The original's web address and each shipped picture, as links at the end of itemMeta."""
-    for name, asset in inp.images():
+def prepared_xhtml(prepared: PreparedBody) -> bytes:
+    """A prepared body's XHTML <body>, serialised as it sits in the item's <html>.
+
+    Made once per revision (packaging.forms) and spliced into each item, where
+    building and serialising the body's elements would be most of an item's cost.
+    """
+    # Inside an <html> declaring the XHTML namespace, as in the item: the body
+    # then serialises with no declaration of its own, byte for byte as there.
+    html = etree.Element(_XHTML_HTML, nsmap={None: XHTML})
+    html.append(_xhtml_element(prepared))
+    data = etree.tostring(html, encoding="UTF-8")
+    return data[len(_HTML_OPEN) : -len(_HTML_CLOSE)]
+
+
+def body_xhtml(inp: PackageInput) -> bytes:
+    """The NewsML-G2 body of the package: stored with the revision, else made here."""
+    prepared = inp.body("newsml")
+    return prepared.stored.xhtml if prepared.stored is not None else prepared_xhtml(prepared)
+
+
+def _links(meta: Any, images: tuple[tuple[str, AssetInput, int], ...]) -> None:
+    """Each shipped picture, as links at the end of itemMeta."""
+    for name, asset, _ in images:
         hrefs = [f"images/{name}"]
         if asset.source_url.startswith(("http://", "https://")):
             hrefs.append(asset.source_url)
@@ -194,61 +211,80 @@ def _odrl_json(odrl: Mapping[str, Any]) -> str:
     return text if text.isascii() else xml_clean(text)
 
 
-def build(inp: PackageInput) -> bytes:
-    """The newsItem as UTF-8 XML with a declaration."""
-    article, org = inp.article, inp.organisation
-    facts = fields.facts(inp, "newsml")
+@lru_cache(maxsize=fields.REVISIONS_KEPT)
+def _revision_item(
+    article: ArticleRevision, org: Organisation, images: tuple[tuple[str, AssetInput, int], ...]
+) -> tuple[Any, int]:
+    """The item with everything the revision, its pictures and the organisation say filled in.
 
+    The same for every grant of the revision, so made once: each package copies
+    it and adds its grant's terms. Also returns where in contentMeta the grant's
+    credit line goes (after the byline, before the pictures' credits).
+    """
+    (
+        identifier,
+        version,
+        revision_identifier,
+        canonical_link,
+        headline_text,
+        byline,
+        published,
+        updated,
+        language,
+        holder_name,
+        notice,
+    ) = fields.revision_facts(article, org)
     root = copy.deepcopy(_SKELETON)
     _, rights, meta, content, content_set = root
-    root.set(_GUID, facts.identifier)
-    root.set(_VERSION, facts.version)
-    root.set(XML_LANG, facts.language)
-    _rights(rights, inp, facts)
+    root.set(_GUID, identifier)
+    root.set(_VERSION, version)
+    root.set(XML_LANG, language)
+    holder = rights[0]
+    if article.rights_holder:
+        # Someone else's work: no URI of ours on their name.
+        del holder.attrib["uri"]
+    else:
+        holder.set("uri", org.url)
+    _text(holder[0], holder_name)
+    _text(rights[1], notice)
 
     _, provider, version_created, first_created, pub_status, canonical = meta
-    if facts.canonical_link:
-        canonical.set("href", facts.canonical_link)
+    if canonical_link:
+        canonical.set("href", canonical_link)
     else:
         meta.remove(canonical)
-    if inp.status != "usable":
-        pub_status.set("qcode", f"stat:{inp.status}")
     provider.set("uri", org.url)
     _text(provider[0], org.name)
-    version_created.text = facts.updated
-    first_created.text = facts.published
-    if facts.embargo:
-        # Hold for release: the schema puts embargoed right after firstCreated.
-        first_created.addnext(_sub(meta, N.embargo, facts.embargo))
-    if facts.editorial_note:
+    version_created.text = updated
+    first_created.text = published
+    if article.public_note:
         # Before the links, as the schema orders them; with the IPTC signal saying
         # what kind of change this version is.
-        note = _sub(meta, N.editorial_note, facts.editorial_note)
+        note = _sub(meta, N.editorial_note, article.public_note_line)
         pub_status.addnext(note)
         note.addnext(_sub(meta, "signal", qcode=f"sig:{article.public_note_kind or 'update'}"))
-    _links(meta, inp, facts)
+    _links(meta, images)
 
     created, modified, alt_id, revision_id, language_element, headline = content
-    created.text = facts.published
-    modified.text = facts.updated
-    for byline in article.bylines:
-        alt_id.addprevious(_named(content, "creator", byline))
+    created.text = published
+    modified.text = updated
+    for name in article.bylines:
+        alt_id.addprevious(_named(content, "creator", name))
     _text(alt_id, str(article.article_id))
-    _text(revision_id, facts.revision_identifier)
-    language_element.set("tag", facts.language)
+    _text(revision_id, revision_identifier)
+    language_element.set("tag", language)
     for tag in article.tags:
         headline.addprevious(_sub(content, "keyword", tag))
-    _text(headline, facts.headline)
+    _text(headline, headline_text)
     if article.dek:
         _sub(content, N.headline, article.dek, role="hlrole:sub")
     if article.dateline:
         _sub(content, "dateline", article.dateline)
-    if facts.byline:
-        _sub(content, N.byline, facts.byline)
-    if facts.credit_line:
-        _sub(content, N.credit_line, facts.credit_line)
+    if byline:
+        _sub(content, N.byline, byline)
+    credit_at = len(content)
     # Each image that ships in images/ keeps its own credit (creditline repeats).
-    for name, asset in inp.images():
+    for name, asset, _ in images:
         if asset.credit:
             _sub(content, N.credit_line, f"images/{name}: {asset.credit}")
     if article.summary:
@@ -256,7 +292,35 @@ def build(inp: PackageInput) -> bytes:
 
     inline = content_set[0]
     inline.set("wordcount", str(article.word_count))
-    html = inline[0]
-    html[0][0].text = xml_clean(facts.headline)
-    html.append(xhtml_body(inp))
-    return etree.tostring(root, encoding="UTF-8", xml_declaration=True) + b"\n"
+    inline[0][0][0].text = xml_clean(headline_text)
+    return root, credit_at
+
+
+def build(inp: PackageInput) -> bytes:
+    """The newsItem as UTF-8 XML with a declaration."""
+    facts = fields.facts(inp, "newsml")
+    item, credit_at = _revision_item(inp.article, inp.organisation, inp.image_refs())
+    root = copy.deepcopy(item)
+    _, rights, meta, content, _ = root
+    _, _, usage, link, expression = rights
+    # One usageTerms, the same text as ninjs usageterms: consumers keep only the first.
+    _text(usage, facts.usage_terms)
+    link.set("href", facts.licence)
+    link.set("title", f"Licence {inp.grant.licence_id}")
+    if inp.odrl:
+        expression.text = _odrl_json(inp.odrl)
+    else:
+        rights.remove(expression)
+    first_created, pub_status = meta[3], meta[4]
+    if inp.status != "usable":
+        pub_status.set("qcode", f"stat:{inp.status}")
+    if facts.embargo:
+        # Hold for release: the schema puts embargoed right after firstCreated.
+        first_created.addnext(_sub(meta, N.embargo, facts.embargo))
+    if facts.credit_line:
+        content.insert(credit_at, _sub(content, N.credit_line, facts.credit_line))
+    # The <html> is the item's last element, so its end tag is the last one in the
+    # output (every "<" in a value is escaped): the body goes in just before it.
+    data = etree.tostring(root, encoding="UTF-8", xml_declaration=True)
+    end = data.rindex(_HTML_CLOSE)
+    return b"".join((data[:end], body_xhtml(inp), data[end:], b"\n"))

@@ -20,12 +20,13 @@ publishes it, its absolute URL.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 import orjson
 
 from syndication.packaging import fields
-from syndication.packaging.inputs import AssetInput, PackageInput
+from syndication.packaging.inputs import ArticleRevision, AssetInput, Organisation, PackageInput
 
 VERSIONS = ("1.6", "2.2", "3.1")
 DEFAULT_VERSION = "2.2"
@@ -110,11 +111,11 @@ _SHAPES = {version: _Shape(version) for version in VERSIONS}
 
 
 def _picture(
-    shape: _Shape, facts: fields.Facts, name: str, asset: AssetInput, holder: str
+    shape: _Shape, identifier: str, name: str, asset: AssetInput, size: int, holder: str
 ) -> dict[str, Any]:
     n = shape.names
     item: dict[str, Any] = {
-        n.identifier: f"{facts.identifier}:image:{asset.sha256[:16]}",
+        n.identifier: f"{identifier}:image:{asset.sha256[:16]}",
         "type": "picture",
         **shape.complete(),
         n.copyright_holder: asset.rights_holder or holder,
@@ -127,7 +128,6 @@ def _picture(
     if asset.credit:
         item[n.byline] = asset.credit
     path = f"images/{name}"
-    size = len(asset.data or b"")
     renditions = [("package", shape.rendition(path, asset.mime_type, path, size))]
     if asset.source_url and _absolute(asset.source_url):
         renditions.append(
@@ -138,39 +138,21 @@ def _picture(
 
 
 def document(inp: PackageInput, version: str | None = None) -> dict[str, Any]:
-    """The ninjs object of ``version`` (the package's profile by default) as a dict."""
+    """The ninjs object of ``version`` (the package's profile by default) as a dict.
+
+    What the revision, its pictures and the organisation say is made once per
+    revision (:func:`_revision_document`, shared: its values are read-only);
+    the grant's terms, licence and status and the body its flags prepare are
+    added here.
+    """
     shape = _SHAPES[version or inp.profile]
     n = shape.names
     article = inp.article
     facts = fields.facts(inp, "ninjs")
-    doc: dict[str, Any] = {
-        n.identifier: facts.identifier,
-        "type": "text",
-        **shape.complete(),
-        n.version: facts.version,
-        n.published: facts.published,
-        n.updated: facts.updated,
-        n.status: facts.status,
-        n.language: facts.language,
-        shape.key("$standard" if shape.objects else "standard", "standard"): {
-            "name": "ninjs",
-            "version": shape.version,
-            "schema": schema_uri(shape.version),
-        },
-        n.copyright_holder: facts.copyright_holder,
-        n.copyright_notice: facts.copyright_notice,
-        n.usage_terms: facts.usage_terms,
-        shape.key("rightsinfo", "rightsInfo"): {n.licence: facts.licence},
-        shape.key("infosource" if shape.objects else "infosources", "infoSources"): [
-            # 1.x's info sources have no uri.
-            {
-                "name": inp.organisation.name,
-                **({} if shape.objects else {"uri": inp.organisation.url}),
-            }
-        ],
-    }
-    shape.text(doc, "headlines", "main", facts.headline)
-    shape.text(doc, "headlines", "sub", article.dek)
+    doc = dict(_revision_document(shape.version, article, inp.organisation, inp.image_refs()))
+    doc[n.status] = facts.status
+    doc[n.usage_terms] = facts.usage_terms
+    doc[shape.key("rightsinfo", "rightsInfo")] = {n.licence: facts.licence}
     shape.text(
         doc,
         "bodies",
@@ -181,13 +163,6 @@ def document(inp: PackageInput, version: str | None = None) -> dict[str, Any]:
             ("wordcount", "wordCount", article.word_count),
         ],
     )
-    if shape.objects:
-        doc["wordcount"] = article.word_count
-    shape.text(doc, "descriptions", "summary", article.summary)
-    if facts.byline:
-        doc[n.byline] = facts.byline
-    if facts.editorial_note:
-        doc[n.editorial_note] = facts.editorial_note
     if facts.embargo:
         doc[n.embargo] = facts.embargo
     key, alt_ids = shape.alt_ids(
@@ -199,14 +174,67 @@ def document(inp: PackageInput, version: str | None = None) -> dict[str, Any]:
         ]
     )
     doc[key] = alt_ids
-    if facts.canonical_link and _absolute(facts.canonical_link):
+    return doc
+
+
+@lru_cache(maxsize=fields.REVISIONS_KEPT)
+def _revision_document(
+    version: str,
+    article: ArticleRevision,
+    org: Organisation,
+    images: tuple[tuple[str, AssetInput, int], ...],
+) -> dict[str, Any]:
+    """The part of the ninjs object that is the same for every grant of the revision."""
+    shape = _SHAPES[version]
+    n = shape.names
+    (
+        identifier,
+        revision,
+        _,
+        canonical_link,
+        headline,
+        byline,
+        published,
+        updated,
+        language,
+        holder,
+        notice,
+    ) = fields.revision_facts(article, org)
+    doc: dict[str, Any] = {
+        n.identifier: identifier,
+        "type": "text",
+        **shape.complete(),
+        n.version: revision,
+        n.published: published,
+        n.updated: updated,
+        n.language: language,
+        shape.key("$standard" if shape.objects else "standard", "standard"): {
+            "name": "ninjs",
+            "version": shape.version,
+            "schema": schema_uri(shape.version),
+        },
+        n.copyright_holder: holder,
+        n.copyright_notice: notice,
+        shape.key("infosource" if shape.objects else "infosources", "infoSources"): [
+            # 1.x's info sources have no uri.
+            {"name": org.name, **({} if shape.objects else {"uri": org.url})}
+        ],
+    }
+    shape.text(doc, "headlines", "main", headline)
+    shape.text(doc, "headlines", "sub", article.dek)
+    if shape.objects:
+        doc["wordcount"] = article.word_count
+    shape.text(doc, "descriptions", "summary", article.summary)
+    if byline:
+        doc[n.byline] = byline
+    if article.public_note:
+        doc[n.editorial_note] = article.public_note_line
+    if canonical_link and _absolute(canonical_link):
         doc["renditions"] = shape.named(
             [
                 (
                     n.canonical_link,
-                    shape.rendition(
-                        facts.canonical_link, "text/html", "The original article", None
-                    ),
+                    shape.rendition(canonical_link, "text/html", "The original article", None),
                 )
             ]
         )
@@ -216,12 +244,11 @@ def document(inp: PackageInput, version: str | None = None) -> dict[str, Any]:
             for subject in subjects:
                 subject["literal"] = subject["name"]
         doc["subject" if shape.objects else "subjects"] = subjects
-    images = inp.images()
     if images:
         doc["associations"] = shape.named(
             [
-                (f"image{index}", _picture(shape, facts, name, asset, facts.copyright_holder))
-                for index, (name, asset) in enumerate(images, start=1)
+                (f"image{index}", _picture(shape, identifier, name, asset, size, holder))
+                for index, (name, asset, size) in enumerate(images, start=1)
             ]
         )
     return doc

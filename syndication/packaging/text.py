@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from syndication.packaging.inputs import PackageInput
+from syndication.packaging.inputs import PackageInput, PreparedBody
 from syndication.packaging.markup import Element, text_content
 
 _LINE_EDGES = re.compile(r"[ \t]*\n[ \t]*")
@@ -252,7 +252,13 @@ _WRITER = TextWriter()
 
 def body_text(inp: PackageInput, fmt: str = "text") -> str:
     """The prepared body as plain text, blocks separated by blank lines."""
-    return "\n\n".join(_WRITER.blocks(inp.body(fmt).nodes))
+    prepared = inp.body(fmt)
+    return prepared.stored.text if prepared.stored is not None else prepared_text(prepared)
+
+
+def prepared_text(prepared: PreparedBody) -> str:
+    """A prepared body's plain text (what :func:`body_text` gives when nothing is stored)."""
+    return "\n\n".join(_WRITER.blocks(prepared.nodes))
 
 
 def build(inp: PackageInput) -> bytes:

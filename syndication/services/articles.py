@@ -33,7 +33,7 @@ from syndication.models import (
 from syndication.models.base import utcnow
 from syndication.policy.rights import Provenance as RightsProvenance
 from syndication.policy.rights import suggest
-from syndication.services import assets, audit, settings
+from syndication.services import assets, audit, package_sources, settings
 from syndication.services.errors import DomainError, NotFound
 
 
@@ -211,7 +211,10 @@ def _unchanged(article: Article, digest: str) -> bool:
 def _append_revision(
     article: Article, draft: ArticleDraft, digest: str, note: str, actor: User | None
 ) -> ArticleRevision:
-    """Record the draft's content as the article's next revision (the caller commits)."""
+    """Record the draft's content as the article's next revision (the caller commits).
+
+    Its body forms are made now, once, for every package built from it.
+    """
     article.current_revision = len(article.revisions) + 1
     revision = ArticleRevision(
         number=article.current_revision,
@@ -223,9 +226,21 @@ def _append_revision(
         note=note,
         content_hash=digest,
         created_by_id=actor.id if actor is not None else None,
+        forms=_forms(draft.body_html, article),
     )
     article.revisions.append(revision)
     return revision
+
+
+def _forms(body_html: str, article: Article) -> str | None:
+    """The new revision's body forms; None (made later by the worker's upkeep) when one of
+    its images has no file name in its address, since packages name it after its row id,
+    which a new image has only once it is written (a flush here would count as a change)."""
+    if any(asset.id is None and not package_sources.named(asset) for asset in article.assets):
+        return None
+    return package_sources.stored_forms(
+        body_html, tuple(map(package_sources.asset_input, article.assets))
+    )
 
 
 def import_draft(
@@ -444,6 +459,8 @@ def update_rights(
     except DomainError:
         db.session.rollback()
         raise
+    # Which pictures ship decides the prepared bodies: the stored forms follow.
+    package_sources.store_forms([article.id])
     audit.record(
         actor,
         "rights_changed",

@@ -15,7 +15,7 @@ from syndication.extensions import db
 from syndication.ingest.images import NotAnImage, inspect_image
 from syndication.models import Asset, User
 from syndication.policy.jobs import GiveUp, retry_after
-from syndication.services import audit, jobs, outbound
+from syndication.services import audit, jobs, outbound, package_sources
 from syndication.services.errors import Invalid, NotFound
 
 
@@ -66,6 +66,8 @@ def store_file(asset_id: int, data: bytes, *, actor: User | None, claimed_type: 
         raise Invalid(str(exc)) from exc
     asset.sha256 = _write(data)
     asset.mime_type = facts.media_type
+    # A picture with its file ships in images/: the revision's stored forms follow.
+    package_sources.store_forms([asset.article_id])
     audit.record(
         actor,
         "asset_file_stored",

@@ -6,6 +6,12 @@ Here the grant, its partner, the article, its current revision and the
 organisation come back as one row, assets and tags in one query each, and go
 straight into the packagers' plain data. The preview of an article (no grant)
 reads the same way, so both share one converter.
+
+Each revision's body forms (``packaging.forms``) are stored with it, made when
+the revision is and again when its assets change (:func:`store_forms`). They
+are read once per revision however many grants are built from it; forms that
+no longer fit the assets, or that were never made (revisions older than
+them), are made in memory for the read, and stored by :func:`fill_forms`.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from syndication.models import (
     Partner,
     PartnerStatus,
 )
+from syndication.packaging import forms as revision_forms
 from syndication.services import assets, pixels, settings
 
 
@@ -103,6 +110,7 @@ _ARTICLE_COLUMNS = (
     _articles.c.rights_holder,
     _articles.c.public_note,
     _articles.c.public_note_kind,
+    _revisions.c.id.label("revision_id"),
     _revisions.c.number.label("revision_number"),
     _revisions.c.headline,
     _revisions.c.dek,
@@ -124,7 +132,7 @@ def _with_article(select: sa.Select) -> sa.Select:
     ).outerjoin(_org, _org.c.id == 1)
 
 
-_GRANTS = _with_article(
+_ANY_PARTNERS_GRANTS = _with_article(
     sa.select(
         *GRANT_STATE_COLUMNS,
         _grants.c.terms,
@@ -135,16 +143,37 @@ _GRANTS = _with_article(
     .select_from(_grants)
     .join(_partners, _partners.c.id == _grants.c.partner_id)
     .join(_articles, _articles.c.id == _grants.c.article_id)
-).where(
-    _grants.c.id.in_(sa.bindparam("grant_ids", expanding=True)),
-    _grants.c.partner_id == sa.bindparam("partner_id"),
-)
+).where(_grants.c.id.in_(sa.bindparam("grant_ids", expanding=True)))
+_GRANTS = _ANY_PARTNERS_GRANTS.where(_grants.c.partner_id == sa.bindparam("partner_id"))
 
-_ARTICLE = _with_article(
+_ARTICLES = _with_article(
     sa.select(
         _articles.c.id.label("article_id"), *_ARTICLE_COLUMNS, *ORGANISATION_COLUMNS
     ).select_from(_articles)
-).where(_articles.c.id == sa.bindparam("article_id"))
+).where(_articles.c.id.in_(sa.bindparam("article_ids", expanding=True)))
+
+_FORMS = sa.select(_revisions.c.id, _revisions.c.forms).where(
+    _revisions.c.id.in_(sa.bindparam("revision_ids", expanding=True))
+)
+_STORE_FORMS = (
+    sa.update(_revisions)
+    .where(_revisions.c.id == sa.bindparam("revision_id"))
+    .values(forms=sa.bindparam("stored_forms"))
+)
+# Current revisions whose forms were never made (made before forms were stored).
+_WITHOUT_FORMS = (
+    sa.select(_articles.c.id)
+    .join(
+        _revisions,
+        sa.and_(
+            _revisions.c.article_id == _articles.c.id,
+            _revisions.c.number == _articles.c.current_revision,
+        ),
+    )
+    .where(_revisions.c.forms.is_(None))
+    .order_by(_articles.c.id)
+    .limit(sa.bindparam("limit"))
+)
 
 _TAGS = (
     sa.select(_tags.c.article_id, _tags.c.tag)
@@ -208,9 +237,15 @@ def _revision(row: Any, tags: Sequence[str]) -> packaging.ArticleRevision:
     )
 
 
-def _asset(row: Any) -> packaging.AssetInput:
+def named(row: Any) -> str:
+    """The file name in an asset's address ("" when it has none)."""
+    return basename(row.url.split("?", 1)[0])
+
+
+def asset_input(row: Any) -> packaging.AssetInput:
+    """An asset row (or Asset) as the packagers take it, with its stored file if ours."""
     return packaging.AssetInput(
-        filename=basename(row.url.split("?", 1)[0]) or f"image-{row.id}",
+        filename=named(row) or f"image-{row.id}",
         # The stored file (services.assets), or None: then the package carries the credit only.
         data=assets.read(row.sha256) if row.syndicatable else None,
         mime_type=row.mime_type or "image/jpeg",
@@ -235,26 +270,102 @@ def _extras(
     for article_id, tag in db.session.execute(_TAGS, {"article_ids": ids}):
         tags[article_id].append(tag)
     for row in db.session.execute(_ASSETS, {"article_ids": ids}):
-        assets[row.article_id].append(_asset(row))
+        assets[row.article_id].append(asset_input(row))
     return tags, assets
 
 
-def for_grants(grant_ids: Iterable[int], partner_id: int) -> dict[int, Source]:
+def _forms(
+    revisions: Mapping[int, tuple[str, tuple[packaging.AssetInput, ...]]],
+) -> dict[int, packaging.RevisionForms]:
+    """The body forms of revisions (by row id: body, assets), each read or made once.
+
+    Stored forms made from another state of the assets (or by another packager
+    version) are made again here for this read, not stored: a read stays a read.
+    """
+    if not revisions:
+        return {}
+    stored = dict(db.session.execute(_FORMS, {"revision_ids": sorted(revisions)}).all())
+    out = {}
+    for revision_id, (body_html, pictures) in revisions.items():
+        key = revision_forms.forms_key(body_html, pictures)
+        data = stored.get(revision_id)
+        forms = revision_forms.loads(data, body_html) if data else None
+        if forms is None or forms.key != key:
+            forms = revision_forms.revision_forms(body_html, pictures)
+        out[revision_id] = forms
+    return out
+
+
+def store_forms(article_ids: Iterable[int]) -> int:
+    """Make and store the body forms of these articles' current revisions (the caller commits).
+
+    For whatever changes what they are made from apart from a new revision: an
+    image's file stored, a picture marked as ours or not. Returns how many.
+    """
+    ids = sorted(set(article_ids))
+    if not ids:
+        return 0
+    rows = db.session.execute(_ARTICLES, {"article_ids": ids}).all()
+    _, assets = _extras(ids)
+    values = [
+        {
+            "revision_id": row.revision_id,
+            "stored_forms": stored_forms(row.body_html, tuple(assets[row.article_id])),
+        }
+        for row in rows
+    ]
+    if values:
+        db.session.execute(_STORE_FORMS, values)
+    return len(values)
+
+
+def stored_forms(body_html: str, assets: tuple[packaging.AssetInput, ...]) -> str:
+    """The body forms of a revision with these assets, as its ``forms`` column holds them."""
+    made = revision_forms.revision_forms(body_html, assets)
+    return revision_forms.dumps(made, body_html).decode()
+
+
+def fill_forms(limit: int = 500) -> int:
+    """Store the forms of up to ``limit`` current revisions that have none yet (and commit).
+
+    Revisions made before forms were stored get them here, a batch at a time,
+    so that no download has to make them; until then reads make them in memory.
+    """
+    article_ids = db.session.scalars(_WITHOUT_FORMS, {"limit": limit}).all()
+    filled = store_forms(article_ids)
+    db.session.commit()
+    return filled
+
+
+def for_grants(grant_ids: Iterable[int], partner_id: int | None) -> dict[int, Source]:
     """The partner's grants among these ids, with their package inputs; others are absent.
 
-    Three queries whatever the number of grants. The inputs are built whatever
-    the grants' state: callers decide whether a grant may be used.
+    ``partner_id`` None reads any partner's grants: for staff and the system
+    (a bench, checks of copies), never for a partner's request. Four queries
+    whatever the number of grants; each article's revision and its forms are
+    read once, shared by every grant of it. The inputs are built whatever the
+    grants' state: callers decide whether a grant may be used.
     """
     ids = sorted(set(grant_ids))
     if not ids:
         return {}
-    rows = db.session.execute(_GRANTS, {"grant_ids": ids, "partner_id": partner_id}).all()
+    if partner_id is None:
+        rows = db.session.execute(_ANY_PARTNERS_GRANTS, {"grant_ids": ids}).all()
+    else:
+        rows = db.session.execute(_GRANTS, {"grant_ids": ids, "partner_id": partner_id}).all()
     tags, assets = _extras(row.article_id for row in rows)
+    revisions: dict[int, packaging.ArticleRevision] = {}
+    for row in rows:
+        if row.revision_id not in revisions:
+            revisions[row.revision_id] = _revision(row, tags[row.article_id])
+    forms = _forms(
+        {row.revision_id: (row.body_html, tuple(assets[row.article_id])) for row in rows}
+    )
     sources = {}
     for row in rows:
         state = grant_state(row, headline=row.headline)
         inp = packaging.PackageInput(
-            article=_revision(row, tags[row.article_id]),
+            article=revisions[row.revision_id],
             terms=row.terms,
             grant=packaging.GrantFacts(
                 grant_id=str(row.grant_id),
@@ -268,6 +379,7 @@ def for_grants(grant_ids: Iterable[int], partner_id: int) -> dict[int, Source]:
             assets=tuple(assets[row.article_id]),
             status="canceled" if state.status is GrantStatus.REVOKED else "usable",
             profile=row.ninjs_version,
+            forms=forms[row.revision_id],
         )
         sources[row.grant_id] = Source(state, inp)
     return sources
@@ -277,6 +389,6 @@ def for_article(
     article_id: int,
 ) -> tuple[packaging.ArticleRevision, packaging.Organisation, tuple[packaging.AssetInput, ...]]:
     """An article's current revision, the organisation and the article's assets, as packaged."""
-    row = db.session.execute(_ARTICLE, {"article_id": article_id}).one()
+    row = db.session.execute(_ARTICLES, {"article_ids": [article_id]}).one()
     tags, assets = _extras([article_id])
     return _revision(row, tags[article_id]), _organisation(row), tuple(assets[article_id])
