@@ -20,7 +20,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0025_revision_forms"
-down_revision = "0023_reports"
+down_revision = "0024_monthly_views"
 branch_labels = None
 depends_on = None
 
