@@ -124,6 +124,8 @@ def is_prefetch(purpose: str, sec_purpose: str) -> bool:
     return "prefetch" in said or "prerender" in said or "preview" in said
 
 
+# A page's readers all send the same referrer: judged once, the answer serves the rest.
+@lru_cache(maxsize=4096)
 def is_preview(referrer: str) -> bool:
     """The hit came from inside a CMS's editor or preview, not from a published page."""
     try:
