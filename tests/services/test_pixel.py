@@ -112,6 +112,20 @@ def test_the_pixel_answers_without_writing_and_the_flush_counts_the_view(client,
     assert len(hit.visitor_hash) == 64 and "198.51.100.23" not in hit.visitor_hash
 
 
+@pytest.mark.parametrize(
+    "headers",
+    [{"Sec-Purpose": "prefetch;prerender"}, {"Purpose": "prefetch"}, {"X-Moz": "prefetch"}],
+)
+def test_the_pixel_hears_every_spelling_of_a_prefetch(client, grant, page, headers):
+    url = pixels.pixel_url(grant.id).removeprefix("http://localhost")
+    client.get(url, headers={"Referer": page, "User-Agent": CHROME, **headers})
+    client.get(url, headers={"User-Agent": GOOGLEBOT})
+    client.get(url, headers={"User-Agent": ""})  # no agent at all
+    assert pixels.flush() == 3
+    verdicts = db.session.scalars(sa.select(PixelHit.verdict).order_by(PixelHit.id)).all()
+    assert verdicts == [HitVerdict.PREFETCH, HitVerdict.BOT, HitVerdict.BOT]
+
+
 def test_forged_pixel_is_served_but_not_buffered(client):
     response = client.get("/px/not-a-real-token.gif")
     assert response.status_code == 200
