@@ -26,7 +26,7 @@ from syndication.models import (
     PixelHit,
 )
 from syndication.services import notices, pixels
-from syndication.services.hit_buffer import MemoryHitBuffer, RedisHitBuffer
+from syndication.services.hit_buffer import MemoryHitBuffer, RedisHitBuffer, Unavailable
 
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
@@ -360,6 +360,15 @@ def test_a_web_process_asks_redis_about_the_flush_once_per_flag_and_pushes_bare_
         assert a.waiting() == 6
     finally:
         a.clear()
+
+
+def test_a_bare_push_to_a_redis_that_is_gone_says_so():
+    """Between two looks at the flag, a hit that cannot be pushed is reported, not dropped
+    in silence (the pixel logs it and still answers)."""
+    gone = RedisHitBuffer("redis://127.0.0.1:1/0", "x", clock=lambda: 0.0)
+    gone._covered_until = 1.0  # a flush was asked for: the next push is a bare RPUSH
+    with pytest.raises(Unavailable):
+        gone.push(b"1")
 
 
 def test_a_dead_batch_is_looked_at_again_once_per_lease_whoever_asks(hit_buffer, grant):
