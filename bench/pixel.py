@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -309,7 +310,8 @@ def main() -> int:
         import redis
 
         queue = redis.Redis.from_url(queue_url)
-        keys = queue.keys(f"*{name}*")
+        # The queue's keys carry the name as Huey cleans it (letters, digits, underscores).
+        keys = queue.keys(f"*{name}*") + queue.keys(f"huey.*.{re.sub(r'[^A-Za-z0-9_]', '', name)}")
         if keys:
             queue.delete(*keys)
         with admin.connect() as conn:
