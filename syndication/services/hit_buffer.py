@@ -3,7 +3,9 @@
 ``PIXEL_BUFFER_URL`` chooses the buffer:
 
 * ``redis://host:port/db`` (production; a db number of its own): a Redis list
-  every web worker pushes to in one round trip. The flush *claims* a batch: one
+  every web worker pushes to in one round trip, a bare RPUSH on a connection of
+  the worker's own; about once a second the push also asks whether a flush was
+  asked for (see :meth:`RedisHitBuffer.push`). The flush *claims* a batch: one
   Lua script moves up to N hits from the list to a list of the batch's own and
   records the batch, with the time, in a sorted set of claimed batches; all in
   one step, so a hit is always in exactly one place. Only after the batch is
@@ -24,6 +26,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 import uuid
 from collections import deque
 from dataclasses import dataclass, field
@@ -172,11 +175,23 @@ return items
 """
 
 
+# How long a request for a flush covers the hits that follow it: the flush task is asked
+# for this far ahead (services/pixels.py), and the flag saying it was asked lives as long.
+FLUSH_ASKED_FOR = 1.0
+
+
 class RedisHitBuffer:
     """Production: one Redis list shared by every web worker, claimed in batches."""
 
-    def __init__(self, url: str, prefix: str) -> None:
+    def __init__(self, url: str, prefix: str, *, clock=time.monotonic) -> None:
         self._redis = redis.Redis.from_url(url)
+        self._clock = clock
+        # The pixel's own connection, one per thread: a bare command on it costs a
+        # fraction of the client's pooled call (pool, retries, instrumentation).
+        self._local = threading.local()
+        # Until then (monotonic), a flush already asked for will write what this
+        # process pushes: until the flag in Redis that says so runs out.
+        self._covered_until = float("-inf")
         self._waiting = f"{prefix}:hits"
         self._claimed = f"{prefix}:claimed"
         self._batch = f"{prefix}:batch:"
@@ -188,15 +203,44 @@ class RedisHitBuffer:
         self._reclaim = self._redis.register_script(_RECLAIM)
 
     def push(self, record: bytes) -> bool:
-        # One round trip: the hit, and whether a flush was asked for within the second.
+        """One round trip. While a flush already asked for will write the hit, a bare RPUSH;
+        else (about once a second per process) also the flag that a flush was asked for,
+        set if absent, and how long it still lives, which this process then remembers."""
+        now = self._clock()
+        if now < self._covered_until:
+            self._rpush(record)
+            return False
         pipe = self._redis.pipeline(transaction=False)
         pipe.rpush(self._waiting, record)
-        pipe.set(self._asked, b"1", nx=True, px=1000)
+        pipe.set(self._asked, b"1", nx=True, px=int(FLUSH_ASKED_FOR * 1000))
+        pipe.pttl(self._asked)
         try:
-            _, first = pipe.execute()
+            _, first, left_ms = pipe.execute()
         except redis.RedisError as exc:
             raise Unavailable(str(exc)) from exc
+        # Whoever set the flag asked for a flush when it runs out; a negative TTL (the flag
+        # gone already) covers nothing, so the next hit asks again.
+        self._covered_until = now + max(left_ms, 0) / 1000
         return bool(first)
+
+    def _rpush(self, record: bytes) -> None:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            connection = self._local.connection = self._redis.connection_pool.make_connection()
+        for attempt in (1, 2):
+            try:
+                connection.send_command("RPUSH", self._waiting, record)
+                connection.read_response()
+                return
+            except redis.ConnectionError as exc:
+                # Mostly a connection closed while idle (a Redis restart, its idle timeout),
+                # which the command never reached: one more try on a new one.
+                connection.disconnect()
+                if attempt == 2:
+                    raise Unavailable(str(exc)) from exc
+            except redis.RedisError as exc:
+                connection.disconnect()
+                raise Unavailable(str(exc)) from exc
 
     def salt(self, day: date) -> bytes:
         known = self._salts.get(day)
@@ -248,6 +292,7 @@ class RedisHitBuffer:
         claimed = [self._batch + b.decode() for b in self._redis.zrange(self._claimed, 0, -1)]
         once = list(self._redis.scan_iter(f"{self._once}*"))
         self._redis.delete(self._waiting, self._claimed, self._asked, *claimed, *once)
+        self._covered_until = float("-inf")
 
 
 def make_buffer(url: str, *, prefix: str) -> HitBuffer:

@@ -50,6 +50,7 @@ from syndication.models.base import utcnow
 from syndication.services import mail, upsert, view_months
 from syndication.services.hit_buffer import (
     BATCH_SIZE,
+    FLUSH_ASKED_FOR,
     Batch,
     HitBuffer,
     Unavailable,
@@ -169,7 +170,7 @@ def _ask_for_flush(now: datetime) -> None:
     from syndication import tasks
 
     try:
-        tasks.enqueue(app, FLUSH_TASK, eta=now + timedelta(seconds=1))
+        tasks.enqueue(app, FLUSH_TASK, eta=now + timedelta(seconds=FLUSH_ASKED_FOR))
     except Exception:
         # The hit is buffered: the minute's periodic flush writes it.
         app.logger.exception("Could not ask for a pixel flush; the periodic one will")

@@ -10,6 +10,7 @@ domain is its host without ``www.``, in IDNA form, as partner domains are kept.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from syndication.ingest.identity import TRACKING_PARAMS, TRACKING_PREFIXES
@@ -38,6 +39,8 @@ def domain_of(host: str) -> str:
         return ""
 
 
+# A page's readers all send the same referrer: parsed once, the answer serves the rest.
+@lru_cache(maxsize=4096)
 def normalise(referrer: str) -> Page:
     """The page a ``Referer`` names, or :data:`NO_PAGE` for anything but an http(s) URL."""
     referrer = (referrer or "").strip()

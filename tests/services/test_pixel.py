@@ -26,7 +26,7 @@ from syndication.models import (
     PixelHit,
 )
 from syndication.services import notices, pixels
-from syndication.services.hit_buffer import MemoryHitBuffer, RedisHitBuffer
+from syndication.services.hit_buffer import MemoryHitBuffer, RedisHitBuffer, Unavailable
 
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
@@ -73,12 +73,13 @@ def page(grant) -> str:
     return f"https://www.{grant.partner.domains[0].domain}/2026/story/"
 
 
-def _redis_buffer() -> RedisHitBuffer:
+def _redis_url() -> str:
     url = os.environ.get("PIXEL_BUFFER_URL", "")
-    return RedisHitBuffer(
-        url if url.startswith("redis://") else "redis://127.0.0.1:6379/3",
-        prefix=f"tests-{os.getpid()}-{uuid.uuid4().hex}:pixel",
-    )
+    return url if url.startswith("redis://") else "redis://127.0.0.1:6379/3"
+
+
+def _redis_buffer() -> RedisHitBuffer:
+    return RedisHitBuffer(_redis_url(), prefix=f"tests-{os.getpid()}-{uuid.uuid4().hex}:pixel")
 
 
 @pytest.fixture(params=["memory", "redis"])
@@ -109,6 +110,20 @@ def test_the_pixel_answers_without_writing_and_the_flush_counts_the_view(client,
     assert hit.domain == grant.partner.domains[0].domain
     assert hit.referrer == page + "?utm_source=newsletter#top"
     assert len(hit.visitor_hash) == 64 and "198.51.100.23" not in hit.visitor_hash
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [{"Sec-Purpose": "prefetch;prerender"}, {"Purpose": "prefetch"}, {"X-Moz": "prefetch"}],
+)
+def test_the_pixel_hears_every_spelling_of_a_prefetch(client, grant, page, headers):
+    url = pixels.pixel_url(grant.id).removeprefix("http://localhost")
+    client.get(url, headers={"Referer": page, "User-Agent": CHROME, **headers})
+    client.get(url, headers={"User-Agent": GOOGLEBOT})
+    client.get(url, headers={"User-Agent": ""})  # no agent at all
+    assert pixels.flush() == 3
+    verdicts = db.session.scalars(sa.select(PixelHit.verdict).order_by(PixelHit.id)).all()
+    assert verdicts == [HitVerdict.PREFETCH, HitVerdict.BOT, HitVerdict.BOT]
 
 
 def test_forged_pixel_is_served_but_not_buffered(client):
@@ -317,6 +332,43 @@ def test_the_worker_flushes_when_hits_arrive_on_redis(app, redis_buffer, worker,
     # The queue keeps naive UTC times.
     assert worker.drain(now=datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=2)) == 1
     assert _count(PixelHit) == 2
+
+
+def test_a_web_process_asks_redis_about_the_flush_once_per_flag_and_pushes_bare_hits_between():
+    """The flag that a flush was asked for is read once, with its time to live; until it runs
+    out the process pushes bare hits, and another process learns the same from the flag."""
+    prefix = f"tests-{os.getpid()}-{uuid.uuid4().hex}:pixel"
+    clocks = {"a": 100.0, "b": 500.0}
+    a, b = (
+        RedisHitBuffer(_redis_url(), prefix, clock=lambda name=name: clocks[name])
+        for name in ("a", "b")
+    )
+    try:
+        assert a.push(b"1") is True  # sets the flag: the caller asks for a flush
+        flag = f"{prefix}:flush-asked"
+        assert 0 < a._redis.pttl(flag) <= 1000
+        a._redis.delete(flag)  # the flag gone: this process still knows a flush comes
+        assert a.push(b"2") is False
+        assert b.push(b"3") is True  # another process sees no flag: it asks
+        a._redis.pexpire(flag, 60_000)  # however slow this test runs, the flag stands
+        assert a.push(b"4") is False
+        clocks["a"] += 1.0  # the second a asked for has passed
+        assert a.push(b"5") is False  # b's flag stands: b's flush is coming
+        a._redis.delete(flag)
+        clocks["a"] += 60.0  # past the flag's life as a read it
+        assert a.push(b"6") is True
+        assert a.waiting() == 6
+    finally:
+        a.clear()
+
+
+def test_a_bare_push_to_a_redis_that_is_gone_says_so():
+    """Between two looks at the flag, a hit that cannot be pushed is reported, not dropped
+    in silence (the pixel logs it and still answers)."""
+    gone = RedisHitBuffer("redis://127.0.0.1:1/0", "x", clock=lambda: 0.0)
+    gone._covered_until = 1.0  # a flush was asked for: the next push is a bare RPUSH
+    with pytest.raises(Unavailable):
+        gone.push(b"1")
 
 
 def test_a_dead_batch_is_looked_at_again_once_per_lease_whoever_asks(hit_buffer, grant):

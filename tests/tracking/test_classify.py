@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from crawlerdetect import CrawlerDetect
+from hypothesis import given
+from hypothesis import strategies as st
 
 from syndication.models import HitVerdict
 from syndication.tracking import classify
@@ -38,6 +41,51 @@ def test_the_verdicts_are_the_models_hit_verdicts() -> None:
 )
 def test_known_bots_and_empty_or_headless_agents_are_bots(agent: str) -> None:
     assert classify.verdict(Request(user_agent=agent)) == classify.BOT
+
+
+AGENTS = [
+    CHROME,
+    "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0",
+    "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15"
+    " (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+    "Mozilla/5.0 (Linux; Android 14; SM-S918B) AppleWebKit/537.36 (KHTML, like Gecko)"
+    " SamsungBrowser/25.0 Chrome/121.0.0.0 Mobile Safari/537.36",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
+    " Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+    "Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)",
+    "Mozilla/5.0 (compatible; AhrefsBot/7.0; +http://ahrefs.com/robot/)",
+    "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+    "Twitterbot/1.0",
+    "Go-http-client/2.0",
+    "Wget/1.21.4",
+    "Mozilla/5.0 (compatible)",
+    "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
+    " Chrome/120.0.0.0 Safari/537.36 feedly/1.0",
+    "something unheard of",
+]
+
+
+@pytest.mark.parametrize("agent", AGENTS)
+def test_crawlers_are_told_as_crawlerdetect_tells_them(agent: str) -> None:
+    assert classify.is_bot(agent) == CrawlerDetect().is_crawler(agent)
+
+
+@given(st.text(max_size=80))
+def test_any_agent_is_judged_as_crawlerdetect_judges_it(agent: str) -> None:
+    expected = not agent.strip() or bool(classify._HEADLESS.search(agent))
+    assert classify.is_bot(agent) == (expected or CrawlerDetect().is_crawler(agent))
+
+
+def test_readers_agents_that_differ_only_in_versions_share_one_search() -> None:
+    """The slow search runs once for a browser, however many versions its readers run."""
+    version = (
+        "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko)"
+        " Chrome/131.0.{}.{} Safari/537.36"
+    )
+    classify.is_bot(version.format(0, 0))
+    searched = classify._names_a_crawler.cache_info().misses
+    assert not any(classify.is_bot(version.format(n, n * 7)) for n in range(1, 50))
+    assert classify._names_a_crawler.cache_info().misses == searched
 
 
 @pytest.mark.parametrize(

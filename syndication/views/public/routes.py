@@ -78,20 +78,30 @@ def apply():
     return render_template("public/apply.html", form=form, terms=terms), status
 
 
+@limiter.request_filter
+def _pixel_is_never_limited() -> bool:
+    """A throttled pixel hit is a lost one, so no limit applies to the pixel: this says so
+    before the limiter resolves, per request, the limits that would apply."""
+    return request.endpoint == "public.pixel"
+
+
 @bp.route("/px/<token>.gif")
 def pixel(token: str):
     """The tracking pixel: always the same GIF, never cached, so every view is seen.
 
-    The hit is only buffered here; it is classified and counted by the flush.
+    The hit is only buffered here; it is classified and counted by the flush. The
+    headers are read from the WSGI environ as they came: this runs for every reader.
     """
-    headers = request.headers
+    environ = request.environ
     pixels.record_hit(
         token,
-        referrer=request.referrer or "",
+        referrer=environ.get("HTTP_REFERER", ""),
         remote_addr=request.remote_addr or "",
-        user_agent=request.user_agent.string,
-        purpose=headers.get("Purpose") or headers.get("X-Purpose") or headers.get("X-Moz", ""),
-        sec_purpose=headers.get("Sec-Purpose", ""),
+        user_agent=environ.get("HTTP_USER_AGENT", ""),
+        purpose=environ.get("HTTP_PURPOSE")
+        or environ.get("HTTP_X_PURPOSE")
+        or environ.get("HTTP_X_MOZ", ""),
+        sec_purpose=environ.get("HTTP_SEC_PURPOSE", ""),
     )
     return Response(
         pixels.PIXEL_GIF,
