@@ -61,6 +61,8 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 @sa.event.listens_for(sa.engine.Engine, "begin")
 def _sqlite_begin(conn) -> None:
     if conn.dialect.name == "sqlite":
+        if conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+            return  # each statement is its own transaction (services.downloads)
         # A transaction that reads and then writes asks for the write lock at
         # once (it waits its turn): taken later, SQLite refuses it outright if
         # another connection wrote since this one's first read.
