@@ -108,7 +108,7 @@ def _fingerprint_holds() -> tuple[sa.ColumnElement, ...]:
     )
 
 
-def _typed(name: str, column: sa.Column, dialect: str) -> sa.ColumnElement:
+def typed(name: str, column: sa.Column, dialect: str) -> sa.ColumnElement:
     """A bound parameter to SELECT into ``column``."""
     value = sa.bindparam(name, type_=column.type)
     # PostgreSQL cannot infer a SELECT list parameter's type (NULL above all); a
@@ -116,8 +116,44 @@ def _typed(name: str, column: sa.Column, dialect: str) -> sa.ColumnElement:
     return sa.cast(value, column.type) if dialect == "postgresql" else value
 
 
+def logged_insert(
+    from_: sa.FromClause,
+    where: list[sa.ColumnElement],
+    who: tuple[sa.ColumnElement, sa.ColumnElement, sa.ColumnElement],
+    dialect: str,
+) -> sa.Insert:
+    """INSERT one downloads row SELECTed from ``from_`` only while ``where`` holds.
+
+    ``who`` are the row's grant, partner and user ids (columns of ``from_`` or
+    ``typed`` parameters); the key, the package's hash, format and size and the
+    time are parameters. The statement returns the row's id: a driver's
+    rowcount for an INSERT … SELECT is not to be relied on.
+    """
+    if dialect == "postgresql":
+        # The row does not wait for the disk, as packages.begin_logging's rows do
+        # not: set for this statement's own transaction, in the same round trip.
+        unhurried = sa.select(
+            sa.func.set_config("synchronous_commit", "off", True).label("setting")
+        ).subquery("unhurried")
+        from_ = from_.join(unhurried, sa.true())
+    row = sa.select(
+        *who,
+        typed("api_key_id", _downloads.c.api_key_id, dialect),
+        *(
+            typed(name, _downloads.c[name], dialect)
+            for name in ("package_hash", "format", "size", "created_at")
+        ),
+    )
+    return sa.insert(_downloads).from_select(
+        ["grant_id", "partner_id", "user_id", "api_key_id", "package_hash", "format", "size",
+         "created_at"],
+        row.select_from(from_).where(*where),
+        include_defaults=False,
+    ).returning(_downloads.c.id)  # fmt: skip
+
+
 def _log_if_unchanged(dialect: str, *, session: bool) -> sa.Insert:
-    """INSERT the downloads row, SELECTed from the grant only while serving it from memory holds.
+    """The downloads row, SELECTed from the grant only while serving it from memory holds.
 
     ``session``: the credential is a login session, checked here too, and the
     row names its user; else the caller checked the credential (an API key, a
@@ -141,51 +177,30 @@ def _log_if_unchanged(dialect: str, *, session: bool) -> sa.Insert:
         user_id = _users.c.id
     else:
         where.append(_grants.c.partner_id == sa.bindparam("partner_id"))
-        user_id = _typed("user_id", _downloads.c.user_id, dialect)
-    if dialect == "postgresql":
-        # The row does not wait for the disk, as packages.begin_logging's rows do
-        # not: set for this statement's own transaction, in the same round trip.
-        unhurried = sa.select(
-            sa.func.set_config("synchronous_commit", "off", True).label("setting")
-        ).subquery("unhurried")
-        from_ = from_.join(unhurried, sa.true())
-    row = sa.select(
-        _grants.c.id,
-        _grants.c.partner_id,
-        user_id,
-        _typed("api_key_id", _downloads.c.api_key_id, dialect),
-        *(
-            _typed(name, _downloads.c[name], dialect)
-            for name in ("package_hash", "format", "size", "created_at")
-        ),
-    )
-    return sa.insert(_downloads).from_select(
-        ["grant_id", "partner_id", "user_id", "api_key_id", "package_hash", "format", "size",
-         "created_at"],
-        row.select_from(from_).where(*where),
-        include_defaults=False,
-    ).returning(_downloads.c.id)  # fmt: skip
+        user_id = typed("user_id", _downloads.c.user_id, dialect)
+    return logged_insert(from_, where, (_grants.c.id, _grants.c.partner_id, user_id), dialect)
 
 
 # Built once per database and credential: SQLAlchemy reuses each one's compiled form.
 _LOGGED_STATEMENTS: dict[tuple[str, bool], sa.Insert] = {}
 
 
-def _log_if(statement_key: tuple[str, bool], params: dict) -> bool:
-    """Run one check-and-log statement; True when it wrote the row (everything held).
+def _log_if_remembered(session: bool, params: dict) -> bool:
+    key = (db.engine.dialect.name, session)
+    statement = _LOGGED_STATEMENTS.get(key)
+    if statement is None:
+        statement = _LOGGED_STATEMENTS[key] = _log_if_unchanged(key[0], session=session)
+    return log_if(statement, params)
 
-    The row's id comes back (RETURNING) to say so: a driver's rowcount for an
-    INSERT … SELECT is not to be relied on.
+
+def log_if(statement: sa.Insert, params: dict) -> bool:
+    """Run one check-and-log statement (``logged_insert``); True when it wrote the row.
 
     When nothing was read in this request yet (the portal's cached download),
     the statement runs on its own, autocommitted: no BEGIN or COMMIT to wait
     for. Otherwise (an API key was checked, or the session joins an outer
     transaction) the row joins the session's transaction and is committed with it.
     """
-    statement = _LOGGED_STATEMENTS.get(statement_key)
-    if statement is None:
-        dialect, session = statement_key
-        statement = _LOGGED_STATEMENTS[statement_key] = _log_if_unchanged(dialect, session=session)
     bind = db.session.get_bind()
     if isinstance(bind, sa.Engine) and not db.session().in_transaction():
         with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
@@ -254,10 +269,7 @@ def download(
     if entry is not None:
         now = utcnow()
         who = {"partner_id": partner_id, "user_id": user_id, "api_key_id": api_key_id}
-        if _log_if(
-            (db.engine.dialect.name, False),
-            _remembered_params(entry, grant_id, fmt, now, **who),
-        ):
+        if _log_if_remembered(False, _remembered_params(entry, grant_id, fmt, now, **who)):
             return entry.built
     try:
         row = db.session.execute(_GRANT, {"grant_id": grant_id, "partner_id": partner_id}).first()
@@ -310,4 +322,4 @@ def remembered_for_session(
     if session is None:
         return None
     params = _remembered_params(entry, grant_id, fmt, now, **session)
-    return entry.built if _log_if((db.engine.dialect.name, True), params) else None
+    return entry.built if _log_if_remembered(True, params) else None
