@@ -12,12 +12,11 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Collection
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSQUERY
-from sqlalchemy.orm import selectinload
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression
 from sqlalchemy.sql.selectable import ScalarSelect
@@ -85,10 +84,36 @@ def include_object(object_, name, type_, reflected, compare_to) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class Listed:
+    """An article as lists show it: the columns of LISTED_COLUMNS, never its body."""
+
+    id: int
+    headline: str
+    dek: str
+    bylines: list[str]
+    section: str
+    published_at: datetime | None
+    word_count: int
+    canonical_url: str
+    policy: SyndicationPolicy
+    embargo_until: datetime | None
+    # Filled only when asked for (search_articles(with_tags=True)): one more query.
+    tags: tuple[str, ...] = ()
+
+
+# What the catalogue's lists (the partners', the staff's, the API's) show of an
+# article: loading whole ORM articles, bodies and all, cost most of a page.
+LISTED_COLUMNS = tuple(
+    getattr(Article.__table__.c, name)
+    for name in (f for f in Listed.__dataclass_fields__ if f != "tags")
+)
+
+
+@dataclass(frozen=True, slots=True)
 class SearchPage:
     """One page of results and what a pager needs."""
 
-    items: list[Article]
+    items: list[Listed]
     total: int
     page: int
     per_page: int
@@ -373,28 +398,40 @@ def _ids_kept_by(clause: sa.ColumnElement[bool]) -> sa.Select:
     return sa.select(Article.id).where(clause)
 
 
-def _articles(ids: list[int]) -> list[Article]:
+def _articles(ids: list[int]) -> list[Listed]:
     """The articles with these ids, in this order."""
     found = {
-        a.id: a
-        for a in db.session.scalars(
-            # Lists show tags: load them with the page, not one query per article.
-            sa.select(Article).where(Article.id.in_(ids)).options(selectinload(Article.tag_rows))
+        row.id: Listed(*row)
+        for row in db.session.execute(
+            sa.select(*LISTED_COLUMNS).where(Article.__table__.c.id.in_(ids))
         )
     }
     return [found[i] for i in ids if i in found]
 
 
+def _with_tags(items: list[Listed]) -> list[Listed]:
+    """The same articles with their tags, in one query for the page."""
+    tags: dict[int, list[str]] = {item.id: [] for item in items}
+    if tags:
+        for article_id, tag in db.session.execute(
+            sa.select(ArticleTag.article_id, ArticleTag.tag)
+            .where(ArticleTag.article_id.in_(list(tags)))
+            .order_by(ArticleTag.article_id, ArticleTag.tag)
+        ):
+            tags[article_id].append(tag)
+    return [replace(item, tags=tuple(tags[item.id])) for item in items]
+
+
 def _ranked_items(
     text: _TextMatch, filters: list[_Filter], offset: int, limit: int
-) -> tuple[list[Article], int | None]:
+) -> tuple[list[Listed], int | None]:
     """Best matches first within the window, then the older ones newest first.
 
     Also returns the total (or, past COUNT_CAP, a number above it) whenever
     the page lies in the window: the one scan that fetches the window also
     counts, so no second query reads the matches again.
     """
-    items: list[Article] = []
+    items: list[Listed] = []
     # "id + 0" is not the primary key's order: PostgreSQL then takes the GIN
     # index and sorts, rather than walking the key backwards. Same order.
     gin_sort = text.gin_first and text.loosened is None
@@ -439,10 +476,13 @@ def search_articles(
     per_page: int = 25,
     article_ids: Collection[int] | None = None,
     offered_only: bool = False,
+    with_tags: bool = False,
 ) -> SearchPage:
     """Search the catalogue: best matches first with text, else newest published first.
 
     ``offered_only`` leaves out articles that are not syndicated: what partners see.
+    The items are ``Listed`` articles (what lists show), with their tags if
+    ``with_tags``.
     """
     page = max(1, page)
     per_page = min(max(1, per_page), MAX_PER_PAGE)
@@ -473,10 +513,9 @@ def search_articles(
         capped = _matching(text, filters).limit(COUNT_CAP + 1).subquery()
         count = sa.select(sa.func.count()).select_from(capped)
     else:
-        newest = sa.select(Article).where(*_kept_by(filters))
+        newest = sa.select(*LISTED_COLUMNS).where(*_kept_by(filters))
         newest = newest.order_by(Article.published_at.desc().nulls_last(), Article.id.desc())
-        newest = newest.options(selectinload(Article.tag_rows))
-        items = list(db.session.scalars(newest.offset(offset).limit(per_page)))
+        items = [Listed(*row) for row in db.session.execute(newest.offset(offset).limit(per_page))]
         count = sa.select(sa.func.count()).select_from(Article).where(*_kept_by(filters))
         total = None
     if total is None:
@@ -485,6 +524,7 @@ def search_articles(
         total = len(items) if short else db.session.scalar(count)
     more = bool(query.strip()) and total > COUNT_CAP
     total = min(total, COUNT_CAP) if more else total
+    items = _with_tags(items) if with_tags else items
     return SearchPage(items, total, page, per_page, math.ceil(total / per_page), more)
 
 

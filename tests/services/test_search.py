@@ -289,7 +289,7 @@ def test_a_short_first_page_reports_its_own_length_as_the_total(catalogue):
 def test_hostile_input_never_breaks_the_search(catalogue, query):
     page = search_articles(query)
     assert page.total == len(page.items) or page.total > len(page.items) > 0
-    assert all(isinstance(article, Article) for article in page.items)
+    assert all(isinstance(article, search.Listed) for article in page.items)
 
 
 def test_operators_typed_by_people_are_searched_as_words(catalogue):

@@ -129,7 +129,7 @@ def index():
     )
 
 
-def _article_out(article: Article, held: dict[int, int], now) -> dict:
+def _article_out(article: Article | search.Listed, held: dict[int, int], now) -> dict:
     embargo = article.embargo_until
     if embargo is not None and embargo <= now:
         embargo = None
@@ -165,6 +165,7 @@ def list_articles(query: s.ArticleQuery):
         offered_only=True,
         page=page_number,
         per_page=query.limit,
+        with_tags=True,
     )
     now = utcnow()
     held = grants.held_by(g.partner_id, [a.id for a in found.items])
