@@ -203,7 +203,12 @@ def log_if(statement: sa.Insert, params: dict) -> bool:
     """
     bind = db.session.get_bind()
     if isinstance(bind, sa.Engine) and not db.session().in_transaction():
-        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+        autocommit = (
+            {"sqlite_autocommit": True}  # see extensions._sqlite_begin
+            if bind.dialect.name == "sqlite"
+            else {"isolation_level": "AUTOCOMMIT"}
+        )
+        with bind.connect().execution_options(**autocommit) as connection:
             return connection.execute(statement, params).first() is not None
     try:
         connection = packages.begin_logging(unhurried=False)
