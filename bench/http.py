@@ -15,22 +15,29 @@ number of requests to each of
   serves it, otherwise the API's ``/api/v1/grants`` listing,
 * download: ``/portal/grants/<id>/download/bundle``, cached (one request warms it),
 * api download: the same bundle from ``/api/v1/grants/<id>/package`` with the key,
-* bare + login: the same bundle bytes from memory behind the portal's login
-  check (bench-only ``/_bench/bare-login``), to tell login from the rest,
+* floor: the same bundle bytes after the same login-session check and the
+  same downloads row as a cached download, in one statement as the download
+  does them (bench-only ``/_bench/floor``): what the product must pay for
+  every download, whatever else it does. The cached download is held to it,
+* bare + login: the same bytes behind the portal's usual login check (the
+  user loaded by Flask-Login, bench-only ``/_bench/bare-login``),
 * bare + log row: the same bytes after writing one downloads row through the
-  app's download logger (``/_bench/bare-logged``): what every logged download
-  pays at the least, whatever else it does,
+  app's download logger, no session (``/_bench/bare-logged``),
 * bare: ``/_bench/bare``, the same bundle bytes from memory in the same server,
 
 in interleaved rounds (so a machine load that comes and goes weighs on every
 target alike), and prints requests, req/s, p50 and p99 in milliseconds per
-target, and the
-download's throughput as a share of the bare endpoint's (target: 70%), what
-that target leaves a download in worker time per request beyond the bare
-answer next to what it takes, and (SQLite) what the same logged write costs
-in bare sqlite3 on this disk, the database's own floor. When
-the target is missed (or with ``--profile``) it serves the app again with one
-worker under cProfile and prints where a download request's time goes.
+target; the cached download's throughput as a share of the floor's (target:
+90%) and of the bare endpoint's; the catalogue's as a share of the bare
+endpoint's (its baseline in the same run: before its lists loaded only the
+columns they show, 9.5% on SQLite and 8.9% on PostgreSQL on a 2-core
+machine; the target is twice that); and, from one more short run
+with one worker, the SQL statements, commits and (PostgreSQL, from libpq's
+protocol trace) round trips per cached download and per floor request
+(target: at most two round trips). On SQLite it also prints what the same
+logged write costs in bare sqlite3 on this disk, the database's own floor.
+When the download target is missed (or with ``--profile``) it serves the app
+again with one worker under cProfile and prints where a download request's time goes.
 
 Why sync workers: every route is CPU-bound Python plus a few local SQLite
 queries, so threads in a worker would only take turns on the GIL; a sync
@@ -90,7 +97,9 @@ WARMUP = 40
 ROUNDS = 4
 TIME_CAP = 60.0  # seconds per target, all rounds together
 PROFILE_REQUESTS = 500
-TARGET_RATIO = 0.70
+TARGET_RATIO = 0.90  # of the floor: same session check, same log row
+ROUND_TRIPS_TARGET = 2  # per cached download, PostgreSQL
+COUNT_REQUESTS = 50
 
 
 @dataclass
@@ -455,7 +464,8 @@ BREAKDOWN = [
     ("whole request in Flask", "flask/app.py", "wsgi_app"),
     ("  open session cookie", "flask/sessions.py", "open_session"),
     ("  rate limiter", "flask_limiter/_extension.py", "_check_request_limit"),
-    ("  load user", "syndication/views/access.py", "load_user"),
+    ("  load user (full path only)", "syndication/views/access.py", "load_user"),
+    ("  remembered_for_session", "syndication/services/downloads.py", "remembered_for_session"),
     ("  downloads.download", "syndication/services/downloads.py", "download"),
     ("    SQL execution (all)", "sqlalchemy/engine/base.py", "_execute_context"),
     ("    commit", "sqlalchemy/orm/session.py", "commit"),
@@ -463,6 +473,53 @@ BREAKDOWN = [
     ("  package_response", "syndication/views/downloads.py", "package_response"),
     ("  save session cookie", "flask/sessions.py", "save_session"),
 ]
+
+
+def _counted(port: int, target: Target) -> dict:
+    """Statements, commits and round trips per request of ``target``, from the profiling app."""
+    warm(port, target, 5)
+    request("GET", "/_bench/profile", port=port)  # reset: count only the run below
+    load(port, target, COUNT_REQUESTS, 1, TIME_CAP)
+    request("GET", "/_bench/profile", port=port)
+    summary = json.loads(PROFILE_FILE.with_suffix(".json").read_text())
+    n = summary["requests"] or 1
+    return {
+        "statements": sum(v["count"] for v in summary["sql"].values()) / n,
+        "commits": summary["commits"] / n,
+        "round_trips": None if summary["round_trips"] is None else summary["round_trips"] / n,
+        "sql": summary["sql"],
+        "requests": n,
+    }
+
+
+def count_round_trips(port: int, database_url: str, fixture: Fixture) -> float | None:
+    """Print what a cached download and the floor send to the database; the download's
+    round trips per request (PostgreSQL; None on SQLite, where there are none)."""
+    with Server(port, database_url, 1, "sync", 1, BENCH_PROFILE=str(PROFILE_FILE)):
+        cookie = {"Cookie": log_in(port)}
+        download = Target(
+            "download (cached)", f"/portal/grants/{fixture.grant_id}/download/bundle", cookie
+        )
+        floor = Target("floor", "/_bench/floor", cookie)
+        counts = {target.name: _counted(port, target) for target in (download, floor)}
+    print(f"\nPer request, {COUNT_REQUESTS} requests with one worker:")
+    for name, c in counts.items():
+        trips = (
+            f"{c['round_trips']:.1f} round trips (libpq trace)"
+            if c["round_trips"] is not None
+            else "no round trips (SQLite is in the process)"
+        )
+        print(f"  {name:18} {c['statements']:.1f} statements + {c['commits']:.1f} commits; {trips}")
+        for statement, entry in sorted(c["sql"].items(), key=lambda kv: -kv[1]["count"]):
+            print(f"    {entry['count'] / c['requests']:4.1f} x {statement}")
+    trips = counts["download (cached)"]["round_trips"]
+    if trips is not None:
+        verdict = "met" if trips <= ROUND_TRIPS_TARGET else "missed"
+        print(
+            f"cached download round trips: {trips:.1f} "
+            f"(target at most {ROUND_TRIPS_TARGET}: {verdict})"
+        )
+    return trips
 
 
 def profile(port: int, database_url: str, worker_class: str, threads: int, target: Target) -> None:
@@ -588,6 +645,7 @@ def main() -> None:
                    fixture.feed_path, bearer),
             download,
             Target("api download", f"/api/v1/grants/{fixture.grant_id}/package", bearer),
+            Target("floor", "/_bench/floor", cookie),
             Target("bare + login", "/_bench/bare-login", cookie),
             Target("bare + log row", "/_bench/bare-logged", {}),
             Target("bare (floor)", "/_bench/bare", {}),
@@ -621,28 +679,31 @@ def main() -> None:
             f"{r.percentile(50):7.2f} {r.percentile(99):7.2f}{note}"
         )
     by_name = {r.target.name: r for r in results}
-    ratio = by_name["download (cached)"].throughput / by_name["bare (floor)"].throughput
+    download_rate = by_name["download (cached)"].throughput
+    ratio = download_rate / by_name["floor"].throughput
     verdict = "met" if ratio >= TARGET_RATIO else "missed"
-    api_ratio = by_name["api download"].throughput / by_name["bare (floor)"].throughput
+    bare_rate = by_name["bare (floor)"].throughput
     print(
-        f"\ncached download / bare throughput: {ratio:.0%} "
-        f"(target at least {TARGET_RATIO:.0%}: {verdict}); "
-        f"the same bundle through the API with a key: {api_ratio:.0%}"
+        f"\ncached download / floor (same session check, same log row) throughput: {ratio:.0%} "
+        f"(target at least {TARGET_RATIO:.0%}: {verdict})"
     )
-    logged_ratio = by_name["bare + log row"].throughput / by_name["bare (floor)"].throughput
     print(
-        f"bare + log row / bare throughput: {logged_ratio:.0%}: the most any download that "
-        "writes its log row before answering can reach here"
+        f"cached download / bare: {download_rate / bare_rate:.0%}; "
+        f"floor / bare: {by_name['floor'].throughput / bare_rate:.0%}; "
+        f"API download / bare: {by_name['api download'].throughput / bare_rate:.0%}; "
+        f"catalogue / bare: {by_name['catalogue'].throughput / bare_rate:.1%} "
+        f"({by_name['catalogue'].throughput:.0f} req/s)"
     )
-    # What the target leaves a download beyond the bare answer, in worker time
-    # per request, next to what logging it costs at the least on this disk.
-    bare_ms = args.workers / by_name["bare (floor)"].throughput * 1000
-    download_ms = args.workers / by_name["download (cached)"].throughput * 1000
+    # What the target leaves a download beyond the floor, in worker time per request.
+    floor_ms = args.workers / by_name["floor"].throughput * 1000
+    download_ms = args.workers / download_rate * 1000
     print(
-        f"worker time per request: bare {bare_ms:.2f} ms, cached download {download_ms:.2f} ms; "
-        f"the target allows the download {bare_ms / TARGET_RATIO - bare_ms:.2f} ms more than "
-        f"bare, it takes {download_ms - bare_ms:.2f} ms more"
+        f"worker time per request: floor {floor_ms:.2f} ms, cached download "
+        f"{download_ms:.2f} ms; the target allows the download "
+        f"{floor_ms / TARGET_RATIO - floor_ms:.2f} ms more than the floor, it takes "
+        f"{download_ms - floor_ms:.2f} ms more"
     )
+    round_trips = count_round_trips(port, database_url, fixture)
     if not args.postgresql:
         print(
             "one SQLite write transaction (BEGIN IMMEDIATE, INSERT, COMMIT) in bare sqlite3 "
@@ -654,7 +715,11 @@ def main() -> None:
             f"WARNING: failed requests {failed}; their figures count successes only. "
             f"See {SERVER_LOG.relative_to(ROOT)}."
         )
-    if ratio < TARGET_RATIO or args.profile:
+    if (
+        ratio < TARGET_RATIO
+        or args.profile
+        or (round_trips is not None and round_trips > ROUND_TRIPS_TARGET)
+    ):
         profile(port, database_url, args.worker_class, args.threads, download)
 
 

@@ -61,6 +61,12 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
 @sa.event.listens_for(sa.engine.Engine, "begin")
 def _sqlite_begin(conn) -> None:
     if conn.dialect.name == "sqlite":
+        if conn.get_execution_options().get("sqlite_autocommit"):
+            # The driver is in autocommit mode (above): without BEGIN each statement
+            # is its own transaction (services.downloads). isolation_level="AUTOCOMMIT"
+            # would run PRAGMAs on the way in and out, and hand the connection back
+            # to the pool with pysqlite's own transaction handling switched on.
+            return
         # A transaction that reads and then writes asks for the write lock at
         # once (it waits its turn): taken later, SQLite refuses it outright if
         # another connection wrote since this one's first read.

@@ -157,6 +157,20 @@ def check_usable(grant: GrantState) -> None:
         raise Forbidden(f"Your partnership is {grant.partner_status.value}.")
 
 
+def usable_now_where(grants: sa.Table, partners: sa.Table) -> tuple[sa.ColumnElement, ...]:
+    """check_usable as WHERE conditions over ``grants`` joined to its ``partners`` row.
+
+    With a bound parameter ``now``. At least as strict as check_usable (an
+    expired-status grant is left out too): a statement that uses them and
+    finds nothing leaves the refusal, and its reason, to check_usable.
+    """
+    return (
+        grants.c.status == GrantStatus.ACTIVE,
+        sa.or_(grants.c.valid_until.is_(None), grants.c.valid_until > sa.bindparam("now")),
+        partners.c.status == PartnerStatus.APPROVED,
+    )
+
+
 def usable(grant_id: int, partner_id: int) -> Source:
     """The partner's grant with its package input, if it may be used now; else a clear refusal.
 
@@ -207,7 +221,7 @@ def what_was_served(built: Built, fmt: str) -> dict:
 _LOG_INSERT = sa.insert(Download.__table__)
 
 
-def begin_logging() -> sa.Connection:
+def begin_logging(*, unhurried: bool = True) -> sa.Connection:
     """The session's connection in a transaction ready to write downloads rows now.
 
     SQLite has one write lock, and a worker that finds it taken sleeps a
@@ -218,7 +232,8 @@ def begin_logging() -> sa.Connection:
     PostgreSQL's inserts do not lock each other out: the rows join the read's
     transaction, whose commit does not wait for the disk (a crash of the
     server may lose the last few rows, never corrupt anything, as SQLite's
-    synchronous=NORMAL may on a power cut).
+    synchronous=NORMAL may on a power cut). ``unhurried=False``: the statement
+    to come says so itself (services.downloads), no SET LOCAL round trip.
     """
     dialect = db.engine.dialect.name  # the session's one bind, without resolving it per call
     if dialect == "sqlite":
@@ -226,7 +241,7 @@ def begin_logging() -> sa.Connection:
             db.session.rollback()
         return db.session.connection(execution_options={"sqlite_begin_immediate": True})
     connection = db.session.connection()
-    if dialect == "postgresql":
+    if dialect == "postgresql" and unhurried:
         connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
     return connection
 

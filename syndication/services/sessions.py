@@ -55,37 +55,62 @@ def start(user: User, *, user_agent: str = "", ip_address: str = "") -> str:
     return key
 
 
-# The session's user in one statement, built once: this runs on every logged-in
-# request. The partner itself is loaded only if a page uses it.
-_SESSION_USER = (
-    sa.select(User, _sessions.c.id, _sessions.c.last_seen_at)
-    .outerjoin(Partner.__table__, Partner.__table__.c.id == User.__table__.c.partner_id)
-    .join(_sessions, _sessions.c.user_id == User.__table__.c.id)
-    .where(
-        *live_session_conditions(User.__table__, Partner.__table__),
+def live_session_where(users: sa.Table, partners: sa.Table) -> tuple[sa.ColumnElement, ...]:
+    """WHERE conditions under which a login session and its user are live.
+
+    For a select over ``users`` (with ``partners`` joined on the user's
+    partner) and ``login_sessions``, with the bound parameters of
+    ``session_params``. Every check of a login session uses these, the
+    session's user as much as a download that checks its credential in the
+    same statement as its grant (services.downloads), so they cannot drift apart.
+    """
+    return (
+        *live_session_conditions(users, partners),
+        _sessions.c.user_id == users.c.id,
         _sessions.c.key_hash == sa.bindparam("key_hash"),
         _sessions.c.ended_at.is_(None),
         _sessions.c.last_seen_at > sa.bindparam("idle_since"),
     )
+
+
+def session_params(
+    session_id: str, *, now: datetime, seen_within: timedelta = IDLE_LIMIT
+) -> dict | None:
+    """The bound parameters of live_session_where for a session id; None if it cannot be one.
+
+    ``seen_within`` narrower than IDLE_LIMIT (SEEN_EVERY) also asks that the
+    session was seen lately enough for nothing to be written about it now.
+    """
+    identity = parse_session_id(session_id)
+    if identity is None or not identity[2]:
+        return None
+    user_id, version, key = identity
+    return {
+        "user_id": user_id,
+        "version": version,
+        "key_hash": _hash(key),
+        "idle_since": now - seen_within,
+    }
+
+
+# The session's user in one statement, built once: this runs on every logged-in
+# request. The partner itself is loaded only if a page uses it.
+_SESSION_USER = (
+    sa.select(User, _sessions.c.id, _sessions.c.last_seen_at)
+    .select_from(User)
+    .outerjoin(Partner.__table__, Partner.__table__.c.id == User.__table__.c.partner_id)
+    .join(_sessions, _sessions.c.user_id == User.__table__.c.id)
+    .where(*live_session_where(User.__table__, Partner.__table__))
 )
 
 
 def session_user(session_id: str, *, now: datetime | None = None) -> User | None:
     """The user a login session names, while the session and the user's standing hold."""
-    identity = parse_session_id(session_id)
-    if identity is None or not identity[2]:
-        return None
-    user_id, version, key = identity
     now = now or utcnow()
-    row = db.session.execute(
-        _SESSION_USER,
-        {
-            "user_id": user_id,
-            "version": version,
-            "key_hash": _hash(key),
-            "idle_since": now - IDLE_LIMIT,
-        },
-    ).first()
+    params = session_params(session_id, now=now)
+    if params is None:
+        return None
+    row = db.session.execute(_SESSION_USER, params).first()
     if row is None:
         return None
     user, session_row_id, last_seen = row
@@ -94,7 +119,7 @@ def session_user(session_id: str, *, now: datetime | None = None) -> User | None
             sa.update(_sessions).where(_sessions.c.id == session_row_id).values(last_seen_at=now)
         )
         db.session.commit()
-    user.login_key = key
+    user.login_key = parse_session_id(session_id)[2]
     return user
 
 

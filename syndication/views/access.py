@@ -6,7 +6,7 @@ import hashlib
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort, request, session
+from flask import abort, current_app, request, session
 from flask_login import current_user, login_required, login_user, logout_user
 
 from syndication.extensions import login_manager
@@ -18,6 +18,24 @@ from syndication.services import sessions
 def load_user(user_id: str) -> User | None:
     """Restore the session's user, unless the session has ended (services.sessions)."""
     return sessions.session_user(user_id)
+
+
+def session_login_id() -> str | None:
+    """The login id this request's session cookie carries, when Flask-Login would take it as is.
+
+    For a view that checks the login session in its own statement
+    (a remembered download) instead of loading the user: None when there is
+    none, or when Flask-Login would do more than read it (a remember cookie
+    to restore, a session whose browser no longer matches its protection
+    identifier), so that such a view falls back to the full login check.
+    """
+    login_id = session.get("_user_id")
+    if not login_id or current_app.config.get("LOGIN_DISABLED"):
+        return None
+    mode = current_app.config.get("SESSION_PROTECTION", login_manager.session_protection)
+    if mode and session.get("_id") != login_manager._session_identifier_generator():
+        return None
+    return login_id
 
 
 def log_in(user: User, *, remember: bool = False) -> None:

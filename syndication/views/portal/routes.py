@@ -36,7 +36,12 @@ from syndication.services import users as users_service
 from syndication.services.errors import DomainError, NotFound
 from syndication.views import catalogue as catalogue_filters
 from syndication.views import once
-from syndication.views.access import log_in, partner_admin_required, partner_required
+from syndication.views.access import (
+    log_in,
+    partner_admin_required,
+    partner_required,
+    session_login_id,
+)
 from syndication.views.confirm import confirm_first
 from syndication.views.downloads import package_response, url_root
 from syndication.views.forms import ActionForm, PackageProfileForm
@@ -69,9 +74,29 @@ def grant(grant_id: int):
 
 
 @bp.route("/grants/<int:grant_id>/download/<path:fmt>")
-@partner_required
 def download(grant_id: int, fmt: str):
-    """A package download, or one file of it (remembered per worker: services.downloads)."""
+    """A package download, or one file of it (remembered per worker: services.downloads).
+
+    A remembered package is served after one statement that checks the login
+    session, the grant and the package's fingerprint and logs the download;
+    anything else goes through the full login check and the full download.
+    """
+    login_id = session_login_id()
+    if login_id is not None:
+        built = downloads_service.remembered_for_session(
+            login_id,
+            grant_id,
+            fmt,
+            url_root=url_root(),
+            remembered=downloads_service.memory_of(current_app),
+        )
+        if built is not None:
+            return package_response(built)
+    return _checked_download(grant_id, fmt)
+
+
+@partner_required
+def _checked_download(grant_id: int, fmt: str):
     built = downloads_service.download(
         current_user.partner_id,
         grant_id,
