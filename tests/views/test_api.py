@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -89,6 +91,21 @@ def test_cursor_pagination_walks_every_grant_once(client, headers, partner, make
         if not cursor:
             break
     assert sorted(seen) == sorted(made) and len(seen) == len(set(seen))
+
+
+def test_an_expired_grant_is_listed_as_expired(client, headers, partner, make_article, make_grant):
+    """A grant replaced after its validity ended is still the partner's, in every list."""
+    article = make_article()
+    older = make_grant(partner, article)
+    older.valid_from = datetime.now(UTC) - timedelta(days=2)
+    older.valid_until = older.valid_from + timedelta(days=1)
+    db.session.commit()
+    newer = make_grant(partner, article)
+    listed = client.get("/api/v1/grants", headers=headers)
+    assert listed.status_code == 200
+    statuses = {item["id"]: item["status"] for item in listed.json["items"]}
+    assert statuses == {older.id: "expired", newer.id: "active"}
+    assert client.get(f"/api/v1/grants/{older.id}", headers=headers).json["status"] == "expired"
 
 
 def test_grant_detail_and_package(client, headers, partner, catalogue):
