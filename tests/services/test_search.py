@@ -355,6 +355,33 @@ def test_text_matches_are_counted_up_to_the_cap(make_article, monkeypatch):
     assert len(last.items) == 1 and not last.has_next
 
 
+def test_filtered_and_unfiltered_lists_are_counted_up_to_the_cap(make_article, monkeypatch):
+    # Counting a million articles for a page of 25 is most of the page's time.
+    from syndication.services import search as search_module
+
+    monkeypatch.setattr(search_module, "COUNT_CAP", 3)
+    for n in range(5):
+        make_article(headline=f"Harbour story {n}", section="world")
+    make_article(headline="Alone in its section", section="science")
+    for filters in ({}, {"section": "world"}):
+        first = search_module.search_articles(per_page=2, **filters)
+        assert first.total == 3 and first.more and first.has_next
+        last = search_module.search_articles(per_page=2, page=3, **filters)
+        assert len(last.items) == 2 - len(filters) and last.has_next == (not filters)
+    alone = search_module.search_articles(section="science", per_page=2, page=1)
+    assert alone.total == 1 and not alone.more and not alone.has_next
+
+
+def test_sections_lists_each_section_once_and_offered_ones_for_partners(make_article):
+    make_article(section="world")
+    make_article(section="world")
+    make_article(section="")
+    make_article(section="business")
+    make_article(SyndicationPolicy.NOT_SYNDICATED, section="opinion")
+    assert search.sections() == ["business", "opinion", "world"]
+    assert search.sections(offered_only=True) == ["business", "world"]
+
+
 @pytest.mark.parametrize("gin_first_max_rows", [0, 10**9])
 def test_a_phrase_finds_the_same_pages_whichever_index_path(
     make_article, monkeypatch, gin_first_max_rows
