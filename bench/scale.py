@@ -737,6 +737,7 @@ def main() -> None:
     parser.add_argument("--reuse", action="store_true", help="re-time the database --keep left")
     parser.add_argument("--only", help="time only the pages whose label contains this")
     args = parser.parse_args()
+    sys.stdout.reconfigure(line_buffering=True)  # progress shows as it happens, even in a log
     target = target_for(args)
     articles = args.articles or (SQLITE_ARTICLES if args.sqlite else PG_ARTICLES)
     figures = figures_for(articles)
