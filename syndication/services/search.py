@@ -475,10 +475,11 @@ def search_articles(
         capped = _matching(text, filters).limit(COUNT_CAP + 1).subquery()
         count = sa.select(sa.func.count()).select_from(capped)
     else:
-        newest = sa.select(Article).where(*_kept_by(filters))
+        # The page's ids first, then its articles: walking to a deep page (or past the
+        # many articles a tag filter skips) then reads index entries, not whole rows.
+        newest = sa.select(Article.id).where(*_kept_by(filters))
         newest = newest.order_by(Article.published_at.desc().nulls_last(), Article.id.desc())
-        newest = newest.options(selectinload(Article.tag_rows))
-        items = list(db.session.scalars(newest.offset(offset).limit(per_page)))
+        items = _articles(list(db.session.scalars(newest.offset(offset).limit(per_page))))
         capped = sa.select(Article.id).where(*_kept_by(filters)).limit(COUNT_CAP + 1)
         count = sa.select(sa.func.count()).select_from(capped.subquery())
         total = None
