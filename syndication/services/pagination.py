@@ -77,11 +77,15 @@ def check_page(page: int, pages: int) -> None:
         raise NotFound(f"There is no page {page}: this list has {max(pages, 1)} {noun}.")
 
 
-def paginate(query: sa.Select, *, page: int, per_page: int = 50) -> Page:
-    """Page ``page`` of ``query`` (already ordered); NotFound past the last page."""
-    total = db.session.scalar(
-        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-    )
+def paginate(
+    query: sa.Select, *, page: int, per_page: int = 50, counted: sa.Select | None = None
+) -> Page:
+    """Page ``page`` of ``query`` (already ordered); NotFound past the last page.
+
+    ``counted`` selects the same rows more cheaply (fewer joins), for the total.
+    """
+    counted = query.order_by(None) if counted is None else counted
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(counted.subquery()))
     page_of = Page([], total or 0, page, per_page)
     check_page(page, page_of.pages)
     rows = db.session.scalars(query.offset((page - 1) * per_page).limit(per_page))
