@@ -329,11 +329,14 @@ def fill_statements(d: Dialect) -> dict[str, list[str]]:
         ],
         # Pairs a partner asked for: a few big partners and newer articles weigh most.
         "article_requests": [
-            f"""CREATE TABLE scale_pairs AS
-            SELECT x.partner_id, x.article_id, min(x.n) AS n FROM (
-                SELECT s.a AS n, 1 + {idx(f":partners * power({rand}, 2)")} AS partner_id,
-                    :articles - {idx(f":articles * power({rand}, 2)")} AS article_id
-                FROM {d.series("candidates")}) x
+            # Drawn into a table first: SQLite would evaluate random() again wherever
+            # a subquery's column is used once the subquery is folded into its query.
+            f"""CREATE TABLE scale_draws AS
+            SELECT s.a AS n, 1 + {idx(f":partners * power({rand}, 2)")} AS partner_id,
+                :articles - {idx(f":articles * power({rand}, 2)")} AS article_id
+            FROM {d.series("candidates")}""",
+            """CREATE TABLE scale_pairs AS
+            SELECT x.partner_id, x.article_id, min(x.n) AS n FROM scale_draws x
             JOIN partners p ON p.id = x.partner_id AND p.status <> 'applied'
             JOIN articles a ON a.id = x.article_id AND a.policy <> 'not_syndicated'
                 AND a.intake = 'released'
@@ -375,6 +378,7 @@ def fill_statements(d: Dialect) -> dict[str, list[str]]:
                 CASE WHEN g.id * 13 % 100 < 5 THEN 'Taken down.' ELSE '' END, '',
                 '{{}}', '{{}}', 'scale', {d.ts("g.at")}
             FROM scale_granted g""",
+            "DROP TABLE scale_draws",
             "DROP TABLE scale_pairs",
             "DROP TABLE scale_granted",
         ],
