@@ -211,7 +211,9 @@ def migrate(url: str) -> None:
     print(f"flask db upgrade: {ended - started:.1f} s, {len(steps)} migration(s) run")
     ends = [at for _, at in steps[1:]] + [ended]
     for (revision, at), end in zip(steps, ends, strict=False):
-        print(f"  {revision:<32} {end - at:8.2f} s")
+        # Alembic logs nothing after the last one: its time includes the command's exit.
+        last = "  (and the command's exit)" if end == ended else ""
+        print(f"  {revision:<32} {end - at:8.2f} s{last}")
 
 
 # --- the fill ---------------------------------------------------------------------------------
