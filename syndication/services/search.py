@@ -497,17 +497,19 @@ def sections(*, offered_only: bool = False) -> list[str]:
 
     One per spelling regardless of case: "World" and "world" are one section.
     """
-    # A section holding only articles partners never see would filter to nothing.
-    offered = [Article.offered_sql()] if offered_only else []
     # SELECT DISTINCT would read every article; walking the section index from one
     # section to the next reads one entry per section (a "skip scan", spelled out).
     first = sa.select(sa.func.min(Article.section).label("section"))
-    walk = first.where(Article.section > "", *offered).cte("sections", recursive=True)
-    following = sa.select(sa.func.min(Article.section)).where(
-        Article.section > walk.c.section, *offered
-    )
+    walk = first.where(Article.section > "").cte("sections", recursive=True)
+    following = sa.select(sa.func.min(Article.section)).where(Article.section > walk.c.section)
     walk = walk.union_all(sa.select(following.scalar_subquery()).where(walk.c.section.is_not(None)))
+    found = sa.select(walk.c.section).where(walk.c.section.is_not(None))
+    if offered_only:
+        # A section holding only articles partners never see would filter to nothing.
+        # Tested per section, so the section's index finds its first offered article.
+        offered = sa.exists().where(Article.section == walk.c.section, Article.offered_sql())
+        found = found.where(offered)
     seen: dict[str, str] = {}
-    for section in db.session.scalars(sa.select(walk.c.section).where(walk.c.section.is_not(None))):
+    for section in db.session.scalars(found):
         seen.setdefault(section.casefold(), section)
     return sorted(seen.values(), key=str.casefold)
