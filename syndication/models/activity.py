@@ -26,13 +26,13 @@ class Download(TimestampMixin, db.Model):
     __table_args__ = (
         sa.Index("ix_downloads_partner_created", "partner_id", "created_at"),
         sa.Index("ix_downloads_created", "created_at"),  # reports: downloads over time
+        # Holders: each grant's download count and latest download, from the index alone.
+        sa.Index("ix_downloads_grant_created", "grant_id", "created_at"),
         sa.CheckConstraint("size >= 0", name="size_non_negative"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    grant_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("grants.id", ondelete="CASCADE"), index=True
-    )
+    grant_id: Mapped[int] = mapped_column(sa.ForeignKey("grants.id", ondelete="CASCADE"))
     partner_id: Mapped[int] = mapped_column(sa.ForeignKey("partners.id", ondelete="CASCADE"))
     user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id", ondelete="SET NULL"))
     api_key_id: Mapped[int | None] = mapped_column(
@@ -110,7 +110,9 @@ class NoticeDelivery(TimestampMixin, db.Model):
     partner_id: Mapped[int] = mapped_column(
         sa.ForeignKey("partners.id", ondelete="CASCADE"), index=True
     )
-    grant_id: Mapped[int | None] = mapped_column(sa.ForeignKey("grants.id", ondelete="SET NULL"))
+    grant_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("grants.id", ondelete="SET NULL"), index=True
+    )
     # Acknowledge by: reminders go at half time and at the deadline, each once.
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     reminded_half_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -79,6 +79,8 @@ class ArticleRequest(TimestampMixin, db.Model):
     __tablename__ = "article_requests"
     __table_args__ = (
         sa.Index("ix_article_requests_status_created", "status", "created_at"),
+        # Every status at once, oldest first (the queue's default order).
+        sa.Index("ix_article_requests_created", "created_at", "id"),
         # One open request per partner and article, whoever else is asking at the same time.
         sa.Index(
             "uq_article_requests_one_open",

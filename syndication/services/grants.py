@@ -85,11 +85,12 @@ def of_partner(partner_id: int, grant_id: int) -> Grant:
 
 
 def grants_of(partner_id: int, *, limit: int = 20) -> list[Grant]:
-    """The partner's newest grants."""
+    """The partner's newest grants, with their articles (the lists show each headline)."""
     return list(
         db.session.scalars(
             sa.select(Grant)
             .where(Grant.partner_id == partner_id)
+            .options(selectinload(Grant.article))
             .order_by(Grant.created_at.desc(), Grant.id.desc())
             .limit(limit)
         )

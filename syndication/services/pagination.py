@@ -157,9 +157,10 @@ def _segments(column: Any, tiebreak: Any, value: Any, last_id: int, descending: 
     return [bounded] if back else [bounded, column.is_(None)]
 
 
-def count_capped(query: sa.Select, cap: int = COUNT_CAP) -> tuple[int, bool]:
-    """How many rows ``query`` gives, reading at most ``cap`` + 1 of them: (the count or the
-    cap, whether there are more)."""
+def count_capped(query: sa.Select, cap: int | None = None) -> tuple[int, bool]:
+    """How many rows ``query`` gives, reading at most ``cap`` (COUNT_CAP unless given) + 1
+    of them: (the count or the cap, whether there are more)."""
+    cap = COUNT_CAP if cap is None else cap
     limited = query.order_by(None).limit(cap + 1).subquery()
     total = db.session.scalar(sa.select(sa.func.count()).select_from(limited)) or 0
     return min(total, cap), total > cap

@@ -414,6 +414,32 @@ def test_text_matches_are_counted_up_to_the_cap(make_article, monkeypatch):
     assert all(p.total == 3 and p.more for p in pages)
 
 
+def test_filtered_and_unfiltered_lists_are_counted_up_to_the_cap(make_article, monkeypatch):
+    # Counting a million articles for a page of 25 is most of the page's time.
+    from syndication.services import pagination
+
+    monkeypatch.setattr(pagination, "COUNT_CAP", 3)
+    for n in range(5):
+        make_article(headline=f"Harbour story {n}", section="world")
+    make_article(headline="Alone in its section", section="science")
+    for filters, pages in (({}, [2, 2, 2]), ({"section": "world"}, [2, 2, 1])):
+        walked = walk(per_page=2, **filters)
+        assert [len(p.items) for p in walked] == pages
+        assert walked[0].total == 3 and walked[0].more and walked[0].has_next
+    alone = search_articles(section="science", per_page=2)
+    assert alone.total == 1 and not alone.more and not alone.has_next
+
+
+def test_sections_lists_each_section_once_and_offered_ones_for_partners(make_article):
+    make_article(section="world")
+    make_article(section="world")
+    make_article(section="")
+    make_article(section="business")
+    make_article(SyndicationPolicy.NOT_SYNDICATED, section="opinion")
+    assert search.sections() == ["business", "opinion", "world"]
+    assert search.sections(offered_only=True) == ["business", "world"]
+
+
 @pytest.mark.parametrize("gin_first_max_rows", [0, 10**9])
 def test_a_phrase_finds_the_same_pages_whichever_index_path(
     make_article, monkeypatch, gin_first_max_rows

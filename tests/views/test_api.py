@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
@@ -141,6 +143,21 @@ def test_an_article_cursor_is_refused_when_changed_or_not_yours(
         assert refused.status_code == 400, url
         assert refused.mimetype == "application/problem+json"
         assert "not valid for this list" in refused.json["detail"]
+
+
+def test_an_expired_grant_is_listed_as_expired(client, headers, partner, make_article, make_grant):
+    """A grant replaced after its validity ended is still the partner's, in every list."""
+    article = make_article()
+    older = make_grant(partner, article)
+    older.valid_from = datetime.now(UTC) - timedelta(days=2)
+    older.valid_until = older.valid_from + timedelta(days=1)
+    db.session.commit()
+    newer = make_grant(partner, article)
+    listed = client.get("/api/v1/grants", headers=headers)
+    assert listed.status_code == 200
+    statuses = {item["id"]: item["status"] for item in listed.json["items"]}
+    assert statuses == {older.id: "expired", newer.id: "active"}
+    assert client.get(f"/api/v1/grants/{older.id}", headers=headers).json["status"] == "expired"
 
 
 def test_grant_detail_and_package(client, headers, partner, catalogue):

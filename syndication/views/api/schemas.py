@@ -174,7 +174,7 @@ class GrantOut(Model):
     id: int
     licence_id: str
     article_id: int
-    status: Literal["active", "revoked"]
+    status: Literal["active", "revoked", "expired"]
     valid_from: datetime
     valid_until: datetime | None
     rule_set_version: int
