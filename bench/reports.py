@@ -15,7 +15,8 @@ generated (per grant and domain, then per article, partner and domain from those
 the way the hit flush writes them, with each day's total; reports never read raw
 hits, so none are kept. Every month holding views is marked changed, as the flush
 marks them, and the hourly fold's own function (services/view_months.py) folds the
-ended ones into the monthly roll-ups; the fold's time is printed.
+ended ones into the monthly roll-ups; the fold's time is printed, as is that of the
+hourly fold of grants and downloads into their daily totals (services/use_days.py).
 Beside them: 300,000 downloads, 3,000 notices with 60,000 deliveries, 150,000 copies
 with 450,000 compliance checks (counted per day and result, and each copy's latest
 kept on it, as a finished check records them) and 20,000 flags.
@@ -50,7 +51,7 @@ from syndication import create_app
 from syndication.extensions import db
 from syndication.models import Grant
 from syndication.models.base import utcnow
-from syndication.services import reports, view_months
+from syndication.services import reports, use_days, view_months
 from syndication.services.reports import Period, Scope, Subject
 
 DATABASE = "syndication_bench_reports"
@@ -391,10 +392,17 @@ def main() -> None:
             folded = view_months.fold()
             print(f"  folded {len(folded)} months into the monthly roll-ups in "
                   f"{time.perf_counter() - started:.0f} s")  # fmt: skip
+            started = time.perf_counter()
+            runs = use_days.fold()
+            print(f"  folded grants and downloads of {len(runs)} runs of days into the daily "
+                  f"totals in {time.perf_counter() - started:.1f} s")  # fmt: skip
             # What the fold wrote, and copies' latest checks as a migration fills them,
             # as autovacuum would leave them in production: index-only scans need it.
             vacuum(
-                "view_months", "copies", *(m.__tablename__ for m in view_months.MONTHLY.values())
+                "view_months",
+                "copies",
+                "daily_use_totals",
+                *(m.__tablename__ for m in view_months.MONTHLY.values()),
             )
             worst = measure(args.runs)
             db.session.remove()

@@ -2,11 +2,13 @@
 
 from syndication.models.activity import (
     AuditEvent,
+    DailyUseTotals,
     Download,
     Notice,
     NoticeDelivery,
     NoticeKind,
     PixelHit,
+    UseFold,
 )
 from syndication.models.articles import (
     Article,
@@ -86,6 +88,7 @@ __all__ = [
     "DailyGrantViews",
     "DailyPartnerViews",
     "DailyTotalViews",
+    "DailyUseTotals",
     "Download",
     "EligibilityPolicy",
     "FindingKind",
@@ -123,6 +126,7 @@ __all__ = [
     "SyndicationPolicy",
     "TermsVersion",
     "TierSettings",
+    "UseFold",
     "User",
     "ViewMonth",
     "WebhookAttempt",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -45,6 +45,30 @@ class Download(TimestampMixin, db.Model):
     grant = relationship("Grant")
     user = relationship("User")
     api_key = relationship("ApiKey")
+
+
+class DailyUseTotals(db.Model):
+    """Grants issued and downloads per UTC day, folded hourly (services/use_days.py) from
+    the grants and downloads up to the ids in :class:`UseFold`; read by the reports."""
+
+    __tablename__ = "daily_use_totals"
+
+    day: Mapped[date] = mapped_column(sa.Date, primary_key=True)
+    grants: Mapped[int] = mapped_column(default=0)
+    downloads: Mapped[int] = mapped_column(default=0)
+
+
+class UseFold(db.Model):
+    """How far :class:`DailyUseTotals` reaches (one row): every day up to ``through``
+    holds the grants and downloads of that day whose ids are at most ``grant_id`` and
+    ``download_id``; a report counts the rest from the tables themselves."""
+
+    __tablename__ = "use_folds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    through: Mapped[date | None] = mapped_column(sa.Date)
+    grant_id: Mapped[int] = mapped_column(default=0)
+    download_id: Mapped[int] = mapped_column(default=0)
 
 
 class PixelHit(TimestampMixin, db.Model):

@@ -9,7 +9,7 @@ from huey import crontab
 
 from syndication import tasks
 from syndication.models.base import utcnow
-from syndication.services import pixels, view_months
+from syndication.services import pixels, use_days, view_months
 from syndication.tasks import periodic, task
 
 
@@ -43,3 +43,10 @@ def fold_view_months() -> None:
     """Hourly: sum the days of every ended month changed since its last fold into the
     monthly roll-ups the reports read long ranges from."""
     view_months.fold()
+
+
+@periodic("tracking.fold_use_days", crontab(minute="17"))
+def fold_use_days() -> None:
+    """Hourly: count the grants and downloads of every day ended or changed since the last
+    fold into the daily totals the reports read."""
+    use_days.fold()
