@@ -15,7 +15,7 @@ import unicodedata
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from lxml import html as lxml_html
+from lxml import etree
 
 # Query parameters that track a click rather than name a page.
 TRACKING_PARAMS = frozenset(
@@ -46,6 +46,10 @@ TRACKING_PREFIXES = ("utm_", "pk_", "mtm_", "hsa_", "at_")
 MIN_FINGERPRINT_WORDS = 20
 
 _WORD = re.compile(r"\w+", re.UNICODE)
+# The text of a whole parsed document: what lxml.html's fromstring(...).text_content()
+# gives for any markup (it returns the document, its body or the body's one element, and
+# those differ only by blank text), without lxml.html's Python element classes.
+_TEXT = etree.XPath("string()", smart_strings=False)
 
 
 def normalise_url(url: str) -> str:
@@ -98,9 +102,10 @@ def text_words(body_html: str) -> list[str]:
     if not body_html.strip():
         return []
     try:
-        text = lxml_html.fromstring(body_html).text_content()
-    except (ValueError, lxml_html.etree.ParserError):
-        text = body_html
+        document = etree.HTML(body_html)
+    except ValueError:  # an encoding declaration in a str, as lxml.html refuses it too
+        document = None
+    text = _TEXT(document) if document is not None else body_html
     text = unicodedata.normalize("NFKC", text).casefold()
     return _WORD.findall(text)
 
