@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0029_report_rollups"
-down_revision = "0024_monthly_views"
+down_revision = "0026_scale_indexes"
 branch_labels = None
 depends_on = None
 
