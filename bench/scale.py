@@ -118,7 +118,7 @@ def figures_for(articles: int) -> dict[str, int]:
         "refused": scaled(10_000, 200),
         "downloads": scaled(2_000_000, 20_000),
         "paragraphs": 20_000,
-        "headlines": 20_000,
+        "titles": 20_000,
         "names": 400,
         "tags": TAGS,
     }
@@ -307,7 +307,7 @@ def fill_statements(d: Dialect) -> dict[str, list[str]]:
                 {d.ts(published("s.a"))}, '', '', '', '', '', 'news.example/' || s.a, '',
                 '', '', '', '', '', {d.ts(published("s.a"))}
             FROM {d.series("articles")}
-            JOIN scale_headlines h ON h.id = 1 + s.a * 7919 % :headlines
+            JOIN scale_headlines h ON h.id = 1 + s.a * 7919 % :titles
             JOIN scale_names n ON n.id = 1 + s.a * 37 % :names
             JOIN scale_paragraphs p1 ON p1.id = 1 + s.a * 104729 % :paragraphs
             JOIN scale_paragraphs p2 ON p2.id = 1 + (s.a * 15485863 + 7) % :paragraphs
@@ -416,7 +416,7 @@ def pools(figures: dict[str, int]) -> dict[str, list[dict]]:
         paragraphs.append({"id": n, "text": text(k), "words": k})
     headlines = [
         {"id": n, "text": text(rng.randint(5, 10)).capitalize()}
-        for n in range(1, figures["headlines"] + 1)
+        for n in range(1, figures["titles"] + 1)
     ]
     names = [
         {"id": n, "text": f"{rng.choice(words[200:]).title()} {rng.choice(words[200:]).title()}"}
