@@ -300,18 +300,6 @@ def _revision_item(
 # characters, checked to occur once each in the output (else the grant is built whole).
 _MARK = "\ue000{}\ue001"
 _MARKS = re.compile("\ue000([0-9])\ue001".encode())
-_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
-_ATTRIBUTE_ESCAPES = str.maketrans(
-    {
-        "&": "&amp;",
-        "<": "&lt;",
-        ">": "&gt;",
-        '"': "&quot;",
-        "\n": "&#10;",
-        "\r": "&#13;",
-        "\t": "&#9;",
-    }
-)
 # The grant's values, by mark number, and whether lxml writes each as text or attribute.
 _USAGE, _HREF, _TITLE, _ODRL, _STATUS, _EMBARGO, _CREDIT = range(7)
 _IN_ATTRIBUTE = frozenset({_HREF, _TITLE, _STATUS})
@@ -319,12 +307,16 @@ _IN_ATTRIBUTE = frozenset({_HREF, _TITLE, _STATUS})
 
 def escape_text(value: str) -> str:
     """A text node's value as lxml serialises it (tested against lxml)."""
-    return value.translate(_TEXT_ESCAPES)
+    # Chained replaces: each a pass in C, cheaper than translate's per-character lookups.
+    # The ampersand first, so the entities written after it stay as they are.
+    return (
+        value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+    )
 
 
 def escape_attribute(value: str) -> str:
     """An attribute's value as lxml serialises it between double quotes (tested against lxml)."""
-    return value.translate(_ATTRIBUTE_ESCAPES)
+    return escape_text(value).replace('"', "&quot;").replace("\n", "&#10;").replace("\t", "&#9;")
 
 
 def _fill(
