@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import hmac
 import os
 import threading
 import time
@@ -78,9 +79,53 @@ def _serializer() -> URLSafeSerializer:
     return serializer
 
 
+@dataclass(frozen=True, slots=True)
+class _PixelSigner:
+    """What every pixel URL of this app shares, worked out once: the serializer's derived
+    key in an HMAC ready to copy, and the URL around the token."""
+
+    secret: object
+    base: str
+    mac: hmac.HMAC
+    head: str
+    tail: str
+
+
+# Stands for the token while the URL around it is built: URL-safe, so never quoted.
+_TOKEN_MARK = "PIXELTOKEN"
+
+
+def _pixel_signer() -> _PixelSigner:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    secret, base = app.config["SECRET_KEY"], app.config["PUBLIC_BASE_URL"]
+    found = app.extensions.get("pixel_signer")
+    if found is None or found.secret is not secret or found.base != base:
+        serializer = _serializer()
+        signer = serializer.make_signer(serializer.salt)
+        head, tail = mail.external_url("public.pixel", token=_TOKEN_MARK).split(_TOKEN_MARK)
+        mac = hmac.new(signer.derive_key(), digestmod=signer.digest_method)
+        found = app.extensions["pixel_signer"] = _PixelSigner(secret, base, mac, head, tail)
+    return found
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
 def pixel_url(grant_id: int) -> str:
-    """The absolute URL of a grant's pixel under PUBLIC_BASE_URL; one signed token per grant."""
-    return mail.external_url("public.pixel", token=_serializer().dumps(grant_id))
+    """The absolute URL of a grant's pixel under PUBLIC_BASE_URL; one signed token per grant.
+
+    Every package carries one, so it is built by hand rather than through the
+    serializer and the URL map (most of reading a package's inputs): the same
+    token ``_serializer().dumps(grant_id)`` makes, which :func:`_grant_of` checks.
+    """
+    found = _pixel_signer()
+    # The serializer's payload of an int: its compact JSON, base64 without padding.
+    payload = _b64(str(int(grant_id)).encode()).encode("ascii")
+    mac = found.mac.copy()
+    mac.update(payload)
+    token = f"{payload.decode('ascii')}.{_b64(mac.digest())}"
+    return f"{found.head}{token}{found.tail}"
 
 
 def _grant_of(token: str) -> int | None:

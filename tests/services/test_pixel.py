@@ -25,7 +25,7 @@ from syndication.models import (
     PixelBatch,
     PixelHit,
 )
-from syndication.services import notices, pixels
+from syndication.services import mail, notices, pixels
 from syndication.services.hit_buffer import MemoryHitBuffer, RedisHitBuffer, Unavailable
 
 CHROME = (
@@ -142,6 +142,19 @@ def test_pixel_urls_start_with_the_public_base_url_one_token_per_grant(app, gran
     assert url.startswith("https://desk.example.org/px/") and url.endswith(".gif")
     assert pixels.pixel_url(grant.id) == pixels.pixel_url(grant.id)
     assert _token(grant) == url.rsplit("/", 1)[1].removesuffix(".gif")
+
+
+@pytest.mark.parametrize("base", ["http://localhost", "https://desk.example.org/news"])
+def test_pixel_urls_are_the_serializers_token_in_the_url_maps_url(app, base):
+    # pixel_url signs and joins by hand: it must stay what the serializer and the URL map make.
+    app.config["PUBLIC_BASE_URL"] = base
+    try:
+        for grant_id in (0, 1, 7, 42, 999, 10_000, 123_456_789, 2**40):
+            token = pixels._serializer().dumps(grant_id)
+            assert pixels.pixel_url(grant_id) == mail.external_url("public.pixel", token=token)
+            assert pixels._grant_of(token) == grant_id
+    finally:
+        app.config["PUBLIC_BASE_URL"] = "http://localhost"
 
 
 def test_a_bot_a_prefetch_a_preview_and_a_reload_are_raw_hits_but_not_views(grant, page):
