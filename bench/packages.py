@@ -18,9 +18,7 @@ ninjs and JSON-LD objects without the grant's terms: a notice's ten thousand
 packages share them). In the same run, the floor: zipping the same output
 bytes with the same zip code; and beside them, the same build from scratch
 (no stored forms: the body read and converted in every build). Figures are the median
-and p95 in milliseconds over many runs, and the ratio full/floor (and beside it the floor
-through ``zipfile``, what the floor was before package zips were packed by
-hand, same bytes). Then it
+and p95 in milliseconds over many runs, and the ratio full/floor. Then it
 streams bundles of 20 and 200 articles and prints tracemalloc's peak against
 the bytes streamed. Targets: reference median under 0.5 ms and within 2x of
 its floor.
@@ -65,12 +63,10 @@ from syndication.packaging import (
     text,
 )
 from syndication.packaging.bundle import (
-    _zip_with_zipfile,
     build_zip,
     package_with_manifest,
     stream_bundle,
     zip_files,
-    zip_time,
 )
 from syndication.rules import ArticleFacts, default_rules, odrl_policy
 from syndication.rules.snapshot import terms_snapshot
@@ -276,7 +272,6 @@ def measure(label: str, cases: list[Case], runs: int) -> tuple[float, float]:
         build_zip(case.input())
     full: list[float] = []
     floor: list[float] = []
-    zipfile_floor: list[float] = []
     scratch: list[float] = []
     gc.collect()
     for _ in range(runs):
@@ -284,23 +279,17 @@ def measure(label: str, cases: list[Case], runs: int) -> tuple[float, float]:
             full += _timings(lambda c=case: build_zip(c.input()), 1)
         for files, moment in floors:
             floor += _timings(lambda f=files, m=moment: zip_files(f, m), 1)
-            # The same bytes through zipfile: the floor before zips were packed by hand.
-            zipfile_floor += _timings(
-                lambda f=files, m=moment: _zip_with_zipfile(f, zip_time(m)), 1
-            )
         for case in cases:
             scratch += _timings(lambda c=case: build_zip(c.input(stored=False)), 1)
     size = sum(len(b) for b in floors[0][0].values())
     med, p95 = statistics.median(full) * 1e3, _p95(full) * 1e3
     fmed, fp95 = statistics.median(floor) * 1e3, _p95(floor) * 1e3
     smed = statistics.median(scratch) * 1e3
-    zmed = statistics.median(zipfile_floor) * 1e3
     print(
         f"{label:<34} full {med:7.3f} ms (p95 {p95:7.3f})   zip-only {fmed:7.3f} ms"
         f" (p95 {fp95:7.3f})   ratio {med / fmed:5.2f}   files {len(floors[0][0])},"
         f" {size / 1024:.0f} KB   (from scratch {smed:.3f} ms, {smed / fmed:.2f}x)"
     )
-    print(f"{'':<34} zipfile's floor {zmed:7.3f} ms: ratio to it {med / zmed:5.2f}")
     return med, med / fmed
 
 
