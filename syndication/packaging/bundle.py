@@ -14,9 +14,7 @@ many articles the bundle has.
 from __future__ import annotations
 
 import re
-import struct
 import zipfile
-import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 
@@ -32,20 +30,6 @@ _UNIX = 3
 _EPOCH = (1980, 1, 1, 0, 0, 0)
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _OPTIONS = orjson.OPT_SORT_KEYS | orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE
-
-# The records zipfile writes for a stored entry on a stream that cannot seek, packed
-# here by hand (see zip_files): local header, data descriptor, central directory
-# entry, end of the central directory.
-_LOCAL = struct.Struct("<4s2B4HL2L2H")
-_DESCRIPTOR = struct.Struct("<4sLLL")
-_CENTRAL = struct.Struct("<4s4B4HL2L5H2L")
-_END = struct.Struct("<4s4H2LH")
-_VERSION = 20  # what zipfile writes as the version made by and needed, without zip64
-_DATA_DESCRIPTOR = 0x08
-_UTF8_NAME = 0x800
-# Beyond these zipfile writes zip64 records: such zips are left to it.
-_ZIP64_FILE = int(zipfile.ZIP64_LIMIT / 1.05)
-_ZIP64_ENTRIES = zipfile.ZIP_FILECOUNT_LIMIT
 
 
 class _Sink:
@@ -152,87 +136,16 @@ def _entries(
             yield chunk
 
 
-def _zip_with_zipfile(files: Mapping[str, bytes], date_time: tuple[int, ...]) -> bytes:
+def zip_files(files: Mapping[str, bytes], moment: datetime) -> bytes:
+    """Zip ``files`` into bytes exactly as a package zip does (the benchmark's floor)."""
     # Drained once at the end: a zip wanted whole has no use for a chunk per
     # entry, each a copy and a trip through the generator.
     sink = _Sink()
+    date_time = zip_time(moment)
     with zipfile.ZipFile(sink, "w") as archive:  # type: ignore[arg-type]
         for name in sorted(files):
             _write(archive, name, files[name], date_time)
     return sink.drain()
-
-
-def zip_files(files: Mapping[str, bytes], moment: datetime) -> bytes:
-    """Zip ``files`` into bytes exactly as a package zip does (the benchmark's floor).
-
-    The same bytes as ``zipfile`` writing onto the streamed bundle's sink
-    (stored entries, data descriptors), packed here directly: a package is a
-    dozen small files, and zipfile's objects, checks and many small writes per
-    entry cost more than the CRCs and copies of the data themselves.
-    """
-    date_time = zip_time(moment)
-    if len(files) >= _ZIP64_ENTRIES or sum(map(len, files.values())) >= _ZIP64_FILE:
-        return _zip_with_zipfile(files, date_time)
-    year, month, day, hour, minute, second = date_time
-    dosdate = (year - 1980) << 9 | month << 5 | day
-    dostime = hour << 11 | minute << 5 | (second // 2)
-    parts: list[bytes] = []
-    central: list[bytes] = []
-    offset = 0
-    for name in sorted(files):
-        data = files[name]
-        flags = _DATA_DESCRIPTOR
-        if name.isascii():
-            encoded = name.encode("ascii")
-        else:
-            encoded = name.encode("utf-8")
-            flags |= _UTF8_NAME
-        crc = zlib.crc32(data)
-        size = len(data)
-        local = _LOCAL.pack(
-            zipfile.stringFileHeader,
-            _VERSION,
-            0,
-            flags,
-            zipfile.ZIP_STORED,
-            dostime,
-            dosdate,
-            0,
-            0,
-            0,
-            len(encoded),
-            0,
-        )
-        parts += (local, encoded, data, _DESCRIPTOR.pack(b"PK\x07\x08", crc, size, size))
-        central += (
-            _CENTRAL.pack(
-                zipfile.stringCentralDir,
-                _VERSION,
-                _UNIX,
-                _VERSION,
-                0,
-                flags,
-                zipfile.ZIP_STORED,
-                dostime,
-                dosdate,
-                crc,
-                size,
-                size,
-                len(encoded),
-                0,
-                0,
-                0,
-                0,
-                _PERMISSIONS,
-                offset,
-            ),
-            encoded,
-        )
-        offset += len(local) + len(encoded) + size + _DESCRIPTOR.size
-    directory = b"".join(central)
-    count = len(files)
-    end = _END.pack(zipfile.stringEndArchive, 0, 0, count, count, len(directory), offset, 0)
-    return b"".join(parts) + directory + end
 
 
 def build_zip(inp: PackageInput, formats: Iterable[str] | None = None) -> bytes:

@@ -7,20 +7,9 @@ import tracemalloc
 import zipfile
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
-
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from syndication.packaging import FILE_NAMES
-from syndication.packaging.bundle import (
-    _zip_with_zipfile,
-    build_zip,
-    package_with_manifest,
-    stream_bundle,
-    zip_files,
-    zip_time,
-)
+from syndication.packaging.bundle import build_zip, stream_bundle
 from syndication.packaging.inputs import PackageInput
 from syndication.packaging.manifest import terms_hash
 from syndication.rules.snapshot import snapshot_hash
@@ -64,33 +53,6 @@ def test_manifest_hashes_and_sizes_match_the_unzipped_files() -> None:
 
 def test_two_builds_give_byte_identical_zips() -> None:
     assert sha256(build_zip(make_input())) == sha256(build_zip(make_input()))
-
-
-def test_a_package_zip_is_what_zipfile_writes_to_the_byte() -> None:
-    # zip_files packs the records itself; zipfile on the bundle's sink is the reference.
-    files = package_with_manifest(make_input())
-    moment = make_input().article.updated_at
-    assert zip_files(files, moment) == _zip_with_zipfile(files, zip_time(moment))
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    files=st.dictionaries(
-        st.text(
-            st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00/\\"),
-            min_size=1,
-            max_size=12,
-        ),
-        st.binary(max_size=300),
-        max_size=6,
-    ),
-    moment=st.datetimes(
-        min_value=datetime(1970, 1, 1), max_value=datetime(2200, 1, 1), timezones=st.just(UTC)
-    ),
-)
-def test_any_files_zip_as_zipfile_zips_them(files: dict[str, bytes], moment: datetime) -> None:
-    # Empty zips, empty files, non-ASCII names and clamped times included.
-    assert zip_files(files, moment) == _zip_with_zipfile(files, zip_time(moment))
 
 
 def test_zip_entries_are_sorted_stored_and_stamped_with_the_revision_time() -> None:
