@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSQUERY
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression
 from sqlalchemy.sql.selectable import ScalarSelect
@@ -351,15 +351,19 @@ def _ids_kept_by(clause: sa.ColumnElement[bool]) -> sa.Select:
     return sa.select(Article.id).where(clause)
 
 
-def _articles(ids: list[int]) -> list[Article]:
+def _loaded(columns: Collection | None) -> list:
+    """Loader options: only ``columns`` (any other attribute raises rather than costing a
+    query per row), or whole articles with their tags (lists that show tags load them with
+    the page, not one query per article)."""
+    if columns:
+        return [load_only(*columns, raiseload=True)]
+    return [selectinload(Article.tag_rows)]
+
+
+def _articles(ids: list[int], columns: Collection | None = None) -> list[Article]:
     """The articles with these ids, in this order."""
-    found = {
-        a.id: a
-        for a in db.session.scalars(
-            # Lists show tags: load them with the page, not one query per article.
-            sa.select(Article).where(Article.id.in_(ids)).options(selectinload(Article.tag_rows))
-        )
-    }
+    select = sa.select(Article).where(Article.id.in_(ids)).options(*_loaded(columns))
+    found = {a.id: a for a in db.session.scalars(select)}
     return [found[i] for i in ids if i in found]
 
 
@@ -409,7 +413,12 @@ def _older(text: _TextMatch, filters: list[_Filter], newest_first, *, below=None
 
 
 def _text_page(
-    text: _TextMatch, filters: list[_Filter], position: dict | None, scope: str, per_page: int
+    text: _TextMatch,
+    filters: list[_Filter],
+    position: dict | None,
+    scope: str,
+    per_page: int,
+    columns: Collection | None = None,
 ) -> pagination.Keyset[Article]:
     """A page of text matches: best first within the newest RANK_WINDOW, then the older
     ones newest first, so every match appears exactly once.
@@ -483,7 +492,8 @@ def _text_page(
         if len(hits) <= per_page:
             # Fewer than a page before it: that is the first page (of the same window),
             # shown whole.
-            return _text_page(text, filters, {"top": top, "floor": floor}, scope, per_page)
+            first = {"top": top, "floor": floor}
+            return _text_page(text, filters, first, scope, per_page, columns)
     beyond = len(hits) > per_page
     hits = hits[-per_page:] if backward else hits[:per_page]
     has_next = beyond or backward
@@ -497,7 +507,7 @@ def _text_page(
         capped = _matching(text, filters).limit(COUNT_CAP + 1).subquery()
         total = db.session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0
     return pagination.Keyset(
-        _articles([h.id for h in hits]),
+        _articles([h.id for h in hits], columns),
         next_cursor=at(hits[-1], False) if hits and has_next else None,
         prev_cursor=at(hits[0], True) if hits and has_prev else None,
         total=min(total, COUNT_CAP),
@@ -520,12 +530,15 @@ def search_articles(
     article_ids: Collection[int] | None = None,
     offered_only: bool = False,
     scope: object = None,
+    columns: Collection | None = None,
 ) -> pagination.Keyset[Article]:
     """Search the catalogue: best matches first with text, else newest published first;
     the page after or before the one ``cursor`` (a signed keyset cursor) names.
 
     ``offered_only`` leaves out articles that are not syndicated: what partners see.
     ``scope`` names who is looking (a partner's id): a cursor is refused for anyone else.
+    ``columns`` (Article attributes): load only these, for a page that shows no more;
+    by default whole articles with their tags.
     """
     per_page = min(max(1, per_page), MAX_PER_PAGE)
     # PostgreSQL text cannot hold NUL, and nothing typed in a form needs it.
@@ -537,7 +550,7 @@ def search_articles(
             policy=policy, section=section, tag=tag, published_from=published_from,
             published_to=published_to, embargoed=embargoed, now=now or utcnow(),
             article_ids=ids, offered_only=offered_only,
-        ))).options(selectinload(Article.tag_rows))  # fmt: skip
+        ))).options(*_loaded(columns))  # fmt: skip
         return pagination.keyset(
             newest,
             sort=NEWEST,
@@ -568,7 +581,7 @@ def search_articles(
         offered_only=offered_only,
     )
     text = _text_match(parsed, db.session.get_bind().dialect.name)
-    return _text_page(text, filters, position, signed_for, per_page)
+    return _text_page(text, filters, position, signed_for, per_page, columns)
 
 
 def sections(*, offered_only: bool = False) -> list[str]:

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 from wtforms import SearchField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
-from syndication.models import SyndicationPolicy
+from syndication.models import Article, SyndicationPolicy
 from syndication.services import search
 from syndication.services.pagination import Keyset
 from syndication.views.forms import FilterForm, canonical_section, date_range_fields, valid_or_empty
 
 PAGE_SIZE = 25
+# What a row of the partner catalogue shows: its page loads these columns only,
+# never the bodies (templates/portal/catalogue.html).
+PARTNER_COLUMNS = (
+    Article.headline,
+    Article.dek,
+    Article.bylines,
+    Article.published_at,
+    Article.word_count,
+    Article.embargo_until,
+    Article.policy,
+)
 
 
 def _policy_label(value: str) -> str:
@@ -67,10 +80,16 @@ def filters_of(form: CatalogueFilters) -> dict:
 
 
 def run_search(
-    filters: dict, *, cursor: str | None, offered_only: bool = False, scope: object = None
+    filters: dict,
+    *,
+    cursor: str | None,
+    offered_only: bool = False,
+    scope: object = None,
+    columns: Collection | None = None,
 ) -> Keyset:
     """The page of the catalogue for these filters that ``cursor`` names, else the first
-    (offered_only: what partners see; scope: whose cursors these are)."""
+    (offered_only: what partners see; scope: whose cursors these are; columns: the only
+    article columns loaded, those the page shows)."""
     return search.search_articles(
         filters["q"],
         **{key: value for key, value in filters.items() if key != "q"},
@@ -78,4 +97,5 @@ def run_search(
         per_page=PAGE_SIZE,
         offered_only=offered_only,
         scope=scope,
+        columns=columns,
     )

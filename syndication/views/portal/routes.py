@@ -161,6 +161,7 @@ def catalogue():
         cursor=request.args.get("cursor"),
         offered_only=True,
         scope=("partner", current_user.partner_id),
+        columns=catalogue_filters.PARTNER_COLUMNS,
     )
     return render_template(
         "portal/catalogue.html",
