@@ -168,6 +168,9 @@ def catalogue():
         found=found,
         held=grants.held_by(current_user.partner_id, [a.id for a in found.items]),
         form=form,
+        filters_html=catalogue_filters.rendered_filters(
+            form, url_for("portal.catalogue"), "Search"
+        ),
         now=utcnow(),
         action_form=ActionForm(),
     ), (422 if form.errors else 200)
