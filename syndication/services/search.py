@@ -589,11 +589,15 @@ def sections(*, offered_only: bool = False) -> list[str]:
 
     One per spelling regardless of case: "World" and "world" are one section.
     """
-    select = sa.select(Article.section).where(Article.section != "")
-    if offered_only:
-        # A section holding only articles partners never see would filter to nothing.
-        select = select.where(Article.offered_sql())
     seen: dict[str, str] = {}
-    for section in db.session.scalars(select.distinct().order_by(Article.section)):
+    for section in db.session.scalars(_OFFERED_SECTIONS if offered_only else _SECTIONS):
         seen.setdefault(section.casefold(), section)
     return sorted(seen.values(), key=str.casefold)
+
+
+# sections()'s statements, built once: the catalogue pages run one on every request.
+_SECTIONS = (
+    sa.select(Article.section).where(Article.section != "").distinct().order_by(Article.section)
+)
+# A section holding only articles partners never see would filter to nothing.
+_OFFERED_SECTIONS = _SECTIONS.where(Article.offered_sql())
