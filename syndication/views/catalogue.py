@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from collections.abc import Collection
 
@@ -20,6 +21,7 @@ PAGE_SIZE = 25
 # kilobytes each. Longer query strings are rendered every time rather than kept.
 FILTER_HTML_KEPT = 256
 FILTER_HTML_MAX_INPUT = 1_000
+_KEPT_LOCK = threading.Lock()
 # What a row of the partner catalogue shows: its page loads these columns only,
 # never the bodies (templates/portal/catalogue.html).
 PARTNER_COLUMNS = (
@@ -88,17 +90,19 @@ def rendered_filters(form: CatalogueFilters, action: str, submit_label: str) -> 
     )
     key = (action, submit_label, inputs, choices)
     kept: OrderedDict = current_app.extensions.setdefault("catalogue_filter_html", OrderedDict())
-    html = kept.get(key)
-    if html is not None:
-        kept.move_to_end(key)
-        return html
+    with _KEPT_LOCK:  # threaded workers share the dict
+        html = kept.get(key)
+        if html is not None:
+            kept.move_to_end(key)
+            return html
     html = Markup(get_template_attribute("macros/catalogue.html", "filter_form")(
         form, action, submit_label
     ))  # fmt: skip
     if sum(len(v) for _, values in inputs for v in values) <= FILTER_HTML_MAX_INPUT:
-        kept[key] = html
-        while len(kept) > FILTER_HTML_KEPT:
-            kept.popitem(last=False)
+        with _KEPT_LOCK:
+            kept[key] = html
+            while len(kept) > FILTER_HTML_KEPT:
+                kept.popitem(last=False)
     return html
 
 
