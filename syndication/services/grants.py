@@ -48,16 +48,21 @@ def held_by(partner_id: int, article_ids: Collection[int]) -> dict[int, int]:
     """
     if not article_ids:
         return {}
-    rows = db.session.execute(
-        sa.select(Grant.article_id, sa.func.max(Grant.id))
-        .where(
-            Grant.partner_id == partner_id,
-            Grant.article_id.in_(sorted(set(article_ids))),
-            *Grant.live_at(utcnow()),
-        )
-        .group_by(Grant.article_id)
+    params = {"partner_id": partner_id, "article_ids": sorted(set(article_ids)), "now": utcnow()}
+    return dict(db.session.execute(_HELD_BY, params).all())
+
+
+# held_by's statement, built once: it runs on every catalogue page, and building
+# it anew cost more than the query.
+_HELD_BY = (
+    sa.select(Grant.article_id, sa.func.max(Grant.id))
+    .where(
+        Grant.partner_id == sa.bindparam("partner_id"),
+        Grant.article_id.in_(sa.bindparam("article_ids", expanding=True)),
+        *Grant.live_at(sa.bindparam("now", type_=Grant.valid_until.type)),
     )
-    return dict(rows.all())
+    .group_by(Grant.article_id)
+)
 
 
 def active_grant(partner_id: int, article_id: int) -> Grant | None:

@@ -16,7 +16,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import TSQUERY
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 from sqlalchemy.sql import operators
 from sqlalchemy.sql.elements import BinaryExpression
 from sqlalchemy.sql.selectable import ScalarSelect
@@ -353,15 +353,19 @@ def _ids_kept_by(clause: sa.ColumnElement[bool]) -> sa.Select:
     return sa.select(Article.id).where(clause)
 
 
-def _articles(ids: list[int]) -> list[Article]:
+def _loaded(columns: Collection | None) -> list:
+    """Loader options: only ``columns`` (any other attribute raises rather than costing a
+    query per row), or whole articles with their tags (lists that show tags load them with
+    the page, not one query per article)."""
+    if columns:
+        return [load_only(*columns, raiseload=True)]
+    return [selectinload(Article.tag_rows)]
+
+
+def _articles(ids: list[int], columns: Collection | None = None) -> list[Article]:
     """The articles with these ids, in this order."""
-    found = {
-        a.id: a
-        for a in db.session.scalars(
-            # Lists show tags: load them with the page, not one query per article.
-            sa.select(Article).where(Article.id.in_(ids)).options(selectinload(Article.tag_rows))
-        )
-    }
+    select = sa.select(Article).where(Article.id.in_(ids)).options(*_loaded(columns))
+    found = {a.id: a for a in db.session.scalars(select)}
     return [found[i] for i in ids if i in found]
 
 
@@ -411,7 +415,12 @@ def _older(text: _TextMatch, filters: list[_Filter], newest_first, *, below=None
 
 
 def _text_page(
-    text: _TextMatch, filters: list[_Filter], position: dict | None, scope: str, per_page: int
+    text: _TextMatch,
+    filters: list[_Filter],
+    position: dict | None,
+    scope: str,
+    per_page: int,
+    columns: Collection | None = None,
 ) -> pagination.Keyset[Article]:
     """A page of text matches: best first within the newest RANK_WINDOW, then the older
     ones newest first, so every match appears exactly once.
@@ -485,7 +494,8 @@ def _text_page(
         if len(hits) <= per_page:
             # Fewer than a page before it: that is the first page (of the same window),
             # shown whole.
-            return _text_page(text, filters, {"top": top, "floor": floor}, scope, per_page)
+            first = {"top": top, "floor": floor}
+            return _text_page(text, filters, first, scope, per_page, columns)
     beyond = len(hits) > per_page
     hits = hits[-per_page:] if backward else hits[:per_page]
     has_next = beyond or backward
@@ -499,7 +509,7 @@ def _text_page(
         capped = _matching(text, filters).limit(COUNT_CAP + 1).subquery()
         total = db.session.scalar(sa.select(sa.func.count()).select_from(capped)) or 0
     return pagination.Keyset(
-        _articles([h.id for h in hits]),
+        _articles([h.id for h in hits], columns),
         next_cursor=at(hits[-1], False) if hits and has_next else None,
         prev_cursor=at(hits[0], True) if hits and has_prev else None,
         total=min(total, COUNT_CAP),
@@ -522,12 +532,15 @@ def search_articles(
     article_ids: Collection[int] | None = None,
     offered_only: bool = False,
     scope: object = None,
+    columns: Collection | None = None,
 ) -> pagination.Keyset[Article]:
     """Search the catalogue: best matches first with text, else newest published first;
     the page after or before the one ``cursor`` (a signed keyset cursor) names.
 
     ``offered_only`` leaves out articles that are not syndicated: what partners see.
     ``scope`` names who is looking (a partner's id): a cursor is refused for anyone else.
+    ``columns`` (Article attributes): load only these, for a page that shows no more;
+    by default whole articles with their tags.
     """
     per_page = min(max(1, per_page), MAX_PER_PAGE)
     # PostgreSQL text cannot hold NUL, and nothing typed in a form needs it.
@@ -539,7 +552,7 @@ def search_articles(
             policy=policy, section=section, tag=tag, published_from=published_from,
             published_to=published_to, embargoed=embargoed, now=now or utcnow(),
             article_ids=ids, offered_only=offered_only,
-        ))).options(selectinload(Article.tag_rows))  # fmt: skip
+        ))).options(*_loaded(columns))  # fmt: skip
         return pagination.keyset(
             newest,
             sort=NEWEST,
@@ -570,7 +583,7 @@ def search_articles(
         offered_only=offered_only,
     )
     text = _text_match(parsed, db.session.get_bind().dialect.name)
-    return _text_page(text, filters, position, signed_for, per_page)
+    return _text_page(text, filters, position, signed_for, per_page, columns)
 
 
 def sections(*, offered_only: bool = False) -> list[str]:
@@ -578,6 +591,14 @@ def sections(*, offered_only: bool = False) -> list[str]:
 
     One per spelling regardless of case: "World" and "world" are one section.
     """
+    seen: dict[str, str] = {}
+    for section in db.session.scalars(_OFFERED_SECTIONS if offered_only else _SECTIONS):
+        seen.setdefault(section.casefold(), section)
+    return sorted(seen.values(), key=str.casefold)
+
+
+def _sections_statement(*, offered_only: bool) -> sa.Select:
+    """The sections as sections() lists them (before folding case)."""
     # SELECT DISTINCT would read every article; walking the section index from one
     # section to the next reads one entry per section (a "skip scan", spelled out).
     first = sa.select(sa.func.min(Article.section).label("section"))
@@ -590,7 +611,9 @@ def sections(*, offered_only: bool = False) -> list[str]:
         # Tested per section, so the section's index finds its first offered article.
         offered = sa.exists().where(Article.section == walk.c.section, Article.offered_sql())
         found = found.where(offered)
-    seen: dict[str, str] = {}
-    for section in db.session.scalars(found):
-        seen.setdefault(section.casefold(), section)
-    return sorted(seen.values(), key=str.casefold)
+    return found
+
+
+# sections()'s statements, built once: the catalogue pages run one on every request.
+_SECTIONS = _sections_statement(offered_only=False)
+_OFFERED_SECTIONS = _sections_statement(offered_only=True)

@@ -35,6 +35,27 @@ def test_the_section_filter_offers_only_sections_partners_can_see(client, editor
     assert '<option value="Wire"' not in page
 
 
+def test_a_new_article_and_its_section_show_at_once(client, editor, make_article):
+    make_article(headline="Harbour bridge reopens", section="Local")
+    first = client.get("/portal/catalogue").text
+    assert '<option value="Courts"' not in first
+    # The filter form is kept rendered per input: a new section must not wait for it.
+    make_article(headline="Verdict in the harbour case", section="Courts")
+    page = client.get("/portal/catalogue").text
+    assert '<option value="Courts"' in page
+    assert "Verdict in the harbour case" in page and "Harbour bridge reopens" in page
+
+
+def test_a_refused_filter_shows_its_error_every_time(client, editor, make_article):
+    make_article(headline="Harbour bridge reopens", section="Local")
+    for _ in range(2):
+        response = client.get("/portal/catalogue?policy=bogus&from=2026-02-01&to=2026-01-01")
+        assert response.status_code == 422
+        assert "Choose one of the listed policies." in response.text
+        assert 'aria-invalid="true"' in response.text
+        assert "Harbour bridge reopens" in response.text
+
+
 def test_preview_shows_the_article_as_the_partner_would_publish_it(client, editor, shared_dir):
     path = shared_dir / "corpus" / "seed" / "dcnf-2022-03-10-kuleba-lavrov.txt"
     (draft,) = importing.drafts_from_file(path, headline="Kuleba and Lavrov")

@@ -161,12 +161,16 @@ def catalogue():
         cursor=request.args.get("cursor"),
         offered_only=True,
         scope=("partner", current_user.partner_id),
+        columns=catalogue_filters.PARTNER_COLUMNS,
     )
     return render_template(
         "portal/catalogue.html",
         found=found,
         held=grants.held_by(current_user.partner_id, [a.id for a in found.items]),
         form=form,
+        filters_html=catalogue_filters.rendered_filters(
+            form, url_for("portal.catalogue"), "Search"
+        ),
         now=utcnow(),
         action_form=ActionForm(),
     ), (422 if form.errors else 200)
