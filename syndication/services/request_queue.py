@@ -54,7 +54,11 @@ def page(
         sa.select(ArticleRequest)
         .join(Article, Article.id == ArticleRequest.article_id)
         .join(Partner, Partner.id == ArticleRequest.partner_id)
-        .options(selectinload(ArticleRequest.article), selectinload(ArticleRequest.partner))
+        # The columns the queue shows: a page of whole articles is fifty bodies to read.
+        .options(
+            selectinload(ArticleRequest.article).load_only(Article.headline, Article.policy),
+            selectinload(ArticleRequest.partner).load_only(Partner.name, Partner.tier),
+        )
     )
     if filters.status in RequestStatus.__members__.values():
         query = query.where(ArticleRequest.status == filters.status)
