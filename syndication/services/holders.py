@@ -93,6 +93,9 @@ def _counts(grant_ids: sa.Select):
     return downloads, views, notices
 
 
+# The lists show each grant's article by its headline: fifty whole articles (bodies and
+# all) were most of what a partner's page read.
+_HEADLINE = selectinload(Grant.article).load_only(Article.headline)
 # Sorts by a count need every grant's counts before the page; the others do not.
 COUNTED_SORTS = frozenset({"downloads", "views"})
 
@@ -125,7 +128,7 @@ def _holdings(
         .outerjoin(views, views.c.grant_id == Grant.id)
         .outerjoin(notices, notices.c.grant_id == Grant.id)
         .where(where)
-        .options(selectinload(Grant.partner), selectinload(Grant.article))
+        .options(selectinload(Grant.partner), _HEADLINE)
     )
     sortable = {
         **columns,
@@ -164,7 +167,7 @@ def _page_then_count(
         sa.select(Grant)
         .join(Partner, Partner.id == Grant.partner_id)
         .where(where)
-        .options(selectinload(Grant.partner), selectinload(Grant.article))
+        .options(selectinload(Grant.partner), _HEADLINE)
     )
     found = keyset(
         query,
@@ -249,7 +252,9 @@ def recent_downloads(partner_id: int, *, limit: int = 20) -> list[Download]:
             sa.select(Download)
             .where(Download.partner_id == partner_id)
             .options(
-                selectinload(Download.grant).selectinload(Grant.article),
+                selectinload(Download.grant)
+                .selectinload(Grant.article)
+                .load_only(Article.headline),
                 selectinload(Download.user),
                 selectinload(Download.api_key),
             )
