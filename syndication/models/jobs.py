@@ -51,4 +51,5 @@ class WorkerBeat(db.Model):
 
     worker: Mapped[str] = mapped_column(sa.String(200), primary_key=True)  # host:pid
     started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    beat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Indexed: every staff page asks for the latest (one row per worker process ever run).
+    beat_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -93,6 +93,13 @@ def _counts(grant_ids: sa.Select):
     return downloads, views, notices
 
 
+# The lists show each grant's article by its headline: fifty whole articles (bodies and
+# all) were most of what a partner's page read.
+_HEADLINE = selectinload(Grant.article).load_only(Article.headline)
+# Sorts by a count need every grant's counts before the page; the others do not.
+COUNTED_SORTS = frozenset({"downloads", "views"})
+
+
 def _holdings(
     where: sa.ColumnElement[bool],
     sort: Sort,
@@ -102,6 +109,9 @@ def _holdings(
     scope: object,
     per_page: int,
 ) -> Keyset[Holding]:
+    if sort.key not in COUNTED_SORTS:
+        return _page_then_count(where, sort, columns, cursor=cursor, scope=scope,
+                                per_page=per_page)  # fmt: skip
     downloads, views, notices = _counts(sa.select(Grant.id).where(where))
     query = (
         sa.select(
@@ -118,7 +128,7 @@ def _holdings(
         .outerjoin(views, views.c.grant_id == Grant.id)
         .outerjoin(notices, notices.c.grant_id == Grant.id)
         .where(where)
-        .options(selectinload(Grant.partner), selectinload(Grant.article))
+        .options(selectinload(Grant.partner), _HEADLINE)
     )
     sortable = {
         **columns,
@@ -137,6 +147,66 @@ def _holdings(
         count=True,
     )
     return dataclasses.replace(found, items=[Holding(*row) for row in found.items])
+
+
+def _page_then_count(
+    where: sa.ColumnElement[bool],
+    sort: Sort,
+    columns: dict,
+    *,
+    cursor: str | None,
+    scope: object,
+    per_page: int,
+) -> Keyset[Holding]:
+    """The page of grants first, then the counts of those grants alone.
+
+    Counting before paging read every download of every grant on the list: 3,000 grants
+    and 28,000 downloads for a busy partner, 50 ms, to show fifty of them.
+    """
+    query = (
+        sa.select(Grant)
+        .join(Partner, Partner.id == Grant.partner_id)
+        .where(where)
+        .options(selectinload(Grant.partner), _HEADLINE)
+    )
+    found = keyset(
+        query,
+        sort=sort,
+        columns={**columns, "since": Grant.valid_from},
+        tiebreak=Grant.id,
+        cursor=cursor,
+        scope=scope,
+        per_page=per_page,
+        count=True,
+    )
+    ids = [grant.id for grant in found.items]
+    if not ids:
+        return dataclasses.replace(found, items=[])
+    downloads, views, notices = _counts(_ids(ids))
+    rows = sa.select(
+        Grant.id,
+        sa.func.coalesce(downloads.c.n, 0),
+        downloads.c.last,
+        sa.func.coalesce(views.c.n, 0),
+        sa.func.coalesce(views.c.raw, 0),
+        sa.func.coalesce(notices.c.n, 0),
+        sa.func.coalesce(notices.c.acked, 0),
+    )
+    rows = (
+        rows.outerjoin(downloads, downloads.c.grant_id == Grant.id)
+        .outerjoin(views, views.c.grant_id == Grant.id)
+        .outerjoin(notices, notices.c.grant_id == Grant.id)
+        .where(Grant.id.in_(ids))
+    )
+    counts = {row[0]: row[1:] for row in db.session.execute(rows)}
+    return dataclasses.replace(
+        found, items=[Holding(grant, *counts[grant.id]) for grant in found.items]
+    )
+
+
+def _ids(ids: list[int]) -> sa.Select:
+    """SELECT these grant ids (the aggregates' narrowing, for one page)."""
+    return sa.select(Grant.id).where(Grant.id.in_(ids))
 
 
 HOLDER_SORTS = ("partner", "since", "downloads", "views")
@@ -182,7 +252,9 @@ def recent_downloads(partner_id: int, *, limit: int = 20) -> list[Download]:
             sa.select(Download)
             .where(Download.partner_id == partner_id)
             .options(
-                selectinload(Download.grant).selectinload(Grant.article),
+                selectinload(Download.grant)
+                .selectinload(Grant.article)
+                .load_only(Article.headline),
                 selectinload(Download.user),
                 selectinload(Download.api_key),
             )

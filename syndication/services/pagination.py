@@ -161,7 +161,11 @@ def count_capped(query: sa.Select, cap: int | None = None) -> tuple[int, bool]:
     """How many rows ``query`` gives, reading at most ``cap`` (COUNT_CAP unless given) + 1
     of them: (the count or the cap, whether there are more)."""
     cap = COUNT_CAP if cap is None else cap
-    limited = query.order_by(None).limit(cap + 1).subquery()
+    # Only a constant per row: selecting the rows' columns (a whole article, body and all)
+    # made the planner think the count costly enough for parallel workers, whose start-up
+    # cost more than the count itself.
+    counted = query.order_by(None).with_only_columns(sa.literal(1), maintain_column_froms=True)
+    limited = counted.limit(cap + 1).subquery()
     total = db.session.scalar(sa.select(sa.func.count()).select_from(limited)) or 0
     return min(total, cap), total > cap
 

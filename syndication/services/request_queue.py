@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from syndication.extensions import db
 from syndication.models import Article, ArticleRequest, Partner, RequestStatus, SyndicationPolicy
 from syndication.services.pagination import Keyset, Sort, keyset
 
@@ -27,9 +28,21 @@ DEFAULT_SORT = "requested"
 class QueueFilters:
     status: str = "pending"
     partner_id: int | None = None
+    # Partners whose name begins with this, in any case ("" for every partner).
+    partner_name: str = ""
     policy: str = ""
     date_from: date | None = None
     date_to: date | None = None
+
+
+def _named(prefix: str) -> sa.ColumnElement[bool]:
+    # Escaped, so that "%" or "_" typed in a name are letters, not wildcards.
+    return Partner.name.istartswith(prefix, autoescape=True)
+
+
+def partner_named(prefix: str) -> bool:
+    """True when some partner's name begins with ``prefix`` (in any case)."""
+    return db.session.scalar(sa.select(Partner.id).where(_named(prefix)).limit(1)) is not None
 
 
 def page(
@@ -41,12 +54,19 @@ def page(
         sa.select(ArticleRequest)
         .join(Article, Article.id == ArticleRequest.article_id)
         .join(Partner, Partner.id == ArticleRequest.partner_id)
-        .options(selectinload(ArticleRequest.article), selectinload(ArticleRequest.partner))
+        # The columns the queue shows: a page of whole articles is fifty bodies to read.
+        .options(
+            selectinload(ArticleRequest.article).load_only(Article.headline, Article.policy),
+            selectinload(ArticleRequest.partner).load_only(Partner.name, Partner.tier),
+        )
     )
     if filters.status in RequestStatus.__members__.values():
         query = query.where(ArticleRequest.status == filters.status)
     if filters.partner_id:
         query = query.where(ArticleRequest.partner_id == filters.partner_id)
+    if filters.partner_name:
+        named = sa.select(Partner.id).where(_named(filters.partner_name))
+        query = query.where(ArticleRequest.partner_id.in_(named))
     if filters.policy in SyndicationPolicy.__members__.values():
         query = query.where(Article.policy == filters.policy)
     if filters.date_from:

@@ -152,8 +152,41 @@ def test_staff_bulk_grant_and_refuse(client, auth, make_user, make_partner, make
     assert statuses == [RequestStatus.GRANTED, RequestStatus.GRANTED, RequestStatus.REFUSED]
     page = client.get("/staff/requests?status=").text
     assert "already granted" in page or "Request #" in page
+    # A link that names the partner by id filters by it and shows its name in the field.
     filtered = client.get(f"/staff/requests?status=&partner_id={partner.id}&policy=licensed")
-    assert filtered.text.count("Select request") == 0
+    assert all(a.headline in filtered.text for a in picks)
+    assert f'value="{partner.name}"' in filtered.text
+    other_policy = f"/staff/requests?status=&partner_id={partner.id}&policy=free_eligible"
+    assert not any(a.headline in client.get(other_policy).text for a in picks)
+
+
+def test_staff_find_a_partners_requests_by_typing_its_name(
+    client, auth, make_user, make_partner, make_article
+):
+    harbour = make_partner(name="Harbour Gazette")
+    other = make_partner(name="Hilltop 100% News")
+    for partner, headline in ((harbour, "Tide tables"), (other, "Ridge walk")):
+        grants.request_articles(
+            partner, [make_article(SyndicationPolicy.LICENSED, headline=headline).id]
+        )
+    make_user(Role.STAFF, email="desk@example.org")
+    auth.login("desk@example.org", PASSWORD)
+    everyone = client.get("/staff/requests").text
+    assert "Tide tables" in everyone and "Ridge walk" in everyone
+    # No list of every partner: the name is typed, in any case, or only its beginning.
+    assert 'type="search"' in everyone and 'name="partner_id"' not in everyone
+    for typed in ("Harbour Gazette", "harbour", "HARB"):
+        page = client.get("/staff/requests", query_string={"partner": typed})
+        assert page.status_code == 200
+        assert "Tide tables" in page.text and "Ridge walk" not in page.text
+        assert f'value="{typed}"' in page.text  # kept in the field and so in the next query
+    # "%" is a letter in a name, not a wildcard.
+    percent = client.get("/staff/requests", query_string={"partner": "Hilltop 100%"}).text
+    assert "Ridge walk" in percent and "Tide tables" not in percent
+    wildcard = client.get("/staff/requests", query_string={"partner": "%"})
+    assert wildcard.status_code == 422
+    assert "name begins with “%”." in wildcard.text
+    assert "Tide tables" not in wildcard.text
 
 
 def test_partner_changes_password_and_other_sessions_end(app, client, editor):

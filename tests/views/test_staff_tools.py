@@ -283,6 +283,17 @@ def test_article_page_lists_every_holder_with_use_and_notices(
         (seed_grant.id, 2, 3, 8, 1, 0),
         (other.id, 0, 0, 0, 0, 0),
     ]
+    # Sorted by anything but a count, the page is taken first and only its grants counted:
+    # the same figures.
+    for sort in (Sort("since", True), Sort("partner", False), Sort("partner", True)):
+        counted = {
+            h.grant.id: (h.downloads, h.last_download, h.pixel_views, h.raw_hits, h.notices)
+            for h in holders.of_article(seed_grant.article_id, sort=sort).items
+        }
+        assert counted == {
+            h.grant.id: (h.downloads, h.last_download, h.pixel_views, h.raw_hits, h.notices)
+            for h in rows
+        }
     page = client.get(f"/staff/articles/{seed_grant.article_id}").text
     assert "Holders" in page and "Second Holder" in page and "0 of 1 notice acknowledged" in page
 

@@ -259,7 +259,8 @@ class PartnerFilters(FilterForm):
 
 
 class RequestFilters(FilterForm):
-    """The request queue's filters; choices of partners are filled per page."""
+    """The request queue's filters. The partner is typed, not picked from a list: with
+    thousands of partners, a list of them all was most of the page's cost."""
 
     status = SelectField(
         "Status",
@@ -269,7 +270,11 @@ class RequestFilters(FilterForm):
         default="pending",
         validate_choice=False,
     )
-    partner_id = SelectField("Partner", validate_choice=False)
+    partner = SearchField(
+        "Partner",
+        description="Its name, or how the name begins",
+        validators=[Optional(), Length(max=200)],
+    )
     policy = SelectField(
         "Policy",
         choices=[SelectChoice("", "any")]

@@ -149,21 +149,27 @@ class QueueArgs(QueryArgs):
 @staff_required
 def requests():
     form = RequestFilters()
-    partners = partner_service.by_name()
-    form.partner_id.choices = [("", "any")] + [(str(p.id), p.name) for p in partners]
     if "status" not in request.args:
         form.status.data = "pending"
     form.validate()
     if (form.status.data or "") not in {"", *(s.value for s in RequestStatus)}:
         raise DomainError("“status” is not valid: choose pending, granted, refused or withdrawn.")
     sort = parse_sort(request.args.get("sort"), request_queue.SORT_COLUMNS, "requested")
-    raw = request.args.get("partner_id", "")
-    # Only an id the database can hold: anything else shows every partner.
-    partner_id = int(raw) if raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_ID else None
+    named = "" if form.partner.errors else (form.partner.data or "").strip()
+    partner_id = None
+    if not named:
+        # Links made before the partner was typed name it by id; the field shows its name.
+        raw = request.args.get("partner_id", "")
+        # Only an id the database can hold: anything else shows every partner.
+        chosen = int(raw) if raw.isdigit() and len(raw) <= 10 and int(raw) <= MAX_ID else None
+        partner = partner_service.find(chosen)
+        if partner is not None:
+            partner_id, form.partner.data = partner.id, partner.name
     found = request_queue.page(
         request_queue.QueueFilters(
             status=form.status.data or "",
             partner_id=partner_id,
+            partner_name=named,
             policy=form.policy.data or "",
             date_from=valid_or_empty(form.date_from),
             date_to=valid_or_empty(form.date_to),
@@ -171,6 +177,9 @@ def requests():
         sort=sort,
         cursor=request.args.get("cursor"),
     )
+    if named and not found.items and not request_queue.partner_named(named):
+        # Asked only when nothing matched: a typo says so instead of "no requests".
+        form.partner.errors = [f"No partner's name begins with “{named}”."]
     return render_template(
         "staff/requests.html",
         found=found,
