@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0031_scale_more"
-down_revision = "0026_scale_indexes"
+down_revision = "0029_report_rollups"
 branch_labels = None
 depends_on = None
 
