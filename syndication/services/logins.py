@@ -16,8 +16,6 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from flask import current_app
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from syndication.extensions import db
 from syndication.models import (
@@ -31,6 +29,7 @@ from syndication.models import (
 from syndication.models.base import utcnow
 from syndication.services import audit, jobs, mail, settings, users
 from syndication.services.sessions import IDLE_LIMIT
+from syndication.services.upsert import insert
 
 # Ended login sessions and used recovery codes are kept this long (a week of history for
 # whoever looks into an incident; the audit log keeps the events themselves), then deleted.
@@ -68,7 +67,6 @@ def _count_failure(key: str, now: datetime) -> bool:
     allowed, window = _limits()
     fresh = now - window
     table = LoginThrottle.__table__
-    insert = pg_insert if db.session.get_bind().dialect.name == "postgresql" else sqlite_insert
     # One statement, so two failures at once both count: the window restarts when it ran out.
     statement = (
         insert(table)

@@ -185,14 +185,21 @@ def test_a_cached_api_download_logs_in_the_keys_transaction(separate_app, holder
     assert not [s for s in counted.statements if s.startswith("SELECT grants.id")]
 
 
-def test_revoking_after_a_remembered_download_is_refused_at_once(separate_app, holder):
-    client = _logged_in(separate_app, holder)
+def _remembered_on_both_doors(app, holder):
+    """The holder's portal session and API key, each having downloaded (and so remembered)
+    the bundle: (client, url, api client, api url, api headers)."""
+    client = _logged_in(app, holder)
     url = f"/portal/grants/{holder.grant_id}/download/bundle"
-    api = separate_app.test_client()
+    api = app.test_client()
     api_url = f"/api/v1/grants/{holder.grant_id}/package"
     headers = {"Authorization": f"Bearer {holder.api_key}"}
     assert client.get(url).status_code == 200 and client.get(url).status_code == 200
     assert api.get(api_url, headers=headers).status_code == 200
+    return client, url, api, api_url, headers
+
+
+def test_revoking_after_a_remembered_download_is_refused_at_once(separate_app, holder):
+    client, url, api, api_url, headers = _remembered_on_both_doors(separate_app, holder)
     _set(separate_app, Grant, holder.grant_id, status=GrantStatus.REVOKED)
     refused = client.get(url)
     assert refused.status_code == 410 and "revoked" in refused.text
@@ -201,13 +208,7 @@ def test_revoking_after_a_remembered_download_is_refused_at_once(separate_app, h
 
 
 def test_a_suspended_partners_session_and_key_are_refused_at_once(separate_app, holder):
-    client = _logged_in(separate_app, holder)
-    url = f"/portal/grants/{holder.grant_id}/download/bundle"
-    api = separate_app.test_client()
-    api_url = f"/api/v1/grants/{holder.grant_id}/package"
-    headers = {"Authorization": f"Bearer {holder.api_key}"}
-    assert client.get(url).status_code == 200 and client.get(url).status_code == 200
-    assert api.get(api_url, headers=headers).status_code == 200
+    client, url, api, api_url, headers = _remembered_on_both_doors(separate_app, holder)
     _set(separate_app, Partner, holder.partner_id, status=PartnerStatus.SUSPENDED)
     session_refused = client.get(url)
     assert session_refused.status_code == 302 and "/login" in session_refused.location
