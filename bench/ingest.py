@@ -2,8 +2,9 @@
 
 Run from the project root: ``python bench/ingest.py`` (``--profile`` adds a
 cProfile listing of the feed import; ``--cpu`` times CPU rather than wall-clock
-time, which other processes on a busy machine disturb less). It times, in the same run, on the same
-bytes, interleaved and best of a few runs:
+time, which other processes on a busy machine disturb less; ``--stages`` adds
+where the import's time goes, stage by stage, beside the floor). It times, in
+the same run, on the same bytes, interleaved and best of a few runs:
 
 - the bare parse: ``lxml.etree.fromstring`` with the importers' own XML parser
   (strict, and recovering only for a file that is not well-formed, as they do);
@@ -51,9 +52,10 @@ sys.path[0] = str(Path(__file__).resolve().parents[1])
 
 from syndication.ingest import sanitise
 from syndication.ingest.detect import read_file
+from syndication.ingest.enrich import _parse_fragment, render_body, split_body
 from syndication.ingest.errors import ImportFormatError
 from syndication.ingest.feeds import _parser
-from syndication.ingest.identity import identify
+from syndication.ingest.identity import identify, text_fingerprint
 from syndication.services.articles import content_hash
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
@@ -220,8 +222,13 @@ def import_without_storing(data: bytes, name: str) -> None:
         content_hash(draft)
 
 
-def measure(label: str, files: list[tuple[bytes, str]], repeat: int = 1) -> tuple[float, float]:
-    """Print items/s and the ratios to the floor and the bare parse; return the import's."""
+def measure(
+    label: str, files: list[tuple[bytes, str]], repeat: int = 1, *, stages: bool = False
+) -> tuple[float, float]:
+    """Print items/s and the ratios to the floor and the bare parse; return the import's.
+
+    With ``stages``, then where the import's time goes (:func:`print_stages`).
+    """
     count = sum(len(read_file(d, n, known_footers=KNOWN_FOOTERS).drafts) for d, n in files)
 
     def each(work: Callable[[bytes, str], object]) -> Callable[[], None]:
@@ -252,7 +259,56 @@ def measure(label: str, files: list[tuple[bytes, str]], repeat: int = 1) -> tupl
             f"  {seconds / floor:5.2f}x floor  {seconds / best[PARSE]:5.1f}x parse"
         )
     print(f"  [{verdict}] {rate:,.0f} items/s, {ratio:.2f}x the floor")
+    if stages:
+        print_stages(files, repeat, count, floor, full)
     return rate, ratio
+
+
+def print_stages(
+    files: list[tuple[bytes, str]], repeat: int, count: int, floor: float, full: float
+) -> None:
+    """Time the import's stages alone, on the floor's own bodies and the import's own drafts.
+
+    Each stage is the function the import calls, run over what it is given there:
+    the body HTML parsed (lxml, as the block split does), the block split (that
+    parse, dropped elements, tracking pixels, captions, blocks), the blocks
+    rendered (serialised, one nh3 pass, empty links and paragraphs removed), the
+    text fingerprint of the sanitised body and the content hash. What is left of
+    the whole import is everything else: decoding, mapping each item (links,
+    dates, media), the findings, the headline, footer and promo steps, tidying
+    and identities.
+    """
+    raw = [body for data, _ in files for body in bodies(bare_parse(data)) if body.strip()]
+    drafts = [
+        d for data, name in files for d in read_file(data, name, known_footers=KNOWN_FOOTERS).drafts
+    ]
+    split = [split_body(body)[0] for body in raw]
+
+    def each(work: Callable[[], object]) -> Callable[[], None]:
+        def run() -> None:
+            for _ in range(repeat):
+                work()
+
+        return run
+
+    best = best_of(
+        RUNS,
+        {
+            "body HTML parsed (lxml)": each(lambda: [_parse_fragment(b) for b in raw]),
+            "block split, that parse included": each(lambda: [split_body(b) for b in raw]),
+            "blocks rendered: serialised + one nh3": each(
+                lambda: [render_body(b, "https://bench.example.org/") for b in split]
+            ),
+            "text fingerprint of the stored body": each(
+                lambda: [text_fingerprint(d.body_html) for d in drafts]
+            ),
+            "content hash": each(lambda: [content_hash(d) for d in drafts]),
+        },
+    )
+    measured = full - sum(t for name, t in best.items() if not name.startswith("body HTML"))
+    print("  where the import's time goes, each stage alone:")
+    for name, seconds in [*best.items(), ("everything else (import minus the above)", measured)]:
+        print(f"    {name:<42} {seconds / count * 1e6:7.1f} µs/item  {seconds / floor:5.2f}x floor")
 
 
 def corpus_files() -> list[tuple[bytes, str]]:
@@ -275,6 +331,7 @@ def main() -> None:
     arguments.add_argument("--corpus-runs", type=int, default=CORPUS_RUNS)
     arguments.add_argument("--profile", action="store_true", help="cProfile the feed import")
     arguments.add_argument("--cpu", action="store_true", help="time CPU, not wall-clock, time")
+    arguments.add_argument("--stages", action="store_true", help="time the import's stages")
     options = arguments.parse_args()
     if options.cpu:
         CLOCK[0] = time.process_time
@@ -287,9 +344,12 @@ def main() -> None:
         f"load average {os.getloadavg()[0]:.2f}; {'CPU' if options.cpu else 'wall-clock'} time"
     )
     files = corpus_files()
-    measure(f"shared corpus, {len(files)} feeds and exports", files, options.corpus_runs)
-    measure("RSS built from corpus items", [(feed, "bench.rss")])
-    measure("WXR built from corpus posts", [(wxr, "bench-wxr.xml")])
+    stages = options.stages
+    measure(
+        f"shared corpus, {len(files)} feeds and exports", files, options.corpus_runs, stages=stages
+    )
+    measure("RSS built from corpus items", [(feed, "bench.rss")], stages=stages)
+    measure("WXR built from corpus posts", [(wxr, "bench-wxr.xml")], stages=stages)
     print(f"load average at the end: {os.getloadavg()[0]:.2f}")
     if options.profile:
         profiler = cProfile.Profile()

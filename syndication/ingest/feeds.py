@@ -172,7 +172,8 @@ def _byline(raw: str) -> str:
 
 
 def _media_text(children: _Children, local: str) -> str:
-    return text_of(" ".join((e.text or "") for ns in _MEDIA for e in children.get((ns, local), ())))
+    texts = [e.text or "" for ns in _MEDIA for e in children.get((ns, local), ())]
+    return text_of(" ".join(texts)) if texts else ""  # most items lack most media fields
 
 
 def _assets(item: _Children, base: str) -> list[AssetDraft]:
