@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Load, joinedload, load_only, selectinload
 
 from syndication.extensions import db
 from syndication.models import (
@@ -93,11 +93,31 @@ def _counts(grant_ids: sa.Select):
     return downloads, views, notices
 
 
-# The lists show each grant's article by its headline: fifty whole articles (bodies and
-# all) were most of what a partner's page read.
-_HEADLINE = selectinload(Grant.article).load_only(Article.headline)
+# What the lists show of a grant; not its frozen terms and ODRL (JSON, kilobytes each).
+_GRANT_SHOWN = load_only(
+    Grant.licence_id,
+    Grant.partner_id,
+    Grant.article_id,
+    Grant.status,
+    Grant.valid_from,
+    Grant.valid_until,
+)
+# A partner's grants show each article by its headline (fifty whole articles, bodies and
+# all, were most of what its page read); an article's holders show each partner's name.
+# Joined into the page's own statement: a second one per page would cost a round trip.
+_HEADLINE = joinedload(Grant.article, innerjoin=True).load_only(Article.headline)
+_PARTNER_NAME = joinedload(Grant.partner, innerjoin=True).load_only(Partner.name)
 # Sorts by a count need every grant's counts before the page; the others do not.
 COUNTED_SORTS = frozenset({"downloads", "views"})
+
+
+def _listed(where: sa.ColumnElement[bool], sort: Sort, shown: Load) -> sa.Select:
+    """The grants ``where`` selects, with the columns a list shows; partners joined only
+    to sort by their name (the count of a partner's grants then reads grants alone)."""
+    query = sa.select(Grant).where(where).options(_GRANT_SHOWN, shown)
+    if sort.key == "partner":
+        query = query.join(Partner, Partner.id == Grant.partner_id)
+    return query
 
 
 def _holdings(
@@ -105,17 +125,18 @@ def _holdings(
     sort: Sort,
     columns: dict,
     *,
+    shown: Load,
     cursor: str | None,
     scope: object,
     per_page: int,
 ) -> Keyset[Holding]:
     if sort.key not in COUNTED_SORTS:
-        return _page_then_count(where, sort, columns, cursor=cursor, scope=scope,
-                                per_page=per_page)  # fmt: skip
+        return _page_then_count(_listed(where, sort, shown), sort, columns, cursor=cursor,
+                                scope=scope, per_page=per_page)  # fmt: skip
     downloads, views, notices = _counts(sa.select(Grant.id).where(where))
     query = (
-        sa.select(
-            Grant,
+        _listed(where, sort, shown)
+        .add_columns(
             sa.func.coalesce(downloads.c.n, 0),
             downloads.c.last,
             sa.func.coalesce(views.c.n, 0),
@@ -123,12 +144,9 @@ def _holdings(
             sa.func.coalesce(notices.c.n, 0),
             sa.func.coalesce(notices.c.acked, 0),
         )
-        .join(Partner, Partner.id == Grant.partner_id)
         .outerjoin(downloads, downloads.c.grant_id == Grant.id)
         .outerjoin(views, views.c.grant_id == Grant.id)
         .outerjoin(notices, notices.c.grant_id == Grant.id)
-        .where(where)
-        .options(selectinload(Grant.partner), _HEADLINE)
     )
     sortable = {
         **columns,
@@ -150,7 +168,7 @@ def _holdings(
 
 
 def _page_then_count(
-    where: sa.ColumnElement[bool],
+    query: sa.Select,
     sort: Sort,
     columns: dict,
     *,
@@ -163,12 +181,6 @@ def _page_then_count(
     Counting before paging read every download of every grant on the list: 3,000 grants
     and 28,000 downloads for a busy partner, 50 ms, to show fifty of them.
     """
-    query = (
-        sa.select(Grant)
-        .join(Partner, Partner.id == Grant.partner_id)
-        .where(where)
-        .options(selectinload(Grant.partner), _HEADLINE)
-    )
     found = keyset(
         query,
         sort=sort,
@@ -221,6 +233,7 @@ def of_article(
         Grant.article_id == article_id,
         sort,
         {"partner": Partner.name},
+        shown=_PARTNER_NAME,
         cursor=cursor,
         scope=("holders of article", article_id),
         per_page=per_page,
@@ -239,6 +252,7 @@ def of_partner(
             .where(Article.id == Grant.article_id)
             .scalar_subquery()
         },
+        shown=_HEADLINE,
         cursor=cursor,
         scope=("grants of partner", partner_id),
         per_page=per_page,
