@@ -377,10 +377,31 @@ def test_a_partners_grants_in_every_sort_by_cursor_with_their_use(
     assert tampered.status_code == 400
 
 
-def test_partner_page_shows_grants_downloads_and_contacts(client, admin, seed_grant):
+def test_partner_page_shows_grants_downloads_and_contacts(client, admin, seed_grant, make_api_key):
+    from datetime import timedelta
+
+    key, _ = make_api_key(seed_grant.partner, label="Newsroom CMS")
+    editor = users.find_by_email("ed@p.example")
+    at = seed_grant.valid_from
+    db.session.add_all(
+        Download(grant_id=seed_grant.id, partner_id=seed_grant.partner_id, package_hash="x" * 64,
+                 format=fmt, user_id=user_id, api_key_id=key_id, created_at=at + timedelta(n))
+        for n, (fmt, user_id, key_id) in enumerate(
+            [("bundle", editor.id, None), ("article.md", None, key.id), ("ninjs", None, None)]
+        )
+    )  # fmt: skip
+    db.session.commit()
     page = client.get(f"/staff/partners/{seed_grant.partner_id}").text
     assert seed_grant.licence_id in page
     assert "ed@p.example" in page and "Latest downloads" in page
+    latest = page.split('class="plain downloads"')[1].split("</ul>")[0]
+    headline = seed_grant.article.headline
+    said = [item.split("</li>")[0].split(" — ", 1)[1] for item in latest.split("<li>")[1:]]
+    assert said == [
+        f"{headline} (ninjs) by an emailed link",
+        f"{headline} (article.md) by API key “Newsroom CMS”",
+        f"{headline} (bundle) by ed@p.example",
+    ]
 
 
 def test_grant_page_offers_the_embed_code_to_copy(client, auth, seed_grant):
