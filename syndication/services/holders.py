@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Load, joinedload, load_only
+from sqlalchemy.orm import load_only
 
 from syndication.extensions import db
 from syndication.models import (
@@ -35,6 +35,9 @@ class Holding:
     """One grant and what became of it."""
 
     grant: Grant
+    # What names the grant in its list: the article's headline among a partner's grants,
+    # the partner's name among an article's holders.
+    label: str
     downloads: int
     last_download: datetime | None
     pixel_views: int  # counted views: no bots, prefetches, previews or repeats
@@ -103,22 +106,21 @@ _GRANT_SHOWN = load_only(
     Grant.valid_from,
     Grant.valid_until,
 )
-# A partner's grants show each article by its headline (fifty whole articles, bodies and
-# all, were most of what its page read); an article's holders show each partner's name.
-# Joined into the page's own statement: a second one per page would cost a round trip.
-_HEADLINE = joinedload(Grant.article, innerjoin=True).load_only(Article.headline)
-_PARTNER_NAME = joinedload(Grant.partner, innerjoin=True).load_only(Partner.name)
+# A partner's grants name each by its article's headline, an article's holders by the
+# partner's name: a column of the page's own statement, also what the list sorts by.
+# (Fifty whole articles, bodies and all, were once most of what a partner's page read;
+# a second statement per page costs a round trip, and an article loaded with one column
+# still costs the ORM a deferred loader for each of the others.)
+_HEADLINE = sa.select(Article.headline).where(Article.id == Grant.article_id).scalar_subquery()
+_PARTNER_NAME = sa.select(Partner.name).where(Partner.id == Grant.partner_id).scalar_subquery()
 # Sorts by a count need every grant's counts before the page; the others do not.
 COUNTED_SORTS = frozenset({"downloads", "views"})
 
 
-def _listed(where: sa.ColumnElement[bool], sort: Sort, shown: Load) -> sa.Select:
-    """The grants ``where`` selects, with the columns a list shows; partners joined only
-    to sort by their name (the count of a partner's grants then reads grants alone)."""
-    query = sa.select(Grant).where(where).options(_GRANT_SHOWN, shown)
-    if sort.key == "partner":
-        query = query.join(Partner, Partner.id == Grant.partner_id)
-    return query
+def _listed(where: sa.ColumnElement[bool], label: sa.ScalarSelect) -> sa.Select:
+    """The grants ``where`` selects, with the columns a list shows and each one's label;
+    no join, so that the count of a partner's grants reads grants alone."""
+    return sa.select(Grant, label).where(where).options(_GRANT_SHOWN)
 
 
 def _holdings(
@@ -126,17 +128,17 @@ def _holdings(
     sort: Sort,
     columns: dict,
     *,
-    shown: Load,
+    label: sa.ScalarSelect,
     cursor: str | None,
     scope: object,
     per_page: int,
 ) -> Keyset[Holding]:
     if sort.key not in COUNTED_SORTS:
-        return _page_then_count(_listed(where, sort, shown), sort, columns, cursor=cursor,
+        return _page_then_count(_listed(where, label), sort, columns, cursor=cursor,
                                 scope=scope, per_page=per_page)  # fmt: skip
     downloads, views, notices = _counts(sa.select(Grant.id).where(where))
     query = (
-        _listed(where, sort, shown)
+        _listed(where, label)
         .add_columns(
             sa.func.coalesce(downloads.c.n, 0),
             downloads.c.last,
@@ -192,7 +194,7 @@ def _page_then_count(
         per_page=per_page,
         count=True,
     )
-    ids = [grant.id for grant in found.items]
+    ids = [grant.id for grant, _ in found.items]
     if not ids:
         return dataclasses.replace(found, items=[])
     downloads, views, notices = _counts(_ids(ids))
@@ -213,7 +215,7 @@ def _page_then_count(
     )
     counts = {row[0]: row[1:] for row in db.session.execute(rows)}
     return dataclasses.replace(
-        found, items=[Holding(grant, *counts[grant.id]) for grant in found.items]
+        found, items=[Holding(grant, label, *counts[grant.id]) for grant, label in found.items]
     )
 
 
@@ -233,8 +235,8 @@ def of_article(
     return _holdings(
         Grant.article_id == article_id,
         sort,
-        {"partner": Partner.name},
-        shown=_PARTNER_NAME,
+        {"partner": _PARTNER_NAME},
+        label=_PARTNER_NAME,
         cursor=cursor,
         scope=("holders of article", article_id),
         per_page=per_page,
@@ -248,34 +250,32 @@ def of_partner(
     return _holdings(
         Grant.partner_id == partner_id,
         sort,
-        {
-            "article": sa.select(Article.headline)
-            .where(Article.id == Grant.article_id)
-            .scalar_subquery()
-        },
-        shown=_HEADLINE,
+        {"article": _HEADLINE},
+        label=_HEADLINE,
         cursor=cursor,
         scope=("grants of partner", partner_id),
         per_page=per_page,
     )
 
 
-def recent_downloads(partner_id: int, *, limit: int = 20) -> list[Download]:
-    """A partner's latest downloads, with who took them: in one statement, with the
-    columns the list shows (the article's headline, the user's email, the key's label)."""
+def recent_downloads(partner_id: int, *, limit: int = 20) -> list[sa.Row]:
+    """A partner's latest downloads, with who took them: rows of the columns the list
+    shows (when, format, the article's headline, the user's email or the API key's label,
+    both None for an emailed link), in one statement."""
     return list(
-        db.session.scalars(
-            sa.select(Download)
-            .where(Download.partner_id == partner_id)
-            .options(
-                load_only(Download.created_at, Download.format),
-                joinedload(Download.grant, innerjoin=True)
-                .load_only(Grant.article_id)
-                .joinedload(Grant.article, innerjoin=True)
-                .load_only(Article.headline),
-                joinedload(Download.user).load_only(User.email),
-                joinedload(Download.api_key).load_only(ApiKey.label),
+        db.session.execute(
+            sa.select(
+                Download.created_at,
+                Download.format,
+                Article.headline,
+                User.email,
+                ApiKey.label.label("key_label"),
             )
+            .join(Grant, Grant.id == Download.grant_id)
+            .join(Article, Article.id == Grant.article_id)
+            .outerjoin(User, User.id == Download.user_id)
+            .outerjoin(ApiKey, ApiKey.id == Download.api_key_id)
+            .where(Download.partner_id == partner_id)
             .order_by(Download.created_at.desc(), Download.id.desc())
             .limit(limit)
         )
