@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import sqlalchemy as sa
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -41,6 +44,10 @@ mail = Mail()
 # shares one count; memory for a single development process.
 limiter = Limiter(key_func=get_remote_address)
 
+# How long a SQLite statement waits for another connection's write lock before
+# "database is locked".
+SQLITE_BUSY_TIMEOUT_MS = 5000
+
 
 @sa.event.listens_for(sa.engine.Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
@@ -54,7 +61,7 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     # The usual pairing with WAL: no fsync per commit, still never corrupt.
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
@@ -73,3 +80,26 @@ def _sqlite_begin(conn) -> None:
         immediate = conn.get_execution_options().get("sqlite_begin_immediate")
         # Straight to the driver: BEGIN needs no statement cache, events or result.
         conn.connection.driver_connection.execute("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+@contextmanager
+def lock_wait(connection: sa.Connection, milliseconds: int) -> Iterator[None]:
+    """Inside, a statement on ``connection`` waits at most ``milliseconds`` for a lock
+    another transaction holds, then fails (OperationalError): for writes that may be
+    skipped rather than keep a request waiting.
+
+    SQLite: the connection's busy timeout, put back on the way out. PostgreSQL:
+    ``lock_timeout`` for the rest of the transaction, put back on the way out unless a
+    statement failed (the transaction is then aborted; its rollback puts it back).
+    """
+    if connection.dialect.name == "sqlite":
+        driver = connection.connection.driver_connection
+        driver.execute(f"PRAGMA busy_timeout={int(milliseconds)}")
+        try:
+            yield
+        finally:
+            driver.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        return
+    connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{int(milliseconds)}ms'")
+    yield
+    connection.exec_driver_sql("SET LOCAL lock_timeout TO DEFAULT")

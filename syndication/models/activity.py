@@ -24,7 +24,8 @@ class NoticeKind(enum.StrEnum):
 class Download(TimestampMixin, db.Model):
     __tablename__ = "downloads"
     __table_args__ = (
-        sa.Index("ix_downloads_partner_created", "partner_id", "created_at"),
+        # A partner's downloads over time, and its latest ones (newest first, then by id).
+        sa.Index("ix_downloads_partner_latest", "partner_id", "created_at", "id"),
         sa.Index("ix_downloads_created", "created_at"),  # reports: downloads over time
         # Holders: each grant's download count and latest download, from the index alone.
         sa.Index("ix_downloads_grant_created", "grant_id", "created_at"),

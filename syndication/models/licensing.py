@@ -125,6 +125,8 @@ class Grant(TimestampMixin, db.Model):
     __table_args__ = (
         sa.Index("ix_grants_partner_article", "partner_id", "article_id"),
         sa.Index("ix_grants_created", "created_at"),  # reports: grants over time
+        # A partner's grants newest first, a page at a time (its staff page).
+        sa.Index("ix_grants_partner_since", "partner_id", "valid_from", "id"),
         # Concurrent requests for one article by one partner make one grant: the loser's
         # insert fails here and it is answered with the winner's grant.
         sa.Index(

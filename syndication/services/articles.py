@@ -12,7 +12,7 @@ from datetime import datetime
 import nh3
 import sqlalchemy as sa
 from slugify import slugify
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from syndication.extensions import db
 from syndication.ingest.drafts import ArticleDraft
@@ -395,10 +395,14 @@ def canonical_section(section: str) -> str:
 
 
 def recent(limit: int) -> list[Article]:
-    """The most recently published articles, newest first."""
+    """The most recently published articles, newest first, with the columns their lists
+    show (headline, policy, date): not a body each."""
     return list(
         db.session.scalars(
-            sa.select(Article).order_by(Article.published_at.desc().nulls_last()).limit(limit)
+            sa.select(Article)
+            .options(load_only(Article.headline, Article.policy, Article.published_at))
+            .order_by(Article.published_at.desc().nulls_last())
+            .limit(limit)
         )
     )
 

@@ -8,7 +8,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import load_only, selectinload
 
 from syndication.extensions import db
 from syndication.models import (
@@ -90,12 +90,16 @@ def of_partner(partner_id: int, grant_id: int) -> Grant:
 
 
 def grants_of(partner_id: int, *, limit: int = 20) -> list[Grant]:
-    """The partner's newest grants, with their articles (the lists show each headline)."""
+    """The partner's newest grants, with their articles' headlines (what the lists show:
+    not each grant's frozen terms, nor each article's body)."""
     return list(
         db.session.scalars(
             sa.select(Grant)
             .where(Grant.partner_id == partner_id)
-            .options(selectinload(Grant.article))
+            .options(
+                load_only(Grant.licence_id, Grant.article_id),
+                selectinload(Grant.article).load_only(Article.headline),
+            )
             .order_by(Grant.created_at.desc(), Grant.id.desc())
             .limit(limit)
         )

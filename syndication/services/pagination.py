@@ -136,6 +136,14 @@ class Keyset(Generic[T]):
         return self.prev_cursor is not None
 
 
+def nullable(column: Any) -> bool:
+    """Whether a sort column may hold NULLs: True unless it is a table column declared
+    NOT NULL. Such a column is sorted without NULLS LAST, so that an index on it (and
+    the id) serves the list in either direction: PostgreSQL does not know that where
+    a column holds no NULLs, their place in the order does not matter."""
+    return getattr(getattr(column, "expression", column), "nullable", True) is not False
+
+
 def _segments(column: Any, tiebreak: Any, value: Any, last_id: int, descending: bool, back: bool):
     """The conditions, read one after the other, that give the rows after (or, ``back``,
     before) the position (value, last_id) in "column nulls last, then id".
@@ -154,7 +162,7 @@ def _segments(column: Any, tiebreak: Any, value: Any, last_id: int, descending: 
         later_or_same(column, value),
         sa.or_(later(column, value), later(tiebreak, last_id)),
     )
-    return [bounded] if back else [bounded, column.is_(None)]
+    return [bounded] if back or not nullable(column) else [bounded, column.is_(None)]
 
 
 def count_capped(query: sa.Select, cap: int | None = None) -> tuple[int, bool]:
@@ -214,7 +222,8 @@ def _page(query, sort, columns, tiebreak, position, scope, *, per_page, having, 
     if backward:
         # Back from a page: the reversed order, read from the cursor towards the start.
         reverse = sa.desc if not sort.descending else sa.asc
-        paged = paged.order_by(reverse(column).nulls_first(), reverse(tiebreak))
+        first = reverse(column).nulls_first() if nullable(column) else reverse(column)
+        paged = paged.order_by(first, reverse(tiebreak))
     else:
         paged = sorted_by(paged, sort, columns, tiebreak)
     rows: list = []
@@ -283,6 +292,7 @@ def sorted_by(
     """``query`` ordered by the sort's column, then ``tiebreak`` (an id) the same way, so
     rows with equal values keep one order from page to page."""
     column = columns[sort.key]
-    if sort.descending:
-        return query.order_by(sa.desc(column).nulls_last(), tiebreak.desc())
-    return query.order_by(sa.asc(column).nulls_last(), tiebreak.asc())
+    order = sa.desc(column) if sort.descending else sa.asc(column)
+    if nullable(column):
+        order = order.nulls_last()
+    return query.order_by(order, tiebreak.desc() if sort.descending else tiebreak.asc())

@@ -198,12 +198,20 @@ def find(partner_id: int | None) -> Partner | None:
     return db.session.get(Partner, partner_id) if partner_id else None
 
 
-def by_name(*, status: PartnerStatus | None = None) -> list[Partner]:
-    """Partners in alphabetical order, all of them or those in one status."""
-    query = sa.select(Partner).order_by(Partner.name)
+def name_begins(prefix: str) -> sa.ColumnElement[bool]:
+    """Partners whose name begins with ``prefix``, in any case. Escaped, so that "%" or "_"
+    typed in a name are letters, not wildcards. Pickers take a typed name: with thousands
+    of partners, a list of them all was most of a page's cost."""
+    return Partner.name.istartswith(prefix, autoescape=True)
+
+
+def named(prefix: str, *, status: PartnerStatus | None = None, limit: int) -> list[Partner]:
+    """Up to ``limit`` partners whose name begins with ``prefix`` (in any case), by name;
+    all of them or those in one status."""
+    query = sa.select(Partner).where(name_begins(prefix)).order_by(Partner.name, Partner.id)
     if status is not None:
         query = query.where(Partner.status == status)
-    return list(db.session.scalars(query))
+    return list(db.session.scalars(query.limit(limit)))
 
 
 def count_by_status() -> dict[PartnerStatus, int]:

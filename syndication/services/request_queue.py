@@ -9,9 +9,9 @@ from datetime import UTC, date, datetime, time, timedelta
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from syndication.extensions import db
 from syndication.models import Article, ArticleRequest, Partner, RequestStatus, SyndicationPolicy
 from syndication.services.pagination import Keyset, Sort, keyset
+from syndication.services.partners import name_begins
 
 SORT_COLUMNS = {
     "requested": ArticleRequest.created_at,
@@ -35,16 +35,6 @@ class QueueFilters:
     date_to: date | None = None
 
 
-def _named(prefix: str) -> sa.ColumnElement[bool]:
-    # Escaped, so that "%" or "_" typed in a name are letters, not wildcards.
-    return Partner.name.istartswith(prefix, autoescape=True)
-
-
-def partner_named(prefix: str) -> bool:
-    """True when some partner's name begins with ``prefix`` (in any case)."""
-    return db.session.scalar(sa.select(Partner.id).where(_named(prefix)).limit(1)) is not None
-
-
 def page(
     filters: QueueFilters, *, sort: Sort, cursor: str | None = None, per_page: int = 50
 ) -> Keyset:
@@ -65,7 +55,7 @@ def page(
     if filters.partner_id:
         query = query.where(ArticleRequest.partner_id == filters.partner_id)
     if filters.partner_name:
-        named = sa.select(Partner.id).where(_named(filters.partner_name))
+        named = sa.select(Partner.id).where(name_begins(filters.partner_name))
         query = query.where(ArticleRequest.partner_id.in_(named))
     if filters.policy in SyndicationPolicy.__members__.values():
         query = query.where(Article.policy == filters.policy)

@@ -16,8 +16,9 @@ import secrets
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 
-from syndication.extensions import db
+from syndication.extensions import db, lock_wait
 from syndication.models import LoginSession, Partner, User
 from syndication.models.base import utcnow
 from syndication.services import audit
@@ -28,6 +29,8 @@ from syndication.services.users import live_session_conditions, parse_session_id
 IDLE_LIMIT = timedelta(days=30)
 # last_seen_at is written at most this often: a logged-in page view is not a write.
 SEEN_EVERY = timedelta(minutes=5)
+# ... and waits at most this long for another writer: else it is left for a later request.
+SEEN_WAIT_MS = 200
 
 _sessions = LoginSession.__table__
 
@@ -115,12 +118,34 @@ def session_user(session_id: str, *, now: datetime | None = None) -> User | None
         return None
     user, session_row_id, last_seen = row
     if last_seen < now - SEEN_EVERY:
-        db.session.execute(
-            sa.update(_sessions).where(_sessions.c.id == session_row_id).values(last_seen_at=now)
-        )
-        db.session.commit()
+        _note_seen(session_row_id, now)
     user.login_key = parse_session_id(session_id)[2]
     return user
+
+
+def _note_seen(session_row_id: int, now: datetime) -> None:
+    """Write when the session was last seen: best effort, in a short transaction of its own.
+
+    It runs inside read requests, so it never fails one: another writer holding the
+    lock longer than SEEN_WAIT_MS (SQLite has one writer at a time) means it is skipped,
+    and a later request writes it. The read so far is ended first, so on SQLite the
+    UPDATE opens its transaction and waits its turn instead of being refused for a
+    write made since that read began.
+    """
+    session = db.session()
+    session.commit()  # only the user was read: the user loader runs before the view
+    try:
+        connection = session.connection()
+        with lock_wait(connection, SEEN_WAIT_MS):
+            connection.execute(
+                sa.update(_sessions)
+                .where(_sessions.c.id == session_row_id)
+                .values(last_seen_at=now)
+            )
+        session.commit()
+    except sa.exc.OperationalError as exc:
+        session.rollback()
+        current_app.logger.info("Login session %s not marked seen: %s", session_row_id, exc.orig)
 
 
 def end_current(user: User) -> None:

@@ -342,6 +342,52 @@ def test_preview_shows_the_rendered_footer_and_why(client, auth, staff, seed_art
     assert "please contact licensing@dailycallernewsfoundation.org." in text
 
 
+def test_preview_takes_the_partner_typed_not_a_list_of_every_partner(
+    client, auth, staff, make_partner, make_article, monkeypatch
+):
+    from syndication.views.staff import licensing
+
+    make_partner(name="Harbour Gazette").tier = PartnerTier.PREMIUM
+    db.session.commit()
+    times = make_partner(name="Harbour Times")
+    make_partner(PartnerStatus.SUSPENDED, name="Harbour Closed")
+    make_partner(name="Hilltop 100% News")
+    older = make_article(headline="An older story", published_at=datetime.now(UTC) - timedelta(9))
+    newest = make_article(headline="The newest story")
+    auth.login("desk@example.org", PASSWORD)
+
+    def preview(**query):
+        return client.get("/staff/rules/preview", query_string={"format": "text", **query})
+
+    blank = preview().text
+    assert 'type="search"' in blank and 'name="partner_id"' not in blank
+    assert "Harbour Gazette" not in blank  # no option per partner
+    # One partner: its whole name in any case, or a beginning only it has.
+    for typed in ("harbour gazette", "Harbour G"):
+        page = preview(article_id=newest.id, partner=typed)
+        assert page.status_code == 200
+        assert 'value="Harbour Gazette"' in page.text and "tier premium" in page.text
+    # Several: the approved ones are offered, each a link that previews for it.
+    several = preview(article_id=newest.id, partner="HARBOUR").text
+    assert "Harbour Gazette" in several and "Harbour Times" in several
+    assert "Harbour Closed" not in several and "tier standard" in several
+    link = f"partner_id={times.id}"
+    assert link in several
+    chosen = preview(article_id=newest.id, partner_id=times.id).text
+    assert 'value="Harbour Times"' in chosen and "Rule-set version" in chosen
+    # A name no approved partner begins with says so; "%" is a letter, not a wildcard.
+    for typed in ("Harbour Closed", "%"):
+        refused = preview(article_id=newest.id, partner=typed)
+        assert refused.status_code == 422
+        assert f"name begins with “{typed}”." in refused.text
+    assert "Hilltop 100% News" in preview(partner="Hilltop 100%").text
+    # The articles offered are the newest; an older one named by its page's link is too.
+    monkeypatch.setattr(licensing, "ARTICLE_CHOICES", 1)
+    offered = preview(article_id=older.id).text
+    assert "An older story" in offered and "The newest story" in offered
+    assert "An older story" not in preview().text
+
+
 def test_the_embargo_grant_happens_once_when_two_workers_run_it_at_once(separate_app):
     """Two runs load the same waiting request; one conditional UPDATE lets one grant."""
     from tests.services.test_request_races import committed_partner_and_article

@@ -166,3 +166,21 @@ def test_the_count_is_capped(partners):
         count=True,
     )
     assert (found.total, found.more) == (10, False)
+
+
+def test_a_column_that_cannot_be_null_is_sorted_so_an_index_serves_either_direction():
+    from syndication.services.pagination import nullable, sorted_by
+
+    def order(key: str, descending: bool) -> str:
+        query = sorted_by(sa.select(Partner.id), Sort(key, descending), PARTNER_SORTS, Partner.id)
+        return str(query.compile(dialect=sa.dialects.postgresql.dialect())).split("ORDER BY")[1]
+
+    assert not nullable(Partner.created_at) and nullable(Partner.monthly_unique_visitors)
+    # NOT NULL: plain ASC or DESC, as a btree on (column, id) reads forwards or backwards.
+    assert order("applied", True).split() == ["partners.created_at", "DESC,", "partners.id", "DESC"]
+    assert "NULLS" not in order("applied", False)
+    # A column that may hold NULLs keeps them last in both directions.
+    assert "DESC NULLS LAST" in order("visitors", True)
+    assert "ASC NULLS LAST" in order("visitors", False)
+    # Anything but a table column (a subquery, an expression) may be NULL.
+    assert nullable(sa.select(Partner.name).where(Partner.id == 1).scalar_subquery())

@@ -310,3 +310,46 @@ def _remember_partner_factory(make_partner):
 
 def _partner():
     return _partner_factory(status=PartnerStatus.APPROVED)
+
+
+def test_a_busy_database_never_fails_a_read_for_want_of_marking_the_session_seen(separate_app):
+    """The five-minutely last_seen_at write is skipped while another transaction holds the
+    lock (SQLite: the write lock; PostgreSQL: the session's row), and made by a later read."""
+    import uuid
+
+    from syndication.models import LoginSession, Partner
+    from syndication.services import sessions, users
+    from tests.services.test_request_races import committed_partner_and_article
+
+    partner_id, _ = committed_partner_and_article(separate_app, headline="Seen")
+    email = f"ed-{uuid.uuid4().hex[:8]}@seen.example"
+    with separate_app.app_context():
+        partner = db.session.get(Partner, partner_id)
+        users.create_user(email, Role.PARTNER, password=PASSWORD, partner=partner)
+        db.session.commit()
+    client = separate_app.test_client()
+    assert client.post("/login", data={"email": email, "password": PASSWORD}).status_code == 302
+    with separate_app.app_context():
+        user_id = users.find_by_email(email).id
+        row = db.session.scalar(sa.select(LoginSession).where(LoginSession.user_id == user_id))
+        long_ago = utcnow() - sessions.SEEN_EVERY - timedelta(minutes=1)
+        row.last_seen_at = long_ago
+        db.session.commit()
+        row_id, engine = row.id, db.engine
+
+    def last_seen():
+        with separate_app.app_context():
+            return db.session.get(LoginSession, row_id).last_seen_at
+
+    # Another transaction writes and holds on: SQLite's one write lock, PostgreSQL's row lock.
+    with engine.connect().execution_options(sqlite_begin_immediate=True) as other:
+        other.begin()
+        other.execute(
+            sa.update(LoginSession).where(LoginSession.id == row_id).values(user_agent="other")
+        )
+        page = client.get("/portal/")
+        assert page.status_code == 200 and "Log out" in page.text
+        other.rollback()
+    assert last_seen() == long_ago  # skipped, not waited for
+    assert client.get("/portal/").status_code == 200
+    assert last_seen() > long_ago  # the next read wrote it

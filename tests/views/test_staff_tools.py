@@ -318,10 +318,90 @@ def test_holders_page_by_cursor_and_a_cursor_stays_with_its_article(
         holders.of_article(elsewhere.id, sort=sort, per_page=2, cursor=pages[0].next_cursor)
 
 
-def test_partner_page_shows_grants_downloads_and_contacts(client, admin, seed_grant):
+def test_a_partners_grants_in_every_sort_by_cursor_with_their_use(
+    client, admin, make_partner, make_article, make_grant
+):
+    from datetime import timedelta
+
+    from syndication.models.base import utcnow
+    from syndication.services.pagination import BadCursor
+
+    partner, other = make_partner(name="Busy Outlet"), make_partner(name="Other Outlet")
+    held, issued = [], utcnow().replace(microsecond=0)
+    for n, headline in enumerate(["Cedar", "Alder", "Birch", "Dogwood", "Elm"]):
+        grant = make_grant(partner, make_article(headline=headline))
+        grant.valid_from = issued - timedelta(days=[3, 1, 3, 0, 2][n])  # two share a time
+        held.append(grant)
+    make_grant(other, held[0].article)  # another partner's grant is never listed
+    db.session.add_all(
+        Download(grant_id=held[n].id, partner_id=partner.id, package_hash="x" * 64, format="zip")
+        for n in (2, 2, 2, 4)
+    )
+    db.session.add(
+        DailyGrantViews(grant_id=held[1].id, domain="a.example", day=date(2026, 3, 1),
+                        article_id=held[1].article_id, partner_id=partner.id, raw=9, counted=4)
+    )  # fmt: skip
+    db.session.commit()
+    since = {g.id: (g.valid_from, g.id) for g in held}
+    uses = {g.id: (3 if g is held[2] else 1 if g is held[4] else 0) for g in held}
+    expected = {
+        "article": sorted(held, key=lambda g: (g.article.headline, g.id)),
+        "since": sorted(held, key=lambda g: since[g.id]),
+        "downloads": sorted(held, key=lambda g: (uses[g.id], g.id)),
+        "views": sorted(held, key=lambda g: (4 if g is held[1] else 0, g.id)),
+    }
+    for key, ascending in expected.items():
+        for descending in (False, True):
+            sort = Sort(key, descending)
+            pages = [holders.of_partner(partner.id, sort=sort, per_page=2)]
+            while pages[-1].has_next:
+                cursor = pages[-1].next_cursor
+                pages.append(holders.of_partner(partner.id, sort=sort, per_page=2, cursor=cursor))
+            rows = [h for page in pages for h in page.items]
+            order = list(reversed(ascending)) if descending else ascending
+            assert [h.grant.id for h in rows] == [g.id for g in order], sort
+            assert pages[0].total == 5 and len(pages) == 3
+            for h in rows:
+                assert h.grant.article.headline == next(
+                    g.article.headline for g in held if g.id == h.grant.id
+                )
+                assert h.downloads == uses[h.grant.id]
+                assert (h.pixel_views, h.raw_hits) == ((4, 9) if h.grant is held[1] else (0, 0))
+                assert h.live and h.notices == 0
+            with pytest.raises(BadCursor):
+                holders.of_partner(other.id, sort=sort, per_page=2, cursor=pages[0].next_cursor)
+    page = client.get(f"/staff/partners/{partner.id}?sort=-since").text
+    shown = [page.index(f">{g.article.headline}</a>") for g in reversed(expected["since"])]
+    assert shown == sorted(shown) and "5 grants" in page
+    tampered = client.get(f"/staff/partners/{partner.id}?cursor=x{pages[0].next_cursor}")
+    assert tampered.status_code == 400
+
+
+def test_partner_page_shows_grants_downloads_and_contacts(client, admin, seed_grant, make_api_key):
+    from datetime import timedelta
+
+    key, _ = make_api_key(seed_grant.partner, label="Newsroom CMS")
+    editor = users.find_by_email("ed@p.example")
+    at = seed_grant.valid_from
+    db.session.add_all(
+        Download(grant_id=seed_grant.id, partner_id=seed_grant.partner_id, package_hash="x" * 64,
+                 format=fmt, user_id=user_id, api_key_id=key_id, created_at=at + timedelta(n))
+        for n, (fmt, user_id, key_id) in enumerate(
+            [("bundle", editor.id, None), ("article.md", None, key.id), ("ninjs", None, None)]
+        )
+    )  # fmt: skip
+    db.session.commit()
     page = client.get(f"/staff/partners/{seed_grant.partner_id}").text
     assert seed_grant.licence_id in page
     assert "ed@p.example" in page and "Latest downloads" in page
+    latest = page.split('class="plain downloads"')[1].split("</ul>")[0]
+    headline = seed_grant.article.headline
+    said = [item.split("</li>")[0].split(" — ", 1)[1] for item in latest.split("<li>")[1:]]
+    assert said == [
+        f"{headline} (ninjs) by an emailed link",
+        f"{headline} (article.md) by API key “Newsroom CMS”",
+        f"{headline} (bundle) by ed@p.example",
+    ]
 
 
 def test_grant_page_offers_the_embed_code_to_copy(client, auth, seed_grant):

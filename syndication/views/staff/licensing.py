@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Literal
 
 from flask import abort, flash, redirect, render_template, request, url_for
@@ -9,8 +10,8 @@ from flask_login import current_user
 
 from syndication import rules as engine
 from syndication.errors import redirect_refusals
-from syndication.inputs import MAX_ID, Id, QueryArgs, form_ids, query_args
-from syndication.models import PartnerStatus, PartnerTier, RequestStatus, SyndicationPolicy
+from syndication.inputs import MAX_ID, Id, QueryArgs, Text, form_ids, query_args
+from syndication.models import Partner, PartnerStatus, PartnerTier, RequestStatus, SyndicationPolicy
 from syndication.rules.model import RuleValidationError
 from syndication.services import articles as article_service
 from syndication.services import grants, request_queue, rulesets
@@ -100,9 +101,42 @@ def change_rule(key: str, change: str):
 
 class PreviewArgs(QueryArgs):
     article_id: Id | None = None
-    partner_id: Id | None = None
+    # The partner is typed (its name or how it begins), not chosen from a list of every
+    # approved partner: with thousands of partners, their options were most of the page.
+    partner: Text | None = None
+    partner_id: Id | None = None  # a partner the page offered, or a link names
     tier: PartnerTier = PartnerTier.STANDARD
     format: Literal[engine.FORMATS] = "html"  # type: ignore[valid-type]
+
+
+# How many approved partners whose name begins with what was typed the page offers.
+PARTNER_CHOICES = 10
+# The articles offered to preview on: the newest (any other by its page's link).
+ARTICLE_CHOICES = 200
+
+
+@dataclass(frozen=True, slots=True)
+class PartnerPick:
+    """Whom the preview is for, from a typed name: one partner, several to choose
+    from (``more``: others begin so too), or a word on why there is none."""
+
+    partner: Partner | None = None
+    choices: list[Partner] = field(default_factory=list)
+    more: bool = False
+    error: str = ""
+
+
+def _pick_partner(args: PreviewArgs) -> PartnerPick:
+    typed = args.partner or ""
+    if not typed:
+        return PartnerPick(partner_service.find(args.partner_id))
+    found = partner_service.named(typed, status=PartnerStatus.APPROVED, limit=PARTNER_CHOICES + 1)
+    exact = [p for p in found if p.name.casefold() == typed.casefold()]
+    if len(exact) == 1 or len(found) == 1:
+        return PartnerPick((exact or found)[0])
+    if not found:
+        return PartnerPick(error=f"No approved partner's name begins with “{typed}”.")
+    return PartnerPick(choices=found[:PARTNER_CHOICES], more=len(found) > PARTNER_CHOICES)
 
 
 @bp.route("/rules/preview")
@@ -112,7 +146,8 @@ def preview():
     args = query_args(PreviewArgs)
     tier, fmt = args.tier.value, args.format
     article = article_service.find(args.article_id)
-    partner = partner_service.find(args.partner_id)
+    pick = _pick_partner(args)
+    partner = pick.partner
     result = None
     if article is not None:
         if partner is not None and partner.tier:
@@ -124,10 +159,14 @@ def preview():
             partner_name=partner.name if partner else "Example Partner",
             licence_id="SD-PREVIEW",
         )
+    articles = article_service.recent(ARTICLE_CHOICES)
+    if article is not None and article not in articles:
+        articles.insert(0, article)  # an older one, named by its page's link
     return render_template(
         "staff/preview.html",
-        articles=article_service.recent(200),
-        partners=partner_service.by_name(status=PartnerStatus.APPROVED),
+        articles=articles,
+        pick=pick,
+        typed=partner.name if partner else (args.partner or ""),
         tiers=[t.value for t in PartnerTier],
         formats=engine.FORMATS,
         article=article,
@@ -135,7 +174,7 @@ def preview():
         tier=tier,
         fmt=fmt,
         result=result,
-    )
+    ), (422 if pick.error else 200)
 
 
 class QueueArgs(QueryArgs):
@@ -177,7 +216,7 @@ def requests():
         sort=sort,
         cursor=request.args.get("cursor"),
     )
-    if named and not found.items and not request_queue.partner_named(named):
+    if named and not found.items and not partner_service.named(named, limit=1):
         # Asked only when nothing matched: a typo says so instead of "no requests".
         form.partner.errors = [f"No partner's name begins with “{named}”."]
     return render_template(
