@@ -36,6 +36,16 @@ def organisation() -> OrganisationSettings:
     return row
 
 
+# The policy a new installation recommends with until an admin saves its own.
+DEFAULT_ELIGIBILITY = {
+    "min_monthly_unique_visitors": 100_000,
+    "min_newsletter_subscribers": 50_000,
+    "min_print_circulation": 25_000,
+    "blocked_domains": [],
+    "required_fields": [],
+}
+
+
 def own_sources() -> OwnSources:
     """The organisation's own sources: its website's domain plus what admins listed."""
     org = organisation()
@@ -72,21 +82,15 @@ def update_own_sources(
 
 
 def eligibility_policy() -> EligibilityPolicy:
-    """The policy in force: the newest row (a default one until an admin edits it)."""
+    """The policy in force: the newest row, or the defaults until an admin saves one.
+
+    The defaults are not stored: staff pages read the policy on every GET, and a read
+    must not write (on SQLite it would take the database's one write lock).
+    """
     policy = db.session.scalar(
         sa.select(EligibilityPolicy).order_by(EligibilityPolicy.id.desc()).limit(1)
     )
-    if policy is None:
-        policy = EligibilityPolicy(
-            min_monthly_unique_visitors=100_000,
-            min_newsletter_subscribers=50_000,
-            min_print_circulation=25_000,
-            blocked_domains=[],
-            required_fields=[],
-        )
-        db.session.add(policy)
-        db.session.flush()
-    return policy
+    return policy or EligibilityPolicy(**DEFAULT_ELIGIBILITY)
 
 
 def update_eligibility_policy(*, actor: User, **values: object) -> EligibilityPolicy:

@@ -479,6 +479,18 @@ def test_admin_edits_the_eligibility_policy(client, auth, make_user):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(EligibilityPolicy)) >= 1
 
 
+def test_reading_the_default_eligibility_policy_writes_nothing(client, auth, make_user):
+    make_user(Role.ADMIN, email="admin@example.org")
+    auth.login("admin@example.org", PASSWORD)
+    response = client.get("/staff/settings/eligibility")
+    assert response.status_code == 200
+    assert b"no admin has saved a policy yet" in response.data
+    policy = settings.eligibility_policy()
+    assert policy.min_monthly_unique_visitors == 100_000
+    assert policy not in db.session
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(EligibilityPolicy)) == 0
+
+
 def test_new_policy_changes_the_next_recommendation(make_user):
     admin = make_user(Role.ADMIN)
     settings.update_eligibility_policy(
