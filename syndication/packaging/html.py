@@ -10,20 +10,24 @@ from __future__ import annotations
 import re
 from html import escape
 
-from syndication.packaging import fields, jsonld
+from syndication.packaging import fields, jsonld, splice
 from syndication.packaging.inputs import PackageInput
 
 # What each package fact is called here (packaging.fields): elements, classes, relations.
 N = fields.names("html")
+_ARTICLE_END = "</article>\n"
 
 
-def _snippet(inp: PackageInput, fmt: str) -> str:
+def _snippet(inp: PackageInput, fmt: str) -> list[str | bytes]:
+    """The snippet's lines, the body's encoded once per revision (splice.encoded)."""
     article = inp.article
     terms = inp.format_terms(fmt)
     # The facts the snippet shows need no terms: read straight from the article
     # (the same values packaging.fields gives, without building them per format).
     language = article.language or "en"
-    parts = [f'<article class="syndicated-article" {N.language}="{escape(language)}">']
+    parts: list[str | bytes] = [
+        f'<article class="syndicated-article" {N.language}="{escape(language)}">'
+    ]
     if inp.hold_until:
         # First, where an editor looks before anything else: the copy is under embargo.
         parts.append(
@@ -36,7 +40,7 @@ def _snippet(inp: PackageInput, fmt: str) -> str:
         parts.append(f'<p class="{N.credit_line}">{terms["credit_line"]}</p>')
     if article.dateline:
         parts.append(f'<p class="dateline">{escape(article.dateline)}</p>')
-    parts.append(inp.body(fmt).html)
+    parts.append(splice.encoded(inp.body(fmt).html))
     if article.public_note:
         kind = escape(article.public_note_kind or "update")
         note = escape(article.public_note_line)
@@ -51,8 +55,8 @@ def _snippet(inp: PackageInput, fmt: str) -> str:
         parts.append(f'<p class="syndication-footer">{terms["footer"]}</p>')
     if terms["tracking_pixel"] and inp.tracking_pixel_url:
         parts.append(pixel_tag(inp.tracking_pixel_url))
-    parts.append("</article>\n")
-    return "\n".join(parts)
+    parts.append(_ARTICLE_END)
+    return parts
 
 
 def pixel_tag(url: str) -> str:
@@ -68,14 +72,14 @@ def pixel_tag(url: str) -> str:
 
 def build(inp: PackageInput) -> bytes:
     """The snippet a partner pastes into its CMS: headline, credit, body, footer, pixel."""
-    return _snippet(inp, "html").encode()
+    return splice.joined(b"\n", _snippet(inp, "html"))
 
 
 def build_page(inp: PackageInput) -> bytes:
     """A standalone HTML page: canonical link, robots hint and JSON-LD in the head."""
     article = inp.article
     terms = inp.format_terms("page_html")
-    head = [
+    head: list[str | bytes] = [
         "<!DOCTYPE html>",
         f'<html lang="{escape(article.language)}">',
         "<head>",
@@ -91,20 +95,22 @@ def build_page(inp: PackageInput) -> bytes:
     head.append(f'<script type="application/ld+json">{jsonld.script_json(inp)}</script>')
     head.append(f"<style>{PAGE_CSS}</style>")
     grant = inp.grant
+    snippet = _snippet(inp, "page_html")
     head += [
         "</head>",
         "<body>",
         '<p class="page-note">Ready to republish: copy the article below as it is, with its '
         "credit line, footer and link.</p>",
         "<main>",
-        _snippet(inp, "page_html") + "</main>",
+        *snippet[:-1],  # the snippet without its last line, _ARTICLE_END
+        f"{_ARTICLE_END}</main>",
         '<footer class="page-footer">'
         f"<p>Republished by {escape(grant.partner_name)} under licence "
         f"{escape(grant.licence_id)}.</p></footer>",
         "</body>",
         "</html>\n",
     ]
-    return "\n".join(head).encode()
+    return splice.joined(b"\n", head)
 
 
 # The standalone page's whole style, inline so that opening the file makes no request:

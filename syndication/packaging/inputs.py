@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from lxml import etree
@@ -30,6 +31,11 @@ from syndication.packaging import markup
 from syndication.rules.odrl import licence_uri
 
 T = TypeVar("T")
+
+# How many revisions the packagers keep what they work out once per revision for: a
+# notice's packages are of one revision, and a streamed bundle must not grow with its
+# articles (each is kept with its whole text).
+REVISIONS_KEPT = 8
 
 # Bodies are sanitised by ingest, so promos always serialise exactly like this.
 # The fast path takes promos without a nested <span>; anything else goes to lxml.
@@ -294,18 +300,12 @@ class PackageInput:
 
     def images(self) -> tuple[tuple[str, AssetInput], ...]:
         """The assets that ship in images/, each with its safe, unique file name."""
-        return self.cached("images", lambda: image_names(self.assets))
+        return _shipped(self.assets)[0]
 
     def image_refs(self) -> tuple[tuple[str, AssetInput, int], ...]:
         """The shipped images as the formats describe them: name, facts without the bytes,
         size. A light key for what is worked out once per revision (no image bytes kept)."""
-        return self.cached(
-            "image_refs",
-            lambda: tuple(
-                (name, replace(asset, data=None), len(asset.data or b""))
-                for name, asset in self.images()
-            ),
-        )
+        return _shipped(self.assets)[1]
 
     def body(self, fmt: str) -> PreparedBody:
         """The body as format ``fmt`` must show it, prepared once per distinct pair of flags."""
@@ -322,6 +322,19 @@ class PackageInput:
                 )
             self._memo[key] = prepared
         return prepared
+
+
+@lru_cache(maxsize=REVISIONS_KEPT)
+def _shipped(
+    assets: tuple[AssetInput, ...],
+) -> tuple[tuple[tuple[str, AssetInput], ...], tuple[tuple[str, AssetInput, int], ...]]:
+    """:func:`image_names` of the assets and their refs, worked out once per revision's assets
+    (every grant of the revision ships the same)."""
+    images = image_names(assets)
+    refs = tuple(
+        (name, replace(asset, data=None), len(asset.data or b"")) for name, asset in images
+    )
+    return images, refs
 
 
 def image_names(assets: tuple[AssetInput, ...]) -> tuple[tuple[str, AssetInput], ...]:

@@ -13,8 +13,11 @@ no template and the builder writes the file whole.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
+
+from syndication.packaging.inputs import REVISIONS_KEPT
 
 # Private-use characters around the value's number: no writer escapes them.
 _OPEN, _CLOSE = "\ue000", "\ue001"
@@ -60,3 +63,17 @@ def split(data: bytes, *, quoted: bool = False) -> Template | None:
     if len(order) != len(set(order)) or data.count(_OPEN_BYTES) != len(order):
         return None
     return Template(tuple(pieces[0::2]), order)
+
+
+@lru_cache(maxsize=REVISIONS_KEPT * 16)
+def encoded(text: str) -> bytes:
+    """``text`` as UTF-8, encoded once for every grant's file that holds it (a revision's body
+    in one of its forms: encoding a text with non-ASCII characters costs as much as the rest
+    of a plain file)."""
+    return text.encode()
+
+
+def joined(separator: bytes, parts: Iterable[str | bytes]) -> bytes:
+    """``separator.join`` of the parts as UTF-8, the ``bytes`` among them (encoded already,
+    by :func:`encoded`) taken as they are: ``separator.decode().join(parts).encode()``."""
+    return separator.join([part if isinstance(part, bytes) else part.encode() for part in parts])
