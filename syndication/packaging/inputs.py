@@ -22,7 +22,6 @@ import re
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import lru_cache
 from typing import Any, TypeVar
 
 from lxml import etree
@@ -300,12 +299,20 @@ class PackageInput:
 
     def images(self) -> tuple[tuple[str, AssetInput], ...]:
         """The assets that ship in images/, each with its safe, unique file name."""
-        return _shipped(self.assets)[0]
+        # Per package, not per revision: preparing the body matches its pictures to
+        # these very assets (by identity), not to equal ones of another input.
+        return self.cached("images", lambda: image_names(self.assets))
 
     def image_refs(self) -> tuple[tuple[str, AssetInput, int], ...]:
         """The shipped images as the formats describe them: name, facts without the bytes,
         size. A light key for what is worked out once per revision (no image bytes kept)."""
-        return _shipped(self.assets)[1]
+        return self.cached(
+            "image_refs",
+            lambda: tuple(
+                (name, replace(asset, data=None), len(asset.data or b""))
+                for name, asset in self.images()
+            ),
+        )
 
     def body(self, fmt: str) -> PreparedBody:
         """The body as format ``fmt`` must show it, prepared once per distinct pair of flags."""
@@ -322,19 +329,6 @@ class PackageInput:
                 )
             self._memo[key] = prepared
         return prepared
-
-
-@lru_cache(maxsize=REVISIONS_KEPT)
-def _shipped(
-    assets: tuple[AssetInput, ...],
-) -> tuple[tuple[tuple[str, AssetInput], ...], tuple[tuple[str, AssetInput, int], ...]]:
-    """:func:`image_names` of the assets and their refs, worked out once per revision's assets
-    (every grant of the revision ships the same)."""
-    images = image_names(assets)
-    refs = tuple(
-        (name, replace(asset, data=None), len(asset.data or b"")) for name, asset in images
-    )
-    return images, refs
 
 
 def image_names(assets: tuple[AssetInput, ...]) -> tuple[tuple[str, AssetInput], ...]:

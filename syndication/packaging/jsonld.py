@@ -43,7 +43,7 @@ def _grant_document(
     return doc
 
 
-@lru_cache(maxsize=fields.REVISIONS_KEPT * 2)
+@lru_cache(maxsize=fields.REVISIONS_KEPT)
 def _templates(
     article: ArticleRevision,
     org: Organisation,

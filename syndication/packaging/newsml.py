@@ -347,7 +347,9 @@ def _fill(
     return etree.tostring(root, encoding="UTF-8", xml_declaration=True)
 
 
-@lru_cache(maxsize=fields.REVISIONS_KEPT * 8)
+# A notice's revision needs one per shape of grant: a few. Kept for few revisions: a
+# streamed bundle's articles each make one, used once.
+@lru_cache(maxsize=fields.REVISIONS_KEPT)
 def _template(item: Any, credit_at: int, shape: tuple[bool, ...]) -> splice.Template | None:
     """The serialised item of one shape of grant, split where each grant value goes (None
     when a mark is not found exactly once: a value of the revision holding one)."""

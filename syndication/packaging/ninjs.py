@@ -150,14 +150,14 @@ def document(inp: PackageInput, version: str | None = None) -> dict[str, Any]:
         inp.article,
         inp.organisation,
         inp.image_refs(),
-        inp.body("ninjs").html,
         _grant_values(inp),
     )
 
 
-# The grant's values, by number: the item's status, its usage terms, the licence URI,
-# the licence id, the grant id and the embargo ("" when it is not held).
-_STATUS, _USAGE, _LICENCE, _LICENCE_ID, _GRANT_ID, _EMBARGO = range(6)
+# The values of the grant, by number: the item's status, its usage terms, the licence
+# URI, the licence id, the grant id, the embargo ("" when it is not held) and the body
+# its flags prepare (a value, not in the template: templates stay small).
+_STATUS, _USAGE, _LICENCE, _LICENCE_ID, _GRANT_ID, _EMBARGO, _BODY = range(7)
 
 
 def _grant_values(inp: PackageInput) -> tuple[str, ...]:
@@ -169,6 +169,7 @@ def _grant_values(inp: PackageInput) -> tuple[str, ...]:
         inp.grant.licence_id,
         str(inp.grant.grant_id),
         facts.embargo,
+        inp.body("ninjs").html,
     )
 
 
@@ -177,7 +178,6 @@ def _document(
     article: ArticleRevision,
     org: Organisation,
     images: tuple[tuple[str, AssetInput, int], ...],
-    body: str,
     values: tuple[str, ...],
 ) -> dict[str, Any]:
     n = shape.names
@@ -189,7 +189,7 @@ def _document(
         doc,
         "bodies",
         "main",
-        body,
+        values[_BODY],
         attrs=[
             ("contenttype", "contentType", "text/html"),
             ("wordcount", "wordCount", article.word_count),
@@ -209,20 +209,24 @@ def _document(
     return doc
 
 
-@lru_cache(maxsize=fields.REVISIONS_KEPT * 8)
+# A notice's revision needs one per ninjs version and shape of grant: a few. Kept for
+# few revisions: a streamed bundle's articles each make one, used once.
+@lru_cache(maxsize=fields.REVISIONS_KEPT)
 def _template(
     version: str,
     article: ArticleRevision,
     org: Organisation,
     images: tuple[tuple[str, AssetInput, int], ...],
-    body: str,
     embargo: bool,
+    body: bool,
 ) -> splice.Template | None:
-    """The document of a revision, body and version, split where each grant's values go."""
-    marks = [splice.mark(n) for n in range(6)]
+    """The document of a revision in a version, split where each grant's values go."""
+    marks = [splice.mark(n) for n in range(7)]
     if not embargo:
         marks[_EMBARGO] = ""
-    doc = _document(_SHAPES[version], article, org, images, body, tuple(marks))
+    if not body:
+        marks[_BODY] = ""
+    doc = _document(_SHAPES[version], article, org, images, tuple(marks))
     template = splice.split(orjson.dumps(doc, option=_OPTIONS), quoted=True)
     if template is not None and version in ASCII_VERSIONS:
         return template.map(ascii_safe)
@@ -341,12 +345,21 @@ def build(inp: PackageInput) -> bytes:
         inp.article,
         inp.organisation,
         inp.image_refs(),
-        inp.body("ninjs").html,
         bool(values[_EMBARGO]),
+        bool(values[_BODY]),
     )
     if template is None:
         return build_whole(inp)
-    escaped = [orjson.dumps(value) for value in values]
-    if profile in ASCII_VERSIONS:
+    ascii = profile in ASCII_VERSIONS
+    escaped = [orjson.dumps(value) for value in values[:_BODY]]
+    if ascii:
         escaped = [ascii_safe(value) for value in escaped]
+    escaped.append(_json_text(values[_BODY], ascii))
     return template.join(escaped)
+
+
+@lru_cache(maxsize=4)
+def _json_text(text: str, ascii: bool) -> bytes:
+    """A revision's body as a JSON string (ASCII-safe or not), written once for every grant."""
+    data = orjson.dumps(text)
+    return ascii_safe(data) if ascii else data

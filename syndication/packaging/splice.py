@@ -65,7 +65,7 @@ def split(data: bytes, *, quoted: bool = False) -> Template | None:
     return Template(tuple(pieces[0::2]), order)
 
 
-@lru_cache(maxsize=REVISIONS_KEPT * 16)
+@lru_cache(maxsize=REVISIONS_KEPT)
 def encoded(text: str) -> bytes:
     """``text`` as UTF-8, encoded once for every grant's file that holds it (a revision's body
     in one of its forms: encoding a text with non-ASCII characters costs as much as the rest

@@ -18,12 +18,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syndication.packaging import PackageInput, jsonld, ninjs, splice
+from syndication.packaging.bundle import build_zip
 from tests.packaging import (
     CORPUS_FILES,
     CORPUS_REFUSED,
     GRANT,
     corpus_drafts,
     make_input,
+    unzip,
 )
 from tests.packaging.test_corpus_packages import _assets, _revision
 from tests.packaging.test_forms import _stored, reference_input
@@ -127,3 +129,16 @@ def test_any_value_of_the_grant_is_written_as_the_whole_writer_writes_it(
     value: str, profile: str
 ) -> None:
     _same(_awkward(make_input(profile=profile), value))
+
+
+def test_packages_of_equal_inputs_made_apart_are_the_same() -> None:
+    """What is kept per revision is looked up by equal keys, never taken for the input's own
+    objects (preparing a body matches its pictures to the input's assets by identity)."""
+    first = build_zip(make_input())
+    again = make_input()
+    own, wire = again.assets
+    again = replace(again, assets=(replace(own, sha256=""), replace(wire)))
+    assert again.assets[0] is not make_input().assets[0]
+    assert build_zip(again) == first
+    # The images are pointed at images/ in the second package as in the first.
+    assert b"images/" in unzip(build_zip(again))["article.md"]
