@@ -43,27 +43,31 @@ def _grant_document(
     return doc
 
 
-@lru_cache(maxsize=fields.REVISIONS_KEPT)
-def _templates(
+def _make_template(
     article: ArticleRevision,
     org: Organisation,
     images: tuple[tuple[str, AssetInput, int], ...],
     credit: bool,
-) -> tuple[splice.Template, splice.Template] | None:
-    """The file's and the script's template of a revision (marks: the licence, the credit)."""
+    script: bool,
+) -> splice.Template | None:
+    """The file's (or the script's) template of a revision; marks: the licence, the credit."""
     doc = _grant_document(article, org, images, splice.mark(0), splice.mark(1) if credit else "")
-    file = splice.split(orjson.dumps(doc, option=_OPTIONS), quoted=True)
-    script = splice.split(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS), quoted=True)
-    if file is None or script is None:
-        return None
-    return file, script.map(_script_safe)
+    if not script:
+        return splice.split(orjson.dumps(doc, option=_OPTIONS), quoted=True)
+    template = splice.split(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS), quoted=True)
+    return None if template is None else template.map(_script_safe)
 
 
-def _grant_templates(inp: PackageInput) -> tuple[tuple[splice.Template, ...] | None, list[bytes]]:
-    """The revision's templates for this grant (None: none) and the grant's values as JSON."""
+# Kept for few revisions, made when reused: a streamed bundle's articles come once each.
+_template: splice.OnReuse[splice.Template] = splice.OnReuse(_make_template, fields.REVISIONS_KEPT)
+
+
+def _grant_template(inp: PackageInput, script: bool) -> tuple[splice.Template | None, list[bytes]]:
+    """The revision's template for this grant (None: none) and the grant's values as JSON."""
     facts = fields.facts(inp, "jsonld")
-    templates = _templates(inp.article, inp.organisation, inp.image_refs(), bool(facts.credit_line))
-    return templates, [orjson.dumps(facts.licence), orjson.dumps(facts.credit_line)]
+    credit = bool(facts.credit_line)
+    template = _template(inp.article, inp.organisation, inp.image_refs(), credit, script)
+    return template, [orjson.dumps(facts.licence), orjson.dumps(facts.credit_line)]
 
 
 @lru_cache(maxsize=fields.REVISIONS_KEPT)
@@ -138,10 +142,10 @@ def build_whole(inp: PackageInput) -> bytes:
 def build(inp: PackageInput) -> bytes:
     """:func:`build_whole`'s bytes, joined from the revision's template and the grant's values
     (:mod:`~syndication.packaging.splice`)."""
-    templates, values = _grant_templates(inp)
-    if templates is None:
+    template, values = _grant_template(inp, script=False)
+    if template is None:
         return build_whole(inp)
-    data = templates[0].join(values)
+    data = template.join(values)
     return ninjs.ascii_safe(data) if inp.profile in ninjs.ASCII_VERSIONS else data
 
 
@@ -157,7 +161,7 @@ def script_whole(inp: PackageInput) -> str:
 
 def script_json(inp: PackageInput) -> str:
     """:func:`script_whole`'s text, joined from the revision's template and the grant's values."""
-    templates, values = _grant_templates(inp)
-    if templates is None:
+    template, values = _grant_template(inp, script=True)
+    if template is None:
         return script_whole(inp)
-    return templates[1].join([_script_safe(value) for value in values]).decode()
+    return template.join([_script_safe(value) for value in values]).decode()

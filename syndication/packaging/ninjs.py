@@ -209,10 +209,7 @@ def _document(
     return doc
 
 
-# A notice's revision needs one per ninjs version and shape of grant: a few. Kept for
-# few revisions: a streamed bundle's articles each make one, used once.
-@lru_cache(maxsize=fields.REVISIONS_KEPT)
-def _template(
+def _make_template(
     version: str,
     article: ArticleRevision,
     org: Organisation,
@@ -231,6 +228,11 @@ def _template(
     if template is not None and version in ASCII_VERSIONS:
         return template.map(ascii_safe)
     return template
+
+
+# A notice's revision needs one per ninjs version and shape of grant: a few. Kept for
+# few revisions, made when reused: a streamed bundle's articles come once each.
+_template: splice.OnReuse[splice.Template] = splice.OnReuse(_make_template, fields.REVISIONS_KEPT)
 
 
 @lru_cache(maxsize=fields.REVISIONS_KEPT)

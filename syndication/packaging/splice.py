@@ -13,9 +13,11 @@ no template and the builder writes the file whole.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Generic, TypeVar
 
 from syndication.packaging.inputs import REVISIONS_KEPT
 
@@ -63,6 +65,44 @@ def split(data: bytes, *, quoted: bool = False) -> Template | None:
     if len(order) != len(set(order)) or data.count(_OPEN_BYTES) != len(order):
         return None
     return Template(tuple(pieces[0::2]), order)
+
+
+_SEEN = object()
+T = TypeVar("T")
+
+
+class OnReuse(Generic[T]):
+    """Templates made on the second call with the same arguments, kept for the last few.
+
+    ``make(*key)`` makes one (a template, or several of one file's; None: none can be).
+
+    A template costs more to make than the file it joins to costs to write whole:
+    it pays off only when a second grant of the revision reuses it (a notice's
+    ten thousand do), not in a bundle or feed whose articles come once each.
+    Calling returns None the first time (the caller writes the file whole), the
+    template (or None, when there can be none) from then on.
+    """
+
+    def __init__(self, make: Callable[..., T | None], size: int) -> None:
+        self._make, self._size = make, size
+        self._kept: OrderedDict[tuple[Hashable, ...], object] = OrderedDict()
+
+    def __call__(self, *key: Hashable) -> T | None:
+        kept = self._kept
+        value = kept.get(key, None)
+        if value is None and key not in kept:
+            kept[key] = _SEEN
+            if len(kept) > self._size:
+                kept.popitem(last=False)
+            return None
+        if value is _SEEN:
+            value = kept[key] = self._make(*key)
+        kept.move_to_end(key)
+        return value  # type: ignore[return-value]
+
+    def clear(self) -> None:
+        """Forget every template and every first sight."""
+        self._kept.clear()
 
 
 @lru_cache(maxsize=REVISIONS_KEPT)

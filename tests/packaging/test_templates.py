@@ -45,8 +45,11 @@ AWKWARD = (
 
 def _same(inp: PackageInput, where: str = "") -> None:
     for name, (joined, whole) in WRITERS.items():
-        # Fresh copies: nothing one writer works out is handed to the other.
-        assert joined(replace(inp)) == whole(replace(inp)), f"{name} {where}"
+        # Fresh copies: nothing one writer works out is handed to the other. Twice:
+        # a template is made when a revision's is asked for again (splice.OnReuse).
+        expected = whole(replace(inp))
+        assert joined(replace(inp)) == expected, f"{name} {where}"
+        assert joined(replace(inp)) == expected, f"{name} {where}, again"
 
 
 def _shapes(inp: PackageInput) -> list[PackageInput]:
@@ -121,6 +124,21 @@ def test_a_revision_holding_a_mark_is_written_whole() -> None:
     inp = replace(base, article=replace(base.article, headline=f"A {splice.mark(1)} headline"))
     _same(inp)
     assert splice.mark(1).encode() in ninjs.build(inp)
+
+
+def test_a_template_is_made_when_its_revision_comes_again() -> None:
+    made: list[tuple[object, ...]] = []
+
+    def make(*key: object) -> splice.Template:
+        made.append(key)
+        return splice.Template((b"",), ())
+
+    templates: splice.OnReuse[splice.Template] = splice.OnReuse(make, 2)
+    assert templates("a") is None
+    assert templates("a") == splice.Template((b"",), ()) and made == [("a",)]
+    assert templates("a") is not None and made == [("a",)]
+    assert templates("b") is None and templates("c") is None  # "a" is forgotten
+    assert templates("a") is None
 
 
 @settings(max_examples=150, deadline=None)
