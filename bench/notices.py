@@ -4,8 +4,10 @@ Run from the project root: ``python bench/notices.py`` (``--holders N`` changes 
 10,000; ``--postgresql URL`` uses that database, dropped and re-migrated, instead of a
 SQLite file). Redis db 5 holds the queue (``--redis``), emptied before and after.
 
-Setup: N approved partners, each holding a grant on one article (rows copied in
-bulk from one real grant). Then, each measured in the same run:
+Setup: N approved partners, each holding a grant on one article: each grant
+its own partner name, tier, ninjs version, licence id, terms and ODRL, frozen
+by the code that issues grants (``grants.frozen_terms``) and inserted in bulk.
+Then, each measured in the same run:
 
 1. the floor: one INSERT of N bare notice_deliveries rows (what writing the
    deliveries must cost at least);
@@ -61,7 +63,17 @@ from syndication.models import (
 )
 from syndication.models.base import utcnow
 from syndication.packaging.bundle import package_with_manifest, zip_files
-from syndication.services import articles, grants, notices, package_sources, users
+from syndication.packaging.ninjs import VERSIONS as NINJS_VERSIONS
+from syndication.rules.snapshot import snapshot_hash
+from syndication.services import (
+    articles,
+    grants,
+    notices,
+    package_sources,
+    rulesets,
+    settings,
+    users,
+)
 from syndication.tasks import queue_of
 
 TARGET_SECONDS = 2.0
@@ -96,7 +108,14 @@ def make_app(database_url: str, queue_url: str):
 
 
 def holders(n: int):
-    """N partners holding a grant on one article; returns (article id, staff user)."""
+    """N partners holding a grant on one article; returns (article id, staff user).
+
+    Each grant is its own, as issuing it would make it: the partner's own name,
+    website, tier and ninjs version, its own licence id, and terms and ODRL frozen
+    for it by the same code (``grants.frozen_terms``), so that no two packages
+    share their terms. Rows are inserted in bulk: issuing ten thousand grants one
+    by one is not what is measured.
+    """
     staff = users.create_user("bench@example.org", Role.STAFF, password="bench-password-1")
     article = articles.import_draft(
         ArticleDraft(headline="A story every partner took", body_html="<p>Text.</p>"),
@@ -104,6 +123,7 @@ def holders(n: int):
         release=True,
     ).article
     now = utcnow()
+    tiers = tuple(PartnerTier)
     db.session.execute(
         sa.insert(Partner),
         [
@@ -115,34 +135,42 @@ def holders(n: int):
                 "contact_email": f"editor@outlet{i}.example",
                 "monthly_unique_visitors": 100_000,
                 "status": PartnerStatus.APPROVED,
-                "tier": PartnerTier.STANDARD,
+                "tier": tiers[i % len(tiers)],
+                "ninjs_version": NINJS_VERSIONS[i % len(NINJS_VERSIONS)],
                 "created_at": now,
             }
             for i in range(n)
         ],
     )
-    ids = db.session.scalars(sa.select(Partner.id).order_by(Partner.id)).all()
+    partners = db.session.scalars(sa.select(Partner).order_by(Partner.id)).all()
     request = ArticleRequest(
-        batch="bench", partner_id=ids[0], article=article, status=RequestStatus.GRANTED
+        batch="bench", partner_id=partners[0].id, article=article, status=RequestStatus.GRANTED
     )
     db.session.add(request)
     db.session.flush()
     model = grants.issue_grant(request, actor=None)
     db.session.flush()
     columns = {c.name: getattr(model, c.key) for c in Grant.__table__.columns}
-    db.session.execute(
-        sa.insert(Grant),
-        [
+    rule_set, org = rulesets.current(), settings.organisation()
+    rows = []
+    for partner in partners[1:]:
+        licence_id = f"SD-B-{partner.id:06d}"
+        terms, odrl = grants.frozen_terms(
+            article, partner, licence_id, now=now, rule_set=rule_set, org=org
+        )
+        rows.append(
             {
                 **columns,
                 "id": None,
-                "partner_id": pid,
-                "licence_id": f"SD-B-{pid}",
+                "partner_id": partner.id,
+                "licence_id": licence_id,
                 "request_id": None,
+                "terms": terms,
+                "odrl": odrl,
+                "terms_hash": snapshot_hash(terms),
             }
-            for pid in ids[1:]
-        ],
-    )
+        )
+    db.session.execute(sa.insert(Grant), rows)
     db.session.commit()
     return article.id, staff
 

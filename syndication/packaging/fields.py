@@ -26,12 +26,12 @@ from types import SimpleNamespace
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from syndication.packaging.inputs import ArticleRevision, Organisation, PackageInput
-
-# How many revisions the packagers keep what they work out once per revision for: a
-# notice's packages are of one revision, and a streamed bundle must not grow with its
-# articles (each is kept with its whole text).
-REVISIONS_KEPT = 8
+from syndication.packaging.inputs import (
+    REVISIONS_KEPT,
+    ArticleRevision,
+    Organisation,
+    PackageInput,
+)
 
 NINJS_FORMATS = ("ninjs-1.6", "ninjs-2.2", "ninjs-3.1")
 FORMATS = (*NINJS_FORMATS, "newsml", "jsonld", "html", "rss", "atom", "json_feed")

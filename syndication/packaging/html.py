@@ -8,51 +8,90 @@ other value comes from the article or the grant and is escaped here.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from html import escape
+from typing import NamedTuple
 
-from syndication.packaging import fields, jsonld
-from syndication.packaging.inputs import PackageInput
+from syndication.packaging import fields, jsonld, splice
+from syndication.packaging.inputs import ArticleRevision, PackageInput
 
 # What each package fact is called here (packaging.fields): elements, classes, relations.
 N = fields.names("html")
+_ARTICLE_END = "</article>\n"
 
 
-def _snippet(inp: PackageInput, fmt: str) -> str:
-    article = inp.article
-    terms = inp.format_terms(fmt)
+class _Lines(NamedTuple):
+    """The lines of the snippet and page that the revision alone decides ("" = none)."""
+
+    opening: str
+    headline: str
+    dek: str
+    dateline: str
+    note: str
+    link_back: str  # the link to the original when the terms give no text for it
+    html: str
+    title: str
+    canonical: str
+
+
+@lru_cache(maxsize=fields.REVISIONS_KEPT)
+def _lines(article: ArticleRevision) -> _Lines:
+    """Each revision's lines escaped once, for every grant's snippet and page."""
     # The facts the snippet shows need no terms: read straight from the article
     # (the same values packaging.fields gives, without building them per format).
     language = article.language or "en"
-    parts = [f'<article class="syndicated-article" {N.language}="{escape(language)}">']
+    note = ""
+    if article.public_note:
+        kind = escape(article.public_note_kind or "update")
+        line = escape(article.public_note_line)
+        note = f'<p class="{N.editorial_note} {kind}-note"><em>{line}</em></p>'
+    url = escape(article.canonical_url)
+    return _Lines(
+        opening=f'<article class="syndicated-article" {N.language}="{escape(language)}">',
+        headline=f"<{N.headline}>{escape(article.headline)}</{N.headline}>",
+        dek=f'<p class="dek">{escape(article.dek)}</p>' if article.dek else "",
+        dateline=(
+            f'<p class="dateline">{escape(article.dateline)}</p>' if article.dateline else ""
+        ),
+        note=note,
+        link_back=f'<p class="originally-appeared"><a href="{url}">{url}</a></p>' if url else "",
+        html=f'<html lang="{escape(article.language)}">',
+        title=f"<title>{escape(article.headline)}</title>",
+        canonical=f'<link rel="{N.canonical_link}" href="{url}">' if url else "",
+    )
+
+
+def _snippet(inp: PackageInput, fmt: str) -> list[str | bytes]:
+    """The snippet's lines, the body's encoded once per revision (splice.encoded)."""
+    lines = _lines(inp.article)
+    terms = inp.format_terms(fmt)
+    parts: list[str | bytes] = [lines.opening]
     if inp.hold_until:
         # First, where an editor looks before anything else: the copy is under embargo.
         parts.append(
             f'<p class="hold-for-release"><strong>{escape(inp.hold_notice())}</strong></p>'
         )
-    parts.append(f"<{N.headline}>{escape(article.headline)}</{N.headline}>")
-    if article.dek:
-        parts.append(f'<p class="dek">{escape(article.dek)}</p>')
+    parts.append(lines.headline)
+    if lines.dek:
+        parts.append(lines.dek)
     if terms["credit_line"]:
         parts.append(f'<p class="{N.credit_line}">{terms["credit_line"]}</p>')
-    if article.dateline:
-        parts.append(f'<p class="dateline">{escape(article.dateline)}</p>')
-    parts.append(inp.body(fmt).html)
-    if article.public_note:
-        kind = escape(article.public_note_kind or "update")
-        note = escape(article.public_note_line)
-        parts.append(f'<p class="{N.editorial_note} {kind}-note"><em>{note}</em></p>')
+    if lines.dateline:
+        parts.append(lines.dateline)
+    parts.append(splice.encoded(inp.body(fmt).html))
+    if lines.note:
+        parts.append(lines.note)
     if terms["originally_appeared"]:
         parts.append(f'<p class="originally-appeared">{terms["originally_appeared"]}</p>')
-    elif terms["canonical_link"] and article.canonical_url:
+    elif terms["canonical_link"] and lines.link_back:
         # No rule text, but the link back is still owed.
-        url = escape(article.canonical_url)
-        parts.append(f'<p class="originally-appeared"><a href="{url}">{url}</a></p>')
+        parts.append(lines.link_back)
     if terms["footer"]:
         parts.append(f'<p class="syndication-footer">{terms["footer"]}</p>')
     if terms["tracking_pixel"] and inp.tracking_pixel_url:
         parts.append(pixel_tag(inp.tracking_pixel_url))
-    parts.append("</article>\n")
-    return "\n".join(parts)
+    parts.append(_ARTICLE_END)
+    return parts
 
 
 def pixel_tag(url: str) -> str:
@@ -68,43 +107,44 @@ def pixel_tag(url: str) -> str:
 
 def build(inp: PackageInput) -> bytes:
     """The snippet a partner pastes into its CMS: headline, credit, body, footer, pixel."""
-    return _snippet(inp, "html").encode()
+    return splice.joined(b"\n", _snippet(inp, "html"))
 
 
 def build_page(inp: PackageInput) -> bytes:
     """A standalone HTML page: canonical link, robots hint and JSON-LD in the head."""
-    article = inp.article
+    lines = _lines(inp.article)
     terms = inp.format_terms("page_html")
-    head = [
+    head: list[str | bytes] = [
         "<!DOCTYPE html>",
-        f'<html lang="{escape(article.language)}">',
+        lines.html,
         "<head>",
         '<meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
-        f"<title>{escape(article.headline)}</title>",
+        lines.title,
     ]
-    if terms["canonical_link"] and article.canonical_url:
-        href = escape(article.canonical_url)
-        head.append(f'<link rel="{N.canonical_link}" href="{href}">')
+    if terms["canonical_link"] and lines.canonical:
+        head.append(lines.canonical)
     if terms["noindex"]:
         head.append('<meta name="robots" content="noindex">')
     head.append(f'<script type="application/ld+json">{jsonld.script_json(inp)}</script>')
     head.append(f"<style>{PAGE_CSS}</style>")
     grant = inp.grant
+    snippet = _snippet(inp, "page_html")
     head += [
         "</head>",
         "<body>",
         '<p class="page-note">Ready to republish: copy the article below as it is, with its '
         "credit line, footer and link.</p>",
         "<main>",
-        _snippet(inp, "page_html") + "</main>",
+        *snippet[:-1],  # the snippet without its last line, _ARTICLE_END
+        f"{_ARTICLE_END}</main>",
         '<footer class="page-footer">'
         f"<p>Republished by {escape(grant.partner_name)} under licence "
         f"{escape(grant.licence_id)}.</p></footer>",
         "</body>",
         "</html>\n",
     ]
-    return "\n".join(head).encode()
+    return splice.joined(b"\n", head)
 
 
 # The standalone page's whole style, inline so that opening the file makes no request:

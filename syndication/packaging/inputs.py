@@ -31,6 +31,11 @@ from syndication.rules.odrl import licence_uri
 
 T = TypeVar("T")
 
+# How many revisions the packagers keep what they work out once per revision for: a
+# notice's packages are of one revision, and a streamed bundle must not grow with its
+# articles (each is kept with its whole text).
+REVISIONS_KEPT = 8
+
 # Bodies are sanitised by ingest, so promos always serialise exactly like this.
 # The fast path takes promos without a nested <span>; anything else goes to lxml.
 _PROMO = re.compile(r'<span class="promo">(?:(?!<span\b)[^<]|<(?!/?span\b))*</span>')
@@ -294,6 +299,8 @@ class PackageInput:
 
     def images(self) -> tuple[tuple[str, AssetInput], ...]:
         """The assets that ship in images/, each with its safe, unique file name."""
+        # Per package, not per revision: preparing the body matches its pictures to
+        # these very assets (by identity), not to equal ones of another input.
         return self.cached("images", lambda: image_names(self.assets))
 
     def image_refs(self) -> tuple[tuple[str, AssetInput, int], ...]:

@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from syndication.packaging import fields, ninjs
+from syndication.packaging import fields, ninjs, splice
 from syndication.packaging.inputs import ArticleRevision, AssetInput, Organisation, PackageInput
 
 # What each package fact is called here (packaging.fields).
@@ -24,11 +24,50 @@ def document(inp: PackageInput) -> dict[str, Any]:
 
 def _document(inp: PackageInput) -> dict[str, Any]:
     facts = fields.facts(inp, "jsonld")
-    doc = dict(_revision_document(inp.article, inp.organisation, inp.image_refs()))
-    doc[N.licence] = facts.licence
-    if facts.credit_line:
-        doc[N.credit_line] = facts.credit_line
+    return _grant_document(
+        inp.article, inp.organisation, inp.image_refs(), facts.licence, facts.credit_line
+    )
+
+
+def _grant_document(
+    article: ArticleRevision,
+    org: Organisation,
+    images: tuple[tuple[str, AssetInput, int], ...],
+    licence: str,
+    credit_line: str,
+) -> dict[str, Any]:
+    doc = dict(_revision_document(article, org, images))
+    doc[N.licence] = licence
+    if credit_line:
+        doc[N.credit_line] = credit_line
     return doc
+
+
+def _make_template(
+    article: ArticleRevision,
+    org: Organisation,
+    images: tuple[tuple[str, AssetInput, int], ...],
+    credit: bool,
+    script: bool,
+) -> splice.Template | None:
+    """The file's (or the script's) template of a revision; marks: the licence, the credit."""
+    doc = _grant_document(article, org, images, splice.mark(0), splice.mark(1) if credit else "")
+    if not script:
+        return splice.split(orjson.dumps(doc, option=_OPTIONS), quoted=True)
+    template = splice.split(orjson.dumps(doc, option=orjson.OPT_SORT_KEYS), quoted=True)
+    return None if template is None else template.map(_script_safe)
+
+
+# Kept for few revisions, made when reused: a streamed bundle's articles come once each.
+_template: splice.OnReuse[splice.Template] = splice.OnReuse(_make_template, fields.REVISIONS_KEPT)
+
+
+def _grant_template(inp: PackageInput, script: bool) -> tuple[splice.Template | None, list[bytes]]:
+    """The revision's template for this grant (None: none) and the grant's values as JSON."""
+    facts = fields.facts(inp, "jsonld")
+    credit = bool(facts.credit_line)
+    template = _template(inp.article, inp.organisation, inp.image_refs(), credit, script)
+    return template, [orjson.dumps(facts.licence), orjson.dumps(facts.credit_line)]
 
 
 @lru_cache(maxsize=fields.REVISIONS_KEPT)
@@ -94,14 +133,35 @@ def _revision_document(
     return doc
 
 
-def build(inp: PackageInput) -> bytes:
+def build_whole(inp: PackageInput) -> bytes:
     """The NewsArticle as pretty, key-sorted JSON-LD (ASCII-safe where the profile says so)."""
     data = orjson.dumps(document(inp), option=_OPTIONS)
     return ninjs.ascii_safe(data) if inp.profile in ninjs.ASCII_VERSIONS else data
 
 
-def script_json(inp: PackageInput) -> str:
+def build(inp: PackageInput) -> bytes:
+    """:func:`build_whole`'s bytes, joined from the revision's template and the grant's values
+    (:mod:`~syndication.packaging.splice`)."""
+    template, values = _grant_template(inp, script=False)
+    if template is None:
+        return build_whole(inp)
+    data = template.join(values)
+    return ninjs.ascii_safe(data) if inp.profile in ninjs.ASCII_VERSIONS else data
+
+
+def _script_safe(raw: bytes) -> bytes:
+    # <, > and & occur only inside JSON strings, where \u escapes mean the same.
+    return raw.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
+
+
+def script_whole(inp: PackageInput) -> str:
     """The JSON-LD safe to place inside <script>: no "</script>" or "<!--" can form."""
-    raw = orjson.dumps(document(inp), option=orjson.OPT_SORT_KEYS).decode()
-    # <, > and & occur only inside JSON strings, where \\u escapes mean the same.
-    return raw.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    return _script_safe(orjson.dumps(document(inp), option=orjson.OPT_SORT_KEYS)).decode()
+
+
+def script_json(inp: PackageInput) -> str:
+    """:func:`script_whole`'s text, joined from the revision's template and the grant's values."""
+    template, values = _grant_template(inp, script=True)
+    if template is None:
+        return script_whole(inp)
+    return template.join([_script_safe(value) for value in values]).decode()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 
 from syndication.packaging.inputs import PackageInput
 
@@ -13,6 +14,7 @@ _MONTHS = (
 )  # fmt: skip
 
 
+@lru_cache(maxsize=256)  # a notice's grants were mostly issued at a few times; revisions too
 def _when(value: str | None) -> str | None:
     if not value:
         return None

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from html import escape as html_escape
 from typing import Any
 
+from syndication.packaging import splice
 from syndication.packaging.html import pixel_tag
 from syndication.packaging.inputs import PackageInput, PreparedBody
 from syndication.packaging.markup import Element
@@ -370,7 +371,8 @@ def build(inp: PackageInput) -> bytes:
     """Title, dek, credit, dateline, body, originally-appeared line and footer in Markdown."""
     article = inp.article
     terms = inp.format_terms("markdown")
-    parts = [f"# {escape(article.headline)}"]
+    # The body's bytes come encoded once per revision (splice.encoded), the rest per grant.
+    parts: list[str | bytes] = [f"# {escape(article.headline)}"]
     if inp.hold_until:
         parts.insert(0, f"**{escape(inp.hold_notice())}**")
     if article.dek:
@@ -381,7 +383,7 @@ def build(inp: PackageInput) -> bytes:
         parts.append(_WRITER.finish_block(escape(article.dateline)))
     body = body_markdown(inp)
     if body:
-        parts.append(body)
+        parts.append(splice.encoded(body))
     if article.public_note:
         parts.append(f"*{escape(article.public_note_line)}*")
     if terms["originally_appeared"]:
@@ -393,4 +395,4 @@ def build(inp: PackageInput) -> bytes:
     if terms["tracking_pixel"] and inp.tracking_pixel_url:
         # Inline HTML in a paragraph of its own: CommonMark passes it through as it is.
         parts.append(pixel_tag(inp.tracking_pixel_url))
-    return ("\n\n".join(parts) + "\n").encode()
+    return splice.joined(b"\n\n", parts) + b"\n"

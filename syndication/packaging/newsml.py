@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 from lxml import etree
 
-from syndication.packaging import fields
+from syndication.packaging import fields, splice
 from syndication.packaging.inputs import (
     ArticleRevision,
     AssetInput,
@@ -296,10 +296,6 @@ def _revision_item(
     return root, credit_at
 
 
-# Stands for the grant's value number N while a template is serialised: private-use
-# characters, checked to occur once each in the output (else the grant is built whole).
-_MARK = "\ue000{}\ue001"
-_MARKS = re.compile("\ue000([0-9])\ue001".encode())
 # The grant's values, by mark number, and whether lxml writes each as text or attribute.
 _USAGE, _HREF, _TITLE, _ODRL, _STATUS, _EMBARGO, _CREDIT = range(7)
 _IN_ATTRIBUTE = frozenset({_HREF, _TITLE, _STATUS})
@@ -351,21 +347,18 @@ def _fill(
     return etree.tostring(root, encoding="UTF-8", xml_declaration=True)
 
 
-@lru_cache(maxsize=fields.REVISIONS_KEPT * 8)
-def _template(item: Any, credit_at: int, shape: tuple[bool, ...]) -> tuple[bytes, ...] | None:
-    """The serialised item of one shape of grant, split where each grant value goes: the
-    bytes between the values, then the mark number of each value in order. None when a
-    mark is not found exactly once (a value of the revision holding one)."""
+# A notice's revision needs one per shape of grant: a few. Kept for few revisions: a
+# streamed bundle's articles each make one, used once.
+@lru_cache(maxsize=fields.REVISIONS_KEPT)
+def _template(item: Any, credit_at: int, shape: tuple[bool, ...]) -> splice.Template | None:
+    """The serialised item of one shape of grant, split where each grant value goes (None
+    when a mark is not found exactly once: a value of the revision holding one)."""
     usage, odrl, usable, embargo, credit = shape
-    marks = {n: _MARK.format(n) for n in range(7)}
+    marks = {n: splice.mark(n) for n in range(7)}
     if not usage:
         marks[_USAGE] = ""
     data = _fill(item, credit_at, marks, odrl=odrl, usable=usable, embargo=embargo, credit=credit)
-    pieces = _MARKS.split(data)
-    found = [int(n) for n in pieces[1::2]]
-    if len(found) != len(set(found)) or data.count("\ue000".encode()) != len(found):
-        return None
-    return (*pieces[0::2], *found)
+    return splice.split(data)
 
 
 def grant_values(inp: PackageInput) -> tuple[dict[int, str], tuple[bool, ...]]:
@@ -409,14 +402,12 @@ def build(inp: PackageInput) -> bytes:
             item, credit_at, values, odrl=odrl, usable=usable, embargo=embargo, credit=credit
         )
     else:
-        count = len(template) // 2
-        pieces, order = template[: count + 1], template[count + 1 :]
-        parts = [pieces[0]]
-        for n, piece in zip(order, pieces[1:], strict=True):
-            value = values[n]
-            escaped = escape_attribute(value) if n in _IN_ATTRIBUTE else escape_text(value)
-            parts += (escaped.encode(), piece)
-        data = b"".join(parts)
+        data = template.join(
+            [
+                (escape_attribute(value) if n in _IN_ATTRIBUTE else escape_text(value)).encode()
+                for n, value in sorted(values.items())
+            ]
+        )
     # The <html> is the item's last element, so its end tag is the last one in the
     # output (every "<" in a value is escaped): the body goes in just before it.
     end = data.rindex(_HTML_CLOSE)

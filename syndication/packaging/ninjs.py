@@ -25,7 +25,7 @@ from typing import Any
 
 import orjson
 
-from syndication.packaging import fields
+from syndication.packaging import fields, splice
 from syndication.packaging.inputs import ArticleRevision, AssetInput, Organisation, PackageInput
 
 VERSIONS = ("1.6", "2.2", "3.1")
@@ -145,36 +145,94 @@ def document(inp: PackageInput, version: str | None = None) -> dict[str, Any]:
     the grant's terms, licence and status and the body its flags prepare are
     added here.
     """
-    shape = _SHAPES[version or inp.profile]
-    n = shape.names
-    article = inp.article
+    return _document(
+        _SHAPES[version or inp.profile],
+        inp.article,
+        inp.organisation,
+        inp.image_refs(),
+        _grant_values(inp),
+    )
+
+
+# The values of the grant, by number: the item's status, its usage terms, the licence
+# URI, the licence id, the grant id, the embargo ("" when it is not held) and the body
+# its flags prepare (a value, not in the template: templates stay small).
+_STATUS, _USAGE, _LICENCE, _LICENCE_ID, _GRANT_ID, _EMBARGO, _BODY = range(7)
+
+
+def _grant_values(inp: PackageInput) -> tuple[str, ...]:
     facts = fields.facts(inp, "ninjs")
-    doc = dict(_revision_document(shape.version, article, inp.organisation, inp.image_refs()))
-    doc[n.status] = facts.status
-    doc[n.usage_terms] = facts.usage_terms
-    doc[shape.key("rightsinfo", "rightsInfo")] = {n.licence: facts.licence}
+    return (
+        facts.status,
+        facts.usage_terms,
+        facts.licence,
+        inp.grant.licence_id,
+        str(inp.grant.grant_id),
+        facts.embargo,
+        inp.body("ninjs").html,
+    )
+
+
+def _document(
+    shape: _Shape,
+    article: ArticleRevision,
+    org: Organisation,
+    images: tuple[tuple[str, AssetInput, int], ...],
+    values: tuple[str, ...],
+) -> dict[str, Any]:
+    n = shape.names
+    doc = dict(_revision_document(shape.version, article, org, images))
+    doc[n.status] = values[_STATUS]
+    doc[n.usage_terms] = values[_USAGE]
+    doc[shape.key("rightsinfo", "rightsInfo")] = {n.licence: values[_LICENCE]}
     shape.text(
         doc,
         "bodies",
         "main",
-        inp.body("ninjs").html,
+        values[_BODY],
         attrs=[
             ("contenttype", "contentType", "text/html"),
             ("wordcount", "wordCount", article.word_count),
         ],
     )
-    if facts.embargo:
-        doc[n.embargo] = facts.embargo
+    if values[_EMBARGO]:
+        doc[n.embargo] = values[_EMBARGO]
     key, alt_ids = shape.alt_ids(
         [
-            (n.revision_identifier, facts.revision_identifier),
+            (n.revision_identifier, fields.revision_facts(article, org)[2]),
             ("article", str(article.article_id)),
-            ("licence", inp.grant.licence_id),
-            ("grant", str(inp.grant.grant_id)),
+            ("licence", values[_LICENCE_ID]),
+            ("grant", values[_GRANT_ID]),
         ]
     )
     doc[key] = alt_ids
     return doc
+
+
+def _make_template(
+    version: str,
+    article: ArticleRevision,
+    org: Organisation,
+    images: tuple[tuple[str, AssetInput, int], ...],
+    embargo: bool,
+    body: bool,
+) -> splice.Template | None:
+    """The document of a revision in a version, split where each grant's values go."""
+    marks = [splice.mark(n) for n in range(7)]
+    if not embargo:
+        marks[_EMBARGO] = ""
+    if not body:
+        marks[_BODY] = ""
+    doc = _document(_SHAPES[version], article, org, images, tuple(marks))
+    template = splice.split(orjson.dumps(doc, option=_OPTIONS), quoted=True)
+    if template is not None and version in ASCII_VERSIONS:
+        return template.map(ascii_safe)
+    return template
+
+
+# A notice's revision needs one per ninjs version and shape of grant: a few. Kept for
+# few revisions, made when reused: a streamed bundle's articles come once each.
+_template: splice.OnReuse[splice.Template] = splice.OnReuse(_make_template, fields.REVISIONS_KEPT)
 
 
 @lru_cache(maxsize=fields.REVISIONS_KEPT)
@@ -272,7 +330,38 @@ def ascii_safe(data: bytes) -> bytes:
     return _NON_ASCII.sub(escape, data.decode()).encode()
 
 
-def build(inp: PackageInput) -> bytes:
-    """The ninjs document of the package's profile as pretty, key-sorted JSON."""
+def build_whole(inp: PackageInput) -> bytes:
+    """The ninjs document of the package's profile as pretty, key-sorted JSON, written whole."""
     data = orjson.dumps(document(inp), option=_OPTIONS)
     return ascii_safe(data) if inp.profile in ASCII_VERSIONS else data
+
+
+def build(inp: PackageInput) -> bytes:
+    """The ninjs document of the package's profile: :func:`build_whole`'s bytes, joined from
+    the template of its revision, body and version (:mod:`~syndication.packaging.splice`)
+    and the grant's values, each written by orjson as it writes them inside the document."""
+    values = _grant_values(inp)
+    profile = inp.profile
+    template = _template(
+        profile,
+        inp.article,
+        inp.organisation,
+        inp.image_refs(),
+        bool(values[_EMBARGO]),
+        bool(values[_BODY]),
+    )
+    if template is None:
+        return build_whole(inp)
+    ascii = profile in ASCII_VERSIONS
+    escaped = [orjson.dumps(value) for value in values[:_BODY]]
+    if ascii:
+        escaped = [ascii_safe(value) for value in escaped]
+    escaped.append(_json_text(values[_BODY], ascii))
+    return template.join(escaped)
+
+
+@lru_cache(maxsize=4)
+def _json_text(text: str, ascii: bool) -> bytes:
+    """A revision's body as a JSON string (ASCII-safe or not), written once for every grant."""
+    data = orjson.dumps(text)
+    return ascii_safe(data) if ascii else data

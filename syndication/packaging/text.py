@@ -13,6 +13,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+from syndication.packaging import splice
 from syndication.packaging.inputs import PackageInput, PreparedBody
 from syndication.packaging.markup import Element, text_content
 
@@ -265,7 +266,10 @@ def build(inp: PackageInput) -> bytes:
     """Headline, credit, dateline, body, originally-appeared line, footer (the very end)."""
     article = inp.article
     terms = inp.format_terms("text")
-    parts = [inp.hold_notice(), article.headline] if inp.hold_until else [article.headline]
+    # The body's bytes come encoded once per revision (splice.encoded), the rest per grant.
+    parts: list[str | bytes] = (
+        [inp.hold_notice(), article.headline] if inp.hold_until else [article.headline]
+    )
     if article.dek:
         parts.append(article.dek)
     if terms["credit_line"]:
@@ -274,7 +278,7 @@ def build(inp: PackageInput) -> bytes:
         parts.append(article.dateline)
     body = body_text(inp)
     if body:
-        parts.append(body)
+        parts.append(splice.encoded(body))
     if article.public_note:
         parts.append(article.public_note_line)
     if terms["originally_appeared"]:
@@ -284,4 +288,4 @@ def build(inp: PackageInput) -> bytes:
     if terms["footer"]:
         # The footer is the file's last paragraph, byte for byte, as in the seed.
         parts.append(terms["footer"])
-    return "\n\n".join(parts).encode()
+    return splice.joined(b"\n\n", parts)

@@ -6,6 +6,8 @@ import secrets
 import uuid
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import load_only, selectinload
@@ -16,9 +18,11 @@ from syndication.models import (
     ArticleRequest,
     Grant,
     GrantStatus,
+    OrganisationSettings,
     Partner,
     PartnerTier,
     RequestStatus,
+    RuleSet,
     User,
 )
 from syndication.models.base import utcnow
@@ -147,35 +151,17 @@ def _licence_id() -> str:
     return f"SD-{utcnow():%Y}-{secrets.token_hex(4).upper()}"
 
 
-def issue_grant(request: ArticleRequest, *, actor: User | None, now=None) -> Grant:
-    """Freeze the terms for a request and record the grant (the caller commits).
-
-    Copy granted while its embargo still runs (a tier trusted with embargoed
-    copy, or staff granting early) carries the embargo in its terms: every
-    format of its package says it is held for release.
-    """
-    article, partner = request.article, request.partner
-    rule_set = rulesets.current()
-    org = settings.organisation()
-    now = now or utcnow()
-    hold_until = (
-        article.embargo_until if article.embargo_until and article.embargo_until > now else None
-    )
-    # The partner's earlier grant of this article, if its validity ran out, is replaced:
-    # one active grant per partner and article is a database rule.
-    db.session.execute(
-        sa.update(Grant)
-        .where(
-            Grant.partner_id == partner.id,
-            Grant.article_id == article.id,
-            Grant.status == GrantStatus.ACTIVE,
-            Grant.valid_until.is_not(None),
-            Grant.valid_until <= now,
-        )
-        .values(status=GrantStatus.EXPIRED)
-        .execution_options(synchronize_session=False)
-    )
-    licence_id = _licence_id()
+def frozen_terms(
+    article: Article,
+    partner: Partner,
+    licence_id: str,
+    *,
+    now: datetime,
+    rule_set: RuleSet,
+    org: OrganisationSettings,
+    hold_until: datetime | None = None,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The terms snapshot and ODRL policy a grant of ``article`` to ``partner`` freezes ``now``."""
     tier = partner.tier.value if partner.tier else "standard"
     variables = rulesets.template_variables(
         article, partner_name=partner.name, partner_tier=tier, licence_id=licence_id
@@ -208,6 +194,42 @@ def issue_grant(request: ArticleRequest, *, actor: User | None, now=None) -> Gra
         territory=[article.territory] if article.territory else (),
         licensing_email=org.licensing_email,
     )
+    return snapshot, odrl
+
+
+def issue_grant(request: ArticleRequest, *, actor: User | None, now=None) -> Grant:
+    """Freeze the terms for a request and record the grant (the caller commits).
+
+    Copy granted while its embargo still runs (a tier trusted with embargoed
+    copy, or staff granting early) carries the embargo in its terms: every
+    format of its package says it is held for release.
+    """
+    article, partner = request.article, request.partner
+    rule_set = rulesets.current()
+    org = settings.organisation()
+    now = now or utcnow()
+    hold_until = (
+        article.embargo_until if article.embargo_until and article.embargo_until > now else None
+    )
+    # The partner's earlier grant of this article, if its validity ran out, is replaced:
+    # one active grant per partner and article is a database rule.
+    db.session.execute(
+        sa.update(Grant)
+        .where(
+            Grant.partner_id == partner.id,
+            Grant.article_id == article.id,
+            Grant.status == GrantStatus.ACTIVE,
+            Grant.valid_until.is_not(None),
+            Grant.valid_until <= now,
+        )
+        .values(status=GrantStatus.EXPIRED)
+        .execution_options(synchronize_session=False)
+    )
+    licence_id = _licence_id()
+    snapshot, odrl = frozen_terms(
+        article, partner, licence_id, now=now, rule_set=rule_set, org=org, hold_until=hold_until
+    )
+    valid_until = article.expires_at
     grant = Grant(
         licence_id=licence_id,
         partner=partner,
