@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
-from collections import OrderedDict
+from collections import OrderedDict, namedtuple
 from collections.abc import Collection
+from datetime import datetime
+from typing import NamedTuple
 
 from flask import current_app, get_template_attribute, request
 from markupsafe import Markup
@@ -12,13 +15,14 @@ from wtforms import SearchField, SelectField, StringField
 from wtforms.fields.choices import SelectChoice
 
 from syndication.models import Article, SyndicationPolicy
-from syndication.services import search
+from syndication.models.base import utcnow
+from syndication.services import grants, search, worker_memory
 from syndication.services.pagination import Keyset
 from syndication.views.forms import FilterForm, canonical_section, date_range_fields, valid_or_empty
 
 PAGE_SIZE = 25
-# Rendered filter forms kept per app (see rendered_filters): a few hundred of a few
-# kilobytes each. Longer query strings are rendered every time rather than kept.
+# Read and rendered filter forms kept per app (see read_filters): a few hundred of a
+# few kilobytes each. Longer query strings are read every time rather than kept.
 FILTER_HTML_KEPT = 256
 FILTER_HTML_MAX_INPUT = 1_000
 _KEPT_LOCK = threading.Lock()
@@ -33,6 +37,11 @@ PARTNER_COLUMNS = (
     Article.embargo_until,
     Article.policy,
 )
+# A partner catalogue row as the worker keeps it: plain values, never an ORM object,
+# which belongs to the session of the request that loaded it.
+PartnerRow = namedtuple("PartnerRow", ["id", *(column.key for column in PARTNER_COLUMNS)])
+# Megabytes each worker keeps of partner catalogue pages and of their rendered rows.
+LISTING_MEMORY_MB = 8
 
 
 def _policy_label(value: str) -> str:
@@ -73,37 +82,52 @@ def filter_form(
     return form
 
 
-def rendered_filters(form: CatalogueFilters, action: str, submit_label: str) -> Markup:
-    """The filter form as macros/catalogue.html renders it, rendered once per input.
+class Filters(NamedTuple):
+    """A catalogue's filters as the query string gives them (see read_filters)."""
 
-    WTForms renders each field and option through markupsafe, a large share of the
-    page's time. What it renders depends only on the fields' choices (the sections
-    in use, read for every request, so a new section shows at once) and on the
-    query string's values for those fields (their errors follow from them), so the
-    same input gets the same HTML: it is kept per app, keyed by exactly those.
+    values: dict  # as search_articles takes them (filters_of); shared, never changed
+    invalid: bool  # a filter was refused: shown beside it, and the page answers 422
+    html: Markup  # the form, as macros/catalogue.html's filter_form renders it
+
+
+def read_filters(
+    sections: list[str],
+    policies: list[SyndicationPolicy],
+    action: str,
+    submit_label: str,
+    *,
+    show_embargo: bool = True,
+) -> Filters:
+    """The filters from the query string, checked, read and rendered once per input.
+
+    Building and checking the WTForms form and rendering each of its fields and
+    options through markupsafe cost much of a page's time. All three depend only
+    on the query string and on the fields' choices (the sections in use, given by
+    the caller, so a new section shows at once), so the same input gets the same
+    answer: it is kept per app, keyed by exactly those.
     """
-    inputs = tuple((f.name, tuple(request.args.getlist(f.name))) for f in form)
-    choices = tuple(
-        (f.name, tuple((c.value, c.label) for c in f.choices or ()))
-        for f in form
-        if isinstance(f, SelectField)
-    )
-    key = (action, submit_label, inputs, choices)
-    kept: OrderedDict = current_app.extensions.setdefault("catalogue_filter_html", OrderedDict())
+    args = tuple(request.args.items(multi=True))
+    key = (action, submit_label, show_embargo, args, tuple(sections), tuple(policies))
+    kept: OrderedDict = current_app.extensions.setdefault("catalogue_filters", OrderedDict())
     with _KEPT_LOCK:  # threaded workers share the dict
-        html = kept.get(key)
-        if html is not None:
+        found = kept.get(key)
+        if found is not None:
             kept.move_to_end(key)
-            return html
-    html = Markup(get_template_attribute("macros/catalogue.html", "filter_form")(
-        form, action, submit_label
-    ))  # fmt: skip
-    if sum(len(v) for _, values in inputs for v in values) <= FILTER_HTML_MAX_INPUT:
+            return found
+    form = filter_form(sections, policies, show_embargo=show_embargo)
+    found = Filters(
+        filters_of(form),
+        bool(form.errors),
+        Markup(get_template_attribute("macros/catalogue.html", "filter_form")(
+            form, action, submit_label
+        )),
+    )  # fmt: skip
+    if sum(len(name) + len(value) for name, value in args) <= FILTER_HTML_MAX_INPUT:
         with _KEPT_LOCK:
-            kept[key] = html
+            kept[key] = found
             while len(kept) > FILTER_HTML_KEPT:
                 kept.popitem(last=False)
-    return html
+    return found
 
 
 def filters_of(form: CatalogueFilters) -> dict:
@@ -140,4 +164,73 @@ def run_search(
         offered_only=offered_only,
         scope=scope,
         columns=columns,
+    )
+
+
+class PartnerListing(NamedTuple):
+    """A page of the partner catalogue: its rows, and its table and pager as HTML."""
+
+    found: Keyset[PartnerRow]
+    held: dict[int, int]
+    rows_html: Markup
+    pager_html: Markup
+
+
+def partner_listing(
+    filters: dict, partner_id: int, version: int, *, now: datetime | None = None
+) -> PartnerListing:
+    """The page of the partner catalogue the query string asks for, rendered.
+
+    Made once per catalogue version (``search.catalogue_version``, read in this
+    transaction before anything else of the articles) and kept by the worker, by
+    partner and query string: every change to what the catalogue shows moves the
+    version on, and a partner's page (its signed cursors) is never another's. What
+    is not the articles' is read for every request: which rows the partner holds
+    (its live grants) and which are under embargo now; the HTML is kept per those too.
+    """
+    args = tuple(request.args.items(multi=True))
+    keep = sum(len(name) + len(value) for name, value in args) <= FILTER_HTML_MAX_INPUT
+    key = (partner_id, version, args)
+    pages = _memory("catalogue_pages")
+    found = pages.get(key) if keep else None
+    if found is None:
+        found = _partner_page(filters, partner_id)
+        if keep:
+            pages.put(key, found)
+    held = grants.held_by(partner_id, [row.id for row in found.items])
+    now = now or utcnow()
+    embargoed = tuple(bool(row.embargo_until and row.embargo_until > now) for row in found.items)
+    rendered_key = (key, tuple(sorted(held.items())), embargoed)
+    rendered = _memory("catalogue_html")
+    html = rendered.get(rendered_key) if keep else None
+    if html is None:
+        html = (
+            Markup(get_template_attribute("macros/catalogue.html", "partner_rows")(
+                found, held, now
+            )),
+            Markup(get_template_attribute("macros/ui.html", "pagination")(found)),
+        )  # fmt: skip
+        if keep:
+            rendered.put(rendered_key, html)
+    return PartnerListing(found, held, *html)
+
+
+def _partner_page(filters: dict, partner_id: int) -> Keyset[PartnerRow]:
+    found = run_search(
+        filters,
+        cursor=request.args.get("cursor"),
+        offered_only=True,
+        scope=("partner", partner_id),
+        columns=PARTNER_COLUMNS,
+    )
+    rows = [
+        PartnerRow(article.id, *(getattr(article, c.key) for c in PARTNER_COLUMNS))
+        for article in found.items
+    ]
+    return dataclasses.replace(found, items=rows)
+
+
+def _memory(name: str) -> worker_memory.WorkerMemory:
+    return worker_memory.memory_of(
+        current_app, name, megabytes=LISTING_MEMORY_MB, size_of=lambda kept: len(repr(kept))
     )

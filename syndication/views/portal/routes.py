@@ -151,29 +151,20 @@ def downloads():
 @partner_required
 def catalogue():
     """What the partner may take, searchable and filtered; already-held articles marked."""
-    form = catalogue_filters.filter_form(
-        search.sections(offered_only=True),
+    # First: all the page shows of the articles is kept under this version (see partner_listing).
+    version = search.catalogue_version()
+    filters = catalogue_filters.read_filters(
+        search.sections(offered_only=True, version=version),
         [SyndicationPolicy.FREE_ELIGIBLE, SyndicationPolicy.LICENSED],
+        url_for("portal.catalogue"),
+        "Search",
         show_embargo=False,
-    )
-    found = catalogue_filters.run_search(
-        catalogue_filters.filters_of(form),
-        cursor=request.args.get("cursor"),
-        offered_only=True,
-        scope=("partner", current_user.partner_id),
-        columns=catalogue_filters.PARTNER_COLUMNS,
     )
     return render_template(
         "portal/catalogue.html",
-        found=found,
-        held=grants.held_by(current_user.partner_id, [a.id for a in found.items]),
-        form=form,
-        filters_html=catalogue_filters.rendered_filters(
-            form, url_for("portal.catalogue"), "Search"
-        ),
-        now=utcnow(),
-        action_form=ActionForm(),
-    ), (422 if form.errors else 200)
+        listing=catalogue_filters.partner_listing(filters.values, current_user.partner_id, version),
+        filters_html=filters.html,
+    ), (422 if filters.invalid else 200)
 
 
 @bp.route("/catalogue/<int:article_id>")
