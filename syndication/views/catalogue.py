@@ -40,7 +40,8 @@ PARTNER_COLUMNS = (
 # A partner catalogue row as the worker keeps it: plain values, never an ORM object,
 # which belongs to the session of the request that loaded it.
 PartnerRow = namedtuple("PartnerRow", ["id", *(column.key for column in PARTNER_COLUMNS)])
-# Megabytes each worker keeps of partner catalogue pages and of their rendered rows.
+# Megabytes each worker keeps of partner catalogue pages, and of their rendered rows,
+# unless CATALOGUE_MEMORY_MB says otherwise.
 LISTING_MEMORY_MB = 8
 
 
@@ -231,6 +232,7 @@ def _partner_page(filters: dict, partner_id: int) -> Keyset[PartnerRow]:
 
 
 def _memory(name: str) -> worker_memory.WorkerMemory:
+    megabytes = current_app.config.get("CATALOGUE_MEMORY_MB", LISTING_MEMORY_MB)
     return worker_memory.memory_of(
-        current_app, name, megabytes=LISTING_MEMORY_MB, size_of=lambda kept: len(repr(kept))
+        current_app, name, megabytes=megabytes, size_of=lambda kept: len(repr(kept))
     )
