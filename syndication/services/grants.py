@@ -14,6 +14,7 @@ from syndication.extensions import db
 from syndication.models import (
     Article,
     ArticleRequest,
+    CatalogueVersion,
     Grant,
     GrantStatus,
     Partner,
@@ -55,7 +56,7 @@ def held_by(partner_id: int, article_ids: Collection[int]) -> dict[int, int]:
 # held_by's statement, built once: it runs on every catalogue page, and building
 # it anew cost more than the query.
 _HELD_BY = (
-    sa.select(Grant.article_id, sa.func.max(Grant.id))
+    sa.select(Grant.article_id, sa.func.max(Grant.id).label("grant_id"))
     .where(
         Grant.partner_id == sa.bindparam("partner_id"),
         Grant.article_id.in_(sa.bindparam("article_ids", expanding=True)),
@@ -63,6 +64,28 @@ _HELD_BY = (
     )
     .group_by(Grant.article_id)
 )
+_HELD = _HELD_BY.subquery("held")
+# The catalogue's one version row with each held article beside it (or none).
+_HELD_AT_VERSION = (
+    sa.select(CatalogueVersion.version, _HELD.c.article_id, _HELD.c.grant_id)
+    .select_from(CatalogueVersion)
+    .outerjoin(_HELD, sa.true())
+    .where(CatalogueVersion.id == 1)
+)
+
+
+def held_at_catalogue_version(
+    partner_id: int, article_ids: Collection[int]
+) -> tuple[dict[int, int], int]:
+    """held_by, and in the same statement the catalogue's version (search.catalogue_version).
+
+    For a page of the catalogue kept under a version: the statement that reads what
+    the partner holds also says whether that version still holds.
+    """
+    params = {"partner_id": partner_id, "article_ids": sorted(set(article_ids)), "now": utcnow()}
+    rows = db.session.execute(_HELD_AT_VERSION, params).all()
+    held = {row.article_id: row.grant_id for row in rows if row.article_id is not None}
+    return held, rows[0].version
 
 
 def active_grant(partner_id: int, article_id: int) -> Grant | None:

@@ -177,31 +177,80 @@ class PartnerListing(NamedTuple):
     pager_html: Markup
 
 
-def partner_listing(
-    filters: dict, partner_id: int, version: int, *, now: datetime | None = None
-) -> PartnerListing:
-    """The page of the partner catalogue the query string asks for, rendered.
+# The policies partners may filter by; the others are never offered to them.
+PARTNER_POLICIES = [SyndicationPolicy.FREE_ELIGIBLE, SyndicationPolicy.LICENSED]
 
-    Made once per catalogue version (``search.catalogue_version``, read in this
-    transaction before anything else of the articles) and kept by the worker, by
-    partner and query string: every change to what the catalogue shows moves the
-    version on, and a partner's page (its signed cursors) is never another's. What
-    is not the articles' is read for every request: which rows the partner holds
-    (its live grants) and which are under embargo now; the HTML is kept per those too.
+
+def partner_catalogue(partner_id: int, action: str) -> tuple[Filters, PartnerListing]:
+    """The partner catalogue's filters and the page the query string asks for, rendered.
+
+    Everything made of the articles alone (the sections, the search, its count, the
+    rows' HTML) is kept by the worker under the catalogue's version
+    (``search.catalogue_version``): every change to what the catalogue shows moves it
+    on. The version this worker saw last is tried first, and the one statement that
+    reads what the partner holds says whether it still holds; if it moved, the page
+    is made again under the new one, read before anything of the articles is.
+    """
+    # In a worker memory, so that it is forgotten with the pages (worker_memory.forget_everything).
+    seen = worker_memory.memory_of(
+        current_app, "catalogue_version", megabytes=0.01, size_of=lambda _: 8
+    )
+    version = seen.get("seen")
+    if version is None:
+        version = search.catalogue_version()
+        seen.put("seen", version)
+    for _ in range(3):
+        filters = read_filters(
+            search.sections(offered_only=True, version=version),
+            PARTNER_POLICIES,
+            action,
+            "Search",
+            show_embargo=False,
+        )
+        listing = partner_listing(filters.values, partner_id, version)
+        if isinstance(listing, PartnerListing):
+            return filters, listing
+        version = listing
+        seen.put("seen", version)
+    # The version moves faster than pages are made: this once, not kept.
+    return filters, partner_listing(filters.values, partner_id, None)
+
+
+def partner_listing(
+    filters: dict, partner_id: int, version: int | None, *, now: datetime | None = None
+) -> PartnerListing | int:
+    """The page of the partner catalogue the query string asks for, rendered, if it is
+    ``version``'s; else the catalogue's version now (nothing is read of the articles).
+
+    Kept by the worker by partner and query string: a partner's page (its signed
+    cursors) is never another's. What is not the articles' is read for every
+    request: which rows the partner holds (its live grants) and which are under
+    embargo now; the HTML is kept per those too. ``version`` None: made, not kept.
     """
     args = tuple(request.args.items(multi=True))
-    keep = sum(len(name) + len(value) for name, value in args) <= FILTER_HTML_MAX_INPUT
+    keep = version is not None and (
+        sum(len(name) + len(value) for name, value in args) <= FILTER_HTML_MAX_INPUT
+    )
     key = (partner_id, version, args)
     pages = _memory("catalogue_pages")
     found = pages.get(key) if keep else None
-    if found is None:
+    made = found is None
+    if made:
         found = _partner_page(filters, partner_id)
-        if keep:
-            pages.put(key, found)
-    held = grants.held_by(partner_id, [row.id for row in found.items])
+    ids = [row.id for row in found.items]
+    if version is None:
+        held = grants.held_by(partner_id, ids)
+    else:
+        held, now_version = grants.held_at_catalogue_version(partner_id, ids)
+        if now_version != version:
+            return now_version
+    if made and keep:
+        # Made after the version was read and found unchanged since: it is that version's.
+        pages.put(key, found)
     now = now or utcnow()
     embargoed = tuple(bool(row.embargo_until and row.embargo_until > now) for row in found.items)
-    rendered_key = (key, tuple(sorted(held.items())), embargoed)
+    # Its links are made under the path the app is served at.
+    rendered_key = (key, request.script_root, tuple(sorted(held.items())), embargoed)
     rendered = _memory("catalogue_html")
     html = rendered.get(rendered_key) if keep else None
     if html is None:

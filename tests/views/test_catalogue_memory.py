@@ -58,6 +58,9 @@ def test_a_kept_page_is_the_page_made_afresh_and_reads_no_article(
     again = client.get("/portal/catalogue?section=Local")
     assert again.status_code == first.status_code == 200
     assert not [s for s in statements if "FROM articles" in s], statements
+    # The version is confirmed by the statement that reads what the partner holds.
+    versions = [s for s in statements if "catalogue_versions" in s]
+    assert len(versions) == 1 and "FROM grants" in versions[0], statements
     next_url = re.search(r'rel="next" href="([^"]+)"', again.text)[1].replace("&amp;", "&")
     kept_next = client.get(next_url).text
     forget_everything(app)  # made afresh, the same page

@@ -19,7 +19,6 @@ from markupsafe import Markup
 from syndication.errors import redirect_refusals
 from syndication.extensions import limiter
 from syndication.inputs import form_ids
-from syndication.models import SyndicationPolicy
 from syndication.models.base import utcnow
 from syndication.services import (
     apikeys,
@@ -28,7 +27,6 @@ from syndication.services import (
     notices,
     packages,
     partners,
-    search,
     webhooks,
 )
 from syndication.services import downloads as downloads_service
@@ -151,20 +149,12 @@ def downloads():
 @partner_required
 def catalogue():
     """What the partner may take, searchable and filtered; already-held articles marked."""
-    # First: all the page shows of the articles is kept under this version (see partner_listing).
-    version = search.catalogue_version()
-    filters = catalogue_filters.read_filters(
-        search.sections(offered_only=True, version=version),
-        [SyndicationPolicy.FREE_ELIGIBLE, SyndicationPolicy.LICENSED],
-        url_for("portal.catalogue"),
-        "Search",
-        show_embargo=False,
+    filters, listing = catalogue_filters.partner_catalogue(
+        current_user.partner_id, url_for("portal.catalogue")
     )
-    return render_template(
-        "portal/catalogue.html",
-        listing=catalogue_filters.partner_listing(filters.values, current_user.partner_id, version),
-        filters_html=filters.html,
-    ), (422 if filters.invalid else 200)
+    return render_template("portal/catalogue.html", listing=listing, filters_html=filters.html), (
+        422 if filters.invalid else 200
+    )
 
 
 @bp.route("/catalogue/<int:article_id>")
