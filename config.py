@@ -84,6 +84,8 @@ class Config:
     PACKAGE_MEMORY_MB = float(os.environ.get("PACKAGE_MEMORY_MB", "64"))
     # And of rendered partner feeds, answered again while nothing in them changed.
     FEED_MEMORY_MB = float(os.environ.get("FEED_MEMORY_MB", "16"))
+    # And of partner catalogue pages, and apart of their rendered rows (views/catalogue.py).
+    CATALOGUE_MEMORY_MB = float(os.environ.get("CATALOGUE_MEMORY_MB", "8"))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True  # X-RateLimit-* and Retry-After on every API answer
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")

@@ -84,3 +84,33 @@ def test_health_endpoint_answers_503_when_the_database_is_not_migrated(tmp_path)
     answer = app.test_client().get("/healthz")
     assert answer.status_code == 503
     assert answer.json["status"] == "unavailable"
+
+
+def test_the_navigation_kept_per_page_and_role_shows_each_role_its_own(
+    client, auth, make_user, make_partner
+):
+    """The links are rendered once per page and role (templating.nav_menu): an admin's
+    links never reach staff, a partner's page never marks another page as current."""
+    from syndication.models import Role
+
+    make_user(Role.ADMIN, email="admin@desk.example")
+    make_user(Role.STAFF, email="staff@desk.example")
+    make_user(Role.PARTNER, partner=make_partner(), email="ed@outlet.example")
+    assert 'href="/login"' in client.get("/apply").text
+    auth.login("admin@desk.example")
+    admin = client.get("/staff/partners").text
+    assert "Background work" in admin and "Log out" in admin
+    assert 'href="/staff/partners" aria-current="page"' in admin
+    auth.logout()
+    auth.login("staff@desk.example")
+    staff = client.get("/staff/partners").text
+    assert "Background work" not in staff and "Partners" in staff
+    auth.logout()
+    auth.login("ed@outlet.example")
+    catalogue = client.get("/portal/catalogue").text
+    assert 'href="/portal/catalogue" aria-current="page"' in catalogue
+    assert 'href="/portal/downloads" aria-current' not in catalogue
+    assert "/staff/" not in catalogue and "ed@outlet.example" in catalogue
+    downloads = client.get("/portal/downloads").text
+    assert 'href="/portal/downloads" aria-current="page"' in downloads
+    assert 'href="/portal/catalogue" aria-current' not in downloads

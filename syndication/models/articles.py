@@ -243,6 +243,23 @@ class ArticleTag(db.Model):
     tag: Mapped[str] = mapped_column(sa.String(100), primary_key=True)
 
 
+class CatalogueVersion(db.Model):
+    """One counter that every change to the articles or their tags moves on.
+
+    Moved by the database itself (triggers on ``articles`` and ``article_tags``,
+    migration 0032), whoever writes, in the writing transaction: a reader sees the
+    new number exactly when it sees the change. What the catalogue shows is made
+    from the articles alone, so pages kept under one number stay right until it
+    moves (views/catalogue.py).
+    """
+
+    __tablename__ = "catalogue_versions"
+    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True, default=1)
+    version: Mapped[int] = mapped_column(sa.BigInteger, default=1)
+
+
 class ImportFinding(TimestampMixin, db.Model):
     """What ingest noticed (footers, promos, third-party material), computed once."""
 

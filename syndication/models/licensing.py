@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from syndication.extensions import db
 from syndication.models.articles import Article
-from syndication.models.base import TimestampMixin, UTCDateTime, enum_column
+from syndication.models.base import TimestampMixin, UTCDateTime, enum_column, sql_constant
 from syndication.models.partners import Partner
 from syndication.policy.requests import RequestState as RequestStatus
 
@@ -178,9 +178,10 @@ class Grant(TimestampMixin, db.Model):
     def live_at(cls, now: datetime | sa.BindParameter) -> tuple[sa.ColumnElement[bool], ...]:
         """WHERE conditions for a grant neither revoked nor expired at ``now``.
 
-        ``now`` is a time, or a bound parameter for statements built once.
+        ``now`` is a time, or a bound parameter for statements built once. The
+        status is written in (``sql_constant``): the one-active-grant index names it.
         """
         return (
-            cls.status == GrantStatus.ACTIVE,
+            cls.status == sql_constant(GrantStatus.ACTIVE),
             sa.or_(cls.valid_until.is_(None), cls.valid_until > now),
         )

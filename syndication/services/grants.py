@@ -16,6 +16,7 @@ from syndication.extensions import db
 from syndication.models import (
     Article,
     ArticleRequest,
+    CatalogueVersion,
     Grant,
     GrantStatus,
     OrganisationSettings,
@@ -25,7 +26,7 @@ from syndication.models import (
     RuleSet,
     User,
 )
-from syndication.models.base import utcnow
+from syndication.models.base import sql_constant, utcnow
 from syndication.policy.requests import InvalidRequestTransition, Outcome, decide_request, move
 from syndication.rules.odrl import odrl_policy
 from syndication.rules.snapshot import snapshot_hash, terms_snapshot
@@ -59,7 +60,7 @@ def held_by(partner_id: int, article_ids: Collection[int]) -> dict[int, int]:
 # held_by's statement, built once: it runs on every catalogue page, and building
 # it anew cost more than the query.
 _HELD_BY = (
-    sa.select(Grant.article_id, sa.func.max(Grant.id))
+    sa.select(Grant.article_id, sa.func.max(Grant.id).label("grant_id"))
     .where(
         Grant.partner_id == sa.bindparam("partner_id"),
         Grant.article_id.in_(sa.bindparam("article_ids", expanding=True)),
@@ -67,6 +68,28 @@ _HELD_BY = (
     )
     .group_by(Grant.article_id)
 )
+_HELD = _HELD_BY.subquery("held")
+# The catalogue's one version row with each held article beside it (or none).
+_HELD_AT_VERSION = (
+    sa.select(CatalogueVersion.version, _HELD.c.article_id, _HELD.c.grant_id)
+    .select_from(CatalogueVersion)
+    .outerjoin(_HELD, sa.true())
+    .where(CatalogueVersion.id == 1)
+)
+
+
+def held_at_catalogue_version(
+    partner_id: int, article_ids: Collection[int]
+) -> tuple[dict[int, int], int]:
+    """held_by, and in the same statement the catalogue's version (search.catalogue_version).
+
+    For a page of the catalogue kept under a version: the statement that reads what
+    the partner holds also says whether that version still holds.
+    """
+    params = {"partner_id": partner_id, "article_ids": sorted(set(article_ids)), "now": utcnow()}
+    rows = db.session.execute(_HELD_AT_VERSION, params).all()
+    held = {row.article_id: row.grant_id for row in rows if row.article_id is not None}
+    return held, rows[0].version
 
 
 def active_grant(partner_id: int, article_id: int) -> Grant | None:
@@ -142,7 +165,9 @@ def grants_for_requests(request_ids: Collection[int]) -> dict[int, int]:
 def pending_count() -> int:
     """How many requests wait for staff."""
     return db.session.scalar(
-        sa.select(sa.func.count()).where(ArticleRequest.status == RequestStatus.PENDING)
+        sa.select(sa.func.count()).where(
+            ArticleRequest.status == sql_constant(RequestStatus.PENDING)
+        )
     )
 
 
@@ -373,7 +398,8 @@ def _open_requests(partner_id: int, article_ids: Collection[int]) -> dict[int, A
         sa.select(ArticleRequest).where(
             ArticleRequest.partner_id == partner_id,
             ArticleRequest.article_id.in_(article_ids),
-            ArticleRequest.status == RequestStatus.PENDING,
+            # Written in: the one-open-request index names it (models.base.sql_constant).
+            ArticleRequest.status == sql_constant(RequestStatus.PENDING),
         )
     )
     return {row.article_id: row for row in rows}

@@ -25,7 +25,7 @@ from syndication.models import (
     PartnerStatus,
     User,
 )
-from syndication.models.base import utcnow
+from syndication.models.base import sql_constant, utcnow
 from syndication.packaging.bundle import build_zip, stream_bundle
 from syndication.rules.snapshot import terms_snapshot
 from syndication.services import mail, package_sources, pagination, rulesets, settings
@@ -165,7 +165,7 @@ def usable_now_where(grants: sa.Table, partners: sa.Table) -> tuple[sa.ColumnEle
     finds nothing leaves the refusal, and its reason, to check_usable.
     """
     return (
-        grants.c.status == GrantStatus.ACTIVE,
+        grants.c.status == sql_constant(GrantStatus.ACTIVE),  # see Grant.live_at
         sa.or_(grants.c.valid_until.is_(None), grants.c.valid_until > sa.bindparam("now")),
         partners.c.status == PartnerStatus.APPROVED,
     )

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from sqlalchemy.dialects.postgresql import TSQUERY
 from sqlalchemy.orm import load_only, selectinload
 from sqlalchemy.sql import operators
@@ -22,9 +23,9 @@ from sqlalchemy.sql.elements import BinaryExpression
 from sqlalchemy.sql.selectable import ScalarSelect
 
 from syndication.extensions import db
-from syndication.models import Article, ArticleTag, SyndicationPolicy
+from syndication.models import Article, ArticleTag, CatalogueVersion, SyndicationPolicy
 from syndication.models.base import utcnow
-from syndication.services import pagination
+from syndication.services import pagination, worker_memory
 from syndication.services.errors import Invalid
 
 # Schema objects owned by the search migration rather than by the models.
@@ -586,15 +587,34 @@ def search_articles(
     return _text_page(text, filters, position, signed_for, per_page, columns)
 
 
-def sections(*, offered_only: bool = False) -> list[str]:
+def catalogue_version() -> int:
+    """The catalogue's version (models.CatalogueVersion): whatever is made from the
+    articles alone (a page of the catalogue, its sections) stays right while it holds."""
+    return db.session.scalar(_CATALOGUE_VERSION)
+
+
+_CATALOGUE_VERSION = sa.select(CatalogueVersion.version).where(CatalogueVersion.id == 1)
+
+
+def sections(*, offered_only: bool = False, version: int | None = None) -> list[str]:
     """The sections in use, for a filter's choices (offered_only: of what partners see).
 
-    One per spelling regardless of case: "World" and "world" are one section.
+    One per spelling regardless of case: "World" and "world" are one section. With the
+    catalogue's ``version`` (read in this transaction), kept by the worker until it moves.
     """
-    seen: dict[str, str] = {}
-    for section in db.session.scalars(_OFFERED_SECTIONS if offered_only else _SECTIONS):
-        seen.setdefault(section.casefold(), section)
-    return sorted(seen.values(), key=str.casefold)
+    kept = worker_memory.memory_of(
+        current_app, "catalogue_sections", megabytes=1, size_of=lambda found: len(repr(found))
+    )
+    key = (offered_only, version)
+    found = kept.get(key) if version is not None else None
+    if found is None:
+        seen: dict[str, str] = {}
+        for section in db.session.scalars(_OFFERED_SECTIONS if offered_only else _SECTIONS):
+            seen.setdefault(section.casefold(), section)
+        found = tuple(sorted(seen.values(), key=str.casefold))
+        if version is not None:
+            kept.put(key, found)
+    return list(found)
 
 
 def _sections_statement(*, offered_only: bool) -> sa.Select:

@@ -6,8 +6,9 @@ import hashlib
 from collections.abc import Callable
 from functools import wraps
 
-from flask import abort, current_app, request, session
+from flask import abort, current_app, g, request, session
 from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 
 from syndication.extensions import login_manager
 from syndication.models import User
@@ -43,7 +44,9 @@ def log_in(user: User, *, remember: bool = False) -> None:
 
     Whatever the browser's session held before is dropped first, the CSRF
     token with it: a token or session planted before the login is worth
-    nothing after it.
+    nothing after it. The new session's CSRF secret is made here, so that the
+    cookie the login sets is the one every page then reads unchanged (made by
+    the first page that asks, it would cost that page a new cookie).
     """
     session.clear()
     sessions.start(
@@ -52,6 +55,9 @@ def log_in(user: User, *, remember: bool = False) -> None:
         ip_address=request.remote_addr or "",
     )
     login_user(user, remember=remember)
+    # The token this request made before the login signed the secret dropped above.
+    g.pop(current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None)
+    generate_csrf()
 
 
 def log_out() -> None:

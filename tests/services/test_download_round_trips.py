@@ -219,3 +219,60 @@ def test_a_suspended_partners_session_and_key_are_refused_at_once(separate_app, 
     # Reinstated, the same cookie and key work again: nothing was remembered as refused.
     _set(separate_app, Partner, holder.partner_id, status=PartnerStatus.APPROVED)
     assert client.get(url).status_code == 200
+
+
+def test_a_cached_download_is_not_planned_again_on_sqlite(separate_app, holder):
+    """SQLite plans a statement again whenever a parameter bound in it was tested against
+    a partial index's WHERE (``grants.status = ?`` beside ``uq_grants_one_active``): on
+    every execution. Its authorizer runs while a statement is planned, so it must stay
+    silent through repeated downloads on a connection that ran the statement before."""
+    with separate_app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's planning")
+    planned: dict[int, int] = {}  # authorizer calls per connection
+    ran: list[tuple[int, int]] = []  # (connection, its calls while running the INSERT)
+    watched = []
+
+    def checkout(dbapi_connection, record, proxy):
+        key = id(dbapi_connection)
+        if key in planned:
+            return  # setting an authorizer makes SQLite plan every statement again
+        planned[key] = 0
+
+        def authorizer(*_):
+            planned[key] += 1
+            return 0  # SQLITE_OK
+
+        dbapi_connection.set_authorizer(authorizer)
+        watched.append(dbapi_connection)
+
+    def before(conn, cursor, text, parameters, context, executemany):
+        conn.info["planned"] = planned[id(conn.connection.dbapi_connection)]
+
+    def after(conn, cursor, text, parameters, context, executemany):
+        if text.startswith("INSERT INTO downloads"):
+            key = id(conn.connection.dbapi_connection)
+            ran.append((key, planned[key] - conn.info.pop("planned")))
+
+    client = _logged_in(separate_app, holder)
+    url = f"/portal/grants/{holder.grant_id}/download/bundle"
+    assert client.get(url).status_code == 200  # built and remembered
+    listeners = [
+        (engine.pool, "checkout", checkout),
+        (engine, "before_cursor_execute", before),
+        (engine, "after_cursor_execute", after),
+    ]
+    for target, name, fn in listeners:
+        sa.event.listen(target, name, fn)
+    try:
+        for _ in range(6):
+            assert client.get(url).status_code == 200
+    finally:
+        for target, name, fn in listeners:
+            sa.event.remove(target, name, fn)
+        for dbapi_connection in watched:
+            dbapi_connection.set_authorizer(None)
+    # The first run on each connection plans it (setting the authorizer forgot every plan).
+    repeats = [calls for n, (key, calls) in enumerate(ran) if key in {k for k, _ in ran[:n]}]
+    assert len(repeats) >= 3 and not any(repeats), ran

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from syndication.extensions import db
@@ -57,6 +59,33 @@ def test_forms_refuse_a_post_without_csrf_token(app, client):
         app.config["WTF_CSRF_ENABLED"] = False
     assert response.status_code == 400
     assert b"CSRF" in response.data
+
+
+def test_the_login_sets_the_session_every_page_then_reads_unchanged(
+    app, client, auth, make_user, make_partner
+):
+    """The new session's CSRF secret comes with the login's cookie, not with the first form."""
+    make_user(Role.PARTNER, partner=make_partner(), email="ed@outlet.example")
+    app.config["WTF_CSRF_ENABLED"] = True
+    try:
+        token = _csrf_token(client.get("/login").text)
+        login = client.post(
+            "/login",
+            data={"email": "ed@outlet.example", "password": PASSWORD, "csrf_token": token},
+        )
+        assert login.status_code == 302
+        catalogue = client.get("/portal/catalogue")
+        assert catalogue.status_code == 200 and 'name="csrf_token"' in catalogue.text
+        assert not catalogue.headers.getlist("Set-Cookie")
+        # The token the page carries is good for the session the login made.
+        logout = client.post("/logout", data={"csrf_token": _csrf_token(catalogue.text)})
+        assert logout.status_code == 302
+    finally:
+        app.config["WTF_CSRF_ENABLED"] = False
+
+
+def _csrf_token(page: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page)[1]
 
 
 def test_suspending_a_partner_ends_its_users_sessions(client, auth, make_user, make_partner):

@@ -19,7 +19,6 @@ from markupsafe import Markup
 from syndication.errors import redirect_refusals
 from syndication.extensions import limiter
 from syndication.inputs import form_ids
-from syndication.models import SyndicationPolicy
 from syndication.models.base import utcnow
 from syndication.services import (
     apikeys,
@@ -28,7 +27,6 @@ from syndication.services import (
     notices,
     packages,
     partners,
-    search,
     webhooks,
 )
 from syndication.services import downloads as downloads_service
@@ -151,29 +149,12 @@ def downloads():
 @partner_required
 def catalogue():
     """What the partner may take, searchable and filtered; already-held articles marked."""
-    form = catalogue_filters.filter_form(
-        search.sections(offered_only=True),
-        [SyndicationPolicy.FREE_ELIGIBLE, SyndicationPolicy.LICENSED],
-        show_embargo=False,
+    filters, listing = catalogue_filters.partner_catalogue(
+        current_user.partner_id, url_for("portal.catalogue")
     )
-    found = catalogue_filters.run_search(
-        catalogue_filters.filters_of(form),
-        cursor=request.args.get("cursor"),
-        offered_only=True,
-        scope=("partner", current_user.partner_id),
-        columns=catalogue_filters.PARTNER_COLUMNS,
+    return render_template("portal/catalogue.html", listing=listing, filters_html=filters.html), (
+        422 if filters.invalid else 200
     )
-    return render_template(
-        "portal/catalogue.html",
-        found=found,
-        held=grants.held_by(current_user.partner_id, [a.id for a in found.items]),
-        form=form,
-        filters_html=catalogue_filters.rendered_filters(
-            form, url_for("portal.catalogue"), "Search"
-        ),
-        now=utcnow(),
-        action_form=ActionForm(),
-    ), (422 if form.errors else 200)
 
 
 @bp.route("/catalogue/<int:article_id>")
