@@ -1,7 +1,7 @@
 """catalogue version: one counter the database moves on with every change to the articles
 
-Revision ID: 0032_catalogue_version
-Revises: 0031_scale_more
+Revision ID: 0033_catalogue_version
+Revises: 0032_partner_page_indexes
 Create Date: 2026-12-07 18:45:00.000000
 
 The partner catalogue keeps its pages per worker under this number
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0032_catalogue_version"
-down_revision = "0031_scale_more"
+revision = "0033_catalogue_version"
+down_revision = "0032_partner_page_indexes"
 branch_labels = None
 depends_on = None
 
