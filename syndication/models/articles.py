@@ -56,6 +56,8 @@ class Article(TimestampMixin, db.Model):
         ),
         sa.Index("ix_articles_policy_published", "policy", "published_at"),
         sa.Index("ix_articles_section_published", "section", "published_at"),
+        # Import looks a story up by its headline, whatever its case (services/articles.py).
+        sa.Index("ix_articles_headline_lower", sa.text("lower(headline)")),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -112,9 +112,7 @@ def _find_existing(
     headline = draft.headline.strip().lower()
     if not headline:
         return None, None
-    candidates = db.session.scalars(
-        sa.select(Article).where(sa.func.lower(Article.headline) == headline).limit(20)
-    ).all()
+    candidates = db.session.scalars(same_headline(headline)).all()
     if not candidates:
         return None, None  # the usual case: no need to read the body's words
     words = text_words(draft.body_html)
@@ -130,6 +128,11 @@ def _find_existing(
             return candidate, None
         duplicate = duplicate or candidate
     return None, duplicate
+
+
+def same_headline(headline: str) -> sa.Select:
+    """Up to twenty articles under a headline, whatever its case (served by an index, 0034)."""
+    return sa.select(Article).where(sa.func.lower(Article.headline) == headline).limit(20)
 
 
 def _another_item_of_the_site(
