@@ -70,6 +70,9 @@ class HitBuffer(Protocol):
     def waiting(self) -> int:
         """Hits not yet in the database: waiting plus claimed."""
 
+    def unclaimed(self) -> int:
+        """Hits waiting for a flush to claim them (not those of claimed batches)."""
+
     def claimed(self) -> int:
         """Batches claimed and not yet acknowledged (being written, or their flush died)."""
 
@@ -133,6 +136,10 @@ class MemoryHitBuffer:
     def waiting(self) -> int:
         with self._lock:
             return len(self._waiting) + sum(len(r) for _, r in self._claimed.values())
+
+    def unclaimed(self) -> int:
+        with self._lock:
+            return len(self._waiting)
 
     def claimed(self) -> int:
         with self._lock:
@@ -281,6 +288,9 @@ class RedisHitBuffer:
         for batch_id in claimed:
             pipe.llen(self._batch + batch_id.decode())
         return sum(pipe.execute())
+
+    def unclaimed(self) -> int:
+        return self._redis.llen(self._waiting)
 
     def claimed(self) -> int:
         return self._redis.zcard(self._claimed)

@@ -276,10 +276,15 @@ def _decode(record: bytes) -> _Hit | None:
 
 
 def flush(*, now: datetime | None = None, limit: int = BATCH_SIZE) -> int:
-    """Write every buffered hit, batch by batch; returns how many hits were written.
+    """Write the buffered hits, batch by batch; returns how many hits were written.
 
     First the batches whose flush died (claimed longer ago than
-    ``PIXEL_BATCH_LEASE`` seconds and never acknowledged), then what waits.
+    ``PIXEL_BATCH_LEASE`` seconds and never acknowledged), then the hits that
+    wait as it begins, and not those that come in meanwhile: each of those was
+    pushed under a request for a flush still to come (or the minute's sweep
+    writes it). A flush under steady load so ends with what it found, in batches
+    as large as that, rather than chase the newest hits a few at a time, each
+    handful paying a whole batch's statements.
     """
     now = now or utcnow()
     buf = buffer()
@@ -288,7 +293,9 @@ def flush(*, now: datetime | None = None, limit: int = BATCH_SIZE) -> int:
     while (batch := buf.reclaim(now.timestamp(), lease)) is not None:
         written += _write(batch, now)
         buf.ack(batch.id)
-    while (batch := buf.claim(limit, now.timestamp())) is not None:
+    left = buf.unclaimed()
+    while left > 0 and (batch := buf.claim(min(limit, left), now.timestamp())) is not None:
+        left -= len(batch.records)
         written += _write(batch, now)
         buf.ack(batch.id)
     return written

@@ -334,6 +334,25 @@ def test_written_batch_ids_are_forgotten_after_a_day(hit_buffer, grant):
     assert pixels.prune_batches(T0 + timedelta(days=1, seconds=1)) == 1
 
 
+def test_a_flush_writes_what_waited_as_it_began_and_leaves_later_hits_to_the_next(
+    hit_buffer, grant, page
+):
+    """Under steady load a flush ends with the hits it found, in full batches: one that
+    arrives while it writes (here as its first batch is recorded) waits for the next."""
+    for n in range(25):
+        _hit(grant, at=T0, referrer=page, addr=f"198.51.100.{n}")
+
+    def another_reader(*_):
+        _hit(grant, at=T0, referrer=page, addr="203.0.113.99")
+
+    sa.event.listen(PixelBatch, "after_insert", another_reader, once=True)
+    assert pixels.flush(now=T0, limit=10) == 25
+    assert _count(PixelBatch) == 3  # 10, 10 and 5
+    assert hit_buffer.unclaimed() == 1 and hit_buffer.waiting() == 1
+    assert pixels.flush(now=T0) == 1
+    assert _count(PixelHit) == 26 and hit_buffer.waiting() == 0
+
+
 def test_the_worker_flushes_when_hits_arrive_on_redis(app, redis_buffer, worker, grant, page):
     """On Redis, the first hit of a second asks the queue for a flush a second later."""
     app.config["PIXEL_BUFFER_URL"] = "redis://buffer"  # any Redis URL: the buffer is set
