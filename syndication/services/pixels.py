@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import sqlalchemy as sa
 from cachetools import LRUCache
-from flask import Flask, current_app
+from flask import Flask, Response, current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from syndication.extensions import db
@@ -204,6 +204,26 @@ def record_hit(
     if first:
         _ask_for_flush(now)
     return True
+
+
+def settle_after(response: Response) -> Response:
+    """Have the buffer confirm the request's hit once ``response`` has gone to the reader.
+
+    A Redis buffer sends the hit before the pixel answers and reads Redis's reply
+    after the answer (the WSGI server closes the response once it has written it):
+    by then the reply is there, and the reader never waited for it.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    buf = buffer(app)
+
+    def settle() -> None:
+        try:
+            buf.settle()
+        except Unavailable:
+            app.logger.exception("A pixel hit was not buffered")
+
+    response.call_on_close(settle)
+    return response
 
 
 def _ask_for_flush(now: datetime) -> None:

@@ -403,6 +403,66 @@ def test_a_bare_push_to_a_redis_that_is_gone_says_so():
         gone.push(b"1")
 
 
+def _bare_pushes(buffer: RedisHitBuffer) -> RedisHitBuffer:
+    buffer._covered_until = float("inf")  # a flush was asked for: every push is a bare RPUSH
+    return buffer
+
+
+def test_a_bare_push_is_sent_without_its_reply_and_in_the_list_before_this_threads_claim():
+    """The reply of a bare push is read after the pixel answers (or before this thread's next
+    use of the buffer): the hit is there for a flush, and none is pushed twice."""
+    buffer = _bare_pushes(_redis_buffer())
+    try:
+        assert buffer.push(b"1") is False
+        assert buffer._pusher().unread == b"1"  # sent, the reply still to read
+        buffer.push(b"2")  # reads the first one's reply, then sends
+        assert buffer._pusher().unread == b"2"
+        batch = buffer.claim(10, 0.0)
+        assert batch.records == [b"1", b"2"] and buffer._pusher().unread is None
+        buffer.push(b"3")
+        buffer.settle()
+        assert buffer._pusher().unread is None and buffer.unclaimed() == 1
+    finally:
+        buffer.clear()
+
+
+def test_a_hit_pushed_on_a_connection_the_server_closed_is_pushed_again_once():
+    """Redis restarted, or closed the idle connection: the hit sent on it never arrived, and
+    settling it pushes it again on a new connection; the list has each hit once."""
+    buffer = _bare_pushes(_redis_buffer())
+    try:
+        buffer.push(b"1")
+        buffer.settle()
+        connection = buffer._pusher().connection
+        connection.send_command("CLIENT", "ID")
+        buffer._redis.client_kill_filter(_id=connection.read_response())
+        buffer.push(b"2")
+        buffer.settle()
+        buffer.push(b"3")
+        buffer.settle()
+        assert buffer.claim(10, 0.0).records == [b"1", b"2", b"3"]
+    finally:
+        buffer.clear()
+
+
+def test_a_hit_redis_refuses_is_reported_by_the_settle_and_the_pixel_logs_it(
+    app, client, redis_buffer, grant, caplog
+):
+    """An error reply (here the list's key holding a string) comes after the reader has the
+    GIF: the settle, run as the response closes, logs the hit that was not buffered."""
+    _bare_pushes(redis_buffer)
+    redis_buffer._redis.set(redis_buffer._waiting, b"not a list")
+    response = client.get(pixels.pixel_url(grant.id).removeprefix("http://localhost"))
+    assert response.status_code == 200 and response.data == pixels.PIXEL_GIF
+    assert "not buffered" not in caplog.text  # sent, its reply not read yet
+    response.close()  # as the WSGI server does once the answer is written
+    assert "A pixel hit was not buffered" in caplog.text and "WRONGTYPE" in caplog.text
+    redis_buffer._redis.delete(redis_buffer._waiting)
+    redis_buffer.push(b"next")
+    redis_buffer.settle()
+    assert redis_buffer.unclaimed() == 1
+
+
 def test_a_dead_batch_is_looked_at_again_once_per_lease_whoever_asks(hit_buffer, grant):
     """The flush task asks for one re-check per lease while batches stay claimed."""
     _hit(grant, at=T0)
