@@ -409,26 +409,48 @@ def _write(batch: Batch, now: datetime) -> int:
         for key, hit, verdict in zip(keys, hits, first, strict=True)
     ]
     if hits:
-        db.session.execute(
-            sa.insert(PixelHit),
+        _insert_hits(
             [
-                {
-                    "grant_id": hit.grant_id,
-                    "created_at": hit.at,
-                    "referrer": hit.referrer[:1000],
-                    "visitor_hash": hit.visitor,
-                    "page_url": page.url,
-                    "domain": page.domain,
-                    "verdict": HitVerdict(verdict),
-                }
-                for hit, page, verdict in zip(hits, found, verdicts, strict=True)
-            ],
+                (hit.grant_id, hit.at, hit.referrer[:1000], hit.visitor, page.url, page.domain, v)
+                for hit, page, v in zip(hits, found, verdicts, strict=True)
+            ]
         )
         _roll_up(hits, found, verdicts, facts)
         _copies(hits, found, verdicts, facts, now)
     db.session.add(PixelBatch(id=batch.id, written_at=now, hits=len(hits)))
     db.session.commit()
     return len(hits)
+
+
+# The raw hits' columns, in the order _insert_hits is given them (the id is the table's).
+_HIT_COLUMNS = (
+    "grant_id",
+    "created_at",
+    "referrer",
+    "visitor_hash",
+    "page_url",
+    "domain",
+    "verdict",
+)
+
+
+def _insert_hits(rows: list[tuple]) -> None:
+    """A batch's raw hits, in the session's transaction: on PostgreSQL one COPY (a fraction
+    of the server's and the driver's work per row of an INSERT per hit), elsewhere one
+    executemany INSERT. Rows hold UTC datetimes and the verdicts' values, as stored."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        db.session.execute(
+            PixelHit.__table__.insert(), [dict(zip(_HIT_COLUMNS, row, strict=True)) for row in rows]
+        )
+        return
+    driver = db.session.connection().connection.driver_connection
+    columns = ", ".join(_HIT_COLUMNS)
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY {PixelHit.__tablename__} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
 def _roll_up(hits, found, verdicts, facts: dict[int, _GrantFacts]) -> None:

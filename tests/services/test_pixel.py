@@ -327,6 +327,60 @@ def test_no_hit_is_counted_twice_when_the_flush_dies_after_writing(hit_buffer, g
     assert db.session.get(PixelBatch, batch.id).hits == 5
 
 
+def test_a_flush_that_dies_after_writing_its_raw_hits_leaves_none_and_the_batch_counts_once(
+    hit_buffer, grant, page
+):
+    """The raw hits (a COPY on PostgreSQL) are in the batch's transaction: a flush that dies
+    before it commits leaves no row, and the batch, claimed again, is written once."""
+    for n in range(5):
+        _hit(grant, at=T0, referrer=page, addr=f"198.51.100.{n}")
+
+    def killed(*_):
+        raise RuntimeError("the worker is killed before the commit")
+
+    sa.event.listen(PixelBatch, "before_insert", killed, once=True)
+    with pytest.raises(RuntimeError):
+        pixels.flush(now=T0)
+    db.session.rollback()
+    assert _count(PixelHit) == 0 and hit_buffer.waiting() == 5
+    lease = timedelta(seconds=pixels.current_app.config["PIXEL_BATCH_LEASE"])
+    assert pixels.flush(now=T0 + lease) == 5
+    assert pixels.flush(now=T0 + 2 * lease) == 0
+    assert _count(PixelHit) == 5
+    assert db.session.get(DailyArticleViews, (grant.article_id, T0.date())).counted == 5
+
+
+def test_raw_hits_are_stored_as_an_insert_stores_them_awkward_text_included(grant):
+    """On PostgreSQL a batch's raw hits go in by COPY, elsewhere by INSERT: either way every
+    column reads back as the ORM's INSERT of the same hit stores it."""
+    referrers = ['https://x.example/a\tb\\c\nd?q="é"&r=\\N', "", "\\N", "ünïcode ✓ ,;|"]
+    verdicts = ["counted", "bot", "repeat", "preview"]
+    rows = [
+        (grant.id, T0 + timedelta(seconds=n, microseconds=123457), ref, f"{n:064x}", ref, "x", v)
+        for n, (ref, v) in enumerate(zip(referrers, verdicts, strict=True))
+    ]
+    columns = [getattr(PixelHit, name) for name in pixels._HIT_COLUMNS]
+
+    def stored() -> list[tuple]:
+        found = db.session.execute(sa.select(*columns).order_by(PixelHit.id)).all()
+        db.session.execute(sa.delete(PixelHit))
+        return [tuple(row) for row in found]
+
+    pixels._insert_hits(rows)
+    copied = stored()
+    db.session.execute(
+        sa.insert(PixelHit),
+        [
+            {**dict(zip(pixels._HIT_COLUMNS, row, strict=True)), "verdict": HitVerdict(row[6])}
+            for row in rows
+        ],
+    )
+    assert copied == stored()
+    assert [row[2] for row in copied] == referrers
+    assert [row[1] for row in copied] == [row[1] for row in rows]
+    assert [row[6] for row in copied] == [HitVerdict(v) for v in verdicts]
+
+
 def test_written_batch_ids_are_forgotten_after_a_day(hit_buffer, grant):
     _hit(grant, at=T0)
     pixels.flush(now=T0)
