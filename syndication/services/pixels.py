@@ -517,18 +517,8 @@ def _roll_up(hits, found, verdicts, facts: dict[int, _GrantFacts]) -> None:
 
 def _add_up(model, keys: tuple[str, ...], rows: list[dict]) -> None:
     """INSERT … ON CONFLICT DO UPDATE adding the counts (SQLite and PostgreSQL alike)."""
-    if not rows:
-        return
-    table = model.__table__
-    statement = upsert.insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c[k] for k in keys],
-        set_={
-            "raw": table.c.raw + statement.excluded.raw,
-            "counted": table.c.counted + statement.excluded.counted,
-        },
-    )
-    db.session.execute(statement, rows)
+    if rows:
+        db.session.execute(upsert.adding(model.__table__, keys, ("raw", "counted")), rows)
 
 
 def _copies(hits, found, verdicts, facts: dict[int, _GrantFacts], now: datetime) -> None:
@@ -567,9 +557,21 @@ def _copies(hits, found, verdicts, facts: dict[int, _GrantFacts], now: datetime)
                 late[key] += 1
     if not seen:
         return
+    ids = {
+        (grant_id, url): copy_id
+        for copy_id, grant_id, url in db.session.execute(
+            upsert.built_once("pixels: copies seen", _copies_seen),
+            [seen[key] for key in sorted(seen)],
+        )
+    }
+    _raise_flags(seen, ids, late, facts)
+
+
+def _copies_seen():
+    """The copies' upsert: counts added, first and last sightings widened; their ids back."""
     table = Copy.__table__
     statement = upsert.insert(table)
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=[table.c.grant_id, table.c.url],
         set_={
             "raw_hits": table.c.raw_hits + statement.excluded.raw_hits,
@@ -591,21 +593,11 @@ def _copies(hits, found, verdicts, facts: dict[int, _GrantFacts], now: datetime)
                 else_=table.c.last_seen_at,
             ),
         },
-    )
-    db.session.execute(statement, [seen[key] for key in sorted(seen)])
-    _raise_flags(seen, late, facts)
+    ).returning(table.c.id, table.c.grant_id, table.c.url)
 
 
-def _raise_flags(seen: dict, late: dict, facts: dict[int, _GrantFacts]) -> None:
+def _raise_flags(seen: dict, ids: dict, late: dict, facts: dict[int, _GrantFacts]) -> None:
     grant_ids = {grant_id for grant_id, _ in seen}
-    ids = {
-        (grant_id, url): copy_id
-        for copy_id, grant_id, url in db.session.execute(
-            sa.select(Copy.id, Copy.grant_id, Copy.url).where(
-                Copy.grant_id.in_(grant_ids), Copy.url.in_({url for _, url in seen})
-            )
-        )
-    }
     partner_domains: dict[int, set[str]] = defaultdict(set)
     for partner_id, domain in db.session.execute(
         sa.select(PartnerDomain.partner_id, PartnerDomain.domain).where(
@@ -637,8 +629,14 @@ def _raise_flags(seen: dict, late: dict, facts: dict[int, _GrantFacts]) -> None:
                 }
             )
     if flags:
-        table = CopyFlag.__table__
-        statement = upsert.insert(table).on_conflict_do_nothing(
-            index_elements=[table.c.copy_id, table.c.kind]
+        db.session.execute(
+            upsert.built_once("pixels: flags raised", _flags_raised),
+            sorted(flags, key=lambda f: (f["copy_id"], f["kind"])),
         )
-        db.session.execute(statement, sorted(flags, key=lambda f: (f["copy_id"], f["kind"])))
+
+
+def _flags_raised():
+    table = CopyFlag.__table__
+    return upsert.insert(table).on_conflict_do_nothing(
+        index_elements=[table.c.copy_id, table.c.kind]
+    )
