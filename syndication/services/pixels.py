@@ -178,7 +178,10 @@ def record_hit(
     sec_purpose: str = "",
     now: datetime | None = None,
 ) -> bool:
-    """Buffer one hit of a grant's pixel; False for a forged token. No database here."""
+    """Buffer one hit of a grant's pixel; False for a forged token. No database here.
+
+    On Redis the hit may still be on its way: :func:`settle_after` has the answer's
+    close confirm it (else this thread's next use of the buffer does)."""
     grant_id = _grant_of(token)
     if grant_id is None:
         return False
