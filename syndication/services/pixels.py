@@ -205,7 +205,7 @@ def record_hit(
         current_app.logger.exception("Pixel hit of grant %s not buffered", grant_id)
         return False
     if first:
-        _ask_for_flush(now)
+        _ask_for_flush()
     return True
 
 
@@ -229,8 +229,14 @@ def settle_after(response: Response) -> Response:
     return response
 
 
-def _ask_for_flush(now: datetime) -> None:
-    """At most once a second: a flush task a second from now, or the in-process flusher."""
+def _ask_for_flush() -> None:
+    """At most once a second: a flush task a second from now, or the in-process flusher.
+
+    "Now" is after the push that set the flag saying a flush was asked for: the flush
+    so begins once the flag has run out, when every hit pushed under it is waiting
+    (the flush writes those and no later ones), however long the request took to get
+    there (its own time, the hit's, may be well before).
+    """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config["PIXEL_BUFFER_URL"] == "memory://":
         _start_flusher(app)
@@ -238,7 +244,8 @@ def _ask_for_flush(now: datetime) -> None:
     from syndication import tasks
 
     try:
-        tasks.enqueue(app, FLUSH_TASK, eta=now + timedelta(seconds=FLUSH_ASKED_FOR))
+        eta = utcnow() + timedelta(seconds=FLUSH_ASKED_FOR)
+        tasks.enqueue(app, FLUSH_TASK, eta=eta)
     except Exception:
         # The hit is buffered: the minute's periodic flush writes it.
         app.logger.exception("Could not ask for a pixel flush; the periodic one will")

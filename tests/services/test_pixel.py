@@ -26,7 +26,13 @@ from syndication.models import (
     PixelHit,
 )
 from syndication.services import mail, notices, pixels
-from syndication.services.hit_buffer import MemoryHitBuffer, RedisHitBuffer, Unavailable
+from syndication.services.hit_buffer import (
+    FLUSH_ASKED_FOR,
+    MemoryHitBuffer,
+    RedisHitBuffer,
+    Unavailable,
+)
+from syndication.tasks import queue_of
 
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
@@ -418,6 +424,24 @@ def test_the_worker_flushes_when_hits_arrive_on_redis(app, redis_buffer, worker,
     # The queue keeps naive UTC times.
     assert worker.drain(now=datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=2)) == 1
     assert _count(PixelHit) == 2
+
+
+def test_the_flush_asked_for_is_due_a_second_after_its_flag_was_set_not_after_the_hit(
+    app, redis_buffer, worker, grant, page
+):
+    """The flush must begin once the flag saying it was asked for has run out, so that every
+    hit pushed under the flag waits for it: it is timed from after the push that set the
+    flag, whenever the request itself began (here a day before)."""
+    app.config["PIXEL_BUFFER_URL"] = "redis://buffer"  # any Redis URL: the buffer is set
+    before = datetime.now(UTC).replace(tzinfo=None)  # the queue keeps naive UTC times
+    try:
+        _hit(grant, at=T0, referrer=page)
+    finally:
+        app.config["PIXEL_BUFFER_URL"] = "memory://"
+    worker.drain(now=T0.replace(tzinfo=None) + timedelta(seconds=2))
+    assert _count(PixelHit) == 0  # not due then: the worker put it back in the schedule
+    (flush,) = queue_of(app).scheduled()
+    assert flush.eta >= before + timedelta(seconds=FLUSH_ASKED_FOR)
 
 
 def test_a_web_process_asks_redis_about_the_flush_once_per_flag_and_pushes_bare_hits_between():
