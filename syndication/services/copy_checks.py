@@ -304,12 +304,8 @@ def record_finished(check: CopyCheck) -> None:
         (DailyCheckResults, {"partner_id": partner_id, "day": day, "state": check.state}),
         (DailyCheckTotals, {"day": day, "state": check.state}),
     ):
-        table = model.__table__
-        statement = upsert.insert(table).values(**keys, checks=1)
-        statement = statement.on_conflict_do_update(
-            index_elements=[table.c[k] for k in keys], set_={"checks": table.c.checks + 1}
-        )
-        db.session.execute(statement)
+        statement = upsert.adding(model.__table__, tuple(keys), ("checks",))
+        db.session.execute(statement, {**keys, "checks": 1})
 
 
 def _flag(check: CopyCheck, report: compliance.Report, now: datetime) -> None:

@@ -3,9 +3,11 @@
 ``PIXEL_BUFFER_URL`` chooses the buffer:
 
 * ``redis://host:port/db`` (production; a db number of its own): a Redis list
-  every web worker pushes to in one round trip, a bare RPUSH on a connection of
-  the worker's own; about once a second the push also asks whether a flush was
-  asked for (see :meth:`RedisHitBuffer.push`). The flush *claims* a batch: one
+  every web worker pushes to with a bare RPUSH on a connection of the worker's
+  own, sent before the pixel answers and its reply read after the answer has
+  gone (:meth:`HitBuffer.settle`), so the reader never waits for Redis; about
+  once a second the push also asks whether a flush was asked for (see
+  :meth:`RedisHitBuffer.push`). The flush *claims* a batch: one
   Lua script moves up to N hits from the list to a list of the batch's own and
   records the batch, with the time, in a sorted set of claimed batches; all in
   one step, so a hit is always in exactly one place. Only after the batch is
@@ -53,7 +55,13 @@ class Batch:
 
 class HitBuffer(Protocol):
     def push(self, record: bytes) -> bool:
-        """Add one hit; True when it is the first since the last flush was asked for."""
+        """Add one hit; True when it is the first since the last flush was asked for.
+
+        The hit may still be on its way: :meth:`settle` says whether it arrived."""
+
+    def settle(self) -> None:
+        """Wait until the hits this thread pushed are in the buffer; raises
+        :class:`Unavailable` for one that could not be (also before the next push)."""
 
     def salt(self, day: date) -> bytes:
         """The day's random salt for visitor hashes (the same in every web worker)."""
@@ -69,6 +77,9 @@ class HitBuffer(Protocol):
 
     def waiting(self) -> int:
         """Hits not yet in the database: waiting plus claimed."""
+
+    def unclaimed(self) -> int:
+        """Hits waiting for a flush to claim them (not those of claimed batches)."""
 
     def claimed(self) -> int:
         """Batches claimed and not yet acknowledged (being written, or their flush died)."""
@@ -100,6 +111,9 @@ class MemoryHitBuffer:
             self._waiting.append(record)
             first, self._asked = not self._asked, True
             return first
+
+    def settle(self) -> None:
+        """Pushed is kept: nothing on its way."""
 
     def salt(self, day: date) -> bytes:
         with self._lock:
@@ -133,6 +147,10 @@ class MemoryHitBuffer:
     def waiting(self) -> int:
         with self._lock:
             return len(self._waiting) + sum(len(r) for _, r in self._claimed.values())
+
+    def unclaimed(self) -> int:
+        with self._lock:
+            return len(self._waiting)
 
     def claimed(self) -> int:
         with self._lock:
@@ -180,14 +198,25 @@ return items
 FLUSH_ASKED_FOR = 1.0
 
 
+class _Pusher:
+    """One thread's connection for bare pushes, and the hit sent whose reply is unread."""
+
+    __slots__ = ("connection", "unread")
+
+    def __init__(self, connection: redis.Connection) -> None:
+        self.connection = connection
+        self.unread: bytes | None = None
+
+
 class RedisHitBuffer:
     """Production: one Redis list shared by every web worker, claimed in batches."""
 
     def __init__(self, url: str, prefix: str, *, clock=time.monotonic) -> None:
         self._redis = redis.Redis.from_url(url)
         self._clock = clock
-        # The pixel's own connection, one per thread: a bare command on it costs a
-        # fraction of the client's pooled call (pool, retries, instrumentation).
+        # The pixel's own connection, one per thread (a bare command on it costs a
+        # fraction of the client's pooled call: pool, retries, instrumentation), and
+        # the hit pushed on it whose reply is still to read.
         self._local = threading.local()
         # Until then (monotonic), a flush already asked for will write what this
         # process pushes: until the flag in Redis that says so runs out.
@@ -203,9 +232,10 @@ class RedisHitBuffer:
         self._reclaim = self._redis.register_script(_RECLAIM)
 
     def push(self, record: bytes) -> bool:
-        """One round trip. While a flush already asked for will write the hit, a bare RPUSH;
-        else (about once a second per process) also the flag that a flush was asked for,
-        set if absent, and how long it still lives, which this process then remembers."""
+        """While a flush already asked for will write the hit, a bare RPUSH, sent without
+        waiting for its reply (:meth:`_rpush`); else (about once a second per process) one
+        round trip that also sets the flag that a flush was asked for, if absent, and
+        reads how long it still lives, which this process then remembers."""
         now = self._clock()
         if now < self._covered_until:
             self._rpush(record)
@@ -224,23 +254,58 @@ class RedisHitBuffer:
         return bool(first)
 
     def _rpush(self, record: bytes) -> None:
-        connection = getattr(self._local, "connection", None)
-        if connection is None:
-            connection = self._local.connection = self._redis.connection_pool.make_connection()
+        """Send a bare RPUSH and go on: its reply is read by :meth:`settle`, once the
+        pixel has answered, or at the latest before this thread's next use of the buffer."""
+        self.settle()
+        pusher = self._pusher()
+        self._send(pusher.connection, record)
+        pusher.unread = record
+
+    def settle(self) -> None:
+        """Read the reply to this thread's last bare push, if it is still to read. A hit
+        lost with its connection is pushed once more on a new one, and waited for."""
+        pusher = getattr(self._local, "pusher", None)
+        if pusher is None or pusher.unread is None:
+            return
+        record, pusher.unread = pusher.unread, None
+        connection = pusher.connection
+        try:
+            connection.read_response()
+            return
+        except (redis.ConnectionError, redis.TimeoutError):
+            # Mostly a connection the server had closed (a restart, its idle timeout)
+            # by the time the command was sent: the command never reached it.
+            connection.disconnect()
+        except redis.RedisError as exc:
+            raise Unavailable(str(exc)) from exc
+        self._send(connection, record)
+        try:
+            connection.read_response()
+        except redis.RedisError as exc:
+            connection.disconnect()
+            raise Unavailable(str(exc)) from exc
+
+    def _send(self, connection: redis.Connection, record: bytes) -> None:
         for attempt in (1, 2):
             try:
                 connection.send_command("RPUSH", self._waiting, record)
-                connection.read_response()
                 return
             except redis.ConnectionError as exc:
-                # Mostly a connection closed while idle (a Redis restart, its idle timeout),
-                # which the command never reached: one more try on a new one.
+                # A connection found closed as the command is written: one more try on
+                # a new one.
                 connection.disconnect()
                 if attempt == 2:
                     raise Unavailable(str(exc)) from exc
             except redis.RedisError as exc:
                 connection.disconnect()
                 raise Unavailable(str(exc)) from exc
+
+    def _pusher(self) -> _Pusher:
+        pusher = getattr(self._local, "pusher", None)
+        if pusher is None:
+            connection = self._redis.connection_pool.make_connection()
+            pusher = self._local.pusher = _Pusher(connection)
+        return pusher
 
     def salt(self, day: date) -> bytes:
         known = self._salts.get(day)
@@ -256,6 +321,7 @@ class RedisHitBuffer:
         return known
 
     def claim(self, limit: int, now: float) -> Batch | None:
+        self.settle()  # what this thread pushed comes first
         batch_id = _batch_id()
         records = self._claim(
             keys=[self._waiting, self._batch + batch_id, self._claimed], args=[limit, now, batch_id]
@@ -275,12 +341,17 @@ class RedisHitBuffer:
         pipe.execute()
 
     def waiting(self) -> int:
+        self.settle()
         claimed = self._redis.zrange(self._claimed, 0, -1)
         pipe = self._redis.pipeline(transaction=False)
         pipe.llen(self._waiting)
         for batch_id in claimed:
             pipe.llen(self._batch + batch_id.decode())
         return sum(pipe.execute())
+
+    def unclaimed(self) -> int:
+        self.settle()
+        return self._redis.llen(self._waiting)
 
     def claimed(self) -> int:
         return self._redis.zcard(self._claimed)
@@ -289,6 +360,7 @@ class RedisHitBuffer:
         return bool(self._redis.set(self._once + name, b"1", nx=True, px=int(seconds * 1000)))
 
     def clear(self) -> None:
+        self.settle()
         claimed = [self._batch + b.decode() for b in self._redis.zrange(self._claimed, 0, -1)]
         once = list(self._redis.scan_iter(f"{self._once}*"))
         self._redis.delete(self._waiting, self._claimed, self._asked, *claimed, *once)

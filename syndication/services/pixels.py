@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 import orjson
 import sqlalchemy as sa
 from cachetools import LRUCache
-from flask import Flask, current_app
+from flask import Flask, Response, current_app
 from itsdangerous import BadSignature, URLSafeSerializer
 
 from syndication.extensions import db
@@ -178,7 +178,10 @@ def record_hit(
     sec_purpose: str = "",
     now: datetime | None = None,
 ) -> bool:
-    """Buffer one hit of a grant's pixel; False for a forged token. No database here."""
+    """Buffer one hit of a grant's pixel; False for a forged token. No database here.
+
+    On Redis the hit may still be on its way: :func:`settle_after` has the answer's
+    close confirm it (else this thread's next use of the buffer does)."""
     grant_id = _grant_of(token)
     if grant_id is None:
         return False
@@ -202,12 +205,38 @@ def record_hit(
         current_app.logger.exception("Pixel hit of grant %s not buffered", grant_id)
         return False
     if first:
-        _ask_for_flush(now)
+        _ask_for_flush()
     return True
 
 
-def _ask_for_flush(now: datetime) -> None:
-    """At most once a second: a flush task a second from now, or the in-process flusher."""
+def settle_after(response: Response) -> Response:
+    """Have the buffer confirm the request's hit once ``response`` has gone to the reader.
+
+    A Redis buffer sends the hit before the pixel answers and reads Redis's reply
+    after the answer (the WSGI server closes the response once it has written it):
+    by then the reply is there, and the reader never waited for it.
+    """
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    buf = buffer(app)
+
+    def settle() -> None:
+        try:
+            buf.settle()
+        except Unavailable:
+            app.logger.exception("A pixel hit was not buffered")
+
+    response.call_on_close(settle)
+    return response
+
+
+def _ask_for_flush() -> None:
+    """At most once a second: a flush task a second from now, or the in-process flusher.
+
+    "Now" is after the push that set the flag saying a flush was asked for: the flush
+    so begins once the flag has run out, when every hit pushed under it is waiting
+    (the flush writes those and no later ones), however long the request took to get
+    there (its own time, the hit's, may be well before).
+    """
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     if app.config["PIXEL_BUFFER_URL"] == "memory://":
         _start_flusher(app)
@@ -215,7 +244,8 @@ def _ask_for_flush(now: datetime) -> None:
     from syndication import tasks
 
     try:
-        tasks.enqueue(app, FLUSH_TASK, eta=now + timedelta(seconds=FLUSH_ASKED_FOR))
+        eta = utcnow() + timedelta(seconds=FLUSH_ASKED_FOR)
+        tasks.enqueue(app, FLUSH_TASK, eta=eta)
     except Exception:
         # The hit is buffered: the minute's periodic flush writes it.
         app.logger.exception("Could not ask for a pixel flush; the periodic one will")
@@ -276,10 +306,15 @@ def _decode(record: bytes) -> _Hit | None:
 
 
 def flush(*, now: datetime | None = None, limit: int = BATCH_SIZE) -> int:
-    """Write every buffered hit, batch by batch; returns how many hits were written.
+    """Write the buffered hits, batch by batch; returns how many hits were written.
 
     First the batches whose flush died (claimed longer ago than
-    ``PIXEL_BATCH_LEASE`` seconds and never acknowledged), then what waits.
+    ``PIXEL_BATCH_LEASE`` seconds and never acknowledged), then the hits that
+    wait as it begins, and not those that come in meanwhile: each of those was
+    pushed under a request for a flush still to come (or the minute's sweep
+    writes it). A flush under steady load so ends with what it found, in batches
+    as large as that, rather than chase the newest hits a few at a time, each
+    handful paying a whole batch's statements.
     """
     now = now or utcnow()
     buf = buffer()
@@ -288,7 +323,9 @@ def flush(*, now: datetime | None = None, limit: int = BATCH_SIZE) -> int:
     while (batch := buf.reclaim(now.timestamp(), lease)) is not None:
         written += _write(batch, now)
         buf.ack(batch.id)
-    while (batch := buf.claim(limit, now.timestamp())) is not None:
+    left = buf.unclaimed()
+    while left > 0 and (batch := buf.claim(min(limit, left), now.timestamp())) is not None:
+        left -= len(batch.records)
         written += _write(batch, now)
         buf.ack(batch.id)
     return written
@@ -382,26 +419,48 @@ def _write(batch: Batch, now: datetime) -> int:
         for key, hit, verdict in zip(keys, hits, first, strict=True)
     ]
     if hits:
-        db.session.execute(
-            sa.insert(PixelHit),
+        _insert_hits(
             [
-                {
-                    "grant_id": hit.grant_id,
-                    "created_at": hit.at,
-                    "referrer": hit.referrer[:1000],
-                    "visitor_hash": hit.visitor,
-                    "page_url": page.url,
-                    "domain": page.domain,
-                    "verdict": HitVerdict(verdict),
-                }
-                for hit, page, verdict in zip(hits, found, verdicts, strict=True)
-            ],
+                (hit.grant_id, hit.at, hit.referrer[:1000], hit.visitor, page.url, page.domain, v)
+                for hit, page, v in zip(hits, found, verdicts, strict=True)
+            ]
         )
         _roll_up(hits, found, verdicts, facts)
         _copies(hits, found, verdicts, facts, now)
     db.session.add(PixelBatch(id=batch.id, written_at=now, hits=len(hits)))
     db.session.commit()
     return len(hits)
+
+
+# The raw hits' columns, in the order _insert_hits is given them (the id is the table's).
+_HIT_COLUMNS = (
+    "grant_id",
+    "created_at",
+    "referrer",
+    "visitor_hash",
+    "page_url",
+    "domain",
+    "verdict",
+)
+
+
+def _insert_hits(rows: list[tuple]) -> None:
+    """A batch's raw hits, in the session's transaction: on PostgreSQL one COPY (a fraction
+    of the server's and the driver's work per row of an INSERT per hit), elsewhere one
+    executemany INSERT. Rows hold UTC datetimes and the verdicts' values, as stored."""
+    if db.session.get_bind().dialect.name != "postgresql":
+        db.session.execute(
+            PixelHit.__table__.insert(), [dict(zip(_HIT_COLUMNS, row, strict=True)) for row in rows]
+        )
+        return
+    driver = db.session.connection().connection.driver_connection
+    columns = ", ".join(_HIT_COLUMNS)
+    with (
+        driver.cursor() as cursor,
+        cursor.copy(f"COPY {PixelHit.__tablename__} ({columns}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
 
 
 def _roll_up(hits, found, verdicts, facts: dict[int, _GrantFacts]) -> None:
@@ -468,18 +527,8 @@ def _roll_up(hits, found, verdicts, facts: dict[int, _GrantFacts]) -> None:
 
 def _add_up(model, keys: tuple[str, ...], rows: list[dict]) -> None:
     """INSERT … ON CONFLICT DO UPDATE adding the counts (SQLite and PostgreSQL alike)."""
-    if not rows:
-        return
-    table = model.__table__
-    statement = upsert.insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c[k] for k in keys],
-        set_={
-            "raw": table.c.raw + statement.excluded.raw,
-            "counted": table.c.counted + statement.excluded.counted,
-        },
-    )
-    db.session.execute(statement, rows)
+    if rows:
+        db.session.execute(upsert.adding(model.__table__, keys, ("raw", "counted")), rows)
 
 
 def _copies(hits, found, verdicts, facts: dict[int, _GrantFacts], now: datetime) -> None:
@@ -518,9 +567,21 @@ def _copies(hits, found, verdicts, facts: dict[int, _GrantFacts], now: datetime)
                 late[key] += 1
     if not seen:
         return
+    ids = {
+        (grant_id, url): copy_id
+        for copy_id, grant_id, url in db.session.execute(
+            upsert.built_once("pixels: copies seen", _copies_seen),
+            [seen[key] for key in sorted(seen)],
+        )
+    }
+    _raise_flags(seen, ids, late, facts)
+
+
+def _copies_seen():
+    """The copies' upsert: counts added, first and last sightings widened; their ids back."""
     table = Copy.__table__
     statement = upsert.insert(table)
-    statement = statement.on_conflict_do_update(
+    return statement.on_conflict_do_update(
         index_elements=[table.c.grant_id, table.c.url],
         set_={
             "raw_hits": table.c.raw_hits + statement.excluded.raw_hits,
@@ -542,21 +603,11 @@ def _copies(hits, found, verdicts, facts: dict[int, _GrantFacts], now: datetime)
                 else_=table.c.last_seen_at,
             ),
         },
-    )
-    db.session.execute(statement, [seen[key] for key in sorted(seen)])
-    _raise_flags(seen, late, facts)
+    ).returning(table.c.id, table.c.grant_id, table.c.url)
 
 
-def _raise_flags(seen: dict, late: dict, facts: dict[int, _GrantFacts]) -> None:
+def _raise_flags(seen: dict, ids: dict, late: dict, facts: dict[int, _GrantFacts]) -> None:
     grant_ids = {grant_id for grant_id, _ in seen}
-    ids = {
-        (grant_id, url): copy_id
-        for copy_id, grant_id, url in db.session.execute(
-            sa.select(Copy.id, Copy.grant_id, Copy.url).where(
-                Copy.grant_id.in_(grant_ids), Copy.url.in_({url for _, url in seen})
-            )
-        )
-    }
     partner_domains: dict[int, set[str]] = defaultdict(set)
     for partner_id, domain in db.session.execute(
         sa.select(PartnerDomain.partner_id, PartnerDomain.domain).where(
@@ -588,8 +639,14 @@ def _raise_flags(seen: dict, late: dict, facts: dict[int, _GrantFacts]) -> None:
                 }
             )
     if flags:
-        table = CopyFlag.__table__
-        statement = upsert.insert(table).on_conflict_do_nothing(
-            index_elements=[table.c.copy_id, table.c.kind]
+        db.session.execute(
+            upsert.built_once("pixels: flags raised", _flags_raised),
+            sorted(flags, key=lambda f: (f["copy_id"], f["kind"])),
         )
-        db.session.execute(statement, sorted(flags, key=lambda f: (f["copy_id"], f["kind"])))
+
+
+def _flags_raised():
+    table = CopyFlag.__table__
+    return upsert.insert(table).on_conflict_do_nothing(
+        index_elements=[table.c.copy_id, table.c.kind]
+    )

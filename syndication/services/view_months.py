@@ -61,11 +61,7 @@ def note_changes(days: Iterable[date]) -> None:
     months = sorted({month_of(d) for d in days})
     if not months:
         return
-    table = ViewMonth.__table__
-    statement = upsert.insert(table)
-    statement = statement.on_conflict_do_update(
-        index_elements=[table.c.day], set_={"changes": table.c.changes + 1}
-    )
+    statement = upsert.adding(ViewMonth.__table__, ("day",), ("changes",))
     db.session.execute(statement, [{"day": m, "changes": 1, "folded": 0} for m in months])
 
 

@@ -178,8 +178,9 @@ def enqueue(app: Flask, name: str, *args: Any, eta: datetime | None = None) -> N
     if eta is None:
         wrapper(*args)
     else:
-        # Huey keeps naive UTC times.
-        wrapper.schedule(args, eta=eta.astimezone(UTC).replace(tzinfo=None))
+        # Huey keeps naive UTC times, and makes them from an aware one to the microsecond; a
+        # naive one it would take for local time, and cut to the second (so run early).
+        wrapper.schedule(args, eta=eta.astimezone(UTC))
 
 
 # Jobs written in a transaction wait in session.info (under services.jobs.PENDING_KEY)

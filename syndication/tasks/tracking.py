@@ -15,7 +15,8 @@ from syndication.tasks import periodic, task
 
 @task(pixels.FLUSH_TASK)
 def flush_hits() -> None:
-    """Write what the buffer holds; asked for by the pixel at most once a second.
+    """Write what the buffer holds as it starts; asked for by the pixel at most once a second
+    (hits pushed meanwhile asked for the next).
 
     Batches still claimed afterwards belong to a flush running elsewhere, or to
     one that died: look again once their lease has run out (one such look per

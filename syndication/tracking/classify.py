@@ -46,7 +46,8 @@ REPEAT_WINDOW = timedelta(minutes=30)
 # (The library's own cache is keyed by the whole agent, which versions make near unique.)
 _EXCLUSIONS = get_compiled_exclusions_regex()
 _CRAWLER_NAMES = get_compiled_crawler_regex()
-_HEADLESS = re.compile(r"headless|phantomjs|puppeteer|playwright|selenium|lighthouse", re.I)
+_HEADLESS_NAMES = ("headless", "phantomjs", "puppeteer", "playwright", "selenium", "lighthouse")
+_HEADLESS = re.compile("|".join(_HEADLESS_NAMES), re.I)
 
 # Where the big CMSs edit and preview a post (matched against the referrer's path).
 _PREVIEW_PATHS = re.compile(
@@ -103,12 +104,21 @@ class Request:
     sec_purpose: str = ""
 
 
+# Readers of a page mostly share a handful of browsers and versions: each agent is judged once.
+@lru_cache(maxsize=4096)
 def is_bot(user_agent: str) -> bool:
     """A known crawler, a headless browser, or no user agent at all."""
     agent = (user_agent or "").strip()
-    return (
-        not agent or bool(_HEADLESS.search(agent)) or _names_a_crawler(_EXCLUSIONS.sub("", agent))
-    )
+    return not agent or _is_headless(agent) or _names_a_crawler(_EXCLUSIONS.sub("", agent))
+
+
+def _is_headless(agent: str) -> bool:
+    # An ASCII agent (nearly all) lowered is searched as plainly as the case-blind pattern
+    # searches it, in a fraction of the time; any other goes through the pattern.
+    if agent.isascii():
+        lowered = agent.lower()
+        return any(name in lowered for name in _HEADLESS_NAMES)
+    return _HEADLESS.search(agent) is not None
 
 
 @lru_cache(maxsize=4096)

@@ -26,7 +26,13 @@ from syndication.models import (
     PixelHit,
 )
 from syndication.services import mail, notices, pixels
-from syndication.services.hit_buffer import MemoryHitBuffer, RedisHitBuffer, Unavailable
+from syndication.services.hit_buffer import (
+    FLUSH_ASKED_FOR,
+    MemoryHitBuffer,
+    RedisHitBuffer,
+    Unavailable,
+)
+from syndication.tasks import queue_of
 
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
@@ -327,11 +333,84 @@ def test_no_hit_is_counted_twice_when_the_flush_dies_after_writing(hit_buffer, g
     assert db.session.get(PixelBatch, batch.id).hits == 5
 
 
+def test_a_flush_that_dies_after_writing_its_raw_hits_leaves_none_and_the_batch_counts_once(
+    hit_buffer, grant, page
+):
+    """The raw hits (a COPY on PostgreSQL) are in the batch's transaction: a flush that dies
+    before it commits leaves no row, and the batch, claimed again, is written once."""
+    for n in range(5):
+        _hit(grant, at=T0, referrer=page, addr=f"198.51.100.{n}")
+
+    def killed(*_):
+        raise RuntimeError("the worker is killed before the commit")
+
+    sa.event.listen(PixelBatch, "before_insert", killed, once=True)
+    with pytest.raises(RuntimeError):
+        pixels.flush(now=T0)
+    db.session.rollback()
+    assert _count(PixelHit) == 0 and hit_buffer.waiting() == 5
+    lease = timedelta(seconds=pixels.current_app.config["PIXEL_BATCH_LEASE"])
+    assert pixels.flush(now=T0 + lease) == 5
+    assert pixels.flush(now=T0 + 2 * lease) == 0
+    assert _count(PixelHit) == 5
+    assert db.session.get(DailyArticleViews, (grant.article_id, T0.date())).counted == 5
+
+
+def test_raw_hits_are_stored_as_an_insert_stores_them_awkward_text_included(grant):
+    """On PostgreSQL a batch's raw hits go in by COPY, elsewhere by INSERT: either way every
+    column reads back as the ORM's INSERT of the same hit stores it."""
+    referrers = ['https://x.example/a\tb\\c\nd?q="é"&r=\\N', "", "\\N", "ünïcode ✓ ,;|"]
+    verdicts = ["counted", "bot", "repeat", "preview"]
+    rows = [
+        (grant.id, T0 + timedelta(seconds=n, microseconds=123457), ref, f"{n:064x}", ref, "x", v)
+        for n, (ref, v) in enumerate(zip(referrers, verdicts, strict=True))
+    ]
+    columns = [getattr(PixelHit, name) for name in pixels._HIT_COLUMNS]
+
+    def stored() -> list[tuple]:
+        found = db.session.execute(sa.select(*columns).order_by(PixelHit.id)).all()
+        db.session.execute(sa.delete(PixelHit))
+        return [tuple(row) for row in found]
+
+    pixels._insert_hits(rows)
+    copied = stored()
+    db.session.execute(
+        sa.insert(PixelHit),
+        [
+            {**dict(zip(pixels._HIT_COLUMNS, row, strict=True)), "verdict": HitVerdict(row[6])}
+            for row in rows
+        ],
+    )
+    assert copied == stored()
+    assert [row[2] for row in copied] == referrers
+    assert [row[1] for row in copied] == [row[1] for row in rows]
+    assert [row[6] for row in copied] == [HitVerdict(v) for v in verdicts]
+
+
 def test_written_batch_ids_are_forgotten_after_a_day(hit_buffer, grant):
     _hit(grant, at=T0)
     pixels.flush(now=T0)
     assert pixels.prune_batches(T0 + timedelta(hours=23)) == 0
     assert pixels.prune_batches(T0 + timedelta(days=1, seconds=1)) == 1
+
+
+def test_a_flush_writes_what_waited_as_it_began_and_leaves_later_hits_to_the_next(
+    hit_buffer, grant, page
+):
+    """Under steady load a flush ends with the hits it found, in full batches: one that
+    arrives while it writes (here as its first batch is recorded) waits for the next."""
+    for n in range(25):
+        _hit(grant, at=T0, referrer=page, addr=f"198.51.100.{n}")
+
+    def another_reader(*_):
+        _hit(grant, at=T0, referrer=page, addr="203.0.113.99")
+
+    sa.event.listen(PixelBatch, "after_insert", another_reader, once=True)
+    assert pixels.flush(now=T0, limit=10) == 25
+    assert _count(PixelBatch) == 3  # 10, 10 and 5
+    assert hit_buffer.unclaimed() == 1 and hit_buffer.waiting() == 1
+    assert pixels.flush(now=T0) == 1
+    assert _count(PixelHit) == 26 and hit_buffer.waiting() == 0
 
 
 def test_the_worker_flushes_when_hits_arrive_on_redis(app, redis_buffer, worker, grant, page):
@@ -345,6 +424,24 @@ def test_the_worker_flushes_when_hits_arrive_on_redis(app, redis_buffer, worker,
     # The queue keeps naive UTC times.
     assert worker.drain(now=datetime.now(UTC).replace(tzinfo=None) + timedelta(seconds=2)) == 1
     assert _count(PixelHit) == 2
+
+
+def test_the_flush_asked_for_is_due_a_second_after_its_flag_was_set_not_after_the_hit(
+    app, redis_buffer, worker, grant, page
+):
+    """The flush must begin once the flag saying it was asked for has run out, so that every
+    hit pushed under the flag waits for it: it is timed from after the push that set the
+    flag, whenever the request itself began (here a day before)."""
+    app.config["PIXEL_BUFFER_URL"] = "redis://buffer"  # any Redis URL: the buffer is set
+    before = datetime.now(UTC).replace(tzinfo=None)  # the queue keeps naive UTC times
+    try:
+        _hit(grant, at=T0, referrer=page)
+    finally:
+        app.config["PIXEL_BUFFER_URL"] = "memory://"
+    worker.drain(now=T0.replace(tzinfo=None) + timedelta(seconds=2))
+    assert _count(PixelHit) == 0  # not due then: the worker put it back in the schedule
+    (flush,) = queue_of(app).scheduled()
+    assert flush.eta >= before + timedelta(seconds=FLUSH_ASKED_FOR)
 
 
 def test_a_web_process_asks_redis_about_the_flush_once_per_flag_and_pushes_bare_hits_between():
@@ -382,6 +479,66 @@ def test_a_bare_push_to_a_redis_that_is_gone_says_so():
     gone._covered_until = 1.0  # a flush was asked for: the next push is a bare RPUSH
     with pytest.raises(Unavailable):
         gone.push(b"1")
+
+
+def _bare_pushes(buffer: RedisHitBuffer) -> RedisHitBuffer:
+    buffer._covered_until = float("inf")  # a flush was asked for: every push is a bare RPUSH
+    return buffer
+
+
+def test_a_bare_push_is_sent_without_its_reply_and_in_the_list_before_this_threads_claim():
+    """The reply of a bare push is read after the pixel answers (or before this thread's next
+    use of the buffer): the hit is there for a flush, and none is pushed twice."""
+    buffer = _bare_pushes(_redis_buffer())
+    try:
+        assert buffer.push(b"1") is False
+        assert buffer._pusher().unread == b"1"  # sent, the reply still to read
+        buffer.push(b"2")  # reads the first one's reply, then sends
+        assert buffer._pusher().unread == b"2"
+        batch = buffer.claim(10, 0.0)
+        assert batch.records == [b"1", b"2"] and buffer._pusher().unread is None
+        buffer.push(b"3")
+        buffer.settle()
+        assert buffer._pusher().unread is None and buffer.unclaimed() == 1
+    finally:
+        buffer.clear()
+
+
+def test_a_hit_pushed_on_a_connection_the_server_closed_is_pushed_again_once():
+    """Redis restarted, or closed the idle connection: the hit sent on it never arrived, and
+    settling it pushes it again on a new connection; the list has each hit once."""
+    buffer = _bare_pushes(_redis_buffer())
+    try:
+        buffer.push(b"1")
+        buffer.settle()
+        connection = buffer._pusher().connection
+        connection.send_command("CLIENT", "ID")
+        buffer._redis.client_kill_filter(_id=connection.read_response())
+        buffer.push(b"2")
+        buffer.settle()
+        buffer.push(b"3")
+        buffer.settle()
+        assert buffer.claim(10, 0.0).records == [b"1", b"2", b"3"]
+    finally:
+        buffer.clear()
+
+
+def test_a_hit_redis_refuses_is_reported_by_the_settle_and_the_pixel_logs_it(
+    app, client, redis_buffer, grant, caplog
+):
+    """An error reply (here the list's key holding a string) comes after the reader has the
+    GIF: the settle, run as the response closes, logs the hit that was not buffered."""
+    _bare_pushes(redis_buffer)
+    redis_buffer._redis.set(redis_buffer._waiting, b"not a list")
+    response = client.get(pixels.pixel_url(grant.id).removeprefix("http://localhost"))
+    assert response.status_code == 200 and response.data == pixels.PIXEL_GIF
+    assert "not buffered" not in caplog.text  # sent, its reply not read yet
+    response.close()  # as the WSGI server does once the answer is written
+    assert "A pixel hit was not buffered" in caplog.text and "WRONGTYPE" in caplog.text
+    redis_buffer._redis.delete(redis_buffer._waiting)
+    redis_buffer.push(b"next")
+    redis_buffer.settle()
+    assert redis_buffer.unclaimed() == 1
 
 
 def test_a_dead_batch_is_looked_at_again_once_per_lease_whoever_asks(hit_buffer, grant):

@@ -76,6 +76,14 @@ def test_any_agent_is_judged_as_crawlerdetect_judges_it(agent: str) -> None:
     assert classify.is_bot(agent) == (expected or CrawlerDetect().is_crawler(agent))
 
 
+_HEADLESS_PARTS = [*classify._HEADLESS_NAMES, "HeadLess", "PLAYWRIGHT", "ſelenium", "İ", " ", "x"]
+
+
+@given(st.lists(st.sampled_from(_HEADLESS_PARTS), max_size=4).map("".join) | st.text(max_size=40))
+def test_headless_browsers_are_told_as_the_case_blind_pattern_tells_them(agent: str) -> None:
+    assert classify._is_headless(agent) == bool(classify._HEADLESS.search(agent))
+
+
 def test_readers_agents_that_differ_only_in_versions_share_one_search() -> None:
     """The slow search runs once for a browser, however many versions its readers run."""
     version = (

@@ -93,7 +93,7 @@ def pixel(token: str):
     headers are read from the WSGI environ as they came: this runs for every reader.
     """
     environ = request.environ
-    pixels.record_hit(
+    buffered = pixels.record_hit(
         token,
         referrer=environ.get("HTTP_REFERER", ""),
         remote_addr=request.remote_addr or "",
@@ -103,11 +103,12 @@ def pixel(token: str):
         or environ.get("HTTP_X_MOZ", ""),
         sec_purpose=environ.get("HTTP_SEC_PURPOSE", ""),
     )
-    return Response(
+    response = Response(
         pixels.PIXEL_GIF,
         mimetype="image/gif",
         headers={"Cache-Control": "no-store, max-age=0", "Referrer-Policy": "no-referrer"},
     )
+    return pixels.settle_after(response) if buffered else response
 
 
 @bp.route("/download/<token>")
