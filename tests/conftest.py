@@ -312,3 +312,18 @@ def auth(client) -> AuthActions:
 def shared_dir() -> Path:
     assert SHARED.is_dir(), f"the shared corpus is expected at {SHARED}"
     return SHARED
+
+
+@pytest.fixture
+def statements():
+    """SQL statements run while the test runs (the tests' own savepoints left out)."""
+    seen: list[str] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        if "SAVEPOINT" not in statement.upper():
+            seen.append(" ".join(statement.split()))
+
+    engine = db.engines[None].engine
+    sa.event.listen(engine, "before_cursor_execute", record)
+    yield seen
+    sa.event.remove(engine, "before_cursor_execute", record)

@@ -428,7 +428,9 @@ def _text_page(
 
     The first page fixes the window's bounds (its newest and oldest ids) in every cursor
     after it: articles published while someone pages neither shift the ranking nor
-    push a match from one page to the next.
+    push a match from one page to the next. It fixes the total too: the count of the
+    matches is taken once per walk, not again for each page (on a million articles
+    it was a third of a page's time).
     """
     # "id + 0" is not the primary key's order: PostgreSQL then takes the GIN
     # index and sorts, rather than walking the key backwards. Same order.
@@ -438,7 +440,8 @@ def _text_page(
         top, floor = (position["top"], position["floor"]) if position else (None, None)
         last = _Hit(position["i"], position.get("v")) if position and "i" in position else None
         backward = bool(position and position.get("b") is True)
-        assert all(isinstance(x, int | None) for x in (top, floor))
+        carried = position.get("n") if position else None
+        assert all(isinstance(x, int | None) for x in (top, floor, carried))
         assert last is None or isinstance(last.id, int)
         assert last is None or isinstance(last.score, int | float | None)
     except (KeyError, AssertionError, TypeError):
@@ -495,7 +498,7 @@ def _text_page(
         if len(hits) <= per_page:
             # Fewer than a page before it: that is the first page (of the same window),
             # shown whole.
-            first = {"top": top, "floor": floor}
+            first = {"top": top, "floor": floor, "n": carried}
             return _text_page(text, filters, first, scope, per_page, columns)
     beyond = len(hits) > per_page
     hits = hits[-per_page:] if backward else hits[:per_page]
@@ -503,8 +506,11 @@ def _text_page(
     has_prev = beyond if backward else last is not None
 
     def at(hit: _Hit, back: bool) -> str:
-        return pagination.sign_cursor(scope, {**hit.cursor, "top": top, "floor": floor, "b": back})
+        cursor = {**hit.cursor, "top": top, "floor": floor, "n": total, "b": back}
+        return pagination.sign_cursor(scope, cursor)
 
+    if total is None:
+        total = carried
     if total is None:
         # LIMIT inside the count lets the database stop at the cap.
         capped = _matching(text, filters).limit(COUNT_CAP + 1).subquery()

@@ -94,21 +94,6 @@ def test_revoking_after_a_remembered_download_refuses_at_once(download, seed_gra
     assert refused.status_code == 410 and "revoked" in refused.text
 
 
-@pytest.fixture
-def statements():
-    """SQL statements run while the test runs (the tests' own savepoints left out)."""
-    seen: list[str] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        if "SAVEPOINT" not in statement.upper():
-            seen.append(" ".join(statement.split()))
-
-    engine = db.engines[None].engine
-    sa.event.listen(engine, "before_cursor_execute", record)
-    yield seen
-    sa.event.remove(engine, "before_cursor_execute", record)
-
-
 def test_a_remembered_download_checks_the_session_and_the_grant_and_logs_who_and_what(
     download, seed_grant, statements
 ):

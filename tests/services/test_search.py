@@ -286,6 +286,20 @@ def test_articles_published_while_paging_are_neither_skipped_nor_repeated(make_a
         assert {a.id for a in canal} <= set(seen)
 
 
+def test_a_text_walk_counts_its_matches_once_and_keeps_that_total(make_article, statements):
+    for n in range(5):
+        make_article(headline=f"Tramway extension {n}")
+    first = search_articles("tramway", per_page=2)
+    make_article(headline="Tramway extension opens")  # after the walk began
+    statements.clear()
+    second = search_articles("tramway", per_page=2, cursor=first.next_cursor)
+    last = search_articles("tramway", per_page=2, cursor=second.next_cursor)
+    assert [p.total for p in (first, second, last)] == [5, 5, 5]
+    assert not any("count(" in s.lower() for s in statements), statements
+    # A new walk counts again.
+    assert search_articles("tramway", per_page=2).total == 6
+
+
 def test_past_the_ranking_window_pages_go_on_newest_first(make_article, monkeypatch):
     # Only the newest matches are ranked on a large catalogue; shrink the window to see it.
     monkeypatch.setattr(search, "RANK_WINDOW", 4)
