@@ -133,7 +133,12 @@ class ArticlePage(Page):
     prev_cursor: str | None = Field(
         None, description="Pass as ?cursor= for the page before this one; null on the first"
     )
-    total: int = Field(description="Exact, or the cap when more is true")
+    total: int = Field(
+        description=(
+            "Exact, or the cap when more is true; a text search counts once, when its"
+            " walk begins, and later pages repeat that total"
+        )
+    )
     more: bool = Field(description="True when more than `total` articles matched")
 
 
