@@ -56,6 +56,23 @@ class Holding:
         return self.notices - self.acknowledged
 
 
+def _with_counts(query: sa.Select, grant_id, downloads, views, notices) -> sa.Select:
+    """``query`` with a grant's counts (as :class:`Holding` takes them) joined on ``grant_id``."""
+    return (
+        query.add_columns(
+            sa.func.coalesce(downloads.c.n, 0),
+            downloads.c.last,
+            sa.func.coalesce(views.c.n, 0),
+            sa.func.coalesce(views.c.raw, 0),
+            sa.func.coalesce(notices.c.n, 0),
+            sa.func.coalesce(notices.c.acked, 0),
+        )
+        .outerjoin(downloads, downloads.c.grant_id == grant_id)
+        .outerjoin(views, views.c.grant_id == grant_id)
+        .outerjoin(notices, notices.c.grant_id == grant_id)
+    )
+
+
 def _counts(grant_ids: sa.Select):
     """Per-grant counts of downloads, views and notices, of the grants ``grant_ids`` selects.
 
@@ -137,20 +154,7 @@ def _holdings(
         return _page_then_count(_listed(where, label), sort, columns, cursor=cursor,
                                 scope=scope, per_page=per_page)  # fmt: skip
     downloads, views, notices = _counts(sa.select(Grant.id).where(where))
-    query = (
-        _listed(where, label)
-        .add_columns(
-            sa.func.coalesce(downloads.c.n, 0),
-            downloads.c.last,
-            sa.func.coalesce(views.c.n, 0),
-            sa.func.coalesce(views.c.raw, 0),
-            sa.func.coalesce(notices.c.n, 0),
-            sa.func.coalesce(notices.c.acked, 0),
-        )
-        .outerjoin(downloads, downloads.c.grant_id == Grant.id)
-        .outerjoin(views, views.c.grant_id == Grant.id)
-        .outerjoin(notices, notices.c.grant_id == Grant.id)
-    )
+    query = _with_counts(_listed(where, label), Grant.id, downloads, views, notices)
     sortable = {
         **columns,
         "downloads": sa.func.coalesce(downloads.c.n, 0),
@@ -201,20 +205,7 @@ def _page_then_count(
     # four times was long enough that the driver parsed it again on every request.
     page = sa.select(Grant.id).where(Grant.id.in_(ids)).cte("page")
     downloads, views, notices = _counts(sa.select(page.c.id))
-    rows = (
-        sa.select(
-            page.c.id,
-            sa.func.coalesce(downloads.c.n, 0),
-            downloads.c.last,
-            sa.func.coalesce(views.c.n, 0),
-            sa.func.coalesce(views.c.raw, 0),
-            sa.func.coalesce(notices.c.n, 0),
-            sa.func.coalesce(notices.c.acked, 0),
-        )
-        .outerjoin(downloads, downloads.c.grant_id == page.c.id)
-        .outerjoin(views, views.c.grant_id == page.c.id)
-        .outerjoin(notices, notices.c.grant_id == page.c.id)
-    )
+    rows = _with_counts(sa.select(page.c.id), page.c.id, downloads, views, notices)
     counts = {row[0]: row[1:] for row in db.session.execute(rows)}
     return dataclasses.replace(
         found, items=[Holding(grant, label, *counts[grant.id]) for grant, label in found.items]
