@@ -150,7 +150,8 @@ class AssetInput:
     """An image of the article; only ``syndicatable`` ones with ``data`` ship in images/.
 
     ``source_url`` is the image's address in the original body, used to match
-    the body's <img> to this asset. ``sha256`` is computed from ``data`` when empty.
+    the body's <img> to this asset. ``sha256`` is that of ``data`` (computed from it
+    when empty; a stored file's is its name), so manifests take it as the file's hash.
     """
 
     filename: str
@@ -271,6 +272,16 @@ class PackageInput:
         except KeyError:
             value = self._memo[key] = build()
             return value
+
+    def remember_terms_hash(self, sha256: str) -> None:
+        """Take the sha256 of the terms that the grant stored when it froze them.
+
+        The same hash :func:`syndication.packaging.manifest.terms_hash` works out
+        (tested), so the manifest names it without serialising the terms again. It
+        is kept in the per-package memo: a copy made with other terms
+        (``dataclasses.replace``) works its own out.
+        """
+        self._memo["terms_sha256"] = sha256
 
     @property
     def licence_uri(self) -> str:

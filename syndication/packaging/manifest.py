@@ -21,12 +21,34 @@ def terms_hash(terms: Mapping[str, Any]) -> str:
     return hashlib.sha256(orjson.dumps(terms, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
-def file_entries(files: Mapping[str, bytes]) -> list[dict[str, Any]]:
-    """Path, size and sha256 of each file, sorted by path."""
+def file_entries(
+    files: Mapping[str, bytes], known: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Path, size and sha256 of each file, sorted by path.
+
+    ``known`` gives the sha256 of files whose hash is known already (images,
+    stored under their own hash): a photo is hashed when stored, not in every package.
+    """
+    known = known or {}
     return [
-        {"path": path, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+        {
+            "path": path,
+            "size": len(data),
+            "sha256": known.get(path) or hashlib.sha256(data).hexdigest(),
+        }
         for path, data in sorted(files.items())
     ]
+
+
+def _image_hashes(inp: PackageInput, files: Mapping[str, bytes]) -> dict[str, str]:
+    """The known sha256 of each image in ``files`` that holds its asset's very bytes."""
+    known = {}
+    for name, asset in inp.images():
+        path = f"images/{name}"
+        # The asset's hash is of its data (AssetInput), so it stands only for those bytes.
+        if asset.sha256 and files.get(path) is asset.data:
+            known[path] = asset.sha256
+    return known
 
 
 def build(inp: PackageInput, files: Mapping[str, bytes]) -> bytes:
@@ -54,6 +76,6 @@ def build(inp: PackageInput, files: Mapping[str, bytes]) -> bytes:
         "rule_set_version": inp.terms.get("rule_set_version"),
         "terms_sha256": inp.cached("terms_sha256", lambda: terms_hash(inp.terms)),
         "odrl": inp.odrl,
-        "files": file_entries(files),
+        "files": file_entries(files, _image_hashes(inp, files)),
     }
     return orjson.dumps(document, option=_OPTIONS)

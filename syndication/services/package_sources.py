@@ -132,18 +132,19 @@ def _with_article(select: sa.Select) -> sa.Select:
     ).outerjoin(_org, _org.c.id == 1)
 
 
-_ANY_PARTNERS_GRANTS = _with_article(
+# A grant row holds only the grant's own values: its article's revision (body and all)
+# is read once however many grants of it are built (a correction's ten thousand).
+_ANY_PARTNERS_GRANTS = (
     sa.select(
         *GRANT_STATE_COLUMNS,
         _grants.c.terms,
         _grants.c.odrl,
-        *_ARTICLE_COLUMNS,
-        *ORGANISATION_COLUMNS,
+        _grants.c.terms_hash,
     )
     .select_from(_grants)
     .join(_partners, _partners.c.id == _grants.c.partner_id)
-    .join(_articles, _articles.c.id == _grants.c.article_id)
-).where(_grants.c.id.in_(sa.bindparam("grant_ids", expanding=True)))
+    .where(_grants.c.id.in_(sa.bindparam("grant_ids", expanding=True)))
+)
 _GRANTS = _ANY_PARTNERS_GRANTS.where(_grants.c.partner_id == sa.bindparam("partner_id"))
 
 _ARTICLES = _with_article(
@@ -151,10 +152,8 @@ _ARTICLES = _with_article(
         _articles.c.id.label("article_id"), *_ARTICLE_COLUMNS, *ORGANISATION_COLUMNS
     ).select_from(_articles)
 ).where(_articles.c.id.in_(sa.bindparam("article_ids", expanding=True)))
-
-_FORMS = sa.select(_revisions.c.id, _revisions.c.forms).where(
-    _revisions.c.id.in_(sa.bindparam("revision_ids", expanding=True))
-)
+# The same with each revision's stored body forms, for building packages.
+_ARTICLES_WITH_FORMS = _ARTICLES.add_columns(_revisions.c.forms)
 _STORE_FORMS = (
     sa.update(_revisions)
     .where(_revisions.c.id == sa.bindparam("revision_id"))
@@ -274,26 +273,17 @@ def _extras(
     return tags, assets
 
 
-def _forms(
-    revisions: Mapping[int, tuple[str, tuple[packaging.AssetInput, ...]]],
-) -> dict[int, packaging.RevisionForms]:
-    """The body forms of revisions (by row id: body, assets), each read or made once.
+def _forms(row: Any, pictures: tuple[packaging.AssetInput, ...]) -> packaging.RevisionForms:
+    """The body forms of the revision of an article row read with its stored ``forms``.
 
     Stored forms made from another state of the assets (or by another packager
     version) are made again here for this read, not stored: a read stays a read.
     """
-    if not revisions:
-        return {}
-    stored = dict(db.session.execute(_FORMS, {"revision_ids": sorted(revisions)}).all())
-    out = {}
-    for revision_id, (body_html, pictures) in revisions.items():
-        key = revision_forms.forms_key(body_html, pictures)
-        data = stored.get(revision_id)
-        forms = revision_forms.loads(data, body_html) if data else None
-        if forms is None or forms.key != key:
-            forms = revision_forms.revision_forms(body_html, pictures)
-        out[revision_id] = forms
-    return out
+    key = revision_forms.forms_key(row.body_html, pictures)
+    forms = revision_forms.loads(row.forms, row.body_html) if row.forms else None
+    if forms is None or forms.key != key:
+        forms = revision_forms.revision_forms(row.body_html, pictures)
+    return forms
 
 
 def store_forms(article_ids: Iterable[int]) -> int:
@@ -342,9 +332,10 @@ def for_grants(grant_ids: Iterable[int], partner_id: int | None) -> dict[int, So
 
     ``partner_id`` None reads any partner's grants: for staff and the system
     (a bench, checks of copies), never for a partner's request. Four queries
-    whatever the number of grants; each article's revision and its forms are
-    read once, shared by every grant of it. The inputs are built whatever the
-    grants' state: callers decide whether a grant may be used.
+    whatever the number of grants: the grants, their articles (current revision,
+    its stored forms and the organisation), tags, assets. Each article's revision
+    is read, and its forms loaded, once, shared by every grant of it. The inputs
+    are built whatever the grants' state: callers decide whether a grant may be used.
     """
     ids = sorted(set(grant_ids))
     if not ids:
@@ -353,19 +344,28 @@ def for_grants(grant_ids: Iterable[int], partner_id: int | None) -> dict[int, So
         rows = db.session.execute(_ANY_PARTNERS_GRANTS, {"grant_ids": ids}).all()
     else:
         rows = db.session.execute(_GRANTS, {"grant_ids": ids, "partner_id": partner_id}).all()
-    tags, assets = _extras(row.article_id for row in rows)
-    revisions: dict[int, packaging.ArticleRevision] = {}
-    for row in rows:
-        if row.revision_id not in revisions:
-            revisions[row.revision_id] = _revision(row, tags[row.article_id])
-    forms = _forms(
-        {row.revision_id: (row.body_html, tuple(assets[row.article_id])) for row in rows}
-    )
+    article_ids = sorted({row.article_id for row in rows})
+    if not article_ids:
+        return {}
+    tags, assets = _extras(article_ids)
+    # Per article: (revision, organisation, assets, forms), shared by its grants.
+    shared = {}
+    for row in db.session.execute(_ARTICLES_WITH_FORMS, {"article_ids": article_ids}):
+        pictures = tuple(assets[row.article_id])
+        shared[row.article_id] = (
+            _revision(row, tags[row.article_id]),
+            _organisation(row),
+            pictures,
+            _forms(row, pictures),
+        )
     sources = {}
     for row in rows:
-        state = grant_state(row, headline=row.headline)
+        if row.article_id not in shared:  # no current revision: nothing to package
+            continue
+        revision, organisation, pictures, forms = shared[row.article_id]
+        state = grant_state(row, headline=revision.headline)
         inp = packaging.PackageInput(
-            article=revisions[row.revision_id],
+            article=revision,
             terms=row.terms,
             grant=packaging.GrantFacts(
                 grant_id=str(row.grant_id),
@@ -373,14 +373,15 @@ def for_grants(grant_ids: Iterable[int], partner_id: int | None) -> dict[int, So
                 partner_name=row.partner_name,
                 partner_id=str(row.partner_id),
             ),
-            organisation=_organisation(row),
+            organisation=organisation,
             odrl=row.odrl,
             tracking_pixel_url=pixels.pixel_url(row.grant_id),
-            assets=tuple(assets[row.article_id]),
+            assets=pictures,
             status="canceled" if state.status is GrantStatus.REVOKED else "usable",
             profile=row.ninjs_version,
-            forms=forms[row.revision_id],
+            forms=forms,
         )
+        inp.remember_terms_hash(row.terms_hash)
         sources[row.grant_id] = Source(state, inp)
     return sources
 

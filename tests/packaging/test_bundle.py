@@ -115,3 +115,14 @@ def test_manifest_terms_hash_equals_the_snapshot_hash_the_grant_stores() -> None
     odd = {**terms, "variables": {**terms["variables"], "headline": 'Tab\t"é" \x01 😀 </x>'}}
     for snapshot in (terms, odd):
         assert terms_hash(snapshot) == snapshot_hash(snapshot)
+
+
+def test_a_remembered_terms_hash_is_named_and_a_copy_with_other_terms_works_its_own_out() -> None:
+    inp = make_input()
+    inp.remember_terms_hash(terms_hash(inp.terms))
+    assert json.loads(unzip(build_zip(inp))["manifest.json"])["terms_sha256"] == terms_hash(
+        inp.terms
+    )
+    other = replace(inp, terms={**inp.terms, "licence_id": "SD-OTHER"})
+    manifest = json.loads(unzip(build_zip(other))["manifest.json"])
+    assert manifest["terms_sha256"] == snapshot_hash(other.terms) != terms_hash(inp.terms)

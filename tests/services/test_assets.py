@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import zipfile
@@ -74,6 +75,9 @@ def test_an_uploaded_photo_ships_in_the_zip_with_its_credit_everywhere(
     assert PHOTO.credit in files.read("images/CREDITS.txt").decode()
     manifest = json.loads(files.read("manifest.json"))
     assert "images/harbour.png" in json.dumps(manifest)
+    # The manifest names the photo by the hash it was stored under: its bytes' own.
+    listed = {entry["path"]: entry for entry in manifest["files"]}
+    assert listed["images/harbour.png"]["sha256"] == hashlib.sha256(png).hexdigest()
     ninjs, newsml = files.read("article.ninjs.json"), files.read("article.newsml.xml")
     assert ninjs_errors(ninjs, files=files.namelist()) == [] and newsml_errors(newsml) == []
     assert PHOTO.credit in ninjs.decode(), "ninjs"

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from syndication.extensions import db
 from syndication.models import Download, GrantStatus, Role
+from syndication.rules.snapshot import snapshot_hash
 from syndication.services import packages
 from tests.factories import PASSWORD, source_of
 
@@ -34,6 +35,8 @@ def test_seed_package_unzipped_shows_the_footer_no_promo_and_matching_hashes(
         assert len(files[name]) == entry["size"]
     assert manifest["grant"]["id"] == str(seed_grant.id)
     assert manifest["rule_set_version"] == seed_grant.rule_set.version
+    # The hash the grant stored when it froze its terms is the hash of those terms.
+    assert manifest["terms_sha256"] == seed_grant.terms_hash == snapshot_hash(seed_grant.terms)
 
 
 def test_second_build_reuses_the_cached_bytes(seed_grant, app):
