@@ -243,6 +243,7 @@ class Server:
         self.port = port
         self.command = [
             sys.executable, "-m", "gunicorn", "bench.http_app:app",
+            "--config", "python:syndication.serving",
             "--bind", f"{HOST}:{port}",
             "--workers", str(workers),
             "--worker-class", worker_class,

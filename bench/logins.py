@@ -120,6 +120,7 @@ def timed_login(port: int, email: str, password: str) -> tuple[int, float]:
 def serve(port: int, database_url: str) -> subprocess.Popen:
     command = [
         sys.executable, "-m", "gunicorn", "syndication:create_app()",
+        "--config", "python:syndication.serving",
         "--bind", f"{HOST}:{port}", "--workers", "2", "--chdir", str(ROOT),
         "--timeout", "60", "--error-logfile", str(SERVER_LOG),
     ]  # fmt: skip

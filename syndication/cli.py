@@ -246,7 +246,7 @@ def worker_command(threads: int | None, no_periodic: bool, drain: bool) -> None:
 
     from flask import current_app
 
-    from syndication import tasks
+    from syndication import heap, tasks
     from syndication.services import jobs
 
     app = current_app._get_current_object()
@@ -262,6 +262,8 @@ def worker_command(threads: int | None, no_periodic: bool, drain: bool) -> None:
         worker_type="thread",
         **tasks.POLLING,
     )
+    # What the worker keeps for good is made now: leave it out of the collector's passes.
+    heap.freeze()
     consumer.run()
 
 
