@@ -69,7 +69,7 @@ from syndication.packaging.bundle import (
     zip_files,
 )
 from syndication.rules import ArticleFacts, default_rules, odrl_policy
-from syndication.rules.snapshot import terms_snapshot
+from syndication.rules.snapshot import snapshot_hash, terms_snapshot
 
 REFERENCE = Path(__file__).resolve().parents[2] / "shared" / "bench" / "reference-article.json"
 TARGET_MS = 0.5
@@ -131,10 +131,12 @@ class Case:
             footer_text=self.terms["formats"]["text"]["footer"],
             valid_from=GRANTED,
         )
+        self.terms_hash = snapshot_hash(self.terms)
 
     def input(self, *, stored: bool = True) -> PackageInput:
-        """A fresh input with the revision's stored forms (``stored=False``: without them)."""
-        return PackageInput(
+        """A fresh input with the revision's stored forms (``stored=False``: without them),
+        and the terms' hash the grant stored, as ``package_sources`` reads them."""
+        inp = PackageInput(
             self.article,
             self.terms,
             GRANT,
@@ -144,6 +146,9 @@ class Case:
             self.assets,
             forms=self.forms if stored else None,
         )
+        if stored:
+            inp.remember_terms_hash(self.terms_hash)
+        return inp
 
 
 def _image(seed: int, size: int) -> bytes:
