@@ -203,7 +203,7 @@ def _ensure_articles() -> list[str]:
 
 def load_demo() -> list[str]:
     """Create what is missing of the demo data, in one transaction; say what was added."""
-    settings.organisation()
+    settings.stored_organisation()
     terms = partners.current_terms()
     lines = _ensure_staff() + _ensure_partners(terms) + _ensure_articles()
     db.session.commit()

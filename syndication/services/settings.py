@@ -27,7 +27,31 @@ DEFAULT_ORGANISATION = {
 
 
 def organisation() -> OrganisationSettings:
-    """The organisation's settings row, created with the defaults on first use."""
+    """The organisation's settings: its row, or the defaults until one is stored.
+
+    The defaults are not stored here: pages and packages read the organisation on
+    every request, and a read must not write (on SQLite it would take the
+    database's one write lock). What changes the settings uses :func:`stored_organisation`.
+    """
+    return db.session.get(OrganisationSettings, 1) or _default_organisation()
+
+
+def _default_organisation() -> OrganisationSettings:
+    """A new, unstored settings row: the defaults, and each column's own default as an
+    INSERT would fill it in (deadlines, lists, flags)."""
+    values: dict[str, object] = {}
+    for column in OrganisationSettings.__table__.columns:
+        default = column.default
+        if default is None:
+            continue
+        # Scalars as they are; callables (list, utcnow) are made fresh for this row.
+        values[column.key] = default.arg if default.is_scalar else default.arg({})
+    return OrganisationSettings(**{**values, **DEFAULT_ORGANISATION, "id": 1})
+
+
+def stored_organisation() -> OrganisationSettings:
+    """The organisation's settings row, stored with the defaults first if there is none
+    (the caller commits): for what changes the settings."""
     row = db.session.get(OrganisationSettings, 1)
     if row is None:
         row = OrganisationSettings(id=1, **DEFAULT_ORGANISATION)
@@ -57,7 +81,7 @@ def update_own_sources(
     *, actor: User, domains: list[str], feed_urls: list[str], auto_release: bool
 ) -> OrganisationSettings:
     """Admins list the organisation's own domains and feeds, and opt in to auto-release."""
-    org = organisation()
+    org = stored_organisation()
     before = {
         "own_domains": list(org.own_domains or []),
         "own_feed_urls": list(org.own_feed_urls or []),
@@ -145,7 +169,7 @@ def update_tier_terms(*, actor: User, terms: dict[PartnerTier, TierTerms]) -> No
     audit.record(
         actor,
         "tier_terms_changed",
-        organisation(),
+        stored_organisation(),
         before=before,
         after={tier.value: asdict(t) for tier, t in terms.items()},
     )
@@ -156,7 +180,7 @@ def update_ack_hours(*, actor: User, takedown: int, correction: int, update: int
     """Admins set the hours partners have to acknowledge each kind of notice; audited."""
     if min(takedown, correction, update) < 1:
         raise DomainError("A deadline is at least one hour.")
-    org = organisation()
+    org = stored_organisation()
     before = [org.takedown_ack_hours, org.correction_ack_hours, org.update_ack_hours]
     org.takedown_ack_hours, org.correction_ack_hours = takedown, correction
     org.update_ack_hours = update

@@ -80,7 +80,7 @@ def test_partner_and_organisation_changes_reach_the_next_download(download, seed
     db.session.commit()
     renamed = download()
     assert _manifest(renamed) != first
-    org = settings.organisation()
+    org = settings.stored_organisation()
     org.name = "Renamed Newsroom"
     db.session.commit()
     assert b"Renamed Newsroom" in download("LICENSE.txt").data

@@ -266,7 +266,7 @@ def test_a_correction_a_rename_and_an_organisation_change_reach_a_remembered_fee
     seed_grant.partner.name = "Renamed Gazette"
     db.session.commit()
     assert "Renamed Gazette" in _parse(_get(client, "atom.xml", token=token))["title"]
-    org = settings.organisation()
+    org = settings.stored_organisation()
     org.name = "Renamed Newsroom"
     db.session.commit()
     assert _parse(_get(client, "atom.xml", token=token))["title"].startswith("Renamed Newsroom")

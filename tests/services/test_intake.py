@@ -17,6 +17,7 @@ from syndication.models import (
     ArticleRevision,
     AuditEvent,
     IntakeState,
+    OrganisationSettings,
     Origin,
     Role,
     SyndicationPolicy,
@@ -237,6 +238,23 @@ def test_only_admins_edit_our_sources(client, auth, make_user):
     )
     assert response.status_code == 302
     assert settings.organisation().own_domains == ["other-own.example", "ourpaper.example"]
+
+
+def test_reading_the_default_organisation_writes_nothing_until_an_admin_saves(
+    client, auth, make_user
+):
+    db.session.execute(sa.delete(OrganisationSettings))
+    make_user(Role.ADMIN, email="boss@example.org")
+    auth.login("boss@example.org", PASSWORD)
+    assert client.get("/staff/settings/sources").status_code == 200
+    org = settings.organisation()
+    assert org.name == settings.DEFAULT_ORGANISATION["name"] and org not in db.session
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(OrganisationSettings)) == 0
+    response = client.post(
+        "/staff/settings/sources", data={"domains": "ourpaper.example", "feed_urls": ""}
+    )
+    assert response.status_code == 302
+    assert db.session.get(OrganisationSettings, 1).own_domains == ["ourpaper.example"]
 
 
 def test_admins_set_tier_quotas_and_empty_means_unlimited(client, auth, make_user):
