@@ -20,7 +20,7 @@ import hashlib
 import posixpath
 import re
 from collections.abc import Callable, Hashable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from typing import Any, TypeVar
 
@@ -97,6 +97,18 @@ class ArticleRevision:
     # When the article was first stored: the date in its own URI when it has no
     # publication time (packaging.fields.article_uri), so that the URI never changes.
     created_at: datetime | None = None
+    # The hash, worked out on first use (-1: not yet; hash() never gives -1).
+    _hash: int = field(default=-1, init=False, repr=False, compare=False)
+
+    def __hash__(self) -> int:
+        # Each per-revision cache a package looks in hashes the revision: a dozen times a
+        # package, ten thousand packages for a correction. Its fields never change, so the
+        # hash of the compared ones (dataclass's own) is worked out once.
+        value = self._hash
+        if value == -1:
+            value = hash(tuple(getattr(self, f.name) for f in fields(self) if f.compare))
+            object.__setattr__(self, "_hash", value)
+        return value
 
     @property
     def public_note_line(self) -> str:

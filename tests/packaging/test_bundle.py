@@ -126,3 +126,12 @@ def test_a_remembered_terms_hash_is_named_and_a_copy_with_other_terms_works_its_
     other = replace(inp, terms={**inp.terms, "licence_id": "SD-OTHER"})
     manifest = json.loads(unzip(build_zip(other))["manifest.json"])
     assert manifest["terms_sha256"] == snapshot_hash(other.terms) != terms_hash(inp.terms)
+
+
+def test_equal_revisions_hash_alike_and_a_changed_copy_hashes_anew() -> None:
+    article = make_input().article
+    twin = replace(article)
+    changed = replace(article, headline="Another headline")
+    assert twin == article and hash(twin) == hash(article)
+    assert changed != article and hash(changed) != hash(article)
+    assert hash(article) == hash(article)  # worked out once, then kept
