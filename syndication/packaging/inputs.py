@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import posixpath
 import re
+import threading
 from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
@@ -322,20 +323,14 @@ class PackageInput:
 
     def images(self) -> tuple[tuple[str, AssetInput], ...]:
         """The assets that ship in images/, each with its safe, unique file name."""
-        # Per package, not per revision: preparing the body matches its pictures to
-        # these very assets (by identity), not to equal ones of another input.
-        return self.cached("images", lambda: image_names(self.assets))
+        # Of these very assets (by identity), not of equal ones of another input:
+        # preparing the body matches its pictures to the assets themselves.
+        return _pictures(self.assets)[0]
 
     def image_refs(self) -> tuple[tuple[str, AssetInput, int], ...]:
         """The shipped images as the formats describe them: name, facts without the bytes,
         size. A light key for what is worked out once per revision (no image bytes kept)."""
-        return self.cached(
-            "image_refs",
-            lambda: tuple(
-                (name, replace(asset, data=None), len(asset.data or b""))
-                for name, asset in self.images()
-            ),
-        )
+        return _pictures(self.assets)[1]
 
     def body(self, fmt: str) -> PreparedBody:
         """The body as format ``fmt`` must show it, prepared once per distinct pair of flags."""
@@ -352,6 +347,30 @@ class PackageInput:
                 )
             self._memo[key] = prepared
         return prepared
+
+
+# An article's pictures, named and described, per tuple of assets (by identity) for the
+# last few: every grant's input of a revision shares one tuple (package_sources reads
+# them once), so ten thousand packages name them once, not once each.
+_PICTURES_KEPT: dict[int, tuple[tuple[AssetInput, ...], Any]] = {}
+_PICTURES_LOCK = threading.Lock()
+
+
+def _pictures(
+    assets: tuple[AssetInput, ...],
+) -> tuple[tuple[tuple[str, AssetInput], ...], tuple[tuple[str, AssetInput, int], ...]]:
+    """(:func:`image_names` of ``assets``, their refs), worked out once per tuple."""
+    kept = _PICTURES_KEPT.get(id(assets))
+    # The tuple is kept with its value, so its id cannot be another's while it is here.
+    if kept is not None and kept[0] is assets:
+        return kept[1]
+    names = image_names(assets)
+    refs = tuple((name, replace(asset, data=None), len(asset.data or b"")) for name, asset in names)
+    with _PICTURES_LOCK:  # the worker's threads build packages side by side
+        if len(_PICTURES_KEPT) >= REVISIONS_KEPT:
+            del _PICTURES_KEPT[next(iter(_PICTURES_KEPT))]  # the oldest
+        _PICTURES_KEPT[id(assets)] = (assets, (names, refs))
+    return names, refs
 
 
 def image_names(assets: tuple[AssetInput, ...]) -> tuple[tuple[str, AssetInput], ...]:

@@ -135,3 +135,15 @@ def test_equal_revisions_hash_alike_and_a_changed_copy_hashes_anew() -> None:
     assert twin == article and hash(twin) == hash(article)
     assert changed != article and hash(changed) != hash(article)
     assert hash(article) == hash(article)  # worked out once, then kept
+
+
+def test_pictures_are_named_once_per_tuple_of_assets_and_never_for_an_equal_one() -> None:
+    first = make_input()
+    shared = replace(first)  # another grant's input of the revision: the same assets
+    equal = replace(first, assets=tuple(replace(asset) for asset in first.assets))
+    assert shared.images() is first.images()
+    assert equal.images() == first.images() and equal.images() is not first.images()
+    # Each names its own assets, which preparing its body matches by identity.
+    for inp in (first, equal):
+        assert {id(asset) for _, asset in inp.images()} <= {id(asset) for asset in inp.assets}
+    assert build_zip(equal) == build_zip(first)
