@@ -13,6 +13,7 @@ no template and the builder writes the file whole.
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
@@ -86,23 +87,32 @@ class OnReuse(Generic[T]):
     def __init__(self, make: Callable[..., T | None], size: int) -> None:
         self._make, self._size = make, size
         self._kept: OrderedDict[tuple[Hashable, ...], object] = OrderedDict()
+        # The worker's threads build packages side by side: one's eviction must not
+        # pull a key from under another's move_to_end.
+        self._lock = threading.Lock()
 
     def __call__(self, *key: Hashable) -> T | None:
         kept = self._kept
-        value = kept.get(key, None)
-        if value is None and key not in kept:
-            kept[key] = _SEEN
-            if len(kept) > self._size:
-                kept.popitem(last=False)
-            return None
+        with self._lock:
+            value = kept.get(key, None)
+            if value is None and key not in kept:
+                kept[key] = _SEEN
+                if len(kept) > self._size:
+                    kept.popitem(last=False)
+                return None
+            kept.move_to_end(key)
         if value is _SEEN:
-            value = kept[key] = self._make(*key)
-        kept.move_to_end(key)
+            # Made outside the lock (it is the slow part); two threads may both make it.
+            value = self._make(*key)
+            with self._lock:
+                if key in kept:
+                    kept[key] = value
         return value  # type: ignore[return-value]
 
     def clear(self) -> None:
         """Forget every template and every first sight."""
-        self._kept.clear()
+        with self._lock:
+            self._kept.clear()
 
 
 @lru_cache(maxsize=REVISIONS_KEPT)

@@ -9,6 +9,8 @@ under every flag and profile, every corpus article, grants of every shape
 from __future__ import annotations
 
 import json
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -139,6 +141,36 @@ def test_a_template_is_made_when_its_revision_comes_again() -> None:
     assert templates("a") is not None and made == [("a",)]
     assert templates("b") is None and templates("c") is None  # "a" is forgotten
     assert templates("a") is None
+
+
+def test_templates_are_looked_up_safely_from_many_threads() -> None:
+    """The worker's threads build packages side by side: evictions never fail a lookup."""
+
+    class Key(int):
+        # Hashing gives the other threads their turn (a revision's hash can take a while),
+        # so one thread evicts between another's lookup and its move to the end.
+        def __hash__(self) -> int:
+            time.sleep(0)
+            return int.__hash__(self)
+
+    templates: splice.OnReuse[tuple[int, ...]] = splice.OnReuse(lambda *key: key, 3)
+    failures: list[BaseException] = []
+
+    def build(offset: int) -> None:
+        try:
+            for n in range(2_000):
+                key = Key((n + offset) % 5)
+                value = templates(key)
+                assert value is None or value == (key,)
+        except BaseException as exc:  # reported by the test's own thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=build, args=(offset,)) for offset in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
 
 
 @settings(max_examples=150, deadline=None)
