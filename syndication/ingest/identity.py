@@ -118,13 +118,10 @@ def text_words(body_html: str) -> list[str]:
 # Markup as the sanitiser writes it: tags it keeps, attribute values in double quotes,
 # "<" and "&" in text written as references (only these five).
 _KEPT_NAMES = "|".join(sorted(ALLOWED_TAGS, key=len, reverse=True))
-_SANITISED = re.compile(
-    rf"(?:[^<&]++|&(?:amp|lt|gt|nbsp|quot);"
-    rf'|</?(?:{_KEPT_NAMES})(?: [a-z][a-z0-9-]*+="[^"]*+")*+>)*+'
-)
-_SANITISED_TAG = re.compile(r'<[^>"]*+(?:"[^"]*+"[^>"]*+)*+>')
-_TAG_NAME = re.compile(r"<(/?)([a-z0-9]+)")
+_SANITISED_TAG = re.compile(rf'</?(?:{_KEPT_NAMES})(?: [a-z][a-z0-9-]*+="[^"]*+")*+>')
+_OTHER_REFERENCE = re.compile(r"&(?!(?:amp|lt|gt|nbsp|quot);)")
 _START_TAG = re.compile(r"<[a-z]")
+_TAG_NAME = re.compile(r"<(/?)([a-z0-9]+)")
 _VOID = frozenset({"br", "hr", "img"})
 # libxml2 reads HTML with HTML5's tokeniser from 2.14 on: a document's text is then
 # its text in the order written, all of it but blank text at the very start. It
@@ -143,19 +140,25 @@ def _sanitised_text(markup: str) -> str | None:
     style, textarea), no comment and no other reference, so its text is what is left
     between the tags. Anything else (None) is parsed.
     """
+    if not _TOKENISED_AS_HTML5 or len(markup) > _SHORT or "\x00" in markup:
+        return None
+    if "&" in markup and _OTHER_REFERENCE.search(markup):
+        return None
+    text = _SANITISED_TAG.sub("", markup)
     if (
-        not _TOKENISED_AS_HTML5
-        or len(markup) > _SHORT
-        or "\x00" in markup
-        or not _SANITISED.fullmatch(markup)
+        # A "<" left is a tag of another shape, or a comment.
+        "<" in text
         # With no element, libxml2 gives no document at all, and the words are read
         # from the markup itself.
         or _START_TAG.search(markup) is None
-        or (markup.count("<") >= _SHALLOW and not _nested_less_than(markup, _SHALLOW))
+        # Each element nested takes a start tag.
+        or (
+            markup.count("<") - markup.count("</") >= _SHALLOW
+            and not _nested_less_than(markup, _SHALLOW)
+        )
         or not (markup.isascii() or _encodable(markup))
     ):
         return None
-    text = _SANITISED_TAG.sub("", markup)
     return unescape(text) if "&" in text else text
 
 
