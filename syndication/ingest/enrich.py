@@ -161,7 +161,13 @@ def parse_datetime(value: str | None, locales: list[str] | None = None) -> datet
     if not text or text.startswith("0000-00-00"):  # WordPress's "no date"
         return None
     # ISO 8601 always starts with the year: RFC 822 dates ("Tue, 10 Jun 2003 ...") skip it.
-    parsers = _DATE_PARSERS if text[0].isdigit() else _DATE_PARSERS[1:]
+    if text[0].isdigit():
+        parsers = _DATE_PARSERS
+    else:
+        plain = _plain_rfc822_date(text)
+        if plain is not None:
+            return plain
+        parsers = _DATE_PARSERS[1:]
     for parse in parsers:
         try:
             parsed = parse(text)
@@ -181,6 +187,44 @@ def parse_datetime(value: str | None, locales: list[str] | None = None) -> datet
     if found is not None:
         _learn_date_words(key, shaped, found, locales)
     return found
+
+
+# RFC 822 as feeds write it: "Tue, 10 Jun 2003 04:00:00 +0000" (or GMT).
+_PLAIN_RFC822 = re.compile(
+    r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), (\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+    r" (\d{4}) (\d{2}):(\d{2}):(\d{2}) (?:([+-])(\d{2})(\d{2})|GMT|UTC?)"
+)
+_MONTHS = {
+    name: n
+    for n, name in enumerate(
+        ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"], 1
+    )
+}
+
+
+def _plain_rfc822_date(text: str) -> datetime | None:
+    """``parsedate_to_datetime(text)`` in UTC for the usual RFC 822 date, without its parser.
+
+    email.utils reads a date a word at a time, in Python; this one pattern reads
+    the shape feeds write. None for anything else, or fields that make no date:
+    the parsers decide.
+    """
+    match = _PLAIN_RFC822.fullmatch(text)
+    if match is None:
+        return None
+    day, month, year, hour, minute, second, sign, hours, minutes = match.groups()
+    # As email.utils reckons an offset, minutes past 59 too; "-0000" says nothing of the
+    # zone, and its naive time is taken for UTC, as "+0000" is.
+    offset = int(hours) * 3600 + int(minutes) * 60 if sign else 0
+    if int(year) < 100:  # a two-digit year, which email.utils puts in 1969-2068
+        return None
+    try:
+        zone = timezone(timedelta(seconds=-offset if sign == "-" else offset))
+        return datetime(
+            int(year), _MONTHS[month], int(day), int(hour), int(minute), int(second), tzinfo=zone
+        ).astimezone(UTC)
+    except (ValueError, OverflowError):
+        return None
 
 
 def _parse_dateutil(text: str) -> datetime | None:

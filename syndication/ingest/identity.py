@@ -13,9 +13,12 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
+from html import unescape
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from lxml import etree
+
+from syndication.ingest.sanitise import ALLOWED_TAGS
 
 # Query parameters that track a click rather than name a page.
 TRACKING_PARAMS = frozenset(
@@ -101,13 +104,120 @@ def text_words(body_html: str) -> list[str]:
     """The words of an article body: no markup, no accents' variants, lower case."""
     if not body_html.strip():
         return []
+    text = _sanitised_text(body_html)
+    if text is None:
+        try:
+            document = etree.HTML(body_html)
+        except ValueError:  # an encoding declaration in a str, as lxml.html refuses it too
+            document = None
+        text = _TEXT(document) if document is not None else body_html
+    text = unicodedata.normalize("NFKC", text)
+    return words_of(text.lower() if text.isascii() else text.casefold())
+
+
+# Markup as the sanitiser writes it: tags it keeps, attribute values in double quotes,
+# "<" and "&" in text written as references (only these five).
+_KEPT_NAMES = "|".join(sorted(ALLOWED_TAGS, key=len, reverse=True))
+_SANITISED_TAG = re.compile(rf'</?(?:{_KEPT_NAMES})(?: [a-z][a-z0-9-]*+="[^"]*+")*+>')
+_OTHER_REFERENCE = re.compile(r"&(?!(?:amp|lt|gt|nbsp|quot);)")
+_START_TAG = re.compile(r"<[a-z]")
+_TAG_NAME = re.compile(r"<(/?)([a-z0-9]+)")
+_VOID = frozenset({"br", "hr", "img"})
+# libxml2 reads HTML with HTML5's tokeniser from 2.14 on: a document's text is then
+# its text in the order written, all of it but blank text at the very start. It
+# stops reading a document nested 254 deep, and keeps no text of one whose text
+# runs to ten million characters: markup that may come near either is parsed.
+_TOKENISED_AS_HTML5 = etree.LIBXML_VERSION >= (2, 14)
+_SHALLOW = 200
+_SHORT = 1_000_000
+
+
+def _sanitised_text(markup: str) -> str | None:
+    """The text libxml2 finds in sanitised ``markup`` (up to blank text at its start), or None.
+
+    Parsing and walking a tree costs more than the rest of the fingerprint: markup
+    of the sanitiser's shape holds no element whose content is not markup (script,
+    style, textarea), no comment and no other reference, so its text is what is left
+    between the tags. Anything else (None) is parsed.
+    """
+    if not _TOKENISED_AS_HTML5 or len(markup) > _SHORT or "\x00" in markup:
+        return None
+    if "&" in markup and _OTHER_REFERENCE.search(markup):
+        return None
+    text = _SANITISED_TAG.sub("", markup)
+    if (
+        # A "<" left is a tag of another shape, or a comment.
+        "<" in text
+        # With no element, libxml2 gives no document at all, and the words are read
+        # from the markup itself.
+        or _START_TAG.search(markup) is None
+        # Each element nested takes a start tag.
+        or (
+            markup.count("<") - markup.count("</") >= _SHALLOW
+            and not _nested_less_than(markup, _SHALLOW)
+        )
+        or not (markup.isascii() or _encodable(markup))
+    ):
+        return None
+    return unescape(text) if "&" in text else text
+
+
+def _encodable(markup: str) -> bool:
+    # lxml reads a str as UTF-8, which a lone surrogate cannot be: its text ends there.
     try:
-        document = etree.HTML(body_html)
-    except ValueError:  # an encoding declaration in a str, as lxml.html refuses it too
-        document = None
-    text = _TEXT(document) if document is not None else body_html
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return _WORD.findall(text)
+        markup.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _nested_less_than(markup: str, limit: int) -> bool:
+    """True when no element of ``markup`` is nested ``limit`` deep, whatever a parser adds.
+
+    An end tag closes only the element it ends: a parser that closes more (an
+    end tag for an outer element, a paragraph a block starts) nests less deep,
+    and what it adds (html, body, a paragraph) is a few levels, never near the limit.
+    """
+    open_elements: list[str] = []
+    for closing, name in _TAG_NAME.findall(markup):
+        if name in _VOID:
+            continue
+        if not closing:
+            open_elements.append(name)
+            if len(open_elements) >= limit:
+                return False
+        elif open_elements and open_elements[-1] == name:
+            open_elements.pop()
+    return True
+
+
+# Each ASCII character that is not a word character, as a space; the typographic
+# punctuation most text holds besides.
+_ASCII_NON_WORD = bytes(b if _WORD.fullmatch(chr(b)) or b >= 0x80 else 0x20 for b in range(256))
+_TYPOGRAPHIC = "\u2019\u2018\u201c\u201d\u2014\u2013\u00ab\u00bb\u2022\u00b7\u201e\u201a"
+
+
+def words_of(text: str) -> list[str]:
+    """``re.findall(r"\\w+", text)``: the words of a text, faster.
+
+    The regex engine makes a string of each match in turn. Here the characters
+    that are not word characters in most text (ASCII punctuation, typographic
+    quotes and dashes) become spaces and ``str.split`` cuts the text at the white
+    space: when every piece is then made of word characters alone, the pieces
+    are the words; else the pattern finds them.
+    """
+    # UTF-8 keeps ASCII bytes as they are and writes no other character with any.
+    spaced = text.encode("utf-8", "surrogatepass").translate(_ASCII_NON_WORD)
+    spaced_text = spaced.decode("utf-8", "surrogatepass")
+    for mark in _TYPOGRAPHIC:
+        if mark in spaced_text:
+            spaced_text = spaced_text.replace(mark, " ")
+    words = spaced_text.split()
+    joined = "".join(words)
+    # \w is what str.isalnum() accepts, and "_".
+    if joined.isalnum() or not words or joined.replace("_", "").isalnum():
+        return words
+    return _WORD.findall(spaced_text)
 
 
 def text_fingerprint(body_html: str) -> str:

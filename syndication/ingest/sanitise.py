@@ -12,7 +12,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import nh3
 
-_TAGS = frozenset(
+# The elements an article body keeps: nothing else is left in sanitised markup.
+ALLOWED_TAGS = frozenset(
     {
         "p", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "li", "a",
         "em", "strong", "b", "i", "u", "s", "sub", "sup", "br", "hr",
@@ -45,7 +46,7 @@ _MAX_PASSES = 4
 
 def _make_cleaner(url_relative: object) -> nh3.Cleaner:
     return nh3.Cleaner(
-        tags=set(_TAGS),
+        tags=set(ALLOWED_TAGS),
         clean_content_tags=set(_CLEAN_CONTENT_TAGS),
         attributes={tag: set(names) for tag, names in _ATTRIBUTES.items()},
         allowed_classes={tag: set(names) for tag, names in _ALLOWED_CLASSES.items()},
@@ -311,7 +312,7 @@ _RELATIVE_HREF = re.compile(r"""href="(?![a-zA-Z][a-zA-Z0-9+.-]*:)""")
 _RELATIVE_SRC = re.compile(r"""src="(?![a-zA-Z][a-zA-Z0-9+.-]*:)""")
 # Start tags of any name, to tell whether nh3 will unwrap an element (below).
 _START_TAG = re.compile(r"<([a-zA-Z][^\s/>]*)")
-_KEPT_OR_DROPPED_WHOLE = frozenset(_TAGS | _CLEAN_CONTENT_TAGS)
+_KEPT_OR_DROPPED_WHOLE = frozenset(ALLOWED_TAGS | _CLEAN_CONTENT_TAGS)
 # Elements whose removal leaves a tree the parser builds the same way, but for a
 # heading inside a heading (checked apart). The parser never lets a <div> or any of
 # these stand between a <p>, <li> or <a> and another of its kind (a new one closes

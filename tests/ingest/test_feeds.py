@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from functools import cache
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from syndication.ingest.drafts import ArticleDraft
+from syndication.ingest.enrich import _plain_rfc822_date, as_utc
 from syndication.ingest.errors import ImportFormatError
 from syndication.ingest.feeds import parse_feed
 
@@ -134,6 +138,46 @@ def test_dates_are_utc_whatever_the_feed_wrote() -> None:
     assert feed("kc0011-gb2312.rss")[0].published_at == datetime(2020, 1, 10, 14, 33, tzinfo=UTC)
     for name in ("guardian-us.rss", "science-twis-rss1.rdf", "google-ads-developer-blog.atom"):
         assert all(d.published_at and d.published_at.tzinfo == UTC for d in feed(name))
+
+
+def _numbers(width: int) -> st.SearchStrategy[str]:
+    return st.integers(0, 10**width - 1).map(lambda n: f"{n:0{width}d}")
+
+
+# RFC 822 dates as feeds write them, their fields anywhere in range and beyond it.
+_RFC822 = st.tuples(
+    st.sampled_from(["Mon", "Tue", "Sun", "sun", "Xyz"]),
+    st.one_of(_numbers(1), _numbers(2)),
+    st.sampled_from(["Jan", "Feb", "Jun", "Dec", "jan", "June"]),
+    st.one_of(_numbers(4), st.sampled_from(["0050", "0099", "0100", "9999"])),
+    _numbers(2),
+    _numbers(2),
+    _numbers(2),
+    st.one_of(
+        st.tuples(st.sampled_from("+-"), _numbers(4)).map("".join),
+        st.sampled_from(["GMT", "UT", "UTC", "Z", "EST", "+0000", "-0000", "+2400"]),
+    ),
+).map(lambda f: f"{f[0]}, {f[1]} {f[2]} {f[3]} {f[4]}:{f[5]}:{f[6]} {f[7]}")
+
+
+@settings(max_examples=1000, deadline=None)
+@given(_RFC822)
+def test_a_plain_rfc822_date_is_read_as_email_utils_reads_it(text: str) -> None:
+    found = _plain_rfc822_date(text)
+    if found is None:
+        return  # left to the parsers
+    expected = as_utc(parsedate_to_datetime(text))
+    assert (found, repr(found)) == (expected, repr(expected))
+
+
+def test_the_usual_rfc822_dates_are_read_without_the_parsers() -> None:
+    assert _plain_rfc822_date("Wed, 31 Jan 2018 12:00:01 -0530") == datetime(
+        2018, 1, 31, 17, 30, 1, tzinfo=UTC
+    )
+    assert _plain_rfc822_date("Tue, 10 Jun 2003 04:00:00 GMT") == datetime(
+        2003, 6, 10, 4, tzinfo=UTC
+    )
+    assert _plain_rfc822_date("Wed, 31 Feb 2018 12:00:01 -0530") is None  # no such day
 
 
 # --- media and third parties -------------------------------------------------------------------
