@@ -171,10 +171,13 @@ def parse_datetime(value: str | None, locales: list[str] | None = None) -> datet
     for parse in parsers:
         try:
             parsed = parse(text)
+            # In UTC inside the try: a time at the calendar's very edge ("1 Jan 0001
+            # +0100") has no UTC time, and is no date rather than a failed import.
+            utc = as_utc(parsed) if parsed is not None else None
         except (ValueError, TypeError, OverflowError, IndexError):
             continue
-        if parsed is not None:
-            return as_utc(parsed)
+        if utc is not None:
+            return utc
     shaped = _RFC822_SHAPE.fullmatch(text)
     if shaped is None:
         return _parse_dateparser(text, locales)
@@ -310,6 +313,13 @@ def _date_data_parser(locales: tuple[str, ...]) -> Any:
 
 
 def _parse_dateparser(text: str, locales: list[str] | None = None) -> datetime | None:
+    try:
+        return _dateparser_date(text, locales)
+    except OverflowError:  # a time at the calendar's edge ("31 Dec 9999 -0100"): no UTC time
+        return None
+
+
+def _dateparser_date(text: str, locales: list[str] | None) -> datetime | None:
     if locales:
         known = _date_data_parser(tuple(locales)).get_date_data(text)
         if known.date_obj is not None:

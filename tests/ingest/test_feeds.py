@@ -140,6 +140,22 @@ def test_dates_are_utc_whatever_the_feed_wrote() -> None:
         assert all(d.published_at and d.published_at.tzinfo == UTC for d in feed(name))
 
 
+@pytest.mark.parametrize(
+    "written",
+    [
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31T23:59:59-01:00",
+        "Fri, 31 Dec 9999 23:59:59 -0100",
+        "Sex, 31 Dez 9999 23:59:59 -0100",
+    ],
+)
+def test_a_date_with_no_utc_time_is_no_date_not_a_failed_import(written: str) -> None:
+    """A time at the calendar's very edge cannot be put in UTC: the item has no date."""
+    xml = f"<item><title>A</title><guid>a</guid><pubDate>{written}</pubDate></item>"
+    [draft] = parse_feed(rss(xml))
+    assert draft.published_at is None
+
+
 def _numbers(width: int) -> st.SearchStrategy[str]:
     return st.integers(0, 10**width - 1).map(lambda n: f"{n:0{width}d}")
 
