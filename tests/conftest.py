@@ -262,9 +262,13 @@ def separate_app(tmp_path_factory, smtp_server, ca_bundle):
         url = ensure_database(url, f"{sa.make_url(url).database}_separate")
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('separate') / 'separate.db'}"
-    return migrated_app(
+    app = migrated_app(
         url, MAIL_PORT=smtp_server[1], TASK_QUEUE_NAME="separate", OUTBOUND_CA_BUNDLE=ca_bundle
     )
+    yield app
+    # Its queue is named after this process: on a shared Redis db, what its tests left
+    # there would stay for good.
+    queue_of(app).flush()
 
 
 @pytest.fixture
