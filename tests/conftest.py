@@ -1,7 +1,8 @@
 """Fixtures: one migrated database per run, a rolled-back transaction per test.
 
 DATABASE_URL picks the database: unset, a fresh SQLite file; a PostgreSQL
-URL, that database with its public schema dropped and re-migrated.
+URL, that database with its public schema dropped and re-migrated. Run in
+several processes (pytest-xdist's ``-n``), each process has a database of its own.
 """
 
 from __future__ import annotations
@@ -69,7 +70,8 @@ def migrated_app(database_url: str, **overrides):
         os.environ.get("PIXEL_BUFFER_URL")
         or (queue_url if queue_url.startswith("redis://") else "memory://"),
     )
-    # A queue name of this run's own: two runs sharing a Redis db never see each other's tasks.
+    # A queue name of this process's own: two runs, or two workers of one run, sharing a
+    # Redis db never see each other's tasks (tests/services/test_pixel.py checks it).
     overrides["TASK_QUEUE_NAME"] = f"{overrides.get('TASK_QUEUE_NAME', 'tests')}-{os.getpid()}"
     config = type(
         "RunConfig", (TestingConfig,), {"SQLALCHEMY_DATABASE_URI": database_url, **overrides}
@@ -152,9 +154,17 @@ class Mailbox:
 @pytest.fixture(scope="session")
 def smtp_server() -> Iterator[tuple[Mailbox, int]]:
     mailbox = Mailbox()
-    port = free_port()
-    controller = Controller(mailbox, hostname="127.0.0.1", port=port)
-    controller.start()
+    # aiosmtpd needs its port named before it binds: another process (a second test
+    # worker) can take a free port between the probe and the bind, so take another.
+    for attempt in range(5):
+        port = free_port()
+        controller = Controller(mailbox, hostname="127.0.0.1", port=port)
+        try:
+            controller.start()
+            break
+        except OSError:
+            if attempt == 4:
+                raise
     yield mailbox, port
     controller.stop()
 
@@ -191,12 +201,40 @@ def worker(app) -> Worker:
 
 
 def database_url(tmp_path_factory) -> str:
+    """This process's database: DATABASE_URL's, else a new SQLite file.
+
+    Under pytest-xdist every worker has its own: a SQLite file in the worker's
+    own temporary directory, or a PostgreSQL database named after the worker
+    (``test`` becomes ``test_gw0``, ``test_gw1``), made on the same server when
+    missing, so CI needs only the one database DATABASE_URL names.
+    """
     url = os.environ.get("DATABASE_URL") or (
         f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
     )
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker and url.startswith("postgresql"):
+        url = ensure_database(url, f"{sa.make_url(url).database}_{worker}")
     return url
+
+
+def ensure_database(url: str, name: str) -> str:
+    """``url`` with database ``name``, created on that server first if it is missing.
+
+    Asked of the server's own ``postgres`` database, which is there whether or not
+    ``url``'s is yet.
+    """
+    server = sa.make_url(url).set(database="postgres")
+    engine = sa.create_engine(server, isolation_level="AUTOCOMMIT")
+    with engine.connect() as conn:
+        exists = conn.scalar(
+            sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+        )
+        if not exists:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return sa.make_url(url).set(database=name).render_as_string(False)
 
 
 @pytest.fixture(scope="session")
@@ -220,22 +258,17 @@ def separate_app(tmp_path_factory, smtp_server, ca_bundle):
     """
     url = database_url(tmp_path_factory)
     if url.startswith("postgresql"):
-        # Named after the suite's database, so runs on different databases never share it.
-        separate = f"{sa.make_url(url).database}_separate"
-        engine = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-        with engine.connect() as conn:
-            exists = conn.scalar(
-                sa.text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": separate}
-            )
-            if not exists:
-                conn.execute(sa.text(f'CREATE DATABASE "{separate}"'))
-        engine.dispose()
-        url = sa.make_url(url).set(database=separate).render_as_string(False)
+        # Named after this process's database, so runs and workers never share it.
+        url = ensure_database(url, f"{sa.make_url(url).database}_separate")
     else:
         url = f"sqlite:///{tmp_path_factory.mktemp('separate') / 'separate.db'}"
-    return migrated_app(
+    app = migrated_app(
         url, MAIL_PORT=smtp_server[1], TASK_QUEUE_NAME="separate", OUTBOUND_CA_BUNDLE=ca_bundle
     )
+    yield app
+    # Its queue is named after this process: on a shared Redis db, what its tests left
+    # there would stay for good.
+    queue_of(app).flush()
 
 
 @pytest.fixture

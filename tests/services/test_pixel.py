@@ -31,8 +31,9 @@ from syndication.services.hit_buffer import (
     MemoryHitBuffer,
     RedisHitBuffer,
     Unavailable,
+    make_buffer,
 )
-from syndication.tasks import queue_of
+from syndication.tasks import make_queue, queue_of
 
 CHROME = (
     "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko)"
@@ -470,6 +471,31 @@ def test_a_web_process_asks_redis_about_the_flush_once_per_flag_and_pushes_bare_
         assert a.waiting() == 6
     finally:
         a.clear()
+
+
+def test_runs_sharing_a_redis_db_keep_their_tasks_and_hits_apart():
+    """The suite's processes share the Redis dbs they are given, told apart by their queue
+    names (tests/conftest.py): emptying one's queue and hit buffer leaves the other's."""
+    url = _redis_url()
+    names = [f"tests-{os.getpid()}-{uuid.uuid4().hex}" for _ in range(2)]
+    queues = [make_queue(url, name=name) for name in names]
+    buffers = [make_buffer(url, prefix=f"{name}:pixel") for name in names]
+    try:
+        for queue, buf in zip(queues, buffers, strict=True):
+            queue.storage.enqueue(b"now")
+            queue.storage.add_to_schedule(b"later", datetime(2099, 1, 1))
+            buf.push(b"hit")
+            buf.settle()
+        queues[0].flush()
+        buffers[0].clear()
+        left = [
+            (q.pending_count(), q.scheduled_count(), b.unclaimed())
+            for q, b in zip(queues, buffers, strict=True)
+        ]
+        assert left == [(0, 0, 0), (1, 1, 1)]
+    finally:
+        queues[1].flush()
+        buffers[1].clear()
 
 
 def test_a_bare_push_to_a_redis_that_is_gone_says_so():
