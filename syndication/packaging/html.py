@@ -17,7 +17,7 @@ from syndication.packaging.inputs import ArticleRevision, PackageInput
 
 # What each package fact is called here (packaging.fields): elements, classes, relations.
 N = fields.names("html")
-_ARTICLE_END = "</article>\n"
+_ARTICLE_END = b"</article>\n"
 
 
 class _Lines(NamedTuple):
@@ -92,7 +92,7 @@ def _snippet(inp: PackageInput, fmt: str) -> list[str | bytes]:
         parts.append(f'<p class="syndication-footer">{terms["footer"]}</p>')
     if terms["tracking_pixel"] and inp.tracking_pixel_url:
         parts.append(pixel_tag(inp.tracking_pixel_url))
-    parts.append(_ARTICLE_END_BYTES)
+    parts.append(_ARTICLE_END)
     return parts
 
 
@@ -185,6 +185,5 @@ _STYLE_TO_MAIN = (
     '<p class="page-note">Ready to republish: copy the article below as it is, with its '
     "credit line, footer and link.</p>\n<main>"
 ).encode()
-_ARTICLE_END_BYTES = _ARTICLE_END.encode()
-_MAIN_END = f"{_ARTICLE_END}</main>".encode()
+_MAIN_END = _ARTICLE_END + b"</main>"
 _PAGE_END = b"</body>\n</html>\n"
