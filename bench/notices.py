@@ -16,9 +16,9 @@ Then, each measured in the same run:
    delivery per holder, committed in one transaction;
 3. every holder's corrected package built: the inputs read in batches of 1,000
    grants (``package_sources.for_grants``: the revision and its stored forms
-   read once, shared by every grant) and each zip assembled with its grant's
-   terms and pixel; beside it, its floor: zipping the same files of every
-   package with the same zip code;
+   read once, shared by every grant; each grant's terms kept as their JSON text)
+   and each zip assembled with its grant's terms, read there, and pixel; beside
+   it, its floor: zipping the same files of every package with the same zip code;
 4. ``services.notices.create(..., "takedown")``: the notice, every grant revoked,
    one delivery per holder, its email job and (where a webhook is set, here none)
    its webhook event, committed in one transaction; then, apart, the time until
@@ -202,9 +202,9 @@ def build_every_package(article_id: int) -> tuple[float, float, float, int, int,
         read = time.perf_counter()
         files = []
         for source in sources.values():
-            package = package_with_manifest(source.input)
-            zip_files(package, source.input.article.updated_at)
-            files.append((package, source.input.article.updated_at))
+            package = package_with_manifest(source.package_input())
+            zip_files(package, source.article.updated_at)
+            files.append((package, source.article.updated_at))
         done, cpu = time.perf_counter(), cpu + time.process_time() - began_cpu
         size += sum(len(zip_files(package, moment)) for package, moment in files)
         floor += time.perf_counter() - done

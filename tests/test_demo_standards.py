@@ -25,7 +25,7 @@ def test_every_demo_article_in_every_profile_validates_and_round_trips(make_gran
         partner.ninjs_version = version
         db.session.flush()
         for article, grant in zip(demo, grants, strict=True):
-            inp = source_of(grant).input
+            inp = source_of(grant).package_input()
             assert inp.profile == version
             files = unzip(build_zip(inp))
             where = f"{article.slug} ninjs {version}"

@@ -213,7 +213,7 @@ def run(check_id: int, *, now: datetime | None = None) -> CopyCheck | None:
     grant = check.copy.grant
     url = check.copy.url
     source = package_sources.for_grants([grant.id], grant.partner_id)[grant.id]
-    expected = compliance.expected_copy(source.input, withdrawn=_withdrawn(grant))
+    expected = compliance.expected_copy(source.package_input(), withdrawn=_withdrawn(grant))
     db.session.rollback()
     try:
         answer, final_url = _fetch(url)

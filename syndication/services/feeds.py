@@ -98,7 +98,7 @@ def _feed_html(inp: packaging.PackageInput) -> str:
 
 
 def _item(source: package_sources.Source) -> FeedItem:
-    inp = source.input
+    inp = source.package_input()
     article = inp.article
     return FeedItem(
         # The article's own URI, as ninjs and NewsML-G2 give it; the link is the article.

@@ -23,6 +23,7 @@ from datetime import datetime
 from posixpath import basename
 from typing import Any
 
+import orjson
 import sqlalchemy as sa
 
 from syndication import heap, packaging
@@ -60,10 +61,43 @@ class GrantState:
 
 @dataclass(frozen=True, slots=True)
 class Source:
-    """A grant's state and the package input its current revision makes under its terms."""
+    """A grant's state, and what its current revision's package is made from under its terms.
+
+    The grant's terms and ODRL stay the JSON text the database holds until
+    :meth:`package_input` reads them: parsed, they are a few dozen containers per
+    grant, and a batch of a thousand held them for the garbage collector to walk
+    again and again while the packages were built one by one.
+    """
 
     grant: GrantState
-    input: packaging.PackageInput
+    article: packaging.ArticleRevision
+    organisation: packaging.Organisation
+    assets: tuple[packaging.AssetInput, ...]
+    forms: packaging.RevisionForms
+    facts: packaging.GrantFacts
+    terms_json: str
+    odrl_json: str | None
+    terms_hash: str | None
+    tracking_pixel_url: str
+    profile: str
+
+    def package_input(self) -> packaging.PackageInput:
+        """A new package input of the grant (each call reads its terms again: keep it)."""
+        inp = packaging.PackageInput(
+            article=self.article,
+            terms=orjson.loads(self.terms_json),
+            grant=self.facts,
+            organisation=self.organisation,
+            odrl=orjson.loads(self.odrl_json) if self.odrl_json is not None else None,
+            tracking_pixel_url=self.tracking_pixel_url,
+            assets=self.assets,
+            status="canceled" if self.grant.status is GrantStatus.REVOKED else "usable",
+            profile=self.profile,
+            forms=self.forms,
+        )
+        if self.terms_hash:
+            inp.remember_terms_hash(self.terms_hash)
+        return inp
 
 
 # Plain tables rather than the mapped classes, and statements built once with
@@ -137,8 +171,9 @@ def _with_article(select: sa.Select) -> sa.Select:
 _ANY_PARTNERS_GRANTS = (
     sa.select(
         *GRANT_STATE_COLUMNS,
-        _grants.c.terms,
-        _grants.c.odrl,
+        # As the JSON text stored: Source reads it when the package is built.
+        sa.cast(_grants.c.terms, sa.Text).label("terms_json"),
+        sa.cast(_grants.c.odrl, sa.Text).label("odrl_json"),
         _grants.c.terms_hash,
     )
     .select_from(_grants)
@@ -366,26 +401,24 @@ def for_grants(grant_ids: Iterable[int], partner_id: int | None) -> dict[int, So
         if row.article_id not in shared:  # no current revision: nothing to package
             continue
         revision, organisation, pictures, forms = shared[row.article_id]
-        state = grant_state(row, headline=revision.headline)
-        inp = packaging.PackageInput(
+        sources[row.grant_id] = Source(
+            grant=grant_state(row, headline=revision.headline),
             article=revision,
-            terms=row.terms,
-            grant=packaging.GrantFacts(
+            organisation=organisation,
+            assets=pictures,
+            forms=forms,
+            facts=packaging.GrantFacts(
                 grant_id=str(row.grant_id),
                 licence_id=row.licence_id,
                 partner_name=row.partner_name,
                 partner_id=str(row.partner_id),
             ),
-            organisation=organisation,
-            odrl=row.odrl,
+            terms_json=row.terms_json,
+            odrl_json=row.odrl_json,
+            terms_hash=row.terms_hash,
             tracking_pixel_url=pixels.pixel_url(row.grant_id),
-            assets=pictures,
-            status="canceled" if state.status is GrantStatus.REVOKED else "usable",
             profile=row.ninjs_version,
-            forms=forms,
         )
-        inp.remember_terms_hash(row.terms_hash)
-        sources[row.grant_id] = Source(state, inp)
     return sources
 
 

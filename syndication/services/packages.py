@@ -126,7 +126,7 @@ def check_format(fmt: str) -> None:
 def build(source: Source, fmt: str = BUNDLE) -> Built:
     """One grant's package (the zip) or one of its files, from the cache when possible."""
     check_format(fmt)
-    inp = source.input
+    inp = source.package_input()
     formats = packaging.FILE_NAMES if fmt == BUNDLE else (fmt,)
     key = packaging.package_key(inp, formats) + ("" if fmt == BUNDLE else f"-{fmt}")
     if fmt == BUNDLE:
@@ -268,7 +268,7 @@ def stream_many(
         if grant_id not in sources:
             raise NotFound("No such grant.")
         check_usable(sources[grant_id].grant)
-    inputs = [s.input for s in sorted(sources.values(), key=lambda s: s.grant.article_id)]
+    inputs = [s.package_input() for s in sorted(sources.values(), key=lambda s: s.grant.article_id)]
     user_id = user.id if user else None
     log_downloads(
         [

@@ -296,8 +296,9 @@ def test_the_correction_note_is_in_every_format_and_schema_valid(
     source = package_sources.for_grants([grant.id], partner.id)[grant.id]
     from syndication import packaging
 
-    assert b'"pubstatus": "canceled"' in packaging.FILES["article.ninjs.json"].build(source.input)
-    canceled = packaging.FILES["article.newsml.xml"].build(source.input)
+    inp = source.package_input()
+    assert b'"pubstatus": "canceled"' in packaging.FILES["article.ninjs.json"].build(inp)
+    canceled = packaging.FILES["article.newsml.xml"].build(inp)
     assert b'qcode="stat:canceled"' in canceled and newsml_errors(canceled) == []
 
 

@@ -89,5 +89,5 @@ def test_staff_choose_the_version_for_a_partner_on_its_page(
     assert response.status_code == 302
     db.session.refresh(partner)
     assert partner.ninjs_version == "1.6"
-    assert source_of(grant).input.profile == "1.6"
-    assert packaging.FILES["article.ninjs.json"].build(source_of(grant).input).isascii()
+    assert source_of(grant).package_input().profile == "1.6"
+    assert packaging.FILES["article.ninjs.json"].build(source_of(grant).package_input()).isascii()

@@ -38,15 +38,16 @@ def test_an_imported_revision_stores_its_forms_and_every_package_is_the_one_buil
 ):
     assert _fits(seed_grant.article)
     source = source_of(seed_grant)
-    assert source.input.forms is not None
-    assert build_zip(source.input) == build_zip(replace(source.input, forms=None))
+    inp = source.package_input()
+    assert inp.forms is not None
+    assert build_zip(inp) == build_zip(replace(inp, forms=None))
 
 
 def test_a_correction_stores_the_forms_of_its_new_revision(seed_grant, correct):
     correct(seed_grant.article, "<p>The corrected text, with a <em>new</em> sentence.</p>")
     assert seed_grant.article.current_revision == 2
     assert _fits(seed_grant.article)
-    inp = source_of(seed_grant).input
+    inp = source_of(seed_grant).package_input()
     assert inp.forms.bodies[(True, True)].text == "The corrected text, with a new sentence."
     assert build_zip(inp) == build_zip(replace(inp, forms=None))
 
@@ -61,7 +62,8 @@ def test_a_stored_picture_file_and_a_rights_change_make_the_forms_again(
     assets.store_file(photo.id, image_bytes("PNG", (16, 9)), actor=None)
     after_file = _current(article).forms
     assert after_file != before and _fits(article)
-    assert b"images/harbour.png" in source_of(grant).input.forms.bodies[(True, True)].xhtml
+    forms = source_of(grant).package_input().forms
+    assert b"images/harbour.png" in forms.bodies[(True, True)].xhtml
 
     articles.update_rights(
         article,
@@ -74,7 +76,7 @@ def test_a_stored_picture_file_and_a_rights_change_make_the_forms_again(
         syndicatable_asset_ids=set(),  # the photo is not ours after all
     )
     assert _current(article).forms != after_file and _fits(article)
-    inp = source_of(grant).input
+    inp = source_of(grant).package_input()
     assert "harbour" not in inp.forms.bodies[(True, True)].html
     assert build_zip(inp) == build_zip(replace(inp, forms=None))
 
@@ -85,16 +87,16 @@ def test_revisions_from_before_forms_are_built_the_same_and_filled_by_the_upkeep
         sa.update(ArticleRevision).where(ArticleRevision.id == revision.id).values(forms=None)
     )
     db.session.expire_all()
-    scratch = replace(source_of(seed_grant).input, forms=None)
+    scratch = replace(source_of(seed_grant).package_input(), forms=None)
     # Read without stored forms: made in memory for the read, identical bytes, nothing written.
-    assert build_zip(source_of(seed_grant).input) == build_zip(scratch)
+    assert build_zip(source_of(seed_grant).package_input()) == build_zip(scratch)
     assert _current(seed_grant.article).forms is None
 
     assert package_sources.fill_forms(limit=10) >= 1
     db.session.expire_all()
     assert _fits(seed_grant.article)
     assert package_sources.fill_forms(limit=10) == 0
-    assert build_zip(source_of(seed_grant).input) == build_zip(scratch)
+    assert build_zip(source_of(seed_grant).package_input()) == build_zip(scratch)
 
 
 def test_staff_read_many_partners_grants_at_once_and_each_partner_only_its_own(
@@ -106,5 +108,5 @@ def test_staff_read_many_partners_grants_at_once_and_each_partner_only_its_own(
     everyone = package_sources.for_grants(ids, None)
     assert set(everyone) == set(ids)
     # One revision, read once: every grant's input shares its article and its forms.
-    assert len({id(source.input.forms) for source in everyone.values()}) == 1
+    assert len({id(source.package_input().forms) for source in everyone.values()}) == 1
     assert set(package_sources.for_grants(ids, first.id)) == {grants[0].id}
