@@ -26,7 +26,7 @@ from typing import Any
 import orjson
 import sqlalchemy as sa
 
-from syndication import heap, packaging
+from syndication import packaging
 from syndication.extensions import db
 from syndication.models import (
     Article,
@@ -362,9 +362,6 @@ def fill_forms(limit: int = 500) -> int:
     return filled
 
 
-# Every grant's terms and ODRL come back as a few dozen containers that live until its
-# package is built: the collector's passes over them were a third of the read.
-@heap.paused()
 def for_grants(grant_ids: Iterable[int], partner_id: int | None) -> dict[int, Source]:
     """The partner's grants among these ids, with their package inputs; others are absent.
 
