@@ -87,6 +87,11 @@ class Config:
     # And of partner catalogue pages, and apart of their rendered rows (views/catalogue.py).
     CATALOGUE_MEMORY_MB = float(os.environ.get("CATALOGUE_MEMORY_MB", "8"))
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
+    # With the shared storage (Redis) down, each process counts on its own until it is
+    # back, rather than the limited routes (login, the API, feeds) failing: the limits
+    # still hold, per process. A storage that does not answer is given up on quickly.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    RATELIMIT_STORAGE_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
     RATELIMIT_HEADERS_ENABLED = True  # X-RateLimit-* and Retry-After on every API answer
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120 per minute")
     # Password guessing: login attempts per client address.
