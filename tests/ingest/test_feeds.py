@@ -35,7 +35,8 @@ def rss(items: str, channel: str = "<link>https://example.org/</link>") -> bytes
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
         'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
         'xmlns:media="http://search.yahoo.com/mrss/" '
-        'xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">'
         f"<channel><title>T</title>{channel}{items}</channel></rss>"
     ).encode()
 
@@ -122,6 +123,34 @@ def test_guid_is_the_source_id_and_the_link_the_canonical_url() -> None:
     assert draft.canonical_url == "http://www.norm2782.com/2009/03/wth-reading-books/"
     assert draft.bylines == ["norm2782"]
     assert draft.tags[:2] == ["New Zealand", "Personal"]
+
+
+def test_one_category_is_one_tag_and_a_keywords_field_is_a_comma_list() -> None:
+    xml = (
+        "<item><title>A</title><guid>a</guid><category>Mayer, Marissa</category>"
+        "<dc:subject>Mergers, Acquisitions and Divestitures</dc:subject>"
+        "<media:keywords>tech, Yahoo , Verizon</media:keywords>"
+        "<itunes:keywords>podcast,tech</itunes:keywords></item>"
+    )
+    [draft] = parse_feed(rss(xml))
+    assert draft.tags == [
+        "Mayer, Marissa",
+        "Mergers, Acquisitions and Divestitures",
+        "tech",
+        "Yahoo",
+        "Verizon",
+        "podcast",
+    ]
+
+
+def test_an_atom_category_is_one_tag() -> None:
+    data = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><id>e1</id>'
+        b'<title>A</title><category term="mayer-marissa" label="Mayer, Marissa"/>'
+        b'<category term="Sudan,South Sudan"/></entry></feed>'
+    )
+    [draft] = parse_feed(data)
+    assert draft.tags == ["Mayer, Marissa", "Sudan,South Sudan"]
 
 
 def test_link_is_the_source_id_when_there_is_no_guid() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from syndication.ingest.detect import parse_any
 from syndication.ingest.drafts import ArticleDraft
 from syndication.ingest.errors import ImportFormatError
 from syndication.ingest.page import parse_page
@@ -85,6 +86,22 @@ def test_json_ld_and_meta_fill_what_the_page_text_lacks() -> None:
 def test_a_page_without_article_text_is_refused() -> None:
     with pytest.raises(ImportFormatError, match="no article text"):
         parse_page(b"<html><head><title>Empty</title></head><body> </body></html>")
+
+
+def test_an_article_tag_is_one_tag_and_a_keywords_meta_is_a_comma_list() -> None:
+    head = (
+        '<meta property="article:tag" content="Mayer, Marissa">'
+        '<meta property="article:tag" content="Yahoo! Inc">'
+        '<meta name="keywords" content="Verizon,  Mayer  Marissa, yahoo! inc">'
+        '<meta name="parsely-tags" content="tech,deals">'
+    )
+    [draft] = parse_page(_article(head, "Verizon buys Yahoo"))
+    # As read: the article:tag fields whole, then the lists' items.
+    assert draft.tags[:4] == ["Mayer, Marissa", "Yahoo! Inc", "Verizon", "Mayer Marissa"]
+    assert draft.tags[4:] == ["yahoo! inc", "tech", "deals"]
+    # As imported: each tag once, whatever its case or commas.
+    [draft] = parse_any(_article(head, "Verizon buys Yahoo"), "deal.html")
+    assert draft.tags == ["Mayer, Marissa", "Yahoo! Inc", "Verizon", "tech", "deals"]
 
 
 # --- headlines ------------------------------------------------------------------------------------
