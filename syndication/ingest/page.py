@@ -27,9 +27,10 @@ from trafilatura.htmlprocessing import build_html_output
 from syndication.ingest.boilerplate import strip_boilerplate
 from syndication.ingest.bylines import extract_bylines
 from syndication.ingest.charset import decode
-from syndication.ingest.drafts import ArticleDraft, AssetDraft, FileNotes
+from syndication.ingest.drafts import ArticleDraft, AssetDraft, FileNotes, Finding
 from syndication.ingest.enrich import absolute_url, collapse, finish_draft, parse_datetime, text_of
 from syndication.ingest.errors import ImportFormatError
+from syndication.ingest.notices import find_origin_notices
 from syndication.ingest.tidy import keyword_list
 
 _TITLE_SEPARATORS = ("|", "-", "–", "—", "·", ":", "_", "»", "::")
@@ -316,4 +317,20 @@ def parse_page(
         findings=bylines.findings(),
     )
     body = strip_boilerplate(build_html_output(document))
-    return [finish_draft(draft, body, base_url=base, known_footers=known_footers)]
+    draft = finish_draft(draft, body, base_url=base, known_footers=known_footers)
+    paragraphs = (document.text or "").splitlines()
+    _add_notices(draft, find_origin_notices(tree, headline_element, paragraphs))
+    return [draft]
+
+
+def _add_notices(draft: ArticleDraft, notices: list[Finding]) -> None:
+    """Record origin notices found around the article that its text's footer did not give."""
+    footers = [f for f in draft.findings if f.kind == "footer"]
+    for notice in notices:
+        if not any(
+            (notice.detail and notice.detail.casefold() == f.detail.casefold())
+            or collapse(notice.text).casefold() in collapse(f.text).casefold()
+            for f in footers
+        ):
+            draft.findings.append(notice)
+            footers.append(notice)
