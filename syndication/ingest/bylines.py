@@ -112,6 +112,23 @@ _NOT_AUTHORS = frozenset(
         "staff reporter", "contributor", "guest author",
     }
 )  # fmt: skip
+# Verbs that open a "By …" sentence naming no one: "By signing up you agree to our terms",
+# "By clicking Subscribe …", "By continuing to browse …".
+_BY_VERBS = frozenset(
+    {
+        "signing", "clicking", "continuing", "using", "submitting", "subscribing",
+        "registering", "entering", "creating", "providing", "accessing", "visiting",
+        "browsing", "proceeding", "checking", "ticking", "tapping", "selecting", "choosing",
+        "pressing", "downloading", "joining", "logging", "completing", "agreeing",
+        "accepting", "sharing", "giving", "purchasing", "buying", "staying", "scrolling",
+        "closing", "opting", "signing-up",
+    }
+)  # fmt: skip
+# Small words that sit between names without making a sentence ("in Kyiv and …", "für").
+_CONNECTORS = frozenset(
+    {"and", "with", "in", "for", "of", "the", "at", "from", "on", "und", "für", "aus", "im",
+     "et", "avec", "à", "en", "y", "e", "con", "para", "och", "og", "i", "a"}
+)  # fmt: skip
 _PEOPLE_SEPARATOR = re.compile(r"\s+(?:and|&|und|et|y|e|og|en|och|ja|i|és|a)\s+|\s*&\s*|\s*;\s*")
 _AVEC = re.compile(r"\(\s*(?:avec|with|mit|con|com|met|med)\s+(?P<others>[^()]+)\)?", re.IGNORECASE)
 _STRIP = " \t\n,;:|·-–—/•*()[]\"'“”‘’"
@@ -196,6 +213,32 @@ def _is_name(text: str) -> bool:
     return not (_looks_latin(text) and (len(words) > 7 or not any(w[:1].isupper() for w in words)))
 
 
+def _is_by_sentence(text: str) -> bool:
+    """True for what follows "By" in a sentence rather than a byline.
+
+    A verb phrase ("signing up you agree …", "Clicking Subscribe …") or a
+    sentence: two or more lower-case words that are neither small connecting
+    words nor a job title ("the time the votes were counted"). Only Latin
+    script is judged; the name's own cleaning does the rest.
+    """
+    words = [w.strip(_STRIP) for w in text.split()]
+    words = [w for w in words if w]
+    if not words or not _looks_latin(text):
+        return False
+    first = words[0].casefold()
+    if first in _BY_VERBS or (words[0][:1].islower() and first not in _PARTICLES | {"the"}):
+        return True
+    common = [
+        w
+        for w in words
+        if w[:1].islower()
+        and w.casefold() not in _CONNECTORS
+        and w.casefold() not in _PARTICLES
+        and not _is_job_word(w)
+    ]
+    return len(common) >= 2
+
+
 def _is_staff_desk(text: str) -> bool:
     """ "Our Foreign Staff", "Staff Reporter": a desk, not a person."""
     words = [w.casefold() for w in text.split()]
@@ -216,9 +259,12 @@ def clean_byline(raw: str, *, sites: Iterable[str] = ()) -> list[str]:
     text = unicodedata.normalize("NFC", " ".join((raw or "").split()))
     text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")
     text = _HANDLE.sub(" ", text)
+    label = _LABEL.match(text.strip(_STRIP))
     text = _LABEL.sub("", text.strip(_STRIP))
     text = _CJK_LABEL.sub("", text)
     text = _DATE_TAIL.sub("", text)
+    if label and _is_by_sentence(text):  # "By signing up you agree …": no one's name
+        return []
     others = []
     avec = _AVEC.search(text)
     if avec:  # "Martin Untersinger (avec Damien Leloup et Morgane Tual)"
@@ -468,7 +514,14 @@ def _visible_candidates(
     for element in header:
         for piece in (element.text, element.tail):
             line = " ".join((piece or "").split())
-            if 3 < len(line) <= 80 and _LABEL.match(line) and line[:1].isupper():
+            # A "By …" line that names no one (a sign-up box's "By signing up you
+            # agree …") is no byline: the search goes on to the next one.
+            if (
+                3 < len(line) <= 80
+                and _LABEL.match(line)
+                and line[:1].isupper()
+                and clean_byline(line, sites=sites)
+            ):
                 yield "By line", line
                 return
 

@@ -170,14 +170,17 @@ def parse_datetime(value: str | None, locales: list[str] | None = None) -> datet
         parsers = _DATE_PARSERS[1:]
     for parse in parsers:
         try:
-            parsed = parse(text)
-            # In UTC inside the try: a time at the calendar's very edge ("1 Jan 0001
-            # +0100") has no UTC time, and is no date rather than a failed import.
-            utc = as_utc(parsed) if parsed is not None else None
+            parsed = _year_as_written(parse(text), text)
         except (ValueError, TypeError, OverflowError, IndexError):
             continue
-        if utc is not None:
-            return utc
+        if parsed is None:
+            continue
+        try:
+            return as_utc(parsed)
+        except OverflowError:
+            # A time at the calendar's very edge ("1 Jan 0001 +0100") has no UTC time: it
+            # is no date, rather than a failed import or another parser's other reading.
+            return None
     shaped = _RFC822_SHAPE.fullmatch(text)
     if shaped is None:
         return _parse_dateparser(text, locales)
@@ -219,8 +222,8 @@ def _plain_rfc822_date(text: str) -> datetime | None:
     # As email.utils reckons an offset, minutes past 59 too; "-0000" says nothing of the
     # zone, and its naive time is taken for UTC, as "+0000" is.
     offset = int(hours) * 3600 + int(minutes) * 60 if sign else 0
-    if int(year) < 100:  # a two-digit year, which email.utils puts in 1969-2068
-        return None
+    # Four digits are the year written, "0001" too (email.utils would read 2001: see
+    # _year_as_written); the year 0 and the calendar's edges are no date, for the parsers.
     try:
         zone = timezone(timedelta(seconds=-offset if sign == "-" else offset))
         return datetime(
@@ -228,6 +231,30 @@ def _plain_rfc822_date(text: str) -> datetime | None:
         ).astimezone(UTC)
     except (ValueError, OverflowError):
         return None
+
+
+# A year of four digits below 100 ("0001"), alone: not part of a time, a zone or a number.
+_FOUR_DIGITS = re.compile(r"(?<![\d:.+-])\d{4}(?![\d:])")
+
+
+def _year_as_written(parsed: datetime | None, text: str) -> datetime | None:
+    """``parsed`` in the year ``text`` writes, when that is four digits below 100.
+
+    email.utils and dateutil take any year under 100 for a two-digit one ("0001" as
+    2001, "0099" as 1999), as RFC 2822 says only of years written with two digits.
+    When the date's only four-digit number is such a year and the parser read it so,
+    the year is put back (19xx and 20xx have the same days as xx); the year 0, which
+    the calendar lacks, raises ValueError: no date.
+    """
+    if parsed is None:
+        return None
+    numbers = _FOUR_DIGITS.findall(text)
+    if len(numbers) != 1 or not numbers[0].startswith("00"):
+        return parsed
+    year = int(numbers[0])
+    if parsed.year == year or parsed.year % 100 != year:
+        return parsed
+    return parsed.replace(year=year)
 
 
 def _parse_dateutil(text: str) -> datetime | None:

@@ -30,6 +30,7 @@ from syndication.ingest.enrich import (
     text_of,
 )
 from syndication.ingest.errors import ImportFormatError
+from syndication.ingest.tidy import keyword_list
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +40,8 @@ DC = "http://purl.org/dc/elements/1.1/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
 _MEDIA = frozenset({"http://search.yahoo.com/mrss/", "http://search.yahoo.com/mrss"})
+_ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+_NEWS = "http://www.google.com/schemas/sitemap-news/0.9"
 # RSS's own elements turn up without a namespace or in one of these (RSS 1.0, and
 # the UserLand and Netscape namespaces some generators put on <rss>): all mean the same.
 _RSS_CORE = frozenset(
@@ -176,6 +179,23 @@ def _media_text(children: _Children, local: str) -> str:
     return text_of(" ".join(texts)) if texts else ""  # most items lack most media fields
 
 
+def _keywords(item: _Children) -> list[str]:
+    """The tags of an item's keywords fields, which their formats define as comma lists.
+
+    ``<media:keywords>`` (also in ``<media:group>``), ``<itunes:keywords>`` and
+    Google News's ``<news:keywords>`` (also in ``<news:news>``); a category or
+    subject element, by contrast, is one tag.
+    """
+    elements = [e for ns in _MEDIA for e in item.get((ns, "keywords"), ())]
+    for parent in (
+        *(e for ns in _MEDIA for e in item.get((ns, "group"), ())),
+        *item.get((_NEWS, "news"), ()),
+    ):
+        elements += [e for e in parent if isinstance(e.tag, str) and e.tag.endswith("}keywords")]
+    elements += item.get((_ITUNES, "keywords"), []) + item.get((_NEWS, "keywords"), [])
+    return [tag for e in elements for tag in keyword_list(text_of(e.text))]
+
+
 def _assets(item: _Children, base: str) -> list[AssetDraft]:
     """Assets from media:content (also inside media:group), media:thumbnail and enclosures."""
     item_credit = _media_text(item, "credit")
@@ -237,9 +257,10 @@ def _rss_draft(
     authors = [
         e.text or "" for e in fields.get(("", "author"), []) + fields.get((DC, "creator"), [])
     ]
+    # One category or subject element is one tag, commas and all ("Mayer, Marissa").
     tags = [
         e.text or "" for e in fields.get(("", "category"), []) + fields.get((DC, "subject"), [])
-    ]
+    ] + _keywords(fields)
     base = _base(body_element, link, channel_link)
     draft = ArticleDraft(
         headline=text_of(_text(fields, ("", "title"), (DC, "title"))),
@@ -320,7 +341,8 @@ def _atom_draft(
         bylines=[_text(a, (ATOM, "name")) for a in authors],
         published_at=parse_datetime(_text(fields, (ATOM, "published"), (ATOM, "updated")), locales),
         updated_at=parse_datetime(_text(fields, (ATOM, "updated")), locales),
-        tags=[e.get("label") or e.get("term") or "" for e in fields.get((ATOM, "category"), ())],
+        tags=[e.get("label") or e.get("term") or "" for e in fields.get((ATOM, "category"), ())]
+        + _keywords(fields),
         language=_language_tag(entry.get(XML_LANG) or language),
         canonical_url=link,
         source_id=_text(fields, (ATOM, "id")) or link,

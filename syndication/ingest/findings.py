@@ -40,26 +40,45 @@ _MAX_FOOTER_PARAGRAPHS = 3
 # An organisation name: no sentence punctuation, so a footer pattern anchored at the
 # end cannot stretch over a real sentence; dots only inside a domain ("Example.com").
 _ORG = r"(?P<org>(?:[^.,;:!?\"]|\.(?=\S)){1,100}?)"
-_FOOTER_PATTERNS = tuple(
+# An origin named after "on", "in" or "by" is a publication, not a date ("on 3 March 2020").
+_NOT_A_DATE = (
+    r"(?!\d|(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d"
+    r"|(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\b)"
+)
+# What may close a notice: "Read the original article." (The Conversation's words).
+_READ_ORIGINAL = r"(?:\.?\s*read the original(?: article| story| post)?(?: here)?)?"
+# A republished piece's notice of where it first ran. Anchored at both ends: as a
+# sentence opener inside a real paragraph ("Republished with permission from the
+# family, the letter ...") they must not match.
+_ORIGIN_PATTERNS = tuple(
     re.compile(pattern, re.IGNORECASE)
     for pattern in (
-        # The Daily Caller News Foundation style, the format's canonical example.
-        rf"^content created by {_ORG} is available without charge\b",
-        r"^for licensing (?:opportunities|inquiries|enquiries|information)\b.{0,200}?"
-        r"\bcontact\b.{0,100}?[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
-        # The next three are anchored at both ends: as a sentence opener inside a
-        # real paragraph ("Republished with permission from the family, the letter
-        # ...") they must not match.
-        r"^(?:this|the) (?:article|story|piece|post|column|report) (?:was |is )?"
-        rf"(?:originally|first) (?:appeared|published|posted|ran) (?:on|in|at|by) {_ORG}"
-        r"(?:,? and is (?:re)?published (?:here )?with permission)?\.?$",
+        r"^(?:(?:a version of )?(?:this|the) (?:article|story|piece|post|column|report)"
+        r" (?:was |is )?)?(?:originally|first) (?:appeared|published|posted|ran)"
+        rf" (?:on|in|at|by) {_NOT_A_DATE}{_ORG}"
+        rf"(?:,? and is (?:re)?published (?:here )?with permission)?{_READ_ORIGINAL}\.?$",
         rf"^(?:this (?:article|story) is )?republished (?:with permission )?"
-        rf"(?:from|of|by|courtesy of) {_ORG}(?: under [^.]{{1,80}})?\.?$",
+        rf"(?:from|of|by|courtesy of) {_ORG}(?: under [^.]{{1,80}})?{_READ_ORIGINAL}\.?$",
         r"^republished with permission\.?$",
-        # "Copyright 2022 The Associated Press. All rights reserved." (the year is required)
+    )
+)
+_FOOTER_PATTERNS = (
+    *(
+        re.compile(pattern, re.IGNORECASE)
+        for pattern in (
+            # The Daily Caller News Foundation style, the format's canonical example.
+            rf"^content created by {_ORG} is available without charge\b",
+            r"^for licensing (?:opportunities|inquiries|enquiries|information)\b.{0,200}?"
+            r"\bcontact\b.{0,100}?[\w.+-]+@[\w-]+(?:\.[\w-]+)+",
+        )
+    ),
+    *_ORIGIN_PATTERNS,
+    # "Copyright 2022 The Associated Press. All rights reserved." (the year is required)
+    re.compile(
         rf"^(?:copyright\s*)?(?:©|\(c\))?\s*\d{{4}}(?:\s*[-–]\s*\d{{4}})?,?\s+{_ORG}[.,]"
         r"\s+all rights reserved\b",
-    )
+        re.IGNORECASE,
+    ),
 )
 
 
@@ -69,6 +88,23 @@ def _footer_organisation(text: str) -> str:
         if match and match.groupdict().get("org"):
             return match["org"].strip()
     return ""
+
+
+def origin_notice(text: str) -> Finding | None:
+    """A footer finding naming where a republished piece first ran, if ``text`` says only that.
+
+    "This post originally appeared on Grist.", "Republished with permission from
+    Kaiser Health News.": the whole text, not a sentence inside a longer one.
+    """
+    normalised = _normalise(text)
+    if len(normalised) > _MAX_FOOTER_CHARS:
+        return None
+    for pattern in _ORIGIN_PATTERNS:
+        match = pattern.search(normalised)
+        if match:
+            organisation = match.groupdict().get("org") or ""
+            return Finding(kind="footer", text=text.strip(), detail=organisation.strip())
+    return None
 
 
 def _is_generic_footer(paragraph: str) -> bool:

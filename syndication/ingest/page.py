@@ -27,9 +27,11 @@ from trafilatura.htmlprocessing import build_html_output
 from syndication.ingest.boilerplate import strip_boilerplate
 from syndication.ingest.bylines import extract_bylines
 from syndication.ingest.charset import decode
-from syndication.ingest.drafts import ArticleDraft, AssetDraft, FileNotes
+from syndication.ingest.drafts import ArticleDraft, AssetDraft, FileNotes, Finding
 from syndication.ingest.enrich import absolute_url, collapse, finish_draft, parse_datetime, text_of
 from syndication.ingest.errors import ImportFormatError
+from syndication.ingest.notices import find_origin_notices
+from syndication.ingest.tidy import keyword_list
 
 _TITLE_SEPARATORS = ("|", "-", "–", "—", "·", ":", "_", "»", "::")
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml\b[^>]*\?>")
@@ -80,6 +82,34 @@ def _meta(tree: HtmlElement, *names: str) -> str:
             if value.strip():
                 return collapse(value)
     return ""
+
+
+# --- tags -------------------------------------------------------------------------------------
+
+# Meta fields each holding one tag, and those holding a comma-separated list (as the
+# formats define them: Open Graph's article:tag is one tag a meta; keywords are a list).
+_ONE_TAG_METAS = frozenset({"article:tag", "dcterms.subject", "citation_keywords"})
+_TAG_LIST_METAS = frozenset({"keywords", "parsely-tags", "shareaholic:keywords", "tags"})
+
+
+def _tags(tree: HtmlElement, found: Sequence[str] | None) -> list[str]:
+    """The page's tags: each ``article:tag`` whole, each keywords list split on its commas.
+
+    The head's meta fields are those trafilatura reads, one tag elements before
+    lists (so "Mayer, Marissa" is the spelling kept, not its list's "Mayer
+    Marissa"). Without them, the tags trafilatura ``found`` in the page's tag
+    links, one a link.
+    """
+    single: list[str] = []
+    listed: list[str] = []
+    for meta in tree.iterfind(".//head/meta[@content]"):
+        name = (meta.get("property") or meta.get("name") or "").strip().lower()
+        if name in _ONE_TAG_METAS:
+            single.append(text_of(meta.get("content")))
+        elif name in _TAG_LIST_METAS:
+            listed += keyword_list(text_of(meta.get("content")))
+    tags = [t for t in single + listed if t]
+    return tags if tags else list(found or [])
 
 
 # --- the headline -------------------------------------------------------------------------------
@@ -278,7 +308,7 @@ def parse_page(
         bylines=bylines.names,
         published_at=_published(tree, article, document.date),
         section=(document.categories or [""])[0],
-        tags=list(document.tags or []),
+        tags=_tags(tree, document.tags),
         language=language.split("_")[0].lower(),
         canonical_url=canonical,
         source_id=canonical,
@@ -287,4 +317,20 @@ def parse_page(
         findings=bylines.findings(),
     )
     body = strip_boilerplate(build_html_output(document))
-    return [finish_draft(draft, body, base_url=base, known_footers=known_footers)]
+    draft = finish_draft(draft, body, base_url=base, known_footers=known_footers)
+    paragraphs = (document.text or "").splitlines()
+    _add_notices(draft, find_origin_notices(tree, headline_element, paragraphs))
+    return [draft]
+
+
+def _add_notices(draft: ArticleDraft, notices: list[Finding]) -> None:
+    """Record origin notices found around the article that its text's footer did not give."""
+    footers = [f for f in draft.findings if f.kind == "footer"]
+    for notice in notices:
+        if not any(
+            (notice.detail and notice.detail.casefold() == f.detail.casefold())
+            or collapse(notice.text).casefold() in collapse(f.text).casefold()
+            for f in footers
+        ):
+            draft.findings.append(notice)
+            footers.append(notice)

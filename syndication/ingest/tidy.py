@@ -1,9 +1,14 @@
-"""The last step of every import: each byline once, one tag per tag, no empty end paragraphs.
+"""The last step of every import: each byline once, each tag once, no empty end paragraphs.
 
 Pure. Sources repeat a byline in another case ("Jeffrey Gettleman", "JEFFREY
-GETTLEMAN"), join several tags into one with commas ("Sudan,South Sudan"),
-and open or close a body with an empty paragraph. Tidied here, at import, so
-every format of every package benefits.
+GETTLEMAN"), a tag in another case or with its commas written as spaces
+("Mayer, Marissa", "Mayer  Marissa"), and open or close a body with an empty
+paragraph. Tidied here, at import, so every format of every package benefits.
+
+Whether a comma separates tags is the format's business, not this step's: a
+field that the format defines as a comma-separated list (``<media:keywords>``,
+``<meta name="keywords">``) is split by its importer with :func:`keyword_list`;
+one category, term, subject or tag element is one tag, commas and all.
 """
 
 from __future__ import annotations
@@ -41,15 +46,41 @@ def tidy_bylines(bylines: Iterable[str]) -> list[str]:
     return list(kept.values())
 
 
+def keyword_list(value: str) -> list[str]:
+    """The keywords of a field written as one comma-separated list, trimmed, blanks dropped."""
+    return [text for text in (" ".join(part.split()) for part in value.split(",")) if text]
+
+
+def _tag_key(text: str) -> str:
+    # "Mayer, Marissa" and "Mayer  Marissa" (a list that could not hold the comma) are one tag.
+    return _key(text.replace(",", " "))
+
+
 def tidy_tags(tags: Iterable[str]) -> list[str]:
-    """Tags split on commas and trimmed, blanks dropped, each once whatever its case."""
+    """Tags trimmed, blanks dropped, each once whatever its case or commas; never split.
+
+    Of two spellings the first stays: importers give a tag element's own before a
+    keywords list's.
+    """
     kept: dict[str, str] = {}
     for tag in tags:
-        for part in tag.split(","):
-            text = " ".join(part.split())
-            if text:
-                kept.setdefault(_key(text), text)
-    return list(kept.values())
+        text = " ".join(tag.split())
+        if text:
+            kept.setdefault(_tag_key(text), text)
+    return [tag for key, tag in kept.items() if not _repeats_others(tag, key, kept)]
+
+
+def _repeats_others(tag: str, key: str, kept: dict[str, str]) -> bool:
+    """True for a tag that is the other tags joined by commas, not a tag of its own.
+
+    A page that puts its whole keywords list in one ``article:tag`` ("Streaming,
+    Forschung, Weltraum") also lists them one by one; "Mayer, Marissa" beside
+    neither "Mayer" nor "Marissa" stays.
+    """
+    if "," not in tag:
+        return False
+    parts = [_tag_key(part) for part in keyword_list(tag)]
+    return len(parts) > 1 and all(part in kept and part != key for part in parts)
 
 
 def trim_empty_paragraphs(html: str) -> str:

@@ -66,16 +66,15 @@ TAG_LENGTH = 100  # article_tags.tag
 
 
 def stored_tags(tags: list[str]) -> list[str]:
-    """Tags as stored: a page's keyword list given as one comma-separated tag is split,
-    and none is longer than the column (cut at a word)."""
+    """Tags as stored: each one whole, commas and all ("Mayer, Marissa"), and none longer
+    than the column (cut at a word). The importers split the fields that are lists."""
     out = set()
     for raw in tags:
-        for tag in (raw or "").split(","):
-            tag = " ".join(tag.split())
-            if len(tag) > TAG_LENGTH:
-                tag = tag[:TAG_LENGTH].rsplit(" ", 1)[0]
-            if tag:
-                out.add(tag)
+        tag = " ".join((raw or "").split())
+        if len(tag) > TAG_LENGTH:
+            tag = tag[:TAG_LENGTH].rsplit(" ", 1)[0]
+        if tag:
+            out.add(tag)
     return sorted(out)
 
 

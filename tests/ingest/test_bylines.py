@@ -7,6 +7,7 @@ from lxml import html as lxml_html
 
 from syndication.ingest.bylines import clean_byline, extract_bylines, site_names
 from syndication.ingest.page import parse_page
+from tests.ingest.corpus_figures import ARTICLES
 
 
 @pytest.mark.parametrize(
@@ -66,6 +67,15 @@ from syndication.ingest.page import parse_page
         ("JIJI", "The Japan Times", ["JIJI"]),
         ("BBC News", "BBC News", ["BBC News"]),
         ("JEFFREY GETTLEMAN", "", ["Jeffrey Gettleman"]),
+        # "By" sentences that name no one: a verb phrase, a sentence.
+        ("By signing up you agree to our", "", []),
+        ("By clicking Subscribe, you agree to our Terms", "", []),
+        ("By Continuing To Browse You Accept Cookies", "", []),
+        ("By using this site you accept our cookie policy", "", []),
+        ("By the time the votes were counted, Smith had won", "", []),
+        ("By the Associated Press", "", ["the Associated Press"]),
+        ("By Manning Marable", "", ["Manning Marable"]),
+        ("By Jane Doe in Kyiv and John Roe in Moscow", "", ["Jane Doe", "John Roe"]),
         # Furniture.
         ("Username", "", []),
         ("No Author", "", []),
@@ -163,3 +173,26 @@ def test_a_wire_byline_on_the_page_is_flagged() -> None:
     assert [(f.kind, f.detail) for f in draft.findings if f.kind == "wire_byline"] == [
         ("wire_byline", "AFP")
     ]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "By signing up you agree to our privacy policy.",
+        "By clicking Register, you accept our Terms of Use.",
+        "By continuing, you agree to the use of cookies.",
+    ],
+)
+def test_a_by_sentence_under_the_headline_is_no_byline_and_the_real_one_is_found(
+    sentence: str,
+) -> None:
+    header = f"<form><p>{sentence}</p></form><p>By Lois Lane</p>"
+    found = _bylines(_page("", header))
+    assert found.names == ["Lois Lane"] and found.chosen.source == "By line"
+    assert all(sentence not in f.text for f in found.findings())
+
+
+def test_the_locals_newsletter_sign_up_is_not_read_as_a_byline() -> None:
+    [draft] = parse_page((ARTICLES / "trafilatura-thelocal.se.tattooed.html").read_bytes())
+    assert draft.bylines == ["AFP/The Local"]
+    assert not [f for f in draft.findings if "signing up" in f.text]

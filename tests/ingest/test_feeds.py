@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from syndication.ingest.drafts import ArticleDraft
-from syndication.ingest.enrich import _plain_rfc822_date, as_utc
+from syndication.ingest.enrich import _plain_rfc822_date, as_utc, parse_datetime
 from syndication.ingest.errors import ImportFormatError
 from syndication.ingest.feeds import parse_feed
 
@@ -35,7 +35,8 @@ def rss(items: str, channel: str = "<link>https://example.org/</link>") -> bytes
         '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" '
         'xmlns:content="http://purl.org/rss/1.0/modules/content/" '
         'xmlns:media="http://search.yahoo.com/mrss/" '
-        'xmlns:dc="http://purl.org/dc/elements/1.1/">'
+        'xmlns:dc="http://purl.org/dc/elements/1.1/" '
+        'xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd">'
         f"<channel><title>T</title>{channel}{items}</channel></rss>"
     ).encode()
 
@@ -124,6 +125,34 @@ def test_guid_is_the_source_id_and_the_link_the_canonical_url() -> None:
     assert draft.tags[:2] == ["New Zealand", "Personal"]
 
 
+def test_one_category_is_one_tag_and_a_keywords_field_is_a_comma_list() -> None:
+    xml = (
+        "<item><title>A</title><guid>a</guid><category>Mayer, Marissa</category>"
+        "<dc:subject>Mergers, Acquisitions and Divestitures</dc:subject>"
+        "<media:keywords>tech, Yahoo , Verizon</media:keywords>"
+        "<itunes:keywords>podcast,tech</itunes:keywords></item>"
+    )
+    [draft] = parse_feed(rss(xml))
+    assert draft.tags == [
+        "Mayer, Marissa",
+        "Mergers, Acquisitions and Divestitures",
+        "tech",
+        "Yahoo",
+        "Verizon",
+        "podcast",
+    ]
+
+
+def test_an_atom_category_is_one_tag() -> None:
+    data = (
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>T</title><entry><id>e1</id>'
+        b'<title>A</title><category term="mayer-marissa" label="Mayer, Marissa"/>'
+        b'<category term="Sudan,South Sudan"/></entry></feed>'
+    )
+    [draft] = parse_feed(data)
+    assert draft.tags == ["Mayer, Marissa", "Sudan,South Sudan"]
+
+
 def test_link_is_the_source_id_when_there_is_no_guid() -> None:
     [draft] = parse_feed(rss("<item><title>A</title><link>https://example.org/a</link></item>"))
     assert draft.source_id == "https://example.org/a"
@@ -182,7 +211,13 @@ def test_a_plain_rfc822_date_is_read_as_email_utils_reads_it(text: str) -> None:
     found = _plain_rfc822_date(text)
     if found is None:
         return  # left to the parsers
-    expected = as_utc(parsedate_to_datetime(text))
+    expected = parsedate_to_datetime(text)
+    year = text.split()[3]
+    if int(year) < 100:
+        # Written with four digits, the year is the year written: email.utils would take
+        # "0001" for 2001. Its 2001 (or 1999) has the same days as year 1 (or 99).
+        expected = expected.replace(year=int(year))
+    expected = as_utc(expected)
     assert (found, repr(found)) == (expected, repr(expected))
 
 
@@ -194,6 +229,36 @@ def test_the_usual_rfc822_dates_are_read_without_the_parsers() -> None:
         2003, 6, 10, 4, tzinfo=UTC
     )
     assert _plain_rfc822_date("Wed, 31 Feb 2018 12:00:01 -0530") is None  # no such day
+
+
+@pytest.mark.parametrize(
+    ("written", "year"),
+    [
+        ("Mon, 01 Jan 0001 12:00:00 +0100", 1),
+        ("Fri, 01 Jan 0099 12:00:00 GMT", 99),
+        ("01 Jan 0050 12:00:00 +0000", 50),  # no weekday: email.utils reads it
+        ("Mon Jan 01 12:00:00 0001", 1),  # asctime's order
+        ("1 January 0001", 1),  # dateutil reads it
+        ("Mon, 01 Jan 01 12:00:00 GMT", 2001),  # two digits: RFC 2822's rule
+        ("Fri, 01 Jan 99 12:00:00 GMT", 1999),
+    ],
+)
+def test_a_year_written_with_four_digits_is_that_year(written: str, year: int) -> None:
+    """ "0001" is the year 1: only a two-digit year ("01") is read as 2001 or 1999."""
+    found = parse_datetime(written)
+    assert found is not None and found.year == year
+
+
+@pytest.mark.parametrize(
+    "written",
+    [
+        "Mon, 01 Jan 0001 00:00:00 +0100",  # 31 Dec of the year 0 in UTC
+        "01 Jan 0001 00:30:00 +0100",
+        "Sat, 01 Jan 0000 12:00:00 GMT",  # no year 0 in the calendar
+    ],
+)
+def test_a_four_digit_year_with_no_utc_time_is_no_date(written: str) -> None:
+    assert parse_datetime(written) is None
 
 
 # --- media and third parties -------------------------------------------------------------------

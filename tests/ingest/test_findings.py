@@ -12,6 +12,7 @@ from syndication.ingest.findings import (
     find_wire_bylines,
     is_third_party_credit,
     mark_promos,
+    origin_notice,
     split_footer,
 )
 
@@ -414,3 +415,36 @@ def test_a_parenthesis_that_is_no_agency_is_no_dateline() -> None:
 
     assert find_wire_dateline("WASHINGTON (Updated) - The Senate") == []
     assert find_wire_dateline("The minister (who spoke first) - said") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "organisation"),
+    [
+        ("This post originally appeared on Grist.", "Grist"),
+        ("A version of this story originally appeared in The Guardian", "The Guardian"),
+        ("Originally published at Yale Environment 360.", "Yale Environment 360"),
+        (
+            "This article is republished from The Conversation under a Creative Commons "
+            "license. Read the original article.",
+            "The Conversation",
+        ),
+        ("Republished with permission from Kaiser Health News.", "Kaiser Health News"),
+    ],
+)
+def test_an_origin_notice_names_where_the_piece_first_ran(text: str, organisation: str) -> None:
+    assert origin_notice(text) == Finding(kind="footer", text=text, detail=organisation)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "First published February 1, 2016: 1:28 AM ET",
+        "Originally published on 3 March 2020.",
+        "Originally published Jan. 5, 2021",
+        "It was originally called Zersetzung and was first used in Germany.",
+        "Content created by The Daily Caller News Foundation is available without charge.",
+        "Copyright 2022 The Associated Press. All rights reserved.",
+    ],
+)
+def test_dates_sentences_and_other_footers_are_no_origin_notice(text: str) -> None:
+    assert origin_notice(text) is None

@@ -57,7 +57,7 @@ def test_ninjs_1_shape_with_body_html_and_named_associations() -> None:
         "firstcreated": "2024-03-01T09:00:00+01:00",
         "located": "MIAMI",
         "body_html": "<p>The storm came ashore.</p><p>Republished with permission.</p>",
-        "subject": [{"name": "Weather", "code": "17000000"}],
+        "subject": [{"name": "Weather", "code": "17000000"}, {"name": "Mayer, Marissa"}],
         "pubstatus": "usable",
         "associations": {
             "featureimage": {
@@ -77,7 +77,7 @@ def test_ninjs_1_shape_with_body_html_and_named_associations() -> None:
     }
     [draft] = parse_ninjs(json.dumps(item).encode())
     assert draft.body_html == "<p>The storm came ashore.</p>"
-    assert draft.dateline == "MIAMI" and draft.tags == ["Weather"]
+    assert draft.dateline == "MIAMI" and draft.tags == ["Weather", "Mayer, Marissa"]
     assert draft.published_at == datetime(2024, 3, 1, 8, tzinfo=UTC)
     assert draft.updated_at == datetime(2024, 3, 1, 9, tzinfo=UTC)
     [photo] = draft.assets

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from syndication.ingest.detect import parse_any
 from syndication.ingest.drafts import ArticleDraft
 from syndication.ingest.errors import ImportFormatError
 from syndication.ingest.page import parse_page
@@ -85,6 +86,22 @@ def test_json_ld_and_meta_fill_what_the_page_text_lacks() -> None:
 def test_a_page_without_article_text_is_refused() -> None:
     with pytest.raises(ImportFormatError, match="no article text"):
         parse_page(b"<html><head><title>Empty</title></head><body> </body></html>")
+
+
+def test_an_article_tag_is_one_tag_and_a_keywords_meta_is_a_comma_list() -> None:
+    head = (
+        '<meta property="article:tag" content="Mayer, Marissa">'
+        '<meta property="article:tag" content="Yahoo! Inc">'
+        '<meta name="keywords" content="Verizon,  Mayer  Marissa, yahoo! inc">'
+        '<meta name="parsely-tags" content="tech,deals">'
+    )
+    [draft] = parse_page(_article(head, "Verizon buys Yahoo"))
+    # As read: the article:tag fields whole, then the lists' items.
+    assert draft.tags[:4] == ["Mayer, Marissa", "Yahoo! Inc", "Verizon", "Mayer Marissa"]
+    assert draft.tags[4:] == ["yahoo! inc", "tech", "deals"]
+    # As imported: each tag once, whatever its case or commas.
+    [draft] = parse_any(_article(head, "Verizon buys Yahoo"), "deal.html")
+    assert draft.tags == ["Mayer, Marissa", "Yahoo! Inc", "Verizon", "tech", "deals"]
 
 
 # --- headlines ------------------------------------------------------------------------------------
@@ -210,3 +227,105 @@ def test_inline_promos_are_left_for_the_promo_finding() -> None:
 
     promo = "<p>RELATED: <a href='https://x.example/5'>Barrier history</a></p>"
     assert "Barrier history" in strip_boilerplate(f"<html><body>{promo}</body></html>")
+
+
+# --- where a republished piece first ran ----------------------------------------------------------
+
+_STORY = "".join(
+    f"<p>Paragraph {n}: the flood barrier closed for the {n}th time this winter, officials "
+    f"said, as the river rose past the old stone bridge in the town centre.</p>"
+    for n in range(1, 7)
+)
+
+
+def _notice_page(around: str = "", inside: str = "", after: str = "") -> bytes:
+    """A page whose article sits in a wrapper with its headline; notices go where asked."""
+    return (
+        "<html><head><title>Flood barrier closes again</title></head><body>"
+        "<header><nav><a href='/'>The Riverside Gazette</a></nav></header><main>"
+        "<div class='story'><section class='title'><h1>Flood barrier closes again</h1></section>"
+        f"{around}<article>{_STORY}{inside}</article>{after}</div></main>"
+        "<footer class='site-footer'><p>This article originally appeared on Old Gazette.</p>"
+        "</footer></body></html>"
+    ).encode()
+
+
+def _origins(data: bytes) -> list[tuple[str, str]]:
+    [draft] = parse_page(data)
+    return [(f.text, f.detail) for f in draft.findings if f.kind == "footer"]
+
+
+def test_salons_notice_outside_its_article_records_grist_as_the_origin() -> None:
+    draft = page("trafilatura-salon.com.emissions.html")
+    assert [(f.text, f.detail) for f in draft.findings if f.kind == "footer"] == [
+        ("This post originally appeared on Grist.", "Grist")
+    ]
+
+
+def test_the_cnn_first_published_time_is_no_origin() -> None:
+    # "First published February 1, 2016: 1:28 AM ET" dates the page; it names no origin.
+    assert not [f for f in page("readability-cnn.html").findings if f.kind == "footer"]
+
+
+@pytest.mark.parametrize(
+    "notice",
+    [
+        "<p class='editors_note'><em>This story was originally published by "
+        "<a href='https://example.org/x'>ProPublica</a>.</em></p>",
+        "<div class='note'>Originally published in Yale Environment 360.</div>",
+        # The notice as a link to the original.
+        "<p><a href='https://e360.yale.edu/x'>Originally published in Yale Environment 360</a></p>",
+        "<p>This article is republished from The Conversation under a Creative Commons "
+        "license. Read the original article.</p>",
+    ],
+)
+def test_a_notice_beside_the_article_about_it_is_its_origin(notice: str) -> None:
+    found = _origins(_notice_page(around=notice))
+    assert len(found) == 1 and found[0][1] in {
+        "ProPublica",
+        "Yale Environment 360",
+        "The Conversation",
+    }
+    # After the article, as its footer in the same wrapper, too.
+    assert _origins(_notice_page(after=f"<footer>{notice}</footer>")) == found
+
+
+@pytest.mark.parametrize(
+    "elsewhere",
+    [
+        # Another story's teaser in a related list, or a list of links.
+        "<div class='related-stories'><h3>Dam bursts</h3>"
+        "<p>This story originally appeared on Other Wire.</p></div>",
+        "<ul><li><a href='/b'>Bridge</a> This story originally appeared on Other Wire.</li></ul>",
+        "<article class='card'><h3>Bridge</h3>"
+        "<p>This story originally appeared on Other Wire.</p></article>",
+        # A teaser card that is one link, a form, a sentence of a paragraph, a date.
+        "<a class='card' href='/b'><h3>Bridge</h3>"
+        "<p>This story originally appeared on Other Wire.</p></a>",
+        "<form><p>This story originally appeared on Other Wire.</p></form>",
+        "<p>Readers asked whether this story originally appeared on Other Wire; it did not.</p>",
+        "<p>Originally published on 3 March 2020.</p>",
+    ],
+)
+def test_a_notice_about_another_story_or_the_site_is_no_origin(elsewhere: str) -> None:
+    # The site footer's notice (in every page here) is never this article's either.
+    assert _origins(_notice_page(after=elsewhere)) == []
+
+
+def test_a_notice_in_the_article_text_is_recorded_once() -> None:
+    notice = "<p>This article originally appeared on The Conversation.</p>"
+    assert _origins(_notice_page(inside=notice, around=notice)) == [
+        ("This article originally appeared on The Conversation.", "The Conversation")
+    ]
+
+
+def test_with_the_headline_far_from_the_article_the_sites_footer_is_still_no_origin() -> None:
+    data = (
+        "<html><head><title>Flood barrier closes again</title></head><body>"
+        "<div class='top'><h1>Flood barrier closes again</h1></div>"
+        "<main><p class='dek-note'>This story first appeared in The River Times.</p>"
+        f"<article>{_STORY}</article></main>"
+        "<footer><p>This article originally appeared on Old Gazette.</p></footer>"
+        "<aside><p>This story originally appeared on Other Wire.</p></aside></body></html>"
+    ).encode()
+    assert _origins(data) == [("This story first appeared in The River Times.", "The River Times")]

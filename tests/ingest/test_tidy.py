@@ -10,11 +10,19 @@ from hypothesis import strategies as st
 from lxml import html as lxml_html
 
 from syndication.ingest.detect import parse_any
-from syndication.ingest.tidy import _TRAILING, tidy_bylines, tidy_tags, trim_empty_paragraphs
+from syndication.ingest.tidy import (
+    _TRAILING,
+    keyword_list,
+    tidy_bylines,
+    tidy_tags,
+    trim_empty_paragraphs,
+)
 from syndication.packaging.bundle import package_files
 from tests.packaging import CORPUS, make_input, seed_article
 
 NYTIMES = CORPUS / "articles" / "readability-nytimes-1.html"
+NYTIMES_2 = CORPUS / "articles" / "readability-nytimes-2.html"
+WINFUTURE = CORPUS / "articles" / "trafilatura-winfuture.de-NASA.html"
 
 
 def _nytimes():
@@ -33,14 +41,40 @@ def test_a_byline_the_page_gives_in_two_cases_is_kept_once_in_the_readers_case()
     assert _nytimes().bylines == ["Jeffrey Gettleman"]
 
 
-def test_tags_joined_by_commas_are_split_trimmed_and_kept_once() -> None:
-    # The page's keywords repeat its four subjects as one comma-joined tag.
+def test_a_keywords_list_is_split_on_its_commas_and_each_tag_kept_once() -> None:
+    # The page's keywords meta repeats its four article:tag subjects as one comma-joined list.
     assert _nytimes().tags == ["Embargoes and Sanctions", "Sudan", "South Sudan", "United States"]
-    assert tidy_tags(["U.S. , poverty ,", " ", "Poverty", "welfare state"]) == [
+    assert keyword_list("U.S. , poverty ,, welfare state ") == ["U.S.", "poverty", "welfare state"]
+    assert tidy_tags(["U.S.", " ", "poverty", "Poverty", "welfare  state"]) == [
         "U.S.",
         "poverty",
         "welfare state",
     ]
+
+
+def test_a_tag_with_a_comma_is_one_tag_and_its_spelling_without_the_comma_the_same() -> None:
+    # article:tag "Mayer, Marissa" and "Mergers, Acquisitions and Divestitures"; the keywords
+    # meta writes the same subjects with their commas as spaces ("Mayer  Marissa").
+    (draft,) = parse_any(NYTIMES_2.read_bytes(), NYTIMES_2.name)
+    assert draft.tags == [
+        "Mergers, Acquisitions and Divestitures",
+        "Yahoo! Inc",
+        "Verizon Communications Inc",
+        "Mayer, Marissa",
+    ]
+    assert tidy_tags(["Mayer, Marissa", "Sudan,South Sudan"]) == [
+        "Mayer, Marissa",
+        "Sudan,South Sudan",
+    ]
+
+
+def test_a_tag_that_is_the_other_tags_joined_by_commas_is_dropped() -> None:
+    # winfuture.de puts its whole keywords list in one article:tag, beside the list itself.
+    (draft,) = parse_any(WINFUTURE.read_bytes(), WINFUTURE.name)
+    assert draft.tags[:3] == ["Streaming", "Forschung", "Wissenschaft"]
+    assert not [tag for tag in draft.tags if "," in tag]
+    assert tidy_tags(["Sudan,South Sudan", "Sudan", "South Sudan"]) == ["Sudan", "South Sudan"]
+    assert tidy_tags(["Mayer, Marissa", "Mayer"]) == ["Mayer, Marissa", "Mayer"]
 
 
 def test_empty_paragraphs_at_either_end_of_a_body_are_dropped() -> None:

@@ -91,6 +91,17 @@ def test_two_posts_sharing_a_guid_are_two_articles_known_by_post_id() -> None:
     ]
 
 
+def test_a_post_tag_term_with_a_comma_is_one_tag() -> None:
+    terms = (
+        '<category domain="post_tag" nicename="mayer-marissa"><![CDATA[Mayer, Marissa]]></category>'
+        '<category domain="post_tag" nicename="yahoo">Yahoo</category>'
+        '<category domain="category" nicename="tech">Tech, Media</category></item>'
+    )
+    [draft] = parse_wxr(_wxr(_post(1, "Deal", "g1").replace("</item>", terms)))
+    assert draft.tags == ["Mayer, Marissa", "Yahoo"]
+    assert draft.section == "Tech, Media"
+
+
 def test_an_export_with_no_posts_is_refused_saying_so() -> None:
     page = _post(1, "About", "g1").replace("<wp:post_type>post", "<wp:post_type>page")
     with pytest.raises(ImportFormatError, match=r"no posts to import \(1 page\)"):

@@ -50,6 +50,16 @@ def test_the_javascript_link_probe_is_never_stored_as_the_canonical_url() -> Non
     assert report.findings == {"dropped_url": 1}
 
 
+def test_a_category_with_a_comma_is_stored_as_one_tag_and_a_keywords_list_split() -> None:
+    feed = rss(
+        "<item><title>Deal</title><guid>deal</guid><category>Mayer, Marissa</category>"
+        '<media:keywords xmlns:media="http://search.yahoo.com/mrss/">tech, Yahoo</media:keywords>'
+        "<description>Verizon buys Yahoo.</description></item>"
+    )
+    [outcome] = importing.import_file(feed, "deal.xml").items
+    assert db.session.get(Article, outcome.article_id).tags == ["Mayer, Marissa", "Yahoo", "tech"]
+
+
 def test_the_report_counts_what_was_created_revised_unchanged_and_skipped() -> None:
     first = rss(item("One", "https://wire.example/1") + item("Two", "https://wire.example/2"))
     report = importing.import_file(first, "wire.xml")
