@@ -246,20 +246,27 @@ class ArticleTag(db.Model):
 
 
 class CatalogueVersion(db.Model):
-    """One counter that every change to the articles or their tags moves on.
+    """Counters that every change to the articles or their tags moves on; their sum is
+    the catalogue's version.
 
     Moved by the database itself (triggers on ``articles`` and ``article_tags``,
-    migration 0032), whoever writes, in the writing transaction: a reader sees the
-    new number exactly when it sees the change. What the catalogue shows is made
-    from the articles alone, so pages kept under one number stay right until it
-    moves (views/catalogue.py).
+    migrations 0033 and 0036), whoever writes, in the writing transaction: a reader
+    sees the new sum exactly when it sees the change. On PostgreSQL each connection
+    moves its own row of 16, so that writers do not queue on one row's lock; SQLite
+    has one. What the catalogue shows is made from the articles alone, so pages kept
+    under one version stay right until it moves (views/catalogue.py).
     """
 
     __tablename__ = "catalogue_versions"
-    __table_args__ = (sa.CheckConstraint("id = 1", name="single_row"),)
+    __table_args__ = (sa.CheckConstraint("id BETWEEN 1 AND 16", name="shard"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, default=1)
     version: Mapped[int] = mapped_column(sa.BigInteger, default=1)
+
+    @classmethod
+    def current(cls) -> sa.ScalarSelect[int]:
+        """The version: the counters' sum, as a subquery of any statement."""
+        return sa.select(sa.cast(sa.func.sum(cls.version), sa.BigInteger)).scalar_subquery()
 
 
 class ImportFinding(TimestampMixin, db.Model):

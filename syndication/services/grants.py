@@ -69,12 +69,12 @@ _HELD_BY = (
     .group_by(Grant.article_id)
 )
 _HELD = _HELD_BY.subquery("held")
-# The catalogue's one version row with each held article beside it (or none).
+# The catalogue's version with each held article beside it (or none).
+_VERSION = sa.select(CatalogueVersion.current().label("version")).subquery("catalogue")
 _HELD_AT_VERSION = (
-    sa.select(CatalogueVersion.version, _HELD.c.article_id, _HELD.c.grant_id)
-    .select_from(CatalogueVersion)
+    sa.select(_VERSION.c.version, _HELD.c.article_id, _HELD.c.grant_id)
+    .select_from(_VERSION)
     .outerjoin(_HELD, sa.true())
-    .where(CatalogueVersion.id == 1)
 )
 
 

@@ -599,7 +599,7 @@ def catalogue_version() -> int:
     return db.session.scalar(_CATALOGUE_VERSION)
 
 
-_CATALOGUE_VERSION = sa.select(CatalogueVersion.version).where(CatalogueVersion.id == 1)
+_CATALOGUE_VERSION = sa.select(CatalogueVersion.current())
 
 
 def sections(*, offered_only: bool = False, version: int | None = None) -> list[str]:
