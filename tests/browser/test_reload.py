@@ -13,7 +13,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import Browser, Page, expect
 
-from syndication.demo.loader import SEED_HEADLINE
+from syndication.demo.loader import DEMO_PASSWORD, SEED_HEADLINE
 from syndication.extensions import db
 from syndication.models import (
     Article,
@@ -22,10 +22,13 @@ from syndication.models import (
     Notice,
     NoticeDelivery,
     NoticeKind,
+    OutletType,
     Partner,
+    PartnerStatus,
+    Role,
     SyndicationPolicy,
 )
-from syndication.services import grants, notices
+from syndication.services import grants, notices, users
 from tests.browser.conftest import log_in
 
 TABLES = (
@@ -334,3 +337,48 @@ def test_without_scripts_a_confirmation_page_asks_first(server, live_app, browse
     page.get_by_role("button", name="Yes, go ahead").click()
     expect(page.get_by_text("nojs-colleague@example.org is deactivated")).to_be_visible()
     context.close()
+
+
+def test_reloading_after_a_bundle_download_downloads_nothing_again(
+    server, live_app, browser: Browser
+):
+    # The one form answered with a file, not a redirect: the browser saves the zip and
+    # stays on the page the form was on, so a reload asks for that page, not the zip.
+    with live_app.test_request_context():
+        partner = Partner(
+            name="Bundle Reload Courier",
+            website="https://bundlereload.example",
+            outlet_type=OutletType.NEWSPAPER,
+            contact_name="Bea Bundle",
+            contact_email="bea@bundlereload.example",
+            monthly_unique_visitors=300_000,
+            status=PartnerStatus.APPROVED,
+        )
+        db.session.add(partner)
+        db.session.flush()
+        editor = users.create_user(
+            "bea@bundlereload.example", Role.PARTNER, password=DEMO_PASSWORD, partner=partner
+        )
+        seed = db.session.scalar(sa.select(Article).where(Article.headline == SEED_HEADLINE))
+        (result,) = grants.request_articles(partner, [seed.id], requested_by=editor)
+        assert result.grant is not None
+        db.session.commit()
+    context = browser.new_context(accept_downloads=True)
+    page = context.new_page()
+    try:
+        log_in(page, server, "bea@bundlereload.example")
+        page.goto(f"{server}/portal/")
+        page.locator("input[name=grant_id]").first.check()
+        r = Reloads(page, live_app)
+        before = r.counts()
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Download selected as one bundle").click()
+        assert download.value.suggested_filename.endswith(".zip")
+        sent = r.counts()
+        assert sent["downloads"] > before["downloads"]
+        page.reload()
+        page.wait_for_load_state()
+        assert r.counts() == sent, "reloading downloaded the bundle again"
+        assert r.methods[-1] == "GET" and page.url.rstrip("/").endswith("/portal")
+    finally:
+        context.close()
