@@ -188,10 +188,15 @@ def test_a_runs_report_items_move_to_rows_of_their_own_and_back(make_article):
     """0035 on the suite's database, in the test's transaction: the JSON list of a run
     made before it becomes rows the service reads, and the downgrade folds them back."""
     migration = _migration("0035_import_run_items")
-    operations = Operations(MigrationContext.configure(db.session.connection()))
+    context = MigrationContext.configure(db.session.connection())
+
+    def migrate(step) -> None:
+        with Operations.context(context):
+            step()
+        db.session.commit()
+
     first, second = make_article(headline="First story"), make_article(headline="Second story")
-    with Operations.context(operations.migration_context):
-        migration.downgrade()
+    migrate(migration.downgrade)
     items = [
         [first.id, "created", True, {"footer": 1}],
         [second.id, "revised", False, {}],
@@ -210,9 +215,7 @@ def test_a_runs_report_items_move_to_rows_of_their_own_and_back(make_article):
     db.session.add_all([before, waiting])
     db.session.commit()
 
-    with Operations.context(operations.migration_context):
-        migration.upgrade()
-    db.session.commit()
+    migrate(migration.upgrade)
     db.session.refresh(before)
     assert before.report == header
     report = importing.report_of(before)
@@ -226,12 +229,9 @@ def test_a_runs_report_items_move_to_rows_of_their_own_and_back(make_article):
     ]
     assert importing.report_of(waiting).items == []
 
-    with Operations.context(operations.migration_context):
-        migration.downgrade()
-    db.session.commit()
+    migrate(migration.downgrade)
     db.session.refresh(before)
     db.session.refresh(waiting)
     assert before.report == header | {"items": items}
     assert waiting.report == {}
-    with Operations.context(operations.migration_context):
-        migration.upgrade()
+    migrate(migration.upgrade)
