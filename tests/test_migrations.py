@@ -15,7 +15,8 @@ from flask_migrate import downgrade, upgrade
 from config import TestingConfig
 from syndication import create_app
 from syndication.extensions import db
-from syndication.models import Article
+from syndication.models import Article, ImportRun
+from syndication.services import importing
 from syndication.services.search import include_object, is_search_object
 from tests.conftest import ROOT, migrated_app
 
@@ -181,3 +182,56 @@ def test_every_migration_downgrades_to_base_and_upgrades_again(tmp_path):
         assert _tables(db.engine) == {}
         upgrade()
         assert _tables(db.engine) == before
+
+
+def test_a_runs_report_items_move_to_rows_of_their_own_and_back(make_article):
+    """0035 on the suite's database, in the test's transaction: the JSON list of a run
+    made before it becomes rows the service reads, and the downgrade folds them back."""
+    migration = _migration("0035_import_run_items")
+    context = MigrationContext.configure(db.session.connection())
+
+    def migrate(step) -> None:
+        with Operations.context(context):
+            step()
+        db.session.commit()
+
+    first, second = make_article(headline="First story"), make_article(headline="Second story")
+    migrate(migration.downgrade)
+    items = [
+        [first.id, "created", True, {"footer": 1}],
+        [second.id, "revised", False, {}],
+        [first.id + second.id + 1000, "unchanged", False, {}],  # an article deleted since
+    ]
+    header = {
+        "importer": "feed",
+        "encoding": ["utf-8", "declared"],
+        "skipped": [["Draft", "not published"]],
+        "notes": [],
+    }
+    before = ImportRun(
+        filename="old.xml", size=1, done=3, total=3, report=header | {"items": items}
+    )
+    waiting = ImportRun(filename="waiting.xml", size=1, done=0, report={})
+    db.session.add_all([before, waiting])
+    db.session.commit()
+
+    migrate(migration.upgrade)
+    db.session.refresh(before)
+    assert before.report == header
+    report = importing.report_of(before)
+    assert report.summary() == "4 found: 1 created, 1 revised, 1 unchanged, 1 skipped"
+    assert [
+        (i.article_id, i.headline, i.state, i.awaiting_review, i.findings) for i in report.items
+    ] == [
+        (first.id, "First story", "created", True, {"footer": 1}),
+        (second.id, "Second story", "revised", False, {}),
+        (first.id + second.id + 1000, "", "unchanged", False, {}),
+    ]
+    assert importing.report_of(waiting).items == []
+
+    migrate(migration.downgrade)
+    db.session.refresh(before)
+    db.session.refresh(waiting)
+    assert before.report == header | {"items": items}
+    assert waiting.report == {}
+    migrate(migration.upgrade)

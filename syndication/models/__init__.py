@@ -22,7 +22,7 @@ from syndication.models.articles import (
     Origin,
     SyndicationPolicy,
 )
-from syndication.models.imports import ImportRun
+from syndication.models.imports import ImportRun, ImportRunItem
 from syndication.models.jobs import Job, WorkerBeat
 from syndication.models.licensing import (
     ArticleRequest,
@@ -100,6 +100,7 @@ __all__ = [
     "HitVerdict",
     "ImportFinding",
     "ImportRun",
+    "ImportRunItem",
     "IntakeState",
     "Job",
     "LoginSession",

@@ -12,6 +12,9 @@ A file too large to import while a request waits (``IMPORT_INLINE_MAX_BYTES``,
 (:func:`resume`) stores its items a batch per transaction, each batch committed
 with the count of items done, so a worker lost mid-way resumes after the last
 committed batch: the file is imported resumably, item by item, never half a batch.
+The run's report is a header (what reading the file found) and a row per stored
+item (:class:`~syndication.models.ImportRunItem`), each batch inserting its own
+rows: a batch costs the same whether it is the first or the three hundredth.
 """
 
 from __future__ import annotations
@@ -27,7 +30,7 @@ from flask import current_app
 from syndication.extensions import db
 from syndication.ingest.detect import Reading, read_file
 from syndication.ingest.drafts import ArticleDraft, Skipped
-from syndication.models import ImportRun, IntakeState, Job, User
+from syndication.models import ImportRun, ImportRunItem, IntakeState, Job, User
 from syndication.models.base import utcnow
 from syndication.policy.jobs import JobState
 from syndication.services import audit, jobs, settings
@@ -317,19 +320,19 @@ def resume(run_id: int, *, now: datetime | None = None, batch: int | None = None
                 _store_one(draft, filename, reading.importer, actor)
                 for draft in drafts[start : start + batch]
             ]
-            report = {**header, "items": list(run.report.get("items", []))}
-            report["items"] += [
-                [o.article_id, o.state, o.awaiting_review, o.findings] for o in outcomes
-            ]
+            # The header is written once (it is the same for every batch of the file).
+            values = {} if run.report == header else {"report": header}
             moved = db.session.execute(
                 sa.update(ImportRun)
                 .where(ImportRun.id == run.id, ImportRun.done == start)
-                .values(done=start + len(outcomes), total=len(drafts), report=report)
+                .values(done=start + len(outcomes), total=len(drafts), **values)
                 .execution_options(synchronize_session=False)
             ).rowcount
             if not moved:  # another worker stored this batch first
                 db.session.rollback()
                 return
+            # Only now, after the count moved: a worker that lost the race inserts nothing.
+            _add_items(run.id, start, outcomes)
             if run.job_id is not None:
                 jobs.renew_lease(run.job_id, now=started + (utcnow() - clock))
             db.session.commit()
@@ -340,6 +343,28 @@ def resume(run_id: int, *, now: datetime | None = None, batch: int | None = None
             "Import %s: %s of %s items stored", run_id, start + len(outcomes), len(drafts)
         )
     _finish(run, actor, started + (utcnow() - clock))
+
+
+def _add_items(run_id: int, start: int, outcomes: list[ItemOutcome]) -> None:
+    """Insert a batch's report lines, from position ``start``, in one statement.
+
+    The caller's transaction is the batch's: its rows commit with its count of
+    items done, or not at all. The (run, position) key refuses a line twice.
+    """
+    db.session.execute(
+        sa.insert(ImportRunItem),
+        [
+            {
+                "run_id": run_id,
+                "position": position,
+                "article_id": o.article_id,
+                "state": o.state,
+                "awaiting_review": o.awaiting_review,
+                "findings": o.findings,
+            }
+            for position, o in enumerate(outcomes, start)
+        ],
+    )
 
 
 def _finish(run: ImportRun, actor: User | None, now: datetime) -> None:
@@ -355,14 +380,19 @@ def _finish(run: ImportRun, actor: User | None, now: datetime) -> None:
         db.session.rollback()
         return
     db.session.refresh(run)
-    items = run.report.get("items", [])
-    counts = Counter(item[1] for item in items)
+    counts = dict(
+        db.session.execute(
+            sa.select(ImportRunItem.state, sa.func.count())
+            .where(ImportRunItem.run_id == run.id)
+            .group_by(ImportRunItem.state)
+        ).all()
+    )
     audit.record(
         actor,
         "import_finished",
         run,
         file=run.filename,
-        found=len(items) + len(run.report.get("skipped", [])),
+        found=sum(counts.values()) + len(run.report.get("skipped", [])),
         error=run.error[:200],
         **{state: counts.get(state, 0) for state in ("created", "revised", "unchanged")},
     )
@@ -440,8 +470,17 @@ def progress(run: ImportRun) -> Progress:
 def report_of(run: ImportRun) -> ImportReport:
     """The report of a background import, so far; headlines read back from the articles."""
     data = run.report or {}
-    items = data.get("items", [])
-    headlines = {a.id: a.headline for a in by_ids([item[0] for item in items])}
+    items = db.session.execute(
+        sa.select(
+            ImportRunItem.article_id,
+            ImportRunItem.state,
+            ImportRunItem.awaiting_review,
+            ImportRunItem.findings,
+        )
+        .where(ImportRunItem.run_id == run.id)
+        .order_by(ImportRunItem.position)
+    ).all()
+    headlines = {a.id: a.headline for a in by_ids([item.article_id for item in items])}
     encoding = data.get("encoding", ["", ""])
     return ImportReport(
         filename=run.filename,

@@ -12,12 +12,13 @@ import re
 import signal
 from datetime import timedelta
 
+import pytest
 import sqlalchemy as sa
 from click.testing import CliRunner
 
 from syndication.cli import articles_cli
 from syndication.extensions import db
-from syndication.models import Article, AuditEvent, ImportRun, Job, Role
+from syndication.models import Article, AuditEvent, ImportRun, ImportRunItem, Job, Role
 from syndication.models.base import utcnow
 from syndication.policy.jobs import JobState
 from syndication.services import importing, jobs
@@ -51,6 +52,17 @@ def generated_feed(items: int, paragraphs: int = 3, *, site: str = "news.example
 
 def _articles() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Article))
+
+
+def _positions(run_id: int) -> list[int]:
+    """The positions of the run's report lines, as stored, in order."""
+    return list(
+        db.session.scalars(
+            sa.select(ImportRunItem.position)
+            .where(ImportRunItem.run_id == run_id)
+            .order_by(ImportRunItem.position)
+        )
+    )
 
 
 def _staff(client, auth, make_user):
@@ -132,13 +144,13 @@ def test_each_batch_commits_whole_and_a_second_delivery_stores_nothing_twice(app
     importing.resume(run.id, batch=100)
     db.session.refresh(run)
     assert (run.done, run.total, _articles()) == (250, 250, 250)
-    created = [item[1] for item in run.report["items"]]
+    created = [item.state for item in importing.report_of(run).items]
     assert created == ["created"] * 250
     # The same job delivered again (a duplicate message, the sweep): nothing more happens.
     worker.drain()
     importing.resume(run.id, batch=100)
     db.session.refresh(run)
-    assert (run.done, _articles(), len(run.report["items"])) == (250, 250, 250)
+    assert (run.done, _articles(), _positions(run.id)) == (250, 250, list(range(250)))
     assert db.session.get(Job, job_id).state is JobState.DONE
     finished = db.session.scalars(
         sa.select(AuditEvent).where(
@@ -146,6 +158,51 @@ def test_each_batch_commits_whole_and_a_second_delivery_stores_nothing_twice(app
         )
     ).all()
     assert len(finished) == 1 and finished[0].data["created"] == 250
+
+
+def test_a_report_of_several_batches_reads_back_in_the_files_order(app, statements):
+    """Each batch inserts its own report lines, in one statement, and reads none before it."""
+    importing.import_file(generated_feed(5, paragraphs=2), "earlier.xml")
+    importing.import_file(generated_feed(3, paragraphs=1), "earlier-again.xml")
+    # Stories 0-2 are stored as this file has them, 3-4 differ, the rest are new.
+    run = importing.queue(generated_feed(250, paragraphs=1), "batches.xml")
+    statements.clear()
+    importing.resume(run.id, batch=100)
+
+    touching = [s.split()[0] for s in statements if "import_run_items" in s]
+    # Three batches, three INSERTs; the one read is the finish counting the states.
+    assert touching == ["INSERT", "INSERT", "INSERT", "SELECT"]
+    db.session.refresh(run)
+    assert "items" not in run.report and run.report["importer"] == "feed"
+    assert _positions(run.id) == list(range(250))
+    report = importing.report_of(run)
+    assert report.summary() == "250 found: 245 created, 2 revised, 3 unchanged, 0 skipped"
+    assert [item.headline for item in report.items] == [f"Story number {n}" for n in range(250)]
+    assert [item.state for item in report.items[:6]] == ["unchanged"] * 3 + ["revised"] * 2 + [
+        "created"
+    ]
+    assert all(item.awaiting_review for item in report.items[5:])
+    finished = db.session.scalar(
+        sa.select(AuditEvent).where(
+            AuditEvent.action == "import_finished", AuditEvent.object_id == run.id
+        )
+    )
+    assert {k: finished.data[k] for k in ("found", "created", "revised", "unchanged")} == {
+        "found": 250,
+        "created": 245,
+        "revised": 2,
+        "unchanged": 3,
+    }
+
+
+def test_a_report_line_is_stored_once_and_goes_with_its_run(app):
+    run = importing.queue(generated_feed(3, paragraphs=1), "once.xml")
+    importing.resume(run.id)
+    line = {"run_id": run.id, "position": 1, "article_id": 1, "state": "created"}
+    with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
+        db.session.execute(sa.insert(ImportRunItem).values(**line, awaiting_review=True))
+    db.session.execute(sa.delete(ImportRun).where(ImportRun.id == run.id))
+    assert _positions(run.id) == []
 
 
 def test_a_file_that_cannot_be_read_ends_its_import_with_the_reason(
@@ -196,7 +253,8 @@ def test_a_worker_killed_mid_file_leaves_whole_batches_and_another_resumes(
         run = db.session.get(ImportRun, run_id)
         stored = _articles() - before
         assert run.done % 50 == 0 and 50 <= run.done < 400, "whole batches only"
-        assert stored == run.done == len(run.report["items"])
+        # Every committed batch left its report lines, and no line of a batch it did not commit.
+        assert stored == run.done and _positions(run_id) == list(range(run.done))
         assert db.session.get(Job, job_id).state is JobState.RUNNING  # its lease holds it
         db.session.rollback()
 
@@ -213,7 +271,12 @@ def test_a_worker_killed_mid_file_leaves_whole_batches_and_another_resumes(
         db.session.expire_all()
         run = db.session.get(ImportRun, run_id)
         assert (run.done, run.total, _articles() - before) == (400, 400, 400)
-        assert [item[1] for item in run.report["items"]] == ["created"] * 400
+        # Resumed where the dead worker stopped: each line once, in the file's order.
+        assert _positions(run_id) == list(range(400))
+        report = importing.report_of(run)
+        assert [item.state for item in report.items] == ["created"] * 400
+        assert [item.headline for item in report.items] == [f"Story number {n}" for n in range(400)]
+        assert len({item.article_id for item in report.items}) == 400
         assert db.session.get(Job, job_id).state is JobState.DONE
         queue_of(separate_app).flush()
 
@@ -227,3 +290,23 @@ def test_staff_only_see_background_imports(client, auth, make_user, make_partner
     auth.logout()
     _staff(client, auth, make_user)
     assert client.get(f"/staff/articles/imports/{run.id + 1000}").status_code == 404
+
+
+def test_a_finished_imports_report_is_shown_to_staff_only(client, auth, make_user, make_partner):
+    run = importing.queue(generated_feed(3, paragraphs=1), "three.xml")
+    importing.resume(run.id)
+    page = f"/staff/articles/imports/{run.id}"
+    assert client.get(page).status_code == 302  # to the login page
+    auth.login(make_user(Role.PARTNER, partner=make_partner()).email)
+    refused = client.get(page)
+    assert refused.status_code == 403 and "Story number" not in refused.text
+    assert client.get(f"{page}/progress").status_code == 403
+    auth.logout()
+    _staff(client, auth, make_user)
+    shown = client.get(page).text
+    assert "3 found: 3 created, 0 revised, 0 unchanged, 0 skipped" in shown
+    assert (
+        shown.index("Story number 0")
+        < shown.index("Story number 1")
+        < shown.index("Story number 2")
+    )
