@@ -1,7 +1,7 @@
 """catalogue version shards: the version is the sum of a few rows, one moved per connection
 
 Revision ID: 0036_catalogue_version_shards
-Revises: 0034_headline_lookup
+Revises: 0035_import_run_items
 Create Date: 2026-12-08 00:30:00.000000
 
 With one counter row, every transaction that wrote the articles or their tags held
@@ -19,7 +19,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0036_catalogue_version_shards"
-down_revision = "0034_headline_lookup"
+down_revision = "0035_import_run_items"
 branch_labels = None
 depends_on = None
 
