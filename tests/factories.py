@@ -68,27 +68,30 @@ def make_user():
     return make
 
 
+def new_partner(status: PartnerStatus = PartnerStatus.APPROVED, **kw) -> Partner:
+    """A partner of its own outlet, committed (in whatever app context is current: the
+    test's, or the browser tests' live server's)."""
+    n = next(_counter)
+    partner = Partner(
+        name=kw.pop("name", f"Partner Outlet {n}"),
+        website=f"https://outlet{n}.example",
+        outlet_type=OutletType.NEWSPAPER,
+        contact_name="Pat Contact",
+        contact_email=f"pat@outlet{n}.example",
+        monthly_unique_visitors=kw.pop("monthly_unique_visitors", 250_000),
+        status=status,
+        tier=PartnerTier.STANDARD if status is not PartnerStatus.APPLIED else None,
+        domains=[PartnerDomain(domain=f"outlet{n}.example")],
+        **kw,
+    )
+    db.session.add(partner)
+    db.session.commit()
+    return partner
+
+
 @pytest.fixture
 def make_partner():
-    def make(status: PartnerStatus = PartnerStatus.APPROVED, **kw) -> Partner:
-        n = next(_counter)
-        partner = Partner(
-            name=kw.pop("name", f"Partner Outlet {n}"),
-            website=f"https://outlet{n}.example",
-            outlet_type=OutletType.NEWSPAPER,
-            contact_name="Pat Contact",
-            contact_email=f"pat@outlet{n}.example",
-            monthly_unique_visitors=kw.pop("monthly_unique_visitors", 250_000),
-            status=status,
-            tier=PartnerTier.STANDARD if status is not PartnerStatus.APPLIED else None,
-            domains=[PartnerDomain(domain=f"outlet{n}.example")],
-            **kw,
-        )
-        db.session.add(partner)
-        db.session.commit()
-        return partner
-
-    return make
+    return new_partner
 
 
 @pytest.fixture

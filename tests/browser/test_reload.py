@@ -22,14 +22,13 @@ from syndication.models import (
     Notice,
     NoticeDelivery,
     NoticeKind,
-    OutletType,
     Partner,
-    PartnerStatus,
     Role,
     SyndicationPolicy,
 )
 from syndication.services import grants, notices, users
 from tests.browser.conftest import log_in
+from tests.factories import new_partner
 
 TABLES = (
     "audit_events",
@@ -345,17 +344,7 @@ def test_reloading_after_a_bundle_download_downloads_nothing_again(
     # The one form answered with a file, not a redirect: the browser saves the zip and
     # stays on the page the form was on, so a reload asks for that page, not the zip.
     with live_app.test_request_context():
-        partner = Partner(
-            name="Bundle Reload Courier",
-            website="https://bundlereload.example",
-            outlet_type=OutletType.NEWSPAPER,
-            contact_name="Bea Bundle",
-            contact_email="bea@bundlereload.example",
-            monthly_unique_visitors=300_000,
-            status=PartnerStatus.APPROVED,
-        )
-        db.session.add(partner)
-        db.session.flush()
+        partner = new_partner(name="Bundle Reload Courier")
         editor = users.create_user(
             "bea@bundlereload.example", Role.PARTNER, password=DEMO_PASSWORD, partner=partner
         )
