@@ -314,6 +314,8 @@ def resume(run_id: int, *, now: datetime | None = None, batch: int | None = None
         db.session.refresh(run)
         start = run.done
         if start >= len(drafts):
+            if run.report != header:  # no batch wrote it: every item was skipped
+                run.report = header
             break
         try:
             outcomes = [

@@ -205,6 +205,16 @@ def test_a_report_line_is_stored_once_and_goes_with_its_run(app):
     assert _positions(run.id) == []
 
 
+def test_a_queued_file_whose_every_item_is_skipped_reports_why(app, shared_dir):
+    export = shared_dir / "corpus" / "wxr" / "importer-serialized-postmeta-cdata.xml"
+    run = importing.queue(export.read_bytes(), "drafts.xml")
+    importing.resume(run.id)
+    report = importing.report_of(run)
+    assert report.items == []
+    assert [s.reason for s in report.skipped] == ["a draft: not published"]
+    assert report.importer == "wxr"
+
+
 def test_a_file_that_cannot_be_read_ends_its_import_with_the_reason(
     app, client, auth, make_user, worker
 ):
