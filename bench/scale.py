@@ -32,7 +32,8 @@ and a date range, for staff and partners; a partner's grants (its staff page, an
 list 20 pages deep); the staff request queue; the most-held article's page with its
 holders; the API's article list 20 pages deep. Each is printed as median and p95 in
 milliseconds beside two floors measured in the same run: a primary-key fetch of one
-article (the ratio column) and the app's cheapest request (``/healthz``).
+article (the ratio column) and the app's cheapest request (``/healthz``). Then an
+import of 100 new articles into the archive, timed per item (each import deleted after).
 Target (issue 24): every one under 50 ms median on PostgreSQL.
 """
 
@@ -739,6 +740,47 @@ def measure(app: Flask, fixture: Fixture, runs: int, only: str | None) -> list[t
     return medians
 
 
+IMPORTED = 100  # new articles per timed import
+
+
+def import_feed(round_: int) -> bytes:
+    """An RSS feed of IMPORTED new stories, a tenth of them under one recurring headline."""
+    items = []
+    for n in range(IMPORTED):
+        title = "Letters to the editor" if n % 10 == 0 else f"Council story {round_}-{n}"
+        items.append(
+            f"<item><title>{title}</title><guid>bench-import-{round_}-{n}</guid>"
+            f"<link>https://news.example.org/bench-import/{round_}/{n}</link>"
+            f"<description>&lt;p&gt;Story {round_}-{n} of the timed import, in a few"
+            " words of its own.&lt;/p&gt;</description></item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel>'
+        f"<title>Bench wire</title><link>https://news.example.org/</link>{''.join(items)}"
+        "</channel></rss>"
+    ).encode()
+
+
+def import_into(app: Flask, rounds: int = 3) -> None:
+    """Time importing IMPORTED new articles into the archive (each import then deleted)."""
+    from syndication.services import importing
+
+    per_item = []
+    with app.app_context():
+        for round_ in range(rounds):
+            feed = import_feed(round_)
+            started = time.perf_counter()
+            report = importing.import_file(feed, "bench-import.xml")
+            per_item.append((time.perf_counter() - started) * 1000 / IMPORTED)
+            ids = [item.article_id for item in report.items]
+            db.session.execute(sa.delete(Article).where(Article.id.in_(ids)))
+            db.session.commit()
+        db.session.remove()
+    print(f"\nan import of {IMPORTED} new articles into the archive (a tenth under one recurring"
+          f" headline): median {statistics.median(per_item):.1f} ms an item"
+          f" over {rounds} imports, each deleted after")  # fmt: skip
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--server", default=DEFAULT_SERVER, help="a PostgreSQL server URL")
@@ -771,6 +813,8 @@ def main() -> None:
             fixture = accounts()
             db.session.remove()
         medians = measure(app, fixture, args.runs, args.only)
+        if not args.only:
+            import_into(app)
         with app.app_context():
             db.engine.dispose()
         worst = max(medians, key=lambda m: m[1])
