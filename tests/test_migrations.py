@@ -15,7 +15,8 @@ from flask_migrate import downgrade, upgrade
 from config import TestingConfig
 from syndication import create_app
 from syndication.extensions import db
-from syndication.models import Article, ImportRun
+from syndication.models import Article, ImportFile, ImportRun
+from syndication.models.base import utcnow
 from syndication.services import importing
 from syndication.services.search import include_object, is_search_object
 from tests.conftest import ROOT, migrated_app
@@ -234,4 +235,33 @@ def test_a_runs_report_items_move_to_rows_of_their_own_and_back(make_article):
     db.session.refresh(waiting)
     assert before.report == header | {"items": items}
     assert waiting.report == {}
+    migrate(migration.upgrade)
+
+
+def test_a_waiting_files_bytes_move_to_a_table_of_their_own_and_back() -> None:
+    """0037 on the suite's database, in the test's transaction: a queued file's bytes
+    leave its run's row for import_files, and the downgrade puts them back."""
+    migration = _migration("0037_import_files")
+    context = MigrationContext.configure(db.session.connection())
+
+    def migrate(step) -> None:
+        with Operations.context(context):
+            step()
+        db.session.commit()
+
+    migrate(migration.downgrade)
+    waiting = db.session.scalar(
+        sa.text(
+            "INSERT INTO import_runs (filename, headline, url, size, data, done, report,"
+            " error, created_at) VALUES ('big.xml', '', '', 5, :data, 0, '{}', '', :now)"
+            " RETURNING id"
+        ),
+        {"data": b"<rss>", "now": utcnow()},
+    )
+    db.session.commit()
+    migrate(migration.upgrade)
+    assert db.session.get(ImportFile, waiting).data == b"<rss>"
+    migrate(migration.downgrade)
+    back = sa.text("SELECT data FROM import_runs WHERE id = :id")
+    assert bytes(db.session.scalar(back, {"id": waiting})) == b"<rss>"
     migrate(migration.upgrade)

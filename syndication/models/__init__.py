@@ -22,7 +22,7 @@ from syndication.models.articles import (
     Origin,
     SyndicationPolicy,
 )
-from syndication.models.imports import ImportRun, ImportRunItem
+from syndication.models.imports import ImportFile, ImportRun, ImportRunItem
 from syndication.models.jobs import Job, WorkerBeat
 from syndication.models.licensing import (
     ArticleRequest,
@@ -98,6 +98,7 @@ __all__ = [
     "Grant",
     "GrantStatus",
     "HitVerdict",
+    "ImportFile",
     "ImportFinding",
     "ImportRun",
     "ImportRunItem",

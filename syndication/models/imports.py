@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, deferred, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
 from syndication.extensions import db
 from syndication.models.base import TimestampMixin, UTCDateTime
 
 
 class ImportRun(TimestampMixin, db.Model):
-    """One uploaded file on its way in: its bytes until done, how far it got, its report.
+    """One uploaded file on its way in: how far it got, its report (its bytes: ImportFile).
 
     A background job stores its items in batches, each committed with ``done``,
     so a worker lost mid-way resumes after the last committed batch and nothing
@@ -36,8 +36,6 @@ class ImportRun(TimestampMixin, db.Model):
     headline: Mapped[str] = mapped_column(sa.String(500), default="")
     url: Mapped[str] = mapped_column(sa.String(1000), default="")
     size: Mapped[int] = mapped_column(sa.BigInteger)
-    # The file itself, kept (in the database every worker reaches) until the import ends.
-    data: Mapped[bytes | None] = deferred(mapped_column(sa.LargeBinary))
     # Items found once the file was read (None until then), and how many are stored.
     total: Mapped[int | None]
     done: Mapped[int] = mapped_column(default=0)
@@ -73,3 +71,16 @@ class ImportRunItem(db.Model):
     awaiting_review: Mapped[bool]
     # Findings on the item, by kind: {"footer": 1}.
     findings: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+
+
+class ImportFile(db.Model):
+    """A queued file's bytes, kept (in the database every worker reaches) until its import
+    ends. Apart from its run: each batch moves the run's count, and an UPDATE of a row
+    holding the file would write tens of MB again (SQLite rewrites the whole row)."""
+
+    __tablename__ = "import_files"
+
+    run_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("import_runs.id", ondelete="CASCADE"), primary_key=True
+    )
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary)

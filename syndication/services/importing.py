@@ -30,7 +30,7 @@ from flask import current_app
 from syndication.extensions import db
 from syndication.ingest.detect import Reading, read_file
 from syndication.ingest.drafts import ArticleDraft, Skipped
-from syndication.models import ImportRun, ImportRunItem, IntakeState, Job, User
+from syndication.models import ImportFile, ImportRun, ImportRunItem, IntakeState, Job, User
 from syndication.models.base import utcnow
 from syndication.policy.jobs import JobState
 from syndication.services import audit, jobs, settings
@@ -265,13 +265,13 @@ def queue(
         headline=(headline or "")[:500],
         url=url[:1000],
         size=len(data),
-        data=data,
         done=0,
         report={},
         error="",
     )
     db.session.add(run)
     db.session.flush()
+    db.session.add(ImportFile(run_id=run.id, data=data))
     run.job_id = jobs.add(IMPORT_JOB, {"run_id": run.id}).id
     audit.record(actor, "import_queued", run, file=run.filename, size=run.size)
     db.session.commit()
@@ -293,7 +293,8 @@ def resume(run_id: int, *, now: datetime | None = None, batch: int | None = None
     if run is None or run.finished_at is not None:
         return
     actor = db.session.get(User, run.actor_id) if run.actor_id is not None else None
-    data, filename, headline, url = run.data or b"", run.filename, run.headline, run.url
+    data = db.session.scalar(sa.select(ImportFile.data).where(ImportFile.run_id == run.id)) or b""
+    filename, headline, url = run.filename, run.headline, run.url
     db.session.commit()  # end the read: no snapshot is held while a large file is parsed
     try:
         reading = read(data, filename, headline=headline or None, url=url)
@@ -374,13 +375,14 @@ def _finish(run: ImportRun, actor: User | None, now: datetime) -> None:
     ended = db.session.execute(
         sa.update(ImportRun)
         .where(ImportRun.id == run.id, ImportRun.finished_at.is_(None))
-        # The file is no longer needed; its report stays.
-        .values(finished_at=now, data=None)
+        .values(finished_at=now)
         .execution_options(synchronize_session=False)
     ).rowcount
     if not ended:
         db.session.rollback()
         return
+    # The file is no longer needed; its report stays.
+    db.session.execute(sa.delete(ImportFile).where(ImportFile.run_id == run.id))
     db.session.refresh(run)
     counts = dict(
         db.session.execute(

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 from syndication.cli import articles_cli
 from syndication.extensions import db
-from syndication.models import Article, AuditEvent, ImportRun, ImportRunItem, Job, Role
+from syndication.models import Article, AuditEvent, ImportFile, ImportRun, ImportRunItem, Job, Role
 from syndication.models.base import utcnow
 from syndication.policy.jobs import JobState
 from syndication.services import importing, jobs
@@ -97,7 +97,7 @@ def test_the_probes_30_mb_feed_of_3000_items_is_queued_by_the_request_and_import
     db.session.expire_all()
     run = db.session.get(ImportRun, run_id)
     assert (run.total, run.done, run.error) == (3000, 3000, "")
-    assert run.finished_at is not None and run.data is None
+    assert run.finished_at is not None and db.session.get(ImportFile, run.id) is None
     assert _articles() == before + 3000
     progress = client.get(f"/staff/articles/imports/{run_id}/progress").json
     assert progress | {"message": ""} == {
