@@ -363,14 +363,15 @@ def fill_forms(limit: int = 500) -> int:
 
 
 def for_grants(grant_ids: Iterable[int], partner_id: int | None) -> dict[int, Source]:
-    """The partner's grants among these ids, with their package inputs; others are absent.
+    """The partner's grants among these ids, with what their packages are made from (a
+    :class:`Source` each); others are absent.
 
     ``partner_id`` None reads any partner's grants: for staff and the system
     (a bench, checks of copies), never for a partner's request. Four queries
     whatever the number of grants: the grants, their articles (current revision,
     its stored forms and the organisation), tags, assets. Each article's revision
-    is read, and its forms loaded, once, shared by every grant of it. The inputs
-    are built whatever the grants' state: callers decide whether a grant may be used.
+    is read, and its forms loaded, once, shared by every grant of it. Sources are
+    made whatever the grants' state: callers decide whether a grant may be used.
     """
     ids = sorted(set(grant_ids))
     if not ids:
