@@ -279,11 +279,15 @@ def measure(label: str, cases: list[Case], runs: int) -> tuple[float, float]:
     floor: list[float] = []
     scratch: list[float] = []
     gc.collect()
+    # The build and its floor interleaved, so that both meet the same state of the
+    # machine; the build from scratch apart, after them: between the two it would leave
+    # the caches full of its own work for the next build, not for the floor after it.
     for _ in range(runs):
         for case in cases:
             full += _timings(lambda c=case: build_zip(c.input()), 1)
         for files, moment in floors:
             floor += _timings(lambda f=files, m=moment: zip_files(f, m), 1)
+    for _ in range(runs):
         for case in cases:
             scratch += _timings(lambda c=case: build_zip(c.input(stored=False)), 1)
     size = sum(len(b) for b in floors[0][0].values())

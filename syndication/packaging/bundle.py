@@ -17,12 +17,13 @@ import re
 import zipfile
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
+from functools import lru_cache
 
 import orjson
 
 import syndication.packaging as packaging
 from syndication.packaging import manifest
-from syndication.packaging.inputs import PackageInput
+from syndication.packaging.inputs import REVISIONS_KEPT, AssetInput, PackageInput
 
 BUNDLE_VERSION = 1
 _PERMISSIONS = 0o100644 << 16  # a regular file, rw-r--r--
@@ -86,8 +87,14 @@ def _write(archive: zipfile.ZipFile, name: str, data: bytes, date_time: tuple[in
 
 def credits_text(inp: PackageInput) -> bytes:
     """images/CREDITS.txt: each shipped image with its caption, credit and rights holder."""
-    lines = [f"Image credits for: {inp.article.headline}", ""]
-    for name, asset in inp.images():
+    return _credits(inp.article.headline, inp.image_refs())
+
+
+@lru_cache(maxsize=REVISIONS_KEPT)
+def _credits(headline: str, images: tuple[tuple[str, AssetInput, int], ...]) -> bytes:
+    # The same for every grant of the revision: written once (the images' facts, not bytes).
+    lines = [f"Image credits for: {headline}", ""]
+    for name, asset, _ in images:
         lines.append(name)
         if asset.caption:
             lines.append(f"  Caption: {asset.caption}")

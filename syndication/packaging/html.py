@@ -91,7 +91,7 @@ def _snippet(inp: PackageInput, fmt: str) -> list[str | bytes]:
     if terms["footer"]:
         parts.append(f'<p class="syndication-footer">{terms["footer"]}</p>')
     if terms["tracking_pixel"] and inp.tracking_pixel_url:
-        parts.append(pixel_tag(inp.tracking_pixel_url))
+        parts.append(pixel_line(inp))
     parts.append(_ARTICLE_END)
     return parts
 
@@ -105,6 +105,12 @@ def pixel_tag(url: str) -> str:
         f'<img src="{escape(url)}" width="1" height="1" alt=""'
         ' style="border:0;width:1px;height:1px" referrerpolicy="no-referrer-when-downgrade">'
     )
+
+
+def pixel_line(inp: PackageInput) -> bytes:
+    """The package's pixel tag (:func:`pixel_tag`) as UTF-8, made once for its three files."""
+    url = inp.tracking_pixel_url or ""
+    return inp.cached("pixel_tag", lambda: pixel_tag(url).encode())
 
 
 def build(inp: PackageInput) -> bytes:
@@ -121,7 +127,7 @@ def build_page(inp: PackageInput) -> bytes:
         head.append(lines.canonical)
     if terms["noindex"]:
         head.append(_NOINDEX)
-    head.append(f'<script type="application/ld+json">{jsonld.script_json(inp)}</script>')
+    head.append(b'<script type="application/ld+json">' + jsonld.script_json(inp) + b"</script>")
     head.append(_STYLE_TO_MAIN)
     grant = inp.grant
     snippet = _snippet(inp, "page_html")

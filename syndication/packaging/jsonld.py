@@ -154,14 +154,16 @@ def _script_safe(raw: bytes) -> bytes:
     return raw.replace(b"<", b"\\u003c").replace(b">", b"\\u003e").replace(b"&", b"\\u0026")
 
 
-def script_whole(inp: PackageInput) -> str:
-    """The JSON-LD safe to place inside <script>: no "</script>" or "<!--" can form."""
-    return _script_safe(orjson.dumps(document(inp), option=orjson.OPT_SORT_KEYS)).decode()
+def script_whole(inp: PackageInput) -> bytes:
+    """The JSON-LD safe to place inside <script>, as UTF-8: no "</script>" or "<!--" can
+    form."""
+    return _script_safe(orjson.dumps(document(inp), option=orjson.OPT_SORT_KEYS))
 
 
-def script_json(inp: PackageInput) -> str:
-    """:func:`script_whole`'s text, joined from the revision's template and the grant's values."""
+def script_json(inp: PackageInput) -> bytes:
+    """:func:`script_whole`'s bytes, joined from the revision's template and the grant's
+    values."""
     template, values = _grant_template(inp, script=True)
     if template is None:
         return script_whole(inp)
-    return template.join([_script_safe(value) for value in values]).decode()
+    return template.join([_script_safe(value) for value in values])

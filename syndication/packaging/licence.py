@@ -5,7 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 from functools import lru_cache
 
-from syndication.packaging.inputs import PackageInput
+from syndication.packaging.inputs import (
+    REVISIONS_KEPT,
+    ArticleRevision,
+    Organisation,
+    PackageInput,
+)
 
 # English month names whatever the server's locale (strftime's %B follows it).
 _MONTHS = (
@@ -33,10 +38,32 @@ def _when(value: str | None) -> str | None:
     return f"{text} (UTC{sign}{hours:02d}:{minutes:02d})"
 
 
+@lru_cache(maxsize=REVISIONS_KEPT)
+def _fixed_lines(article: ArticleRevision, org: Organisation) -> tuple[str, str]:
+    """THE ARTICLE's lines, and CONTACT's up to the licence's own address: the same for
+    every grant of the revision, so written once."""
+    about = (
+        "THE ARTICLE",
+        f"  Headline:  {article.headline}",
+        f"  Original:  {article.canonical_url}",
+        f"  Revision:  {article.revision}, of {_when(article.updated_at.isoformat())}",
+    )
+    contact = (
+        "CONTACT",
+        f"  {org.name}, {org.url}",
+        f"  Licensing questions: {org.licensing_email}",
+        "",
+        "The same terms, machine-readable (ODRL), are in manifest.json.",
+        "Whether this licence still holds (valid, expired, revoked or taken down):",
+    )
+    return "\n".join(about), "\n".join(contact)
+
+
 def build(inp: PackageInput) -> bytes:
     """Who may republish what, when, under which restrictions, carrying which credit and footer."""
     article, org, grant = inp.article, inp.organisation, inp.grant
     terms = inp.terms
+    about, contact = _fixed_lines(article, org)
     text_terms = inp.format_terms("text")
     valid_from = _when(terms.get("valid_from"))
     valid_until = _when(terms.get("valid_until"))
@@ -48,10 +75,7 @@ def build(inp: PackageInput) -> bytes:
         f" (grant {grant.grant_id}, rule set version {terms.get('rule_set_version')})"
         " and do not change with later rule edits.",
         "",
-        "THE ARTICLE",
-        f"  Headline:  {article.headline}",
-        f"  Original:  {article.canonical_url}",
-        f"  Revision:  {article.revision}, of {_when(article.updated_at.isoformat())}",
+        about,
         "",
         "WHEN",
     ]
@@ -81,12 +105,7 @@ def build(inp: PackageInput) -> bytes:
         )
     lines += [
         "",
-        "CONTACT",
-        f"  {org.name}, {org.url}",
-        f"  Licensing questions: {org.licensing_email}",
-        "",
-        "The same terms, machine-readable (ODRL), are in manifest.json.",
-        "Whether this licence still holds (valid, expired, revoked or taken down):",
+        contact,
         f"  {inp.licence_uri}",
         "",
     ]

@@ -17,12 +17,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from html import escape as html_escape
-from typing import Any
+from typing import Any, NamedTuple
 
 from syndication.packaging import splice
-from syndication.packaging.html import pixel_tag
-from syndication.packaging.inputs import PackageInput, PreparedBody
+from syndication.packaging.html import pixel_line
+from syndication.packaging.inputs import (
+    REVISIONS_KEPT,
+    ArticleRevision,
+    PackageInput,
+    PreparedBody,
+)
 from syndication.packaging.markup import Element
 from syndication.packaging.text import TextWriter
 
@@ -367,32 +373,54 @@ def prepared_markdown(prepared: PreparedBody) -> str:
     return "\n\n".join(_WRITER.blocks(prepared.nodes))
 
 
+class _Lines(NamedTuple):
+    """The lines that the revision alone decides, escaped and encoded once for every
+    grant's file (b"" = none)."""
+
+    headline: bytes
+    dek: bytes
+    dateline: bytes
+    note: bytes
+    canonical: bytes  # the link to the original when the terms give no text for it
+
+
+@lru_cache(maxsize=REVISIONS_KEPT)
+def _lines(article: ArticleRevision) -> _Lines:
+    return _Lines(
+        f"# {escape(article.headline)}".encode(),
+        f"*{escape(article.dek)}*".encode() if article.dek else b"",
+        _WRITER.finish_block(escape(article.dateline)).encode() if article.dateline else b"",
+        f"*{escape(article.public_note_line)}*".encode() if article.public_note else b"",
+        f"<{html_escape(article.canonical_url)}>".encode() if article.canonical_url else b"",
+    )
+
+
 def build(inp: PackageInput) -> bytes:
     """Title, dek, credit, dateline, body, originally-appeared line and footer in Markdown."""
-    article = inp.article
+    lines = _lines(inp.article)
     terms = inp.format_terms("markdown")
     # The body's bytes come encoded once per revision (splice.encoded), the rest per grant.
-    parts: list[str | bytes] = [f"# {escape(article.headline)}"]
+    parts: list[str | bytes] = [lines.headline]
     if inp.hold_until:
         parts.insert(0, f"**{escape(inp.hold_notice())}**")
-    if article.dek:
-        parts.append(f"*{escape(article.dek)}*")
+    if lines.dek:
+        parts.append(lines.dek)
     if terms["credit_line"]:
         parts.append(terms["credit_line"])
-    if article.dateline:
-        parts.append(_WRITER.finish_block(escape(article.dateline)))
+    if lines.dateline:
+        parts.append(lines.dateline)
     body = body_markdown(inp)
     if body:
         parts.append(splice.encoded(body))
-    if article.public_note:
-        parts.append(f"*{escape(article.public_note_line)}*")
+    if lines.note:
+        parts.append(lines.note)
     if terms["originally_appeared"]:
         parts.append(terms["originally_appeared"])
-    elif terms["canonical_link"] and article.canonical_url:
-        parts.append(f"<{html_escape(article.canonical_url)}>")
+    elif terms["canonical_link"] and lines.canonical:
+        parts.append(lines.canonical)
     if terms["footer"]:
         parts.append(terms["footer"])
     if terms["tracking_pixel"] and inp.tracking_pixel_url:
         # Inline HTML in a paragraph of its own: CommonMark passes it through as it is.
-        parts.append(pixel_tag(inp.tracking_pixel_url))
+        parts.append(pixel_line(inp))
     return splice.joined(b"\n\n", parts) + b"\n"

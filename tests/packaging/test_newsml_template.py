@@ -74,5 +74,5 @@ def test_values_are_escaped_as_lxml_escapes_them(value: str) -> None:
     element = etree.Element("x", a=value)
     element.text = value
     assert etree.tostring(element, encoding="UTF-8") == (
-        f'<x a="{newsml.escape_attribute(value)}">{newsml.escape_text(value)}</x>'.encode()
+        b'<x a="' + newsml.escape_attribute(value) + b'">' + newsml.escape_text(value) + b"</x>"
     )
