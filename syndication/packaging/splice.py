@@ -16,8 +16,10 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable, Sequence
-from dataclasses import dataclass
+from contextlib import suppress
+from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import itemgetter
 from typing import Generic, TypeVar
 
 from syndication.packaging.inputs import REVISIONS_KEPT
@@ -41,13 +43,24 @@ class Template:
 
     pieces: tuple[bytes, ...]
     order: tuple[int, ...]
+    # Picks the values in the order they go, in C: every grant's file joins the template.
+    _pick: Callable[[Sequence[bytes]], Sequence[bytes]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        if len(self.pieces) != len(self.order) + 1:
+            raise ValueError("a template has one piece more than it has values")
+        order = self.order
+        # itemgetter of one index gives the value itself, not a tuple of it.
+        pick = itemgetter(*order) if len(order) > 1 else lambda values: [values[n] for n in order]
+        object.__setattr__(self, "_pick", pick)
 
     def join(self, values: Sequence[bytes]) -> bytes:
         """The file with ``values[n]`` (escaped already) where mark ``n`` was."""
-        pieces = self.pieces
-        parts = [pieces[0]]
-        for n, piece in zip(self.order, pieces[1:], strict=True):
-            parts += (values[n], piece)
+        parts = [b""] * (2 * len(self.pieces) - 1)
+        parts[0::2] = self.pieces
+        parts[1::2] = self._pick(values)
         return b"".join(parts)
 
     def map(self, change: Callable[[bytes], bytes]) -> Template:
@@ -93,6 +106,13 @@ class OnReuse(Generic[T]):
 
     def __call__(self, *key: Hashable) -> T | None:
         kept = self._kept
+        # A template made already (every grant of a notice but the first two): no lock.
+        # Each OrderedDict call is atomic; another thread may evict the key between them.
+        value = kept.get(key)
+        if value is not None and value is not _SEEN:
+            with suppress(KeyError):  # evicted just now: still this template
+                kept.move_to_end(key)
+            return value  # type: ignore[return-value]
         with self._lock:
             value = kept.get(key, None)
             if value is None and key not in kept:
