@@ -15,7 +15,7 @@ from flask_migrate import downgrade, upgrade
 from config import TestingConfig
 from syndication import create_app
 from syndication.extensions import db
-from syndication.models import Article, ImportFile, ImportRun
+from syndication.models import Article, ImportFile, ImportRun, PixelHit
 from syndication.models.base import utcnow
 from syndication.services import importing
 from syndication.services.search import include_object, is_search_object
@@ -265,3 +265,36 @@ def test_a_waiting_files_bytes_move_to_a_table_of_their_own_and_back() -> None:
     back = sa.text("SELECT data FROM import_runs WHERE id = :id")
     assert bytes(db.session.scalar(back, {"id": waiting})) == b"<rss>"
     migrate(migration.upgrade)
+
+
+def test_raw_hits_gain_a_nullable_unique_key_and_lose_it_again(
+    make_partner, make_article, make_grant
+):
+    """0038 on the suite's database, in the test's transaction: the hits written before it
+    keep their rows, without a key, and the downgrade drops the key and its index."""
+    migration = _migration("0038_pixel_hit_keys")
+    context = MigrationContext.configure(db.session.connection())
+
+    def migrate(step) -> None:
+        with Operations.context(context):
+            step()
+        db.session.commit()
+
+    def columns() -> set[str]:
+        return {c["name"] for c in sa.inspect(db.session.connection()).get_columns("pixel_hits")}
+
+    grant = make_grant(make_partner(), make_article())
+    migrate(migration.downgrade)
+    assert "hit_key" not in columns()
+    db.session.execute(
+        sa.text(
+            "INSERT INTO pixel_hits (grant_id, referrer, visitor_hash, page_url, domain, verdict,"
+            " created_at) VALUES (:grant, '', '', '', '', 'counted', :now)"
+        ),
+        {"grant": grant.id, "now": utcnow()},
+    )
+    db.session.commit()
+    migrate(migration.upgrade)
+    assert db.session.scalars(sa.select(PixelHit.hit_key)).all() == [None]
+    indexes = {i["name"]: i for i in sa.inspect(db.session.connection()).get_indexes("pixel_hits")}
+    assert indexes["ix_pixel_hits_hit_key"]["unique"]

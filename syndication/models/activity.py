@@ -80,6 +80,8 @@ class PixelHit(TimestampMixin, db.Model):
         sa.Index("ix_pixel_hits_grant_created", "grant_id", "created_at"),
         # The flush looks up each visitor's latest counted views to tell repeats.
         sa.Index("ix_pixel_hits_visitor_created", "visitor_hash", "created_at"),
+        # The flush looks up a batch's keys here to drop hits already written.
+        sa.Index("ix_pixel_hits_hit_key", "hit_key", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -94,6 +96,9 @@ class PixelHit(TimestampMixin, db.Model):
     verdict: Mapped[HitVerdict] = mapped_column(
         enum_column(HitVerdict, "hit_verdict"), default=HitVerdict.COUNTED
     )
+    # Made as the pixel is hit (random, 32 hex digits): a hit that reached the buffer twice
+    # is written once. None for hits buffered before keys were.
+    hit_key: Mapped[str | None] = mapped_column(sa.String(32))
 
 
 class Notice(TimestampMixin, db.Model):

@@ -15,6 +15,9 @@
   between leaves the batch claimed; once its lease runs out, the next flush
   re-claims it under the same id, and the database knows whether that id was
   already written (``pixel_batches``): no hit is lost and none counted twice.
+  A push whose reply was lost with its connection is sent again, and if the
+  first had arrived the list holds that hit twice: each hit carries a key of
+  its own (services/pixels.py), and the flush writes a key once.
 * ``memory://`` (the embedded default): the same claim/acknowledge protocol on a
   list in this process, flushed by a thread of the web process at least once a
   second (``PIXEL_FLUSH_INTERVAL``). Hits of a process that is killed go with it:
@@ -263,7 +266,9 @@ class RedisHitBuffer:
 
     def settle(self) -> None:
         """Read the reply to this thread's last bare push, if it is still to read. A hit
-        lost with its connection is pushed once more on a new one, and waited for."""
+        lost with its connection is pushed once more on a new one, and waited for. Whether
+        the first push arrived cannot be known (the reply may be what was lost): if it did,
+        the list holds the hit twice, under one key, and the flush writes it once."""
         pusher = getattr(self._local, "pusher", None)
         if pusher is None or pusher.unread is None:
             return
@@ -274,7 +279,8 @@ class RedisHitBuffer:
             return
         except (redis.ConnectionError, redis.TimeoutError):
             # Mostly a connection the server had closed (a restart, its idle timeout)
-            # by the time the command was sent: the command never reached it.
+            # by the time the command was sent: the command never reached it. Else it
+            # did, and the push below is the hit's second (the flush drops it by its key).
             connection.disconnect()
         except redis.RedisError as exc:
             raise Unavailable(str(exc)) from exc

@@ -9,6 +9,11 @@ each in one transaction: the raw hits with their verdicts
 the copies found from the referrers with their first and last sighting, and
 the flags staff must look at (a copy on a domain that is not the partner's, a
 copy read after its grant was revoked or its article taken down).
+
+Each hit carries a random key made as the pixel is hit, and the flush writes a
+key once: a hit that reaches the buffer twice (its push sent again after the
+connection was lost with the reply: ``RedisHitBuffer.settle`` in
+services/hit_buffer.py) is one row, one view.
 """
 
 from __future__ import annotations
@@ -66,7 +71,10 @@ FLUSH_TASK = "tracking.flush_hits"
 # Written batch ids are kept this long: far beyond any lease, so a re-claimed batch is known.
 BATCH_MEMORY = timedelta(days=1)
 # Any number: flushes on PostgreSQL take this transaction-level lock, so repeats are
-# judged against every hit written before (two flushes never interleave).
+# judged against every hit written before, and keys looked for among every key written
+# before (two flushes never interleave). SQLite has one writer at a time, and refuses
+# the write of a transaction that read before another's commit: the flush fails, and
+# its batch, claimed again, finds what the other wrote.
 _FLUSH_LOCK = 0x5059_4C48
 
 
@@ -181,7 +189,9 @@ def record_hit(
     """Buffer one hit of a grant's pixel; False for a forged token. No database here.
 
     On Redis the hit may still be on its way: :func:`settle_after` has the answer's
-    close confirm it (else this thread's next use of the buffer does)."""
+    close confirm it (else this thread's next use of the buffer does). The record ends
+    with the hit's key, 16 random bytes in hex, by which the flush writes it once
+    however often it was pushed."""
     grant_id = _grant_of(token)
     if grant_id is None:
         return False
@@ -197,6 +207,7 @@ def record_hit(
                 user_agent[:512],
                 purpose[:64],
                 sec_purpose[:64],
+                os.urandom(16).hex(),
             ]
         )
         first = buf.push(record)
@@ -288,17 +299,30 @@ class _Hit:
     visitor: str
     referrer: str
     request: classify.Request
+    # None for a record buffered before hits had keys: such a hit is never taken for another.
+    key: str | None
+
+
+# A hit key's length in the table (record_hit makes 32 hex digits).
+_KEY_LENGTH = PixelHit.hit_key.type.length
 
 
 def _decode(record: bytes) -> _Hit | None:
     try:
-        grant_id, at, visitor, referrer, agent, purpose, sec_purpose = orjson.loads(record)
+        fields = orjson.loads(record)
+        # Seven fields before hits had keys (records may still wait in a buffer), eight since.
+        if len(fields) == 7:
+            fields = [*fields, None]
+        grant_id, at, visitor, referrer, agent, purpose, sec_purpose, key = fields
+        if key is not None and not (isinstance(key, str) and len(key) <= _KEY_LENGTH):
+            raise ValueError("not a hit key")
         return _Hit(
             int(grant_id),
             datetime.fromtimestamp(float(at), UTC),
             str(visitor),
             str(referrer),
             classify.Request(str(agent), str(referrer), str(purpose), str(sec_purpose)),
+            key,
         )
     except (ValueError, TypeError, orjson.JSONDecodeError):
         current_app.logger.warning("Dropped a malformed pixel hit: %r", record[:200])
@@ -396,15 +420,35 @@ def _last_counted(hits: list[_Hit], keys: list[classify.ViewKey]) -> dict:
     return {(g, v, p): at for g, v, p, at in rows}
 
 
+def _unwritten(hits: list[_Hit]) -> list[_Hit]:
+    """Each hit once: those whose key is already written, by an earlier batch or earlier in
+    this one, are dropped (a hit pushed again after its reply was lost). One query on the
+    keys' unique index; in the flush's transaction, under its lock on PostgreSQL, so no
+    other flush can write one of these keys between this look and the insert."""
+    keys = {hit.key for hit in hits if hit.key is not None}
+    if not keys:
+        return hits
+    seen = set(db.session.scalars(sa.select(PixelHit.hit_key).where(PixelHit.hit_key.in_(keys))))
+    unwritten = []
+    for hit in hits:
+        if hit.key is not None:
+            if hit.key in seen:
+                continue
+            seen.add(hit.key)
+        unwritten.append(hit)
+    return unwritten
+
+
 def _write(batch: Batch, now: datetime) -> int:
-    """One batch in one transaction, recorded under its id so it is written only once."""
+    """One batch in one transaction, recorded under its id so it is written only once, each
+    of its hits once (:func:`_unwritten`) before anything is counted."""
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(sa.select(sa.func.pg_advisory_xact_lock(_FLUSH_LOCK)))
     if db.session.get(PixelBatch, batch.id) is not None:
         # Written by a flush that died before it could acknowledge the batch.
         db.session.rollback()
         return 0
-    decoded = [hit for hit in map(_decode, batch.records) if hit is not None]
+    decoded = _unwritten([hit for hit in map(_decode, batch.records) if hit is not None])
     facts = _grant_facts({hit.grant_id for hit in decoded})
     # A hit of a grant deleted since is dropped; the rest in the order they came.
     hits = sorted((h for h in decoded if h.grant_id in facts), key=lambda h: h.at)
@@ -421,7 +465,16 @@ def _write(batch: Batch, now: datetime) -> int:
     if hits:
         _insert_hits(
             [
-                (hit.grant_id, hit.at, hit.referrer[:1000], hit.visitor, page.url, page.domain, v)
+                (
+                    hit.grant_id,
+                    hit.at,
+                    hit.referrer[:1000],
+                    hit.visitor,
+                    page.url,
+                    page.domain,
+                    v,
+                    hit.key,
+                )
                 for hit, page, v in zip(hits, found, verdicts, strict=True)
             ]
         )
@@ -441,6 +494,7 @@ _HIT_COLUMNS = (
     "page_url",
     "domain",
     "verdict",
+    "hit_key",
 )
 
 

@@ -8,6 +8,7 @@ import os
 import uuid
 from datetime import UTC, datetime, timedelta
 
+import orjson
 import pytest
 import sqlalchemy as sa
 
@@ -334,6 +335,143 @@ def test_no_hit_is_counted_twice_when_the_flush_dies_after_writing(hit_buffer, g
     assert db.session.get(PixelBatch, batch.id).hits == 5
 
 
+def _record(app, grant, **hit) -> bytes:
+    """The record the pixel buffers for this hit, made by the pixel itself into a buffer of its
+    own: what a push that reached the buffer twice leaves there twice."""
+    saved = app.extensions["pixel_buffer"]
+    own = MemoryHitBuffer()
+    app.extensions["pixel_buffer"] = (os.getpid(), own)
+    try:
+        _hit(grant, **hit)
+    finally:
+        app.extensions["pixel_buffer"] = saved
+    return own.claim(1, 0.0).records[0]
+
+
+def _counted_once(grant, page) -> None:
+    domain = grant.partner.domains[0].domain
+    assert _count(PixelHit) == 1
+    for row in (
+        db.session.get(DailyArticleViews, (grant.article_id, T0.date())),
+        db.session.get(DailyPartnerViews, (grant.partner_id, T0.date())),
+        db.session.get(DailyGrantViews, (grant.id, domain, T0.date())),
+    ):
+        assert (row.raw, row.counted) == (1, 1)
+    copy = db.session.scalar(sa.select(Copy).where(Copy.url == page))
+    assert (copy.raw_hits, copy.views) == (1, 1)
+
+
+def test_a_hit_pushed_twice_is_written_once_in_one_batch_and_across_two(
+    app, hit_buffer, grant, page
+):
+    """Each hit carries a key of its own, made as the pixel is hit: whatever reaches the
+    buffer twice is written, and counted, once."""
+    record = _record(app, grant, at=T0, referrer=page)
+    hit_buffer.push(record)
+    hit_buffer.push(record)
+    assert hit_buffer.unclaimed() == 2
+    assert pixels.flush(now=T0) == 1
+    hit_buffer.push(record)  # once more, after the first was written
+    assert pixels.flush(now=T0 + timedelta(minutes=1)) == 0
+    assert hit_buffer.waiting() == 0
+    _counted_once(grant, page)
+    assert len(db.session.scalar(sa.select(PixelHit.hit_key))) == 32
+
+
+def _reply_read(buffer: RedisHitBuffer) -> bytes:
+    """The bare push just sent reached Redis: its reply is read here, as a settle would read
+    it, and the record it pushed returned."""
+    pusher = buffer._pusher()
+    pusher.connection.read_response()
+    record, pusher.unread = pusher.unread, None
+    return record
+
+
+def _reply_lost(buffer: RedisHitBuffer, record: bytes) -> None:
+    """The connection goes before the buffer reads the reply to ``record``'s push: settling
+    finds it gone and pushes the hit once more, on a new connection."""
+    pusher = buffer._pusher()
+    pusher.connection.send_command("CLIENT", "ID")
+    buffer._redis.client_kill_filter(_id=pusher.connection.read_response())
+    pusher.unread = record
+    buffer.settle()
+
+
+def test_a_hit_whose_reply_redis_lost_is_pushed_again_and_counted_once(redis_buffer, grant, page):
+    """Redis had the push when the connection went, before its reply was read: the buffer
+    cannot know, and pushes the hit again. The list then holds it twice, one batch."""
+    _bare_pushes(redis_buffer)
+    _hit(grant, at=T0, referrer=page)
+    _reply_lost(redis_buffer, _reply_read(redis_buffer))
+    assert redis_buffer.unclaimed() == 2
+    assert pixels.flush(now=T0) == 1
+    _counted_once(grant, page)
+
+
+def test_a_hit_pushed_again_after_its_first_push_was_written_is_dropped(redis_buffer, grant, page):
+    """The second push of a hit whose reply was lost may come after a flush wrote the first:
+    the next batch finds its key already written."""
+    _bare_pushes(redis_buffer)
+    _hit(grant, at=T0, referrer=page)
+    record = _reply_read(redis_buffer)
+    assert pixels.flush(now=T0) == 1
+    _reply_lost(redis_buffer, record)
+    assert redis_buffer.unclaimed() == 1
+    assert pixels.flush(now=T0 + timedelta(minutes=1)) == 0
+    assert redis_buffer.waiting() == 0
+    _counted_once(grant, page)
+
+
+def test_a_record_buffered_before_hit_keys_is_written_as_before(hit_buffer, grant, page):
+    """A record made before hits had keys (seven fields) is written with none, and never
+    deduplicated: each such record is a hit, as it always was."""
+    old = orjson.dumps([grant.id, T0.timestamp(), "f" * 64, page, CHROME, "", ""])
+    hit_buffer.push(old)
+    hit_buffer.push(old)
+    assert pixels.flush(now=T0) == 2
+    assert db.session.scalars(sa.select(PixelHit.hit_key)).all() == [None, None]
+    verdicts = db.session.scalars(sa.select(PixelHit.verdict).order_by(PixelHit.id)).all()
+    assert verdicts == [HitVerdict.COUNTED, HitVerdict.REPEAT]
+
+
+def test_a_malformed_record_is_dropped_and_the_rest_of_its_batch_written(
+    hit_buffer, grant, page, caplog
+):
+    """Six fields, or a key the table cannot hold, is no hit: logged, never a batch that
+    fails on every retry."""
+    fields = [grant.id, T0.timestamp(), "f" * 64, page, CHROME, "", ""]
+    for bad in (fields[:6], [*fields, "k" * 33], [*fields, {"key": 1}]):
+        hit_buffer.push(orjson.dumps(bad))
+    _hit(grant, at=T0, referrer=page)
+    assert pixels.flush(now=T0) == 1
+    assert caplog.text.count("Dropped a malformed pixel hit") == 3
+
+
+def test_a_reader_reloading_the_page_is_two_hits_however_alike(hit_buffer, grant, page):
+    """Two hits alike in everything but their keys are two hits: both written and counted as
+    hits (the reload, within the repeat window, is no second view)."""
+    _hit(grant, at=T0, referrer=page)
+    _hit(grant, at=T0, referrer=page)
+    assert pixels.flush(now=T0) == 2
+    keys = db.session.scalars(sa.select(PixelHit.hit_key)).all()
+    assert len(set(keys)) == 2 and None not in keys
+    day = db.session.get(DailyArticleViews, (grant.article_id, T0.date()))
+    assert (day.raw, day.counted) == (2, 1)
+    copy = db.session.scalar(sa.select(Copy))
+    assert (copy.raw_hits, copy.views) == (2, 1)
+
+
+def test_the_database_holds_one_raw_hit_per_key(grant):
+    """The unique index under the flush's check: a second row under a key is refused (the
+    batch's transaction fails, and its retry finds the key written)."""
+    row = {"grant_id": grant.id, "created_at": T0, "hit_key": "0" * 32}
+    db.session.execute(
+        sa.insert(PixelHit), [row, {**row, "hit_key": None}, {**row, "hit_key": None}]
+    )
+    with pytest.raises(sa.exc.IntegrityError), db.session.begin_nested():
+        db.session.execute(sa.insert(PixelHit), [row])
+
+
 def test_a_flush_that_dies_after_writing_its_raw_hits_leaves_none_and_the_batch_counts_once(
     hit_buffer, grant, page
 ):
@@ -362,9 +500,10 @@ def test_raw_hits_are_stored_as_an_insert_stores_them_awkward_text_included(gran
     column reads back as the ORM's INSERT of the same hit stores it."""
     referrers = ['https://x.example/a\tb\\c\nd?q="é"&r=\\N', "", "\\N", "ünïcode ✓ ,;|"]
     verdicts = ["counted", "bot", "repeat", "preview"]
+    keys = ["0" * 32, None, "f" * 32, "0123456789abcdef" * 2]
     rows = [
-        (grant.id, T0 + timedelta(seconds=n, microseconds=123457), ref, f"{n:064x}", ref, "x", v)
-        for n, (ref, v) in enumerate(zip(referrers, verdicts, strict=True))
+        (grant.id, T0 + timedelta(seconds=n, microseconds=123457), ref, f"{n:064x}", ref, "x", v, k)
+        for n, (ref, v, k) in enumerate(zip(referrers, verdicts, keys, strict=True))
     ]
     columns = [getattr(PixelHit, name) for name in pixels._HIT_COLUMNS]
 
@@ -386,6 +525,7 @@ def test_raw_hits_are_stored_as_an_insert_stores_them_awkward_text_included(gran
     assert [row[2] for row in copied] == referrers
     assert [row[1] for row in copied] == [row[1] for row in rows]
     assert [row[6] for row in copied] == [HitVerdict(v) for v in verdicts]
+    assert [row[7] for row in copied] == keys
 
 
 def test_written_batch_ids_are_forgotten_after_a_day(hit_buffer, grant):
