@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+from collections.abc import Callable
 from types import ModuleType
 
 import pytest
@@ -99,6 +100,18 @@ def _migration(name: str) -> ModuleType:
     return module
 
 
+def _committing_steps() -> Callable[[Callable[[], None]], None]:
+    """Runs a migration's upgrade or downgrade on the suite's database, then commits."""
+    context = MigrationContext.configure(db.session.connection())
+
+    def migrate(step: Callable[[], None]) -> None:
+        with Operations.context(context):
+            step()
+        db.session.commit()
+
+    return migrate
+
+
 def test_recount_fixes_word_counts_stored_before_blocks_separated_words(make_article):
     glued = make_article(body_html="<p>One two.</p><p>Three</p><ul><li>four</li><li>five</li></ul>")
     right = make_article(body_html="<p>Six seven.</p>")
@@ -189,12 +202,7 @@ def test_a_runs_report_items_move_to_rows_of_their_own_and_back(make_article):
     """0035 on the suite's database, in the test's transaction: the JSON list of a run
     made before it becomes rows the service reads, and the downgrade folds them back."""
     migration = _migration("0035_import_run_items")
-    context = MigrationContext.configure(db.session.connection())
-
-    def migrate(step) -> None:
-        with Operations.context(context):
-            step()
-        db.session.commit()
+    migrate = _committing_steps()
 
     first, second = make_article(headline="First story"), make_article(headline="Second story")
     migrate(migration.downgrade)
@@ -242,12 +250,7 @@ def test_a_waiting_files_bytes_move_to_a_table_of_their_own_and_back() -> None:
     """0037 on the suite's database, in the test's transaction: a queued file's bytes
     leave its run's row for import_files, and the downgrade puts them back."""
     migration = _migration("0037_import_files")
-    context = MigrationContext.configure(db.session.connection())
-
-    def migrate(step) -> None:
-        with Operations.context(context):
-            step()
-        db.session.commit()
+    migrate = _committing_steps()
 
     migrate(migration.downgrade)
     waiting = db.session.scalar(
@@ -273,12 +276,7 @@ def test_raw_hits_gain_a_nullable_unique_key_and_lose_it_again(
     """0038 on the suite's database, in the test's transaction: the hits written before it
     keep their rows, without a key, and the downgrade drops the key and its index."""
     migration = _migration("0038_pixel_hit_keys")
-    context = MigrationContext.configure(db.session.connection())
-
-    def migrate(step) -> None:
-        with Operations.context(context):
-            step()
-        db.session.commit()
+    migrate = _committing_steps()
 
     def columns() -> set[str]:
         return {c["name"] for c in sa.inspect(db.session.connection()).get_columns("pixel_hits")}
