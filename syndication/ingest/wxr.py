@@ -42,6 +42,8 @@ _BLOCK_START = re.compile(rf"^<(?:/?{_BLOCK_TAG}\b|!--)", re.IGNORECASE)
 _HAS_BLOCK = re.compile(rf"</?{_BLOCK_TAG}\b", re.IGNORECASE)
 _PRE = re.compile(r"<pre\b.*?</pre>", re.IGNORECASE | re.DOTALL)
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n")
+_LINE_BREAK = re.compile(r"\s*\n\s*")
+_STASHED = re.compile(r"\x00(\d+)\x00")
 _CAPTION = re.compile(r"\[caption\b[^\]]*\](?P<inner>.*?)\[/caption\]", re.DOTALL)
 _CAPTION_IMAGE = re.compile(
     r"^\s*(?P<image>(?:<a\b[^>]*>\s*)?<img\b[^>]*>(?:\s*</a>)?)(?P<text>.*)$", re.DOTALL
@@ -108,7 +110,10 @@ def autop(text: str) -> str:
     """
     if "<!-- wp:" in text:
         return text
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # Each step below is skipped where a substring test shows it cannot change the text:
+    # the patterns are tried at every position otherwise, over every post of an export.
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     stash: list[str] = []
 
     def keep(match: re.Match[str]) -> str:
@@ -120,15 +125,23 @@ def autop(text: str) -> str:
     for chunk in (c.strip() for c in _PARAGRAPH_BREAK.split(text)):
         if not chunk:
             continue
-        if _BLOCK_START.match(chunk) or _HAS_BLOCK.search(chunk) or chunk.startswith("\x00"):
+        if chunk.startswith("\x00") or (
+            "<" in chunk and (_BLOCK_START.match(chunk) or _HAS_BLOCK.search(chunk))
+        ):
             paragraphs.append(chunk)
         else:
-            paragraphs.append("<p>" + re.sub(r"\s*\n\s*", "<br>\n", chunk) + "</p>")
+            lines = _LINE_BREAK.sub("<br>\n", chunk) if "\n" in chunk else chunk
+            paragraphs.append("<p>" + lines + "</p>")
     html = "\n".join(paragraphs)
-    return re.sub(r"\x00(\d+)\x00", lambda m: stash[int(m[1])], html)
+    if "\x00" not in html:
+        return html
+    return _STASHED.sub(lambda m: stash[int(m[1])], html)
 
 
 def _shortcodes(html: str) -> str:
+    if "[" not in html:  # no shortcode: two pattern scans of the post spared
+        return html
+
     def figure(match: re.Match[str]) -> str:
         inner = _CAPTION_IMAGE.match(match["inner"])
         if inner is None:
