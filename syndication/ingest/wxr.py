@@ -285,10 +285,11 @@ def parse_wxr(
             "posts; those posts are identified by the site and their post id."
         )
     title = " ".join(_text(channel, "", "title").split())[:500]
+    site_url = site if absolute_url(site) else ""
     for draft in drafts:
         draft.source_title = title
-        draft.source_site_url = site if absolute_url(site) else ""
-        if site and not absolute_url(site):  # only http(s) is a site
+        draft.source_site_url = site_url
+        if site and not site_url:  # only http(s) is a site
             draft.findings.append(Finding(kind="dropped_url", text=site, detail="site link"))
     return drafts
 
@@ -341,6 +342,7 @@ def _draft(
         if login
     ]
     link = _text(fields, "", "link")
+    link = link if absolute_url(link) else ""  # only http(s) is a link
     guid = _text(fields, "", "guid")
     # WordPress's own GUID pattern, for exports whose items lack one.
     fallback_id = _post_identity(site, post_id)
@@ -355,11 +357,11 @@ def _draft(
         section=(categories.get("category") or [""])[0],
         tags=categories.get("post_tag", []),
         language=language,
-        canonical_url=link if absolute_url(link) else "",
-        source_id=guid or (link if absolute_url(link) else "") or fallback_id,
+        canonical_url=link,
+        source_id=guid or link or fallback_id,
         summary=excerpt,
         assets=assets,
     )
     body = _shortcodes(autop(_text(fields, "content", "encoded")))
-    base = link if absolute_url(link) else site
+    base = link or site
     return finish_draft(draft, body, base_url=base, known_footers=known_footers)
