@@ -565,9 +565,11 @@ def finish_draft(
     blocks, promos = mark_promo_blocks(blocks)
     paragraphs = [b.text for b in blocks if b.text]
     url_findings = check_urls(draft)
+    # Each block serialised once, for the URL check and the body alike.
+    pieces = [b.serialise() for b in blocks]
     # Most bodies hold only http(s) and relative URLs: one search over the raw HTML says so.
     if raw_html and may_hold_other_schemes(raw_html):
-        url_findings += unsafe_body_urls(blocks)
+        url_findings += unsafe_piece_urls(pieces)
     assets = credit_assets(draft.assets)
     bylines = unique_texts(draft.bylines)
 
@@ -588,7 +590,7 @@ def finish_draft(
         headline, draft.dek, draft.summary, paragraphs
     )
     base = absolute_url(base_url)
-    body_html = render_body(blocks, base, pixels_removed=True)
+    body_html = render_pieces(pieces, base, pixels_removed=True)
     if not base:
         body_html, unresolved = drop_relative_urls(body_html)
         url_findings += unresolved
@@ -663,9 +665,13 @@ def unsafe_body_urls(blocks: Sequence[Block]) -> list[Finding]:
 
     The sanitiser removes them; this says so. Relative URLs are not unsafe.
     """
+    return unsafe_piece_urls([block.serialise() for block in blocks])
+
+
+def unsafe_piece_urls(pieces: Iterable[str]) -> list[Finding]:
+    """:func:`unsafe_body_urls` of the blocks serialised (``Block.serialise``)."""
     findings = []
-    for block in blocks:
-        markup = block.serialise()
+    for markup in pieces:
         if not may_hold_other_schemes(markup):
             continue
         for match in _URL_ATTRIBUTE.finditer(markup):
@@ -797,7 +803,11 @@ def render_body(
     ``pixels_removed``: the blocks come from :func:`split_body`, which took the
     tracking pixels out already.
     """
-    pieces = [b.serialise() for b in blocks]
+    return render_pieces([b.serialise() for b in blocks], base_url, pixels_removed=pixels_removed)
+
+
+def render_pieces(pieces: list[str], base_url: str = "", *, pixels_removed: bool = False) -> str:
+    """:func:`render_body` of the blocks serialised (``Block.serialise``)."""
     try:
         body_html = sanitise_pieces(
             pieces, base_url=absolute_url(base_url), pixels_removed=pixels_removed

@@ -234,12 +234,12 @@ def _assets(item: _Children, base: str) -> list[AssetDraft]:
 
 def _rss_draft(
     item: etree._Element,
-    channel: _Children,
+    channel_link: str,
+    language: str,
     known_footers: Sequence[str],
     locales: list[str] | None = None,
 ) -> ArticleDraft:
     fields = _children(item)
-    channel_link = _text(channel, ("", "link"))
     link = _text(fields, ("", "link"))
     atom_links = [e.get("href") or "" for e in fields.get((ATOM, "link"), ()) if e.get("href")]
     link = link or (atom_links[0] if atom_links else "")
@@ -272,7 +272,7 @@ def _rss_draft(
         ),
         updated_at=parse_datetime(_text(fields, (ATOM, "updated")), locales),
         tags=tags,
-        language=_language(channel),
+        language=language,
         canonical_url=link,
         source_id=guid or link,
         # A description that is the start of the full text is no summary of it.
@@ -392,7 +392,9 @@ def parse_feed(
         channel = _children(channel_element) if channel_element is not None else {}
         # RSS 2.0 items sit in <channel>; RSS 1.0 items are siblings of it.
         items = channel.get(("", "item"), []) + _children(root).get(("", "item"), [])
-        drafts = [_rss_draft(item, channel, known_footers, locales) for item in items]
+        # The channel's link and language, read once for all its items.
+        link, language = _text(channel, ("", "link")), _language(channel)
+        drafts = [_rss_draft(item, link, language, known_footers, locales) for item in items]
         _provenance(drafts, _text(channel, ("", "title")), _text(channel, ("", "link")))
     else:
         raise ImportFormatError(

@@ -89,7 +89,10 @@ def trim_empty_paragraphs(html: str) -> str:
 
 
 def _last_paragraph_start(html: str, stop: int) -> int:
-    return max(html.rfind("<p", 0, stop), html.rfind("<P", 0, stop))
+    lower = html.rfind("<p", 0, stop)
+    # A later "<P" can only follow the last "<p": searched for there, not through the
+    # whole body, which seldom has one (a search that fails reads every character).
+    return max(lower, html.rfind("<P", lower + 1, stop))
 
 
 def _trim_trailing(html: str) -> str:
