@@ -39,7 +39,9 @@ CONTENT = "http://purl.org/rss/1.0/modules/content/"
 DC = "http://purl.org/dc/elements/1.1/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-_MEDIA = frozenset({"http://search.yahoo.com/mrss/", "http://search.yahoo.com/mrss"})
+# Media RSS under either spelling of its namespace, in this order: a tuple, not a set, whose
+# order would follow string hashing and so change from one process to the next.
+_MEDIA = ("http://search.yahoo.com/mrss/", "http://search.yahoo.com/mrss")
 _ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 _NEWS = "http://www.google.com/schemas/sitemap-news/0.9"
 # RSS's own elements turn up without a namespace or in one of these (RSS 1.0, and
