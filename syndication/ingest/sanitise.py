@@ -282,6 +282,11 @@ _NEEDS_TOKENISER = ("<iframe", "twitter-tweet", "instagram-media", "<script", "<
 def _rewrite_serialised(piece: str, needles: tuple[str, ...] = _IMAGES_OR_EMBEDS) -> str:
     """``_rewrite_embeds(piece)`` for one lxml-serialised piece, as cheaply as it can be."""
     if not any(needle in piece for needle in needles):
+        # The tokeniser reads a script's or style's content as text, where nh3 reads
+        # markup inside <svg> or <math> (an <em> there breaks out of the SVG): such a piece
+        # goes through it as it would in the whole body, or its output differs.
+        if "<script" in piece or "<style" in piece:
+            return _rewrite_embeds(piece)
         return piece
     if any(needle in piece for needle in _NEEDS_TOKENISER) or not _REGULAR_MARKUP.fullmatch(piece):
         # Comments, processing instructions, odd tag names kept from broken markup.
