@@ -660,16 +660,12 @@ def check_urls(draft: ArticleDraft) -> list[Finding]:
     return findings
 
 
-def unsafe_body_urls(blocks: Sequence[Block]) -> list[Finding]:
+def unsafe_piece_urls(pieces: Iterable[str]) -> list[Finding]:
     """A finding for each link or image in the body whose scheme is not http(s) or mailto.
 
-    The sanitiser removes them; this says so. Relative URLs are not unsafe.
+    ``pieces`` are the body's blocks serialised (``Block.serialise``). The sanitiser
+    removes such URLs; this says so. Relative URLs are not unsafe.
     """
-    return unsafe_piece_urls([block.serialise() for block in blocks])
-
-
-def unsafe_piece_urls(pieces: Iterable[str]) -> list[Finding]:
-    """:func:`unsafe_body_urls` of the blocks serialised (``Block.serialise``)."""
     findings = []
     for markup in pieces:
         if not may_hold_other_schemes(markup):
@@ -807,7 +803,7 @@ def render_body(
 
 
 def render_pieces(pieces: list[str], base_url: str = "", *, pixels_removed: bool = False) -> str:
-    """:func:`render_body` of the blocks serialised (``Block.serialise``)."""
+    """:func:`render_body` of the blocks already serialised (``Block.serialise``)."""
     try:
         body_html = sanitise_pieces(
             pieces, base_url=absolute_url(base_url), pixels_removed=pixels_removed
