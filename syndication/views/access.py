@@ -10,7 +10,7 @@ from flask import abort, current_app, g, request, session
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from syndication.extensions import login_manager
+from syndication.extensions import limiter, login_manager
 from syndication.models import User
 from syndication.services import sessions
 
@@ -116,6 +116,21 @@ def partner_admin_required(view: Callable) -> Callable:
         return view(*args, **kwargs)
 
     return wrapper
+
+
+# Endpoints no rate limit applies to, said before the limiter resolves, per request,
+# the limits that would apply (for a blueprint's view, its exemption scopes too,
+# which cost a cached download more than anything else it adds to its floor):
+# - the tracking pixel, where a throttled hit is a lost one;
+# - the portal's download, which only a live login session reaches and which
+#   writes a downloads row for every answer. The API's download keeps its
+#   per-credential limit.
+NEVER_LIMITED = frozenset({"public.pixel", "portal.download"})
+
+
+@limiter.request_filter
+def _never_limited() -> bool:
+    return request.endpoint in NEVER_LIMITED
 
 
 def credential_rate_key() -> str:

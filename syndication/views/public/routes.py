@@ -78,13 +78,6 @@ def apply():
     return render_template("public/apply.html", form=form, terms=terms), status
 
 
-@limiter.request_filter
-def _pixel_is_never_limited() -> bool:
-    """A throttled pixel hit is a lost one, so no limit applies to the pixel: this says so
-    before the limiter resolves, per request, the limits that would apply."""
-    return request.endpoint == "public.pixel"
-
-
 @bp.route("/px/<token>.gif")
 def pixel(token: str):
     """The tracking pixel: always the same GIF, never cached, so every view is seen.
