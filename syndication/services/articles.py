@@ -156,8 +156,9 @@ def _another_item_of_the_site(
     return False
 
 
-# Slugs looked up per statement when a headline recurs ("base", "base-2", ... "base-32").
+# Slugs the first look-up tries ("base", "base-2", ... "base-32"); each later one, twice as many.
 _SLUG_PROBES = 32
+_SLUG_BATCH_MOST = 1024  # bound parameters in one look-up, well under SQLite's limit
 
 
 def _unique_slug(headline: str) -> str:
@@ -166,19 +167,20 @@ def _unique_slug(headline: str) -> str:
     Candidates are looked up by equality, a few dozen per statement, on the slug's
     unique index: a pattern (``LIKE 'base-%'``) is indexed by neither database as
     the column is collated, so it read every slug, 90 ms an imported item in a
-    million-article archive. The lowest free number of each batch is taken; a
-    headline that recurs past a batch tries the next, twice as far on.
+    million-article archive. The lowest free number is taken: a headline that
+    recurs past a batch looks at the numbers right after it, in a batch twice
+    as long (up to _SLUG_BATCH_MOST), so no free number is ever skipped and a
+    thousand copies take six statements.
     """
     base = slugify(headline, max_length=80, word_boundary=True) or "article"
-    first = 1
+    first, size = 1, _SLUG_PROBES
     while True:
-        numbers = range(first, first + _SLUG_PROBES)
-        candidates = [base if n == 1 else f"{base}-{n}" for n in numbers]
+        candidates = [base if n == 1 else f"{base}-{n}" for n in range(first, first + size)]
         taken = set(db.session.scalars(sa.select(Article.slug).where(Article.slug.in_(candidates))))
         for slug in candidates:
             if slug not in taken:
                 return slug
-        first *= 2 if first > 1 else _SLUG_PROBES + 1
+        first, size = first + size, min(size * 2, _SLUG_BATCH_MOST)
 
 
 def _apply_content(article: Article, draft: ArticleDraft) -> None:

@@ -42,10 +42,19 @@ def test_a_slug_freed_by_a_deletion_is_taken_again() -> None:
     assert _letters(1, start=10) == ["letters-to-the-editor-2"]
 
 
-def test_a_headline_recurring_past_the_first_numbers_still_gets_a_slug_of_its_own() -> None:
-    slugs = _letters(80)
-    assert len(set(slugs)) == 80
-    assert all(slug.startswith("letters-to-the-editor") for slug in slugs)
+def test_a_headline_recurring_past_the_first_batches_gets_every_next_number() -> None:
+    slugs = _letters(100)
+    # Past the first batch (1-32) and the second (33-96): none skipped, none repeated.
+    assert slugs == ["letters-to-the-editor"] + [
+        f"letters-to-the-editor-{n}" for n in range(2, 101)
+    ]
+
+
+def test_a_number_freed_in_a_later_batch_is_taken_again() -> None:
+    _letters(70)
+    db.session.execute(sa.delete(Article).where(Article.slug == "letters-to-the-editor-65"))
+    db.session.commit()
+    assert _letters(2, start=100) == ["letters-to-the-editor-65", "letters-to-the-editor-71"]
 
 
 def test_another_headline_that_begins_the_same_is_not_counted() -> None:
