@@ -39,8 +39,7 @@ CONTENT = "http://purl.org/rss/1.0/modules/content/"
 DC = "http://purl.org/dc/elements/1.1/"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
 XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
-# Media RSS under either spelling of its namespace, in this order: a tuple, not a set, whose
-# order would follow string hashing and so change from one process to the next.
+# Media RSS under either spelling of its namespace (read in document order: _media).
 _MEDIA = ("http://search.yahoo.com/mrss/", "http://search.yahoo.com/mrss")
 _ITUNES = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 _NEWS = "http://www.google.com/schemas/sitemap-news/0.9"
@@ -176,8 +175,22 @@ def _byline(raw: str) -> str:
 # --- media ----------------------------------------------------------------------------------
 
 
+def _media(children: _Children, local: str) -> list[etree._Element]:
+    """The Media RSS ``local`` elements among ``children``, either spelling, in document order.
+
+    Nearly every feed uses one spelling; an item under both has its lists merged
+    by position, not one spelling's put first.
+    """
+    found = [children[key] for key in ((ns, local) for ns in _MEDIA) if key in children]
+    if len(found) < 2:
+        return list(found[0]) if found else []
+    both = found[0] + found[1]
+    parent = both[0].getparent()
+    return sorted(both, key=parent.index)  # all are children of one element
+
+
 def _media_text(children: _Children, local: str) -> str:
-    texts = [e.text or "" for ns in _MEDIA for e in children.get((ns, local), ())]
+    texts = [e.text or "" for e in _media(children, local)]
     return text_of(" ".join(texts)) if texts else ""  # most items lack most media fields
 
 
@@ -188,9 +201,9 @@ def _keywords(item: _Children) -> list[str]:
     Google News's ``<news:keywords>`` (also in ``<news:news>``); a category or
     subject element, by contrast, is one tag.
     """
-    elements = [e for ns in _MEDIA for e in item.get((ns, "keywords"), ())]
+    elements = _media(item, "keywords")
     for parent in (
-        *(e for ns in _MEDIA for e in item.get((ns, "group"), ())),
+        *_media(item, "group"),
         *item.get((_NEWS, "news"), ()),
     ):
         elements += [e for e in parent if isinstance(e.tag, str) and e.tag.endswith("}keywords")]
@@ -202,11 +215,11 @@ def _assets(item: _Children, base: str) -> list[AssetDraft]:
     """Assets from media:content (also inside media:group), media:thumbnail and enclosures."""
     item_credit = _media_text(item, "credit")
     item_caption = _media_text(item, "description") or _media_text(item, "title")
-    contents = [e for ns in _MEDIA for e in item.get((ns, "content"), ())]
-    for group in (e for ns in _MEDIA for e in item.get((ns, "group"), ())):
+    contents = _media(item, "content")
+    for group in _media(item, "group"):
         contents += [e for e in group if isinstance(e.tag, str) and e.tag.endswith("}content")]
     if not contents:
-        contents = [e for ns in _MEDIA for e in item.get((ns, "thumbnail"), ())]
+        contents = _media(item, "thumbnail")
     contents += item.get(("", "enclosure"), [])
 
     # The same picture in several sizes ("?w=140", "?w=460"): keep the widest.
