@@ -181,12 +181,10 @@ def _media(children: _Children, local: str) -> list[etree._Element]:
     Nearly every feed uses one spelling; an item under both has its lists merged
     by position, not one spelling's put first.
     """
-    found = [children[key] for key in ((ns, local) for ns in _MEDIA) if key in children]
-    if len(found) < 2:
-        return list(found[0]) if found else []
-    both = found[0] + found[1]
-    parent = both[0].getparent()
-    return sorted(both, key=parent.index)  # all are children of one element
+    slashed, bare = children.get((_MEDIA[0], local)), children.get((_MEDIA[1], local))
+    if slashed is None or bare is None:
+        return list(slashed or bare or ())  # a list of the caller's own, to add to
+    return sorted(slashed + bare, key=slashed[0].getparent().index)  # one element's children
 
 
 def _media_text(children: _Children, local: str) -> str:
