@@ -40,21 +40,42 @@ _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 # A title's last part, after a separator, for the site-name check.
 _TITLE_TAIL = re.compile(r"\s*(?:[|\-–—·_»]|::)\s*([^|\-–—·_»]{1,40})$")
 _ARTICLE_TYPES = ("Article", "BlogPosting", "Report")
+# Structured data nests a few levels (a graph, its article, the author's logo). Deeper is
+# no data to read, and whoever reads it by recursion (json, the bylines) would run out.
+_JSON_LD_DEPTH = 32
 
 
 # --- structured data ------------------------------------------------------------------------
 
 
+def _nests_within(data: Any, limit: int) -> bool:
+    """True when ``data`` holds no more than ``limit`` levels of arrays and objects."""
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        children = value.values() if isinstance(value, dict) else value
+        if isinstance(value, dict | list):
+            if depth > limit:
+                return False
+            pending.extend((child, depth + 1) for child in children)
+    return True
+
+
 def _json_ld_blocks(tree: HtmlElement) -> Iterator[Any]:
-    """Each JSON-LD script's data, read leniently: CDATA wrappers and trailing commas pass."""
+    """Each JSON-LD script's data, read leniently: CDATA wrappers and trailing commas pass.
+
+    A script that is no JSON, or nests deeper than structured data does, is skipped.
+    """
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         source = _CDATA.sub("", (script.text or "").strip())
         for attempt in (source, _TRAILING_COMMA.sub(r"\1", source)):
             try:
-                yield json.loads(attempt, strict=False)
-                break
-            except ValueError:
+                data = json.loads(attempt, strict=False)
+            except (ValueError, RecursionError):  # RecursionError: nested past what json reads
                 continue
+            if _nests_within(data, _JSON_LD_DEPTH):
+                yield data
+            break
 
 
 def _json_ld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:

@@ -83,6 +83,30 @@ def test_json_ld_and_meta_fill_what_the_page_text_lacks() -> None:
     assert not draft.body_html.startswith("<h2>")
 
 
+def _json_ld_page(json_ld: str) -> bytes:
+    head = (
+        "<title>Flood barrier closes again - The Riverside Gazette</title>"
+        '<meta property="og:site_name" content="The Riverside Gazette">'
+        '<link rel="canonical" href="https://gazette.example/barrier">'
+        f'<script type="application/ld+json">{json_ld}</script>'
+    )
+    return _article(head, "Flood barrier closes again")
+
+
+@pytest.mark.parametrize(
+    "json_ld",
+    [
+        "[" * 5000 + "]" * 5000,  # deeper than json reads
+        # json reads it; reading the author's name out of it would recurse as deep.
+        '{"@type": "NewsArticle", "author": ' + "[" * 900 + '"Ann Lee"' + "]" * 900 + "}",
+    ],
+    ids=["past-json", "deep-author"],
+)
+def test_json_ld_nested_too_deep_is_skipped_never_a_crash(json_ld: str) -> None:
+    [draft] = parse_page(_json_ld_page(json_ld))
+    assert draft.headline == "Flood barrier closes again" and draft.bylines == []
+
+
 def test_a_page_without_article_text_is_refused() -> None:
     with pytest.raises(ImportFormatError, match="no article text"):
         parse_page(b"<html><head><title>Empty</title></head><body> </body></html>")
