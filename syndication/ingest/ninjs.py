@@ -108,6 +108,28 @@ def _names(entries: Any) -> list[str]:
     return [_string(e.get("name")) for e in entries if isinstance(e, dict)]
 
 
+def _keywords(entries: Any) -> list[str]:
+    """The item's ``keywords``, each one tag, whole: a keyword may hold a comma.
+
+    No IPTC ninjs schema (1.6 to 3.1) defines the field; Superdesk's ninjs
+    output adds it as an array of texts, and agencies on Superdesk send it.
+    Entries that are not texts, and blank ones, are skipped.
+    """
+    if not isinstance(entries, list):
+        return []
+    return [text for text in (_string(e) for e in entries) if text]
+
+
+def _tags(item: Item) -> list[str]:
+    """Subject names (1.x ``subject``, later ``subjects``), then keywords, first seen first.
+
+    A keyword repeating a subject is dropped when the draft is finished and tidied.
+    """
+    return (
+        _names(item.get("subject")) + _names(item.get("subjects")) + _keywords(item.get("keywords"))
+    )
+
+
 def _draft(item: Item, known_footers: Sequence[str]) -> ArticleDraft:
     headline = _string(item.get("headline")) or _role_value(item.get("headlines"), "main")
     summary = (
@@ -125,7 +147,7 @@ def _draft(item: Item, known_footers: Sequence[str]) -> ArticleDraft:
         dateline=_string(located) if isinstance(located, str) else "",
         published_at=parse_datetime(_string(item.get("firstcreated"))) or versioned,
         updated_at=versioned,
-        tags=_names(item.get("subject")) + _names(item.get("subjects")),
+        tags=_tags(item),
         language=_string(item.get("language")).lower() or "en",
         source_id=_string(item["uri"]),
         summary=summary,

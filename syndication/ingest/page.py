@@ -40,21 +40,42 @@ _TRAILING_COMMA = re.compile(r",\s*([}\]])")
 # A title's last part, after a separator, for the site-name check.
 _TITLE_TAIL = re.compile(r"\s*(?:[|\-–—·_»]|::)\s*([^|\-–—·_»]{1,40})$")
 _ARTICLE_TYPES = ("Article", "BlogPosting", "Report")
+# Structured data nests a few levels (a graph, its article, the author's logo). Deeper is
+# no data to read, and whoever reads it by recursion (json, the bylines) would run out.
+_JSON_LD_DEPTH = 32
 
 
 # --- structured data ------------------------------------------------------------------------
 
 
+def _nests_within(data: Any, limit: int) -> bool:
+    """True when ``data`` holds no more than ``limit`` levels of arrays and objects."""
+    pending = [(data, 1)]
+    while pending:
+        value, depth = pending.pop()
+        children = value.values() if isinstance(value, dict) else value
+        if isinstance(value, dict | list):
+            if depth > limit:
+                return False
+            pending.extend((child, depth + 1) for child in children)
+    return True
+
+
 def _json_ld_blocks(tree: HtmlElement) -> Iterator[Any]:
-    """Each JSON-LD script's data, read leniently: CDATA wrappers and trailing commas pass."""
+    """Each JSON-LD script's data, read leniently: CDATA wrappers and trailing commas pass.
+
+    A script that is no JSON, or nests deeper than structured data does, is skipped.
+    """
     for script in tree.xpath('//script[@type="application/ld+json"]'):
         source = _CDATA.sub("", (script.text or "").strip())
         for attempt in (source, _TRAILING_COMMA.sub(r"\1", source)):
             try:
-                yield json.loads(attempt, strict=False)
-                break
-            except ValueError:
+                data = json.loads(attempt, strict=False)
+            except (ValueError, RecursionError):  # RecursionError: nested past what json reads
                 continue
+            if _nests_within(data, _JSON_LD_DEPTH):
+                yield data
+            break
 
 
 def _json_ld_objects(tree: HtmlElement) -> Iterator[dict[str, Any]]:
@@ -92,13 +113,44 @@ _ONE_TAG_METAS = frozenset({"article:tag", "dcterms.subject", "citation_keywords
 _TAG_LIST_METAS = frozenset({"keywords", "parsely-tags", "shareaholic:keywords", "tags"})
 
 
-def _tags(tree: HtmlElement, found: Sequence[str] | None) -> list[str]:
-    """The page's tags: each ``article:tag`` whole, each keywords list split on its commas.
+def _flattened(value: Any) -> Iterator[Any]:
+    """The values of ``value`` and of the arrays nested in it, in order (Reuters nests one)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, list):
+            pending.extend(reversed(item))
+        else:
+            yield item
 
-    The head's meta fields are those trafilatura reads, one tag elements before
-    lists (so "Mayer, Marissa" is the spelling kept, not its list's "Mayer
-    Marissa"). Without them, the tags trafilatura ``found`` in the page's tag
-    links, one a link.
+
+def _json_ld_keywords(value: Any) -> list[str]:
+    """schema.org ``keywords``: a text is a comma-separated list, an array's entry one keyword.
+
+    An entry is a text or a DefinedTerm (its ``name``), whole, commas and all;
+    anything else is skipped. Texts are HTML-unescaped, as sites write "&amp;".
+    """
+    if isinstance(value, str):
+        return keyword_list(text_of(value))
+    texts = []
+    for entry in _flattened(value):
+        name = entry.get("name") if isinstance(entry, dict) else entry
+        if isinstance(name, str):
+            texts.append(text_of(name))
+    return [t for t in texts if t]
+
+
+def _tags(tree: HtmlElement, article: dict[str, Any], found: Sequence[str] | None) -> list[str]:
+    """The page's tags: one-tag metas, then the JSON-LD article's keywords, then list metas.
+
+    ``article:tag`` and its like give one tag a field, whole; the keywords are
+    those of the page's JSON-LD article (the one its headline and date come
+    from); a keywords meta is a list split on its commas. The metas are those
+    trafilatura reads. Whole tags thus come before split lists (an article has
+    one keywords, array or text), so a tag holding a comma keeps that spelling
+    ("Mayer, Marissa", not a list's "Mayer Marissa"): the import keeps the first
+    of repeats, whatever their case. Without any, the tags trafilatura ``found``
+    in the page's tag links, one a link.
     """
     single: list[str] = []
     listed: list[str] = []
@@ -108,7 +160,7 @@ def _tags(tree: HtmlElement, found: Sequence[str] | None) -> list[str]:
             single.append(text_of(meta.get("content")))
         elif name in _TAG_LIST_METAS:
             listed += keyword_list(text_of(meta.get("content")))
-    tags = [t for t in single + listed if t]
+    tags = [t for t in single + _json_ld_keywords(article.get("keywords")) + listed if t]
     return tags if tags else list(found or [])
 
 
@@ -308,7 +360,7 @@ def parse_page(
         bylines=bylines.names,
         published_at=_published(tree, article, document.date),
         section=(document.categories or [""])[0],
-        tags=_tags(tree, document.tags),
+        tags=_tags(tree, article, document.tags),
         language=language.split("_")[0].lower(),
         canonical_url=canonical,
         source_id=canonical,

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from syndication.ingest.detect import parse_any
 from syndication.ingest.errors import ImportFormatError
 from syndication.ingest.ninjs import parse_ninjs
 
@@ -84,6 +85,56 @@ def test_ninjs_1_shape_with_body_html_and_named_associations() -> None:
     assert photo.url == "https://img.example.org/o.jpg" and photo.caption == "Waves."
     assert photo.syndicatable is False and photo.rights_holder == "Associated Press"
     assert {f.kind for f in draft.findings} == {"footer", "third_party_asset"}
+
+
+# --- keywords: no IPTC ninjs version defines them; Superdesk (and NTB, AAP on it) writes them ---
+
+
+def _superdesk_1_item(keywords: object) -> bytes:
+    """A text item as Superdesk's ninjs formatter writes it: 1.x names, plus ``keywords``."""
+    item = {
+        "uri": "urn:newsml:example.org:20240301:storm",
+        "type": "text",
+        "headline": "Storm hits coast",
+        "versioncreated": "2024-03-01T10:00:00+01:00",
+        "body_html": "<p>The storm came ashore south of Miami on Friday morning.</p>",
+        "subject": [{"name": "Weather", "code": "17000000", "scheme": "subject"}],
+        "keywords": keywords,
+    }
+    return json.dumps(item).encode()
+
+
+def test_ninjs_1_keywords_are_tags_after_the_subjects_each_whole() -> None:
+    keywords = ["storm surge", "Miami, Florida", "Weather", "hurricane season"]
+    [draft] = parse_ninjs(_superdesk_1_item(keywords))
+    # A keyword is whole, commas and all; the one repeating a subject is read once.
+    assert draft.tags == ["Weather", "storm surge", "Miami, Florida", "hurricane season"]
+
+
+def test_ninjs_2_keywords_follow_the_subjects() -> None:
+    item = json.loads(example("2.1_ntb_text.json"))
+    item["keywords"] = ["Google", "datasenter", "Skien, Telemark", "teknologi"]
+    [draft] = parse_ninjs(json.dumps(item).encode())
+    subjects = ["Innenriks", "Teknologi", "Industri", "Olje og energi"]
+    assert draft.tags == [*subjects, "Google", "datasenter", "Skien, Telemark", "teknologi"]
+    # As imported: a keyword repeating a subject in another case is that subject.
+    [imported] = parse_any(json.dumps(item).encode(), "ntb.json")
+    assert imported.tags == [*subjects, "Google", "datasenter", "Skien, Telemark"]
+
+
+@pytest.mark.parametrize(
+    ("keywords", "tags"),
+    [
+        (["", "   ", None, 42, 1.5, True, {"name": "Floods"}, ["Floods"], "Floods"], ["Floods"]),
+        ("Floods, Rain", []),  # a text is not the array ninjs writers give: not guessed at
+        ({"Floods": 1}, []),
+        (None, []),
+    ],
+    ids=["odd-entries", "text", "object", "null"],
+)
+def test_keywords_not_an_array_of_texts_are_skipped(keywords: object, tags: list[str]) -> None:
+    [draft] = parse_ninjs(_superdesk_1_item(keywords))
+    assert draft.tags == ["Weather", *tags]
 
 
 def test_plain_text_body_becomes_one_paragraph_per_line() -> None:

@@ -83,6 +83,30 @@ def test_json_ld_and_meta_fill_what_the_page_text_lacks() -> None:
     assert not draft.body_html.startswith("<h2>")
 
 
+def _json_ld_page(*json_ld: str, metas: str = "") -> bytes:
+    scripts = "".join(f'<script type="application/ld+json">{block}</script>' for block in json_ld)
+    head = (
+        "<title>Flood barrier closes again - The Riverside Gazette</title>"
+        '<meta property="og:site_name" content="The Riverside Gazette">'
+        f'<link rel="canonical" href="https://gazette.example/barrier">{metas}{scripts}'
+    )
+    return _article(head, "Flood barrier closes again")
+
+
+@pytest.mark.parametrize(
+    "json_ld",
+    [
+        "[" * 5000 + "]" * 5000,  # deeper than json reads
+        # json reads it; reading the author's name out of it would recurse as deep.
+        '{"@type": "NewsArticle", "author": ' + "[" * 900 + '"Ann Lee"' + "]" * 900 + "}",
+    ],
+    ids=["past-json", "deep-author"],
+)
+def test_json_ld_nested_too_deep_is_skipped_never_a_crash(json_ld: str) -> None:
+    [draft] = parse_page(_json_ld_page(json_ld))
+    assert draft.headline == "Flood barrier closes again" and draft.bylines == []
+
+
 def test_a_page_without_article_text_is_refused() -> None:
     with pytest.raises(ImportFormatError, match="no article text"):
         parse_page(b"<html><head><title>Empty</title></head><body> </body></html>")
@@ -102,6 +126,120 @@ def test_an_article_tag_is_one_tag_and_a_keywords_meta_is_a_comma_list() -> None
     # As imported: each tag once, whatever its case or commas.
     [draft] = parse_any(_article(head, "Verizon buys Yahoo"), "deal.html")
     assert draft.tags == ["Mayer, Marissa", "Yahoo! Inc", "Verizon", "tech", "deals"]
+
+
+# --- JSON-LD keywords ----------------------------------------------------------------------------
+
+# As news sites write them (Yoast, WordPress, newsroom CMSs): a text, an array, inside @graph.
+_STRING_KEYWORDS = """{"@context": "https://schema.org", "@type": "NewsArticle",
+  "headline": "Flood barrier closes again", "datePublished": "2024-01-05T07:00:00Z",
+  "author": {"@type": "Person", "name": "Ann Lee"},
+  "keywords": "Flood defences, River Ouse,  York ,, Environment Agency"}"""
+_ARRAY_KEYWORDS = """{"@context": "https://schema.org", "@type": "NewsArticle",
+  "headline": "Flood barrier closes again",
+  "keywords": ["Flood defences", "York, England",
+               {"@type": "DefinedTerm", "name": "Climate", "inDefinedTermSet": "https://x.example/t"}]}"""
+_GRAPH_KEYWORDS = """{"@context": "https://schema.org", "@graph": [
+  {"@type": "WebSite", "@id": "https://gazette.example/#website", "name": "The Riverside Gazette",
+   "keywords": "news, York"},
+  {"@type": "WebPage", "@id": "https://gazette.example/barrier", "keywords": ["page"]},
+  {"@type": ["Article", "NewsArticle"], "@id": "https://gazette.example/barrier#article",
+   "isPartOf": {"@id": "https://gazette.example/barrier"},
+   "headline": "Flood barrier closes again", "keywords": ["Flood defences", "River Ouse"],
+   "articleSection": ["News"]},
+  {"@type": "ItemList", "itemListElement": [{"@type": "ListItem", "position": 1,
+   "item": {"@type": "NewsArticle", "headline": "Older story", "keywords": ["Drought"]}}]}]}"""
+
+
+@pytest.mark.parametrize(
+    ("json_ld", "tags"),
+    [
+        (_STRING_KEYWORDS, ["Flood defences", "River Ouse", "York", "Environment Agency"]),
+        (_ARRAY_KEYWORDS, ["Flood defences", "York, England", "Climate"]),
+        (_GRAPH_KEYWORDS, ["Flood defences", "River Ouse"]),
+    ],
+    ids=["text", "array", "graph"],
+)
+def test_json_ld_keywords_of_the_article_are_tags(json_ld: str, tags: list[str]) -> None:
+    # A text is a comma-separated list; an array's entry (or a DefinedTerm's name) is one
+    # tag, commas and all. The site's, the web page's and another article's are not read.
+    [draft] = parse_page(_json_ld_page(json_ld))
+    assert draft.tags == tags
+
+
+def test_whole_tags_come_before_lists_and_each_tag_is_imported_once() -> None:
+    metas = (
+        '<meta property="article:tag" content="Environment Agency">'
+        '<meta name="keywords" content="flood defences, River Ouse, York">'
+    )
+    data = _json_ld_page(_ARRAY_KEYWORDS, metas=metas)
+    [draft] = parse_page(data)
+    # As read: article:tag, then the JSON-LD keywords, then the keywords meta's list.
+    whole = ["Environment Agency", "Flood defences", "York, England", "Climate"]
+    assert draft.tags == [*whole, "flood defences", "River Ouse", "York"]
+    # As imported: each once, whatever its case, first spelling kept; "York, England" stays
+    # beside "York" (it is not a list of tags the page gives one by one).
+    [draft] = parse_any(data, "barrier.html")
+    assert draft.tags == [*whole, "River Ouse", "York"]
+
+
+def test_keywords_in_nested_arrays_and_html_entities_are_read() -> None:
+    # Reuters nests its keywords array in another; sites escape "&" as "&amp;" in the text.
+    json_ld = '{"@type": "NewsArticle", "keywords": [["US", "Film"], ["Phones &amp; Apps"]]}'
+    [draft] = parse_page(_json_ld_page(json_ld))
+    assert draft.tags == ["US", "Film", "Phones & Apps"]
+
+
+@pytest.mark.parametrize(
+    "keywords",
+    [
+        "null",
+        "42",
+        "true",
+        '{"name": 5}',
+        '{"@type": "DefinedTerm"}',
+        '[null, 3, "", "   ", {"name": ["x"]}, {"@type": "DefinedTerm"}, [[]]]',
+        '" , ,, "',
+    ],
+)
+def test_keywords_that_are_no_texts_are_skipped(keywords: str) -> None:
+    json_ld = f'{{"@type": "NewsArticle", "keywords": {keywords}}}'
+    metas = '<meta property="article:tag" content="Floods">'
+    [draft] = parse_page(_json_ld_page(json_ld, metas=metas))
+    assert draft.tags == ["Floods"]
+
+
+@pytest.mark.parametrize(
+    "json_ld",
+    [
+        '{"@type": "NewsArticle", "keywords": ["Floods"',  # cut short
+        '"Floods"',
+        "42",
+        "[]",
+        '{"@type": "NewsArticle", "keywords": ' + "[" * 40 + '"Floods"' + "]" * 40 + "}",
+    ],
+    ids=["cut-short", "a-text", "a-number", "empty", "too-deep"],
+)
+def test_malformed_json_ld_gives_no_keywords_and_no_crash(json_ld: str) -> None:
+    [draft] = parse_page(_json_ld_page(json_ld, _STRING_KEYWORDS.replace("River Ouse", "Ouse")))
+    assert draft.tags == ["Flood defences", "Ouse", "York", "Environment Agency"]
+
+
+def test_corpus_pages_keywords_are_their_tags() -> None:
+    # The ACLU's JSON-LD keywords are a text that escapes its "&".
+    assert page("readability-aclu.html").tags == [
+        "Internet Privacy",
+        "Privacy & Technology",
+        "Consumer Privacy",
+    ]
+    # The Cayman Compass has two: Yoast's @graph Article (read) and a second, lower-cased one.
+    assert page("trafilatura-caymancompass.com-prison.html").tags == [
+        "Governor Martyn Roper",
+        "HMP Northward",
+        "Justin Ramoon",
+        "Osbourne Douglas",
+        "Prison Papers",
+    ]
 
 
 # --- headlines ------------------------------------------------------------------------------------
