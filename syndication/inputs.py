@@ -46,6 +46,8 @@ from pydantic import (
 from werkzeug.exceptions import BadRequest
 from werkzeug.routing import IntegerConverter, PathConverter, UnicodeConverter
 
+from syndication.json_depth import nests_within
+
 # Ids are 32-bit integers in the database; anything larger cannot exist and must not reach SQL.
 MAX_ID = 2_147_483_647
 _MAX_ID_DIGITS = len(str(MAX_ID))
@@ -244,19 +246,6 @@ def refuse_control_characters() -> None:
 # --- JSON ----------------------------------------------------------------------------
 
 
-def _depth(value: Any) -> int:
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, level)
-            if deepest > MAX_JSON_DEPTH:
-                return deepest
-            inner = item.values() if isinstance(item, dict) else item
-            stack.extend((child, level + 1) for child in inner)
-    return deepest
-
-
 class BoundedJSONProvider(DefaultJSONProvider):
     """Flask's JSON, parsed by orjson (no recursion, so no stack to exhaust) and depth-capped.
 
@@ -265,7 +254,7 @@ class BoundedJSONProvider(DefaultJSONProvider):
 
     def loads(self, s: str | bytes, **kwargs: Any) -> Any:
         value = orjson.loads(s)
-        if _depth(value) > MAX_JSON_DEPTH:
+        if not nests_within(value, MAX_JSON_DEPTH):
             raise ValueError(f"JSON nested deeper than {MAX_JSON_DEPTH} levels")
         return value
 

@@ -73,6 +73,8 @@ def _sniff_json(data: bytes) -> str | None:
         document = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError):
         return None
+    except RecursionError:  # JSON nested past what json reads: the ninjs reader says so
+        return "ninjs"
     items = document if isinstance(document, list) else [document]
     if items and all(isinstance(i, dict) for i in items):
         keys = {k.lower() for i in items for k in i}

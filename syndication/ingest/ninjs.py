@@ -9,12 +9,17 @@ from typing import Any
 from syndication.ingest.drafts import ArticleDraft, AssetDraft, FileNotes
 from syndication.ingest.enrich import collapse, finish_draft, paragraphs_html, parse_datetime
 from syndication.ingest.errors import ImportFormatError
+from syndication.json_depth import nests_within
 
 # Items that are media, not articles: they arrive as associations of a text item.
 _MEDIA_TYPES = frozenset({"picture", "graphic", "video", "audio"})
 _STATUSES = {"usable": "published", "withheld": "withheld", "canceled": "canceled"}
 
 Item = dict[str, Any]
+# An item, its associations, their renditions: a few levels. Deeper is no news item, and
+# reading it by recursion (_lower_keys) would run out of stack.
+_DEPTH = 64
+_TOO_DEEP = f"The ninjs file nests its data more than {_DEPTH} levels deep: no news item does."
 
 
 def _lower_keys(value: Any) -> Any:
@@ -177,6 +182,10 @@ def parse_ninjs(
             f"The ninjs file is not valid JSON: {error.msg} at line {error.lineno}, "
             f"column {error.colno}."
         ) from None
+    except RecursionError:  # nested past what json reads
+        raise ImportFormatError(_TOO_DEEP) from None
+    if not nests_within(document, _DEPTH):
+        raise ImportFormatError(_TOO_DEEP)
     items = document if isinstance(document, list) else [document]
     drafts = []
     for position, item in enumerate(_lower_keys(items), start=1):

@@ -32,6 +32,7 @@ from syndication.ingest.enrich import absolute_url, collapse, finish_draft, pars
 from syndication.ingest.errors import ImportFormatError
 from syndication.ingest.notices import find_origin_notices
 from syndication.ingest.tidy import keyword_list
+from syndication.json_depth import nests_within
 
 _TITLE_SEPARATORS = ("|", "-", "–", "—", "·", ":", "_", "»", "::")
 _XML_DECLARATION = re.compile(r"\A\s*<\?xml\b[^>]*\?>")
@@ -48,19 +49,6 @@ _JSON_LD_DEPTH = 32
 # --- structured data ------------------------------------------------------------------------
 
 
-def _nests_within(data: Any, limit: int) -> bool:
-    """True when ``data`` holds no more than ``limit`` levels of arrays and objects."""
-    pending = [(data, 1)]
-    while pending:
-        value, depth = pending.pop()
-        children = value.values() if isinstance(value, dict) else value
-        if isinstance(value, dict | list):
-            if depth > limit:
-                return False
-            pending.extend((child, depth + 1) for child in children)
-    return True
-
-
 def _json_ld_blocks(tree: HtmlElement) -> Iterator[Any]:
     """Each JSON-LD script's data, read leniently: CDATA wrappers and trailing commas pass.
 
@@ -73,7 +61,7 @@ def _json_ld_blocks(tree: HtmlElement) -> Iterator[Any]:
                 data = json.loads(attempt, strict=False)
             except (ValueError, RecursionError):  # RecursionError: nested past what json reads
                 continue
-            if _nests_within(data, _JSON_LD_DEPTH):
+            if nests_within(data, _JSON_LD_DEPTH):
                 yield data
             break
 

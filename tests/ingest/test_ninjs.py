@@ -162,11 +162,18 @@ def test_a_list_of_items_gives_one_draft_each() -> None:
         (b"{not json", "not valid JSON"),
         (b'{"headline": "no uri"}', "needs a 'uri'"),
         (b"\xff\xfe", "not UTF-8"),
+        (b"[" * 5000 + b"]" * 5000, "levels deep"),  # past what json reads
+        # json reads it; lower-casing its keys would recurse as deep.
+        (b'{"uri": "urn:deep", "a": ' + b'{"b": ' * 900 + b"1" + b"}" * 901, "levels deep"),
     ],
+    ids=["not-json", "no-uri", "not-utf-8", "past-json", "deep-item"],
 )
 def test_broken_ninjs_is_refused(data: bytes, message: str) -> None:
     with pytest.raises(ImportFormatError, match=message):
         parse_ninjs(data)
+    if data.startswith((b"{", b"[")):  # found to be ninjs, and refused the same way
+        with pytest.raises(ImportFormatError, match=message):
+            parse_any(data, "upload.json")
 
 
 def test_a_picture_item_alone_is_not_an_article() -> None:
