@@ -11,8 +11,9 @@ from syndication.ingest.enrich import collapse, finish_draft, paragraphs_html, p
 from syndication.ingest.errors import ImportFormatError
 from syndication.json_depth import nests_within
 
-# Items that are media, not articles: they arrive as associations of a text item.
-_MEDIA_TYPES = frozenset({"picture", "graphic", "video", "audio"})
+# Items that are no article: media arrive as associations of a text item; an event is
+# what a planning desk covers, not a story.
+_NOT_ARTICLES = frozenset({"picture", "graphic", "video", "audio", "event"})
 _STATUSES = {"usable": "published", "withheld": "withheld", "canceled": "canceled"}
 
 Item = dict[str, Any]
@@ -47,15 +48,53 @@ def _role_value(entries: Any, *roles: str) -> str:
     return candidates[0]["value"] if candidates else ""
 
 
+# 1.x names its texts by pattern, the suffix saying their purpose or format: "headline_main",
+# "body_richtext", "description_text". These suffixes name markup, read as HTML is.
+_MARKUP_SUFFIXES = ("html", "richtext", "xml")
+
+
+def _named_texts(item: Item, prefix: str) -> list[tuple[str, str]]:
+    """1.x's ``prefix``-named texts as (suffix, text), in the item's order; blank ones left out."""
+    return [
+        (key.removeprefix(prefix), value)
+        for key, value in item.items()
+        if key.startswith(prefix) and isinstance(value, str) and value.strip()
+    ]
+
+
+def _is_markup(suffix: str) -> bool:
+    return any(name in suffix for name in _MARKUP_SUFFIXES)
+
+
+def _named_text(item: Item, prefix: str, *, first: str = "") -> str:
+    """The 1.x text named ``prefix`` + ``first``, else the first plain one, else any."""
+    named = _named_texts(item, prefix)
+    for suffix, value in named:
+        if suffix == first:
+            return value
+    plain = [value for suffix, value in named if not _is_markup(suffix)]
+    return (plain or [value for _, value in named] or [""])[0]
+
+
 def _body(item: Item) -> str:
-    """The item's body as HTML: the first HTML body, else the plain text one as paragraphs."""
+    """The item's body as HTML: the first HTML body, else the plain text one as paragraphs.
+
+    In 1.x that is ``body_html`` or another body named as markup (``body_richtext``,
+    ``body_xhtml``), else ``body_text`` or another (``body_main``); in 2.x and 3.x
+    a ``bodies`` entry by its content type.
+    """
     if isinstance(item.get("body_html"), str):  # 1.x
         return item["body_html"]
+    named = _named_texts(item, "body_")
+    for suffix, value in named:
+        if _is_markup(suffix):
+            return value
     bodies = [b for b in item.get("bodies") or [] if isinstance(b, dict)]
     for body in bodies:
         if "html" in str(body.get("contenttype", "")) and isinstance(body.get("value"), str):
             return body["value"]
     text = item.get("body_text") if isinstance(item.get("body_text"), str) else ""
+    text = text or _named_text(item, "body_")
     for body in bodies:
         if not text and isinstance(body.get("value"), str):
             text = body["value"]
@@ -136,11 +175,13 @@ def _tags(item: Item) -> list[str]:
 
 
 def _draft(item: Item, known_footers: Sequence[str]) -> ArticleDraft:
-    headline = _string(item.get("headline")) or _role_value(item.get("headlines"), "main")
-    summary = (
-        _string(item.get("description_text"))
-        or _string(item.get("description_html"))
-        or _role_value(item.get("descriptions"), "summary", "text", "abstract")
+    headline = (
+        _string(item.get("headline"))
+        or _string(_named_text(item, "headline_", first="main"))
+        or _role_value(item.get("headlines"), "main")
+    )
+    summary = _string(_named_text(item, "description_", first="text")) or _role_value(
+        item.get("descriptions"), "summary", "text", "abstract"
     )
     byline = _string(item.get("byline")) or _string(item.get("by"))
     versioned = parse_datetime(_string(item.get("versioncreated")))
@@ -193,7 +234,7 @@ def parse_ninjs(
             raise ImportFormatError(
                 f"Item {position} is not a ninjs news item: every item needs a 'uri'."
             )
-        if _string(item.get("type")) in _MEDIA_TYPES:
+        if _string(item.get("type")) in _NOT_ARTICLES:
             continue
         status = _string(item.get("pubstatus")) or "usable"
         if status != "usable":
@@ -208,6 +249,6 @@ def parse_ninjs(
         return drafts
     if not drafts:
         raise ImportFormatError(
-            "The ninjs file holds only pictures or other media, no text item to import."
+            "The ninjs file holds only pictures, other media or events, no text item to import."
         )
     return drafts

@@ -179,3 +179,46 @@ def test_broken_ninjs_is_refused(data: bytes, message: str) -> None:
 def test_a_picture_item_alone_is_not_an_article() -> None:
     with pytest.raises(ImportFormatError, match="only pictures"):
         parse_ninjs(example("2.1_imageLinkedRights.json"))
+
+
+def test_an_event_alone_is_not_an_article() -> None:
+    with pytest.raises(ImportFormatError, match="events"):
+        parse_ninjs(example("3.1_008_event.json"))
+
+
+def test_ninjs_1_named_texts_give_the_headline_the_body_and_the_summary() -> None:
+    # 1.6 names its texts by pattern: headline_main, body_main (text), body_richtext (HTML).
+    [draft] = parse_ninjs(example("1.6_004_simple_text_article.json"))
+    assert draft.headline == "Captain of wrecked cruise ship on trial in Italy"
+    assert draft.body_html.startswith("<p>GROSSETO, Italy (AP)")  # the HTML body, not the text
+    [plain] = parse_ninjs(example("1.6_001_simple_example.json"))  # body_main alone
+    assert plain.headline == draft.headline and "<p>GROSSETO" in plain.body_html
+    item = {
+        "uri": "urn:named",
+        "type": "text",
+        "headline_sub": "A subtitle",
+        "headline_main": "The main headline",
+        "description_richtext": "<p>Rich</p>",
+        "description_short": "The short description",
+        "body_text": "Line one.\nLine two.",
+    }
+    [named] = parse_ninjs(json.dumps(item).encode())
+    assert named.headline == "The main headline"
+    assert named.summary == "The short description"  # a plain one before markup
+    assert named.body_html == "<p>Line one.</p>\n<p>Line two.</p>"
+
+
+def _text_examples() -> list[str]:
+    return sorted(
+        path.name
+        for path in EXAMPLES.glob("*.json")
+        if json.loads(path.read_bytes()).get("type") in ("text", "composite")
+    )
+
+
+@pytest.mark.parametrize("name", _text_examples())
+def test_every_official_text_example_imports_with_its_headline_and_text(name: str) -> None:
+    for draft in parse_ninjs(example(name)):
+        assert draft.headline
+        # NTB's example carries its text as descriptions only.
+        assert draft.body_html or draft.summary
