@@ -27,8 +27,9 @@ Then, each measured in the same run:
 The process freezes its start-up objects out of the garbage collector's passes
 once its app is made, as the app servers and workers do (``syndication.heap``).
 
-Targets: the takedown written under 2 s for 10,000 holders (issue 18); all
-10,000 corrected packages built under 3 s (issue 24); SQLite and PostgreSQL.
+Targets: the takedown written under 2 s for 10,000 holders (issue 18); the
+correction written to 10,000 holders and then all 10,000 corrected packages
+built, together under 3 s (issue 24); SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -289,7 +290,6 @@ def main() -> None:
     print(f"floor (one INSERT of bare deliveries): {floor:.3f} s")
     print(f"correction with a new revision written to every holder: {corrected:.3f} s ({told:,})")
     total = reading + building
-    verdict = "met" if total < TARGET_BUILD_SECONDS else "NOT met"
     print(
         f"every corrected package built: {total:.3f} s for {built:,} packages"
         f" ({size / 1e6:.1f} MB; reading inputs {reading:.3f} s, assembling {building:.3f} s,"
@@ -298,7 +298,12 @@ def main() -> None:
     print(f"  CPU time of this process reading and assembling: {cpu:.3f} s")
     print(
         f"  floor (zipping the same files of every package): {build_floor:.3f} s;"
-        f" ratio {total / build_floor:.1f}x; target under {TARGET_BUILD_SECONDS:.0f} s: {verdict}"
+        f" ratio {total / build_floor:.1f}x"
+    )
+    verdict = "met" if corrected + total < TARGET_BUILD_SECONDS else "NOT met"
+    print(
+        f"correction written, then every corrected package built: {corrected + total:.3f} s;"
+        f" target under {TARGET_BUILD_SECONDS:.0f} s: {verdict}"
     )
     counts = f"{reached:,} deliveries, {revoked:,} grants revoked"
     print(f"takedown written to every holder (committed): {written:.3f} s ({counts})")
