@@ -67,6 +67,7 @@ _CONTAINER_TAGS = frozenset(
 # Removed with their content before anything else: never text of the article.
 _DROPPED_TAGS = ("script", "style", "noscript", "template", "head", "title", "select", "button")
 _MEDIA_TAGS = frozenset({"img", "iframe", "video", "audio", "object", "embed", "hr", "table"})
+_MEDIA_STARTS = tuple(f"<{tag}" for tag in _MEDIA_TAGS)
 _DOCUMENT = re.compile(r"<(?:html|body)\b", re.IGNORECASE)
 # What is left where the sanitiser removed an ad image or a pixel: a link around nothing,
 # a paragraph of nothing but breaks.
@@ -431,10 +432,6 @@ def _parse_fragment(raw_html: str) -> etree._Element:
     return fragment_root(raw_html)
 
 
-def _serialise(element: etree._Element) -> str:
-    return etree.tostring(element, encoding="unicode", method="html", with_tail=False)
-
-
 class _Splitter:
     """Split raw article HTML into blocks, before sanitising, while its structure is known.
 
@@ -453,15 +450,16 @@ class _Splitter:
             self.run_text.clear()
             self.last_was_br = False
             return
+        run = self.run
         # Line breaks at the edges of a paragraph are leftovers of the split.
-        while self.run and self.run[-1].strip() in {"", "<br>"}:
-            self.run.pop()
-        while self.run and self.run[0].strip() in {"", "<br>"}:
-            self.run.pop(0)
+        while run and run[-1].strip() in {"", "<br>"}:
+            run.pop()
+        while run and run[0].strip() in {"", "<br>"}:
+            run.pop(0)
         text = "".join(self.run_text).strip()
-        if self.run and (text or any(f"<{t}" in p for p in self.run for t in _MEDIA_TAGS)):
-            self.blocks.append(Block(text=text, pieces=list(self.run)))
-        self.run.clear()
+        if run and (text or any(s in p for p in run for s in _MEDIA_STARTS)):
+            self.blocks.append(Block(text=text, pieces=list(run)))
+        run.clear()
         self.run_text.clear()
         self.last_was_br = False
 
@@ -476,19 +474,29 @@ class _Splitter:
                 self.last_was_br = False
 
     def walk(self, container: etree._Element) -> None:
-        # The hot loop of every import: attribute and method look-ups are hoisted.
-        add_text, run, run_text = self.add_text, self.run, self.run_text
+        # The hot loop of every import: attribute and method look-ups are hoisted, and
+        # flush is called only when there is a run to end (else it only resets the <br>).
+        add_text, flush, run, run_text = self.add_text, self.flush, self.run, self.run_text
+        tostring = etree.tostring
         add_text(container.text)
         for child in container:
             tag = child.tag
             # A comment or processing instruction has no tag: it is dropped, its tail kept.
-            tag = tag.lower() if isinstance(tag, str) else ""
+            # lxml's HTML parser writes tag names in lower case.
+            if not isinstance(tag, str):
+                tag = ""
             if tag in _CONTAINER_TAGS:
-                self.flush()
+                if run:
+                    flush()
+                self.last_was_br = False
                 self.walk(child)
-                self.flush()
+                if run:
+                    flush()
+                self.last_was_br = False
             elif tag in _BLOCK_TAGS:
-                self.flush()
+                if run:
+                    flush()
+                self.last_was_br = False
                 self.add_block(child, tag)
             elif tag == "br":
                 if self.last_was_br:  # "<br><br>": how much feed HTML separates paragraphs
@@ -498,7 +506,7 @@ class _Splitter:
                     run_text.append("\n")
                     self.last_was_br = True
             elif tag:
-                run.append(_serialise(child))
+                run.append(tostring(child, encoding="unicode", method="html", with_tail=False))
                 run_text.append(_text(child))
                 self.last_was_br = False
             tail = child.tail
