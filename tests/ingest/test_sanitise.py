@@ -207,6 +207,7 @@ _FRAGMENTS = [
     "'", '"', "=", " ", "on", "onload=", "javascript:", "java\tscript:", "<span class=promo>",
     "</span>", "<span class='promo x' onclick=x>", "<figure>", "<figcaption>", "<em>", "<b>",
     "<h3>", "</h3>", "<font>", "<time>", "<cite>", "<section>", "<dd>", "<pre>\n", "\n",
+    "<media:credit>", "</media:credit>", "<o:p>", "</o:p>",
 ]  # fmt: skip
 _html = st.lists(st.one_of(st.sampled_from(_FRAGMENTS), st.text(max_size=12)), max_size=30).map(
     "".join
@@ -232,6 +233,10 @@ def test_sanitised_output_is_harmless_and_stable(html: str) -> None:
         "<h2><font><h3>x",
         "<li><section><li>x",  # an unwrapped <section> leaves an item in an item
         "<ul><li><dl><dd><li>x",
+        "<h2><o:p><h3>x",  # an unwrapped element of no HTML name is an ordinary one
+        "<li><media:credit><li>x",
+        "<p><media:credit>a<p>b</media:credit>c",
+        "<a href=/a><o:p><a href=/b>x",
     ],
 )
 def test_markup_the_parser_would_rebuild_otherwise_still_sanitises_to_itself(html: str) -> None:
