@@ -152,8 +152,10 @@ def _sanitised_text(markup: str) -> str | None:
         # from the markup itself.
         or _START_TAG.search(markup) is None
         # Each element nested takes a start tag.
+        # (Counting every "<" first spares most bodies, too short to count "</" in.)
         or (
-            markup.count("<") - markup.count("</") >= _SHALLOW
+            markup.count("<") >= _SHALLOW
+            and markup.count("<") - markup.count("</") >= _SHALLOW
             and not _nested_less_than(markup, _SHALLOW)
         )
         or not (markup.isascii() or _encodable(markup))
