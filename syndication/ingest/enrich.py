@@ -870,12 +870,14 @@ def fill_texts(headline: str, dek: str, summary: str, paragraphs: Sequence[str])
     A missing headline is the first paragraph's first sentence, trimmed; a
     missing summary is the dek, else that sentence shortened to SUMMARY_MAX_CHARS.
     """
-    first = first_sentence(paragraphs[0]) if paragraphs else ""
     dek = text_of(dek)
+    summary = text_of(summary) or dek
+    # The first sentence only when it fills something: most items have both already.
+    first = first_sentence(paragraphs[0]) if paragraphs and not (headline and summary) else ""
     return Texts(
         headline=headline or (trim_headline(first) if first else ""),
         dek=dek,
-        summary=text_of(summary) or dek or _shorten(first),
+        summary=summary or _shorten(first),
     )
 
 
