@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from syndication.ingest.drafts import ArticleDraft, AssetDraft
 from syndication.ingest.enrich import (
+    _REFERENCE,
     SUMMARY_MAX_CHARS,
     Block,
+    _possible,
     credit_assets,
     credit_findings,
     drop_footer,
     drop_headline,
+    drop_impossible_references,
     fill_texts,
     finish_draft,
     mark_promo_blocks,
@@ -23,6 +26,21 @@ FOOTER = "Content created by The Daily Caller News Foundation is available witho
 
 def _texts(blocks: list[Block]) -> list[str]:
     return [b.text for b in blocks]
+
+
+# --- impossible references -----------------------------------------------------------------
+
+
+def test_only_references_to_impossible_code_points_are_dropped() -> None:
+    # The search that spares most bodies the rewrite misses none that it would change.
+    edges = [0, 1, 9, 10, 0xD7FF, 0xD800, 0xDBFF, 0xDC00, 0xDFFF, 0xE000, 0xFFFF, 0x10000]
+    edges += [0x1D800, 0xFFFFF, 0x100000, 0x10FFFF, 0x110000, 0xFFFFFF, 10**7, 10**12]
+    for code in edges:
+        for reference in (f"&#{code};", f"&#00{code}", f"&#x{code:x};", f"&#X00{code:X}"):
+            markup = f"<p>a{reference}b &#8217; &#x2014;</p>"
+            assert drop_impossible_references(markup) == _REFERENCE.sub(_possible, markup)
+    assert drop_impossible_references("a&#xD800;b&#0;c&#1114112;d&#8217;") == "abcd&#8217;"
+    assert drop_impossible_references("a &#; &#x; b") == "a &#; &#x; b"
 
 
 # --- split_body -----------------------------------------------------------------------------
