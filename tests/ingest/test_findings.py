@@ -141,6 +141,21 @@ def test_promo_lines_are_found() -> None:
 
 
 @pytest.mark.parametrize(
+    "label",
+    [
+        "RELATED", "Related", "READ MORE", "Read more", "Read More", "SEE ALSO", "See also",
+        "See Also", "ALSO READ", "Also read", "Also Read", "MORE", "WATCH", "READ",
+    ],
+)  # fmt: skip
+def test_every_promo_label_is_found(label: str) -> None:
+    # Texts holding no word of any label skip the pattern: each label must hold one.
+    assert [f.text for f in find_promos(f"Talks stall ({label}: Kuleba) today")] == [
+        f"({label}: Kuleba)"
+    ]
+    assert [f.text for f in find_promos(f"Talks stall\n{label}: Kuleba")] == [f"{label}: Kuleba"]
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "The related cases (see also: table 3) are pending.",
