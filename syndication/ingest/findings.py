@@ -172,10 +172,11 @@ def _match_known_footer(body: Sequence[str], known: Iterable[tuple[str, int]]) -
 # --- inline promos --------------------------------------------------------------------------
 
 # Upper or title case only: a lower-case "(see also: table 3)" is a real cross-reference.
-_PROMO_LABEL = (
-    r"(?:RELATED|Related|READ MORE|Read [Mm]ore|SEE ALSO|See [Aa]lso|ALSO READ|Also [Rr]ead"
-    r"|MORE|WATCH|READ)"
-)
+_PROMO_LABELS = (
+    "RELATED", "Related", "READ MORE", "Read [Mm]ore", "SEE ALSO", "See [Aa]lso", "ALSO READ",
+    "Also [Rr]ead", "MORE", "WATCH", "READ",
+)  # fmt: skip
+_PROMO_LABEL = f"(?:{'|'.join(_PROMO_LABELS)})"
 _PROMO = re.compile(
     # "(RELATED: headline)", allowing one level of parentheses inside the headline.
     rf"\({_PROMO_LABEL}\s*:[^()\n]*(?:\([^()\n]*\)[^()\n]*)*\)"
@@ -185,9 +186,9 @@ _PROMO = re.compile(
 )
 
 
-# A word of every label: a text with none of them holds no promo. A few substring
-# searches cost less than the pattern, tried at the start of every line.
-_PROMO_WORDS = ("RELATED", "Related", "READ", "Read", "SEE", "See", "ALSO", "Also", "MORE", "WATCH")
+# Each label's first word, written out in every label: a text with none of them holds
+# no promo. A few substring searches cost less than the pattern, tried at every line.
+_PROMO_WORDS = tuple(dict.fromkeys(label.split()[0] for label in _PROMO_LABELS))
 
 
 def find_promos(text: str) -> list[Finding]:
