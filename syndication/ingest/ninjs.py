@@ -66,9 +66,8 @@ def _is_markup(suffix: str) -> bool:
     return any(name in suffix for name in _MARKUP_SUFFIXES)
 
 
-def _named_text(item: Item, prefix: str, *, first: str = "") -> str:
-    """The 1.x text named ``prefix`` + ``first``, else the first plain one, else any."""
-    named = _named_texts(item, prefix)
+def _named_text(named: list[tuple[str, str]], *, first: str = "") -> str:
+    """Of ``_named_texts``, the one suffixed ``first``, else the first plain one, else any."""
     for suffix, value in named:
         if suffix == first:
             return value
@@ -94,7 +93,7 @@ def _body(item: Item) -> str:
         if "html" in str(body.get("contenttype", "")) and isinstance(body.get("value"), str):
             return body["value"]
     text = item.get("body_text") if isinstance(item.get("body_text"), str) else ""
-    text = text or _named_text(item, "body_")
+    text = text or _named_text(named)
     for body in bodies:
         if not text and isinstance(body.get("value"), str):
             text = body["value"]
@@ -177,10 +176,10 @@ def _tags(item: Item) -> list[str]:
 def _draft(item: Item, known_footers: Sequence[str]) -> ArticleDraft:
     headline = (
         _string(item.get("headline"))
-        or _string(_named_text(item, "headline_", first="main"))
+        or _string(_named_text(_named_texts(item, "headline_"), first="main"))
         or _role_value(item.get("headlines"), "main")
     )
-    summary = _string(_named_text(item, "description_", first="text")) or _role_value(
+    summary = _string(_named_text(_named_texts(item, "description_"), first="text")) or _role_value(
         item.get("descriptions"), "summary", "text", "abstract"
     )
     byline = _string(item.get("byline")) or _string(item.get("by"))

@@ -59,8 +59,10 @@ def _json_ld_blocks(tree: HtmlElement) -> Iterator[Any]:
         for attempt in (source, _TRAILING_COMMA.sub(r"\1", source)):
             try:
                 data = json.loads(attempt, strict=False)
-            except (ValueError, RecursionError):  # RecursionError: nested past what json reads
-                continue
+            except ValueError:
+                continue  # perhaps a trailing comma, which the second attempt drops
+            except RecursionError:  # nested past what json reads: no comma changes that
+                break
             if nests_within(data, _JSON_LD_DEPTH):
                 yield data
             break
